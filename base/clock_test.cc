@@ -1,0 +1,28 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "base/clock.h"
+
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+
+namespace vouch {
+namespace {
+
+TEST(Clock, FakeClockMovesOnlyWhenTold) {
+  const absl::Time start = absl::FromUnixSeconds(1700000000);
+  FakeClock clock(start);
+  EXPECT_EQ(clock.Now(), start);
+  clock.Advance(absl::Seconds(5));
+  EXPECT_EQ(clock.Now(), start + absl::Seconds(5));
+  clock.Set(start);
+  EXPECT_EQ(clock.Now(), start);
+}
+
+TEST(Clock, RealClockFollowsWallTime) {
+  const absl::Time before = absl::Now();
+  const absl::Time now = Clock::Real()->Now();
+  EXPECT_GE(now, before);
+  EXPECT_LE(now - before, absl::Seconds(5));
+}
+
+}  // namespace
+}  // namespace vouch

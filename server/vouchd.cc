@@ -1,0 +1,177 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "server/vouchd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/logging.h"
+#include "base/status.h"
+#include "grpcpp/grpcpp.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "proto/health.grpc.pb.h"
+
+namespace vouch::server {
+
+class Vouchd::HealthService final : public grpc::health::v1::Health::Service {
+ public:
+  grpc::Status Check(grpc::ServerContext*, const grpc::health::v1::HealthCheckRequest* request,
+                     grpc::health::v1::HealthCheckResponse* response) override {
+    if (!request->service().empty()) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                          absl::StrCat("service: unknown service '", request->service(), "'"));
+    }
+    response->set_status(grpc::health::v1::HealthCheckResponse::SERVING);
+    return grpc::Status::OK;
+  }
+};
+
+absl::Status PrepareDataDir(const std::string& dir) {
+  if (dir.empty()) return absl::InvalidArgumentError("--data-dir is required");
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT || ::mkdir(dir.c_str(), 0700) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--data-dir=", dir, ": cannot create: ", std::strerror(errno)));
+    }
+  } else if (!S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat("--data-dir=", dir, ": not a directory"));
+  }
+  if (::access(dir.c_str(), R_OK | W_OK | X_OK) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--data-dir=", dir, ": not writable: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& contents, int mode) {
+  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(tmp, ": cannot create: ", std::strerror(errno)));
+  }
+  size_t done = 0;
+  while (done < contents.size()) {
+    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return absl::InternalError(absl::StrCat(tmp, ": write: ", std::strerror(err)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return absl::InternalError(absl::StrCat(tmp, ": fsync: ", std::strerror(errno)));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return absl::InternalError(absl::StrCat(path, ": rename: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Vouchd>> Vouchd::New(const Options& options) {
+  std::unique_ptr<Vouchd> d(new Vouchd(options));
+  VOUCH_RETURN_IF_ERROR(d->Init());
+  return d;
+}
+
+Vouchd::Vouchd(const Options& options) : options_(options) {}
+
+Vouchd::~Vouchd() {
+  Stop();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+absl::Status Vouchd::Init() {
+  std::string http_host, grpc_host;
+  int http_port = 0, grpc_port = 0;
+  VOUCH_RETURN_IF_ERROR(ParseHostPort(options_.http_addr, "http-addr", &http_host, &http_port));
+  VOUCH_RETURN_IF_ERROR(ParseHostPort(options_.grpc_addr, "grpc-addr", &grpc_host, &grpc_port));
+  VOUCH_RETURN_IF_ERROR(PrepareDataDir(options_.data_dir));
+
+  const std::string lock_path = options_.data_dir + "/vouchd.lock";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(lock_path, ": cannot open: ", std::strerror(errno)));
+  }
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--data-dir=", options_.data_dir, ": in use by another vouchd (", lock_path, " is locked)"));
+  }
+
+  VOUCH_ASSIGN_OR_RETURN(http_, HttpServer::New(http_host, http_port, options_.http));
+  AddBaseRoutes();
+
+  health_ = std::make_unique<HealthService>();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat(grpc_host.find(':') != std::string::npos
+                                            ? absl::StrCat("[", grpc_host, "]")
+                                            : grpc_host,
+                                        ":", grpc_port),
+                           grpc::InsecureServerCredentials(), &grpc_port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options_.http.max_body_bytes));
+  builder.RegisterService(health_.get());
+  grpc_ = builder.BuildAndStart();
+  if (grpc_ == nullptr || grpc_port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen for gRPC on ", options_.grpc_addr));
+  }
+  grpc_host_ = grpc_host;
+  return absl::OkStatus();
+}
+
+void Vouchd::AddBaseRoutes() {
+  auto& r = http_->routes();
+  r.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{\"status\":\"SERVING\"}", "application/json");
+  });
+  r.Get("/api/v1/version", [](const httplib::Request&, httplib::Response& res) {
+    nlohmann::json body = {{"name", "vouchd"}, {"version", kVersion}};
+    res.set_content(body.dump(), "application/json");
+  });
+}
+
+std::string Vouchd::http_address() const {
+  return absl::StrCat(http_->host(), ":", http_->port());
+}
+
+std::string Vouchd::grpc_address() const { return absl::StrCat(grpc_host_, ":", grpc_port_); }
+
+absl::Status Vouchd::WriteReadyFile() const {
+  if (options_.ready_file.empty()) return absl::OkStatus();
+  nlohmann::json ready = {{"http", http_address()},
+                          {"grpc", grpc_address()},
+                          {"pid", static_cast<int>(::getpid())},
+                          {"data_dir", options_.data_dir},
+                          {"version", kVersion}};
+  return WriteFileAtomically(options_.ready_file, ready.dump() + "\n", 0644);
+}
+
+absl::Status Vouchd::Start() {
+  http_->Start();
+  VLOG_INFO << "vouchd " << kVersion << " serving HTTP on " << http_address() << ", gRPC on "
+            << grpc_address() << ", data in " << options_.data_dir;
+  return WriteReadyFile();
+}
+
+void Vouchd::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (http_ != nullptr) http_->Stop();
+  if (grpc_ != nullptr) grpc_->Shutdown();
+}
+
+}  // namespace vouch::server

@@ -1,0 +1,77 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+//
+// vouchd: the Vouch server. `vouchd --help` lists the flags; README.md explains them.
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "base/flags.h"
+#include "base/logging.h"
+#include "server/vouchd.h"
+
+ABSL_FLAG(std::string, data_dir, "", "Directory for the SQLite database and key files (created if absent).");
+ABSL_FLAG(std::string, http_addr, "127.0.0.1:8080", "HTTP listen address HOST:PORT (port 0 = any free port).");
+ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:8081", "gRPC listen address HOST:PORT (port 0 = any free port).");
+ABSL_FLAG(std::string, ready_file, "", "Once serving, write the actual addresses here as JSON.");
+ABSL_FLAG(int64_t, max_body_bytes, 4 << 20, "Largest accepted request body in bytes (413 above).");
+ABSL_FLAG(std::string, log_level, "info", "Log level: debug, info, warning or error.");
+
+
+int main(int argc, char** argv) {
+  std::vector<std::string> rest = vouch::ParseFlags(
+      argc, argv,
+      "Vouch transparency-log signing server.\n\n"
+      "usage: vouchd --data-dir DIR [--http-addr HOST:PORT] [--grpc-addr HOST:PORT] "
+      "[--ready-file FILE]\n(flag names may be written with - or _)",
+      "tools/vouchd_main.cc");
+  if (rest.size() > 1) {
+    std::fprintf(stderr, "vouchd: unexpected argument '%s' (see --help)\n", rest[1].c_str());
+    return 2;
+  }
+  vouch::LogLevel level;
+  if (!vouch::ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+    std::fprintf(stderr, "vouchd: --log-level must be debug, info, warning or error\n");
+    return 2;
+  }
+  vouch::SetMinLogLevel(level);
+
+  // Block the stop signals in every thread; main waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  vouch::server::Options options;
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.http_addr = absl::GetFlag(FLAGS_http_addr);
+  options.grpc_addr = absl::GetFlag(FLAGS_grpc_addr);
+  options.ready_file = absl::GetFlag(FLAGS_ready_file);
+  const int64_t max_body = absl::GetFlag(FLAGS_max_body_bytes);
+  if (max_body <= 0) {
+    std::fprintf(stderr, "vouchd: --max-body-bytes must be positive\n");
+    return 2;
+  }
+  options.http.max_body_bytes = static_cast<size_t>(max_body);
+
+  auto server = vouch::server::Vouchd::New(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "vouchd: %s\n", std::string(server.status().message()).c_str());
+    return 1;
+  }
+  absl::Status started = (*server)->Start();
+  if (!started.ok()) {
+    std::fprintf(stderr, "vouchd: %s\n", std::string(started.message()).c_str());
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  VLOG_INFO << "received " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping";
+  (*server)->Stop();
+  server->reset();
+  VLOG_INFO << "stopped";
+  return 0;
+}
