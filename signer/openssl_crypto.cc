@@ -1,0 +1,495 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "signer/openssl_crypto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/status.h"
+
+namespace vouch::signer {
+namespace {
+
+EVP_PKEY* P(void* p) { return static_cast<EVP_PKEY*>(p); }
+
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct CtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
+};
+struct PkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+const EVP_MD* Md(HashAlgorithm h) {
+  switch (h) {
+    case HashAlgorithm::kSha256:
+      return EVP_sha256();
+    case HashAlgorithm::kSha384:
+      return EVP_sha384();
+    case HashAlgorithm::kSha512:
+      return EVP_sha512();
+  }
+  return EVP_sha256();
+}
+
+// Classifies |pkey| into a supported KeyType.
+absl::StatusOr<KeyType> Classify(EVP_PKEY* pkey, bool rsa_pss) {
+  const int id = EVP_PKEY_get_base_id(pkey);
+  if (id == EVP_PKEY_ED25519) return KeyType::kEd25519;
+  if (id == EVP_PKEY_EC) {
+    char curve[64] = {0};
+    size_t len = 0;
+    if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof(curve),
+                                        &len)) {
+      return absl::InvalidArgumentError("unsupported key: EC key without a named curve");
+    }
+    const std::string c(curve, len);
+    if (c == "prime256v1" || c == "P-256") return KeyType::kEcdsaP256;
+    if (c == "secp384r1" || c == "P-384") return KeyType::kEcdsaP384;
+    if (c == "secp521r1" || c == "P-521") return KeyType::kEcdsaP521;
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported key: ECDSA curve ", c, " (want P-256, P-384 or P-521)"));
+  }
+  if (id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS) {
+    const int bits = EVP_PKEY_get_bits(pkey);
+    if (bits < 2048 || bits > 4096) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unsupported key: RSA-", bits, " (want 2048 to 4096 bits)"));
+    }
+    BIGNUM* e = nullptr;
+    if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e)) {
+      return absl::InvalidArgumentError("unsupported key: RSA key without exponent");
+    }
+    const bool ok = BN_is_word(e, 65537);
+    BN_free(e);
+    if (!ok) return absl::InvalidArgumentError("unsupported key: RSA exponent must be 65537");
+    return (rsa_pss || id == EVP_PKEY_RSA_PSS) ? KeyType::kRsaPss : KeyType::kRsaPkcs1;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unsupported key: algorithm ", OBJ_nid2sn(id),
+                   " (want ECDSA P-256/P-384/P-521, Ed25519 or RSA 2048-4096)"));
+}
+
+absl::Status ConfigureRsa(EVP_PKEY_CTX* pctx, KeyType type) {
+  if (type == KeyType::kRsaPss) {
+    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0) {
+      return absl::InternalError(absl::StrCat("RSA-PSS setup: ", OpenSslErrors()));
+    }
+  } else if (type == KeyType::kRsaPkcs1) {
+    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) {
+      return absl::InternalError(absl::StrCat("RSA setup: ", OpenSslErrors()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool IsRsa(KeyType t) { return t == KeyType::kRsaPkcs1 || t == KeyType::kRsaPss; }
+
+std::string SpkiDer(EVP_PKEY* pkey) {
+  unsigned char* der = nullptr;
+  const int len = i2d_PUBKEY(pkey, &der);
+  if (len <= 0) return "";
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::FailedPreconditionError(absl::StrCat(path, ": cannot read"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::Status WriteNewFile(const std::string& path, const std::string& contents) {
+  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(tmp, ": cannot create: ", std::strerror(errno)));
+  }
+  const bool ok = ::write(fd, contents.data(), contents.size()) ==
+                      static_cast<ssize_t>(contents.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  // link() fails if |path| appeared meanwhile (another process created the key first).
+  if (!ok || ::link(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": cannot write key file: ", std::strerror(err)));
+  }
+  ::unlink(tmp.c_str());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const char* KeyTypeName(KeyType type) {
+  switch (type) {
+    case KeyType::kEcdsaP256:
+      return "ecdsa-p256";
+    case KeyType::kEcdsaP384:
+      return "ecdsa-p384";
+    case KeyType::kEcdsaP521:
+      return "ecdsa-p521";
+    case KeyType::kEd25519:
+      return "ed25519";
+    case KeyType::kRsaPkcs1:
+      return "rsa-pkcs1";
+    case KeyType::kRsaPss:
+      return "rsa-pss";
+  }
+  return "unknown";
+}
+
+std::string OpenSslErrors() {
+  std::string out;
+  unsigned long e;
+  while ((e = ERR_get_error()) != 0) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof(buf));
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+size_t DigestSize(HashAlgorithm hash) {
+  switch (hash) {
+    case HashAlgorithm::kSha256:
+      return 32;
+    case HashAlgorithm::kSha384:
+      return 48;
+    case HashAlgorithm::kSha512:
+      return 64;
+  }
+  return 0;
+}
+
+HashAlgorithm DigestForKeyType(KeyType type) {
+  switch (type) {
+    case KeyType::kEcdsaP384:
+      return HashAlgorithm::kSha384;
+    case KeyType::kEcdsaP521:
+    case KeyType::kEd25519:
+      return HashAlgorithm::kSha512;
+    default:
+      return HashAlgorithm::kSha256;
+  }
+}
+
+std::string Digest(HashAlgorithm hash, absl::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, Md(hash), nullptr);
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string Sha256(absl::string_view data) {
+  unsigned char out[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
+  return std::string(reinterpret_cast<char*>(out), sizeof(out));
+}
+std::string Sha384(absl::string_view data) { return Digest(HashAlgorithm::kSha384, data); }
+std::string Sha512(absl::string_view data) { return Digest(HashAlgorithm::kSha512, data); }
+
+std::string PublicKeyDerToPem(absl::string_view der) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  PkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  if (key == nullptr) return "";
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_PUBKEY(bio.get(), key.get());
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+absl::StatusOr<std::string> PemToDer(absl::string_view pem, absl::string_view label) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  char* name = nullptr;
+  char* header = nullptr;
+  unsigned char* data = nullptr;
+  long len = 0;
+  if (!PEM_read_bio(bio.get(), &name, &header, &data, &len)) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError(absl::StrCat("not a PEM ", label, " block"));
+  }
+  const bool match = std::string(name) == std::string(label);
+  std::string der(reinterpret_cast<char*>(data), static_cast<size_t>(len));
+  const std::string found(name);
+  OPENSSL_free(name);
+  OPENSSL_free(header);
+  OPENSSL_free(data);
+  if (!match) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("PEM block is \"", found, "\", want \"", label, "\""));
+  }
+  return der;
+}
+
+// ---------------------------------------------------------------------------- OpenSslSigner
+
+absl::StatusOr<std::unique_ptr<OpenSslSigner>> OpenSslSigner::Generate(KeyType type) {
+  EVP_PKEY* pkey = nullptr;
+  switch (type) {
+    case KeyType::kEcdsaP256:
+      pkey = EVP_EC_gen("P-256");
+      break;
+    case KeyType::kEcdsaP384:
+      pkey = EVP_EC_gen("P-384");
+      break;
+    case KeyType::kEcdsaP521:
+      pkey = EVP_EC_gen("P-521");
+      break;
+    case KeyType::kEd25519:
+      pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+      break;
+    case KeyType::kRsaPkcs1:
+    case KeyType::kRsaPss:
+      pkey = EVP_RSA_gen(3072);
+      break;
+  }
+  if (pkey == nullptr) {
+    return absl::InternalError(absl::StrCat("key generation: ", OpenSslErrors()));
+  }
+  return std::unique_ptr<OpenSslSigner>(new OpenSslSigner(pkey, type));
+}
+
+absl::StatusOr<std::unique_ptr<OpenSslSigner>> OpenSslSigner::FromPem(absl::string_view pem,
+                                                                      bool rsa_pss) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (pkey == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("not a PEM private key");
+  }
+  VOUCH_ASSIGN_OR_RETURN(KeyType type, Classify(pkey.get(), rsa_pss));
+  return std::unique_ptr<OpenSslSigner>(new OpenSslSigner(pkey.release(), type));
+}
+
+absl::StatusOr<std::unique_ptr<OpenSslSigner>> OpenSslSigner::LoadOrCreate(
+    const std::string& path, KeyType type) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if ((st.st_mode & 077) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": private key file is readable by group or others (mode ",
+          absl::StrFormat("%o", st.st_mode & 0777), "); chmod 600 it"));
+    }
+    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+    auto signer = FromPem(pem);
+    if (!signer.ok()) return Annotate(signer.status(), path);
+    return signer;
+  }
+  if (errno != ENOENT) {
+    return absl::FailedPreconditionError(absl::StrCat(path, ": ", std::strerror(errno)));
+  }
+  VOUCH_ASSIGN_OR_RETURN(auto signer, Generate(type));
+  absl::Status written = WriteNewFile(path, signer->PrivateKeyPem());
+  if (!written.ok()) {
+    // Lost a race with another creator: use its key.
+    if (::stat(path.c_str(), &st) == 0) return LoadOrCreate(path, type);
+    return written;
+  }
+  return signer;
+}
+
+OpenSslSigner::~OpenSslSigner() { EVP_PKEY_free(P(pkey_)); }
+
+std::string OpenSslSigner::PublicKeyDer() const { return SpkiDer(P(pkey_)); }
+
+std::string OpenSslSigner::PrivateKeyPem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  PEM_write_bio_PrivateKey(bio.get(), P(pkey_), nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+absl::StatusOr<std::string> OpenSslSigner::Sign(absl::string_view message) const {
+  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  const EVP_MD* md = type_ == KeyType::kEd25519 ? nullptr : Md(DigestForKeyType(type_));
+  if (EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, P(pkey_)) != 1) {
+    return absl::InternalError(absl::StrCat("sign init: ", OpenSslErrors()));
+  }
+  if (IsRsa(type_)) VOUCH_RETURN_IF_ERROR(ConfigureRsa(pctx, type_));
+  size_t len = 0;
+  const auto* data = reinterpret_cast<const unsigned char*>(message.data());
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, data, message.size()) != 1) {
+    return absl::InternalError(absl::StrCat("sign: ", OpenSslErrors()));
+  }
+  std::string sig(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, data,
+                     message.size()) != 1) {
+    return absl::InternalError(absl::StrCat("sign: ", OpenSslErrors()));
+  }
+  sig.resize(len);
+  return sig;
+}
+
+absl::StatusOr<std::string> OpenSslSigner::SignDigest(HashAlgorithm hash,
+                                                      absl::string_view digest) const {
+  if (type_ == KeyType::kEd25519) {
+    return absl::UnimplementedError("Ed25519 signs messages, not digests");
+  }
+  if (digest.size() != DigestSize(hash)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("digest length ", digest.size(), ", want ", DigestSize(hash)));
+  }
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> pctx(EVP_PKEY_CTX_new(P(pkey_), nullptr));
+  if (EVP_PKEY_sign_init(pctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(pctx.get(), Md(hash)) != 1) {
+    return absl::InternalError(absl::StrCat("sign init: ", OpenSslErrors()));
+  }
+  if (IsRsa(type_)) VOUCH_RETURN_IF_ERROR(ConfigureRsa(pctx.get(), type_));
+  size_t len = 0;
+  const auto* d = reinterpret_cast<const unsigned char*>(digest.data());
+  if (EVP_PKEY_sign(pctx.get(), nullptr, &len, d, digest.size()) != 1) {
+    return absl::InternalError(absl::StrCat("sign: ", OpenSslErrors()));
+  }
+  std::string sig(len, '\0');
+  if (EVP_PKEY_sign(pctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, d,
+                    digest.size()) != 1) {
+    return absl::InternalError(absl::StrCat("sign: ", OpenSslErrors()));
+  }
+  sig.resize(len);
+  return sig;
+}
+
+// ---------------------------------------------------------------------------- OpenSslVerifier
+
+absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromEvpPkey(void* pkey,
+                                                                              bool rsa_pss) {
+  PkeyPtr owned(P(pkey));
+  if (owned == nullptr) return absl::InvalidArgumentError("no public key");
+  VOUCH_ASSIGN_OR_RETURN(KeyType type, Classify(owned.get(), rsa_pss));
+  return std::unique_ptr<OpenSslVerifier>(new OpenSslVerifier(owned.release(), type));
+}
+
+absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromDer(
+    absl::string_view spki_der, bool rsa_pss) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(spki_der.data());
+  EVP_PKEY* pkey = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size()));
+  if (pkey == nullptr || p != reinterpret_cast<const unsigned char*>(spki_der.data()) +
+                                  spki_der.size()) {
+    EVP_PKEY_free(pkey);
+    ERR_clear_error();
+    return absl::InvalidArgumentError("malformed public key (want DER SubjectPublicKeyInfo)");
+  }
+  return FromEvpPkey(pkey, rsa_pss);
+}
+
+absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromPem(absl::string_view pem,
+                                                                          bool rsa_pss) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  EVP_PKEY* pkey = PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
+  if (pkey == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("malformed public key (want PEM \"PUBLIC KEY\")");
+  }
+  return FromEvpPkey(pkey, rsa_pss);
+}
+
+absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromCertificate(
+    absl::string_view cert, bool rsa_pss) {
+  std::unique_ptr<X509, X509Free> x509;
+  if (absl::StartsWith(cert, "-----BEGIN")) {
+    BioPtr bio(BIO_new_mem_buf(cert.data(), static_cast<int>(cert.size())));
+    x509.reset(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  } else {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(cert.data());
+    x509.reset(d2i_X509(nullptr, &p, static_cast<long>(cert.size())));
+  }
+  if (x509 == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("malformed X.509 certificate");
+  }
+  EVP_PKEY* pkey = X509_get_pubkey(x509.get());  // New reference.
+  if (pkey == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("certificate has no usable public key");
+  }
+  return FromEvpPkey(pkey, rsa_pss);
+}
+
+OpenSslVerifier::~OpenSslVerifier() { EVP_PKEY_free(P(pkey_)); }
+
+std::string OpenSslVerifier::PublicKeyDer() const { return SpkiDer(P(pkey_)); }
+
+absl::Status OpenSslVerifier::Verify(absl::string_view message,
+                                     absl::string_view signature) const {
+  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  const EVP_MD* md = type_ == KeyType::kEd25519 ? nullptr : Md(DigestForKeyType(type_));
+  if (EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, P(pkey_)) != 1) {
+    return absl::InternalError(absl::StrCat("verify init: ", OpenSslErrors()));
+  }
+  if (IsRsa(type_)) VOUCH_RETURN_IF_ERROR(ConfigureRsa(pctx, type_));
+  const int rc = EVP_DigestVerify(
+      ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+      reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  if (rc == 1) return absl::OkStatus();
+  ERR_clear_error();
+  if (rc == 0) return absl::PermissionDeniedError("signature does not verify");
+  return absl::InvalidArgumentError(
+      absl::StrCat("malformed ", KeyTypeName(type_), " signature"));
+}
+
+absl::Status OpenSslVerifier::VerifyDigest(HashAlgorithm hash, absl::string_view digest,
+                                           absl::string_view signature) const {
+  if (type_ == KeyType::kEd25519) {
+    return absl::UnimplementedError("Ed25519 signatures cover the message, not a digest");
+  }
+  if (digest.size() != DigestSize(hash)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("digest length ", digest.size(), ", want ", DigestSize(hash)));
+  }
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> pctx(EVP_PKEY_CTX_new(P(pkey_), nullptr));
+  if (EVP_PKEY_verify_init(pctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(pctx.get(), Md(hash)) != 1) {
+    return absl::InternalError(absl::StrCat("verify init: ", OpenSslErrors()));
+  }
+  if (IsRsa(type_)) VOUCH_RETURN_IF_ERROR(ConfigureRsa(pctx.get(), type_));
+  const int rc =
+      EVP_PKEY_verify(pctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                      signature.size(), reinterpret_cast<const unsigned char*>(digest.data()),
+                      digest.size());
+  if (rc == 1) return absl::OkStatus();
+  ERR_clear_error();
+  if (rc == 0) return absl::PermissionDeniedError("signature does not verify");
+  return absl::InvalidArgumentError(
+      absl::StrCat("malformed ", KeyTypeName(type_), " signature"));
+}
+
+}  // namespace vouch::signer

@@ -1,0 +1,98 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+//
+// OpenSSL implementations of Signer and Verifier (signer/crypto.h): keys generated in memory or
+// loaded from PEM/DER, and key files created on first use (mode 0600). Thread-safe: each
+// operation uses its own EVP context.
+#ifndef VOUCH_SIGNER_OPENSSL_CRYPTO_H_
+#define VOUCH_SIGNER_OPENSSL_CRYPTO_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "signer/crypto.h"
+
+namespace vouch::signer {
+
+// A Signer whose private key is in this process (generated or loaded from a file).
+class OpenSslSigner : public Signer {
+ public:
+  // A fresh key of |type| (RSA: 3072 bits, PKCS#1 v1.5).
+  static absl::StatusOr<std::unique_ptr<OpenSslSigner>> Generate(KeyType type);
+  // From a PEM private key ("PRIVATE KEY", "EC PRIVATE KEY" or "RSA PRIVATE KEY"). RSA keys sign
+  // PKCS#1 v1.5 unless |rsa_pss|. InvalidArgument for anything else.
+  static absl::StatusOr<std::unique_ptr<OpenSslSigner>> FromPem(absl::string_view pem,
+                                                                bool rsa_pss = false);
+  // Loads |path| if it exists, else generates a key of |type| and writes it there as PKCS#8 PEM
+  // with mode 0600 (atomically). FailedPrecondition if the file is unreadable or group/world
+  // readable, InvalidArgument if it holds no usable key.
+  static absl::StatusOr<std::unique_ptr<OpenSslSigner>> LoadOrCreate(const std::string& path,
+                                                                     KeyType type);
+  ~OpenSslSigner() override;
+
+  absl::StatusOr<std::string> Sign(absl::string_view message) const override;
+  // Signs a precomputed |digest| (ECDSA and RSA only; Unimplemented for Ed25519).
+  absl::StatusOr<std::string> SignDigest(HashAlgorithm hash, absl::string_view digest) const;
+  KeyType key_type() const override { return type_; }
+  std::string PublicKeyDer() const override;
+  // PKCS#8 PEM of the private key.
+  std::string PrivateKeyPem() const;
+  // The underlying EVP_PKEY* (for X.509 and timestamp signing inside signer/); not owned.
+  void* evp_pkey() const { return pkey_; }
+
+ private:
+  OpenSslSigner(void* pkey, KeyType type) : pkey_(pkey), type_(type) {}
+  void* pkey_;  // EVP_PKEY*
+  KeyType type_;
+};
+
+// A Verifier over a public key in this process.
+class OpenSslVerifier : public Verifier {
+ public:
+  // From SubjectPublicKeyInfo DER / PEM ("PUBLIC KEY"). The key type is detected; RSA keys verify
+  // PKCS#1 v1.5 unless |rsa_pss|. ECDSA curves other than P-256/384/521, RSA outside 2048-4096
+  // bits or with e != 65537, and other algorithms: InvalidArgument naming the key.
+  static absl::StatusOr<std::unique_ptr<OpenSslVerifier>> FromDer(absl::string_view spki_der,
+                                                                  bool rsa_pss = false);
+  static absl::StatusOr<std::unique_ptr<OpenSslVerifier>> FromPem(absl::string_view pem,
+                                                                  bool rsa_pss = false);
+  // From the public key of an X.509 certificate (DER or PEM, detected).
+  static absl::StatusOr<std::unique_ptr<OpenSslVerifier>> FromCertificate(
+      absl::string_view cert, bool rsa_pss = false);
+  // Takes ownership of an EVP_PKEY* (checked as in FromDer).
+  static absl::StatusOr<std::unique_ptr<OpenSslVerifier>> FromEvpPkey(void* pkey,
+                                                                      bool rsa_pss = false);
+  ~OpenSslVerifier() override;
+
+  absl::Status Verify(absl::string_view message, absl::string_view signature) const override;
+  absl::Status VerifyDigest(HashAlgorithm hash, absl::string_view digest,
+                            absl::string_view signature) const override;
+  KeyType key_type() const override { return type_; }
+  std::string PublicKeyDer() const override;
+
+ private:
+  OpenSslVerifier(void* pkey, KeyType type) : pkey_(pkey), type_(type) {}
+  void* pkey_;  // EVP_PKEY*
+  KeyType type_;
+};
+
+// Digests (one-shot).
+std::string Sha256(absl::string_view data);
+std::string Sha384(absl::string_view data);
+std::string Sha512(absl::string_view data);
+std::string Digest(HashAlgorithm hash, absl::string_view data);
+size_t DigestSize(HashAlgorithm hash);
+// The digest a key type signs with (Ed25519: kSha512, by convention only).
+HashAlgorithm DigestForKeyType(KeyType type);
+
+// PEM <-> DER for "PUBLIC KEY" and "CERTIFICATE" blocks.
+std::string PublicKeyDerToPem(absl::string_view der);
+absl::StatusOr<std::string> PemToDer(absl::string_view pem, absl::string_view label);
+
+// The most recent OpenSSL error queue entries as text, and clears the queue.
+std::string OpenSslErrors();
+
+}  // namespace vouch::signer
+
+#endif  // VOUCH_SIGNER_OPENSSL_CRYPTO_H_

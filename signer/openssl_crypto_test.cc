@@ -1,0 +1,145 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "signer/openssl_crypto.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <string>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/status_matchers.h"
+
+namespace vouch::signer {
+namespace {
+
+using ::testing::HasSubstr;
+using ::vouch::testing::IsOk;
+using ::vouch::testing::StatusIs;
+
+class AllKeyTypes : public ::testing::TestWithParam<KeyType> {};
+
+TEST_P(AllKeyTypes, SignVerifyRoundTripAndTamperDetection) {
+  auto signer = OpenSslSigner::Generate(GetParam());
+  ASSERT_THAT(signer, IsOk());
+  auto sig = (*signer)->Sign("hello");
+  ASSERT_THAT(sig, IsOk());
+  auto verifier = OpenSslVerifier::FromDer((*signer)->PublicKeyDer(),
+                                           GetParam() == KeyType::kRsaPss);
+  ASSERT_THAT(verifier, IsOk());
+  EXPECT_EQ((*verifier)->key_type(), GetParam());
+  EXPECT_THAT((*verifier)->Verify("hello", *sig), IsOk());
+  EXPECT_THAT((*verifier)->Verify("hellO", *sig), StatusIs(absl::StatusCode::kPermissionDenied));
+  std::string flipped = *sig;
+  flipped[flipped.size() / 2] ^= 1;
+  EXPECT_FALSE((*verifier)->Verify("hello", flipped).ok());
+  EXPECT_FALSE((*verifier)->Verify("hello", "").ok());
+  EXPECT_EQ((*verifier)->PublicKeyDer(), (*signer)->PublicKeyDer());
+}
+
+TEST_P(AllKeyTypes, DigestSignaturesMatchMessageSignatures) {
+  if (GetParam() == KeyType::kEd25519) GTEST_SKIP() << "Ed25519 has no digest form";
+  auto signer = OpenSslSigner::Generate(GetParam());
+  ASSERT_THAT(signer, IsOk());
+  auto verifier = OpenSslVerifier::FromDer((*signer)->PublicKeyDer(),
+                                           GetParam() == KeyType::kRsaPss);
+  ASSERT_THAT(verifier, IsOk());
+  const HashAlgorithm h = DigestForKeyType(GetParam());
+  const std::string digest = Digest(h, "artifact");
+  // A signature over the message verifies as a signature over its digest, and vice versa.
+  auto sig = (*signer)->Sign("artifact");
+  ASSERT_THAT(sig, IsOk());
+  EXPECT_THAT((*verifier)->VerifyDigest(h, digest, *sig), IsOk());
+  auto dsig = (*signer)->SignDigest(h, digest);
+  ASSERT_THAT(dsig, IsOk());
+  EXPECT_THAT((*verifier)->Verify("artifact", *dsig), IsOk());
+  EXPECT_THAT((*verifier)->VerifyDigest(h, digest.substr(1), *sig),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("digest length")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Crypto, AllKeyTypes,
+                         ::testing::Values(KeyType::kEcdsaP256, KeyType::kEcdsaP384,
+                                           KeyType::kEcdsaP521, KeyType::kEd25519,
+                                           KeyType::kRsaPkcs1, KeyType::kRsaPss));
+
+TEST(Crypto, PemRoundTrips) {
+  auto signer = OpenSslSigner::Generate(KeyType::kEcdsaP256);
+  ASSERT_THAT(signer, IsOk());
+  auto again = OpenSslSigner::FromPem((*signer)->PrivateKeyPem());
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ((*again)->PublicKeyDer(), (*signer)->PublicKeyDer());
+  const std::string pem = PublicKeyDerToPem((*signer)->PublicKeyDer());
+  EXPECT_THAT(pem, HasSubstr("BEGIN PUBLIC KEY"));
+  auto v = OpenSslVerifier::FromPem(pem);
+  ASSERT_THAT(v, IsOk());
+  EXPECT_EQ((*v)->PublicKeyDer(), (*signer)->PublicKeyDer());
+  auto der = PemToDer(pem, "PUBLIC KEY");
+  ASSERT_THAT(der, IsOk());
+  EXPECT_EQ(*der, (*signer)->PublicKeyDer());
+  EXPECT_THAT(PemToDer(pem, "CERTIFICATE"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(Crypto, RejectsUnsupportedAndMalformedKeys) {
+  EVP_PKEY* p224 = EVP_EC_gen("P-224");
+  ASSERT_NE(p224, nullptr);
+  EXPECT_THAT(OpenSslVerifier::FromEvpPkey(p224),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("curve")));
+  EVP_PKEY* rsa1024 = EVP_RSA_gen(1024);
+  ASSERT_NE(rsa1024, nullptr);
+  EXPECT_THAT(OpenSslVerifier::FromEvpPkey(rsa1024),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("RSA-1024")));
+  EXPECT_THAT(OpenSslVerifier::FromDer("garbage"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(OpenSslVerifier::FromPem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(OpenSslVerifier::FromCertificate("not a cert"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(OpenSslSigner::FromPem("nope"), StatusIs(absl::StatusCode::kInvalidArgument));
+  // Trailing bytes after the SPKI are refused.
+  auto signer = OpenSslSigner::Generate(KeyType::kEcdsaP256);
+  ASSERT_THAT(signer, IsOk());
+  EXPECT_THAT(OpenSslVerifier::FromDer((*signer)->PublicKeyDer() + "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(Crypto, LoadOrCreateWritesMode0600AndReloadsSameKey) {
+  std::string tmpl = std::string(::testing::TempDir()) + "/crypto_test.XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const std::string path = tmpl + "/log_key.pem";
+  auto first = OpenSslSigner::LoadOrCreate(path, KeyType::kEcdsaP256);
+  ASSERT_THAT(first, IsOk());
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto second = OpenSslSigner::LoadOrCreate(path, KeyType::kEd25519);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ((*second)->PublicKeyDer(), (*first)->PublicKeyDer());
+  EXPECT_EQ((*second)->key_type(), KeyType::kEcdsaP256);
+
+  ::chmod(path.c_str(), 0644);
+  EXPECT_THAT(OpenSslSigner::LoadOrCreate(path, KeyType::kEcdsaP256),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("chmod 600")));
+  const std::string junk = tmpl + "/junk.pem";
+  {
+    std::ofstream(junk) << "junk";
+  }
+  ::chmod(junk.c_str(), 0600);
+  EXPECT_THAT(OpenSslSigner::LoadOrCreate(junk, KeyType::kEcdsaP256),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(junk)));
+}
+
+TEST(Crypto, DigestsHaveKnownValues) {
+  // SHA-256("abc") from FIPS 180-2.
+  const std::string d = Sha256("abc");
+  ASSERT_EQ(d.size(), 32u);
+  EXPECT_EQ(static_cast<unsigned char>(d[0]), 0xba);
+  EXPECT_EQ(static_cast<unsigned char>(d[31]), 0xad);
+  EXPECT_EQ(Sha384("abc").size(), 48u);
+  EXPECT_EQ(Sha512("abc").size(), 64u);
+}
+
+}  // namespace
+}  // namespace vouch::signer
