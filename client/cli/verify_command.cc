@@ -1,0 +1,219 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "client/cli/verify_command.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <regex>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "client/bundle.h"
+#include "client/cli/args.h"
+#include "client/trust_root.h"
+#include "client/verify.h"
+#include "nlohmann/json.hpp"
+#include "signer/openssl_crypto.h"
+
+namespace vouch::cli {
+namespace {
+
+enum class Mode { kBundle, kBlob, kAttestation };
+
+const char* Name(Mode m) {
+  switch (m) {
+    case Mode::kBundle:
+      return "verify-bundle";
+    case Mode::kBlob:
+      return "verify-blob";
+    case Mode::kAttestation:
+      return "verify-attestation";
+  }
+  return "";
+}
+
+void Usage(Mode m, std::ostream& os) {
+  os << "usage: vouch " << Name(m)
+     << " --bundle FILE (--key PEM | --certificate-identity[-regexp] ID"
+        " --certificate-oidc-issuer[-regexp] ISSUER)\n"
+        "       [--trusted-root FILE] [--output text|json]";
+  if (m == Mode::kAttestation) {
+    os << "\n       [--type PREDICATE_TYPE] [--slsa-builder-id ID] [--source-repository URL]";
+  }
+  os << " FILE_OR_sha256:HEX\n"
+        "Verifies offline; exit 0 verified, 1 not verified, 2 usage error.\n"
+        "The trusted root defaults to $VOUCH_TRUSTED_ROOT, then ~/.vouch/trusted_root.json.\n";
+}
+
+bool IsFile(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string DefaultTrustedRoot() {
+  const char* env = std::getenv("VOUCH_TRUSTED_ROOT");
+  if (env != nullptr && *env != '\0') return env;
+  const char* home = std::getenv("HOME");
+  if (home != nullptr) {
+    std::string p = absl::StrCat(home, "/.vouch/trusted_root.json");
+    if (IsFile(p)) return p;
+  }
+  return "";
+}
+
+// Reports the outcome; returns the exit code.
+int Report(bool json_output, const absl::StatusOr<client::VerificationResult>& result) {
+  if (json_output) {
+    nlohmann::json out;
+    out["verified"] = result.ok();
+    if (!result.ok()) {
+      std::string msg(result.status().message());
+      out["error"] = msg;
+      size_t colon = msg.find(':');
+      out["step"] = colon == std::string::npos ? "" : msg.substr(0, colon);
+    } else {
+      out["subjectAlternativeNames"] = result->subject_alternative_names;
+      out["oidcIssuer"] = result->oidc_issuer;
+      std::vector<std::string> times;
+      for (absl::Time t : result->signing_times) {
+        times.push_back(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()));
+      }
+      out["signingTimes"] = times;
+      out["logIndexes"] = result->log_indexes;
+      if (!result->payload_type.empty()) out["payloadType"] = result->payload_type;
+      if (!result->predicate_type.empty()) out["predicateType"] = result->predicate_type;
+    }
+    std::cout << out.dump() << "\n";
+  } else if (result.ok()) {
+    std::cerr << "Verified OK\n";
+  } else {
+    std::cerr << "Error: not verified: " << result.status().message() << "\n";
+  }
+  return result.ok() ? kExitOk : kExitFailed;
+}
+
+int Run(Mode mode, const std::vector<std::string>& argv) {
+  std::set<std::string> value_flags = {"bundle",
+                                       "key",
+                                       "certificate-identity",
+                                       "certificate-identity-regexp",
+                                       "certificate-oidc-issuer",
+                                       "certificate-oidc-issuer-regexp",
+                                       "trusted-root",
+                                       "output"};
+  if (mode == Mode::kAttestation) {
+    value_flags.insert({"type", "slsa-builder-id", "source-repository"});
+  }
+  auto args = ParseArgs(argv, value_flags, {"help"});
+  if (!args.ok()) {
+    std::cerr << "vouch " << Name(mode) << ": " << args.status().message() << "\n";
+    Usage(mode, std::cerr);
+    return kExitUsage;
+  }
+  if (args->Has("help")) {
+    Usage(mode, std::cout);
+    return kExitOk;
+  }
+  auto usage_error = [&](absl::string_view msg) {
+    std::cerr << "vouch " << Name(mode) << ": " << msg << "\n";
+    Usage(mode, std::cerr);
+    return kExitUsage;
+  };
+  if (args->positional.size() != 1) return usage_error("want exactly one FILE or sha256:HEX");
+  if (!args->Has("bundle")) return usage_error("--bundle is required");
+  const std::string output = args->Has("output") ? args->Get("output") : "text";
+  if (output != "text" && output != "json") return usage_error("--output must be text or json");
+  const bool json_output = output == "json";
+
+  client::VerifyOptions options;
+  options.identity.identity = args->Get("certificate-identity");
+  options.identity.identity_regexp = args->Get("certificate-identity-regexp");
+  options.identity.issuer = args->Get("certificate-oidc-issuer");
+  options.identity.issuer_regexp = args->Get("certificate-oidc-issuer-regexp");
+  for (const std::string* re : {&options.identity.identity_regexp,
+                                &options.identity.issuer_regexp}) {
+    if (re->empty()) continue;
+    try {
+      std::regex check(*re);
+    } catch (const std::regex_error&) {
+      return usage_error(absl::StrCat("invalid regular expression \"", *re, "\""));
+    }
+  }
+  const bool has_identity =
+      !options.identity.identity.empty() || !options.identity.identity_regexp.empty();
+  const bool has_issuer = !options.identity.issuer.empty() || !options.identity.issuer_regexp.empty();
+  if (args->Has("key")) {
+    if (has_identity || has_issuer) {
+      return usage_error("give either --key or a certificate identity policy, not both");
+    }
+  } else if (!has_identity || !has_issuer) {
+    return usage_error(
+        "keyless verification needs --certificate-identity[-regexp] and "
+        "--certificate-oidc-issuer[-regexp] (or use --key)");
+  }
+  if (mode == Mode::kAttestation) {
+    options.require_attestation = true;
+    options.attestation.predicate_type = args->Get("type");
+    options.attestation.builder_id = args->Get("slsa-builder-id");
+    options.attestation.source_repository = args->Get("source-repository");
+  }
+
+  std::string trusted_root_path =
+      args->Has("trusted-root") ? args->Get("trusted-root") : DefaultTrustedRoot();
+  if (trusted_root_path.empty()) {
+    return usage_error("no trusted root: give --trusted-root (or set $VOUCH_TRUSTED_ROOT)");
+  }
+
+  // From here on, every problem means "not verified".
+  auto verify = [&]() -> absl::StatusOr<client::VerificationResult> {
+    if (args->Has("key")) {
+      auto pem = client::ReadFile(args->Get("key"));
+      if (!pem.ok()) return absl::Status(pem.status().code(), absl::StrCat("key: ", pem.status().message()));
+      auto key = signer::OpenSslVerifier::FromPem(*pem);
+      if (!key.ok()) {
+        auto from_cert = signer::OpenSslVerifier::FromCertificate(*pem);
+        if (!from_cert.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat("key: ", key.status().message()));
+        }
+        key = std::move(from_cert);
+      }
+      options.key = std::shared_ptr<const signer::Verifier>(*std::move(key));
+    }
+    auto root = client::TrustRoot::FromFile(trusted_root_path);
+    if (!root.ok()) return root.status();
+    auto bundle_json = client::ReadFile(args->Get("bundle"));
+    if (!bundle_json.ok()) return bundle_json.status();
+    auto bundle = client::ParseBundle(*bundle_json);
+    if (!bundle.ok()) return bundle.status();
+    const std::string& input = args->positional[0];
+    client::Artifact artifact;
+    if (IsFile(input)) {
+      auto data = client::ReadFile(input);
+      if (!data.ok()) return absl::Status(data.status().code(), absl::StrCat("artifact: ", data.status().message()));
+      artifact = client::Artifact::FromBytes(*std::move(data));
+    } else if (absl::StrContains(input, ":")) {
+      auto a = client::Artifact::FromDigest(input);
+      if (!a.ok()) return absl::InvalidArgumentError(absl::StrCat("artifact: ", a.status().message()));
+      artifact = *std::move(a);
+    } else {
+      return absl::NotFoundError(absl::StrCat("artifact: no such file ", input));
+    }
+    return client::Verify(*bundle, artifact, *root, options);
+  };
+  return Report(json_output, verify());
+}
+
+}  // namespace
+
+int VerifyBundleCommand(const std::vector<std::string>& args) { return Run(Mode::kBundle, args); }
+int VerifyBlobCommand(const std::vector<std::string>& args) { return Run(Mode::kBlob, args); }
+int VerifyAttestationCommand(const std::vector<std::string>& args) {
+  return Run(Mode::kAttestation, args);
+}
+
+}  // namespace vouch::cli

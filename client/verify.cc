@@ -1,0 +1,576 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "client/verify.h"
+
+#include <initializer_list>
+#include <regex>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "base/status.h"
+#include "client/timestamp.h"
+#include "client/tlog.h"
+#include "client/x509.h"
+#include "nlohmann/json.hpp"
+#include "signer/openssl_crypto.h"
+
+namespace vouch::client {
+namespace {
+
+using nlohmann::json;
+using signer::HashAlgorithm;
+
+constexpr char kInTotoPayloadType[] = "application/vnd.in-toto+json";
+
+absl::Status Fail(absl::string_view step, absl::string_view msg) {
+  return absl::FailedPreconditionError(absl::StrCat(step, ": ", msg));
+}
+
+absl::Status Prefix(absl::string_view step, const absl::Status& s) {
+  if (s.ok()) return s;
+  return absl::Status(s.code(), absl::StrCat(step, ": ", s.message()));
+}
+
+// Null-safe JSON path lookup (no exceptions).
+const json* Get(const json& j, std::initializer_list<const char*> path) {
+  const json* cur = &j;
+  for (const char* k : path) {
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(k);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+  }
+  return cur;
+}
+
+std::string Str(const json& j, std::initializer_list<const char*> path) {
+  const json* v = Get(j, path);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+std::string B64(const json& j, std::initializer_list<const char*> path) {
+  std::string out;
+  if (!absl::Base64Unescape(Str(j, path), &out)) return "";
+  return out;
+}
+
+std::string HexDecode(absl::string_view hex) {
+  if (hex.size() % 2 != 0) return "";
+  for (char c : hex) {
+    if (!absl::ascii_isxdigit(c)) return "";
+  }
+  return absl::HexStringToBytes(hex);
+}
+
+std::optional<HashAlgorithm> HashFromName(absl::string_view name) {
+  std::string n = absl::AsciiStrToLower(name);
+  if (n == "sha256" || n == "sha2_256") return HashAlgorithm::kSha256;
+  if (n == "sha384" || n == "sha2_384") return HashAlgorithm::kSha384;
+  if (n == "sha512" || n == "sha2_512") return HashAlgorithm::kSha512;
+  return std::nullopt;
+}
+
+std::optional<HashAlgorithm> HashFromProto(dev::sigstore::common::v1::HashAlgorithm a) {
+  switch (a) {
+    case dev::sigstore::common::v1::SHA2_256:
+      return HashAlgorithm::kSha256;
+    case dev::sigstore::common::v1::SHA2_384:
+      return HashAlgorithm::kSha384;
+    case dev::sigstore::common::v1::SHA2_512:
+      return HashAlgorithm::kSha512;
+    default:
+      return std::nullopt;
+  }
+}
+
+// What signed: the leaf certificate, or a public key.
+struct SigningKey {
+  std::string certificate_der;  // empty for key-based bundles
+  std::string public_key_der;
+  std::shared_ptr<const signer::Verifier> verifier;
+};
+
+// |verifier_pem| is what a v1 entry records (PEM certificate or public key).
+bool PemMatches(absl::string_view verifier_pem, const SigningKey& key) {
+  if (!key.certificate_der.empty()) {
+    auto der = signer::PemToDer(verifier_pem, "CERTIFICATE");
+    return der.ok() && *der == key.certificate_der;
+  }
+  auto der = signer::PemToDer(verifier_pem, "PUBLIC KEY");
+  return der.ok() && *der == key.public_key_der;
+}
+
+// A v0.0.2 entry's verifier: {"x509Certificate":{"rawBytes"}} or {"publicKey":{"rawBytes"}}.
+bool V2VerifierMatches(const json& verifier, const SigningKey& key) {
+  if (!key.certificate_der.empty()) {
+    std::string der = B64(verifier, {"x509Certificate", "rawBytes"});
+    return !der.empty() && der == key.certificate_der;
+  }
+  std::string der = B64(verifier, {"publicKey", "rawBytes"});
+  return !der.empty() && der == key.public_key_der;
+}
+
+// What the bundle claims was logged, to compare with the entry body.
+struct Signed {
+  std::string signature;
+  // Message signatures: the artifact digest the signature is over. DSSE: SHA-256 of the PAE
+  // (what hashedrekord 0.0.2 records for DSSE) and of the payload.
+  HashAlgorithm digest_hash = HashAlgorithm::kSha256;
+  std::string digest;
+  std::string payload_sha256;
+  bool dsse = false;
+};
+
+absl::Status CheckHashedRekord001(const json& spec, const Signed& s, const SigningKey& key) {
+  if (s.dsse) return Fail("tlog entry", "hashedrekord 0.0.1 entry for a DSSE bundle");
+  if (B64(spec, {"signature", "content"}) != s.signature) {
+    return Fail("tlog entry", "signature in the log entry differs from the bundle's");
+  }
+  if (!PemMatches(B64(spec, {"signature", "publicKey", "content"}), key)) {
+    return Fail("tlog entry", "certificate or key in the log entry differs from the bundle's");
+  }
+  auto hash = HashFromName(Str(spec, {"data", "hash", "algorithm"}));
+  if (!hash || *hash != s.digest_hash ||
+      HexDecode(Str(spec, {"data", "hash", "value"})) != s.digest) {
+    return Fail("tlog entry", "artifact digest in the log entry differs from the artifact's");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckHashedRekord002(const json& spec, const Signed& s, const SigningKey& key) {
+  const json* v = Get(spec, {"hashedRekordV002"});
+  if (v == nullptr) return Fail("tlog entry", "hashedrekord 0.0.2 body has no hashedRekordV002");
+  if (B64(*v, {"signature", "content"}) != s.signature) {
+    return Fail("tlog entry", "signature in the log entry differs from the bundle's");
+  }
+  const json* verifier = Get(*v, {"signature", "verifier"});
+  if (verifier == nullptr || !V2VerifierMatches(*verifier, key)) {
+    return Fail("tlog entry", "certificate or key in the log entry differs from the bundle's");
+  }
+  auto hash = HashFromName(Str(*v, {"data", "algorithm"}));
+  std::string digest = B64(*v, {"data", "digest"});
+  if (!hash || *hash != s.digest_hash || digest != s.digest) {
+    return Fail("tlog entry", s.dsse ? "digest in the log entry differs from the DSSE PAE's"
+                                     : "artifact digest in the log entry differs from the artifact's");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDsse001(const json& spec, const Signed& s, const SigningKey& key) {
+  if (!s.dsse) return Fail("tlog entry", "dsse entry for a message-signature bundle");
+  if (Str(spec, {"payloadHash", "algorithm"}) != "sha256" ||
+      HexDecode(Str(spec, {"payloadHash", "value"})) != s.payload_sha256) {
+    return Fail("tlog entry", "payload hash in the log entry differs from the envelope's");
+  }
+  const json* sigs = Get(spec, {"signatures"});
+  if (sigs == nullptr || !sigs->is_array() || sigs->size() != 1) {
+    return Fail("tlog entry", "dsse entry must record exactly one signature");
+  }
+  const json& sig = (*sigs)[0];
+  if (B64(sig, {"signature"}) != s.signature) {
+    return Fail("tlog entry", "signature in the log entry differs from the envelope's");
+  }
+  if (!PemMatches(B64(sig, {"verifier"}), key)) {
+    return Fail("tlog entry", "certificate or key in the log entry differs from the bundle's");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDsse002(const json& spec, const Signed& s, const SigningKey& key) {
+  if (!s.dsse) return Fail("tlog entry", "dsse entry for a message-signature bundle");
+  const json* v = Get(spec, {"dsseV002"});
+  if (v == nullptr) return Fail("tlog entry", "dsse 0.0.2 body has no dsseV002");
+  if (Str(*v, {"payloadHash", "algorithm"}) != "SHA2_256" ||
+      B64(*v, {"payloadHash", "digest"}) != s.payload_sha256) {
+    return Fail("tlog entry", "payload hash in the log entry differs from the envelope's");
+  }
+  const json* sigs = Get(*v, {"signatures"});
+  if (sigs == nullptr || !sigs->is_array() || sigs->size() != 1) {
+    return Fail("tlog entry", "dsse entry must record exactly one signature");
+  }
+  const json& sig = (*sigs)[0];
+  if (B64(sig, {"content"}) != s.signature) {
+    return Fail("tlog entry", "signature in the log entry differs from the envelope's");
+  }
+  const json* verifier = Get(sig, {"verifier"});
+  if (verifier == nullptr || !V2VerifierMatches(*verifier, key)) {
+    return Fail("tlog entry", "certificate or key in the log entry differs from the bundle's");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckIntoto002(const json& spec, const Signed& s, const SigningKey& key) {
+  if (!s.dsse) return Fail("tlog entry", "intoto entry for a message-signature bundle");
+  if (Str(spec, {"content", "payloadHash", "algorithm"}) != "sha256" ||
+      HexDecode(Str(spec, {"content", "payloadHash", "value"})) != s.payload_sha256) {
+    return Fail("tlog entry", "payload hash in the log entry differs from the envelope's");
+  }
+  const json* sigs = Get(spec, {"content", "envelope", "signatures"});
+  if (sigs == nullptr || !sigs->is_array() || sigs->size() != 1) {
+    return Fail("tlog entry", "intoto entry must record exactly one signature");
+  }
+  const json& sig = (*sigs)[0];
+  // Rekor stores the signature base64-encoded twice.
+  std::string once = B64(sig, {"sig"});
+  std::string twice;
+  bool match = once == s.signature ||
+               (absl::Base64Unescape(once, &twice) && twice == s.signature);
+  if (!match) return Fail("tlog entry", "signature in the log entry differs from the envelope's");
+  if (!PemMatches(B64(sig, {"publicKey"}), key)) {
+    return Fail("tlog entry", "certificate or key in the log entry differs from the bundle's");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckBody(const dev::sigstore::rekor::v1::TransparencyLogEntry& entry,
+                       const Signed& s, const SigningKey& key) {
+  json body = json::parse(entry.canonicalized_body(), nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) {
+    return Fail("tlog entry", "canonicalized body is not JSON");
+  }
+  const std::string kind = Str(body, {"kind"});
+  const std::string version = Str(body, {"apiVersion"});
+  if (kind != entry.kind_version().kind() || version != entry.kind_version().version()) {
+    return Fail("tlog entry", absl::StrCat("body is ", kind, " ", version, " but kindVersion says ",
+                                           entry.kind_version().kind(), " ",
+                                           entry.kind_version().version()));
+  }
+  const json* spec = Get(body, {"spec"});
+  if (spec == nullptr || !spec->is_object()) return Fail("tlog entry", "body has no spec");
+  if (kind == "hashedrekord" && version == "0.0.1") return CheckHashedRekord001(*spec, s, key);
+  if (kind == "hashedrekord" && version == "0.0.2") return CheckHashedRekord002(*spec, s, key);
+  if (kind == "dsse" && version == "0.0.1") return CheckDsse001(*spec, s, key);
+  if (kind == "dsse" && version == "0.0.2") return CheckDsse002(*spec, s, key);
+  if (kind == "intoto" && version == "0.0.2") return CheckIntoto002(*spec, s, key);
+  return Fail("tlog entry", absl::StrCat("unsupported entry kind ", kind, " ", version));
+}
+
+bool MatchesPolicy(absl::string_view value, const std::string& exact, const std::string& re) {
+  if (!exact.empty() && value != exact) return false;
+  if (!re.empty()) {
+    try {
+      if (!std::regex_match(value.begin(), value.end(), std::regex(re))) return false;
+    } catch (const std::regex_error&) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string PredicateTypeFor(const std::string& t) {
+  static const std::pair<const char*, const char*> kShort[] = {
+      {"slsaprovenance", "https://slsa.dev/provenance/v0.2"},
+      {"slsaprovenance02", "https://slsa.dev/provenance/v0.2"},
+      {"slsaprovenance1", "https://slsa.dev/provenance/v1"},
+      {"link", "https://in-toto.io/Link/v1"},
+      {"spdx", "https://spdx.dev/Document"},
+      {"spdxjson", "https://spdx.dev/Document"},
+      {"cyclonedx", "https://cyclonedx.org/bom"},
+      {"vuln", "https://cosign.sigstore.dev/attestation/vuln/v1"},
+      {"openvex", "https://openvex.dev/ns"},
+      {"custom", "https://cosign.sigstore.dev/attestation/v1"},
+  };
+  for (const auto& [name, uri] : kShort) {
+    if (t == name) return uri;
+  }
+  return t;
+}
+
+std::string NormalizeRepo(std::string s) {
+  absl::string_view v = s;
+  absl::ConsumePrefix(&v, "git+");
+  size_t at = v.find('@');
+  if (at != absl::string_view::npos) v = v.substr(0, at);
+  while (absl::ConsumeSuffix(&v, "/")) {
+  }
+  absl::ConsumeSuffix(&v, ".git");
+  return std::string(v);
+}
+
+absl::Status CheckStatement(const json& statement, const Artifact& artifact,
+                            const AttestationPolicy& policy, VerificationResult* result) {
+  const json* subjects = Get(statement, {"subject"});
+  if (subjects == nullptr || !subjects->is_array() || subjects->empty()) {
+    return Fail("attestation", "statement has no subject");
+  }
+  bool matched = false;
+  bool comparable = false;
+  for (const json& subject : *subjects) {
+    const json* digests = Get(subject, {"digest"});
+    if (digests == nullptr || !digests->is_object()) continue;
+    for (auto it = digests->begin(); it != digests->end(); ++it) {
+      auto hash = HashFromName(it.key());
+      if (!hash || !it.value().is_string()) continue;
+      auto want = artifact.Digest(*hash);
+      if (!want.ok()) continue;
+      comparable = true;
+      if (HexDecode(it.value().get<std::string>()) == *want) matched = true;
+    }
+  }
+  if (!comparable) {
+    return Fail("attestation", "no subject digest uses an algorithm known for the artifact");
+  }
+  if (!matched) return Fail("attestation", "no subject digest matches the artifact");
+  result->predicate_type = Str(statement, {"predicateType"});
+  if (!policy.predicate_type.empty() &&
+      result->predicate_type != PredicateTypeFor(policy.predicate_type)) {
+    return Fail("attestation", absl::StrCat("predicate type is ", result->predicate_type,
+                                            ", want ", PredicateTypeFor(policy.predicate_type)));
+  }
+  if (!policy.builder_id.empty()) {
+    std::string id = Str(statement, {"predicate", "runDetails", "builder", "id"});
+    if (id.empty()) id = Str(statement, {"predicate", "builder", "id"});
+    if (id != policy.builder_id) {
+      return Fail("attestation", absl::StrCat("SLSA builder id is \"", id, "\", want \"",
+                                              policy.builder_id, "\""));
+    }
+  }
+  if (!policy.source_repository.empty()) {
+    const std::string want = NormalizeRepo(policy.source_repository);
+    std::vector<std::string> candidates = {
+        Str(statement, {"predicate", "buildDefinition", "externalParameters", "workflow",
+                        "repository"}),
+        Str(statement, {"predicate", "invocation", "configSource", "uri"}),
+    };
+    const json* deps = Get(statement, {"predicate", "buildDefinition", "resolvedDependencies"});
+    if (deps != nullptr && deps->is_array()) {
+      for (const json& d : *deps) candidates.push_back(Str(d, {"uri"}));
+    }
+    bool found = false;
+    for (const std::string& c : candidates) {
+      if (!c.empty() && NormalizeRepo(c) == want) found = true;
+    }
+    if (!found) {
+      return Fail("attestation", absl::StrCat("source repository is not ", want));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Artifact Artifact::FromBytes(std::string data) {
+  Artifact a;
+  a.has_bytes_ = true;
+  a.data_ = std::move(data);
+  return a;
+}
+
+absl::StatusOr<Artifact> Artifact::FromDigest(absl::string_view spec) {
+  size_t colon = spec.find(':');
+  if (colon == absl::string_view::npos) {
+    return absl::InvalidArgumentError("digest must look like sha256:HEX");
+  }
+  auto hash = HashFromName(spec.substr(0, colon));
+  std::string digest = HexDecode(spec.substr(colon + 1));
+  if (!hash || digest.size() != signer::DigestSize(*hash)) {
+    return absl::InvalidArgumentError(absl::StrCat("bad digest \"", spec, "\""));
+  }
+  Artifact a;
+  a.digests_[*hash] = digest;
+  return a;
+}
+
+absl::StatusOr<std::string> Artifact::Digest(HashAlgorithm hash) const {
+  auto it = digests_.find(hash);
+  if (it != digests_.end()) return it->second;
+  if (!has_bytes_) return absl::NotFoundError("artifact digest under this algorithm is unknown");
+  return signer::Digest(hash, data_);
+}
+
+std::string DssePae(absl::string_view payload_type, absl::string_view payload) {
+  return absl::StrCat("DSSEv1 ", payload_type.size(), " ", payload_type, " ", payload.size(), " ",
+                      payload);
+}
+
+absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& artifact,
+                                          const TrustRoot& root, const VerifyOptions& options) {
+  VerificationResult result;
+  const absl::Time now = options.now == absl::InfinitePast() ? absl::Now() : options.now;
+
+  // Who signed.
+  SigningKey key;
+  std::optional<Certificate> leaf;
+  if (bundle.has_certificate()) {
+    if (options.key != nullptr) {
+      return Fail("policy", "a key was given but the bundle is signed with a certificate");
+    }
+    auto cert = Certificate::FromDer(bundle.leaf_certificate_der());
+    if (!cert.ok()) return Prefix("certificate", cert.status());
+    leaf = *std::move(cert);
+    if (leaf->IsCa()) return Fail("certificate", "the signing certificate is a CA certificate");
+    key.certificate_der = leaf->der();
+    key.public_key_der = leaf->PublicKeyDer();
+    auto verifier = signer::OpenSslVerifier::FromDer(key.public_key_der);
+    if (!verifier.ok()) return Prefix("certificate", verifier.status());
+    key.verifier = std::shared_ptr<const signer::Verifier>(*std::move(verifier));
+  } else {
+    if (options.key == nullptr) {
+      return Fail("policy", "the bundle is signed with a key; verify it with --key");
+    }
+    key.public_key_der = options.key->PublicKeyDer();
+    key.verifier = options.key;
+  }
+
+  // What was signed.
+  Signed s;
+  s.signature = bundle.signature();
+  std::string pae;
+  if (bundle.is_dsse()) {
+    const auto& env = bundle.proto.dsse_envelope();
+    s.dsse = true;
+    pae = DssePae(env.payloadtype(), env.payload());
+    s.digest = signer::Sha256(pae);
+    s.payload_sha256 = signer::Sha256(env.payload());
+  } else {
+    const auto& ms = bundle.proto.message_signature();
+    if (ms.has_message_digest()) {
+      auto hash = HashFromProto(ms.message_digest().algorithm());
+      if (!hash) return Fail("artifact", "unsupported messageDigest algorithm");
+      s.digest_hash = *hash;
+    }
+    auto digest = artifact.Digest(s.digest_hash);
+    if (!digest.ok()) return Prefix("artifact", digest.status());
+    s.digest = *digest;
+    if (ms.has_message_digest() && ms.message_digest().digest() != s.digest) {
+      return Fail("artifact", "the bundle's messageDigest does not match the artifact");
+    }
+  }
+  if (options.require_attestation && !s.dsse) {
+    return Fail("attestation", "the bundle carries no DSSE attestation");
+  }
+
+  // Transparency log entries: body, inclusion proof + checkpoint, SET.
+  std::vector<const TransparencyLog*> logs_without_set;
+  const auto& vm = bundle.proto.verification_material();
+  for (int i = 0; i < vm.tlog_entries_size(); ++i) {
+    const auto& entry = vm.tlog_entries(i);
+    const TransparencyLog* log = root.FindLog(entry.log_id().key_id());
+    if (log == nullptr) {
+      return Fail("tlog entry", absl::StrCat("log id ",
+                                             absl::BytesToHexString(entry.log_id().key_id()),
+                                             " is not in the trusted root"));
+    }
+    VOUCH_RETURN_IF_ERROR(CheckBody(entry, s, key));
+    if (entry.has_inclusion_proof()) {
+      VOUCH_RETURN_IF_ERROR(VerifyInclusionProof(entry.inclusion_proof(),
+                                                 entry.canonicalized_body(), *log));
+    }
+    if (!entry.inclusion_promise().signed_entry_timestamp().empty()) {
+      VOUCH_RETURN_IF_ERROR(VerifySignedEntryTimestamp(entry, *log));
+      const absl::Time t = absl::FromUnixSeconds(entry.integrated_time());
+      if (t > now + absl::Minutes(1)) {
+        return Fail("SET", absl::StrCat("integrated time ", absl::FormatTime(t, absl::UTCTimeZone()),
+                                        " is in the future"));
+      }
+      if (t < log->valid_from || t > log->valid_until) {
+        return Fail("tlog entry", absl::StrCat("integrated time ",
+                                               absl::FormatTime(t, absl::UTCTimeZone()),
+                                               " is outside the log key's validity window"));
+      }
+      result.signing_times.push_back(t);
+    } else {
+      logs_without_set.push_back(log);
+    }
+    result.log_indexes.push_back(entry.log_index());
+  }
+
+  // RFC 3161 timestamps over the signature.
+  for (int i = 0; i < vm.timestamp_verification_data().rfc3161_timestamps_size(); ++i) {
+    auto t = VerifyRfc3161Timestamp(
+        vm.timestamp_verification_data().rfc3161_timestamps(i).signed_timestamp(), s.signature,
+        root.timestamp_authorities());
+    if (!t.ok()) return Prefix("timestamp", t.status());
+    if (*t > now + absl::Minutes(1)) return Fail("timestamp", "timestamp is in the future");
+    result.signing_times.push_back(*t);
+  }
+  if (result.signing_times.empty()) {
+    return Fail("timestamp", "no verified signing time (no SET and no RFC 3161 timestamp)");
+  }
+  for (const TransparencyLog* log : logs_without_set) {
+    for (absl::Time t : result.signing_times) {
+      if (t < log->valid_from || t > log->valid_until) {
+        return Fail("tlog entry", absl::StrCat("signing time ",
+                                               absl::FormatTime(t, absl::UTCTimeZone()),
+                                               " is outside the log key's validity window"));
+      }
+    }
+  }
+
+  // Certificate chain at every signing time, SCT, identity.
+  if (leaf.has_value()) {
+    std::optional<Certificate> issuer;
+    for (absl::Time t : result.signing_times) {
+      auto i = VerifyChainAt(*leaf, root.certificate_authorities(), t);
+      if (!i.ok()) return Prefix("certificate", i.status());
+      issuer = *std::move(i);
+    }
+    if (!leaf->HasCodeSigningUsage()) {
+      return Fail("certificate", "the signing certificate lacks the codeSigning usage");
+    }
+    if (!root.ctlogs().empty()) {
+      VOUCH_RETURN_IF_ERROR(Prefix("SCT", VerifyEmbeddedScts(*leaf, *issuer, root.ctlogs())));
+    }
+    result.subject_alternative_names = leaf->SubjectAlternativeNames();
+    auto oidc_issuer = leaf->OidcIssuer();
+    if (oidc_issuer.ok()) result.oidc_issuer = *oidc_issuer;
+    const IdentityPolicy& p = options.identity;
+    bool san_ok = false;
+    for (const std::string& san : result.subject_alternative_names) {
+      if (MatchesPolicy(san, p.identity, p.identity_regexp)) san_ok = true;
+    }
+    if (!san_ok) {
+      return Fail("identity", absl::StrCat("certificate identity [",
+                                           absl::StrJoin(result.subject_alternative_names, ", "),
+                                           "] does not match ",
+                                           p.identity.empty() ? "/" + p.identity_regexp + "/"
+                                                              : "\"" + p.identity + "\""));
+    }
+    if (!p.issuer.empty() || !p.issuer_regexp.empty()) {
+      if (!oidc_issuer.ok()) return Prefix("identity", oidc_issuer.status());
+      if (!MatchesPolicy(*oidc_issuer, p.issuer, p.issuer_regexp)) {
+        return Fail("identity", absl::StrCat("OIDC issuer \"", *oidc_issuer, "\" does not match ",
+                                             p.issuer.empty() ? "/" + p.issuer_regexp + "/"
+                                                              : "\"" + p.issuer + "\""));
+      }
+    }
+  }
+
+  // The signature itself.
+  if (s.dsse) {
+    absl::Status st = key.verifier->Verify(pae, s.signature);
+    if (!st.ok()) return Prefix("signature", st);
+  } else if (key.verifier->key_type() == signer::KeyType::kEd25519) {
+    if (!artifact.has_bytes()) {
+      return Fail("signature", "Ed25519 signatures need the artifact, not only its digest");
+    }
+    absl::Status st = key.verifier->Verify(artifact.bytes(), s.signature);
+    if (!st.ok()) return Prefix("signature", st);
+  } else {
+    absl::Status st = key.verifier->VerifyDigest(s.digest_hash, s.digest, s.signature);
+    if (!st.ok()) return Prefix("signature", st);
+  }
+
+  // Attestation: subject digest and predicate policy.
+  if (s.dsse) {
+    const auto& env = bundle.proto.dsse_envelope();
+    result.payload_type = env.payloadtype();
+    if (env.payloadtype() != kInTotoPayloadType) {
+      return Fail("attestation", absl::StrCat("payload type is ", env.payloadtype(), ", want ",
+                                              kInTotoPayloadType));
+    }
+    json statement = json::parse(env.payload(), nullptr, /*allow_exceptions=*/false);
+    if (statement.is_discarded() || !statement.is_object()) {
+      return Fail("attestation", "payload is not a JSON in-toto statement");
+    }
+    VOUCH_RETURN_IF_ERROR(CheckStatement(statement, artifact, options.attestation, &result));
+    result.statement = env.payload();
+  }
+  return result;
+}
+
+}  // namespace vouch::client

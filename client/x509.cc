@@ -1,0 +1,282 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "client/x509.h"
+
+#include <openssl/asn1.h>
+#include <openssl/ct.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include <ctime>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/status.h"
+#include "signer/openssl_crypto.h"
+
+namespace vouch::client {
+namespace {
+
+struct StoreDeleter {
+  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
+};
+struct StoreCtxDeleter {
+  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
+};
+struct StackDeleter {
+  void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }
+};
+struct SctListDeleter {
+  void operator()(STACK_OF(SCT) * s) const { SCT_LIST_free(s); }
+};
+struct X509Deleter {
+  void operator()(X509* x) const { X509_free(x); }
+};
+
+absl::Time Asn1ToTime(const ASN1_TIME* t) {
+  struct tm tm = {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return absl::InfinitePast();
+  return absl::FromTimeT(timegm(&tm));
+}
+
+std::string Asn1StringBytes(const ASN1_STRING* s) {
+  if (s == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     ASN1_STRING_length(s));
+}
+
+absl::StatusOr<Certificate> Wrap(X509* x) {
+  unsigned char* der = nullptr;
+  int len = i2d_X509(x, &der);
+  if (len <= 0) {
+    X509_free(x);
+    return absl::InvalidArgumentError("certificate does not encode");
+  }
+  std::string out(reinterpret_cast<char*>(der), len);
+  OPENSSL_free(der);
+  X509_free(x);
+  return Certificate::FromDer(out);  // re-parse keeps one construction path
+}
+
+void PutUint(std::string* out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+absl::StatusOr<Certificate> Certificate::FromDer(absl::string_view der) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509* x = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (x == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("certificate is not DER X.509");
+  }
+  if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+    X509_free(x);
+    return absl::InvalidArgumentError("certificate has trailing bytes");
+  }
+  return Certificate(std::shared_ptr<x509_st>(x, X509Deleter()), std::string(der));
+}
+
+absl::StatusOr<Certificate> Certificate::FromPem(absl::string_view pem) {
+  VOUCH_ASSIGN_OR_RETURN(std::string der, signer::PemToDer(pem, "CERTIFICATE"));
+  return FromDer(der);
+}
+
+std::string Certificate::PublicKeyDer() const {
+  unsigned char* der = nullptr;
+  int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x509_.get()), &der);
+  if (len <= 0) return "";
+  std::string out(reinterpret_cast<char*>(der), len);
+  OPENSSL_free(der);
+  return out;
+}
+
+absl::Time Certificate::not_before() const { return Asn1ToTime(X509_get0_notBefore(x509_.get())); }
+absl::Time Certificate::not_after() const { return Asn1ToTime(X509_get0_notAfter(x509_.get())); }
+
+bool Certificate::IsCa() const { return X509_check_ca(x509_.get()) != 0; }
+
+bool Certificate::HasCodeSigningUsage() const {
+  return (X509_get_extension_flags(x509_.get()) & EXFLAG_XKUSAGE) != 0 &&
+         (X509_get_extended_key_usage(x509_.get()) & XKU_CODE_SIGN) != 0;
+}
+
+bool Certificate::IsSelfSigned() const {
+  return X509_check_issued(x509_.get(), x509_.get()) == X509_V_OK;
+}
+
+std::vector<std::string> Certificate::SubjectAlternativeNames() const {
+  std::vector<std::string> out;
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(x509_.get(), NID_subject_alt_name, nullptr, nullptr));
+  if (names == nullptr) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
+    switch (gn->type) {
+      case GEN_URI:
+      case GEN_EMAIL:
+      case GEN_DNS:
+        out.push_back(Asn1StringBytes(gn->d.ia5));
+        break;
+      case GEN_OTHERNAME: {
+        const ASN1_TYPE* v = gn->d.otherName->value;
+        if (v != nullptr && v->type == V_ASN1_UTF8STRING) {
+          out.push_back(Asn1StringBytes(v->value.utf8string));
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
+
+absl::StatusOr<std::string> Certificate::ExtensionValue(absl::string_view oid) const {
+  char buf[128];
+  for (int i = 0; i < X509_get_ext_count(x509_.get()); ++i) {
+    X509_EXTENSION* ext = X509_get_ext(x509_.get(), i);
+    int n = OBJ_obj2txt(buf, sizeof(buf), X509_EXTENSION_get_object(ext), 1);
+    if (n > 0 && absl::string_view(buf, n) == oid) {
+      return Asn1StringBytes(X509_EXTENSION_get_data(ext));
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("no extension ", oid));
+}
+
+absl::StatusOr<std::string> Certificate::OidcIssuer() const {
+  auto v2 = ExtensionValue(kOidFulcioIssuerV2);
+  if (v2.ok()) {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(v2->data());
+    ASN1_UTF8STRING* s = d2i_ASN1_UTF8STRING(nullptr, &p, static_cast<long>(v2->size()));
+    if (s == nullptr) {
+      ERR_clear_error();
+      return absl::InvalidArgumentError("issuer extension 1.3.6.1.4.1.57264.1.8 is not UTF8String");
+    }
+    std::string out = Asn1StringBytes(s);
+    ASN1_UTF8STRING_free(s);
+    return out;
+  }
+  auto v1 = ExtensionValue(kOidFulcioIssuerV1);
+  if (v1.ok()) return *v1;
+  return absl::NotFoundError("certificate has no OIDC issuer extension");
+}
+
+std::string Certificate::SubjectString() const {
+  char buf[512];
+  X509_NAME_oneline(X509_get_subject_name(x509_.get()), buf, sizeof(buf));
+  return buf;
+}
+
+absl::StatusOr<Certificate> VerifyChainAt(const Certificate& leaf,
+                                          absl::Span<const TrustedChain> authorities,
+                                          absl::Time time) {
+  std::string last = "no certificate authority in the trusted root";
+  for (const TrustedChain& ca : authorities) {
+    if (ca.certificates.empty()) continue;
+    if (time < ca.valid_from || time > ca.valid_until) {
+      last = absl::StrCat("signing time ", absl::FormatTime(time),
+                          " is outside the validity window of CA ",
+                          ca.certificates.back().SubjectString());
+      continue;
+    }
+    std::unique_ptr<X509_STORE, StoreDeleter> store(X509_STORE_new());
+    std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
+    std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());
+    if (!store || !untrusted || !ctx) return absl::ResourceExhaustedError("out of memory");
+    X509_STORE_add_cert(store.get(), ca.certificates.back().get());
+    for (size_t i = 0; i + 1 < ca.certificates.size(); ++i) {
+      sk_X509_push(untrusted.get(), ca.certificates[i].get());
+    }
+    if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), untrusted.get()) != 1) {
+      ERR_clear_error();
+      return absl::InternalError("X509_STORE_CTX_init failed");
+    }
+    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()), absl::ToTimeT(time));
+    if (X509_verify_cert(ctx.get()) == 1) {
+      STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+      X509* issuer = sk_X509_num(chain) >= 2 ? sk_X509_value(chain, 1) : leaf.get();
+      X509_up_ref(issuer);
+      return Wrap(issuer);
+    }
+    last = absl::StrCat(X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())),
+                        " (CA ", ca.certificates.back().SubjectString(), ", at ",
+                        absl::FormatTime(time, absl::UTCTimeZone()), ")");
+    ERR_clear_error();
+  }
+  return absl::FailedPreconditionError(last);
+}
+
+absl::Status VerifyEmbeddedScts(const Certificate& leaf, const Certificate& issuer,
+                                absl::Span<const CtLogKey> logs) {
+  std::unique_ptr<STACK_OF(SCT), SctListDeleter> scts(static_cast<STACK_OF(SCT)*>(
+      X509_get_ext_d2i(leaf.get(), NID_ct_precert_scts, nullptr, nullptr)));
+  if (!scts || sk_SCT_num(scts.get()) == 0) {
+    ERR_clear_error();
+    return absl::FailedPreconditionError("certificate has no embedded SCT");
+  }
+  // The precertificate TBS: the leaf's TBSCertificate without the SCT list extension.
+  std::unique_ptr<X509, X509Deleter> pre(X509_dup(leaf.get()));
+  if (!pre) return absl::ResourceExhaustedError("out of memory");
+  int idx = X509_get_ext_by_NID(pre.get(), NID_ct_precert_scts, -1);
+  X509_EXTENSION_free(X509_delete_ext(pre.get(), idx));
+  unsigned char* tbs = nullptr;
+  int tbs_len = i2d_re_X509_tbs(pre.get(), &tbs);
+  if (tbs_len <= 0) {
+    ERR_clear_error();
+    return absl::InternalError("cannot encode precertificate TBS");
+  }
+  std::string tbs_der(reinterpret_cast<char*>(tbs), tbs_len);
+  OPENSSL_free(tbs);
+  const std::string issuer_key_hash = signer::Sha256(issuer.PublicKeyDer());
+
+  std::string last = "no SCT is from a CT log in the trusted root";
+  for (int i = 0; i < sk_SCT_num(scts.get()); ++i) {
+    const SCT* sct = sk_SCT_value(scts.get(), i);
+    if (SCT_get_version(sct) != SCT_VERSION_V1) continue;
+    unsigned char* id = nullptr;
+    size_t id_len = SCT_get0_log_id(sct, &id);
+    std::string log_id(reinterpret_cast<char*>(id), id_len);
+    const uint64_t ts_ms = SCT_get_timestamp(sct);
+    const absl::Time ts = absl::FromUnixMillis(static_cast<int64_t>(ts_ms));
+    for (const CtLogKey& log : logs) {
+      if (log.log_id != log_id) continue;
+      if (ts < log.valid_from || ts > log.valid_until) {
+        last = "SCT time is outside the CT log's validity window";
+        continue;
+      }
+      auto verifier = signer::OpenSslVerifier::FromDer(log.public_key_der);
+      if (!verifier.ok()) {
+        last = absl::StrCat("CT log key unusable: ", verifier.status().message());
+        continue;
+      }
+      unsigned char* ext = nullptr;
+      size_t ext_len = SCT_get0_extensions(sct, &ext);
+      unsigned char* sig = nullptr;
+      size_t sig_len = SCT_get0_signature(sct, &sig);
+      std::string signed_data;
+      signed_data.push_back(0);  // version v1
+      signed_data.push_back(0);  // signature_type certificate_timestamp
+      PutUint(&signed_data, ts_ms, 8);
+      PutUint(&signed_data, 1, 2);  // entry_type precert_entry
+      signed_data += issuer_key_hash;
+      PutUint(&signed_data, tbs_der.size(), 3);
+      signed_data += tbs_der;
+      PutUint(&signed_data, ext_len, 2);
+      signed_data.append(reinterpret_cast<char*>(ext), ext_len);
+      absl::Status s = (*verifier)->Verify(
+          signed_data, absl::string_view(reinterpret_cast<char*>(sig), sig_len));
+      if (s.ok()) return absl::OkStatus();
+      last = absl::StrCat("SCT signature does not verify: ", s.message());
+    }
+  }
+  return absl::FailedPreconditionError(last);
+}
+
+}  // namespace vouch::client
