@@ -36,7 +36,7 @@ struct Bundle {
 // Parses and structurally validates a bundle: known media type; JSON decodes (base64 fields
 // included); exactly one of messageSignature / dsseEnvelope (with one signature); verification
 // material present (v0.3: a certificate or a public key, not a chain); a non-empty certificate
-// chain without a self-signed root; at least one tlog entry, each with non-negative indexes, a
+// chain (what follows the leaf is checked against the trusted root by Verify); at least one tlog entry, each with non-negative indexes, a
 // log id, kind/version and body; v0.1: an inclusion promise; v0.2+: an inclusion proof with a
 // checkpoint. InvalidArgument naming the problem ("bundle: ...").
 absl::StatusOr<Bundle> ParseBundle(absl::string_view json);

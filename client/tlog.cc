@@ -114,7 +114,11 @@ absl::Status VerifyInclusionProof(const dev::sigstore::rekor::v1::InclusionProof
   absl::Status s = log::VerifyInclusion(static_cast<uint64_t>(proof.log_index()),
                                         static_cast<uint64_t>(proof.tree_size()),
                                         log::HashLeaf(body), hashes, *root);
-  if (!s.ok()) return absl::FailedPreconditionError(absl::StrCat("inclusion proof: ", s.message()));
+  if (!s.ok()) {
+    absl::string_view msg = s.message();
+    absl::ConsumePrefix(&msg, "inclusion proof: ");
+    return absl::FailedPreconditionError(absl::StrCat("inclusion proof: ", msg));
+  }
   auto checkpoint = VerifyCheckpointNote(proof.checkpoint().envelope(), log);
   if (!checkpoint.ok()) {
     return absl::FailedPreconditionError(std::string(checkpoint.status().message()));

@@ -402,6 +402,26 @@ absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& 
     auto cert = Certificate::FromDer(bundle.leaf_certificate_der());
     if (!cert.ok()) return Prefix("certificate", cert.status());
     leaf = *std::move(cert);
+    // v0.1/v0.2 chains may repeat the CA's certificates after the leaf (npm's bundles include
+    // intermediate and root), but must add nothing: every one must be in the trusted root.
+    const auto& chain = bundle.proto.verification_material().x509_certificate_chain();
+    for (int i = 1; i < chain.certificates_size(); ++i) {
+      bool known = false;
+      for (const TrustedChain& ca : root.certificate_authorities()) {
+        for (const Certificate& c : ca.certificates) {
+          if (c.der() == chain.certificates(i).raw_bytes()) known = true;
+        }
+      }
+      if (!known) {
+        auto extra = Certificate::FromDer(chain.certificates(i).raw_bytes());
+        return Fail("certificate",
+                    absl::StrCat("the bundle's chain holds a certificate that is not in the "
+                                 "trusted root (",
+                                 extra.ok() ? extra->SubjectString() : "undecodable",
+                                 extra.ok() && extra->IsSelfSigned() ? ", a self-signed root" : "",
+                                 ")"));
+      }
+    }
     if (leaf->IsCa()) return Fail("certificate", "the signing certificate is a CA certificate");
     key.certificate_der = leaf->der();
     key.public_key_der = leaf->PublicKeyDer();
