@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "absl/time/time.h"
 #include "base/flags.h"
 #include "base/logging.h"
 #include "server/vouchd.h"
@@ -16,6 +17,10 @@ ABSL_FLAG(std::string, http_addr, "127.0.0.1:8080", "HTTP listen address HOST:PO
 ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:8081", "gRPC listen address HOST:PORT (port 0 = any free port).");
 ABSL_FLAG(std::string, ready_file, "", "Once serving, write the actual addresses here as JSON.");
 ABSL_FLAG(int64_t, max_body_bytes, 4 << 20, "Largest accepted request body in bytes (413 above).");
+ABSL_FLAG(std::string, log_origin, "", "Checkpoint origin line (default: \"vouch.local - <log id prefix>\").");
+ABSL_FLAG(std::string, log_key_type, "ecdsa-p256", "Log key generated on first start: ecdsa-p256 or ed25519.");
+ABSL_FLAG(int64_t, batch_size, 1024, "Most entries committed in one group commit.");
+ABSL_FLAG(absl::Duration, batch_linger, absl::ZeroDuration(), "How long a group commit waits for more entries (e.g. 2ms).");
 ABSL_FLAG(std::string, log_level, "info", "Log level: debug, info, warning or error.");
 
 
@@ -56,6 +61,28 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.http.max_body_bytes = static_cast<size_t>(max_body);
+
+  options.log_origin = absl::GetFlag(FLAGS_log_origin);
+  const std::string key_type = absl::GetFlag(FLAGS_log_key_type);
+  if (key_type == "ecdsa-p256") {
+    options.log_key_type = vouch::signer::KeyType::kEcdsaP256;
+  } else if (key_type == "ed25519") {
+    options.log_key_type = vouch::signer::KeyType::kEd25519;
+  } else {
+    std::fprintf(stderr, "vouchd: --log-key-type must be ecdsa-p256 or ed25519\n");
+    return 2;
+  }
+  const int64_t batch = absl::GetFlag(FLAGS_batch_size);
+  if (batch < 1 || batch > 100000) {
+    std::fprintf(stderr, "vouchd: --batch-size must be 1..100000\n");
+    return 2;
+  }
+  options.log_max_batch = static_cast<size_t>(batch);
+  options.log_linger = absl::GetFlag(FLAGS_batch_linger);
+  if (options.log_linger < absl::ZeroDuration() || options.log_linger > absl::Seconds(1)) {
+    std::fprintf(stderr, "vouchd: --batch-linger must be 0..1s\n");
+    return 2;
+  }
 
   auto server = vouch::server::Vouchd::New(options);
   if (!server.ok()) {

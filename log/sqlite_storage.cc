@@ -1,0 +1,472 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "log/sqlite_storage.h"
+
+#include <sqlite3.h>
+
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/status.h"
+
+namespace vouch::log {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS meta(
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries(
+  idx INTEGER PRIMARY KEY,
+  leaf_hash BLOB NOT NULL UNIQUE,
+  body BLOB NOT NULL,
+  integrated_time INTEGER NOT NULL,
+  sets BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS index_keys(
+  key TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  PRIMARY KEY(key, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tiles(
+  level INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  width INTEGER NOT NULL,
+  hashes BLOB NOT NULL,
+  PRIMARY KEY(level, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tree_state(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  size INTEGER NOT NULL,
+  root BLOB NOT NULL,
+  checkpoint TEXT NOT NULL,
+  timestamp INTEGER NOT NULL,
+  compact_range BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS certificates(
+  serial TEXT PRIMARY KEY,
+  identity TEXT NOT NULL,
+  issuer TEXT NOT NULL,
+  key_sha256 TEXT NOT NULL,
+  not_before INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS certificates_identity ON certificates(identity);
+)sql";
+
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
+  const std::string msg = absl::StrCat("sqlite ", what, ": ", db ? sqlite3_errmsg(db) : "",
+                                       " (", sqlite3_errstr(rc), ")");
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError(msg);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return absl::DataLossError(msg);
+    case SQLITE_CONSTRAINT:
+      return absl::AlreadyExistsError(msg);
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+      return absl::UnavailableError(msg);
+    default:
+      return absl::InternalError(msg);
+  }
+}
+
+absl::StatusOr<Hash> BlobHash(sqlite3_stmt* st, int col, absl::string_view what) {
+  const void* p = sqlite3_column_blob(st, col);
+  const int n = sqlite3_column_bytes(st, col);
+  if (n != 32 || p == nullptr) {
+    return absl::DataLossError(absl::StrCat(what, ": stored hash has ", n, " bytes, want 32"));
+  }
+  Hash h;
+  std::memcpy(h.data(), p, 32);
+  return h;
+}
+
+std::string BlobString(sqlite3_stmt* st, int col) {
+  const void* p = sqlite3_column_blob(st, col);
+  const int n = sqlite3_column_bytes(st, col);
+  return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
+}
+
+}  // namespace
+
+// One sqlite3 handle with its cached prepared statements. Not thread-safe (used by one
+// transaction at a time).
+class SqliteConnection : public LogWriter {
+ public:
+  SqliteConnection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteConnection() override {
+    for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
+    sqlite3_close(db_);
+  }
+
+  absl::Status Exec(const char* sql) {
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      absl::Status s = SqliteError(db_, rc, absl::StrCat("exec ", err ? err : ""));
+      sqlite3_free(err);
+      return s;
+    }
+    return absl::OkStatus();
+  }
+
+  // A reset statement for |sql|, prepared once per connection.
+  absl::StatusOr<sqlite3_stmt*> Stmt(const char* sql) {
+    auto it = stmts_.find(sql);
+    if (it != stmts_.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* st = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, "prepare");
+    stmts_.emplace(sql, st);
+    return st;
+  }
+
+  absl::Status Done(int rc, absl::string_view what) {
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return absl::OkStatus();
+    return SqliteError(db_, rc, what);
+  }
+
+  // ---- LogReader
+  absl::StatusOr<std::optional<TreeState>> ReadTreeState() override {
+    VOUCH_ASSIGN_OR_RETURN(
+        sqlite3_stmt * st,
+        Stmt("SELECT size, root, checkpoint, timestamp, compact_range FROM tree_state "
+             "WHERE id = 1"));
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return std::optional<TreeState>();
+    VOUCH_RETURN_IF_ERROR(Done(rc, "read tree_state"));
+    TreeState t;
+    t.size = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+    VOUCH_ASSIGN_OR_RETURN(t.root, BlobHash(st, 1, "tree_state.root"));
+    const unsigned char* text = sqlite3_column_text(st, 2);
+    t.checkpoint = text ? reinterpret_cast<const char*>(text) : "";
+    t.timestamp = sqlite3_column_int64(st, 3);
+    const std::string cr = BlobString(st, 4);
+    if (cr.size() % 32 != 0) {
+      return absl::DataLossError(absl::StrCat("tree_state.compact_range: ", cr.size(),
+                                              " bytes, not a multiple of 32"));
+    }
+    for (size_t i = 0; i < cr.size(); i += 32) {
+      Hash h;
+      std::memcpy(h.data(), cr.data() + i, 32);
+      t.compact_range.push_back(h);
+    }
+    return std::optional<TreeState>(std::move(t));
+  }
+
+  absl::StatusOr<StoredEntry> EntryFromRow(sqlite3_stmt* st) {
+    StoredEntry e;
+    e.index = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+    VOUCH_ASSIGN_OR_RETURN(e.leaf_hash,
+                           BlobHash(st, 1, absl::StrCat("entries[", e.index, "].leaf_hash")));
+    e.body = BlobString(st, 2);
+    e.integrated_time = sqlite3_column_int64(st, 3);
+    e.set = BlobString(st, 4);
+    return e;
+  }
+
+  absl::StatusOr<StoredEntry> ReadEntry(uint64_t index) override {
+    VOUCH_ASSIGN_OR_RETURN(
+        sqlite3_stmt * st,
+        Stmt("SELECT idx, leaf_hash, body, integrated_time, sets FROM entries WHERE idx = ?"));
+    sqlite3_bind_int64(st, 1, static_cast<int64_t>(index));
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return absl::NotFoundError(absl::StrCat("no entry at index ", index));
+    VOUCH_RETURN_IF_ERROR(Done(rc, "read entry"));
+    return EntryFromRow(st);
+  }
+
+  absl::StatusOr<std::vector<StoredEntry>> ReadEntries(uint64_t begin, uint64_t end) override {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                           Stmt("SELECT idx, leaf_hash, body, integrated_time, sets FROM entries "
+                                "WHERE idx >= ? AND idx < ? ORDER BY idx"));
+    sqlite3_bind_int64(st, 1, static_cast<int64_t>(begin));
+    sqlite3_bind_int64(st, 2, static_cast<int64_t>(end));
+    std::vector<StoredEntry> out;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      VOUCH_ASSIGN_OR_RETURN(StoredEntry e, EntryFromRow(st));
+      out.push_back(std::move(e));
+    }
+    VOUCH_RETURN_IF_ERROR(Done(rc, "read entries"));
+    return out;
+  }
+
+  absl::StatusOr<std::optional<uint64_t>> FindLeaf(const Hash& leaf_hash) override {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st, Stmt("SELECT idx FROM entries WHERE leaf_hash = ?"));
+    sqlite3_bind_blob(st, 1, leaf_hash.data(), 32, SQLITE_STATIC);
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return std::optional<uint64_t>();
+    VOUCH_RETURN_IF_ERROR(Done(rc, "find leaf"));
+    return std::optional<uint64_t>(static_cast<uint64_t>(sqlite3_column_int64(st, 0)));
+  }
+
+  absl::StatusOr<std::vector<uint64_t>> FindByKey(const std::string& key, size_t limit) override {
+    VOUCH_ASSIGN_OR_RETURN(
+        sqlite3_stmt * st, Stmt("SELECT idx FROM index_keys WHERE key = ? ORDER BY idx LIMIT ?"));
+    sqlite3_bind_text(st, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, static_cast<int64_t>(limit));
+    std::vector<uint64_t> out;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      out.push_back(static_cast<uint64_t>(sqlite3_column_int64(st, 0)));
+    }
+    VOUCH_RETURN_IF_ERROR(Done(rc, "find by key"));
+    return out;
+  }
+
+  absl::StatusOr<StoredTile> ReadTile(uint32_t level, uint64_t index) override {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                           Stmt("SELECT width, hashes FROM tiles WHERE level = ? AND idx = ?"));
+    sqlite3_bind_int64(st, 1, level);
+    sqlite3_bind_int64(st, 2, static_cast<int64_t>(index));
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+      return absl::NotFoundError(absl::StrCat("no tile ", level, "/", index));
+    }
+    VOUCH_RETURN_IF_ERROR(Done(rc, "read tile"));
+    StoredTile t;
+    t.level = level;
+    t.index = index;
+    const int64_t width = sqlite3_column_int64(st, 0);
+    t.hashes = BlobString(st, 1);
+    if (width < 1 || width > 256 || t.hashes.size() != StoredTileBytes(static_cast<uint32_t>(width))) {
+      return absl::DataLossError(absl::StrCat("tile ", level, "/", index, ": width ", width,
+                                              " with ", t.hashes.size(), " bytes of hashes"));
+    }
+    t.width = static_cast<uint32_t>(width);
+    return t;
+  }
+
+  absl::StatusOr<uint64_t> CountEntries() override {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                           Stmt("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries"));
+    const int rc = sqlite3_step(st);
+    VOUCH_RETURN_IF_ERROR(Done(rc, "count entries"));
+    return static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+  }
+
+  absl::StatusOr<std::optional<CertificateRecord>> ReadCertificate(
+      const std::string& serial_hex) override {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                           Stmt("SELECT identity, issuer, key_sha256, not_before FROM "
+                                "certificates WHERE serial = ?"));
+    sqlite3_bind_text(st, 1, serial_hex.data(), static_cast<int>(serial_hex.size()),
+                      SQLITE_STATIC);
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return std::optional<CertificateRecord>();
+    VOUCH_RETURN_IF_ERROR(Done(rc, "read certificate"));
+    CertificateRecord r;
+    r.serial_hex = serial_hex;
+    auto text = [&](int col) {
+      const unsigned char* t = sqlite3_column_text(st, col);
+      return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+    };
+    r.identity = text(0);
+    r.issuer = text(1);
+    r.key_sha256_hex = text(2);
+    r.not_before = sqlite3_column_int64(st, 3);
+    return std::optional<CertificateRecord>(std::move(r));
+  }
+
+  // ---- LogWriter
+  absl::Status WriteEntries(const std::vector<StoredEntry>& entries) override {
+    if (entries.empty()) return absl::OkStatus();
+    VOUCH_ASSIGN_OR_RETURN(uint64_t next, CountEntries());
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                           Stmt("INSERT INTO entries(idx, leaf_hash, body, integrated_time, "
+                                "sets) VALUES(?, ?, ?, ?, ?)"));
+    for (const StoredEntry& e : entries) {
+      if (e.index != next) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("entry index ", e.index, " is not the next index ", next));
+      }
+      sqlite3_reset(st);
+      sqlite3_bind_int64(st, 1, static_cast<int64_t>(e.index));
+      sqlite3_bind_blob(st, 2, e.leaf_hash.data(), 32, SQLITE_STATIC);
+      sqlite3_bind_blob(st, 3, e.body.data(), static_cast<int>(e.body.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(st, 4, e.integrated_time);
+      sqlite3_bind_blob(st, 5, e.set.data(), static_cast<int>(e.set.size()), SQLITE_STATIC);
+      const int rc = sqlite3_step(st);
+      if (rc != SQLITE_DONE) {
+        return SqliteError(db_, rc, absl::StrCat("insert entry ", e.index));
+      }
+      ++next;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteIndexKeys(uint64_t index, const std::vector<std::string>& keys) override {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                           Stmt("INSERT OR IGNORE INTO index_keys(key, idx) VALUES(?, ?)"));
+    for (const std::string& k : keys) {
+      sqlite3_reset(st);
+      sqlite3_bind_text(st, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(st, 2, static_cast<int64_t>(index));
+      const int rc = sqlite3_step(st);
+      if (rc != SQLITE_DONE) return SqliteError(db_, rc, "insert index key");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteTile(const StoredTile& tile) override {
+    if (tile.width < 1 || tile.width > 256 || tile.hashes.size() != StoredTileBytes(tile.width)) {
+      return absl::InvalidArgumentError(absl::StrCat("tile ", tile.level, "/", tile.index,
+                                                     ": bad width ", tile.width));
+    }
+    VOUCH_ASSIGN_OR_RETURN(
+        sqlite3_stmt * st,
+        Stmt("INSERT OR REPLACE INTO tiles(level, idx, width, hashes) VALUES(?, ?, ?, ?)"));
+    sqlite3_bind_int64(st, 1, tile.level);
+    sqlite3_bind_int64(st, 2, static_cast<int64_t>(tile.index));
+    sqlite3_bind_int64(st, 3, tile.width);
+    sqlite3_bind_blob(st, 4, tile.hashes.data(), static_cast<int>(tile.hashes.size()),
+                      SQLITE_STATIC);
+    return Done(sqlite3_step(st), "write tile");
+  }
+
+  absl::Status WriteTreeState(const TreeState& t) override {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                           Stmt("INSERT OR REPLACE INTO tree_state(id, size, root, checkpoint, "
+                                "timestamp, compact_range) VALUES(1, ?, ?, ?, ?, ?)"));
+    std::string cr;
+    for (const Hash& h : t.compact_range) cr.append(reinterpret_cast<const char*>(h.data()), 32);
+    sqlite3_bind_int64(st, 1, static_cast<int64_t>(t.size));
+    sqlite3_bind_blob(st, 2, t.root.data(), 32, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, t.checkpoint.data(), static_cast<int>(t.checkpoint.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, t.timestamp);
+    sqlite3_bind_blob(st, 5, cr.data(), static_cast<int>(cr.size()), SQLITE_STATIC);
+    return Done(sqlite3_step(st), "write tree_state");
+  }
+
+  absl::Status WriteCertificate(const CertificateRecord& r) override {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                           Stmt("INSERT INTO certificates(serial, identity, issuer, key_sha256, "
+                                "not_before) VALUES(?, ?, ?, ?, ?)"));
+    sqlite3_bind_text(st, 1, r.serial_hex.data(), static_cast<int>(r.serial_hex.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r.identity.data(), static_cast<int>(r.identity.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r.issuer.data(), static_cast<int>(r.issuer.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r.key_sha256_hex.data(), static_cast<int>(r.key_sha256_hex.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, r.not_before);
+    return Done(sqlite3_step(st), "write certificate");
+  }
+
+  sqlite3* db() { return db_; }
+
+ private:
+  sqlite3* db_;
+  std::string path_;
+  std::map<const char*, sqlite3_stmt*> stmts_;
+};
+
+SqliteStorage::SqliteStorage(std::string path) : path_(std::move(path)) {}
+
+SqliteStorage::~SqliteStorage() = default;
+
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::NewConnection(bool writer) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path_.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status s = absl::FailedPreconditionError(
+        absl::StrCat(path_, ": cannot open database: ", db ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close(db);
+    return s;
+  }
+  auto conn = std::make_unique<SqliteConnection>(db, path_);
+  sqlite3_busy_timeout(db, 10000);
+  absl::Status s = conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                              "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
+  if (!s.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, ": not a usable SQLite database: ", s.message()));
+  }
+  if (writer) {
+    VOUCH_RETURN_IF_ERROR(conn->Exec("PRAGMA wal_autocheckpoint=10000;"));
+  }
+  return conn;
+}
+
+absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& path) {
+  std::unique_ptr<SqliteStorage> s(new SqliteStorage(path));
+  VOUCH_ASSIGN_OR_RETURN(auto writer, s->NewConnection(true));
+  absl::Status schema = writer->Exec(kSchema);
+  if (!schema.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": cannot create the schema: ", schema.message()));
+  }
+  // Record or check the schema version.
+  VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                         writer->Stmt("SELECT value FROM meta WHERE key = 'schema_version'"));
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const unsigned char* v = sqlite3_column_text(st, 0);
+    const std::string version = v ? reinterpret_cast<const char*>(v) : "";
+    if (version != std::to_string(kSchemaVersion)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, ": database schema version ", version, ", this vouchd needs ", kSchemaVersion));
+    }
+  } else {
+    VOUCH_RETURN_IF_ERROR(writer->Done(rc, "read schema version"));
+    VOUCH_RETURN_IF_ERROR(writer->Exec(
+        absl::StrCat("INSERT INTO meta(key, value) VALUES('schema_version', '", kSchemaVersion,
+                     "')")
+            .c_str()));
+  }
+  sqlite3_reset(st);
+  {
+    absl::MutexLock l(&s->write_mu_);
+    s->writer_ = std::move(writer);
+  }
+  return s;
+}
+
+absl::Status SqliteStorage::ReadTx(const std::function<absl::Status(LogReader&)>& f) {
+  std::unique_ptr<SqliteConnection> conn;
+  {
+    absl::MutexLock l(&pool_mu_);
+    if (!readers_.empty()) {
+      conn = std::move(readers_.back());
+      readers_.pop_back();
+    }
+  }
+  if (conn == nullptr) {
+    VOUCH_ASSIGN_OR_RETURN(conn, NewConnection(false));
+  }
+  absl::Status s = conn->Exec("BEGIN");
+  if (s.ok()) {
+    s = f(*conn);
+    absl::Status end = conn->Exec("COMMIT");
+    if (s.ok()) s = end;
+  }
+  absl::MutexLock l(&pool_mu_);
+  if (readers_.size() < 64) readers_.push_back(std::move(conn));
+  return s;
+}
+
+absl::Status SqliteStorage::WriteTx(const std::function<absl::Status(LogWriter&)>& f) {
+  absl::MutexLock l(&write_mu_);
+  VOUCH_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+  absl::Status s = f(*writer_);
+  if (!s.ok()) {
+    absl::Status rb = writer_->Exec("ROLLBACK");
+    (void)rb;
+    return s;
+  }
+  s = writer_->Exec("COMMIT");
+  if (!s.ok()) {
+    absl::Status rb = writer_->Exec("ROLLBACK");
+    (void)rb;
+  }
+  return s;
+}
+
+}  // namespace vouch::log
