@@ -203,6 +203,14 @@ absl::StatusOr<ParsedKey> ParseKey(absl::string_view pem, absl::string_view p, b
   if (pem.size() > kMaxKeyBytes) {
     return Bad(p, absl::StrFormat("too large: %d bytes, limit %d", pem.size(), kMaxKeyBytes));
   }
+  // Only whitespace may surround the block (Go's pem.Decode would skip any text before it).
+  const size_t begin = pem.find("-----BEGIN ");
+  if (begin == absl::string_view::npos) return Bad(p, "garbage PEM: no PEM block found");
+  for (char c : pem.substr(0, begin)) {
+    if (!absl::ascii_isspace(static_cast<unsigned char>(c))) {
+      return Bad(p, "garbage PEM: text before the PEM block");
+    }
+  }
   std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   char* name = nullptr;
   char* header = nullptr;
@@ -670,7 +678,9 @@ absl::StatusOr<PreparedEntry> PrepareIntoto(const json& spec) {
                            Base64Field(s, ip, "publicKey", kMaxKeyBytes * 4 / 3 + 4));
     VOUCH_ASSIGN_OR_RETURN(ParsedKey key,
                            ParseKey(pem, Join(ip, "publicKey"), /*ed25519_ok=*/true));
-    json stored = {{"sig", B64(sig_text)}, {"publicKey", B64(key.canonical_pem)}};
+    // Rekor stores intoto public keys as the client sent them (not re-encoded; the PEM was
+    // checked above to be exactly one block with only whitespace around it).
+    json stored = {{"sig", B64(sig_text)}, {"publicKey", B64(pem)}};
     if (!keyid.empty()) stored["keyid"] = keyid;
     stored_sigs.push_back(std::move(stored));
     AddKey(&ik, &seen, key);
