@@ -521,6 +521,15 @@ absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& 
     }
   }
 
+  if (!leaf.has_value()) {
+    for (absl::Time t : result.signing_times) {
+      if (t < options.key_valid_from || t > options.key_valid_until) {
+        return Fail("key", absl::StrCat("signing time ", absl::FormatTime(t, absl::UTCTimeZone()),
+                                        " is outside the key's validity window"));
+      }
+    }
+  }
+
   // Certificate chain at every signing time, SCT, identity.
   if (leaf.has_value()) {
     std::optional<Certificate> issuer;

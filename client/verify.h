@@ -68,6 +68,9 @@ struct AttestationPolicy {
 struct VerifyOptions {
   // Key-based bundles: the expected signing key. When set, certificate bundles are rejected.
   std::shared_ptr<const signer::Verifier> key;
+  // When the key may have signed (inclusive): every verified signing time must fall inside.
+  absl::Time key_valid_from = absl::InfinitePast();
+  absl::Time key_valid_until = absl::InfiniteFuture();
   IdentityPolicy identity;
   AttestationPolicy attestation;
   // The bundle must carry a DSSE in-toto attestation (verify-attestation).
