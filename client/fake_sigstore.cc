@@ -1,0 +1,302 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "client/fake_sigstore.h"
+
+#include <openssl/asn1.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "base/status.h"
+#include "client/bundle.h"
+#include "client/tlog.h"
+#include "client/verify.h"
+#include "google/protobuf/util/json_util.h"
+#include "log/hash.h"
+
+namespace vouch::client {
+namespace {
+
+using signer::KeyType;
+using signer::OpenSslSigner;
+
+void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+  X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+}
+
+void AddRawExt(X509* cert, const char* oid, const std::string& der_value) {
+  ASN1_OBJECT* obj = OBJ_txt2obj(oid, 1);
+  ASN1_OCTET_STRING* os = ASN1_OCTET_STRING_new();
+  ASN1_OCTET_STRING_set(os, reinterpret_cast<const unsigned char*>(der_value.data()),
+                        static_cast<int>(der_value.size()));
+  X509_EXTENSION* ext = X509_EXTENSION_create_by_OBJ(nullptr, obj, 0, os);
+  X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+  ASN1_OCTET_STRING_free(os);
+  ASN1_OBJECT_free(obj);
+}
+
+std::string Utf8Der(const std::string& s) {
+  std::string out;
+  out.push_back(0x0c);
+  out.push_back(static_cast<char>(s.size()));  // short test strings only
+  return out + s;
+}
+
+// Builds and signs a certificate. |issuer| null = self-signed.
+absl::StatusOr<std::string> MakeCert(const OpenSslSigner& subject_key, const char* cn,
+                                     const OpenSslSigner& signing_key, X509* issuer, bool ca,
+                                     absl::Time not_before, absl::Time not_after,
+                                     const std::string& san_uri, const std::string& oidc_issuer,
+                                     long serial) {
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+  X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, nullptr);
+  ASN1_TIME_set(X509_getm_notBefore(x), absl::ToTimeT(not_before));
+  ASN1_TIME_set(X509_getm_notAfter(x), absl::ToTimeT(not_after));
+  X509_set_pubkey(x, static_cast<EVP_PKEY*>(subject_key.evp_pkey()));
+  X509_NAME* name = X509_get_subject_name(x);
+  if (cn != nullptr) {
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("vouch.test"), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+  }
+  X509_set_issuer_name(x, issuer != nullptr ? X509_get_subject_name(issuer) : name);
+  X509* iss = issuer != nullptr ? issuer : x;
+  if (ca) {
+    AddExt(x, iss, NID_basic_constraints, "critical,CA:TRUE");
+    AddExt(x, iss, NID_key_usage, "critical,keyCertSign,cRLSign");
+    AddExt(x, iss, NID_subject_key_identifier, "hash");
+  } else {
+    AddExt(x, iss, NID_key_usage, "critical,digitalSignature");
+    AddExt(x, iss, NID_ext_key_usage, "codeSigning");
+    AddExt(x, iss, NID_subject_alt_name, absl::StrCat("critical,URI:", san_uri).c_str());
+    AddRawExt(x, "1.3.6.1.4.1.57264.1.1", oidc_issuer);
+    AddRawExt(x, "1.3.6.1.4.1.57264.1.8", Utf8Der(oidc_issuer));
+  }
+  AddExt(x, iss, NID_authority_key_identifier, "keyid:always");
+  if (X509_sign(x, static_cast<EVP_PKEY*>(signing_key.evp_pkey()), EVP_sha256()) <= 0) {
+    X509_free(x);
+    return absl::InternalError("X509_sign failed");
+  }
+  unsigned char* der = nullptr;
+  int len = i2d_X509(x, &der);
+  std::string out(reinterpret_cast<char*>(der), len);
+  OPENSSL_free(der);
+  X509_free(x);
+  return out;
+}
+
+X509* ParseX509(const std::string& der) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  return d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+}
+
+void SetTime(google::protobuf::Timestamp* ts, absl::Time t) {
+  ts->set_seconds(absl::ToUnixSeconds(t));
+}
+
+// RFC 6962 reference tree (MTH and PATH), recursive.
+log::Hash Mth(const std::vector<log::Hash>& leaves, size_t begin, size_t end) {
+  if (end - begin == 1) return leaves[begin];
+  size_t k = 1;
+  while (k * 2 < end - begin) k *= 2;
+  return log::HashChildren(Mth(leaves, begin, begin + k), Mth(leaves, begin + k, end));
+}
+
+void Path(const std::vector<log::Hash>& leaves, size_t m, size_t begin, size_t end,
+          std::vector<log::Hash>* out) {
+  if (end - begin <= 1) return;
+  size_t k = 1;
+  while (k * 2 < end - begin) k *= 2;
+  if (m < k) {
+    Path(leaves, m, begin, begin + k, out);
+    out->push_back(Mth(leaves, begin + k, end));
+  } else {
+    Path(leaves, m - k, begin + k, end, out);
+    out->push_back(Mth(leaves, begin, begin + k));
+  }
+}
+
+std::vector<log::Hash> Leaves(const std::string& body, int64_t index, int64_t size) {
+  std::vector<log::Hash> leaves;
+  for (int64_t i = 0; i < size; ++i) {
+    leaves.push_back(log::HashLeaf(i == index ? body : absl::StrCat("leaf-", i)));
+  }
+  return leaves;
+}
+
+std::string Pem(const std::string& label, const std::string& der) {
+  std::string b64 = absl::Base64Escape(der);
+  std::string out = absl::StrCat("-----BEGIN ", label, "-----\n");
+  for (size_t i = 0; i < b64.size(); i += 64) absl::StrAppend(&out, b64.substr(i, 64), "\n");
+  return absl::StrCat(out, "-----END ", label, "-----\n");
+}
+
+}  // namespace
+
+std::string FakeTreeRoot(const std::string& body, int64_t index, int64_t size) {
+  auto leaves = Leaves(body, index, size);
+  return log::HashBytes(Mth(leaves, 0, leaves.size()));
+}
+
+absl::StatusOr<std::unique_ptr<FakeSigstore>> FakeSigstore::New() {
+  std::unique_ptr<FakeSigstore> f(new FakeSigstore());
+  VOUCH_ASSIGN_OR_RETURN(f->root_key_, OpenSslSigner::Generate(KeyType::kEcdsaP256));
+  VOUCH_ASSIGN_OR_RETURN(f->intermediate_key_, OpenSslSigner::Generate(KeyType::kEcdsaP256));
+  VOUCH_ASSIGN_OR_RETURN(f->log_key_, OpenSslSigner::Generate(KeyType::kEcdsaP256));
+  VOUCH_ASSIGN_OR_RETURN(f->artifact_key_, OpenSslSigner::Generate(KeyType::kEcdsaP256));
+  const absl::Time from = absl::FromUnixSeconds(1577836800);  // 2020-01-01
+  const absl::Time until = absl::FromUnixSeconds(1893456000);  // 2030-01-01
+  VOUCH_ASSIGN_OR_RETURN(f->root_der_, MakeCert(*f->root_key_, "fake-root", *f->root_key_, nullptr,
+                                                true, from, until, "", "", 1));
+  X509* root = ParseX509(f->root_der_);
+  auto inter = MakeCert(*f->intermediate_key_, "fake-intermediate", *f->root_key_, root, true,
+                        from, until, "", "", 2);
+  X509_free(root);
+  VOUCH_ASSIGN_OR_RETURN(f->intermediate_der_, std::move(inter));
+
+  auto& tr = f->root_;
+  tr.set_media_type("application/vnd.dev.sigstore.trustedroot+json;version=0.1");
+  auto* tlog = tr.add_tlogs();
+  tlog->set_base_url("https://log.vouch.test");
+  tlog->set_hash_algorithm(dev::sigstore::common::v1::SHA2_256);
+  tlog->mutable_public_key()->set_raw_bytes(f->log_key_->PublicKeyDer());
+  tlog->mutable_public_key()->set_key_details(dev::sigstore::common::v1::PKIX_ECDSA_P256_SHA_256);
+  SetTime(tlog->mutable_public_key()->mutable_valid_for()->mutable_start(), from);
+  tlog->mutable_log_id()->set_key_id(f->log_id());
+  auto* ca = tr.add_certificate_authorities();
+  ca->mutable_subject()->set_organization("vouch.test");
+  ca->mutable_subject()->set_common_name("fake-root");
+  ca->set_uri("https://ca.vouch.test");
+  ca->mutable_cert_chain()->add_certificates()->set_raw_bytes(f->intermediate_der_);
+  ca->mutable_cert_chain()->add_certificates()->set_raw_bytes(f->root_der_);
+  SetTime(ca->mutable_valid_for()->mutable_start(), from);
+  return f;
+}
+
+std::string FakeSigstore::log_id() const { return signer::Sha256(log_key_->PublicKeyDer()); }
+
+std::string FakeSigstore::TrustedRootJson() const {
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(root_, &out);
+  return out;
+}
+
+absl::StatusOr<std::string> FakeSigstore::IssueLeaf(const OpenSslSigner& subject_key,
+                                                    const std::string& identity,
+                                                    const std::string& issuer,
+                                                    absl::Time not_before) const {
+  X509* inter = ParseX509(intermediate_der_);
+  auto der = MakeCert(subject_key, nullptr, *intermediate_key_, inter, false, not_before,
+                      not_before + absl::Minutes(10), identity, issuer, 1000);
+  X509_free(inter);
+  return der;
+}
+
+absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
+    const std::string& artifact, const FakeBundleOptions& o) const {
+  dev::sigstore::bundle::v1::Bundle b;
+  b.set_media_type(o.media_type);
+  auto* vm = b.mutable_verification_material();
+
+  std::unique_ptr<OpenSslSigner> ephemeral;
+  const OpenSslSigner* key = artifact_key_.get();
+  std::string verifier_pem;
+  std::string cert_der;
+  if (o.with_key) {
+    vm->mutable_public_key()->set_hint("fake-key");
+    verifier_pem = Pem("PUBLIC KEY", key->PublicKeyDer());
+  } else {
+    VOUCH_ASSIGN_OR_RETURN(ephemeral, OpenSslSigner::Generate(KeyType::kEcdsaP256));
+    key = ephemeral.get();
+    VOUCH_ASSIGN_OR_RETURN(cert_der, IssueLeaf(*key, o.identity, o.issuer,
+                                               o.integrated_time - o.cert_age));
+    if (o.media_type == kBundleMediaTypeV03 || o.media_type == kBundleMediaTypeV03New) {
+      vm->mutable_certificate()->set_raw_bytes(cert_der);
+    } else {
+      vm->mutable_x509_certificate_chain()->add_certificates()->set_raw_bytes(cert_der);
+    }
+    verifier_pem = Pem("CERTIFICATE", cert_der);
+  }
+
+  std::string body, kind;
+  const std::string digest = signer::Sha256(artifact);
+  if (o.dsse) {
+    std::string statement = absl::StrCat(
+        R"({"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"artifact","digest":{"sha256":")",
+        absl::BytesToHexString(digest),
+        R"("}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"buildDefinition":{"buildType":"https://vouch.test/build","externalParameters":{"workflow":{"repository":"https://github.com/acme/app"}}},"runDetails":{"builder":{"id":"https://vouch.test/builder"}}}})");
+    auto* env = b.mutable_dsse_envelope();
+    env->set_payload(statement);
+    env->set_payloadtype("application/vnd.in-toto+json");
+    VOUCH_ASSIGN_OR_RETURN(std::string sig, key->Sign(DssePae(env->payloadtype(), statement)));
+    env->add_signatures()->set_sig(sig);
+    kind = "dsse";
+    body = absl::StrCat(R"({"apiVersion":"0.0.1","kind":"dsse","spec":{"envelopeHash":{"algorithm":"sha256","value":")",
+                        absl::BytesToHexString(signer::Sha256("envelope")),
+                        R"("},"payloadHash":{"algorithm":"sha256","value":")",
+                        absl::BytesToHexString(signer::Sha256(statement)),
+                        R"("},"signatures":[{"signature":")", absl::Base64Escape(sig),
+                        R"(","verifier":")", absl::Base64Escape(verifier_pem), R"("}]}})");
+  } else {
+    VOUCH_ASSIGN_OR_RETURN(std::string sig, key->SignDigest(signer::HashAlgorithm::kSha256, digest));
+    auto* ms = b.mutable_message_signature();
+    ms->mutable_message_digest()->set_algorithm(dev::sigstore::common::v1::SHA2_256);
+    ms->mutable_message_digest()->set_digest(digest);
+    ms->set_signature(sig);
+    kind = "hashedrekord";
+    body = absl::StrCat(R"({"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"sha256","value":")",
+                        absl::BytesToHexString(digest), R"("}},"signature":{"content":")",
+                        absl::Base64Escape(sig), R"(","publicKey":{"content":")",
+                        absl::Base64Escape(verifier_pem), R"("}}}})");
+  }
+
+  auto* e = vm->add_tlog_entries();
+  e->set_log_index(1000 + o.log_index);
+  e->mutable_log_id()->set_key_id(log_id());
+  e->mutable_kind_version()->set_kind(kind);
+  e->mutable_kind_version()->set_version("0.0.1");
+  e->set_integrated_time(absl::ToUnixSeconds(o.integrated_time));
+  e->set_canonicalized_body(body);
+  VOUCH_ASSIGN_OR_RETURN(
+      std::string set, log_key_->Sign(SignedEntryTimestampPayload(body, e->integrated_time(),
+                                                                  log_id(), e->log_index())));
+  e->mutable_inclusion_promise()->set_signed_entry_timestamp(set);
+
+  auto leaves = Leaves(body, o.log_index, o.tree_size);
+  std::vector<log::Hash> path;
+  Path(leaves, static_cast<size_t>(o.log_index), 0, leaves.size(), &path);
+  const std::string root = log::HashBytes(Mth(leaves, 0, leaves.size()));
+  auto* p = e->mutable_inclusion_proof();
+  p->set_log_index(o.log_index);
+  p->set_tree_size(o.tree_size);
+  p->set_root_hash(root);
+  for (const log::Hash& h : path) p->add_hashes(log::HashBytes(h));
+  const std::string origin = "log.vouch.test - 42";
+  const std::string text = absl::StrCat(origin, "\n", o.tree_size, "\n", absl::Base64Escape(root), "\n");
+  VOUCH_ASSIGN_OR_RETURN(std::string note_sig, log_key_->Sign(text));
+  p->mutable_checkpoint()->set_envelope(
+      absl::StrCat(text, "\n\xe2\x80\x94 log.vouch.test ",
+                   absl::Base64Escape(log_id().substr(0, 4) + note_sig), "\n"));
+  return b;
+}
+
+absl::StatusOr<std::string> FakeSigstore::MakeBundleJson(const std::string& artifact,
+                                                         const FakeBundleOptions& options) const {
+  VOUCH_ASSIGN_OR_RETURN(auto b, MakeBundle(artifact, options));
+  return BundleToJson(b);
+}
+
+}  // namespace vouch::client

@@ -1,0 +1,317 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "client/verify.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "google/protobuf/util/json_util.h"
+#include "client/bundle.h"
+#include "client/fake_sigstore.h"
+#include "client/trust_root.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "signer/openssl_crypto.h"
+#include "tests/status_matchers.h"
+
+namespace vouch::client {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using ::vouch::testing::IsOk;
+using ::vouch::testing::StatusIs;
+using BundleProto = dev::sigstore::bundle::v1::Bundle;
+
+constexpr char kArtifact[] = "hello, vouch\n";
+
+class VerifyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto f = FakeSigstore::New();
+    ASSERT_THAT(f, IsOk());
+    fake_ = *std::move(f);
+    auto root = TrustRoot::FromJson(fake_->TrustedRootJson());
+    ASSERT_THAT(root, IsOk());
+    root_ = std::make_unique<TrustRoot>(*std::move(root));
+    options_.identity.identity = kFakeIdentity;
+    options_.identity.issuer = kFakeIssuer;
+    options_.now = absl::FromUnixSeconds(1700000000) + absl::Hours(24);
+  }
+
+  BundleProto Make(const FakeBundleOptions& o = {}) {
+    auto b = fake_->MakeBundle(kArtifact, o);
+    EXPECT_THAT(b, IsOk());
+    return *b;
+  }
+
+  absl::StatusOr<VerificationResult> Run(const BundleProto& proto,
+                                         const Artifact& artifact = Artifact::FromBytes(kArtifact)) {
+    // Round-trip through JSON so every test also covers reading.
+    auto json = BundleToJson(proto);
+    if (!json.ok()) return json.status();
+    auto bundle = ParseBundle(*json);
+    if (!bundle.ok()) return bundle.status();
+    return Verify(*bundle, artifact, *root_, options_);
+  }
+
+  std::unique_ptr<FakeSigstore> fake_;
+  std::unique_ptr<TrustRoot> root_;
+  VerifyOptions options_;
+};
+
+TEST_F(VerifyTest, AcceptsMessageSignatureBundle) {
+  auto r = Run(Make());
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->subject_alternative_names, ::testing::ElementsAre(kFakeIdentity));
+  EXPECT_EQ(r->oidc_issuer, kFakeIssuer);
+  EXPECT_EQ(r->signing_times.size(), 1u);
+  EXPECT_EQ(r->log_indexes, std::vector<int64_t>{1005});
+}
+
+TEST_F(VerifyTest, AcceptsEveryMediaType) {
+  for (const char* mt : {kBundleMediaTypeV01, kBundleMediaTypeV02, kBundleMediaTypeV03,
+                         kBundleMediaTypeV03New}) {
+    FakeBundleOptions o;
+    o.media_type = mt;
+    EXPECT_THAT(Run(Make(o)), IsOk()) << mt;
+  }
+}
+
+TEST_F(VerifyTest, AcceptsDigestInsteadOfArtifact) {
+  auto a = Artifact::FromDigest("sha256:" + absl::BytesToHexString(signer::Sha256(kArtifact)));
+  ASSERT_THAT(a, IsOk());
+  EXPECT_THAT(Run(Make(), *a), IsOk());
+}
+
+TEST_F(VerifyTest, AcceptsIdentityRegexpAnchored) {
+  options_.identity.identity.clear();
+  options_.identity.identity_regexp = "https://github\\.com/acme/.*";
+  options_.identity.issuer.clear();
+  options_.identity.issuer_regexp = "https://token\\.actions\\..*";
+  EXPECT_THAT(Run(Make()), IsOk());
+  options_.identity.identity_regexp = "acme";  // anchored: must match the whole SAN
+  EXPECT_THAT(Run(Make()), StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("identity:")));
+}
+
+TEST_F(VerifyTest, AcceptsDsseAttestationAndChecksPolicy) {
+  FakeBundleOptions o;
+  o.dsse = true;
+  options_.require_attestation = true;
+  options_.attestation.predicate_type = "slsaprovenance1";
+  options_.attestation.builder_id = "https://vouch.test/builder";
+  options_.attestation.source_repository = "git+https://github.com/acme/app@refs/heads/main";
+  auto r = Run(Make(o));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->predicate_type, "https://slsa.dev/provenance/v1");
+
+  options_.attestation.builder_id = "https://evil.test/builder";
+  EXPECT_THAT(Run(Make(o)), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     HasSubstr("attestation: SLSA builder id")));
+  options_.attestation.builder_id.clear();
+  options_.attestation.predicate_type = "https://spdx.dev/Document";
+  EXPECT_THAT(Run(Make(o)), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     HasSubstr("attestation: predicate type")));
+  options_.attestation.predicate_type.clear();
+  options_.attestation.source_repository = "https://github.com/other/app";
+  EXPECT_THAT(Run(Make(o)), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     HasSubstr("attestation: source repository")));
+}
+
+TEST_F(VerifyTest, RejectsAttestationForOtherArtifact) {
+  FakeBundleOptions o;
+  o.dsse = true;
+  EXPECT_THAT(Run(Make(o), Artifact::FromBytes("other")),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("attestation: no subject digest matches")));
+}
+
+TEST_F(VerifyTest, RequireAttestationRejectsMessageSignature) {
+  options_.require_attestation = true;
+  EXPECT_THAT(Run(Make()), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                    StartsWith("attestation:")));
+}
+
+TEST_F(VerifyTest, AcceptsKeyBundleWithKey) {
+  FakeBundleOptions o;
+  o.with_key = true;
+  auto key = signer::OpenSslVerifier::FromDer(fake_->artifact_key().PublicKeyDer());
+  ASSERT_THAT(key, IsOk());
+  options_.key = std::shared_ptr<const signer::Verifier>(*std::move(key));
+  EXPECT_THAT(Run(Make(o)), IsOk());
+  options_.key_valid_until = absl::FromUnixSeconds(1600000000);
+  EXPECT_THAT(Run(Make(o)), StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("key:")));
+}
+
+TEST_F(VerifyTest, RejectsKeyBundleWithoutOrWithWrongKey) {
+  FakeBundleOptions o;
+  o.with_key = true;
+  EXPECT_THAT(Run(Make(o)), StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("policy:")));
+  auto other = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+  ASSERT_THAT(other, IsOk());
+  auto key = signer::OpenSslVerifier::FromDer((*other)->PublicKeyDer());
+  options_.key = std::shared_ptr<const signer::Verifier>(*std::move(key));
+  EXPECT_THAT(Run(Make(o)), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     HasSubstr("tlog entry: certificate or key")));
+}
+
+// Each mutation of a valid bundle, and the step its failure must name.
+struct Mutation {
+  const char* name;
+  std::function<void(BundleProto*, VerifyOptions*)> apply;
+  const char* step;
+};
+
+void FlipByte(std::string* s, size_t i) { (*s)[i % s->size()] ^= 0x01; }
+
+dev::sigstore::rekor::v1::TransparencyLogEntry* Entry(BundleProto* b) {
+  return b->mutable_verification_material()->mutable_tlog_entries(0);
+}
+
+TEST_F(VerifyTest, EachMutationFailsAtItsStep) {
+  const Mutation mutations[] = {
+      {"signature byte", [](BundleProto* b, VerifyOptions*) {
+         FlipByte(b->mutable_message_signature()->mutable_signature(), 10);
+       }, "tlog entry:"},
+      {"message digest", [](BundleProto* b, VerifyOptions*) {
+         FlipByte(b->mutable_message_signature()->mutable_message_digest()->mutable_digest(), 3);
+       }, "artifact:"},
+      {"identity", [](BundleProto*, VerifyOptions* o) { o->identity.identity = "someone else"; },
+       "identity:"},
+      {"issuer", [](BundleProto*, VerifyOptions* o) { o->identity.issuer = "https://evil.test"; },
+       "identity:"},
+      {"unknown log", [](BundleProto* b, VerifyOptions*) {
+         FlipByte(Entry(b)->mutable_log_id()->mutable_key_id(), 0);
+       }, "tlog entry: log id"},
+      {"body", [](BundleProto* b, VerifyOptions*) {
+         FlipByte(Entry(b)->mutable_canonicalized_body(), 40);
+       }, ""},
+      {"kind", [](BundleProto* b, VerifyOptions*) {
+         Entry(b)->mutable_kind_version()->set_kind("intoto");
+       }, "tlog entry:"},
+      {"proof hash", [](BundleProto* b, VerifyOptions*) {
+         FlipByte(Entry(b)->mutable_inclusion_proof()->mutable_hashes(1), 31);
+       }, "inclusion proof:"},
+      {"proof index", [](BundleProto* b, VerifyOptions*) {
+         Entry(b)->mutable_inclusion_proof()->set_log_index(4);
+       }, "inclusion proof:"},
+      {"proof root", [](BundleProto* b, VerifyOptions*) {
+         FlipByte(Entry(b)->mutable_inclusion_proof()->mutable_root_hash(), 0);
+       }, "inclusion proof:"},
+      {"checkpoint signature", [](BundleProto* b, VerifyOptions*) {
+         std::string* env = Entry(b)->mutable_inclusion_proof()->mutable_checkpoint()->mutable_envelope();
+         (*env)[env->size() - 5] = (*env)[env->size() - 5] == 'A' ? 'B' : 'A';
+       }, "checkpoint:"},
+      {"checkpoint size", [](BundleProto* b, VerifyOptions*) {
+         std::string* env = Entry(b)->mutable_inclusion_proof()->mutable_checkpoint()->mutable_envelope();
+         (*env)[env->find('\n') + 1] = '9';
+       }, "checkpoint:"},
+      {"SET", [](BundleProto* b, VerifyOptions*) {
+         FlipByte(Entry(b)->mutable_inclusion_promise()->mutable_signed_entry_timestamp(), 12);
+       }, "SET:"},
+      {"integrated time", [](BundleProto* b, VerifyOptions*) {
+         Entry(b)->set_integrated_time(Entry(b)->integrated_time() + 1);
+       }, "SET:"},
+      {"future", [](BundleProto*, VerifyOptions* o) { o->now = absl::FromUnixSeconds(1600000000); },
+       "SET:"},
+  };
+  for (const Mutation& m : mutations) {
+    BundleProto b = Make();
+    VerifyOptions saved = options_;
+    m.apply(&b, &options_);
+    auto r = Run(b);
+    options_ = saved;
+    EXPECT_FALSE(r.ok()) << m.name;
+    EXPECT_THAT(std::string(r.status().message()), StartsWith(m.step)) << m.name << ": " << r.status();
+  }
+}
+
+TEST_F(VerifyTest, RejectsWrongArtifact) {
+  EXPECT_THAT(Run(Make(), Artifact::FromBytes("tampered")),
+              StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("artifact:")));
+  auto digest = Artifact::FromDigest("sha256:" + std::string(64, '0'));
+  ASSERT_THAT(digest, IsOk());
+  EXPECT_THAT(Run(Make(), *digest), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(VerifyTest, RejectsCertificateNotValidAtIntegratedTime) {
+  FakeBundleOptions o;
+  o.cert_age = absl::Minutes(11);  // expired 1 minute before the entry was integrated
+  EXPECT_THAT(Run(Make(o)), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     HasSubstr("certificate: certificate has expired")));
+  o.cert_age = -absl::Minutes(1);  // not yet valid
+  EXPECT_THAT(Run(Make(o)), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     HasSubstr("certificate: certificate is not yet valid")));
+}
+
+TEST_F(VerifyTest, EnforcesTrustedRootWindows) {
+  auto tr = fake_->trusted_root();
+  tr.mutable_tlogs(0)->mutable_public_key()->mutable_valid_for()->mutable_end()->set_seconds(
+      1700000000);  // inclusive: still fine
+  auto root = TrustRoot::FromJson([&] {
+    std::string out;
+    (void)google::protobuf::util::MessageToJsonString(tr, &out);
+    return out;
+  }());
+  ASSERT_THAT(root, IsOk());
+  root_ = std::make_unique<TrustRoot>(*std::move(root));
+  EXPECT_THAT(Run(Make()), IsOk());
+
+  tr.mutable_tlogs(0)->mutable_public_key()->mutable_valid_for()->mutable_end()->set_seconds(
+      1699999999);
+  tr.mutable_certificate_authorities(0)->mutable_valid_for()->mutable_end()->set_seconds(
+      1699999999);
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(tr, &json);
+  root_ = std::make_unique<TrustRoot>(*TrustRoot::FromJson(json));
+  EXPECT_THAT(Run(Make()), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                    HasSubstr("outside the log key's validity window")));
+}
+
+TEST_F(VerifyTest, RejectsChainWithUntrustedExtraCertificate) {
+  FakeBundleOptions o;
+  o.media_type = kBundleMediaTypeV02;
+  BundleProto b = Make(o);
+  auto* chain = b.mutable_verification_material()->mutable_x509_certificate_chain();
+  chain->add_certificates()->set_raw_bytes(fake_->ca_intermediate_der());
+  EXPECT_THAT(Run(b), IsOk());  // repeating the trusted intermediate adds nothing
+  auto other = FakeSigstore::New();
+  ASSERT_THAT(other, IsOk());
+  chain->add_certificates()->set_raw_bytes((*other)->ca_root_der());
+  EXPECT_THAT(Run(b), StatusIs(absl::StatusCode::kFailedPrecondition,
+                               HasSubstr("not in the trusted root")));
+}
+
+TEST_F(VerifyTest, RejectsWhenTrustedRootListsCtLogsButNoSct) {
+  auto tr = fake_->trusted_root();
+  auto* ct = tr.add_ctlogs();
+  ct->mutable_public_key()->set_raw_bytes(fake_->log_key().PublicKeyDer());
+  ct->mutable_public_key()->mutable_valid_for()->mutable_start()->set_seconds(0);
+  ct->mutable_log_id()->set_key_id(fake_->log_id());
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(tr, &json);
+  root_ = std::make_unique<TrustRoot>(*TrustRoot::FromJson(json));
+  EXPECT_THAT(Run(Make()), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                    HasSubstr("SCT: certificate has no embedded SCT")));
+}
+
+TEST(Artifact, ParsesDigests) {
+  EXPECT_THAT(Artifact::FromDigest("sha256:" + std::string(64, 'a')), IsOk());
+  EXPECT_THAT(Artifact::FromDigest("sha512:" + std::string(128, 'a')), IsOk());
+  EXPECT_THAT(Artifact::FromDigest("sha256:abc"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Artifact::FromDigest("md5:" + std::string(32, 'a')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Artifact::FromDigest(std::string(64, 'a')), StatusIs(absl::StatusCode::kInvalidArgument));
+  auto a = Artifact::FromDigest("sha256:" + std::string(64, 'a'));
+  EXPECT_THAT(a->Digest(signer::HashAlgorithm::kSha512), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(Dsse, PaeMatchesSpecExample) {
+  // From the DSSE protocol document.
+  EXPECT_EQ(DssePae("http://example.com/HelloWorld", "hello world"),
+            "DSSEv1 29 http://example.com/HelloWorld 11 hello world");
+}
+
+}  // namespace
+}  // namespace vouch::client
