@@ -359,6 +359,11 @@ class SqliteConnection : public LogWriter {
     return Done(sqlite3_step(st), "write certificate");
   }
 
+  // Resets every cached statement so none keeps a read snapshot open past the transaction.
+  void ResetAll() {
+    for (auto& [sql, st] : stmts_) sqlite3_reset(st);
+  }
+
   sqlite3* db() { return db_; }
 
  private:
@@ -444,6 +449,7 @@ absl::Status SqliteStorage::ReadTx(const std::function<absl::Status(LogReader&)>
   absl::Status s = conn->Exec("BEGIN");
   if (s.ok()) {
     s = f(*conn);
+    conn->ResetAll();
     absl::Status end = conn->Exec("COMMIT");
     if (s.ok()) s = end;
   }
@@ -456,6 +462,7 @@ absl::Status SqliteStorage::WriteTx(const std::function<absl::Status(LogWriter&)
   absl::MutexLock l(&write_mu_);
   VOUCH_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
   absl::Status s = f(*writer_);
+  writer_->ResetAll();
   if (!s.ok()) {
     absl::Status rb = writer_->Exec("ROLLBACK");
     (void)rb;

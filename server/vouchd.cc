@@ -10,10 +10,15 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "base/status.h"
 #include "grpcpp/grpcpp.h"
+#include "log/log.h"
+#include "log/log_service.h"
+#include "log/sqlite_storage.h"
+#include "signer/openssl_crypto.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "proto/health.grpc.pb.h"
@@ -91,6 +96,9 @@ Vouchd::Vouchd(const Options& options) : options_(options) {}
 
 Vouchd::~Vouchd() {
   Stop();
+  log_service_.reset();
+  log_.reset();
+  storage_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
@@ -112,8 +120,10 @@ absl::Status Vouchd::Init() {
         "--data-dir=", options_.data_dir, ": in use by another vouchd (", lock_path, " is locked)"));
   }
 
+  VOUCH_RETURN_IF_ERROR(OpenLog(http_host));
   VOUCH_ASSIGN_OR_RETURN(http_, HttpServer::New(http_host, http_port, options_.http));
   AddBaseRoutes();
+  log_service_->RegisterHttp(http_->routes());
 
   health_ = std::make_unique<HealthService>();
   grpc::ServerBuilder builder;
@@ -124,12 +134,41 @@ absl::Status Vouchd::Init() {
                            grpc::InsecureServerCredentials(), &grpc_port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options_.http.max_body_bytes));
   builder.RegisterService(health_.get());
+  builder.RegisterService(log_service_->grpc_service());
   grpc_ = builder.BuildAndStart();
   if (grpc_ == nullptr || grpc_port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen for gRPC on ", options_.grpc_addr));
   }
   grpc_host_ = grpc_host;
+  return absl::OkStatus();
+}
+
+absl::Status Vouchd::OpenLog(const std::string& http_host) {
+  const std::string db_path = options_.data_dir + "/vouch.db";
+  VOUCH_ASSIGN_OR_RETURN(storage_, log::SqliteStorage::Open(db_path));
+  VOUCH_ASSIGN_OR_RETURN(log_key_, signer::OpenSslSigner::LoadOrCreate(
+                                       options_.data_dir + "/log_key.pem", options_.log_key_type));
+  log::LogOptions lo;
+  lo.signer_name = options_.log_name.empty() ? http_host : options_.log_name;
+  if (lo.signer_name.empty() || lo.signer_name.find_first_of(" +\t\n") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--log-name=\"", lo.signer_name, "\": must be non-empty without spaces or '+'"));
+  }
+  lo.origin = options_.log_origin;
+  if (lo.origin.empty()) {
+    lo.origin = absl::StrCat(lo.signer_name, " - ",
+                             absl::BytesToHexString(signer::Sha256(log_key_->PublicKeyDer()))
+                                 .substr(0, 16));
+  }
+  lo.max_batch = options_.log_max_batch;
+  lo.linger = options_.log_linger;
+  auto log = log::Log::Open(storage_.get(), log_key_.get(), lo);
+  if (!log.ok()) return Annotate(log.status(), db_path);
+  log_ = std::move(*log);
+  log::LogServiceOptions so;
+  so.max_entry_bytes = options_.http.max_body_bytes;
+  VOUCH_ASSIGN_OR_RETURN(log_service_, log::LogService::New(log_.get(), &metrics_, so));
   return absl::OkStatus();
 }
 
@@ -172,6 +211,7 @@ void Vouchd::Stop() {
   stopped_ = true;
   if (http_ != nullptr) http_->Stop();
   if (grpc_ != nullptr) grpc_->Shutdown();
+  if (log_ != nullptr) log_->Shutdown();
 }
 
 }  // namespace vouch::server

@@ -10,10 +10,21 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "base/metrics.h"
 #include "server/http_server.h"
+#include "signer/crypto.h"
 
 namespace grpc {
 class Server;
+}
+namespace vouch::log {
+class Log;
+class LogService;
+class SqliteStorage;
+}  // namespace vouch::log
+namespace vouch::signer {
+class OpenSslSigner;
 }
 
 namespace vouch::server {
@@ -28,6 +39,16 @@ struct Options {
   // When set, written once serving: {"http": "H:P", "grpc": "H:P", "pid": N, "data_dir": ...}.
   std::string ready_file;
   HttpOptions http;
+
+  // The log: checkpoint origin (default "vouch.local - <first 16 hex of the log id>"), the key
+  // type generated on first start (ecdsa-p256 or ed25519), group-commit batch size and linger.
+  std::string log_origin;
+  // The checkpoint signer name (no spaces); default: the HTTP host. sigstore-js requires the
+  // trusted root's log baseUrl to contain it.
+  std::string log_name;
+  signer::KeyType log_key_type = signer::KeyType::kEcdsaP256;
+  size_t log_max_batch = 1024;
+  absl::Duration log_linger = absl::ZeroDuration();
 };
 
 class Vouchd {
@@ -45,6 +66,7 @@ class Vouchd {
 
   std::string http_address() const;
   std::string grpc_address() const;
+  log::Log* transparency_log() const { return log_.get(); }
 
  private:
   class HealthService;
@@ -52,9 +74,15 @@ class Vouchd {
   absl::Status Init();
   absl::Status WriteReadyFile() const;
   void AddBaseRoutes();
+  absl::Status OpenLog(const std::string& http_host);
 
   Options options_;
   int lock_fd_ = -1;
+  Metrics metrics_;
+  std::unique_ptr<log::SqliteStorage> storage_;
+  std::unique_ptr<signer::OpenSslSigner> log_key_;
+  std::unique_ptr<log::Log> log_;
+  std::unique_ptr<log::LogService> log_service_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> grpc_;

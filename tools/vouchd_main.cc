@@ -18,6 +18,7 @@ ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:8081", "gRPC listen address HOST:PO
 ABSL_FLAG(std::string, ready_file, "", "Once serving, write the actual addresses here as JSON.");
 ABSL_FLAG(int64_t, max_body_bytes, 4 << 20, "Largest accepted request body in bytes (413 above).");
 ABSL_FLAG(std::string, log_origin, "", "Checkpoint origin line (default: \"vouch.local - <log id prefix>\").");
+ABSL_FLAG(std::string, log_name, "", "Checkpoint signer name, e.g. the log's host name (default: the HTTP host).");
 ABSL_FLAG(std::string, log_key_type, "ecdsa-p256", "Log key generated on first start: ecdsa-p256 or ed25519.");
 ABSL_FLAG(int64_t, batch_size, 1024, "Most entries committed in one group commit.");
 ABSL_FLAG(absl::Duration, batch_linger, absl::ZeroDuration(), "How long a group commit waits for more entries (e.g. 2ms).");
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
   options.http.max_body_bytes = static_cast<size_t>(max_body);
 
   options.log_origin = absl::GetFlag(FLAGS_log_origin);
+  options.log_name = absl::GetFlag(FLAGS_log_name);
   const std::string key_type = absl::GetFlag(FLAGS_log_key_type);
   if (key_type == "ecdsa-p256") {
     options.log_key_type = vouch::signer::KeyType::kEcdsaP256;

@@ -1,0 +1,658 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "log/log.h"
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "base/logging.h"
+#include "base/status.h"
+#include "log/checkpoint.h"
+#include "log/merkle.h"
+#include "signer/openssl_crypto.h"
+
+namespace vouch::log {
+
+// A tile's complete nodes: rows[k] holds the nodes at tree level 8*level+k, left to right.
+struct Log::Tile {
+  uint32_t level = 0;
+  uint64_t index = 0;
+  std::array<std::vector<Hash>, 8> rows;
+
+  uint32_t width() const { return static_cast<uint32_t>(rows[0].size()); }
+
+  StoredTile ToStored() const {
+    StoredTile t;
+    t.level = level;
+    t.index = index;
+    t.width = width();
+    t.hashes.reserve(StoredTileBytes(t.width));
+    for (uint32_t k = 0; k < 8; ++k) {
+      for (uint32_t p = 0; p < (t.width >> k); ++p) {
+        t.hashes.append(reinterpret_cast<const char*>(rows[k][p].data()), 32);
+      }
+    }
+    return t;
+  }
+
+  static absl::StatusOr<std::shared_ptr<Tile>> FromStored(const StoredTile& s) {
+    if (s.width < 1 || s.width > 256 || s.hashes.size() != StoredTileBytes(s.width)) {
+      return absl::DataLossError(absl::StrCat("tile ", s.level, "/", s.index, ": malformed"));
+    }
+    auto t = std::make_shared<Tile>();
+    t->level = s.level;
+    t->index = s.index;
+    for (uint32_t k = 0; k < 8; ++k) {
+      const size_t off = TileRowOffset(s.width, k);
+      const uint32_t n = s.width >> k;
+      t->rows[k].resize(n);
+      for (uint32_t p = 0; p < n; ++p) {
+        std::memcpy(t->rows[k][p].data(), s.hashes.data() + off + p * 32, 32);
+      }
+    }
+    return t;
+  }
+};
+
+struct Log::Pending {
+  NewEntry entry;
+  Hash leaf{};
+  absl::Notification done;
+  absl::Status status;
+  StoredEntry stored;
+  TreeState state;  // The checkpoint that covers the entry (no compact range).
+};
+
+namespace {
+
+// Where node (level, index) lives: tile (level/8, index >> (8 - k)), row k = level % 8.
+void NodeLocation(uint32_t level, uint64_t index, uint32_t* tile_level, uint64_t* tile_index,
+                  uint32_t* row, uint32_t* pos) {
+  *tile_level = level / 8;
+  *row = level % 8;
+  *tile_index = index >> (8 - *row);
+  *pos = static_cast<uint32_t>(index & ((uint64_t{256} >> *row) - 1));
+}
+
+// The perfect subtrees of [0, size), leftmost first: (level, index) pairs.
+std::vector<NodeId> CompactRangeNodes(uint64_t size) {
+  std::vector<NodeId> nodes;
+  uint64_t begin = 0;
+  for (int level = 63; level >= 0; --level) {
+    const uint64_t span = uint64_t{1} << level;
+    if (size & span) {
+      nodes.push_back(NodeId{static_cast<uint32_t>(level), begin >> level});
+      begin += span;
+    }
+  }
+  return nodes;
+}
+
+}  // namespace
+
+std::string Log::SetPayload(absl::string_view body, int64_t integrated_time,
+                            const std::string& log_id_hex, uint64_t index) {
+  // RFC 8785: keys in code-unit order (body, integratedTime, logID, logIndex); base64 and hex
+  // need no escaping.
+  return absl::StrCat("{\"body\":\"", absl::Base64Escape(body), "\",\"integratedTime\":",
+                      integrated_time, ",\"logID\":\"", log_id_hex, "\",\"logIndex\":", index,
+                      "}");
+}
+
+Log::Log(LogStorage* storage, const signer::Signer* key, const LogOptions& options)
+    : storage_(storage), key_(key), options_(options) {
+  log_id_ = signer::Sha256(key_->PublicKeyDer());
+  log_id_hex_ = absl::BytesToHexString(log_id_);
+}
+
+absl::StatusOr<std::unique_ptr<Log>> Log::Open(LogStorage* storage, const signer::Signer* key,
+                                               const LogOptions& options) {
+  if (options.max_batch == 0) return absl::InvalidArgumentError("max_batch must be positive");
+  std::unique_ptr<Log> log(new Log(storage, key, options));
+  VOUCH_RETURN_IF_ERROR(log->Init());
+  log->sequencer_ = std::thread([l = log.get()] { l->SequencerLoop(); });
+  return log;
+}
+
+Log::~Log() { Shutdown(); }
+
+void Log::Shutdown() {
+  {
+    absl::MutexLock l(&queue_mu_);
+    stopping_ = true;
+  }
+  if (sequencer_.joinable()) sequencer_.join();
+}
+
+absl::StatusOr<std::string> Log::SignCheckpointFor(uint64_t size, const Hash& root) {
+  Checkpoint cp;
+  cp.origin = options_.origin;
+  cp.size = size;
+  cp.root = root;
+  return SignCheckpoint(cp, options_.signer_name, *key_);
+}
+
+absl::Status Log::PublishEmpty() {
+  TreeState state;
+  state.size = 0;
+  state.root = EmptyRoot();
+  state.timestamp = absl::ToUnixSeconds(options_.clock->Now());
+  VOUCH_ASSIGN_OR_RETURN(state.checkpoint, SignCheckpointFor(0, state.root));
+  VOUCH_RETURN_IF_ERROR(
+      storage_->WriteTx([&](LogWriter& w) { return w.WriteTreeState(state); }));
+  absl::MutexLock l(&state_mu_);
+  state_ = state;
+  return absl::OkStatus();
+}
+
+absl::Status Log::Init() {
+  std::optional<TreeState> stored;
+  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(stored, r.ReadTreeState());
+    if (!stored.has_value()) {
+      VOUCH_ASSIGN_OR_RETURN(uint64_t count, r.CountEntries());
+      if (count != 0) {
+        return absl::DataLossError(absl::StrCat(
+            "database holds ", count, " entries but no signed tree state (tree_state row)"));
+      }
+    }
+    return absl::OkStatus();
+  }));
+  if (!stored.has_value()) {
+    VLOG_INFO << "new log " << options_.origin << ", log id " << log_id_hex_;
+    return PublishEmpty();
+  }
+  VOUCH_RETURN_IF_ERROR(CheckStoredTree(*stored));
+  VOUCH_ASSIGN_OR_RETURN(range_, CompactRange::FromHashes(stored->size, stored->compact_range));
+  // Load the right-edge (partial) tile of every level for the sequencer.
+  for (uint32_t level = 0; level < 8; ++level) {
+    const uint64_t n = level == 0 ? stored->size : (stored->size >> (8 * level));
+    if (n == 0) break;
+    if (n % 256 == 0) continue;
+    VOUCH_ASSIGN_OR_RETURN(auto tile, GetTile(level, n / 256));
+    edge_tiles_[{level, n / 256}] = tile;
+  }
+  absl::MutexLock l(&state_mu_);
+  state_ = *stored;
+  stats_.tree_size = stored->size;
+  stats_.checkpoint_time = stored->timestamp;
+  VLOG_INFO << "opened log " << options_.origin << " at size " << stored->size << ", log id "
+            << log_id_hex_;
+  return absl::OkStatus();
+}
+
+absl::Status Log::CheckStoredTree(const TreeState& state) {
+  auto verifier = signer::OpenSslVerifier::FromDer(key_->PublicKeyDer());
+  if (!verifier.ok()) return verifier.status();
+  // The note may have been signed under an earlier signer name (the host name changed).
+  std::string name = options_.signer_name;
+  const size_t sig = state.checkpoint.find("\n\n\xe2\x80\x94 ");
+  if (sig != std::string::npos) {
+    const size_t begin = sig + 6;
+    const size_t end = state.checkpoint.find(' ', begin);
+    if (end != std::string::npos) name = state.checkpoint.substr(begin, end - begin);
+  }
+  auto cp = VerifyCheckpoint(state.checkpoint, name, **verifier);
+  if (!cp.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "stored checkpoint does not verify with this log's key (log id ", log_id_hex_,
+        "): ", cp.status().message()));
+  }
+  if (cp->size != state.size || cp->root != state.root) {
+    return absl::DataLossError(absl::StrCat(
+        "tree_state says size ", state.size, " root ", HashToHex(state.root),
+        " but its signed checkpoint says size ", cp->size, " root ", HashToHex(cp->root)));
+  }
+  auto range = CompactRange::FromHashes(state.size, state.compact_range);
+  if (!range.ok()) {
+    return absl::DataLossError(absl::StrCat("tree_state compact range: ", range.status().message()));
+  }
+  if (range->Root() != state.root) {
+    return absl::DataLossError(absl::StrCat("tree_state compact range hashes to ",
+                                            HashToHex(range->Root()),
+                                            ", the signed checkpoint's root is ",
+                                            HashToHex(state.root)));
+  }
+  uint64_t count = 0;
+  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(count, r.CountEntries());
+    return absl::OkStatus();
+  }));
+  if (count != state.size) {
+    return absl::DataLossError(absl::StrCat("database holds ", count,
+                                            " entries but the signed checkpoint covers ",
+                                            state.size));
+  }
+  // The tiles must hold the signed compact range.
+  const std::vector<NodeId> nodes = CompactRangeNodes(state.size);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    auto h = NodeHash(nodes[i].level, nodes[i].index);
+    if (!h.ok()) {
+      return absl::DataLossError(absl::StrCat("tree node (level ", nodes[i].level, ", index ",
+                                              nodes[i].index, "): ", h.status().message()));
+    }
+    if (*h != state.compact_range[i]) {
+      return absl::DataLossError(absl::StrCat(
+          "tree node (level ", nodes[i].level, ", index ", nodes[i].index, ") in the tiles is ",
+          HashToHex(*h), ", the signed tree has ", HashToHex(state.compact_range[i])));
+    }
+  }
+  // Entry bodies must hash to the tree's leaves: the newest 256 and a random sample.
+  std::vector<uint64_t> check;
+  for (uint64_t i = state.size > 256 ? state.size - 256 : 0; i < state.size; ++i) {
+    check.push_back(i);
+  }
+  std::mt19937_64 rng(std::random_device{}());
+  for (int i = 0; i < options_.startup_sample && state.size > 0; ++i) {
+    check.push_back(rng() % state.size);
+  }
+  for (uint64_t index : check) {
+    StoredEntry e;
+    VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+      VOUCH_ASSIGN_OR_RETURN(e, r.ReadEntry(index));
+      return absl::OkStatus();
+    }));
+    const Hash body_hash = HashLeaf(e.body);
+    if (body_hash != e.leaf_hash) {
+      return absl::DataLossError(absl::StrCat("entry ", index, ": body hashes to ",
+                                              HashToHex(body_hash), " but its stored leaf hash is ",
+                                              HashToHex(e.leaf_hash)));
+    }
+    auto leaf = NodeHash(0, index);
+    if (!leaf.ok()) return absl::DataLossError(absl::StrCat("entry ", index, ": ", leaf.status().message()));
+    if (*leaf != body_hash) {
+      return absl::DataLossError(absl::StrCat("entry ", index, ": body hashes to ",
+                                              HashToHex(body_hash), " but the tree's leaf is ",
+                                              HashToHex(*leaf)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Log::CacheTile(std::shared_ptr<const Tile> tile) {
+  absl::MutexLock l(&cache_mu_);
+  if (cache_.size() >= options_.tile_cache_size) cache_.erase(cache_.begin());
+  cache_[{tile->level, tile->index}] = std::move(tile);
+}
+
+absl::StatusOr<std::shared_ptr<const Log::Tile>> Log::GetTile(uint32_t level, uint64_t index) {
+  {
+    absl::MutexLock l(&cache_mu_);
+    auto it = cache_.find(TileKey{level, index});
+    if (it != cache_.end()) return it->second;
+  }
+  StoredTile stored;
+  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(stored, r.ReadTile(level, index));
+    return absl::OkStatus();
+  }));
+  VOUCH_ASSIGN_OR_RETURN(std::shared_ptr<Tile> tile, Tile::FromStored(stored));
+  CacheTile(tile);
+  return std::shared_ptr<const Tile>(tile);
+}
+
+absl::StatusOr<Hash> Log::NodeHash(uint32_t level, uint64_t index) {
+  uint32_t tile_level, row, pos;
+  uint64_t tile_index;
+  NodeLocation(level, index, &tile_level, &tile_index, &row, &pos);
+  VOUCH_ASSIGN_OR_RETURN(auto tile, GetTile(tile_level, tile_index));
+  if (pos >= tile->rows[row].size()) {
+    return absl::NotFoundError(absl::StrCat("node (level ", level, ", index ", index,
+                                            ") is not in tile ", tile_level, "/", tile_index));
+  }
+  return tile->rows[row][pos];
+}
+
+absl::StatusOr<std::vector<Hash>> Log::InclusionProof(uint64_t index, uint64_t size) {
+  VOUCH_ASSIGN_OR_RETURN(ProofNodes nodes, InclusionNodes(index, size));
+  std::vector<Hash> fetched;
+  fetched.reserve(nodes.ids.size());
+  for (const NodeId& id : nodes.ids) {
+    VOUCH_ASSIGN_OR_RETURN(Hash h, NodeHash(id.level, id.index));
+    fetched.push_back(h);
+  }
+  return Rehash(nodes, std::move(fetched));
+}
+
+absl::StatusOr<std::vector<Hash>> Log::ConsistencyProof(uint64_t first, uint64_t last) {
+  const uint64_t size = Latest().size;
+  if (first < 1 || first > last || last > size) {
+    return absl::InvalidArgumentError(absl::StrCat("consistency proof from ", first, " to ", last,
+                                                   ": want 1 <= firstSize <= lastSize <= ",
+                                                   size));
+  }
+  VOUCH_ASSIGN_OR_RETURN(ProofNodes nodes, ConsistencyNodes(first, last));
+  std::vector<Hash> fetched;
+  for (const NodeId& id : nodes.ids) {
+    VOUCH_ASSIGN_OR_RETURN(Hash h, NodeHash(id.level, id.index));
+    fetched.push_back(h);
+  }
+  return Rehash(nodes, std::move(fetched));
+}
+
+TreeState Log::Latest() const {
+  absl::MutexLock l(&state_mu_);
+  TreeState s = state_;
+  s.compact_range.clear();
+  return s;
+}
+
+LogStats Log::stats() const {
+  absl::MutexLock l(&state_mu_);
+  return stats_;
+}
+
+absl::StatusOr<EntryWithProof> Log::WithProof(StoredEntry entry) {
+  EntryWithProof out;
+  const TreeState latest = Latest();
+  if (entry.index >= latest.size) {
+    return absl::NotFoundError(absl::StrCat("entry ", entry.index, " is not yet published"));
+  }
+  VOUCH_ASSIGN_OR_RETURN(out.proof, InclusionProof(entry.index, latest.size));
+  out.entry = std::move(entry);
+  out.tree_size = latest.size;
+  out.root = latest.root;
+  out.checkpoint = latest.checkpoint;
+  return out;
+}
+
+absl::StatusOr<EntryWithProof> Log::GetByIndex(uint64_t index) {
+  const uint64_t size = Latest().size;
+  if (index >= size) {
+    return absl::NotFoundError(
+        absl::StrCat("logIndex ", index, " is past the end of the log (size ", size, ")"));
+  }
+  StoredEntry e;
+  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(e, r.ReadEntry(index));
+    return absl::OkStatus();
+  }));
+  return WithProof(std::move(e));
+}
+
+absl::StatusOr<EntryWithProof> Log::GetByLeafHash(const Hash& leaf_hash) {
+  std::optional<uint64_t> index;
+  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(index, r.FindLeaf(leaf_hash));
+    return absl::OkStatus();
+  }));
+  if (!index.has_value()) {
+    return absl::NotFoundError(absl::StrCat("no entry with UUID ", HashToHex(leaf_hash)));
+  }
+  return GetByIndex(*index);
+}
+
+absl::StatusOr<std::vector<uint64_t>> Log::Search(const std::string& key, size_t limit) {
+  std::vector<uint64_t> out;
+  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(out, r.FindByKey(key, limit));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::string> Log::TileData(uint32_t level, uint64_t index, uint32_t width) {
+  if (width < 1 || width > 256) return absl::InvalidArgumentError("tile width must be 1..256");
+  auto tile = GetTile(level, index);
+  if (!tile.ok()) return tile.status();
+  if ((*tile)->width() < width) {
+    return absl::NotFoundError(absl::StrCat("tile ", level, "/", index, " has only ",
+                                            (*tile)->width(), " hashes"));
+  }
+  // Serve only what a published checkpoint covers.
+  const uint64_t size = Latest().size;
+  const uint64_t level_nodes = level >= 8 ? 0 : (size >> (8 * level));
+  if (index * 256 + width > level_nodes) {
+    return absl::NotFoundError(absl::StrCat("tile ", level, "/", index, ".p/", width,
+                                            " is past the published tree"));
+  }
+  std::string out;
+  out.reserve(width * 32);
+  for (uint32_t p = 0; p < width; ++p) {
+    out.append(reinterpret_cast<const char*>((*tile)->rows[0][p].data()), 32);
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> Log::EntryBundle(uint64_t index, uint32_t width) {
+  if (width < 1 || width > 256) return absl::InvalidArgumentError("bundle width must be 1..256");
+  const uint64_t begin = index * 256;
+  if (begin + width > Latest().size) {
+    return absl::NotFoundError(absl::StrCat("entry bundle ", index, " of width ", width,
+                                            " is past the published tree"));
+  }
+  std::vector<StoredEntry> entries;
+  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(entries, r.ReadEntries(begin, begin + width));
+    return absl::OkStatus();
+  }));
+  if (entries.size() != width) return absl::DataLossError("entries missing from storage");
+  std::string out;
+  for (const StoredEntry& e : entries) {
+    if (e.body.size() > 0xffff) {
+      return absl::InternalError(absl::StrCat("entry ", e.index, " is larger than 65535 bytes"));
+    }
+    out.push_back(static_cast<char>(e.body.size() >> 8));
+    out.push_back(static_cast<char>(e.body.size() & 0xff));
+    out.append(e.body);
+  }
+  return out;
+}
+
+absl::StatusOr<EntryWithProof> Log::Append(NewEntry entry) {
+  auto p = std::make_shared<Pending>();
+  p->leaf = HashLeaf(entry.body);
+  p->entry = std::move(entry);
+  {
+    absl::MutexLock l(&queue_mu_);
+    if (stopping_) return absl::UnavailableError("log is shutting down");
+    queue_.push_back(p);
+  }
+  p->done.WaitForNotification();
+  if (!p->status.ok()) return p->status;
+  EntryWithProof out;
+  VOUCH_ASSIGN_OR_RETURN(out.proof, InclusionProof(p->stored.index, p->state.size));
+  out.entry = std::move(p->stored);
+  out.tree_size = p->state.size;
+  out.root = p->state.root;
+  out.checkpoint = std::move(p->state.checkpoint);
+  return out;
+}
+
+void Log::SequencerLoop() {
+  while (true) {
+    std::vector<std::shared_ptr<Pending>> batch;
+    {
+      absl::MutexLock l(&queue_mu_);
+      queue_mu_.Await(absl::Condition(
+          +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->queue_mu_) {
+            return !log->queue_.empty() || log->stopping_;
+          },
+          this));
+      if (stopping_) {
+        for (auto& p : queue_) {
+          p->status = absl::UnavailableError("log is shutting down");
+          p->done.Notify();
+        }
+        queue_.clear();
+        return;
+      }
+      if (options_.linger > absl::ZeroDuration() && queue_.size() < options_.max_batch) {
+        queue_mu_.AwaitWithTimeout(
+            absl::Condition(
+                +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->queue_mu_) {
+                  return log->queue_.size() >= log->options_.max_batch || log->stopping_;
+                },
+                this),
+            options_.linger);
+      }
+      const size_t n = std::min(queue_.size(), options_.max_batch);
+      batch.assign(queue_.begin(), queue_.begin() + static_cast<long>(n));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
+    }
+    CommitBatch(batch);
+  }
+}
+
+void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
+  auto fail_all = [&](const absl::Status& s) {
+    for (auto& p : batch) {
+      if (p->done.HasBeenNotified()) continue;
+      p->status = s;
+      p->done.Notify();
+    }
+  };
+  const TreeState prev = Latest();
+  const int64_t now = std::max(absl::ToUnixSeconds(options_.clock->Now()), prev.timestamp);
+
+  // Duplicates: already stored, or twice in this batch.
+  std::vector<std::shared_ptr<Pending>> fresh;
+  std::vector<std::pair<std::shared_ptr<Pending>, size_t>> twins;  // (dup, index in fresh)
+  absl::Status read = storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    absl::flat_hash_map<Hash, size_t> seen;
+    for (auto& p : batch) {
+      VOUCH_ASSIGN_OR_RETURN(std::optional<uint64_t> existing, r.FindLeaf(p->leaf));
+      if (existing.has_value()) {
+        p->status = absl::AlreadyExistsError(
+            absl::StrCat("entry already exists at index ", *existing));
+        p->done.Notify();
+        continue;
+      }
+      auto [it, inserted] = seen.emplace(p->leaf, fresh.size());
+      if (!inserted) {
+        twins.emplace_back(p, it->second);
+        continue;
+      }
+      fresh.push_back(p);
+    }
+    return absl::OkStatus();
+  });
+  if (!read.ok()) {
+    fail_all(absl::UnavailableError(absl::StrCat("storage: ", read.message())));
+    return;
+  }
+  if (fresh.empty()) return;
+
+  // Sequence: indices and integrated time; SETs signed in parallel.
+  const uint64_t base = range_.size();
+  std::vector<StoredEntry> stored(fresh.size());
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    stored[i].index = base + i;
+    stored[i].leaf_hash = fresh[i]->leaf;
+    stored[i].body = fresh[i]->entry.body;
+    stored[i].integrated_time = now;
+  }
+  std::vector<absl::Status> sign_status(fresh.size());
+  auto sign_range = [&](size_t begin, size_t step) {
+    for (size_t i = begin; i < stored.size(); i += step) {
+      auto sig = key_->Sign(SetPayload(stored[i].body, now, log_id_hex_, stored[i].index));
+      if (sig.ok()) {
+        stored[i].set = std::move(*sig);
+      } else {
+        sign_status[i] = sig.status();
+      }
+    }
+  };
+  const size_t workers =
+      stored.size() >= 16 ? std::max(1u, std::thread::hardware_concurrency()) : 1;
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < workers; ++w) threads.emplace_back(sign_range, w, workers);
+  sign_range(0, workers);
+  for (auto& t : threads) t.join();
+  for (const absl::Status& s : sign_status) {
+    if (!s.ok()) {
+      fail_all(absl::UnavailableError(absl::StrCat("signing entry timestamp: ", s.message())));
+      return;
+    }
+  }
+
+  // Integrate: fold into a copy of the tree; collect the tiles that change.
+  CompactRange range = range_;
+  std::map<TileKey, std::shared_ptr<Tile>> dirty;
+  auto visitor = [&](NodeId node, const Hash& hash) {
+    uint32_t tile_level, row, pos;
+    uint64_t tile_index;
+    NodeLocation(node.level, node.index, &tile_level, &tile_index, &row, &pos);
+    if (tile_level >= 8) return;  // Trees beyond 2^64 leaves do not exist.
+    const TileKey key{tile_level, tile_index};
+    auto it = dirty.find(key);
+    if (it == dirty.end()) {
+      auto edge = edge_tiles_.find(key);
+      auto tile = edge != edge_tiles_.end() ? std::make_shared<Tile>(*edge->second)
+                                            : std::make_shared<Tile>();
+      tile->level = tile_level;
+      tile->index = tile_index;
+      it = dirty.emplace(key, std::move(tile)).first;
+    }
+    auto& r = it->second->rows[row];
+    if (r.size() <= pos) r.resize(pos + 1);
+    r[pos] = hash;
+  };
+  for (const StoredEntry& e : stored) range.Append(e.leaf_hash, visitor);
+
+  // Publish: sign the checkpoint and write everything in one transaction.
+  TreeState state;
+  state.size = range.size();
+  state.root = range.Root();
+  state.timestamp = now;
+  state.compact_range = range.hashes();
+  auto note = SignCheckpointFor(state.size, state.root);
+  if (!note.ok()) {
+    fail_all(absl::UnavailableError(absl::StrCat("signing checkpoint: ", note.status().message())));
+    return;
+  }
+  state.checkpoint = std::move(*note);
+  absl::Status written = storage_->WriteTx([&](LogWriter& w) -> absl::Status {
+    VOUCH_RETURN_IF_ERROR(w.WriteEntries(stored));
+    for (size_t i = 0; i < fresh.size(); ++i) {
+      if (!fresh[i]->entry.keys.empty()) {
+        VOUCH_RETURN_IF_ERROR(w.WriteIndexKeys(stored[i].index, fresh[i]->entry.keys));
+      }
+    }
+    for (const auto& [key, tile] : dirty) VOUCH_RETURN_IF_ERROR(w.WriteTile(tile->ToStored()));
+    return w.WriteTreeState(state);
+  });
+  if (!written.ok()) {
+    VLOG_ERROR << "commit of " << stored.size() << " entries failed: " << written;
+    fail_all(absl::UnavailableError(absl::StrCat("storage: ", written.message())));
+    return;
+  }
+
+  // Durable: update the in-memory view, then answer the waiters.
+  range_ = std::move(range);
+  for (auto& [key, tile] : dirty) {
+    if (tile->width() < 256) {
+      edge_tiles_[key] = tile;
+    } else {
+      edge_tiles_.erase(key);
+    }
+    CacheTile(tile);
+  }
+  TreeState published = state;
+  published.compact_range.clear();
+  {
+    absl::MutexLock l(&state_mu_);
+    state_ = state;
+    stats_.batches++;
+    stats_.appended += stored.size();
+    stats_.last_batch_size = stored.size();
+    stats_.tree_size = state.size;
+    stats_.checkpoint_time = state.timestamp;
+  }
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    fresh[i]->stored = std::move(stored[i]);
+    fresh[i]->state = published;
+  }
+  for (auto& [dup, first] : twins) {
+    dup->status = absl::AlreadyExistsError(
+        absl::StrCat("entry already exists at index ", fresh[first]->stored.index));
+    dup->done.Notify();
+  }
+  for (auto& p : fresh) p->done.Notify();
+}
+
+}  // namespace vouch::log

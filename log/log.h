@@ -1,0 +1,174 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Log: the transparency log over a LogStorage. Appends go through a group-commit sequencer:
+// pending entries are batched, given indices (sequenced), folded into the tree (integrated) and
+// written with a new signed checkpoint (published) in ONE durable transaction; only then is each
+// waiter answered, with its index, integrated time, SignedEntryTimestamp and an inclusion proof
+// against that checkpoint. Reads (entries, proofs, tiles) are served from storage through an
+// in-memory tile cache and never wait for a commit.
+//
+// On Open the stored tree is checked against the last signed checkpoint without a full rebuild
+// (signature, compact range, entry count, the tiles behind the compact range, the newest entries
+// and a random sample); a database that was altered is refused with DataLoss naming what differs.
+//
+// Thread-safe.
+#ifndef VOUCH_LOG_LOG_H_
+#define VOUCH_LOG_LOG_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "base/clock.h"
+#include "log/compact_range.h"
+#include "log/hash.h"
+#include "log/storage.h"
+#include "signer/crypto.h"
+
+namespace vouch::log {
+
+struct LogOptions {
+  // First line of every checkpoint (C2SP origin).
+  std::string origin = "vouch.local";
+  // The signed-note signer name: no spaces; sigstore-js requires the trusted root's log baseUrl
+  // to contain it, so use the log's host name (e.g. "rekor.example.com" or "127.0.0.1").
+  std::string signer_name = "vouch.local";
+  // Largest batch committed at once.
+  size_t max_batch = 1024;
+  // How long the sequencer waits for more entries before committing a batch that is not full.
+  // Zero: commit whatever is pending as soon as the previous commit is done (lowest latency;
+  // batches still form under load because entries queue during each fsync).
+  absl::Duration linger = absl::ZeroDuration();
+  // Entries sampled at start-up to check body hashes against the tree (besides the newest).
+  int startup_sample = 64;
+  // In-memory tiles kept for proofs (each up to 16 KiB).
+  size_t tile_cache_size = 4096;
+  Clock* clock = Clock::Real();
+};
+
+// What the log returns for an entry: the stored entry and an inclusion proof against a signed
+// checkpoint.
+struct EntryWithProof {
+  StoredEntry entry;
+  uint64_t tree_size = 0;
+  Hash root{};
+  std::string checkpoint;
+  std::vector<Hash> proof;
+};
+
+// An entry to append: the canonical body and the search keys; signatures already verified.
+struct NewEntry {
+  std::string body;
+  std::vector<std::string> keys;
+};
+
+// Observes appends for metrics. Called from the sequencer thread.
+struct LogStats {
+  uint64_t batches = 0;
+  uint64_t appended = 0;
+  uint64_t last_batch_size = 0;
+  uint64_t tree_size = 0;
+  int64_t checkpoint_time = 0;
+};
+
+class Log {
+ public:
+  // Opens the log in |storage| signed by |key| (both must outlive the Log), checking the stored
+  // tree (see the file comment). A new log gets a signed checkpoint of size 0.
+  static absl::StatusOr<std::unique_ptr<Log>> Open(LogStorage* storage, const signer::Signer* key,
+                                                   const LogOptions& options);
+  ~Log();
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // Appends |entry| and blocks until it is durable and covered by a signed checkpoint.
+  // AlreadyExists (message "entry already exists at index N") for a duplicate body;
+  // Unavailable if the log is shutting down or storage failed (nothing was written).
+  absl::StatusOr<EntryWithProof> Append(NewEntry entry);
+
+  // The entry at |index| with a proof against the latest checkpoint. NotFound past the end.
+  absl::StatusOr<EntryWithProof> GetByIndex(uint64_t index);
+  // The entry whose leaf hash is |leaf_hash| (the UUID). NotFound if absent.
+  absl::StatusOr<EntryWithProof> GetByLeafHash(const Hash& leaf_hash);
+  // Indices of entries with search key |key| (at most |limit|).
+  absl::StatusOr<std::vector<uint64_t>> Search(const std::string& key, size_t limit);
+  // Consistency proof between tree sizes; InvalidArgument unless 1 <= first <= last <= size.
+  absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t last);
+  // The latest published tree state.
+  TreeState Latest() const;
+  // C2SP tile: row 0 of tile (level, index), |width| hashes (width <= stored width).
+  // NotFound if not (yet) that wide.
+  absl::StatusOr<std::string> TileData(uint32_t level, uint64_t index, uint32_t width);
+  // C2SP entry bundle: entries [index*256, index*256+width), each as uint16 big-endian length +
+  // body. NotFound if not that many entries yet.
+  absl::StatusOr<std::string> EntryBundle(uint64_t index, uint32_t width);
+
+  // SHA-256 of the log key's DER SubjectPublicKeyInfo (raw 32 bytes) and its hex.
+  const std::string& log_id() const { return log_id_; }
+  const std::string& log_id_hex() const { return log_id_hex_; }
+  const signer::Signer& key() const { return *key_; }
+  const LogOptions& options() const { return options_; }
+  LogStats stats() const;
+
+  // The SignedEntryTimestamp payload for an entry (RFC 8785 canonical JSON).
+  static std::string SetPayload(absl::string_view body, int64_t integrated_time,
+                                const std::string& log_id_hex, uint64_t index);
+
+  // Stops the sequencer; pending appends fail with Unavailable.
+  void Shutdown();
+
+ private:
+  struct Tile;
+  struct Pending;
+  using TileKey = std::pair<uint32_t, uint64_t>;
+
+  Log(LogStorage* storage, const signer::Signer* key, const LogOptions& options);
+  absl::Status Init();
+  absl::Status CheckStoredTree(const TreeState& state);
+  absl::Status PublishEmpty();
+  void SequencerLoop();
+  void CommitBatch(std::vector<std::shared_ptr<Pending>>& batch);
+  absl::StatusOr<std::shared_ptr<const Tile>> GetTile(uint32_t level, uint64_t index);
+  absl::StatusOr<Hash> NodeHash(uint32_t level, uint64_t index);
+  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size);
+  absl::StatusOr<EntryWithProof> WithProof(StoredEntry entry);
+  absl::StatusOr<std::string> SignCheckpointFor(uint64_t size, const Hash& root);
+  void CacheTile(std::shared_ptr<const Tile> tile);
+
+  LogStorage* const storage_;
+  const signer::Signer* const key_;
+  const LogOptions options_;
+  std::string log_id_;
+  std::string log_id_hex_;
+
+  mutable absl::Mutex state_mu_;
+  TreeState state_ ABSL_GUARDED_BY(state_mu_);
+  LogStats stats_ ABSL_GUARDED_BY(state_mu_);
+
+  absl::Mutex cache_mu_;
+  absl::flat_hash_map<TileKey, std::shared_ptr<const Tile>> cache_ ABSL_GUARDED_BY(cache_mu_);
+
+  // Sequencer-owned (only the sequencer thread touches these after Init).
+  CompactRange range_;
+  std::map<TileKey, std::shared_ptr<const Tile>> edge_tiles_;
+
+  absl::Mutex queue_mu_;
+  std::deque<std::shared_ptr<Pending>> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  std::thread sequencer_;
+};
+
+}  // namespace vouch::log
+
+#endif  // VOUCH_LOG_LOG_H_

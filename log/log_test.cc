@@ -1,0 +1,282 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "log/log.h"
+
+#include <stdlib.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "log/checkpoint.h"
+#include "log/merkle.h"
+#include "log/sqlite_storage.h"
+#include "signer/openssl_crypto.h"
+#include "tests/status_matchers.h"
+
+namespace vouch::log {
+namespace {
+
+using ::testing::HasSubstr;
+using ::vouch::testing::IsOk;
+using ::vouch::testing::StatusIs;
+
+std::string NewTempDir() {
+  std::string tmpl = std::string(::testing::TempDir()) + "/log_test.XXXXXX";
+  return ::mkdtemp(tmpl.data()) ? tmpl : "";
+}
+
+// Fails every write transaction while |fail| is set.
+class FlakyStorage : public LogStorage {
+ public:
+  explicit FlakyStorage(LogStorage* inner) : inner_(inner) {}
+  absl::Status ReadTx(const std::function<absl::Status(LogReader&)>& f) override {
+    return inner_->ReadTx(f);
+  }
+  absl::Status WriteTx(const std::function<absl::Status(LogWriter&)>& f) override {
+    if (fail) {
+      // Run the closure so partial writes happen, then fail the commit.
+      return inner_->WriteTx([&](LogWriter& w) -> absl::Status {
+        absl::Status s = f(w);
+        (void)s;
+        return absl::UnavailableError("disk on fire");
+      });
+    }
+    return inner_->WriteTx(f);
+  }
+  std::atomic<bool> fail{false};
+
+ private:
+  LogStorage* inner_;
+};
+
+class LogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = NewTempDir();
+    auto key = signer::OpenSslSigner::LoadOrCreate(dir_ + "/log_key.pem",
+                                                   signer::KeyType::kEcdsaP256);
+    ASSERT_THAT(key, IsOk());
+    key_ = std::move(*key);
+    auto v = signer::OpenSslVerifier::FromDer(key_->PublicKeyDer());
+    ASSERT_THAT(v, IsOk());
+    verifier_ = std::move(*v);
+    Reopen();
+  }
+
+  void Reopen() {
+    log_.reset();
+    storage_.reset();
+    auto s = SqliteStorage::Open(dir_ + "/vouch.db");
+    ASSERT_THAT(s, IsOk());
+    storage_ = std::move(*s);
+    auto log = Log::Open(storage_.get(), key_.get(), options_);
+    ASSERT_THAT(log, IsOk());
+    log_ = std::move(*log);
+  }
+
+  absl::Status OpenStatus() {
+    log_.reset();
+    storage_.reset();
+    auto s = SqliteStorage::Open(dir_ + "/vouch.db");
+    if (!s.ok()) return s.status();
+    storage_ = std::move(*s);
+    return Log::Open(storage_.get(), key_.get(), options_).status();
+  }
+
+  void Sql(const std::string& sql) {
+    log_.reset();
+    storage_.reset();
+    const std::string cmd = absl::StrCat("sqlite3 ", dir_, "/vouch.db \"", sql, "\"");
+    ASSERT_EQ(system(cmd.c_str()), 0) << cmd;
+  }
+
+  void ExpectValid(const EntryWithProof& e, Log* log = nullptr) {
+    if (log == nullptr) log = log_.get();
+    EXPECT_THAT(VerifyInclusion(e.entry.index, e.tree_size, HashLeaf(e.entry.body), e.proof,
+                                e.root),
+                IsOk());
+    auto cp = VerifyCheckpoint(e.checkpoint, options_.signer_name, *verifier_);
+    ASSERT_THAT(cp, IsOk());
+    EXPECT_EQ(cp->size, e.tree_size);
+    EXPECT_EQ(cp->root, e.root);
+    EXPECT_THAT(verifier_->Verify(Log::SetPayload(e.entry.body, e.entry.integrated_time,
+                                                  log->log_id_hex(), e.entry.index),
+                                  e.entry.set),
+                IsOk());
+  }
+
+  std::vector<EntryWithProof> AppendMany(int n, const std::string& prefix) {
+    std::vector<EntryWithProof> out;
+    for (int i = 0; i < n; ++i) {
+      auto r = log_->Append(NewEntry{absl::StrCat(prefix, i), {"k:" + prefix}});
+      EXPECT_THAT(r, IsOk());
+      if (r.ok()) out.push_back(*r);
+    }
+    return out;
+  }
+
+  std::string dir_;
+  LogOptions options_;
+  std::unique_ptr<signer::OpenSslSigner> key_;
+  std::unique_ptr<signer::OpenSslVerifier> verifier_;
+  std::unique_ptr<SqliteStorage> storage_;
+  std::unique_ptr<Log> log_;
+};
+
+TEST_F(LogTest, NewLogPublishesSignedEmptyCheckpoint) {
+  const TreeState s = log_->Latest();
+  EXPECT_EQ(s.size, 0u);
+  EXPECT_EQ(s.root, EmptyRoot());
+  EXPECT_THAT(VerifyCheckpoint(s.checkpoint, options_.signer_name, *verifier_), IsOk());
+}
+
+TEST_F(LogTest, ConcurrentAppendsAreDurableWithValidProofsAndSets) {
+  constexpr int kThreads = 16, kPerThread = 40;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<EntryWithProof>> results(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = log_->Append(NewEntry{absl::StrCat("entry ", t, "/", i), {}});
+        ASSERT_THAT(r, IsOk());
+        results[t].push_back(*r);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<uint64_t> indices;
+  for (auto& rs : results) {
+    for (auto& r : rs) {
+      ExpectValid(r);
+      indices.insert(r.entry.index);
+    }
+  }
+  EXPECT_EQ(indices.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(*indices.rbegin(), static_cast<uint64_t>(kThreads * kPerThread - 1));
+  EXPECT_GT(log_->stats().last_batch_size, 0u);
+  EXPECT_LT(log_->stats().batches, static_cast<uint64_t>(kThreads * kPerThread))
+      << "group commit should batch concurrent appends";
+
+  // Every entry is readable with a proof against the latest checkpoint.
+  const uint64_t size = log_->Latest().size;
+  for (uint64_t i = 0; i < size; i += 37) {
+    auto e = log_->GetByIndex(i);
+    ASSERT_THAT(e, IsOk());
+    ExpectValid(*e);
+  }
+}
+
+TEST_F(LogTest, RefusesDuplicatesNamingTheExistingIndex) {
+  ASSERT_THAT(log_->Append(NewEntry{"a", {}}), IsOk());
+  ASSERT_THAT(log_->Append(NewEntry{"b", {}}), IsOk());
+  EXPECT_THAT(log_->Append(NewEntry{"a", {}}),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("at index 0")));
+  EXPECT_EQ(log_->Latest().size, 2u);
+}
+
+TEST_F(LogTest, ReopenKeepsTreeAndProofsStayConsistent) {
+  auto first = AppendMany(300, "x");
+  const TreeState before = log_->Latest();
+  Reopen();
+  const TreeState after = log_->Latest();
+  EXPECT_EQ(after.size, before.size);
+  EXPECT_EQ(after.root, before.root);
+  auto more = AppendMany(600, "y");
+  const TreeState later = log_->Latest();
+  for (uint64_t m : {uint64_t{1}, uint64_t{255}, uint64_t{256}, uint64_t{300}, later.size}) {
+    auto proof = log_->ConsistencyProof(m, later.size);
+    ASSERT_THAT(proof, IsOk());
+    auto old = log_->GetByIndex(0);
+    ASSERT_THAT(old, IsOk());
+  }
+  auto proof = log_->ConsistencyProof(before.size, later.size);
+  ASSERT_THAT(proof, IsOk());
+  EXPECT_THAT(VerifyConsistency(before.size, later.size, *proof, before.root, later.root), IsOk());
+  EXPECT_THAT(log_->ConsistencyProof(0, 5), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(log_->ConsistencyProof(5, later.size + 1),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // Lookups by UUID and search key.
+  auto byhash = log_->GetByLeafHash(HashLeaf("y5"));
+  ASSERT_THAT(byhash, IsOk());
+  EXPECT_EQ(byhash->entry.body, "y5");
+  auto found = log_->Search("k:x", 1000);
+  ASSERT_THAT(found, IsOk());
+  EXPECT_EQ(found->size(), 300u);
+  EXPECT_THAT(log_->GetByIndex(later.size), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(LogTest, ServesC2spTilesAndEntryBundles) {
+  AppendMany(300, "t");
+  auto tile = log_->TileData(0, 0, 256);
+  ASSERT_THAT(tile, IsOk());
+  ASSERT_EQ(tile->size(), 256u * 32);
+  EXPECT_EQ(tile->substr(5 * 32, 32), HashBytes(HashLeaf("t5")));
+  auto partial = log_->TileData(0, 1, 44);
+  ASSERT_THAT(partial, IsOk());
+  EXPECT_EQ(partial->substr(0, 32), HashBytes(HashLeaf("t256")));
+  EXPECT_THAT(log_->TileData(0, 1, 45), StatusIs(absl::StatusCode::kNotFound));
+  auto upper = log_->TileData(1, 0, 1);
+  ASSERT_THAT(upper, IsOk());
+  auto bundle = log_->EntryBundle(1, 2);
+  ASSERT_THAT(bundle, IsOk());
+  EXPECT_EQ(*bundle, std::string("\0\4t256\0\4t257", 12));
+}
+
+TEST_F(LogTest, FailedCommitLeavesNothingAndLogRecovers) {
+  AppendMany(3, "ok");
+  FlakyStorage flaky(storage_.get());
+  log_.reset();
+  auto log = Log::Open(&flaky, key_.get(), options_);
+  ASSERT_THAT(log, IsOk());
+  flaky.fail = true;
+  EXPECT_THAT((*log)->Append(NewEntry{"lost", {}}),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("disk on fire")));
+  EXPECT_EQ((*log)->Latest().size, 3u);
+  flaky.fail = false;
+  auto r = (*log)->Append(NewEntry{"lost", {}});
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->entry.index, 3u);
+  ExpectValid(*r, log->get());
+}
+
+TEST_F(LogTest, RefusesAlteredEntryBody) {
+  AppendMany(10, "e");
+  Sql("UPDATE entries SET body = 'evil' WHERE idx = 7");
+  EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("entry 7")));
+}
+
+TEST_F(LogTest, RefusesAlteredLeafHashAndBody) {
+  AppendMany(10, "e");
+  // Change body and its stored leaf hash consistently: the tree still disagrees.
+  Sql("UPDATE entries SET body = 'evil', leaf_hash = x'" + HashToHex(HashLeaf("evil")) +
+      "' WHERE idx = 7");
+  EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST_F(LogTest, RefusesAlteredTile) {
+  AppendMany(10, "e");
+  Sql("UPDATE tiles SET hashes = zeroblob(length(hashes)) WHERE level = 0");
+  EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("tree node")));
+}
+
+TEST_F(LogTest, RefusesDeletedEntries) {
+  AppendMany(10, "e");
+  Sql("DELETE FROM entries WHERE idx = 9");
+  EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("9 entries")));
+}
+
+TEST_F(LogTest, RefusesForeignKeyOrForgedCheckpoint) {
+  AppendMany(4, "e");
+  Sql("UPDATE tree_state SET checkpoint = replace(checkpoint, char(10) || '4' || char(10), "
+      "char(10) || '5' || char(10))");
+  EXPECT_THAT(OpenStatus(),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not verify")));
+}
+
+}  // namespace
+}  // namespace vouch::log
