@@ -23,6 +23,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status.h"
 #include "log/entry/canonical_json.h"
+#include "log/entry/ed25519ph.h"
 #include "nlohmann/json.hpp"
 #include "signer/openssl_crypto.h"
 
@@ -198,8 +199,9 @@ std::vector<std::string> SubjectAltNames(X509* cert) {
 }
 
 // |pem| is one PEM "PUBLIC KEY" or "CERTIFICATE" block (whitespace around it is allowed).
-// |ed25519_ok|: whether this entry kind can verify Ed25519 signatures.
-absl::StatusOr<ParsedKey> ParseKey(absl::string_view pem, absl::string_view p, bool ed25519_ok) {
+// |hashedrekord|: Ed25519 keys verify Ed25519ph digests (as Rekor's hashedrekord does) instead
+// of pure Ed25519 messages.
+absl::StatusOr<ParsedKey> ParseKey(absl::string_view pem, absl::string_view p, bool hashedrekord) {
   if (pem.size() > kMaxKeyBytes) {
     return Bad(p, absl::StrFormat("too large: %d bytes, limit %d", pem.size(), kMaxKeyBytes));
   }
@@ -266,15 +268,17 @@ absl::StatusOr<ParsedKey> ParseKey(absl::string_view pem, absl::string_view p, b
   if (kt == KeyType::kRsaPss) {
     return Bad(p, "unsupported key: RSA-PSS (want RSA PKCS#1 v1.5, ECDSA or Ed25519)");
   }
-  if (kt == KeyType::kEd25519 && !ed25519_ok) {
-    return Bad(p, "unsupported key: Ed25519 cannot sign a hashedrekord digest (Rekor uses "
-                  "Ed25519ph, which this log does not verify); use ECDSA or RSA, or a dsse entry");
-  }
   const std::string spki = (*v)->PublicKeyDer();
+  if (kt == KeyType::kEd25519 && hashedrekord) {
+    absl::StatusOr<std::unique_ptr<Ed25519Verifier>> ph = Ed25519Verifier::FromDer(spki);
+    if (!ph.ok()) return Bad(p, absl::StrCat("garbage PEM: ", ph.status().message()));
+    out.verifier = std::shared_ptr<const signer::Verifier>(std::move(*ph));
+  } else {
+    out.verifier = std::shared_ptr<const signer::Verifier>(std::move(*v));
+  }
   out.spki_sha256 = absl::StrCat("sha256:", Sha256Hex(spki));
   out.canonical_pem = type == "PUBLIC KEY" ? PemEncode("PUBLIC KEY", spki)
                                            : PemEncode("CERTIFICATE", der);
-  out.verifier = std::shared_ptr<const signer::Verifier>(std::move(*v));
   return out;
 }
 
@@ -327,6 +331,11 @@ absl::StatusOr<std::string> Finish(const json& body) {
   absl::StatusOr<std::string> s = Canonicalize(body);
   if (!s.ok()) return absl::InternalError(absl::StrCat("canonicalize: ", s.status().message()));
   return s;
+}
+
+// A signature named in a message: its first base64 characters.
+std::string SigRef(absl::string_view sig_text) {
+  return absl::StrCat(sig_text.substr(0, 16), sig_text.size() > 16 ? "..." : "");
 }
 
 std::string Pae(absl::string_view type, absl::string_view body) {
@@ -411,7 +420,11 @@ absl::StatusOr<PreparedEntry> PrepareHashedRekord(const json& spec) {
   }
   value = absl::AsciiStrToLower(value);
   VOUCH_ASSIGN_OR_RETURN(ParsedKey key,
-                         ParseKey(pem, "spec.signature.publicKey.content", /*ed25519_ok=*/false));
+                         ParseKey(pem, "spec.signature.publicKey.content", /*hashedrekord=*/true));
+  if (key.verifier->key_type() == KeyType::kEd25519 && ha != HashAlgorithm::kSha512) {
+    return Bad("spec.data.hash.algorithm",
+               absl::StrFormat("Ed25519 keys sign sha512 digests (Ed25519ph), got %s", alg));
+  }
 
   json body = {
       {"apiVersion", "0.0.1"},
@@ -524,7 +537,7 @@ absl::StatusOr<PreparedEntry> PrepareDsse(const json& spec) {
     if (b64.size() > kMaxKeyBytes * 4 / 3 + 4) return Bad(ip, "too large");
     std::string pem;
     if (!B64Decode(b64, false, &pem)) return Bad(ip, "bad base64");
-    VOUCH_ASSIGN_OR_RETURN(ParsedKey k, ParseKey(pem, ip, /*ed25519_ok=*/true));
+    VOUCH_ASSIGN_OR_RETURN(ParsedKey k, ParseKey(pem, ip, /*hashedrekord=*/false));
     keys.push_back(std::move(k));
   }
 
@@ -561,7 +574,7 @@ absl::StatusOr<PreparedEntry> PrepareDsse(const json& spec) {
       if (!found) {
         return Bad(ep, absl::StrFormat("signature %s does not verify against any of "
                                        "spec.proposedContent.verifiers",
-                                       env.sigs[s].sig_text.substr(0, 24)));
+                                       SigRef(env.sigs[s].sig_text)));
       }
     }
     for (size_t k = 0; k < keys.size(); ++k) {
@@ -583,8 +596,8 @@ absl::StatusOr<PreparedEntry> PrepareDsse(const json& spec) {
     out.checks.push_back(DsseCheck(
         key, pae, pae_sha256, env.sigs[s].sig_raw,
         keys.size() == 1
-            ? absl::StrCat(ep, ": signature ", env.sigs[s].sig_text.substr(0, 24),
-                           "... does not verify against spec.proposedContent.verifiers[0]")
+            ? absl::StrCat(ep, ": signature ", SigRef(env.sigs[s].sig_text),
+                           " does not verify against spec.proposedContent.verifiers[0]")
             : absl::StrCat(ep, ": signature does not verify against the public key")));
   }
   if (env.payload_type == kInTotoPayloadType) AddInTotoDigests(env.payload, &ik, &seen);
@@ -677,7 +690,7 @@ absl::StatusOr<PreparedEntry> PrepareIntoto(const json& spec) {
     VOUCH_ASSIGN_OR_RETURN(std::string pem,
                            Base64Field(s, ip, "publicKey", kMaxKeyBytes * 4 / 3 + 4));
     VOUCH_ASSIGN_OR_RETURN(ParsedKey key,
-                           ParseKey(pem, Join(ip, "publicKey"), /*ed25519_ok=*/true));
+                           ParseKey(pem, Join(ip, "publicKey"), /*hashedrekord=*/false));
     // Rekor stores intoto public keys as the client sent them (not re-encoded; the PEM was
     // checked above to be exactly one block with only whitespace around it).
     json stored = {{"sig", B64(sig_text)}, {"publicKey", B64(pem)}};

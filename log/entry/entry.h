@@ -82,8 +82,8 @@ struct PreparedEntry {
 // every field (base64, hex, digest lengths, key types and sizes, PEM, DSSE envelope) and builds
 // the canonical stored body and index keys, WITHOUT verifying signatures (except that a dsse
 // entry with several verifiers is matched signature-to-key here, which needs verification).
-// Supported keys: ECDSA P-256/P-384/P-521 and RSA 2048-4096 (PKCS#1 v1.5) for every kind;
-// Ed25519 for dsse and intoto only (hashedrekord needs Ed25519ph, which is refused).
+// Supported keys: ECDSA P-256/P-384/P-521, RSA 2048-4096 (PKCS#1 v1.5) and Ed25519 (pure over
+// the DSSE PAE for dsse/intoto; Ed25519ph over a sha512 digest for hashedrekord, as Rekor).
 absl::StatusOr<PreparedEntry> PrepareEntry(absl::string_view proposed_json);
 
 // Verifies every signature of |e|. InvalidArgument naming the field when one does not verify

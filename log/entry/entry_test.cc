@@ -1,12 +1,14 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "log/entry/entry.h"
 
+#include <atomic>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -366,14 +368,42 @@ TEST(HashedRekord, PemIsReencodedCanonically) {
   EXPECT_EQ(e2->body, want->body);
 }
 
-TEST(HashedRekord, RefusesEd25519WithAClearMessage) {
+// Rekor verifies Ed25519 hashedrekord signatures as Ed25519ph over the sha512 digest. RFC 8032
+// section 7.3's vector (message "abc") as an entry.
+TEST(HashedRekord, Ed25519phOverSha512Digest) {
+  const std::string spki = absl::HexStringToBytes(
+      "302a300506032b6570032100ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf");
+  const std::string sig = absl::HexStringToBytes(
+      "98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae4131f85042463c2a355a2003d062"
+      "adf5aaa10b8c61e636062aaad11c2a26083406");
+  const std::string pem = Pem("PUBLIC KEY", spki);
+  const std::string digest = Hex(signer::Sha512("abc"));
+  auto e = CanonicalizeEntry(HashedRekordJson("sha512", digest, B64(sig), B64(pem)));
+  ASSERT_THAT(e, IsOk());
+  EXPECT_THAT(e->keys.artifact_hashes, ElementsAre("sha512:" + digest));
+  EXPECT_THAT(e->keys.public_key_hashes, ElementsAre("sha256:" + Hex(signer::Sha256(spki))));
+  // Another artifact's digest: refused by VerifyEntry.
+  auto other = PrepareEntry(
+      HashedRekordJson("sha512", Hex(signer::Sha512("abd")), B64(sig), B64(pem)));
+  ASSERT_THAT(other, IsOk());
+  EXPECT_THAT(VerifyEntry(*other),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "spec.signature.content: signature does not verify against the public "
+                       "key"));
+  // A pure Ed25519 signature over the artifact is not an Ed25519ph signature.
   const Key key = NewKey("ED25519");
-  const std::string digest = signer::Sha512("x");
-  auto p = PrepareEntry(HashedRekordJson("sha512", Hex(digest), B64(std::string(64, 'x')),
+  auto pure = key.signer->Sign("artifact");
+  ASSERT_THAT(pure, IsOk());
+  auto p = PrepareEntry(HashedRekordJson("sha512", Hex(signer::Sha512("artifact")), B64(*pure),
                                          B64(key.pem)));
-  EXPECT_THAT(p, StatusIs(absl::StatusCode::kInvalidArgument,
-                          HasSubstr("spec.signature.publicKey.content: unsupported key: "
-                                    "Ed25519")));
+  ASSERT_THAT(p, IsOk());
+  EXPECT_THAT(VerifyEntry(*p), StatusIs(absl::StatusCode::kInvalidArgument));
+  // Ed25519ph is defined over SHA-512 only.
+  EXPECT_THAT(PrepareEntry(HashedRekordJson("sha256", Hex(signer::Sha256("abc")), B64(sig),
+                                            B64(pem))),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "spec.data.hash.algorithm: Ed25519 keys sign sha512 digests (Ed25519ph), "
+                       "got sha256"));
 }
 
 // ----------------------------------------------------------------------------- dsse
@@ -514,6 +544,46 @@ TEST(Intoto, EveryKeyTypeAndTamperedSignature) {
                          "spec.content.envelope.signatures[0].sig: signature does not verify "
                          "against spec.content.envelope.signatures[0].publicKey"));
   }
+}
+
+TEST(Intoto, StoresThePublicKeyAsSent) {
+  // sigstore-js sends PEM without a trailing newline; Rekor stores it as is (see the real bodies).
+  Key key = NewKey("EC", 256);
+  key.pem.pop_back();
+  auto e = CanonicalizeEntry(IntotoJson("text/plain", "x", {&key}, "", std::string(64, 'F')));
+  ASSERT_THAT(e, IsOk());
+  EXPECT_THAT(e->body, HasSubstr(absl::StrCat("\"publicKey\":\"", B64(key.pem), "\"")));
+  EXPECT_THAT(e->body, HasSubstr(std::string(64, 'f')));
+  // Text before the block is not a key.
+  key.pem = "junk\n" + key.pem;
+  EXPECT_THAT(PrepareEntry(IntotoJson("text/plain", "x", {&key}, "", std::string(64, 'F'))),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "spec.content.envelope.signatures[0].publicKey: garbage PEM: text before "
+                       "the PEM block"));
+}
+
+TEST(Entry, VerifyEntryWithoutChecksIsAnInternalError) {
+  EXPECT_THAT(VerifyEntry(PreparedEntry{}), StatusIs(absl::StatusCode::kInternal));
+}
+
+// Prepared entries are verified concurrently by the sequencer.
+TEST(Entry, VerifiesConcurrently) {
+  const Key key = NewKey("EC", 256);
+  std::vector<PreparedEntry> batch;
+  for (int i = 0; i < 64; ++i) {
+    auto p = PrepareEntry(MakeHashedRekord(key, HashAlgorithm::kSha256, absl::StrCat(i)).json);
+    ASSERT_THAT(p, IsOk());
+    batch.push_back(*std::move(p));
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = t; i < batch.size(); i += 4) ok += VerifyEntry(batch[i]).ok();
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 64);
 }
 
 // ----------------------------------------------------------------------------- hostile inputs
