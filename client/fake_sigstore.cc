@@ -4,6 +4,7 @@
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/ts.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -74,7 +75,10 @@ absl::StatusOr<std::string> MakeCert(const OpenSslSigner& subject_key, const cha
   }
   X509_set_issuer_name(x, issuer != nullptr ? X509_get_subject_name(issuer) : name);
   X509* iss = issuer != nullptr ? issuer : x;
-  if (ca) {
+  if (san_uri == "tsa") {
+    AddExt(x, iss, NID_key_usage, "critical,digitalSignature");
+    AddExt(x, iss, NID_ext_key_usage, "critical,timeStamping");
+  } else if (ca) {
     AddExt(x, iss, NID_basic_constraints, "critical,CA:TRUE");
     AddExt(x, iss, NID_key_usage, "critical,keyCertSign,cRLSign");
     AddExt(x, iss, NID_subject_key_identifier, "hash");
@@ -164,8 +168,11 @@ absl::StatusOr<std::unique_ptr<FakeSigstore>> FakeSigstore::New() {
   X509* root = ParseX509(f->root_der_);
   auto inter = MakeCert(*f->intermediate_key_, "fake-intermediate", *f->root_key_, root, true,
                         from, until, "", "", 2);
+  VOUCH_ASSIGN_OR_RETURN(f->tsa_key_, OpenSslSigner::Generate(KeyType::kEcdsaP256));
+  auto tsa = MakeCert(*f->tsa_key_, "fake-tsa", *f->root_key_, root, false, from, until, "tsa", "", 3);
   X509_free(root);
   VOUCH_ASSIGN_OR_RETURN(f->intermediate_der_, std::move(inter));
+  VOUCH_ASSIGN_OR_RETURN(f->tsa_der_, std::move(tsa));
 
   auto& tr = f->root_;
   tr.set_media_type("application/vnd.dev.sigstore.trustedroot+json;version=0.1");
@@ -183,7 +190,65 @@ absl::StatusOr<std::unique_ptr<FakeSigstore>> FakeSigstore::New() {
   ca->mutable_cert_chain()->add_certificates()->set_raw_bytes(f->intermediate_der_);
   ca->mutable_cert_chain()->add_certificates()->set_raw_bytes(f->root_der_);
   SetTime(ca->mutable_valid_for()->mutable_start(), from);
+  auto* tsa_ca = tr.add_timestamp_authorities();
+  tsa_ca->set_uri("https://tsa.vouch.test");
+  tsa_ca->mutable_cert_chain()->add_certificates()->set_raw_bytes(f->tsa_der_);
+  tsa_ca->mutable_cert_chain()->add_certificates()->set_raw_bytes(f->root_der_);
+  SetTime(tsa_ca->mutable_valid_for()->mutable_start(), from);
   return f;
+}
+
+namespace {
+int FixedTime(TS_RESP_CTX*, void* data, long* sec, long* usec) {
+  *sec = static_cast<long>(*static_cast<time_t*>(data));
+  *usec = 0;
+  return 1;
+}
+}  // namespace
+
+absl::StatusOr<std::string> FakeSigstore::Timestamp(const std::string& data, absl::Time time) const {
+  const std::string digest = signer::Sha256(data);
+  TS_REQ* req = TS_REQ_new();
+  TS_REQ_set_version(req, 1);
+  TS_MSG_IMPRINT* mi = TS_MSG_IMPRINT_new();
+  X509_ALGOR* algo = X509_ALGOR_new();
+  X509_ALGOR_set0(algo, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, nullptr);
+  TS_MSG_IMPRINT_set_algo(mi, algo);
+  TS_MSG_IMPRINT_set_msg(mi, reinterpret_cast<unsigned char*>(const_cast<char*>(digest.data())),
+                         static_cast<int>(digest.size()));
+  TS_REQ_set_msg_imprint(req, mi);
+  TS_REQ_set_cert_req(req, 1);
+  BIO* req_bio = BIO_new(BIO_s_mem());
+  i2d_TS_REQ_bio(req_bio, req);
+  X509_ALGOR_free(algo);
+  TS_MSG_IMPRINT_free(mi);
+  TS_REQ_free(req);
+
+  X509* cert = ParseX509(tsa_der_);
+  TS_RESP_CTX* ctx = TS_RESP_CTX_new();
+  TS_RESP_CTX_set_signer_cert(ctx, cert);
+  TS_RESP_CTX_set_signer_key(ctx, static_cast<EVP_PKEY*>(tsa_key_->evp_pkey()));
+  TS_RESP_CTX_set_signer_digest(ctx, EVP_sha256());
+  ASN1_OBJECT* policy = OBJ_txt2obj("1.3.6.1.4.1.57264.2", 1);
+  TS_RESP_CTX_set_def_policy(ctx, policy);
+  TS_RESP_CTX_add_md(ctx, EVP_sha256());
+  time_t t = absl::ToTimeT(time);
+  TS_RESP_CTX_set_time_cb(ctx, FixedTime, &t);
+  TS_RESP* resp = TS_RESP_create_response(ctx, req_bio);
+  std::string out;
+  if (resp != nullptr) {
+    unsigned char* der = nullptr;
+    int len = i2d_TS_RESP(resp, &der);
+    if (len > 0) out.assign(reinterpret_cast<char*>(der), len);
+    OPENSSL_free(der);
+    TS_RESP_free(resp);
+  }
+  TS_RESP_CTX_free(ctx);
+  ASN1_OBJECT_free(policy);
+  X509_free(cert);
+  BIO_free(req_bio);
+  if (out.empty()) return absl::InternalError("cannot create timestamp response");
+  return out;
 }
 
 std::string FakeSigstore::log_id() const { return signer::Sha256(log_key_->PublicKeyDer()); }
@@ -250,6 +315,23 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
                         absl::BytesToHexString(signer::Sha256(statement)),
                         R"("},"signatures":[{"signature":")", absl::Base64Escape(sig),
                         R"(","verifier":")", absl::Base64Escape(verifier_pem), R"("}]}})");
+  } else if (o.rekor_v2) {
+    VOUCH_ASSIGN_OR_RETURN(std::string sig, key->SignDigest(signer::HashAlgorithm::kSha256, digest));
+    auto* ms = b.mutable_message_signature();
+    ms->mutable_message_digest()->set_algorithm(dev::sigstore::common::v1::SHA2_256);
+    ms->mutable_message_digest()->set_digest(digest);
+    ms->set_signature(sig);
+    kind = "hashedrekord";
+    const std::string verifier =
+        o.with_key ? absl::StrCat(R"({"publicKey":{"rawBytes":")",
+                                  absl::Base64Escape(key->PublicKeyDer()), R"("}})")
+                   : absl::StrCat(R"({"keyDetails":"PKIX_ECDSA_P256_SHA_256","x509Certificate":{"rawBytes":")",
+                                  absl::Base64Escape(cert_der), R"("}})");
+    body = absl::StrCat(R"({"apiVersion":"0.0.2","kind":"hashedrekord","spec":{"hashedRekordV002":{"data":{"algorithm":"SHA2_256","digest":")",
+                        absl::Base64Escape(digest), R"("},"signature":{"content":")",
+                        absl::Base64Escape(sig), R"(","verifier":)", verifier, "}}}}");
+    VOUCH_ASSIGN_OR_RETURN(std::string ts, Timestamp(sig, o.integrated_time));
+    vm->mutable_timestamp_verification_data()->add_rfc3161_timestamps()->set_signed_timestamp(ts);
   } else {
     VOUCH_ASSIGN_OR_RETURN(std::string sig, key->SignDigest(signer::HashAlgorithm::kSha256, digest));
     auto* ms = b.mutable_message_signature();
@@ -267,13 +349,15 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   e->set_log_index(1000 + o.log_index);
   e->mutable_log_id()->set_key_id(log_id());
   e->mutable_kind_version()->set_kind(kind);
-  e->mutable_kind_version()->set_version("0.0.1");
-  e->set_integrated_time(absl::ToUnixSeconds(o.integrated_time));
+  e->mutable_kind_version()->set_version(o.rekor_v2 ? "0.0.2" : "0.0.1");
   e->set_canonicalized_body(body);
-  VOUCH_ASSIGN_OR_RETURN(
-      std::string set, log_key_->Sign(SignedEntryTimestampPayload(body, e->integrated_time(),
-                                                                  log_id(), e->log_index())));
-  e->mutable_inclusion_promise()->set_signed_entry_timestamp(set);
+  if (!o.rekor_v2) {
+    e->set_integrated_time(absl::ToUnixSeconds(o.integrated_time));
+    VOUCH_ASSIGN_OR_RETURN(
+        std::string set, log_key_->Sign(SignedEntryTimestampPayload(body, e->integrated_time(),
+                                                                    log_id(), e->log_index())));
+    e->mutable_inclusion_promise()->set_signed_entry_timestamp(set);
+  }
 
   auto leaves = Leaves(body, o.log_index, o.tree_size);
   std::vector<log::Hash> path;
@@ -284,7 +368,7 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   p->set_tree_size(o.tree_size);
   p->set_root_hash(root);
   for (const log::Hash& h : path) p->add_hashes(log::HashBytes(h));
-  const std::string origin = "log.vouch.test - 42";
+  const std::string origin = o.rekor_v2 ? "log.vouch.test" : "log.vouch.test - 42";
   const std::string text = absl::StrCat(origin, "\n", o.tree_size, "\n", absl::Base64Escape(root), "\n");
   VOUCH_ASSIGN_OR_RETURN(std::string note_sig, log_key_->Sign(text));
   p->mutable_checkpoint()->set_envelope(

@@ -1,7 +1,7 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 //
 // FakeSigstore (tests only): an in-memory Sigstore deployment -- root and intermediate CA, a
-// transparency log key, a TSA-less trusted root -- that issues Fulcio-style certificates and
+// transparency log key, a timestamp authority, a trusted root -- that issues Fulcio-style certificates and
 // produces complete, valid bundles (hashedrekord or dsse entries with inclusion proof, signed
 // checkpoint and SET), so verification tests need no outside data. Thread-compatible.
 #ifndef VOUCH_CLIENT_FAKE_SIGSTORE_H_
@@ -32,11 +32,14 @@ struct FakeBundleOptions {
   int64_t log_index = 5;
   int64_t tree_size = 11;
   std::string media_type = "application/vnd.dev.sigstore.bundle.v0.3+json";
+  // Rekor v2 style: hashedrekord 0.0.2 entry without integrated time or SET; the signing time
+  // comes from an RFC 3161 timestamp (at integrated_time) by the fake TSA.
+  bool rekor_v2 = false;
 };
 
 class FakeSigstore {
  public:
-  // CA valid 2020-2030 (trusted root window from 2020), log key valid from 2020.
+  // CA and TSA valid 2020-2030 (trusted root windows from 2020), log key valid from 2020.
   static absl::StatusOr<std::unique_ptr<FakeSigstore>> New();
 
   // A bundle for |artifact|. For dsse, the statement's subject is the artifact's sha256.
@@ -53,6 +56,10 @@ class FakeSigstore {
   const std::string& ca_root_der() const { return root_der_; }
   const std::string& ca_intermediate_der() const { return intermediate_der_; }
 
+  // A DER TimeStampResp over |data| (SHA-256 imprint) at |time|, signed by the fake TSA.
+  absl::StatusOr<std::string> Timestamp(const std::string& data, absl::Time time) const;
+  const std::string& tsa_der() const { return tsa_der_; }
+
   // A certificate for |public_key| issued by the intermediate, valid [not_before, +10 min].
   absl::StatusOr<std::string> IssueLeaf(const signer::OpenSslSigner& subject_key,
                                         const std::string& identity, const std::string& issuer,
@@ -60,8 +67,9 @@ class FakeSigstore {
 
  private:
   FakeSigstore() = default;
-  std::unique_ptr<signer::OpenSslSigner> root_key_, intermediate_key_, log_key_, artifact_key_;
-  std::string root_der_, intermediate_der_;
+  std::unique_ptr<signer::OpenSslSigner> root_key_, intermediate_key_, log_key_, artifact_key_,
+      tsa_key_;
+  std::string root_der_, intermediate_der_, tsa_der_;
   dev::sigstore::trustroot::v1::TrustedRoot root_;
 };
 

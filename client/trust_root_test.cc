@@ -34,7 +34,8 @@ TEST(TrustRoot, ReadsLogsAndAuthorities) {
   ASSERT_EQ(root->certificate_authorities().size(), 1u);
   EXPECT_EQ(root->certificate_authorities()[0].certificates.size(), 2u);
   EXPECT_TRUE(root->ctlogs().empty());
-  EXPECT_TRUE(root->timestamp_authorities().empty());
+  ASSERT_EQ(root->timestamp_authorities().size(), 1u);
+  EXPECT_EQ(root->timestamp_authorities()[0].certificates.size(), 2u);
 }
 
 TEST(TrustRoot, IgnoresUnknownFieldsAndAcceptsKnownMediaTypes) {

@@ -296,6 +296,32 @@ TEST_F(VerifyTest, RejectsWhenTrustedRootListsCtLogsButNoSct) {
                                     HasSubstr("SCT: certificate has no embedded SCT")));
 }
 
+TEST_F(VerifyTest, AcceptsRekorV2StyleBundleWithTimestamp) {
+  FakeBundleOptions o;
+  o.rekor_v2 = true;
+  auto r = Run(Make(o));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->signing_times, std::vector<absl::Time>{absl::FromUnixSeconds(1700000000)});
+}
+
+TEST_F(VerifyTest, RekorV2StyleBundleNeedsAValidTimestamp) {
+  FakeBundleOptions o;
+  o.rekor_v2 = true;
+  BundleProto b = Make(o);
+  b.mutable_verification_material()->clear_timestamp_verification_data();
+  EXPECT_THAT(Run(b), StatusIs(absl::StatusCode::kFailedPrecondition,
+                               HasSubstr("timestamp: no verified signing time")));
+  b = Make(o);
+  auto other = fake_->Timestamp("not the signature", absl::FromUnixSeconds(1700000000));
+  ASSERT_THAT(other, IsOk());
+  b.mutable_verification_material()->mutable_timestamp_verification_data()
+      ->mutable_rfc3161_timestamps(0)->set_signed_timestamp(*other);
+  EXPECT_THAT(Run(b), StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("timestamp:")));
+  o.cert_age = absl::Minutes(20);  // timestamp after the certificate expired
+  EXPECT_THAT(Run(Make(o)), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     StartsWith("certificate:")));
+}
+
 TEST(Artifact, ParsesDigests) {
   EXPECT_THAT(Artifact::FromDigest("sha256:" + std::string(64, 'a')), IsOk());
   EXPECT_THAT(Artifact::FromDigest("sha512:" + std::string(128, 'a')), IsOk());
