@@ -160,8 +160,7 @@ absl::Status AppendString(absl::string_view s, std::string* out) {
     const size_t start = i;
     uint32_t cp;
     if (!NextCodePoint(s, &i, &cp)) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("string is not UTF-8 (byte %d)", start));
+      return absl::InvalidArgumentError(absl::StrFormat("string is not UTF-8 (byte %d)", start));
     }
     switch (cp) {
       case '"':

@@ -26,8 +26,8 @@ using Bn = std::unique_ptr<BIGNUM, BnFree>;
 Bn NewBn() { return Bn(BN_new()); }
 
 // The 44-byte Ed25519 SubjectPublicKeyInfo is this prefix followed by the 32-byte key.
-constexpr unsigned char kSpkiPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65,
-                                         0x70, 0x03, 0x21, 0x00};
+constexpr unsigned char kSpkiPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
+                                         0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
 
 // Extended twisted Edwards coordinates (RFC 8032 section 5.1.4): x = X/Z, y = Y/Z, xy = T/Z.
 struct Point {
@@ -65,7 +65,8 @@ class Curve {
     std::array<unsigned char, 32> b;
     b.fill(0x66);
     b[0] = 0x58;
-    ok_ = ctx_ != nullptr && Decode(absl::string_view(reinterpret_cast<char*>(b.data()), 32), &base_);
+    ok_ =
+        ctx_ != nullptr && Decode(absl::string_view(reinterpret_cast<char*>(b.data()), 32), &base_);
   }
 
   bool ok() const { return ok_; }
@@ -213,7 +214,8 @@ absl::Status VerifyEd25519(absl::string_view public_key, absl::string_view messa
   for (int i = 0; i < 32; ++i) s_le[i] = static_cast<unsigned char>(signature[32 + i]);
   Bn s(BN_lebin2bn(s_le.data(), 32, nullptr));
   if (s == nullptr) return absl::InternalError("Ed25519: BIGNUM failure");
-  if (BN_cmp(s.get(), curve.l()) >= 0) return absl::PermissionDeniedError("signature does not verify");
+  if (BN_cmp(s.get(), curve.l()) >= 0)
+    return absl::PermissionDeniedError("signature does not verify");
 
   // k = SHA-512(dom2(1, "") || R || A || PH(M)) mod L  (pure: no dom2, M itself).
   std::string input;
@@ -248,8 +250,7 @@ absl::StatusOr<std::unique_ptr<Ed25519Verifier>> Ed25519Verifier::FromDer(
   return std::unique_ptr<Ed25519Verifier>(new Ed25519Verifier(std::string(spki_der)));
 }
 
-absl::Status Ed25519Verifier::Verify(absl::string_view message,
-                                     absl::string_view signature) const {
+absl::Status Ed25519Verifier::Verify(absl::string_view message, absl::string_view signature) const {
   return VerifyEd25519(absl::string_view(spki_).substr(sizeof(kSpkiPrefix)), message, signature,
                        /*prehashed=*/false);
 }

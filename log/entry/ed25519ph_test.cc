@@ -76,12 +76,12 @@ TEST(Ed25519ph, VerifiesPublishedVectorsAndRejectsAlterations) {
 
 // RFC 8032 section 7.1, TEST 1 (pure Ed25519, empty message).
 TEST(Ed25519ph, PureRfcVector) {
-  EXPECT_THAT(VerifyEd25519(H("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"),
-                            "",
-                            H("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e0652249015"
-                              "55fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"),
-                            false),
-              IsOk());
+  EXPECT_THAT(
+      VerifyEd25519(H("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"), "",
+                    H("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e0652249015"
+                      "55fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"),
+                    false),
+      IsOk());
 }
 
 // The group arithmetic agrees with OpenSSL's Ed25519 on random keys and messages.

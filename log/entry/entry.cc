@@ -181,13 +181,14 @@ std::string PemEncode(absl::string_view type, absl::string_view der) {
 
 std::vector<std::string> SubjectAltNames(X509* cert) {
   std::vector<std::string> out;
-  GENERAL_NAMES* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  GENERAL_NAMES* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names == nullptr) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
     if (n->type != GEN_EMAIL && n->type != GEN_URI) continue;
-    const ASN1_IA5STRING* s = n->type == GEN_EMAIL ? n->d.rfc822Name : n->d.uniformResourceIdentifier;
+    const ASN1_IA5STRING* s =
+        n->type == GEN_EMAIL ? n->d.rfc822Name : n->d.uniformResourceIdentifier;
     std::string v(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
                   static_cast<size_t>(ASN1_STRING_length(s)));
     if (v.empty()) continue;
@@ -233,8 +234,9 @@ absl::StatusOr<ParsedKey> ParseKey(absl::string_view pem, absl::string_view p, b
   while ((n = BIO_read(bio.get(), rest, sizeof(rest))) > 0) {
     for (int i = 0; i < n; ++i) {
       if (!absl::ascii_isspace(static_cast<unsigned char>(rest[i]))) {
-        return Bad(p, "unsupported key: more than one PEM block (certificate chains are not "
-                      "accepted; send the signing certificate alone)");
+        return Bad(p,
+                   "unsupported key: more than one PEM block (certificate chains are not "
+                   "accepted; send the signing certificate alone)");
       }
     }
   }
@@ -277,8 +279,8 @@ absl::StatusOr<ParsedKey> ParseKey(absl::string_view pem, absl::string_view p, b
     out.verifier = std::shared_ptr<const signer::Verifier>(std::move(*v));
   }
   out.spki_sha256 = absl::StrCat("sha256:", Sha256Hex(spki));
-  out.canonical_pem = type == "PUBLIC KEY" ? PemEncode("PUBLIC KEY", spki)
-                                           : PemEncode("CERTIFICATE", der);
+  out.canonical_pem =
+      type == "PUBLIC KEY" ? PemEncode("PUBLIC KEY", spki) : PemEncode("CERTIFICATE", der);
   return out;
 }
 
@@ -314,8 +316,8 @@ void AddInTotoDigests(absl::string_view payload, IndexKeys* keys, KeySet* seen) 
         if (!it.value().is_string()) continue;
         if (keys->artifact_hashes.size() >= kMaxArtifactIndexKeys) return;
         seen->Add(&keys->artifact_hashes,
-                  absl::AsciiStrToLower(absl::StrCat(
-                      it.key(), ":", it.value().get_ref<const std::string&>())));
+                  absl::AsciiStrToLower(
+                      absl::StrCat(it.key(), ":", it.value().get_ref<const std::string&>())));
       }
     }
   };
@@ -379,9 +381,8 @@ absl::StatusOr<PreparedEntry> PrepareHashedRekord(const json& spec) {
   VOUCH_ASSIGN_OR_RETURN(std::string sig_raw,
                          Base64Field(*sig, "spec.signature", "content", kMaxSignatureBytes));
   VOUCH_ASSIGN_OR_RETURN(const json* pk, ObjectField(*sig, "spec.signature", "publicKey"));
-  VOUCH_ASSIGN_OR_RETURN(
-      std::string pem,
-      Base64Field(*pk, "spec.signature.publicKey", "content", kMaxKeyBytes * 4 / 3 + 4));
+  VOUCH_ASSIGN_OR_RETURN(std::string pem, Base64Field(*pk, "spec.signature.publicKey", "content",
+                                                      kMaxKeyBytes * 4 / 3 + 4));
   VOUCH_ASSIGN_OR_RETURN(const json* data, ObjectField(spec, "spec", "data"));
   VOUCH_ASSIGN_OR_RETURN(const json* hash, ObjectField(*data, "spec.data", "hash"));
   VOUCH_ASSIGN_OR_RETURN(std::string alg, StringField(*hash, "spec.data.hash", "algorithm"));
@@ -505,8 +506,7 @@ absl::StatusOr<Envelope> ParseEnvelope(const json& env, absl::string_view p) {
 absl::StatusOr<PreparedEntry> PrepareDsse(const json& spec) {
   for (const char* server_side : {"envelopeHash", "payloadHash", "signatures"}) {
     if (spec.contains(server_side)) {
-      return Bad(Join("spec", server_side),
-                 "computed by the log; send only spec.proposedContent");
+      return Bad(Join("spec", server_side), "computed by the log; send only spec.proposedContent");
     }
   }
   VOUCH_ASSIGN_OR_RETURN(const json* pc, ObjectField(spec, "spec", "proposedContent"));
@@ -514,8 +514,8 @@ absl::StatusOr<PreparedEntry> PrepareDsse(const json& spec) {
   VOUCH_ASSIGN_OR_RETURN(std::string env_text, StringField(*pc, kPc, "envelope"));
   const std::string ep = "spec.proposedContent.envelope";
   if (env_text.size() > kMaxEnvelopeBytes) {
-    return Bad(ep, absl::StrFormat("too large: %d bytes, limit %d", env_text.size(),
-                                   kMaxEnvelopeBytes));
+    return Bad(
+        ep, absl::StrFormat("too large: %d bytes, limit %d", env_text.size(), kMaxEnvelopeBytes));
   }
   absl::StatusOr<json> env_json = ParseJson(env_text);
   if (!env_json.ok()) return Bad(ep, env_json.status().message());
@@ -593,12 +593,12 @@ absl::StatusOr<PreparedEntry> PrepareDsse(const json& spec) {
     const ParsedKey& key = keys[signer_of[s]];
     sigs.push_back({{"signature", env.sigs[s].sig_text}, {"verifier", B64(key.canonical_pem)}});
     AddKey(&ik, &seen, key);
-    out.checks.push_back(DsseCheck(
-        key, pae, pae_sha256, env.sigs[s].sig_raw,
-        keys.size() == 1
-            ? absl::StrCat(ep, ": signature ", SigRef(env.sigs[s].sig_text),
-                           " does not verify against spec.proposedContent.verifiers[0]")
-            : absl::StrCat(ep, ": signature does not verify against the public key")));
+    out.checks.push_back(
+        DsseCheck(key, pae, pae_sha256, env.sigs[s].sig_raw,
+                  keys.size() == 1
+                      ? absl::StrCat(ep, ": signature ", SigRef(env.sigs[s].sig_text),
+                                     " does not verify against spec.proposedContent.verifiers[0]")
+                      : absl::StrCat(ep, ": signature does not verify against the public key")));
   }
   if (env.payload_type == kInTotoPayloadType) AddInTotoDigests(env.payload, &ik, &seen);
 
@@ -658,9 +658,9 @@ absl::StatusOr<PreparedEntry> PrepareIntoto(const json& spec) {
     }
   }
   if (hval.size() != 64) {
-    return Bad("spec.content.hash.value",
-               absl::StrFormat("wrong digest length %d hex digits for sha256, want 64",
-                               hval.size()));
+    return Bad(
+        "spec.content.hash.value",
+        absl::StrFormat("wrong digest length %d hex digits for sha256, want 64", hval.size()));
   }
   hval = absl::AsciiStrToLower(hval);
 
@@ -681,8 +681,7 @@ absl::StatusOr<PreparedEntry> PrepareIntoto(const json& spec) {
       if (!k->is_string()) return Bad(Join(ip, "keyid"), "want a string");
       keyid = k->get<std::string>();
     }
-    VOUCH_ASSIGN_OR_RETURN(std::string sig_text,
-                           Base64Field(s, ip, "sig", kMaxSignatureBytes * 2));
+    VOUCH_ASSIGN_OR_RETURN(std::string sig_text, Base64Field(s, ip, "sig", kMaxSignatureBytes * 2));
     std::string sig_raw;
     if (!B64Decode(sig_text, false, &sig_raw) || sig_raw.empty()) {
       return Bad(Join(ip, "sig"), "bad base64 (inner: the envelope's signature text)");
@@ -697,21 +696,20 @@ absl::StatusOr<PreparedEntry> PrepareIntoto(const json& spec) {
     if (!keyid.empty()) stored["keyid"] = keyid;
     stored_sigs.push_back(std::move(stored));
     AddKey(&ik, &seen, key);
-    out.checks.push_back(DsseCheck(
-        key, pae, pae_sha256, std::move(sig_raw),
-        absl::StrCat(Join(ip, "sig"), ": signature does not verify against ",
-                     Join(ip, "publicKey"))));
+    out.checks.push_back(
+        DsseCheck(key, pae, pae_sha256, std::move(sig_raw),
+                  absl::StrCat(Join(ip, "sig"), ": signature does not verify against ",
+                               Join(ip, "publicKey"))));
   }
   if (payload_type == kInTotoPayloadType) AddInTotoDigests(payload, &ik, &seen);
 
-  json body = {
-      {"apiVersion", "0.0.2"},
-      {"kind", "intoto"},
-      {"spec",
-       {{"content",
-         {{"envelope", {{"payloadType", payload_type}, {"signatures", stored_sigs}}},
-          {"hash", {{"algorithm", "sha256"}, {"value", hval}}},
-          {"payloadHash", {{"algorithm", "sha256"}, {"value", payload_hash}}}}}}}};
+  json body = {{"apiVersion", "0.0.2"},
+               {"kind", "intoto"},
+               {"spec",
+                {{"content",
+                  {{"envelope", {{"payloadType", payload_type}, {"signatures", stored_sigs}}},
+                   {"hash", {{"algorithm", "sha256"}, {"value", hval}}},
+                   {"payloadHash", {{"algorithm", "sha256"}, {"value", payload_hash}}}}}}}};
   out.entry.kind = EntryKind::kIntoto;
   out.entry.api_version = "0.0.2";
   VOUCH_ASSIGN_OR_RETURN(out.entry.body, Finish(body));

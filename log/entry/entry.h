@@ -69,7 +69,7 @@ struct SignatureCheck {
   signer::HashAlgorithm hash = signer::HashAlgorithm::kSha256;
   std::shared_ptr<const std::string> data;  // the digest, or the message (DSSE PAE for Ed25519)
   std::string signature;                    // raw signature bytes
-  std::string failure;  // the InvalidArgument message if it does not verify
+  std::string failure;                      // the InvalidArgument message if it does not verify
 };
 
 // A validated proposed entry: its stored form plus the signatures still to be checked.

@@ -3,10 +3,10 @@
 
 #include <atomic>
 #include <fstream>
-#include <memory>
-#include <sstream>
 #include <map>
+#include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -111,9 +111,10 @@ Key FromPkey(EVP_PKEY* k) {
 Key NewKey(const char* alg, int param = 0) {
   PkeyPtr k;
   if (std::string(alg) == "EC") {
-    k.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", param == 384   ? "P-384"
-                                                      : param == 521 ? "P-521"
-                                                                     : "P-256"));
+    k.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC",
+                              param == 384   ? "P-384"
+                              : param == 521 ? "P-521"
+                                             : "P-256"));
   } else if (std::string(alg) == "RSA") {
     k.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(param)));
   } else {
@@ -217,16 +218,17 @@ std::string Pae(const std::string& type, const std::string& body) {
 constexpr char kInToto[] = "application/vnd.in-toto+json";
 
 std::string Statement() {
-  return json{{"_type", "https://in-toto.io/Statement/v1"},
-              {"subject",
-               json::array({{{"name", "a.tgz"},
-                             {"digest", {{"sha256", std::string(64, 'A')},
-                                         {"sha512", std::string(128, 'b')}}}},
-                            {{"name", "b.tgz"}, {"digest", {{"sha256", std::string(64, 'c')}}}}})},
-              {"predicateType", "https://slsa.dev/provenance/v0.2"},
-              {"predicate",
-               {{"materials", json::array({{{"uri", "git+https://x"},
-                                            {"digest", {{"sha1", std::string(40, 'd')}}}}})}}}}
+  return json{
+      {"_type", "https://in-toto.io/Statement/v1"},
+      {"subject",
+       json::array(
+           {{{"name", "a.tgz"},
+             {"digest", {{"sha256", std::string(64, 'A')}, {"sha512", std::string(128, 'b')}}}},
+            {{"name", "b.tgz"}, {"digest", {{"sha256", std::string(64, 'c')}}}}})},
+      {"predicateType", "https://slsa.dev/provenance/v0.2"},
+      {"predicate",
+       {{"materials",
+         json::array({{{"uri", "git+https://x"}, {"digest", {{"sha1", std::string(40, 'd')}}}}})}}}}
       .dump();
 }
 
@@ -307,9 +309,9 @@ TEST(HashedRekord, EveryKeyTypeAndDigest) {
     int param;
     HashAlgorithm h;
   } kCases[] = {
-      {"EC", 256, HashAlgorithm::kSha256}, {"EC", 256, HashAlgorithm::kSha512},
-      {"EC", 384, HashAlgorithm::kSha384}, {"EC", 384, HashAlgorithm::kSha256},
-      {"EC", 521, HashAlgorithm::kSha512}, {"RSA", 2048, HashAlgorithm::kSha256},
+      {"EC", 256, HashAlgorithm::kSha256},   {"EC", 256, HashAlgorithm::kSha512},
+      {"EC", 384, HashAlgorithm::kSha384},   {"EC", 384, HashAlgorithm::kSha256},
+      {"EC", 521, HashAlgorithm::kSha512},   {"RSA", 2048, HashAlgorithm::kSha256},
       {"RSA", 3072, HashAlgorithm::kSha384}, {"RSA", 4096, HashAlgorithm::kSha512},
   };
   for (const auto& c : kCases) {
@@ -320,10 +322,9 @@ TEST(HashedRekord, EveryKeyTypeAndDigest) {
     ASSERT_THAT(e, IsOk());
     // Signature over a different artifact: prepared fine, refused by VerifyEntry.
     const HashedRekord other = MakeHashedRekord(key, c.h, "other artifact");
-    auto bad = PrepareEntry(HashedRekordJson(json::parse(r.json)["spec"]["data"]["hash"]
-                                                 ["algorithm"]
-                                                     .get<std::string>(),
-                                             r.digest_hex, B64(other.sig), B64(key.pem)));
+    auto bad = PrepareEntry(HashedRekordJson(
+        json::parse(r.json)["spec"]["data"]["hash"]["algorithm"].get<std::string>(), r.digest_hex,
+        B64(other.sig), B64(key.pem)));
     ASSERT_THAT(bad, IsOk());
     EXPECT_THAT(VerifyEntry(*bad),
                 StatusIs(absl::StatusCode::kInvalidArgument,
@@ -339,10 +340,9 @@ TEST(HashedRekord, CertificateIdentitiesAndCanonicalPem) {
   const HashedRekord r = MakeHashedRekord(key);
   auto e = PrepareAndVerify(r.json);
   ASSERT_THAT(e, IsOk());
-  EXPECT_THAT(e->keys.identities,
-              ElementsAre("alice@example.com",
-                          "https://github.com/org/repo/.github/workflows/"
-                          "release.yml@refs/heads/main"));
+  EXPECT_THAT(e->keys.identities, ElementsAre("alice@example.com",
+                                              "https://github.com/org/repo/.github/workflows/"
+                                              "release.yml@refs/heads/main"));
   EXPECT_THAT(e->keys.public_key_hashes, ElementsAre("sha256:" + Hex(signer::Sha256(key.spki))));
   EXPECT_THAT(e->body, HasSubstr(B64(key.pem)));
 }
@@ -383,8 +383,8 @@ TEST(HashedRekord, Ed25519phOverSha512Digest) {
   EXPECT_THAT(e->keys.artifact_hashes, ElementsAre("sha512:" + digest));
   EXPECT_THAT(e->keys.public_key_hashes, ElementsAre("sha256:" + Hex(signer::Sha256(spki))));
   // Another artifact's digest: refused by VerifyEntry.
-  auto other = PrepareEntry(
-      HashedRekordJson("sha512", Hex(signer::Sha512("abd")), B64(sig), B64(pem)));
+  auto other =
+      PrepareEntry(HashedRekordJson("sha512", Hex(signer::Sha512("abd")), B64(sig), B64(pem)));
   ASSERT_THAT(other, IsOk());
   EXPECT_THAT(VerifyEntry(*other),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -394,16 +394,16 @@ TEST(HashedRekord, Ed25519phOverSha512Digest) {
   const Key key = NewKey("ED25519");
   auto pure = key.signer->Sign("artifact");
   ASSERT_THAT(pure, IsOk());
-  auto p = PrepareEntry(HashedRekordJson("sha512", Hex(signer::Sha512("artifact")), B64(*pure),
-                                         B64(key.pem)));
+  auto p = PrepareEntry(
+      HashedRekordJson("sha512", Hex(signer::Sha512("artifact")), B64(*pure), B64(key.pem)));
   ASSERT_THAT(p, IsOk());
   EXPECT_THAT(VerifyEntry(*p), StatusIs(absl::StatusCode::kInvalidArgument));
   // Ed25519ph is defined over SHA-512 only.
-  EXPECT_THAT(PrepareEntry(HashedRekordJson("sha256", Hex(signer::Sha256("abc")), B64(sig),
-                                            B64(pem))),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "spec.data.hash.algorithm: Ed25519 keys sign sha512 digests (Ed25519ph), "
-                       "got sha256"));
+  EXPECT_THAT(
+      PrepareEntry(HashedRekordJson("sha256", Hex(signer::Sha256("abc")), B64(sig), B64(pem))),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "spec.data.hash.algorithm: Ed25519 keys sign sha512 digests (Ed25519ph), "
+               "got sha256"));
 }
 
 // ----------------------------------------------------------------------------- dsse
@@ -469,9 +469,8 @@ TEST(Dsse, SignatureByAKeyNotInVerifiers) {
   // One verifier: found by VerifyEntry.
   auto p = PrepareEntry(DsseJson(env, {&b}));
   ASSERT_THAT(p, IsOk());
-  EXPECT_THAT(VerifyEntry(*p),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("spec.proposedContent.envelope: signature ")));
+  EXPECT_THAT(VerifyEntry(*p), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr("spec.proposedContent.envelope: signature ")));
   // Several verifiers: found while matching.
   EXPECT_THAT(PrepareEntry(DsseJson(env, {&b, &c})),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -527,8 +526,8 @@ TEST(Intoto, GoldenBody) {
 }
 
 TEST(Intoto, EveryKeyTypeAndTamperedSignature) {
-  for (const auto& [alg, param] : std::vector<std::pair<const char*, int>>{
-           {"EC", 384}, {"ED25519", 0}, {"RSA", 3072}}) {
+  for (const auto& [alg, param] :
+       std::vector<std::pair<const char*, int>>{{"EC", 384}, {"ED25519", 0}, {"RSA", 3072}}) {
     SCOPED_TRACE(alg);
     const Key key = NewKey(alg, param);
     const Key other = NewKey("EC", 256);
@@ -690,13 +689,14 @@ TEST(Entry, HostileInputsAreRefusedNamingTheField) {
        "spec.signature.publicKey.content: unsupported key: RSA-1024"},
       {key_b64(UnsupportedPem("DSA")), "spec.signature.publicKey.content: unsupported key"},
       {key_b64(UnsupportedPem("X25519")), "spec.signature.publicKey.content: unsupported key"},
-      {key_b64(std::string(kMaxKeyBytes + 1, 'A')),
-       "spec.signature.publicKey.content: too large"},
+      {key_b64(std::string(kMaxKeyBytes + 1, 'A')), "spec.signature.publicKey.content: too large"},
       {hr([](json& j) { j["spec"]["signature"]["content"] = std::string(20000, 'A'); }),
        "spec.signature.content: too large"},
       // dsse
       {ds([](json& j) { j["spec"].erase("proposedContent"); }), "spec.proposedContent: missing"},
-      {ds([](json& j) { j["spec"]["payloadHash"] = {{"algorithm", "sha256"}}; }),
+      {ds([](json& j) {
+         j["spec"]["payloadHash"] = {{"algorithm", "sha256"}};
+       }),
        "spec.payloadHash: computed by the log"},
       {ds([](json& j) { j["spec"]["proposedContent"]["envelope"] = "{not json"; }),
        "spec.proposedContent.envelope: invalid JSON at byte"},
@@ -771,8 +771,8 @@ TEST(Entry, HostileInputsAreRefusedNamingTheField) {
     auto p = PrepareEntry(c.input);
     if (c.want.empty()) {  // Well-formed, but the signature cannot verify.
       ASSERT_THAT(p, IsOk());
-      EXPECT_THAT(VerifyEntry(*p), StatusIs(absl::StatusCode::kInvalidArgument,
-                                            HasSubstr("does not verify")));
+      EXPECT_THAT(VerifyEntry(*p),
+                  StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("does not verify")));
       continue;
     }
     EXPECT_THAT(p, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.want)));
