@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "base/logging.h"
 #include "base/status.h"
 #include "log/checkpoint.h"
@@ -506,6 +507,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
       p->done.Notify();
     }
   };
+  const absl::Time t_start = absl::Now();
   const TreeState prev = Latest();
   const int64_t now = std::max(absl::ToUnixSeconds(options_.clock->Now()), prev.timestamp);
 
@@ -537,6 +539,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   }
   if (fresh.empty()) return;
 
+  const absl::Time t_dedup = absl::Now();
   // Sequence: indices and integrated time; SETs signed in parallel.
   const uint64_t base = range_.size();
   std::vector<StoredEntry> stored(fresh.size());
@@ -570,6 +573,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     }
   }
 
+  const absl::Time t_signed = absl::Now();
   // Integrate: fold into a copy of the tree; collect the tiles that change.
   CompactRange range = range_;
   std::map<TileKey, std::shared_ptr<Tile>> dirty;
@@ -606,6 +610,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     return;
   }
   state.checkpoint = std::move(*note);
+  const absl::Time t_integrated = absl::Now();
   absl::Status written = storage_->WriteTx([&](LogWriter& w) -> absl::Status {
     VOUCH_RETURN_IF_ERROR(w.WriteEntries(stored));
     for (size_t i = 0; i < fresh.size(); ++i) {
@@ -622,6 +627,11 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     return;
   }
 
+  const absl::Time t_written = absl::Now();
+  VLOG_DEBUG << "batch " << stored.size() << ": dedup " << absl::ToDoubleMilliseconds(t_dedup - t_start)
+             << " ms, sets " << absl::ToDoubleMilliseconds(t_signed - t_dedup) << " ms, integrate "
+             << absl::ToDoubleMilliseconds(t_integrated - t_signed) << " ms, write "
+             << absl::ToDoubleMilliseconds(t_written - t_integrated) << " ms";
   // Durable: update the in-memory view, then answer the waiters.
   range_ = std::move(range);
   for (auto& [key, tile] : dirty) {
