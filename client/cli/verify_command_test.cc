@@ -1,0 +1,152 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "client/cli/verify_command.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "client/cli/args.h"
+#include "client/fake_sigstore.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "signer/openssl_crypto.h"
+#include "tests/status_matchers.h"
+
+namespace vouch::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::vouch::testing::IsOk;
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
+}
+
+std::string Write(const std::string& name, const std::string& data) {
+  std::string path = TempPath(name);
+  std::ofstream(path, std::ios::binary) << data;
+  return path;
+}
+
+class VerifyCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto f = client::FakeSigstore::New();
+    ASSERT_THAT(f, IsOk());
+    fake_ = *std::move(f);
+    root_ = Write("trusted_root.json", fake_->TrustedRootJson());
+    artifact_ = Write("artifact.txt", "payload\n");
+    auto b = fake_->MakeBundleJson("payload\n");
+    ASSERT_THAT(b, IsOk());
+    bundle_ = Write("artifact.txt.sigstore.json", *b);
+    client::FakeBundleOptions o;
+    o.dsse = true;
+    auto att = fake_->MakeBundleJson("payload\n", o);
+    ASSERT_THAT(att, IsOk());
+    attestation_ = Write("attestation.sigstore.json", *att);
+  }
+  std::vector<std::string> Keyless(const std::string& bundle, const std::string& input) {
+    return {"--bundle", bundle, "--certificate-identity", client::kFakeIdentity,
+            "--certificate-oidc-issuer", client::kFakeIssuer, "--trusted-root", root_, input};
+  }
+
+  std::unique_ptr<client::FakeSigstore> fake_;
+  std::string root_, artifact_, bundle_, attestation_;
+};
+
+TEST_F(VerifyCommandTest, VerifiesFileAndDigest) {
+  EXPECT_EQ(VerifyBundleCommand(Keyless(bundle_, artifact_)), kExitOk);
+  EXPECT_EQ(VerifyBlobCommand(Keyless(bundle_, artifact_)), kExitOk);
+  const std::string digest =
+      "sha256:" + absl::BytesToHexString(signer::Sha256("payload\n"));
+  EXPECT_EQ(VerifyBundleCommand(Keyless(bundle_, digest)), kExitOk);
+}
+
+TEST_F(VerifyCommandTest, NotVerifiedIsExitOne) {
+  const std::string other = Write("other.txt", "tampered\n");
+  EXPECT_EQ(VerifyBundleCommand(Keyless(bundle_, other)), kExitFailed);
+  auto args = Keyless(bundle_, artifact_);
+  args[3] = "someone@else";
+  EXPECT_EQ(VerifyBlobCommand(args), kExitFailed);
+  EXPECT_EQ(VerifyBlobCommand(Keyless(Write("bad.json", "{"), artifact_)), kExitFailed);
+  EXPECT_EQ(VerifyBlobCommand(Keyless(TempPath("missing.json"), artifact_)), kExitFailed);
+  EXPECT_EQ(VerifyBlobCommand(Keyless(bundle_, TempPath("missing.txt"))), kExitFailed);
+}
+
+TEST_F(VerifyCommandTest, UsageErrorsAreExitTwo) {
+  EXPECT_EQ(VerifyBundleCommand({"--bundle", bundle_, artifact_}), kExitUsage);  // no policy
+  EXPECT_EQ(VerifyBundleCommand({"--nope"}), kExitUsage);
+  auto both = Keyless(bundle_, artifact_);
+  both.insert(both.begin(), {"--key", "k.pem"});
+  EXPECT_EQ(VerifyBundleCommand(both), kExitUsage);
+  auto bad_re = Keyless(bundle_, artifact_);
+  bad_re[2] = "--certificate-identity-regexp";
+  bad_re[3] = "(";
+  EXPECT_EQ(VerifyBlobCommand(bad_re), kExitUsage);
+  auto no_input = Keyless(bundle_, artifact_);
+  no_input.pop_back();
+  EXPECT_EQ(VerifyBlobCommand(no_input), kExitUsage);
+  auto out = Keyless(bundle_, artifact_);
+  out.insert(out.begin(), {"--output", "yaml"});
+  EXPECT_EQ(VerifyBlobCommand(out), kExitUsage);
+}
+
+TEST_F(VerifyCommandTest, RegexpFlagsAndJsonOutput) {
+  std::vector<std::string> args = {"--bundle", bundle_, "--certificate-identity-regexp",
+                                   "https://github\\.com/acme/.*", "--certificate-oidc-issuer-regexp",
+                                   ".*", "--trusted-root", root_, "--output", "json", artifact_};
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(VerifyBlobCommand(args), kExitOk);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_THAT(out, HasSubstr("\"verified\":true"));
+  EXPECT_THAT(out, HasSubstr(client::kFakeIdentity));
+}
+
+TEST_F(VerifyCommandTest, JsonOutputNamesFailingStep) {
+  auto args = Keyless(bundle_, Write("other2.txt", "x"));
+  args.insert(args.begin(), {"--output", "json"});
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(VerifyBlobCommand(args), kExitFailed);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_THAT(out, HasSubstr("\"verified\":false"));
+  EXPECT_THAT(out, HasSubstr("\"step\":\"artifact\""));
+}
+
+TEST_F(VerifyCommandTest, AttestationTypeAndPredicateConditions) {
+  auto args = Keyless(attestation_, artifact_);
+  args.insert(args.begin(), {"--type", "slsaprovenance1", "--slsa-builder-id",
+                             "https://vouch.test/builder", "--source-repository",
+                             "https://github.com/acme/app"});
+  EXPECT_EQ(VerifyAttestationCommand(args), kExitOk);
+  args[1] = "spdxjson";
+  EXPECT_EQ(VerifyAttestationCommand(args), kExitFailed);
+  // verify-attestation refuses a plain message-signature bundle.
+  EXPECT_EQ(VerifyAttestationCommand(Keyless(bundle_, artifact_)), kExitFailed);
+  // verify-blob has no --type.
+  EXPECT_EQ(VerifyBlobCommand({"--type", "x"}), kExitUsage);
+}
+
+TEST_F(VerifyCommandTest, KeyBasedBundle) {
+  client::FakeBundleOptions o;
+  o.with_key = true;
+  auto b = fake_->MakeBundleJson("payload\n", o);
+  ASSERT_THAT(b, IsOk());
+  const std::string bundle = Write("key.sigstore.json", *b);
+  const std::string key =
+      Write("key.pub", signer::PublicKeyDerToPem(fake_->artifact_key().PublicKeyDer()));
+  EXPECT_EQ(VerifyBundleCommand({"--bundle", bundle, "--key", key, "--trusted-root", root_,
+                                 artifact_}),
+            kExitOk);
+  const std::string wrong = Write("wrong.pub", signer::PublicKeyDerToPem(fake_->log_key().PublicKeyDer()));
+  EXPECT_EQ(VerifyBundleCommand({"--bundle", bundle, "--key", wrong, "--trusted-root", root_,
+                                 artifact_}),
+            kExitFailed);
+}
+
+}  // namespace
+}  // namespace vouch::cli
