@@ -199,6 +199,21 @@ TEST(Checkpoint, VerifiesRekorV2CheckpointWithWitnessCosignatures) {
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("no signature")));
 }
 
+TEST(Checkpoint, VerifiesTheExampleInDocs) {
+  // docs/merkle.md: an Ed25519 log key, log-ID key hint 28540946, the RFC 6962 test tree of 3.
+  const std::string note = absl::StrCat(
+      "vouch.example.com/log\n3\nrra8/idLcKFPsGel5VeCZNsPqbUa9eC6FZFY8yngbnc=\n\n", kDash,
+      " vouch.example.com/log KFQJRiEsLTXyaKfwMKo13mjObdkYp6JztGgiJzch1PnI20mlHoeSJt89FAaRS2+HSm1P"
+      "X8dT4NQU/IBG6/sJMeoNVgc=\n");
+  const std::string der = FromBase64("MCowBQYDK2VwAyEAuRFsiDX2Bhap/V0i59wrauT213iRxD/0dd2hfnFmJL0=");
+  EXPECT_EQ(absl::BytesToHexString(KeyHint(der)), "28540946");
+  auto verifier = OpenSslVerifier::FromDer(der);
+  ASSERT_THAT(verifier, IsOk());
+  absl::StatusOr<Checkpoint> c = VerifyCheckpoint(note, "vouch.example.com/log", **verifier);
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(HashToHex(c->root), "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77");
+}
+
 // --- Sign / verify ---
 
 class SignVerify : public ::testing::TestWithParam<KeyType> {
