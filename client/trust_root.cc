@@ -130,6 +130,8 @@ absl::StatusOr<TrustRoot> TrustRoot::FromJson(absl::string_view json) {
     VOUCH_RETURN_IF_ERROR(ReadRange(in.public_key().valid_for(), in.public_key().has_valid_for(),
                                     absl::StrCat("trusted root: CT log ", in.base_url()),
                                     &log.valid_from, &log.valid_until));
+    auto verifier = signer::OpenSslVerifier::FromDer(log.public_key_der);
+    if (verifier.ok()) log.verifier = std::shared_ptr<const signer::Verifier>(*std::move(verifier));
     root.ctlogs_.push_back(std::move(log));
   }
   for (int i = 0; i < proto.timestamp_authorities_size(); ++i) {

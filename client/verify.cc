@@ -425,7 +425,7 @@ absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& 
     if (leaf->IsCa()) return Fail("certificate", "the signing certificate is a CA certificate");
     key.certificate_der = leaf->der();
     key.public_key_der = leaf->PublicKeyDer();
-    auto verifier = signer::OpenSslVerifier::FromDer(key.public_key_der);
+    auto verifier = leaf->NewVerifier();
     if (!verifier.ok()) return Prefix("certificate", verifier.status());
     key.verifier = std::shared_ptr<const signer::Verifier>(*std::move(verifier));
   } else {

@@ -96,6 +96,16 @@ std::string Certificate::PublicKeyDer() const {
   return out;
 }
 
+absl::StatusOr<std::unique_ptr<signer::Verifier>> Certificate::NewVerifier() const {
+  EVP_PKEY* pkey = X509_get_pubkey(x509_.get());  // a new reference, owned by the verifier
+  if (pkey == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("certificate has no usable public key");
+  }
+  VOUCH_ASSIGN_OR_RETURN(auto verifier, signer::OpenSslVerifier::FromEvpPkey(pkey));
+  return std::unique_ptr<signer::Verifier>(std::move(verifier));
+}
+
 absl::Time Certificate::not_before() const { return Asn1ToTime(X509_get0_notBefore(x509_.get())); }
 absl::Time Certificate::not_after() const { return Asn1ToTime(X509_get0_notAfter(x509_.get())); }
 
@@ -190,10 +200,10 @@ absl::StatusOr<Certificate> VerifyChainAt(const Certificate& leaf,
     std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
     std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());
     if (!store || !untrusted || !ctx) return absl::ResourceExhaustedError("out of memory");
-    X509_STORE_add_cert(store.get(), ca.certificates.back().get());
-    for (size_t i = 0; i + 1 < ca.certificates.size(); ++i) {
-      sk_X509_push(untrusted.get(), ca.certificates[i].get());
-    }
+    // Every certificate the trusted root lists is trust material, so the chain may end at the
+    // first one reached (PARTIAL_CHAIN): links inside the trusted root need no re-verification.
+    for (const Certificate& c : ca.certificates) X509_STORE_add_cert(store.get(), c.get());
+    X509_STORE_set_flags(store.get(), X509_V_FLAG_PARTIAL_CHAIN);
     if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), untrusted.get()) != 1) {
       ERR_clear_error();
       return absl::InternalError("X509_STORE_CTX_init failed");
@@ -202,6 +212,9 @@ absl::StatusOr<Certificate> VerifyChainAt(const Certificate& leaf,
     if (X509_verify_cert(ctx.get()) == 1) {
       STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
       X509* issuer = sk_X509_num(chain) >= 2 ? sk_X509_value(chain, 1) : leaf.get();
+      for (const Certificate& c : ca.certificates) {
+        if (c.get() == issuer) return c;  // the store holds the trusted root's own objects
+      }
       X509_up_ref(issuer);
       return Wrap(issuer);
     }
@@ -251,10 +264,14 @@ absl::Status VerifyEmbeddedScts(const Certificate& leaf, const Certificate& issu
         last = "SCT time is outside the CT log's validity window";
         continue;
       }
-      auto verifier = signer::OpenSslVerifier::FromDer(log.public_key_der);
-      if (!verifier.ok()) {
-        last = absl::StrCat("CT log key unusable: ", verifier.status().message());
-        continue;
+      std::shared_ptr<const signer::Verifier> verifier = log.verifier;
+      if (verifier == nullptr) {
+        auto loaded = signer::OpenSslVerifier::FromDer(log.public_key_der);
+        if (!loaded.ok()) {
+          last = absl::StrCat("CT log key unusable: ", loaded.status().message());
+          continue;
+        }
+        verifier = std::shared_ptr<const signer::Verifier>(*std::move(loaded));
       }
       unsigned char* ext = nullptr;
       size_t ext_len = SCT_get0_extensions(sct, &ext);
@@ -270,7 +287,7 @@ absl::Status VerifyEmbeddedScts(const Certificate& leaf, const Certificate& issu
       signed_data += tbs_der;
       PutUint(&signed_data, ext_len, 2);
       signed_data.append(reinterpret_cast<char*>(ext), ext_len);
-      absl::Status s = (*verifier)->Verify(
+      absl::Status s = verifier->Verify(
           signed_data, absl::string_view(reinterpret_cast<char*>(sig), sig_len));
       if (s.ok()) return absl::OkStatus();
       last = absl::StrCat("SCT signature does not verify: ", s.message());

@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "signer/crypto.h"
 
 struct x509_st;
 
@@ -35,6 +36,8 @@ class Certificate {
   const std::string& der() const { return der_; }
   // SubjectPublicKeyInfo, DER.
   std::string PublicKeyDer() const;
+  // A Verifier over the certificate's public key (no re-decoding of the key).
+  absl::StatusOr<std::unique_ptr<signer::Verifier>> NewVerifier() const;
   absl::Time not_before() const;
   absl::Time not_after() const;
   // basicConstraints cA=TRUE.
@@ -71,8 +74,9 @@ struct TrustedChain {
 };
 
 // Verifies that |leaf| chains to one of |authorities| at |time|: the authority's window contains
-// |time|, and every certificate from leaf to the authority's last certificate (the trust anchor)
-// is valid at |time| with good signatures. Returns the certificate that issued |leaf|.
+// |time|, and the leaf is signed by (and, like its issuer, valid at |time|) a certificate of the
+// authority's chain. Every certificate in the chain is trust material, so the path ends at the
+// first one reached. Returns the certificate that issued |leaf|.
 // FailedPrecondition naming the reason of the last authority tried when none works.
 absl::StatusOr<Certificate> VerifyChainAt(const Certificate& leaf,
                                           absl::Span<const TrustedChain> authorities,
@@ -82,6 +86,8 @@ absl::StatusOr<Certificate> VerifyChainAt(const Certificate& leaf,
 struct CtLogKey {
   std::string log_id;
   std::string public_key_der;
+  // Loaded once with the trusted root; null if the key is not usable (such a log verifies no SCT).
+  std::shared_ptr<const signer::Verifier> verifier;
   absl::Time valid_from = absl::InfinitePast();
   absl::Time valid_until = absl::InfiniteFuture();
 };
