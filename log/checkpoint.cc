@@ -84,8 +84,19 @@ absl::Status CheckText(absl::string_view s, bool allow_newline) {
 // Unicode white space (Go's unicode.IsSpace, which the note packages use).
 bool IsUnicodeSpace(uint32_t cp) {
   switch (cp) {
-    case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F:
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case ' ':
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
     case 0x3000:
       return true;
     default:
@@ -102,8 +113,9 @@ absl::Status CheckKeyName(absl::string_view name) {
       return absl::InvalidArgumentError("signer name is not valid UTF-8");
     }
     if (cp < 0x20 || cp == 0x7F || cp == '+' || IsUnicodeSpace(cp)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "signer name \"", absl::CHexEscape(name), "\" contains a space, '+' or control character"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("signer name \"", absl::CHexEscape(name),
+                       "\" contains a space, '+' or control character"));
     }
   }
   return absl::OkStatus();
@@ -183,8 +195,8 @@ absl::StatusOr<std::string> KeyHintFor(KeyHintKind kind, absl::string_view name,
 }
 
 std::string MarshalCheckpointBody(const Checkpoint& c) {
-  std::string out = absl::StrCat(c.origin, "\n", c.size, "\n",
-                                 absl::Base64Escape(HashBytes(c.root)), "\n");
+  std::string out =
+      absl::StrCat(c.origin, "\n", c.size, "\n", absl::Base64Escape(HashBytes(c.root)), "\n");
   for (const std::string& ext : c.extensions) absl::StrAppend(&out, ext, "\n");
   return out;
 }
@@ -283,9 +295,9 @@ absl::StatusOr<Checkpoint> VerifyCheckpoint(absl::string_view note, const std::s
     ++verified;
   }
   if (verified == 0) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("checkpoint has no signature by ", signer_name, " with key hint ",
-                     absl::BytesToHexString(*want_hint)));
+    return absl::PermissionDeniedError(absl::StrCat("checkpoint has no signature by ", signer_name,
+                                                    " with key hint ",
+                                                    absl::BytesToHexString(*want_hint)));
   }
   absl::StatusOr<Checkpoint> c = ParseCheckpointBody(body);
   if (!c.ok()) return c.status();

@@ -84,20 +84,20 @@ TEST(Checkpoint, RejectsMalformedBodies) {
       {"origin\n5\n", "want at least 3"},
       {"\n5\n" + root + "\n", "empty origin"},
       {"origin\n\n" + root + "\n", "tree size"},
-      {"origin\n05\n" + root + "\n", "tree size"},      // leading zero
-      {"origin\n00\n" + root + "\n", "tree size"},      // leading zero
-      {"origin\n+5\n" + root + "\n", "tree size"},      // sign
-      {"origin\n-5\n" + root + "\n", "tree size"},      // sign
-      {"origin\n 5\n" + root + "\n", "tree size"},      // space
-      {"origin\n5 \n" + root + "\n", "tree size"},      // space
-      {"origin\n0x5\n" + root + "\n", "tree size"},     // hex
-      {"origin\n1e3\n" + root + "\n", "tree size"},     // exponent
+      {"origin\n05\n" + root + "\n", "tree size"},                    // leading zero
+      {"origin\n00\n" + root + "\n", "tree size"},                    // leading zero
+      {"origin\n+5\n" + root + "\n", "tree size"},                    // sign
+      {"origin\n-5\n" + root + "\n", "tree size"},                    // sign
+      {"origin\n 5\n" + root + "\n", "tree size"},                    // space
+      {"origin\n5 \n" + root + "\n", "tree size"},                    // space
+      {"origin\n0x5\n" + root + "\n", "tree size"},                   // hex
+      {"origin\n1e3\n" + root + "\n", "tree size"},                   // exponent
       {"origin\n18446744073709551616\n" + root + "\n", "tree size"},  // 2^64
       {"origin\n99999999999999999999999\n" + root + "\n", "tree size"},
-      {"origin\n5\n" + root.substr(0, 43) + "\n", "base64"},             // unpadded
-      {"origin\n5\n" + root.substr(0, 40) + "\n", "root hash has 30 bytes"},  // truncated
-      {"origin\n5\n" + root + "=\n", "base64"},                           // extra padding
-      {"origin\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n", "base64"},  // bits
+      {"origin\n5\n" + root.substr(0, 43) + "\n", "base64"},                       // unpadded
+      {"origin\n5\n" + root.substr(0, 40) + "\n", "root hash has 30 bytes"},       // truncated
+      {"origin\n5\n" + root + "=\n", "base64"},                                    // extra padding
+      {"origin\n5\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n", "base64"},     // bits
       {"origin\n5\n" + absl::StrReplaceAll(root, {{"/", "_"}}) + "\n", "base64"},  // URL alphabet
       {"origin\n5\nAAAA\n", "root hash has 3 bytes"},
       {"origin\n5\n\n", "base64"},
@@ -127,14 +127,15 @@ TEST(Checkpoint, KeyHintsMatchSigstoreLogIds) {
   EXPECT_EQ(absl::BytesToHexString(KeyHint(rekor_v1)), "c0d23d6a");
   // The Rekor v2 log log2025-alpha1.rekor.sigstage.dev (Ed25519): its log ID in the trusted root
   // is the C2SP key ID, f30d5a99..., not SHA-256 of its SPKI (47272b9d...).
-  const std::string rekor_v2 = FromBase64("MCowBQYDK2VwAyEAPn+AREHoBaZ7wgS1zBqpxmLSGnyhxXj4lFxSdWVB8o8=");
+  const std::string rekor_v2 =
+      FromBase64("MCowBQYDK2VwAyEAPn+AREHoBaZ7wgS1zBqpxmLSGnyhxXj4lFxSdWVB8o8=");
   absl::StatusOr<std::string> raw = Ed25519RawPublicKey(rekor_v2);
   ASSERT_THAT(raw, IsOk());
   EXPECT_EQ(absl::BytesToHexString(C2spEd25519KeyHint("log2025-alpha1.rekor.sigstage.dev", *raw)),
             "f30d5a99");
   EXPECT_EQ(absl::BytesToHexString(KeyHint(rekor_v2)), "47272b9d");
-  EXPECT_EQ(*KeyHintFor(KeyHintKind::kC2sp, "log2025-alpha1.rekor.sigstage.dev",
-                        KeyType::kEd25519, rekor_v2),
+  EXPECT_EQ(*KeyHintFor(KeyHintKind::kC2sp, "log2025-alpha1.rekor.sigstage.dev", KeyType::kEd25519,
+                        rekor_v2),
             C2spEd25519KeyHint("log2025-alpha1.rekor.sigstage.dev", *raw));
   EXPECT_EQ(*KeyHintFor(KeyHintKind::kLogId, "x", KeyType::kEd25519, rekor_v2), KeyHint(rekor_v2));
   // C2SP ECDSA (type 0x02) hints are the same as the log-ID hint.
@@ -174,7 +175,8 @@ TEST(Checkpoint, VerifiesRekorV2CheckpointWithWitnessCosignatures) {
   // From the sigstore-conformance case rekor2-dsse-happy-path: an Ed25519 log with C2SP key
   // hints, plus three witness cosignatures from keys we do not know (ignored).
   const std::string note = absl::StrCat(
-      "log2025-alpha3.rekor.sigstage.dev\n4026479\n5iaX4xK6PMnp4ZFTP4iywMcwLgaTjzgRTkrTOUFIrfY=\n\n",
+      "log2025-alpha3.rekor.sigstage.dev\n4026479\n5iaX4xK6PMnp4ZFTP4iywMcwLgaTjzgRTkrTOUFIrfY="
+      "\n\n",
       kDash,
       " log2025-alpha3.rekor.sigstage.dev 09OnDHwVrKeXjBYQ4NJ5EoENdtpBwZcV3X8n+cAZFIk+8LBPKEpZcKqo"
       "N2CfjGw0zlQwt+U2pLt5UyYEFv+STPHPmQg=\n",
@@ -190,8 +192,8 @@ TEST(Checkpoint, VerifiesRekorV2CheckpointWithWitnessCosignatures) {
   auto verifier = OpenSslVerifier::FromDer(
       FromBase64("MCowBQYDK2VwAyEAlD3dVc8yaP25mPtT/sJ59D3LLxGBgW/qYrM6x6KmOqk="));
   ASSERT_THAT(verifier, IsOk());
-  absl::StatusOr<Checkpoint> c = VerifyCheckpoint(note, "log2025-alpha3.rekor.sigstage.dev",
-                                                  **verifier, KeyHintKind::kC2sp);
+  absl::StatusOr<Checkpoint> c =
+      VerifyCheckpoint(note, "log2025-alpha3.rekor.sigstage.dev", **verifier, KeyHintKind::kC2sp);
   ASSERT_THAT(c, IsOk());
   EXPECT_EQ(c->size, 4026479u);
   // With Rekor v1 style hints the signature is not recognised as this key's.
@@ -205,7 +207,8 @@ TEST(Checkpoint, VerifiesTheExampleInDocs) {
       "vouch.example.com/log\n3\nrra8/idLcKFPsGel5VeCZNsPqbUa9eC6FZFY8yngbnc=\n\n", kDash,
       " vouch.example.com/log KFQJRiEsLTXyaKfwMKo13mjObdkYp6JztGgiJzch1PnI20mlHoeSJt89FAaRS2+HSm1P"
       "X8dT4NQU/IBG6/sJMeoNVgc=\n");
-  const std::string der = FromBase64("MCowBQYDK2VwAyEAuRFsiDX2Bhap/V0i59wrauT213iRxD/0dd2hfnFmJL0=");
+  const std::string der =
+      FromBase64("MCowBQYDK2VwAyEAuRFsiDX2Bhap/V0i59wrauT213iRxD/0dd2hfnFmJL0=");
   EXPECT_EQ(absl::BytesToHexString(KeyHint(der)), "28540946");
   auto verifier = OpenSslVerifier::FromDer(der);
   ASSERT_THAT(verifier, IsOk());
@@ -248,11 +251,12 @@ TEST_P(SignVerify, RoundTrip) {
     ASSERT_TRUE(absl::EndsWith(*note, "\n"));
     const std::string b64 = note->substr(body.size() + 1 + kDash.size() + 19);
     std::string raw = FromBase64(b64.substr(0, b64.size() - 1));
-    EXPECT_EQ(raw.substr(0, 4), *KeyHintFor(kind, "vouch.example.com", GetParam(),
-                                            signer_->PublicKeyDer()));
+    EXPECT_EQ(raw.substr(0, 4),
+              *KeyHintFor(kind, "vouch.example.com", GetParam(), signer_->PublicKeyDer()));
     EXPECT_THAT(verifier_->Verify(body, raw.substr(4)), IsOk());
 
-    absl::StatusOr<Checkpoint> back = VerifyCheckpoint(*note, "vouch.example.com", *verifier_, kind);
+    absl::StatusOr<Checkpoint> back =
+        VerifyCheckpoint(*note, "vouch.example.com", *verifier_, kind);
     ASSERT_THAT(back, IsOk());
     EXPECT_EQ(*back, c);
   }
@@ -315,23 +319,24 @@ TEST_P(SignVerify, RejectionTable) {
        "vouch.example.com", false, kInvalid},
       {"signature shorter than 5 bytes", body + "\n" + line("vouch.example.com", raw.substr(0, 4)),
        "vouch.example.com", false, kInvalid},
-      {"truncated signature", body + "\n" + line("vouch.example.com", raw.substr(0, raw.size() - 1)),
-       "vouch.example.com", false, kDenied},
+      {"truncated signature",
+       body + "\n" + line("vouch.example.com", raw.substr(0, raw.size() - 1)), "vouch.example.com",
+       false, kDenied},
       {"signature bit flipped",
-       body + "\n" + line("vouch.example.com", raw.substr(0, raw.size() - 1) +
-                                                   std::string(1, raw.back() ^ 0x01)),
+       body + "\n" +
+           line("vouch.example.com",
+                raw.substr(0, raw.size() - 1) + std::string(1, raw.back() ^ 0x01)),
        "vouch.example.com", false, kDenied},
       {"hyphen instead of em dash", body + "\n- vouch.example.com " + b64 + "\n",
        "vouch.example.com", false, kInvalid},
-      {"no space after the dash",
-       absl::StrCat(body, "\n", kDash, "vouch.example.com ", b64, "\n"), "vouch.example.com",
-       false, kInvalid},
+      {"no space after the dash", absl::StrCat(body, "\n", kDash, "vouch.example.com ", b64, "\n"),
+       "vouch.example.com", false, kInvalid},
       {"extra field", absl::StrCat(body, "\n", kDash, " vouch.example.com ", b64, " x\n"),
        "vouch.example.com", false, kInvalid},
       {"no signature field", absl::StrCat(body, "\n", kDash, " vouch.example.com\n"),
        "vouch.example.com", false, kInvalid},
-      {"empty name", absl::StrCat(body, "\n", kDash, "  ", b64, "\n"), "vouch.example.com",
-       false, kInvalid},
+      {"empty name", absl::StrCat(body, "\n", kDash, "  ", b64, "\n"), "vouch.example.com", false,
+       kInvalid},
       {"good line then garbage", note + "garbage\n", "vouch.example.com", false, kInvalid},
       {"a bad matching signature next to a good one",
        note + line("vouch.example.com", raw.substr(0, 4) + std::string(raw.size() - 4, 'x')),
@@ -343,7 +348,7 @@ TEST_P(SignVerify, RejectionTable) {
       {"invalid UTF-8", absl::StrCat("\xff", note), "vouch.example.com", false, kInvalid},
       {"oversize note", std::string(kMaxNoteSize - note.size() + 1, 'a') + note,
        "vouch.example.com", false, kInvalid},
-      {"non-canonical size (signed as such)", "", "", false, kInvalid},  // filled in below
+      {"non-canonical size (signed as such)", "", "", false, kInvalid},   // filled in below
       {"too many signatures", "", "vouch.example.com", false, kInvalid},  // filled in below
   };
   for (Case tc : cases) {
@@ -369,9 +374,9 @@ TEST_P(SignVerify, RejectionTable) {
               IsOk());
   // A body containing a blank line: the last blank line separates the signatures, so the body
   // seen is "...\n\next\n"-free and fails to parse or verify.
-  EXPECT_FALSE(VerifyCheckpoint(absl::StrCat(body, "\next\n\n", sig_line), "vouch.example.com",
-                                *verifier_)
-                   .ok());
+  EXPECT_FALSE(
+      VerifyCheckpoint(absl::StrCat(body, "\next\n\n", sig_line), "vouch.example.com", *verifier_)
+          .ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Keys, SignVerify,
@@ -387,8 +392,10 @@ TEST(Checkpoint, SignRejectsInvalidInput) {
   Checkpoint c = Example();
   for (const std::string& name : {std::string(""), std::string("a b"), std::string("a+b"),
                                   std::string("a\tb"), std::string("a\nb"),
-                                  std::string("a\xC2\xA0" "b"),   // U+00A0 no-break space
-                                  std::string("a\xE3\x80\x80" "b"),  // U+3000 ideographic space
+                                  std::string("a\xC2\xA0"
+                                              "b"),  // U+00A0 no-break space
+                                  std::string("a\xE3\x80\x80"
+                                              "b"),  // U+3000 ideographic space
                                   std::string("a\xff")}) {
     EXPECT_THAT(SignCheckpoint(c, name, **signer), StatusIs(absl::StatusCode::kInvalidArgument))
         << absl::CHexEscape(name);

@@ -49,8 +49,7 @@ class CompactRange {
   bool operator==(const CompactRange& o) const { return size_ == o.size_ && hashes_ == o.hashes_; }
 
  private:
-  CompactRange(uint64_t size, std::vector<Hash> hashes)
-      : size_(size), hashes_(std::move(hashes)) {}
+  CompactRange(uint64_t size, std::vector<Hash> hashes) : size_(size), hashes_(std::move(hashes)) {}
 
   uint64_t size_ = 0;
   std::vector<Hash> hashes_;

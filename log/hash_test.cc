@@ -64,8 +64,8 @@ TEST(Hash, BytesRoundTrip) {
 }
 
 TEST(Hash, RejectsWrongLength) {
-  EXPECT_THAT(HashFromBytes(""), StatusIs(absl::StatusCode::kInvalidArgument,
-                                          HasSubstr("hash has 0 bytes, want 32")));
+  EXPECT_THAT(HashFromBytes(""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hash has 0 bytes, want 32")));
   EXPECT_THAT(HashFromBytes(std::string(31, 'a')), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(HashFromBytes(std::string(33, 'a')), StatusIs(absl::StatusCode::kInvalidArgument));
 }

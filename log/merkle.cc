@@ -146,8 +146,8 @@ absl::StatusOr<std::vector<Hash>> Rehash(const ProofNodes& nodes, std::vector<Ha
         absl::StrFormat("got %d hashes, want %d", fetched.size(), nodes.ids.size()));
   }
   if (nodes.begin > nodes.end || nodes.end > fetched.size()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "ephemeral range [%d, %d) outside %d nodes", nodes.begin, nodes.end, fetched.size()));
+    return absl::InvalidArgumentError(absl::StrFormat("ephemeral range [%d, %d) outside %d nodes",
+                                                      nodes.begin, nodes.end, fetched.size()));
   }
   if (nodes.end - nodes.begin <= 1) return fetched;
   // Ranges are ordered from lower to upper levels, i.e. right to left.

@@ -34,7 +34,9 @@ uint64_t SplitPoint(uint64_t n) { return uint64_t{1} << (63 - __builtin_clzll(n 
 }  // namespace
 
 // Readable NodeIds in gtest failure messages.
-void PrintTo(const NodeId& id, std::ostream* os) { *os << "(" << id.level << ", " << id.index << ")"; }
+void PrintTo(const NodeId& id, std::ostream* os) {
+  *os << "(" << id.level << ", " << id.index << ")";
+}
 
 namespace {
 
@@ -171,9 +173,8 @@ TEST(Merkle, ReferenceTreeMatchesRfc6962TestVectors) {
   // And proofs computed from node ids verify against them.
   for (size_t n = 1; n <= leaves.size(); ++n) {
     for (size_t i = 0; i < n; ++i) {
-      absl::StatusOr<std::vector<Hash>> proof = Serve(InclusionNodes(i, n), [&](NodeId id) {
-        return mth(id.Begin(), id.End());
-      });
+      absl::StatusOr<std::vector<Hash>> proof =
+          Serve(InclusionNodes(i, n), [&](NodeId id) { return mth(id.Begin(), id.End()); });
       ASSERT_THAT(proof, IsOk());
       EXPECT_THAT(VerifyInclusion(i, n, hashes[i], *proof, mth(0, n)), IsOk()) << i << "/" << n;
     }
@@ -347,8 +348,8 @@ struct InclusionCase {
 
 TEST(Merkle, RejectsAlteredInclusionProofs) {
   ReferenceTree& tree = Tree();
-  const std::vector<InclusionCase> cases = {{0, 2},   {1, 2},   {2, 3},    {5, 7},    {0, 8},
-                                            {7, 8},   {6, 13},  {12, 13},  {100, 201}, {255, 256},
+  const std::vector<InclusionCase> cases = {{0, 2},   {1, 2},     {2, 3},   {5, 7},     {0, 8},
+                                            {7, 8},   {6, 13},    {12, 13}, {100, 201}, {255, 256},
                                             {0, 256}, {128, 255}, {64, 65}, {3, 100}};
   for (const InclusionCase& c : cases) {
     SCOPED_TRACE(absl::StrCat(c.index, "/", c.size));
@@ -370,8 +371,8 @@ TEST(Merkle, RejectsAlteredInclusionProofs) {
       std::vector<Hash> truncated(proof.begin(), proof.end() - 1);
       EXPECT_THAT(VerifyInclusion(c.index, c.size, leaf, truncated, root),
                   StatusIs(absl::StatusCode::kInvalidArgument,
-                           HasSubstr(absl::StrCat("wrong proof size ", proof.size() - 1,
-                                                  ", want ", proof.size()))));
+                           HasSubstr(absl::StrCat("wrong proof size ", proof.size() - 1, ", want ",
+                                                  proof.size()))));
     }
     // Extended, with a copy of the last element and with the root.
     for (const Hash& extra : {proof.empty() ? root : proof.back(), root}) {
@@ -405,16 +406,15 @@ TEST(Merkle, RejectsAlteredInclusionProofs) {
     // The proof presented for a neighbouring index or a different size.
     for (uint64_t other : {c.index + 1, c.index == 0 ? c.size - 1 : c.index - 1}) {
       if (other >= c.size || other == c.index) continue;
-      EXPECT_THAT(VerifyInclusion(other, c.size, leaf, proof, root),
-                  Not(IsOk()));
+      EXPECT_THAT(VerifyInclusion(other, c.size, leaf, proof, root), Not(IsOk()));
     }
     // (A proof for (index, size) can also verify for another size with the same proof shape, e.g.
     // 5/7 and 5/8: the signed checkpoint binds the size to the root, not the proof.)
     // Index out of range.
-    EXPECT_THAT(VerifyInclusion(c.size, c.size, leaf, proof, root),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr(absl::StrCat("index ", c.size, " out of range for size ",
-                                                c.size))));
+    EXPECT_THAT(
+        VerifyInclusion(c.size, c.size, leaf, proof, root),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 HasSubstr(absl::StrCat("index ", c.size, " out of range for size ", c.size))));
     EXPECT_THAT(VerifyInclusion(c.size + 10, c.size, leaf, proof, root),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("out of range")));
   }
@@ -431,8 +431,9 @@ TEST(Merkle, InclusionInputValidation) {
   // A single-leaf tree: the proof is empty and the root is the leaf hash.
   const Hash leaf = HashLeaf("only");
   EXPECT_THAT(VerifyInclusion(0, 1, leaf, {}, leaf), IsOk());
-  EXPECT_THAT(VerifyInclusion(0, 1, leaf, {leaf}, leaf),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("wrong proof size 1, want 0")));
+  EXPECT_THAT(
+      VerifyInclusion(0, 1, leaf, {leaf}, leaf),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("wrong proof size 1, want 0")));
 }
 
 struct ConsistencyCase {
@@ -441,10 +442,9 @@ struct ConsistencyCase {
 
 TEST(Merkle, RejectsAlteredConsistencyProofs) {
   ReferenceTree& tree = Tree();
-  const std::vector<ConsistencyCase> cases = {{1, 2},   {1, 8},    {2, 3},    {3, 7},
-                                              {4, 7},   {6, 7},    {4, 8},    {5, 8},
-                                              {7, 8},   {13, 200}, {64, 256}, {100, 255},
-                                              {255, 256}, {1, 256}, {127, 129}};
+  const std::vector<ConsistencyCase> cases = {
+      {1, 2}, {1, 8},    {2, 3},    {3, 7},     {4, 7},     {6, 7},   {4, 8},    {5, 8},
+      {7, 8}, {13, 200}, {64, 256}, {100, 255}, {255, 256}, {1, 256}, {127, 129}};
   for (const ConsistencyCase& c : cases) {
     SCOPED_TRACE(absl::StrCat(c.size1, "->", c.size2));
     const Hash root1 = tree.Root(c.size1);
@@ -506,15 +506,15 @@ TEST(Merkle, ConsistencyEdgeCasesPerRfc9162) {
   EXPECT_THAT(VerifyConsistency(5, 5, {}, r5, r5), IsOk());
   EXPECT_THAT(VerifyConsistency(5, 5, {}, r5, tree.Root(4)),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(HashToHex(r5))));
-  EXPECT_THAT(VerifyConsistency(5, 5, {r5}, r5, r5),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("wrong proof size 1, want 0")));
+  EXPECT_THAT(
+      VerifyConsistency(5, 5, {r5}, r5, r5),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("wrong proof size 1, want 0")));
   // From the empty tree: empty proof, and the old root must be the empty root.
   EXPECT_THAT(VerifyConsistency(0, 5, {}, EmptyRoot(), r5), IsOk());
   EXPECT_THAT(VerifyConsistency(0, 0, {}, EmptyRoot(), EmptyRoot()), IsOk());
   EXPECT_THAT(VerifyConsistency(0, 5, {r5}, EmptyRoot(), r5),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(VerifyConsistency(0, 5, {}, r5, r5),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(VerifyConsistency(0, 5, {}, r5, r5), StatusIs(absl::StatusCode::kFailedPrecondition));
   // Node sets for the trivial cases are empty; size1 > size2 is rejected.
   EXPECT_TRUE(ConsistencyNodes(0, 9)->ids.empty());
   EXPECT_TRUE(ConsistencyNodes(9, 9)->ids.empty());

@@ -20,9 +20,8 @@ constexpr absl::string_view kEntriesPrefix = "/tile/entries/";
 constexpr size_t kMaxPathSize = 128;
 
 absl::Status BadPath(absl::string_view path, absl::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("malformed tile path \"", absl::CEscape(path.substr(0, kMaxPathSize)),
-                   "\": ", why));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "malformed tile path \"", absl::CEscape(path.substr(0, kMaxPathSize)), "\": ", why));
 }
 
 bool AllDigits(absl::string_view s) {
@@ -57,8 +56,8 @@ absl::Status ParseIndexAndWidth(absl::string_view path, absl::string_view rest, 
     if (group.size() != 3 || !AllDigits(group)) {
       return BadPath(path, "tile index groups must be 3 digits");
     }
-    const uint64_t digits = static_cast<uint64_t>((group[0] - '0') * 100 + (group[1] - '0') * 10 +
-                                                  (group[2] - '0'));
+    const uint64_t digits =
+        static_cast<uint64_t>((group[0] - '0') * 100 + (group[1] - '0') * 10 + (group[2] - '0'));
     if (i == 0 && x && digits == 0) return BadPath(path, "tile index has a leading zero group");
     if (index > (UINT64_MAX - digits) / 1000) return BadPath(path, "tile index overflows");
     index = index * 1000 + digits;
@@ -210,16 +209,15 @@ absl::StatusOr<std::vector<Hash>> TileFromBytes(absl::string_view data, uint32_t
   }
   const size_t n = data.size() / kHashSize;
   if (width != 0 && n != width) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("tile has %d hashes, want %d", n, width));
+    return absl::InvalidArgumentError(absl::StrFormat("tile has %d hashes, want %d", n, width));
   }
   std::vector<Hash> row(n);
   for (size_t i = 0; i < n; ++i) std::memcpy(row[i].data(), data.data() + i * kHashSize, kHashSize);
   return row;
 }
 
-absl::StatusOr<std::vector<Hash>> HashesFromTiles(absl::Span<const NodeId> ids,
-                                                  uint64_t tree_size, const TileReader& read) {
+absl::StatusOr<std::vector<Hash>> HashesFromTiles(absl::Span<const NodeId> ids, uint64_t tree_size,
+                                                  const TileReader& read) {
   std::map<std::pair<uint32_t, uint64_t>, std::vector<Hash>> cache;
   std::vector<Hash> out;
   out.reserve(ids.size());
@@ -241,9 +239,9 @@ absl::StatusOr<std::vector<Hash>> HashesFromTiles(absl::Span<const NodeId> ids,
       it = cache.emplace(key, *std::move(row)).first;
     }
     if (it->second.size() < span->offset + span->count) {
-      return absl::DataLossError(absl::StrFormat(
-          "tile %s has %d hashes, node (%d, %d) needs %d", TilePath(span->tile),
-          it->second.size(), id.level, id.index, span->offset + span->count));
+      return absl::DataLossError(absl::StrFormat("tile %s has %d hashes, node (%d, %d) needs %d",
+                                                 TilePath(span->tile), it->second.size(), id.level,
+                                                 id.index, span->offset + span->count));
     }
     absl::StatusOr<Hash> h = NodeHashFromTile(id, it->second);
     if (!h.ok()) return h.status();

@@ -102,8 +102,8 @@ using TileReader = std::function<absl::StatusOr<std::vector<Hash>>(const TileId&
 // ProofNodes::ids) from tiles, reading each needed tile once with the width it has at
 // |tree_size|. The result feeds Rehash(). Errors from |read| are returned as they are;
 // InvalidArgument for a node outside the tree; DataLoss if a tile row is too short.
-absl::StatusOr<std::vector<Hash>> HashesFromTiles(absl::Span<const NodeId> ids,
-                                                  uint64_t tree_size, const TileReader& read);
+absl::StatusOr<std::vector<Hash>> HashesFromTiles(absl::Span<const NodeId> ids, uint64_t tree_size,
+                                                  const TileReader& read);
 
 }  // namespace vouch::log
 

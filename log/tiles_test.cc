@@ -80,52 +80,52 @@ TEST(Tiles, RejectsMalformedTilePaths) {
   const std::vector<std::string> bad = {
       "",
       "/",
-      "tile/0/000",                 // no leading slash
-      "/tiles/0/000",               // wrong prefix
-      "/tile/",                     // nothing
-      "/tile/0",                    // no index
-      "/tile/0/",                   // empty index
-      "/tile//000",                 // empty level
-      "/tile/00/000",               // level with a leading zero
-      "/tile/01/000",               // level with a leading zero
-      "/tile/64/000",               // level > 63
-      "/tile/100/000",              // level > 63
-      "/tile/-1/000",               // sign
-      "/tile/+1/000",               // sign
-      "/tile/a/000",                // not a number
-      "/tile/entries/000",          // entries path is not a tree tile
-      "/tile/0/0",                  // short group
-      "/tile/0/00",                 // short group
-      "/tile/0/0000",               // long group
-      "/tile/0/00a",                // non-digit
-      "/tile/0/+01",                // sign
-      "/tile/0/ 000",               // space
-      "/tile/0/000 ",               // trailing space
-      "/tile/0/x000/001",           // non-canonical leading zero group
-      "/tile/0/x000/x001/001",      // non-canonical leading zero group
-      "/tile/0/x001",               // no final group
-      "/tile/0/x001/",              // empty final group
-      "/tile/0/001/002",            // missing 'x' on an upper group
-      "/tile/0/x01/000",            // short x group
-      "/tile/0/X001/000",           // capital X
-      "/tile/0/x001/x234/067/",     // trailing slash
-      "/tile/0/000/",               // trailing slash
-      "/tile/0/000.p",              // partial without width
-      "/tile/0/000.p/",             // empty width
-      "/tile/0/000.p/0",            // zero width
-      "/tile/0/000.p/256",          // full width written as partial
-      "/tile/0/000.p/300",          // width too large
-      "/tile/0/000.p/01",           // width with a leading zero
-      "/tile/0/000.p/1/2",          // extra component
-      "/tile/0/000.p/1a",           // non-digit width
-      "/tile/0/000.q/1",            // wrong suffix
-      "/tile/0/000.P/1",            // wrong suffix case
-      "/tile/0/x000.p/1",           // partial marker on an upper group
-      "/tile/0/x001.p/1/000",       // partial marker on an upper group
-      "/tile/0/x018/x446/x744/x073/x709/x551/616",      // 2^64: overflow
+      "tile/0/000",                                      // no leading slash
+      "/tiles/0/000",                                    // wrong prefix
+      "/tile/",                                          // nothing
+      "/tile/0",                                         // no index
+      "/tile/0/",                                        // empty index
+      "/tile//000",                                      // empty level
+      "/tile/00/000",                                    // level with a leading zero
+      "/tile/01/000",                                    // level with a leading zero
+      "/tile/64/000",                                    // level > 63
+      "/tile/100/000",                                   // level > 63
+      "/tile/-1/000",                                    // sign
+      "/tile/+1/000",                                    // sign
+      "/tile/a/000",                                     // not a number
+      "/tile/entries/000",                               // entries path is not a tree tile
+      "/tile/0/0",                                       // short group
+      "/tile/0/00",                                      // short group
+      "/tile/0/0000",                                    // long group
+      "/tile/0/00a",                                     // non-digit
+      "/tile/0/+01",                                     // sign
+      "/tile/0/ 000",                                    // space
+      "/tile/0/000 ",                                    // trailing space
+      "/tile/0/x000/001",                                // non-canonical leading zero group
+      "/tile/0/x000/x001/001",                           // non-canonical leading zero group
+      "/tile/0/x001",                                    // no final group
+      "/tile/0/x001/",                                   // empty final group
+      "/tile/0/001/002",                                 // missing 'x' on an upper group
+      "/tile/0/x01/000",                                 // short x group
+      "/tile/0/X001/000",                                // capital X
+      "/tile/0/x001/x234/067/",                          // trailing slash
+      "/tile/0/000/",                                    // trailing slash
+      "/tile/0/000.p",                                   // partial without width
+      "/tile/0/000.p/",                                  // empty width
+      "/tile/0/000.p/0",                                 // zero width
+      "/tile/0/000.p/256",                               // full width written as partial
+      "/tile/0/000.p/300",                               // width too large
+      "/tile/0/000.p/01",                                // width with a leading zero
+      "/tile/0/000.p/1/2",                               // extra component
+      "/tile/0/000.p/1a",                                // non-digit width
+      "/tile/0/000.q/1",                                 // wrong suffix
+      "/tile/0/000.P/1",                                 // wrong suffix case
+      "/tile/0/x000.p/1",                                // partial marker on an upper group
+      "/tile/0/x001.p/1/000",                            // partial marker on an upper group
+      "/tile/0/x018/x446/x744/x073/x709/x551/616",       // 2^64: overflow
       "/tile/0/x999/x999/x999/x999/x999/x999/x999/999",  // overflow
-      std::string("/tile/0/00\0", 11),                  // NUL
-      "/tile/0/" + std::string(200, '0'),               // too long
+      std::string("/tile/0/00\0", 11),                   // NUL
+      "/tile/0/" + std::string(200, '0'),                // too long
   };
   for (const std::string& path : bad) {
     EXPECT_THAT(ParseTilePath(path),
@@ -136,10 +136,10 @@ TEST(Tiles, RejectsMalformedTilePaths) {
 
 TEST(Tiles, RejectsMalformedEntriesPaths) {
   const std::vector<std::string> bad = {
-      "/tile/entries/",         "/tile/entries",         "/tile/0/000",
-      "/tile/entries/0",        "/tile/entries/x000/001", "/tile/entries/000.p/0",
-      "/tile/entries/000.p/256", "/tile/entries/000/",    "tile/entries/000",
-      "/tile/entries/000.p/1/", "/tile/entries//000",
+      "/tile/entries/",          "/tile/entries",          "/tile/0/000",
+      "/tile/entries/0",         "/tile/entries/x000/001", "/tile/entries/000.p/0",
+      "/tile/entries/000.p/256", "/tile/entries/000/",     "tile/entries/000",
+      "/tile/entries/000.p/1/",  "/tile/entries//000",
   };
   for (const std::string& path : bad) {
     EXPECT_THAT(ParseEntriesPath(path), StatusIs(absl::StatusCode::kInvalidArgument)) << path;
@@ -169,15 +169,14 @@ TEST(Tiles, TileForNode) {
     uint32_t offset, count;
   };
   const std::vector<Case> cases = {
-      {{0, 5}, {0, 0, 6}, 5, 1},         // a leaf hash, in level-0 tile 0
-      {{0, 256}, {0, 1, 1}, 0, 1},       // first leaf of tile 1
-      {{3, 5}, {0, 0, 48}, 40, 8},       // level 3: 8 leaves of tile 0
-      {{7, 2}, {0, 1, 128}, 0, 128},     // level 7: half of tile 1
-      {{7, 3}, {0, 1, 256}, 128, 128},   // level 7: the other half
-      {{8, 3}, {1, 0, 4}, 3, 1},         // level 8 is stored in level-1 tiles
-      {{10, 70}, {1, 1, 28}, 24, 4},     // level 10: 4 hashes of level-1 tile 1
-      {{16, 0}, {2, 0, 1}, 0, 1},
-      {{63, 1}, {7, 0, 256}, 128, 128},  // the top of a 2^64 tree
+      {{0, 5}, {0, 0, 6}, 5, 1},        // a leaf hash, in level-0 tile 0
+      {{0, 256}, {0, 1, 1}, 0, 1},      // first leaf of tile 1
+      {{3, 5}, {0, 0, 48}, 40, 8},      // level 3: 8 leaves of tile 0
+      {{7, 2}, {0, 1, 128}, 0, 128},    // level 7: half of tile 1
+      {{7, 3}, {0, 1, 256}, 128, 128},  // level 7: the other half
+      {{8, 3}, {1, 0, 4}, 3, 1},        // level 8 is stored in level-1 tiles
+      {{10, 70}, {1, 1, 28}, 24, 4},    // level 10: 4 hashes of level-1 tile 1
+      {{16, 0}, {2, 0, 1}, 0, 1},      {{63, 1}, {7, 0, 256}, 128, 128},  // the top of a 2^64 tree
   };
   for (const Case& c : cases) {
     absl::StatusOr<TileSpan> span = TileForNode(c.node);
@@ -338,8 +337,7 @@ TEST(Tiles, HashesFromTilesReportsProblems) {
     asked.push_back(t);
     return log.Read(t);
   };
-  ASSERT_THAT(HashesFromTiles({NodeId{8, 0}, NodeId{0, 260}, NodeId{2, 64}}, 300, record),
-              IsOk());
+  ASSERT_THAT(HashesFromTiles({NodeId{8, 0}, NodeId{0, 260}, NodeId{2, 64}}, 300, record), IsOk());
   // (8, 0) is stored in level-1 tile 0; (0, 260) and (2, 64) share level-0 tile 1.
   EXPECT_EQ(asked, (std::vector<TileId>{{1, 0, 1}, {0, 1, 44}}));
 }
