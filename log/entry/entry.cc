@@ -8,8 +8,12 @@
 #include <utility>
 #include <vector>
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -154,9 +158,6 @@ std::string Sha256Hex(absl::string_view data) { return Hex(signer::Sha256(data))
 
 // ------------------------------------------------------------------------- keys
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
 };
@@ -179,24 +180,189 @@ std::string PemEncode(absl::string_view type, absl::string_view der) {
   return out;
 }
 
-std::vector<std::string> SubjectAltNames(X509* cert) {
-  std::vector<std::string> out;
-  GENERAL_NAMES* names =
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  if (names == nullptr) return out;
+// E-mail (lower-cased) and URI names of a DER GeneralNames (the subjectAltName extension value).
+bool SubjectAltNames(absl::string_view der, std::vector<std::string>* out) {
+  const unsigned char* q = reinterpret_cast<const unsigned char*>(der.data());
+  GENERAL_NAMES* names = d2i_GENERAL_NAMES(nullptr, &q, static_cast<long>(der.size()));
+  if (names == nullptr || q != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+    GENERAL_NAMES_free(names);
+    ERR_clear_error();
+    return false;
+  }
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
     if (n->type != GEN_EMAIL && n->type != GEN_URI) continue;
-    const ASN1_IA5STRING* s =
+    const ASN1_IA5STRING* str =
         n->type == GEN_EMAIL ? n->d.rfc822Name : n->d.uniformResourceIdentifier;
-    std::string v(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
-                  static_cast<size_t>(ASN1_STRING_length(s)));
+    std::string v(reinterpret_cast<const char*>(ASN1_STRING_get0_data(str)),
+                  static_cast<size_t>(ASN1_STRING_length(str)));
     if (v.empty()) continue;
     if (n->type == GEN_EMAIL) v = absl::AsciiStrToLower(v);
-    out.push_back(std::move(v));
+    out->push_back(std::move(v));
   }
   GENERAL_NAMES_free(names);
-  return out;
+  return true;
+}
+
+// One DER element read from the front of |*in|.
+struct Der {
+  int tag = 0;
+  int cls = 0;
+  bool constructed = false;
+  absl::string_view content;  // the value
+  absl::string_view whole;    // tag, length and value
+};
+
+bool NextDer(absl::string_view* in, Der* out) {
+  if (in->empty()) return false;
+  const unsigned char* start = reinterpret_cast<const unsigned char*>(in->data());
+  const unsigned char* q = start;
+  long len = 0;
+  const int r = ASN1_get_object(&q, &len, &out->tag, &out->cls, static_cast<long>(in->size()));
+  if ((r & 0x80) != 0 || r == 0x21) {  // Error, or indefinite length (not DER).
+    ERR_clear_error();
+    return false;
+  }
+  const size_t header = static_cast<size_t>(q - start);
+  if (len < 0 || header + static_cast<size_t>(len) > in->size()) return false;
+  out->constructed = (r & V_ASN1_CONSTRUCTED) != 0;
+  out->content = in->substr(header, static_cast<size_t>(len));
+  out->whole = in->substr(0, header + static_cast<size_t>(len));
+  in->remove_prefix(out->whole.size());
+  return true;
+}
+
+bool IsSeq(const Der& d) {
+  return d.cls == V_ASN1_UNIVERSAL && d.tag == V_ASN1_SEQUENCE && d.constructed;
+}
+
+bool IsContext(const Der& d, int tag) {
+  return d.cls == V_ASN1_CONTEXT_SPECIFIC && d.tag == tag && d.constructed;
+}
+
+// Walks an X.509 certificate's DER structure (RFC 5280 4.1) and returns its
+// SubjectPublicKeyInfo and its subject alternative names. Far cheaper than d2i_X509 on OpenSSL
+// 3.0 (which decodes the public key through the slow decoder framework); the key is parsed
+// separately. Field contents other than the key and the SANs are not interpreted.
+bool WalkCertificate(absl::string_view der, absl::string_view* spki,
+                     std::vector<std::string>* identities) {
+  Der cert, tbs, alg, sig, e;
+  absl::string_view in = der;
+  if (!NextDer(&in, &cert) || !IsSeq(cert) || !in.empty()) return false;
+  absl::string_view c = cert.content;
+  if (!NextDer(&c, &tbs) || !IsSeq(tbs) || !NextDer(&c, &alg) || !IsSeq(alg) ||
+      !NextDer(&c, &sig) || sig.cls != V_ASN1_UNIVERSAL || sig.tag != V_ASN1_BIT_STRING ||
+      !c.empty()) {
+    return false;
+  }
+  absl::string_view t = tbs.content;
+  if (!NextDer(&t, &e)) return false;
+  if (IsContext(e, 0) && !NextDer(&t, &e)) return false;                   // version
+  if (e.cls != V_ASN1_UNIVERSAL || e.tag != V_ASN1_INTEGER) return false;  // serialNumber
+  for (int i = 0; i < 5; ++i) {  // signature, issuer, validity, subject, subjectPublicKeyInfo
+    if (!NextDer(&t, &e) || !IsSeq(e)) return false;
+  }
+  *spki = e.whole;
+  bool have_san = false;
+  while (!t.empty()) {
+    if (!NextDer(&t, &e) || e.cls != V_ASN1_CONTEXT_SPECIFIC) return false;
+    if (e.tag != 3) continue;  // issuerUniqueID, subjectUniqueID
+    absl::string_view x = e.content;
+    Der exts;
+    if (!NextDer(&x, &exts) || !IsSeq(exts) || !x.empty()) return false;
+    absl::string_view list = exts.content;
+    while (!list.empty()) {
+      Der ext, oid, f;
+      if (!NextDer(&list, &ext) || !IsSeq(ext)) return false;
+      absl::string_view fields = ext.content;
+      if (!NextDer(&fields, &oid) || oid.tag != V_ASN1_OBJECT || !NextDer(&fields, &f)) {
+        return false;
+      }
+      if (f.cls == V_ASN1_UNIVERSAL && f.tag == V_ASN1_BOOLEAN && !NextDer(&fields, &f)) {
+        return false;
+      }
+      if (f.cls != V_ASN1_UNIVERSAL || f.tag != V_ASN1_OCTET_STRING || !fields.empty()) {
+        return false;
+      }
+      if (oid.content == absl::string_view("\x55\x1d\x11", 3)) {  // 2.5.29.17 subjectAltName
+        if (have_san) return false;  // RFC 5280: an extension appears at most once.
+        have_san = true;
+        if (!SubjectAltNames(f.content, identities)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+// The DER prefixes of the SubjectPublicKeyInfo encodings most entries carry: named-curve ECDSA
+// keys with uncompressed points, and Ed25519.
+struct FastSpki {
+  absl::string_view prefix;
+  size_t key_len;
+  const char* group;  // nullptr: Ed25519
+};
+constexpr FastSpki kFastSpkis[] = {
+    {absl::string_view("\x30\x59\x30\x13\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x08\x2a\x86\x48"
+                       "\xce\x3d\x03\x01\x07\x03\x42\x00",
+                       26),
+     65, "P-256"},
+    {absl::string_view("\x30\x76\x30\x10\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x05\x2b\x81\x04"
+                       "\x00\x22\x03\x62\x00",
+                       23),
+     97, "P-384"},
+    {absl::string_view("\x30\x81\x9b\x30\x10\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x05\x2b\x81"
+                       "\x04\x00\x23\x03\x81\x86\x00",
+                       25),
+     133, "P-521"},
+    {absl::string_view("\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00", 12), 32, nullptr},
+};
+
+// An EVP_PKEY for |spki| built directly from its key bytes when it is one of kFastSpkis (on
+// OpenSSL 3.0, d2i_PUBKEY costs several ECDSA verifications); nullptr otherwise or when the
+// bytes are not a valid key (e.g. a point off the curve).
+EVP_PKEY* FastPublicKey(absl::string_view spki) {
+  for (const FastSpki& f : kFastSpkis) {
+    if (spki.size() != f.prefix.size() + f.key_len || spki.substr(0, f.prefix.size()) != f.prefix) {
+      continue;
+    }
+    const absl::string_view key = spki.substr(f.prefix.size());
+    const unsigned char* k = reinterpret_cast<const unsigned char*>(key.data());
+    EVP_PKEY* out = nullptr;
+    if (f.group == nullptr) {
+      out = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, k, key.size());
+    } else if (key[0] == 0x04) {
+      OSSL_PARAM params[] = {
+          OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(f.group),
+                                           0),
+          OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(k),
+                                            key.size()),
+          OSSL_PARAM_construct_end()};
+      EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
+      if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx) != 1 ||
+          EVP_PKEY_fromdata(ctx, &out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+        EVP_PKEY_free(out);
+        out = nullptr;
+      }
+      EVP_PKEY_CTX_free(ctx);
+    }
+    ERR_clear_error();
+    return out;
+  }
+  return nullptr;
+}
+
+// A verifier for DER SubjectPublicKeyInfo |spki|; |*canonical_spki| receives its canonical DER
+// (the input itself on the fast path, OpenSSL's re-encoding otherwise).
+absl::StatusOr<std::unique_ptr<signer::OpenSslVerifier>> VerifierForSpki(
+    absl::string_view spki, std::string* canonical_spki) {
+  if (EVP_PKEY* fast = FastPublicKey(spki)) {
+    *canonical_spki = std::string(spki);
+    return signer::OpenSslVerifier::FromEvpPkey(fast);
+  }
+  absl::StatusOr<std::unique_ptr<signer::OpenSslVerifier>> v =
+      signer::OpenSslVerifier::FromDer(spki);
+  if (v.ok()) *canonical_spki = (*v)->PublicKeyDer();
+  return v;
 }
 
 // |pem| is one PEM "PUBLIC KEY" or "CERTIFICATE" block (whitespace around it is allowed).
@@ -244,17 +410,15 @@ absl::StatusOr<ParsedKey> ParseKey(absl::string_view pem, absl::string_view p, b
 
   ParsedKey out;
   absl::StatusOr<std::unique_ptr<signer::OpenSslVerifier>> v;
+  std::string spki;
   if (type == "PUBLIC KEY") {
-    v = signer::OpenSslVerifier::FromDer(der);
+    v = VerifierForSpki(der, &spki);
   } else if (type == "CERTIFICATE") {
-    const unsigned char* q = reinterpret_cast<const unsigned char*>(der.data());
-    std::unique_ptr<X509, X509Free> cert(d2i_X509(nullptr, &q, static_cast<long>(der.size())));
-    if (cert == nullptr || q != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
-      ERR_clear_error();
+    absl::string_view cert_spki;
+    if (!WalkCertificate(der, &cert_spki, &out.identities)) {
       return Bad(p, "garbage PEM: malformed X.509 certificate");
     }
-    out.identities = SubjectAltNames(cert.get());
-    v = signer::OpenSslVerifier::FromCertificate(der);
+    v = VerifierForSpki(cert_spki, &spki);
   } else {
     return Bad(p, absl::StrFormat("unsupported key: PEM block \"%s\" (want PUBLIC KEY or "
                                   "CERTIFICATE)",
@@ -270,7 +434,6 @@ absl::StatusOr<ParsedKey> ParseKey(absl::string_view pem, absl::string_view p, b
   if (kt == KeyType::kRsaPss) {
     return Bad(p, "unsupported key: RSA-PSS (want RSA PKCS#1 v1.5, ECDSA or Ed25519)");
   }
-  const std::string spki = (*v)->PublicKeyDer();
   if (kt == KeyType::kEd25519 && hashedrekord) {
     absl::StatusOr<std::unique_ptr<Ed25519Verifier>> ph = Ed25519Verifier::FromDer(spki);
     if (!ph.ok()) return Bad(p, absl::StrCat("garbage PEM: ", ph.status().message()));

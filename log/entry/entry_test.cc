@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -151,8 +152,9 @@ std::string UnsupportedPem(const char* what) {
 }
 
 // A P-256 key whose |pem| is a self-signed certificate with the given SANs.
-Key NewCertKey(const std::string& sans) {
-  PkeyPtr k(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+Key NewCertKey(const std::string& sans, bool rsa = false, bool two_sans = false) {
+  PkeyPtr k(rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})
+                : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
   Key key = FromPkey(k.get());
   X509* x = X509_new();
   X509_set_version(x, 2);
@@ -170,6 +172,7 @@ Key NewCertKey(const std::string& sans) {
   X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, sans.c_str());
   EXPECT_NE(ext, nullptr);
   X509_add_ext(x, ext, -1);
+  if (two_sans) X509_add_ext(x, ext, -1);
   X509_EXTENSION_free(ext);
   EXPECT_GT(X509_sign(x, k.get(), EVP_sha256()), 0);
   unsigned char* der = nullptr;
@@ -345,6 +348,64 @@ TEST(HashedRekord, CertificateIdentitiesAndCanonicalPem) {
                                               "release.yml@refs/heads/main"));
   EXPECT_THAT(e->keys.public_key_hashes, ElementsAre("sha256:" + Hex(signer::Sha256(key.spki))));
   EXPECT_THAT(e->body, HasSubstr(B64(key.pem)));
+}
+
+TEST(HashedRekord, KeyEncodingsOffTheFastPath) {
+  // A compressed EC point (parsed by OpenSSL's generic decoder, not the fast path).
+  PkeyPtr k(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  ASSERT_EQ(EVP_PKEY_set_utf8_string_param(k.get(), OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                           "compressed"),
+            1);
+  Key compressed = FromPkey(k.get());
+  ASSERT_EQ(compressed.spki.size(), 59u);
+  EXPECT_THAT(CanonicalizeEntry(MakeHashedRekord(compressed).json), IsOk());
+  // A certificate for an RSA key, with identities.
+  const Key rsa = NewCertKey("email:Carol@Example.net", /*rsa=*/true);
+  auto e = CanonicalizeEntry(MakeHashedRekord(rsa).json);
+  ASSERT_THAT(e, IsOk());
+  EXPECT_THAT(e->keys.identities, ElementsAre("carol@example.net"));
+  EXPECT_THAT(e->keys.public_key_hashes, ElementsAre("sha256:" + Hex(signer::Sha256(rsa.spki))));
+}
+
+TEST(HashedRekord, RefusesBrokenKeysAndCertificates) {
+  const Key key = NewKey("EC", 256);
+  const HashedRekord r = MakeHashedRekord(key);
+  auto with_pem = [&](const std::string& pem) {
+    return PrepareEntry(HashedRekordJson("sha256", r.digest_hex, B64(r.sig), B64(pem)));
+  };
+  // A point off the curve, in the fast-path encoding.
+  std::string off = key.spki;
+  off.back() ^= 1;
+  EXPECT_THAT(with_pem(Pem("PUBLIC KEY", off)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("spec.signature.publicKey.content: garbage PEM")));
+  // Trailing bytes after the key.
+  EXPECT_THAT(with_pem(Pem("PUBLIC KEY", key.spki + "x")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("garbage PEM")));
+  // Certificates: truncated, with trailing bytes, with a corrupted public key, with two SAN
+  // extensions.
+  const Key cert = NewCertKey("email:a@b.c");
+  std::string der;
+  ASSERT_TRUE(absl::Base64Unescape(
+      absl::StrReplaceAll(
+          cert.pem,
+          {{"-----BEGIN CERTIFICATE-----", ""}, {"-----END CERTIFICATE-----", ""}, {"\n", ""}}),
+      &der));
+  for (const std::string& bad :
+       {der.substr(0, der.size() - 1), der + std::string(1, '\0'), der.substr(0, 40)}) {
+    EXPECT_THAT(with_pem(Pem("CERTIFICATE", bad)),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         "spec.signature.publicKey.content: garbage PEM: malformed X.509 "
+                         "certificate"));
+  }
+  const size_t at = der.find(cert.spki);
+  ASSERT_NE(at, std::string::npos);
+  std::string bad_key = der;
+  bad_key[at + cert.spki.size() - 1] ^= 1;
+  EXPECT_THAT(with_pem(Pem("CERTIFICATE", bad_key)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("garbage PEM")));
+  EXPECT_THAT(with_pem(NewCertKey("email:a@b.c", false, /*two_sans=*/true).pem),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed X.509")));
 }
 
 TEST(HashedRekord, PemIsReencodedCanonically) {
