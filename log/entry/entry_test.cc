@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -919,6 +920,61 @@ TEST(Entry, ReproducesRealRekorBodiesByteForByte) {
   EXPECT_GE(kinds["hashedrekord"], 3);
   EXPECT_GE(kinds["dsse"], 1);
   EXPECT_GE(kinds["intoto"], 16);
+}
+
+// Hostile DER inside well-formed JSON: random edits of a certificate and of a public key (the
+// hand-written certificate walk and the fast key path) never crash and fail cleanly.
+TEST(Entry, RandomDerMutationsFailCleanly) {
+  const Key cert = NewCertKey("email:fuzz@example.com,URI:https://example.com/x");
+  const Key key = NewKey("EC", 384);
+  std::string cert_der;
+  ASSERT_TRUE(absl::Base64Unescape(
+      absl::StrReplaceAll(
+          cert.pem,
+          {{"-----BEGIN CERTIFICATE-----", ""}, {"-----END CERTIFICATE-----", ""}, {"\n", ""}}),
+      &cert_der));
+  std::mt19937 rng(5280);
+  int accepted = 0;
+  for (const auto& [type, der, signer] : {std::make_tuple("CERTIFICATE", cert_der, &cert),
+                                          std::make_tuple("PUBLIC KEY", key.spki, &key)}) {
+    const HashedRekord r = MakeHashedRekord(*signer);
+    for (int iter = 0; iter < 1500; ++iter) {
+      std::string m = der;
+      const int edits = 1 + static_cast<int>(rng() % 3);
+      for (int e = 0; e < edits && !m.empty(); ++e) {
+        const size_t pos = rng() % m.size();
+        switch (rng() % 4) {
+          case 0:
+            m[pos] = static_cast<char>(m[pos] ^ (1 << (rng() % 8)));
+            break;
+          case 1:
+            m[pos] = static_cast<char>(rng() % 256);
+            break;
+          case 2:
+            m.insert(pos, 1, static_cast<char>(rng() % 256));
+            break;
+          default:
+            m.resize(pos);
+        }
+      }
+      if (m.empty()) continue;
+      auto p =
+          PrepareEntry(HashedRekordJson("sha256", r.digest_hex, B64(r.sig), B64(Pem(type, m))));
+      if (!p.ok()) {
+        ASSERT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument) << p.status();
+        EXPECT_THAT(std::string(p.status().message()),
+                    HasSubstr("spec.signature.publicKey.content: "));
+        continue;
+      }
+      absl::Status v = VerifyEntry(*p);
+      if (v.ok()) {
+        ++accepted;  // An edit that left the key intact (e.g. in the certificate's signature).
+      } else {
+        ASSERT_EQ(v.code(), absl::StatusCode::kInvalidArgument) << v;
+      }
+    }
+  }
+  RecordProperty("accepted", accepted);
 }
 
 TEST(Entry, UuidIsTheRfc6962LeafHash) {
