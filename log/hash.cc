@@ -1,4 +1,6 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+// The low-level SHA256_* API is deprecated in OpenSSL 3 but remains the fastest path.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "log/hash.h"
 
 #include <openssl/sha.h>
@@ -12,33 +14,33 @@
 
 namespace vouch::log {
 
-Hash HashLeaf(absl::string_view data) {
-  // One-shot SHA256() needs the prefix and the data contiguous: small leaves go through a stack
-  // buffer, larger ones through one heap copy.
+namespace {
+
+// SHA-256 over up to three pieces on a stack context. OpenSSL 3's one-shot SHA256() goes through
+// the EVP provider fetch on every call (about 515 ns per node hash here); the low-level context
+// is stateless per call, needs no copy to join prefix and data, and costs about 180 ns
+// (docs/merkle.md).
+Hash Sha256Pieces(const void* a, size_t an, const void* b, size_t bn, const void* c, size_t cn) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, a, an);
+  if (bn > 0) SHA256_Update(&ctx, b, bn);
+  if (cn > 0) SHA256_Update(&ctx, c, cn);
   Hash out;
-  uint8_t small[1024];
-  if (data.size() < sizeof(small)) {
-    small[0] = 0x00;
-    if (!data.empty()) std::memcpy(small + 1, data.data(), data.size());
-    SHA256(small, data.size() + 1, out.data());
-    return out;
-  }
-  std::string buf;
-  buf.reserve(data.size() + 1);
-  buf.push_back('\0');
-  buf.append(data.data(), data.size());
-  SHA256(reinterpret_cast<const uint8_t*>(buf.data()), buf.size(), out.data());
+  SHA256_Final(out.data(), &ctx);
   return out;
 }
 
+}  // namespace
+
+Hash HashLeaf(absl::string_view data) {
+  static const uint8_t kLeafPrefix = 0x00;
+  return Sha256Pieces(&kLeafPrefix, 1, data.data(), data.size(), nullptr, 0);
+}
+
 Hash HashChildren(const Hash& l, const Hash& r) {
-  uint8_t buf[1 + 2 * kHashSize];
-  buf[0] = 0x01;
-  std::memcpy(buf + 1, l.data(), kHashSize);
-  std::memcpy(buf + 1 + kHashSize, r.data(), kHashSize);
-  Hash out;
-  SHA256(buf, sizeof(buf), out.data());
-  return out;
+  static const uint8_t kNodePrefix = 0x01;
+  return Sha256Pieces(&kNodePrefix, 1, l.data(), kHashSize, r.data(), kHashSize);
 }
 
 Hash EmptyRoot() {

@@ -464,6 +464,28 @@ absl::StatusOr<EntryWithProof> Log::Append(NewEntry entry) {
   return out;
 }
 
+absl::Status Log::AppendBulk(std::vector<NewEntry> entries) {
+  std::vector<std::shared_ptr<Pending>> pending;
+  pending.reserve(entries.size());
+  for (NewEntry& e : entries) {
+    auto p = std::make_shared<Pending>();
+    p->leaf = HashLeaf(e.body);
+    p->entry = std::move(e);
+    pending.push_back(std::move(p));
+  }
+  {
+    absl::MutexLock l(&queue_mu_);
+    if (stopping_) return absl::UnavailableError("log is shutting down");
+    queue_.insert(queue_.end(), pending.begin(), pending.end());
+  }
+  absl::Status first;
+  for (auto& p : pending) {
+    p->done.WaitForNotification();
+    if (first.ok() && !p->status.ok()) first = p->status;
+  }
+  return first;
+}
+
 void Log::SequencerLoop() {
   while (true) {
     std::vector<std::shared_ptr<Pending>> batch;

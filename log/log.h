@@ -97,6 +97,13 @@ class Log {
   // Unavailable if the log is shutting down or storage failed (nothing was written).
   absl::StatusOr<EntryWithProof> Append(NewEntry entry);
 
+  // Appends many entries (bulk import, benchmarks) and waits until all are durable; answers no
+  // proofs. The first error is returned; entries before it in the same batch may be stored.
+  absl::Status AppendBulk(std::vector<NewEntry> entries);
+
+  // An inclusion proof for |index| in the tree of |size| (size <= the published size).
+  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size);
+
   // The entry at |index| with a proof against the latest checkpoint. NotFound past the end.
   absl::StatusOr<EntryWithProof> GetByIndex(uint64_t index);
   // The entry whose leaf hash is |leaf_hash| (the UUID). NotFound if absent.
@@ -141,7 +148,6 @@ class Log {
   void CommitBatch(std::vector<std::shared_ptr<Pending>>& batch);
   absl::StatusOr<std::shared_ptr<const Tile>> GetTile(uint32_t level, uint64_t index);
   absl::StatusOr<Hash> NodeHash(uint32_t level, uint64_t index);
-  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size);
   absl::StatusOr<EntryWithProof> WithProof(StoredEntry entry);
   absl::StatusOr<std::string> SignCheckpointFor(uint64_t size, const Hash& root);
   void CacheTile(std::shared_ptr<const Tile> tile);

@@ -273,7 +273,25 @@ class SqliteConnection : public LogWriter {
     return std::optional<CertificateRecord>(std::move(r));
   }
 
+  absl::StatusOr<std::optional<std::string>> ReadMeta(const std::string& key) override {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st, Stmt("SELECT value FROM meta WHERE key = ?"));
+    sqlite3_bind_text(st, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    const int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return std::optional<std::string>();
+    VOUCH_RETURN_IF_ERROR(Done(rc, "read meta"));
+    const unsigned char* v = sqlite3_column_text(st, 0);
+    return std::optional<std::string>(v ? reinterpret_cast<const char*>(v) : "");
+  }
+
   // ---- LogWriter
+  absl::Status WriteMeta(const std::string& key, const std::string& value) override {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                           Stmt("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"));
+    sqlite3_bind_text(st, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    return Done(sqlite3_step(st), "write meta");
+  }
+
   absl::Status WriteEntries(const std::vector<StoredEntry>& entries) override {
     if (entries.empty()) return absl::OkStatus();
     VOUCH_ASSIGN_OR_RETURN(uint64_t next, CountEntries());

@@ -86,6 +86,8 @@ class LogReader {
   virtual absl::StatusOr<uint64_t> CountEntries() = 0;
   virtual absl::StatusOr<std::optional<CertificateRecord>> ReadCertificate(
       const std::string& serial_hex) = 0;
+  // A small named value (e.g. "log_created"), or std::nullopt.
+  virtual absl::StatusOr<std::optional<std::string>> ReadMeta(const std::string& key) = 0;
 };
 
 class LogWriter : public LogReader {
@@ -98,6 +100,7 @@ class LogWriter : public LogReader {
   virtual absl::Status WriteTile(const StoredTile& tile) = 0;
   virtual absl::Status WriteTreeState(const TreeState& state) = 0;
   virtual absl::Status WriteCertificate(const CertificateRecord& record) = 0;
+  virtual absl::Status WriteMeta(const std::string& key, const std::string& value) = 0;
 };
 
 class LogStorage {

@@ -131,6 +131,37 @@ TYPED_TEST(StorageTest, WritesAndReadsEntriesTilesStateAndKeys) {
               IsOk());
 }
 
+TYPED_TEST(StorageTest, MetaAndCertificatesRoundTrip) {
+  ASSERT_THAT(this->storage_->WriteTx([](LogWriter& w) -> absl::Status {
+    EXPECT_THAT(w.WriteMeta("log_created", "123"), IsOk());
+    CertificateRecord c;
+    c.serial_hex = "0a";
+    c.identity = "a@b";
+    c.issuer = "https://issuer";
+    c.key_sha256_hex = "ff";
+    c.not_before = 7;
+    return w.WriteCertificate(c);
+  }),
+              IsOk());
+  EXPECT_THAT(this->storage_->WriteTx([](LogWriter& w) {
+    CertificateRecord c;
+    c.serial_hex = "0a";
+    return w.WriteCertificate(c);
+  }),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_THAT(this->storage_->ReadTx([](LogReader& r) -> absl::Status {
+    EXPECT_EQ(**r.ReadMeta("log_created"), "123");
+    EXPECT_FALSE(r.ReadMeta("nope")->has_value());
+    auto c = r.ReadCertificate("0a");
+    EXPECT_THAT(c, IsOk());
+    EXPECT_EQ((*c)->identity, "a@b");
+    EXPECT_EQ((*c)->not_before, 7);
+    EXPECT_FALSE(r.ReadCertificate("0b")->has_value());
+    return absl::OkStatus();
+  }),
+              IsOk());
+}
+
 TYPED_TEST(StorageTest, FailedTransactionLeavesNothingBehind) {
   absl::Status s = this->storage_->WriteTx([](LogWriter& w) -> absl::Status {
     EXPECT_THAT(w.WriteEntries({Entry(0, "a")}), IsOk());

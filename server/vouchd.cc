@@ -11,6 +11,8 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "base/status.h"
@@ -18,6 +20,8 @@
 #include "log/log.h"
 #include "log/log_service.h"
 #include "log/sqlite_storage.h"
+#include "server/certificate_recorder.h"
+#include "signer/ca_service.h"
 #include "signer/openssl_crypto.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -96,6 +100,8 @@ Vouchd::Vouchd(const Options& options) : options_(options) {}
 
 Vouchd::~Vouchd() {
   Stop();
+  ca_.reset();
+  recorder_.reset();
   log_service_.reset();
   log_.reset();
   storage_.reset();
@@ -124,6 +130,10 @@ absl::Status Vouchd::Init() {
   VOUCH_ASSIGN_OR_RETURN(http_, HttpServer::New(http_host, http_port, options_.http));
   AddBaseRoutes();
   log_service_->RegisterHttp(http_->routes());
+  if (options_.enable_ca) {
+    VOUCH_RETURN_IF_ERROR(OpenCa());
+    ca_->RegisterHttp(http_->routes());
+  }
 
   health_ = std::make_unique<HealthService>();
   grpc::ServerBuilder builder;
@@ -135,6 +145,7 @@ absl::Status Vouchd::Init() {
   builder.SetMaxReceiveMessageSize(static_cast<int>(options_.http.max_body_bytes));
   builder.RegisterService(health_.get());
   builder.RegisterService(log_service_->grpc_service());
+  if (ca_ != nullptr) builder.RegisterService(ca_->grpc_service());
   grpc_ = builder.BuildAndStart();
   if (grpc_ == nullptr || grpc_port_ == 0) {
     return absl::UnavailableError(
@@ -169,6 +180,44 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
   log::LogServiceOptions so;
   so.max_entry_bytes = options_.http.max_body_bytes;
   VOUCH_ASSIGN_OR_RETURN(log_service_, log::LogService::New(log_.get(), &metrics_, so));
+  return absl::OkStatus();
+}
+
+absl::Status Vouchd::OpenCa() {
+  signer::CaServiceOptions co;
+  co.data_dir = options_.data_dir;
+  co.issuers_config_path = options_.issuers_config;
+  for (const std::string& url : options_.oidc_issuers) {
+    signer::IssuerConfig ic;
+    ic.issuer_url = url;
+    ic.type = signer::IdentityType::kEmail;
+    co.issuers.push_back(ic);
+  }
+  co.public_url =
+      options_.public_url.empty() ? absl::StrCat("http://", http_address()) : options_.public_url;
+  co.log_public_key_der = log_key_->PublicKeyDer();
+  // The log key's window starts when the log was created (recorded on first start).
+  std::optional<std::string> created;
+  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](log::LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(created, r.ReadMeta("log_created"));
+    return absl::OkStatus();
+  }));
+  int64_t created_unix = 0;
+  if (!created.has_value() || !absl::SimpleAtoi(*created, &created_unix)) {
+    created_unix = absl::ToUnixSeconds(absl::Now()) - 60;
+    VOUCH_RETURN_IF_ERROR(storage_->WriteTx([&](log::LogWriter& w) {
+      return w.WriteMeta("log_created", absl::StrCat(created_unix));
+    }));
+  }
+  co.log_key_valid_from = absl::FromUnixSeconds(created_unix);
+  if (!options_.pkcs11_module.empty()) co.pkcs11_module = options_.pkcs11_module;
+  co.pkcs11_key_uri = options_.pkcs11_key_uri;
+  co.pkcs11_pin = options_.pkcs11_pin;
+  co.max_body_bytes = options_.http.max_body_bytes;
+  recorder_ = std::make_unique<CertificateRecorder>(storage_.get());
+  auto ca = signer::CaService::New(co, recorder_.get());
+  if (!ca.ok()) return Annotate(ca.status(), "CA");
+  ca_ = std::move(*ca);
   return absl::OkStatus();
 }
 

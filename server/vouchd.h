@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -25,6 +26,10 @@ class SqliteStorage;
 }  // namespace vouch::log
 namespace vouch::signer {
 class OpenSslSigner;
+class CaService;
+}  // namespace vouch::signer
+namespace vouch::server {
+class CertificateRecorder;
 }
 
 namespace vouch::server {
@@ -49,6 +54,20 @@ struct Options {
   signer::KeyType log_key_type = signer::KeyType::kEcdsaP256;
   size_t log_max_batch = 1024;
   absl::Duration log_linger = absl::ZeroDuration();
+
+  // The CA, timestamp authority and trust-root endpoints (signer/ca_service.h).
+  bool enable_ca = true;
+  // Issuer configuration file (docs/ca.md); empty = only |oidc_issuers|.
+  std::string issuers_config;
+  // Extra trusted OIDC issuers by URL (discovery; email identities; audience "sigstore"),
+  // e.g. the vouch-dev-oidc that tools/run starts.
+  std::vector<std::string> oidc_issuers;
+  // How clients reach this server (trustedRoot, signingConfig); default http://<HTTP address>.
+  std::string public_url;
+  // CA key in a PKCS#11 token (module path, key URI, PIN); empty URI = key file.
+  std::string pkcs11_module;
+  std::string pkcs11_key_uri;
+  std::string pkcs11_pin;
 };
 
 class Vouchd {
@@ -67,6 +86,7 @@ class Vouchd {
   std::string http_address() const;
   std::string grpc_address() const;
   log::Log* transparency_log() const { return log_.get(); }
+  signer::CaService* ca() const { return ca_.get(); }
 
  private:
   class HealthService;
@@ -75,6 +95,7 @@ class Vouchd {
   absl::Status WriteReadyFile() const;
   void AddBaseRoutes();
   absl::Status OpenLog(const std::string& http_host);
+  absl::Status OpenCa();
 
   Options options_;
   int lock_fd_ = -1;
@@ -83,6 +104,8 @@ class Vouchd {
   std::unique_ptr<signer::OpenSslSigner> log_key_;
   std::unique_ptr<log::Log> log_;
   std::unique_ptr<log::LogService> log_service_;
+  std::unique_ptr<CertificateRecorder> recorder_;
+  std::unique_ptr<signer::CaService> ca_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> grpc_;

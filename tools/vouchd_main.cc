@@ -4,7 +4,9 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/time/time.h"
@@ -22,6 +24,12 @@ ABSL_FLAG(std::string, log_name, "", "Checkpoint signer name, e.g. the log's hos
 ABSL_FLAG(std::string, log_key_type, "ecdsa-p256", "Log key generated on first start: ecdsa-p256 or ed25519.");
 ABSL_FLAG(int64_t, batch_size, 1024, "Most entries committed in one group commit.");
 ABSL_FLAG(absl::Duration, batch_linger, absl::ZeroDuration(), "How long a group commit waits for more entries (e.g. 2ms).");
+ABSL_FLAG(bool, ca, true, "Serve the CA, timestamp authority and trust-root endpoints.");
+ABSL_FLAG(std::string, issuers_config, "", "OIDC issuer configuration file (docs/ca.md).");
+ABSL_FLAG(std::vector<std::string>, oidc_issuer, {}, "Extra trusted OIDC issuer URLs (comma-separated; discovery, email identities).");
+ABSL_FLAG(std::string, public_url, "", "How clients reach this server (default http://<HTTP address>).");
+ABSL_FLAG(std::string, pkcs11_module, "", "PKCS#11 module for the CA key (default SoftHSM2's).");
+ABSL_FLAG(std::string, pkcs11_key_uri, "", "PKCS#11 URI of the CA key (e.g. pkcs11:token=vouch;object=ca); PIN from $VOUCH_PKCS11_PIN.");
 ABSL_FLAG(std::string, log_level, "info", "Log level: debug, info, warning or error.");
 
 
@@ -85,6 +93,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "vouchd: --batch-linger must be 0..1s\n");
     return 2;
   }
+
+  options.enable_ca = absl::GetFlag(FLAGS_ca);
+  options.issuers_config = absl::GetFlag(FLAGS_issuers_config);
+  options.oidc_issuers = absl::GetFlag(FLAGS_oidc_issuer);
+  options.public_url = absl::GetFlag(FLAGS_public_url);
+  options.pkcs11_module = absl::GetFlag(FLAGS_pkcs11_module);
+  options.pkcs11_key_uri = absl::GetFlag(FLAGS_pkcs11_key_uri);
+  if (const char* pin = std::getenv("VOUCH_PKCS11_PIN")) options.pkcs11_pin = pin;
 
   auto server = vouch::server::Vouchd::New(options);
   if (!server.ok()) {

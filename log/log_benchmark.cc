@@ -1,0 +1,153 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Benchmarks of the log over real SQLite storage at 1M and 10M entries: inclusion proofs served
+// from tiles (cold and warm tile cache), entry reads with proofs, consistency proofs, and
+// start-up (open + stored-tree check). The logs are built once with Log::AppendBulk and kept in
+// $VOUCH_BENCH_DIR (default /tmp/vouch-bench) for later runs:
+//
+//   bazel run -c opt //log:log_benchmark -- --benchmark_min_time=2
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <sys/stat.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "benchmark/benchmark.h"
+#include "log/log.h"
+#include "log/sqlite_storage.h"
+#include "signer/openssl_crypto.h"
+
+namespace vouch::log {
+namespace {
+
+struct Opened {
+  std::unique_ptr<signer::OpenSslSigner> key;
+  std::unique_ptr<SqliteStorage> storage;
+  std::unique_ptr<Log> log;
+};
+
+std::string Dir(uint64_t size) {
+  const char* env = std::getenv("VOUCH_BENCH_DIR");
+  const std::string base = env ? env : "/tmp/vouch-bench";
+  ::mkdir(base.c_str(), 0700);
+  const std::string dir = absl::StrCat(base, "/log-", size);
+  ::mkdir(dir.c_str(), 0700);
+  return dir;
+}
+
+std::unique_ptr<Opened> Open(uint64_t size, LogOptions options = LogOptions()) {
+  auto o = std::make_unique<Opened>();
+  const std::string dir = Dir(size);
+  o->key = *signer::OpenSslSigner::LoadOrCreate(dir + "/log_key.pem", signer::KeyType::kEcdsaP256);
+  o->storage = *SqliteStorage::Open(dir + "/vouch.db");
+  options.max_batch = 100000;
+  auto log = Log::Open(o->storage.get(), o->key.get(), options);
+  if (!log.ok()) {
+    std::fprintf(stderr, "open %s: %s\n", dir.c_str(), std::string(log.status().message()).c_str());
+    std::exit(1);
+  }
+  o->log = std::move(*log);
+  return o;
+}
+
+// The log of |size| entries, built on first use.
+Opened& Get(uint64_t size) {
+  static std::map<uint64_t, std::unique_ptr<Opened>>* logs = new std::map<uint64_t, std::unique_ptr<Opened>>();
+  auto& slot = (*logs)[size];
+  if (slot == nullptr) {
+    slot = Open(size);
+    const uint64_t have = slot->log->Latest().size;
+    if (have < size) {
+      std::fprintf(stderr, "building a log of %llu entries in %s (once) ...\n",
+                   static_cast<unsigned long long>(size), Dir(size).c_str());
+      const absl::Time start = absl::Now();
+      for (uint64_t i = have; i < size;) {
+        std::vector<NewEntry> chunk;
+        for (; i < size && chunk.size() < 100000; ++i) {
+          chunk.push_back(NewEntry{absl::StrCat("{\"apiVersion\":\"0.0.1\",\"kind\":\"bench\",\"i\":", i,
+                                                ",\"pad\":\"0123456789abcdef0123456789abcdef\"}"),
+                                   {}});
+        }
+        absl::Status s = slot->log->AppendBulk(std::move(chunk));
+        if (!s.ok()) {
+          std::fprintf(stderr, "build: %s\n", std::string(s.message()).c_str());
+          std::exit(1);
+        }
+      }
+      std::fprintf(stderr, "built in %.1f s\n", absl::ToDoubleSeconds(absl::Now() - start));
+    }
+  }
+  return *slot;
+}
+
+void BM_InclusionProof(benchmark::State& state) {
+  Opened& o = Get(state.range(0));
+  const uint64_t size = o.log->Latest().size;
+  std::mt19937_64 rng(1);
+  for (auto _ : state) {
+    auto proof = o.log->InclusionProof(rng() % size, size);
+    benchmark::DoNotOptimize(proof);
+  }
+  state.counters["proofs/s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_InclusionProof)->Arg(1000000)->Arg(10000000)->Unit(benchmark::kMicrosecond);
+
+// Cold: a fresh Log (empty tile cache) for every batch of 64 proofs.
+void BM_InclusionProofColdCache(benchmark::State& state) {
+  const uint64_t size = state.range(0);
+  Get(size);  // Built.
+  std::mt19937_64 rng(2);
+  for (auto _ : state) {
+    state.PauseTiming();
+    LogOptions options;
+    options.tile_cache_size = 1;  // Every tile read comes from SQLite.
+    options.startup_sample = 0;
+    static std::unique_ptr<Opened> cold;
+    if (cold == nullptr) cold = Open(size, options);
+    state.ResumeTiming();
+    auto proof = cold->log->InclusionProof(rng() % size, size);
+    benchmark::DoNotOptimize(proof);
+  }
+}
+BENCHMARK(BM_InclusionProofColdCache)->Arg(10000000)->Unit(benchmark::kMicrosecond);
+
+void BM_GetByIndexWithProof(benchmark::State& state) {
+  Opened& o = Get(state.range(0));
+  const uint64_t size = o.log->Latest().size;
+  std::mt19937_64 rng(3);
+  for (auto _ : state) {
+    auto e = o.log->GetByIndex(rng() % size);
+    benchmark::DoNotOptimize(e);
+  }
+}
+BENCHMARK(BM_GetByIndexWithProof)->Arg(10000000)->Unit(benchmark::kMicrosecond);
+
+void BM_ConsistencyProof(benchmark::State& state) {
+  Opened& o = Get(state.range(0));
+  const uint64_t size = o.log->Latest().size;
+  std::mt19937_64 rng(4);
+  for (auto _ : state) {
+    auto p = o.log->ConsistencyProof(1 + rng() % (size - 1), size);
+    benchmark::DoNotOptimize(p);
+  }
+}
+BENCHMARK(BM_ConsistencyProof)->Arg(10000000)->Unit(benchmark::kMicrosecond);
+
+// Start-up: open the database and check the stored tree against the signed checkpoint.
+void BM_Startup(benchmark::State& state) {
+  const uint64_t size = state.range(0);
+  Get(size);
+  for (auto _ : state) {
+    auto o = Open(size);
+    benchmark::DoNotOptimize(o);
+  }
+}
+BENCHMARK(BM_Startup)->Arg(10000000)->Unit(benchmark::kMillisecond)->Iterations(5);
+
+}  // namespace
+}  // namespace vouch::log
+
+BENCHMARK_MAIN();
