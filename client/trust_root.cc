@@ -91,6 +91,19 @@ absl::StatusOr<TrustRoot> TrustRoot::FromJson(absl::string_view json) {
   if (!st.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("trusted root: ", st.ToString()));
   }
+  if (absl::StartsWith(proto.media_type(), "application/vnd.dev.sigstore.clienttrustconfig")) {
+    // A ClientTrustConfig: the trusted root is one of its fields.
+    tr::ClientTrustConfig config;
+    st = google::protobuf::util::JsonStringToMessage(
+        google::protobuf::StringPiece(json.data(), json.size()), &config, options);
+    if (!st.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("client trust config: ", st.ToString()));
+    }
+    if (!config.has_trusted_root()) {
+      return absl::InvalidArgumentError("client trust config: no trustedRoot");
+    }
+    proto = config.trusted_root();
+  }
   const std::string& mt = proto.media_type();
   if (!mt.empty() && mt != "application/vnd.dev.sigstore.trustedroot+json;version=0.1" &&
       mt != "application/vnd.dev.sigstore.trustedroot.v0.1+json" &&

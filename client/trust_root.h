@@ -37,7 +37,9 @@ struct TransparencyLog {
 
 class TrustRoot {
  public:
-  // Parses a TrustedRoot JSON document (unknown fields ignored). InvalidArgument for malformed
+  // Parses a TrustedRoot JSON document, or a ClientTrustConfig
+  // (application/vnd.dev.sigstore.clienttrustconfig.v0.1+json) holding one; unknown fields are
+  // ignored. InvalidArgument for malformed
   // JSON, an unknown media type, undecodable certificates, or a log/CA without a window start.
   static absl::StatusOr<TrustRoot> FromJson(absl::string_view json);
   // Reads and parses |path|.

@@ -46,6 +46,26 @@ TEST(TrustRoot, IgnoresUnknownFieldsAndAcceptsKnownMediaTypes) {
   EXPECT_THAT(TrustRoot::FromJson("{"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(TrustRoot, ReadsClientTrustConfig) {
+  auto fake = FakeSigstore::New();
+  ASSERT_THAT(fake, IsOk());
+  dev::sigstore::trustroot::v1::ClientTrustConfig config;
+  config.set_media_type("application/vnd.dev.sigstore.clienttrustconfig.v0.1+json");
+  *config.mutable_trusted_root() = (*fake)->trusted_root();
+  config.mutable_signing_config()->set_media_type(
+      "application/vnd.dev.sigstore.signingconfig.v0.2+json");
+  config.mutable_signing_config()->add_ca_urls()->set_url("https://ca.vouch.test");
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(config, &json);
+  auto root = TrustRoot::FromJson(json);
+  ASSERT_THAT(root, IsOk());
+  EXPECT_EQ(root->tlogs().size(), 1u);
+  EXPECT_EQ(root->certificate_authorities().size(), 1u);
+  EXPECT_THAT(TrustRoot::FromJson(
+                  R"({"mediaType":"application/vnd.dev.sigstore.clienttrustconfig.v0.1+json"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no trustedRoot")));
+}
+
 TEST(TrustRoot, RejectsWindowWithoutStart) {
   auto fake = FakeSigstore::New();
   ASSERT_THAT(fake, IsOk());
