@@ -59,8 +59,8 @@ absl::StatusOr<Bundle> ParseBundle(absl::string_view json) {
   } else if (b.proto.has_dsse_envelope()) {
     const auto& env = b.proto.dsse_envelope();
     if (env.signatures_size() != 1) {
-      return Invalid(absl::StrCat("DSSE envelope has ", env.signatures_size(),
-                                  " signatures, want 1"));
+      return Invalid(
+          absl::StrCat("DSSE envelope has ", env.signatures_size(), " signatures, want 1"));
     }
     if (env.signatures(0).sig().empty()) return Invalid("empty DSSE signature");
   } else {

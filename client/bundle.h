@@ -14,9 +14,12 @@
 
 namespace vouch::client {
 
-inline constexpr char kBundleMediaTypeV01[] = "application/vnd.dev.sigstore.bundle+json;version=0.1";
-inline constexpr char kBundleMediaTypeV02[] = "application/vnd.dev.sigstore.bundle+json;version=0.2";
-inline constexpr char kBundleMediaTypeV03[] = "application/vnd.dev.sigstore.bundle+json;version=0.3";
+inline constexpr char kBundleMediaTypeV01[] =
+    "application/vnd.dev.sigstore.bundle+json;version=0.1";
+inline constexpr char kBundleMediaTypeV02[] =
+    "application/vnd.dev.sigstore.bundle+json;version=0.2";
+inline constexpr char kBundleMediaTypeV03[] =
+    "application/vnd.dev.sigstore.bundle+json;version=0.3";
 inline constexpr char kBundleMediaTypeV03New[] = "application/vnd.dev.sigstore.bundle.v0.3+json";
 
 struct Bundle {
@@ -36,9 +39,10 @@ struct Bundle {
 // Parses and structurally validates a bundle: known media type; JSON decodes (base64 fields
 // included); exactly one of messageSignature / dsseEnvelope (with one signature); verification
 // material present (v0.3: a certificate or a public key, not a chain); a non-empty certificate
-// chain (what follows the leaf is checked against the trusted root by Verify); at least one tlog entry, each with non-negative indexes, a
-// log id, kind/version and body; v0.1: an inclusion promise; v0.2+: an inclusion proof with a
-// checkpoint. InvalidArgument naming the problem ("bundle: ...").
+// chain (what follows the leaf is checked against the trusted root by Verify); at least one tlog
+// entry, each with non-negative indexes, a log id, kind/version and body; v0.1: an inclusion
+// promise; v0.2+: an inclusion proof with a checkpoint. InvalidArgument naming the problem
+// ("bundle: ...").
 absl::StatusOr<Bundle> ParseBundle(absl::string_view json);
 
 // Proto3 JSON of |bundle| (camelCase field names), for writing bundle files.

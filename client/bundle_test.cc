@@ -43,8 +43,10 @@ TEST_F(BundleTest, RoundTripsThroughJson) {
 }
 
 TEST_F(BundleTest, ReadsEveryMediaType) {
-  const std::pair<const char*, int> types[] = {{kBundleMediaTypeV01, 1}, {kBundleMediaTypeV02, 2},
-                                               {kBundleMediaTypeV03, 3}, {kBundleMediaTypeV03New, 3}};
+  const std::pair<const char*, int> types[] = {{kBundleMediaTypeV01, 1},
+                                               {kBundleMediaTypeV02, 2},
+                                               {kBundleMediaTypeV03, 3},
+                                               {kBundleMediaTypeV03New, 3}};
   for (const auto& [mt, minor] : types) {
     FakeBundleOptions o;
     o.media_type = mt;
@@ -60,24 +62,42 @@ TEST_F(BundleTest, RejectsMalformedBundles) {
     std::function<void(BundleProto*)> mutate;
     const char* why;
   } cases[] = {
-      {"media type", [](BundleProto* b) { b->set_media_type("application/vnd.dev.sigstore.bundle+json;version=9"); },
+      {"media type",
+       [](BundleProto* b) {
+         b->set_media_type("application/vnd.dev.sigstore.bundle+json;version=9");
+       },
        "unsupported media type"},
       {"no content", [](BundleProto* b) { b->clear_message_signature(); }, "no messageSignature"},
       {"no tlog", [](BundleProto* b) { b->mutable_verification_material()->clear_tlog_entries(); },
        "no transparency log entries"},
-      {"negative index", [](BundleProto* b) {
+      {"negative index",
+       [](BundleProto* b) {
          b->mutable_verification_material()->mutable_tlog_entries(0)->set_log_index(-1);
-       }, "negative logIndex"},
-      {"no proof", [](BundleProto* b) {
+       },
+       "negative logIndex"},
+      {"no proof",
+       [](BundleProto* b) {
          b->mutable_verification_material()->mutable_tlog_entries(0)->clear_inclusion_proof();
-       }, "no inclusion proof"},
-      {"no checkpoint", [](BundleProto* b) {
-         b->mutable_verification_material()->mutable_tlog_entries(0)->mutable_inclusion_proof()->clear_checkpoint();
-       }, "no checkpoint"},
-      {"chain in v0.3", [](BundleProto* b) {
-         b->mutable_verification_material()->mutable_x509_certificate_chain()->add_certificates()->set_raw_bytes("x");
-       }, "not a chain"},
-      {"no material", [](BundleProto* b) { b->mutable_verification_material()->clear_certificate(); },
+       },
+       "no inclusion proof"},
+      {"no checkpoint",
+       [](BundleProto* b) {
+         b->mutable_verification_material()
+             ->mutable_tlog_entries(0)
+             ->mutable_inclusion_proof()
+             ->clear_checkpoint();
+       },
+       "no checkpoint"},
+      {"chain in v0.3",
+       [](BundleProto* b) {
+         b->mutable_verification_material()
+             ->mutable_x509_certificate_chain()
+             ->add_certificates()
+             ->set_raw_bytes("x");
+       },
+       "not a chain"},
+      {"no material",
+       [](BundleProto* b) { b->mutable_verification_material()->clear_certificate(); },
        "no certificate or public key"},
   };
   for (const auto& c : cases) {
@@ -105,8 +125,8 @@ TEST_F(BundleTest, V01NeedsPromiseAndEmptyChainIsRejected) {
 }
 
 TEST(ParseBundle, RejectsBadJsonAndBase64) {
-  EXPECT_THAT(ParseBundle("{\"mediaType\": "), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                       HasSubstr("malformed JSON")));
+  EXPECT_THAT(ParseBundle("{\"mediaType\": "),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed JSON")));
   EXPECT_THAT(ParseBundle(R"({"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json",
                               "messageSignature":{"signature":"!!!not base64!!!"}})"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed JSON")));

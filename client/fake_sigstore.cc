@@ -70,8 +70,8 @@ absl::StatusOr<std::string> MakeCert(const OpenSslSigner& subject_key, const cha
   if (cn != nullptr) {
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
                                reinterpret_cast<const unsigned char*>("vouch.test"), -1, -1, 0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn),
+                               -1, -1, 0);
   }
   X509_set_issuer_name(x, issuer != nullptr ? X509_get_subject_name(issuer) : name);
   X509* iss = issuer != nullptr ? issuer : x;
@@ -161,15 +161,16 @@ absl::StatusOr<std::unique_ptr<FakeSigstore>> FakeSigstore::New() {
   VOUCH_ASSIGN_OR_RETURN(f->intermediate_key_, OpenSslSigner::Generate(KeyType::kEcdsaP256));
   VOUCH_ASSIGN_OR_RETURN(f->log_key_, OpenSslSigner::Generate(KeyType::kEcdsaP256));
   VOUCH_ASSIGN_OR_RETURN(f->artifact_key_, OpenSslSigner::Generate(KeyType::kEcdsaP256));
-  const absl::Time from = absl::FromUnixSeconds(1577836800);  // 2020-01-01
+  const absl::Time from = absl::FromUnixSeconds(1577836800);   // 2020-01-01
   const absl::Time until = absl::FromUnixSeconds(1893456000);  // 2030-01-01
   VOUCH_ASSIGN_OR_RETURN(f->root_der_, MakeCert(*f->root_key_, "fake-root", *f->root_key_, nullptr,
                                                 true, from, until, "", "", 1));
   X509* root = ParseX509(f->root_der_);
-  auto inter = MakeCert(*f->intermediate_key_, "fake-intermediate", *f->root_key_, root, true,
-                        from, until, "", "", 2);
+  auto inter = MakeCert(*f->intermediate_key_, "fake-intermediate", *f->root_key_, root, true, from,
+                        until, "", "", 2);
   VOUCH_ASSIGN_OR_RETURN(f->tsa_key_, OpenSslSigner::Generate(KeyType::kEcdsaP256));
-  auto tsa = MakeCert(*f->tsa_key_, "fake-tsa", *f->root_key_, root, false, from, until, "tsa", "", 3);
+  auto tsa =
+      MakeCert(*f->tsa_key_, "fake-tsa", *f->root_key_, root, false, from, until, "tsa", "", 3);
   X509_free(root);
   VOUCH_ASSIGN_OR_RETURN(f->intermediate_der_, std::move(inter));
   VOUCH_ASSIGN_OR_RETURN(f->tsa_der_, std::move(tsa));
@@ -206,7 +207,8 @@ int FixedTime(TS_RESP_CTX*, void* data, long* sec, long* usec) {
 }
 }  // namespace
 
-absl::StatusOr<std::string> FakeSigstore::Timestamp(const std::string& data, absl::Time time) const {
+absl::StatusOr<std::string> FakeSigstore::Timestamp(const std::string& data,
+                                                    absl::Time time) const {
   const std::string digest = signer::Sha256(data);
   TS_REQ* req = TS_REQ_new();
   TS_REQ_set_version(req, 1);
@@ -286,8 +288,8 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   } else {
     VOUCH_ASSIGN_OR_RETURN(ephemeral, OpenSslSigner::Generate(KeyType::kEcdsaP256));
     key = ephemeral.get();
-    VOUCH_ASSIGN_OR_RETURN(cert_der, IssueLeaf(*key, o.identity, o.issuer,
-                                               o.integrated_time - o.cert_age));
+    VOUCH_ASSIGN_OR_RETURN(cert_der,
+                           IssueLeaf(*key, o.identity, o.issuer, o.integrated_time - o.cert_age));
     if (o.media_type == kBundleMediaTypeV03 || o.media_type == kBundleMediaTypeV03New) {
       vm->mutable_certificate()->set_raw_bytes(cert_der);
     } else {
@@ -309,40 +311,45 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
     VOUCH_ASSIGN_OR_RETURN(std::string sig, key->Sign(DssePae(env->payloadtype(), statement)));
     env->add_signatures()->set_sig(sig);
     kind = "dsse";
-    body = absl::StrCat(R"({"apiVersion":"0.0.1","kind":"dsse","spec":{"envelopeHash":{"algorithm":"sha256","value":")",
-                        absl::BytesToHexString(signer::Sha256("envelope")),
-                        R"("},"payloadHash":{"algorithm":"sha256","value":")",
-                        absl::BytesToHexString(signer::Sha256(statement)),
-                        R"("},"signatures":[{"signature":")", absl::Base64Escape(sig),
-                        R"(","verifier":")", absl::Base64Escape(verifier_pem), R"("}]}})");
+    body = absl::StrCat(
+        R"({"apiVersion":"0.0.1","kind":"dsse","spec":{"envelopeHash":{"algorithm":"sha256","value":")",
+        absl::BytesToHexString(signer::Sha256("envelope")),
+        R"("},"payloadHash":{"algorithm":"sha256","value":")",
+        absl::BytesToHexString(signer::Sha256(statement)), R"("},"signatures":[{"signature":")",
+        absl::Base64Escape(sig), R"(","verifier":")", absl::Base64Escape(verifier_pem), R"("}]}})");
   } else if (o.rekor_v2) {
-    VOUCH_ASSIGN_OR_RETURN(std::string sig, key->SignDigest(signer::HashAlgorithm::kSha256, digest));
+    VOUCH_ASSIGN_OR_RETURN(std::string sig,
+                           key->SignDigest(signer::HashAlgorithm::kSha256, digest));
     auto* ms = b.mutable_message_signature();
     ms->mutable_message_digest()->set_algorithm(dev::sigstore::common::v1::SHA2_256);
     ms->mutable_message_digest()->set_digest(digest);
     ms->set_signature(sig);
     kind = "hashedrekord";
     const std::string verifier =
-        o.with_key ? absl::StrCat(R"({"publicKey":{"rawBytes":")",
-                                  absl::Base64Escape(key->PublicKeyDer()), R"("}})")
-                   : absl::StrCat(R"({"keyDetails":"PKIX_ECDSA_P256_SHA_256","x509Certificate":{"rawBytes":")",
-                                  absl::Base64Escape(cert_der), R"("}})");
-    body = absl::StrCat(R"({"apiVersion":"0.0.2","kind":"hashedrekord","spec":{"hashedRekordV002":{"data":{"algorithm":"SHA2_256","digest":")",
-                        absl::Base64Escape(digest), R"("},"signature":{"content":")",
-                        absl::Base64Escape(sig), R"(","verifier":)", verifier, "}}}}");
+        o.with_key
+            ? absl::StrCat(R"({"publicKey":{"rawBytes":")", absl::Base64Escape(key->PublicKeyDer()),
+                           R"("}})")
+            : absl::StrCat(
+                  R"({"keyDetails":"PKIX_ECDSA_P256_SHA_256","x509Certificate":{"rawBytes":")",
+                  absl::Base64Escape(cert_der), R"("}})");
+    body = absl::StrCat(
+        R"({"apiVersion":"0.0.2","kind":"hashedrekord","spec":{"hashedRekordV002":{"data":{"algorithm":"SHA2_256","digest":")",
+        absl::Base64Escape(digest), R"("},"signature":{"content":")", absl::Base64Escape(sig),
+        R"(","verifier":)", verifier, "}}}}");
     VOUCH_ASSIGN_OR_RETURN(std::string ts, Timestamp(sig, o.integrated_time));
     vm->mutable_timestamp_verification_data()->add_rfc3161_timestamps()->set_signed_timestamp(ts);
   } else {
-    VOUCH_ASSIGN_OR_RETURN(std::string sig, key->SignDigest(signer::HashAlgorithm::kSha256, digest));
+    VOUCH_ASSIGN_OR_RETURN(std::string sig,
+                           key->SignDigest(signer::HashAlgorithm::kSha256, digest));
     auto* ms = b.mutable_message_signature();
     ms->mutable_message_digest()->set_algorithm(dev::sigstore::common::v1::SHA2_256);
     ms->mutable_message_digest()->set_digest(digest);
     ms->set_signature(sig);
     kind = "hashedrekord";
-    body = absl::StrCat(R"({"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"sha256","value":")",
-                        absl::BytesToHexString(digest), R"("}},"signature":{"content":")",
-                        absl::Base64Escape(sig), R"(","publicKey":{"content":")",
-                        absl::Base64Escape(verifier_pem), R"("}}}})");
+    body = absl::StrCat(
+        R"({"apiVersion":"0.0.1","kind":"hashedrekord","spec":{"data":{"hash":{"algorithm":"sha256","value":")",
+        absl::BytesToHexString(digest), R"("}},"signature":{"content":")", absl::Base64Escape(sig),
+        R"(","publicKey":{"content":")", absl::Base64Escape(verifier_pem), R"("}}}})");
   }
 
   auto* e = vm->add_tlog_entries();
@@ -353,9 +360,9 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   e->set_canonicalized_body(body);
   if (!o.rekor_v2) {
     e->set_integrated_time(absl::ToUnixSeconds(o.integrated_time));
-    VOUCH_ASSIGN_OR_RETURN(
-        std::string set, log_key_->Sign(SignedEntryTimestampPayload(body, e->integrated_time(),
-                                                                    log_id(), e->log_index())));
+    VOUCH_ASSIGN_OR_RETURN(std::string set,
+                           log_key_->Sign(SignedEntryTimestampPayload(body, e->integrated_time(),
+                                                                      log_id(), e->log_index())));
     e->mutable_inclusion_promise()->set_signed_entry_timestamp(set);
   }
 
@@ -369,7 +376,8 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   p->set_root_hash(root);
   for (const log::Hash& h : path) p->add_hashes(log::HashBytes(h));
   const std::string origin = o.rekor_v2 ? "log.vouch.test" : "log.vouch.test - 42";
-  const std::string text = absl::StrCat(origin, "\n", o.tree_size, "\n", absl::Base64Escape(root), "\n");
+  const std::string text =
+      absl::StrCat(origin, "\n", o.tree_size, "\n", absl::Base64Escape(root), "\n");
   VOUCH_ASSIGN_OR_RETURN(std::string note_sig, log_key_->Sign(text));
   p->mutable_checkpoint()->set_envelope(
       absl::StrCat(text, "\n\xe2\x80\x94 log.vouch.test ",

@@ -1,9 +1,9 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 //
 // FakeSigstore (tests only): an in-memory Sigstore deployment -- root and intermediate CA, a
-// transparency log key, a timestamp authority, a trusted root -- that issues Fulcio-style certificates and
-// produces complete, valid bundles (hashedrekord or dsse entries with inclusion proof, signed
-// checkpoint and SET), so verification tests need no outside data. Thread-compatible.
+// transparency log key, a timestamp authority, a trusted root -- that issues Fulcio-style
+// certificates and produces complete, valid bundles (hashedrekord or dsse entries with inclusion
+// proof, signed checkpoint and SET), so verification tests need no outside data. Thread-compatible.
 #ifndef VOUCH_CLIENT_FAKE_SIGSTORE_H_
 #define VOUCH_CLIENT_FAKE_SIGSTORE_H_
 
@@ -18,12 +18,13 @@
 
 namespace vouch::client {
 
-inline constexpr char kFakeIdentity[] = "https://github.com/acme/app/.github/workflows/ci.yml@refs/heads/main";
+inline constexpr char kFakeIdentity[] =
+    "https://github.com/acme/app/.github/workflows/ci.yml@refs/heads/main";
 inline constexpr char kFakeIssuer[] = "https://token.actions.githubusercontent.com";
 
 struct FakeBundleOptions {
-  bool dsse = false;               // an in-toto statement in a DSSE envelope, dsse 0.0.1 entry
-  bool with_key = false;           // sign with FakeSigstore::artifact_key() instead of a cert
+  bool dsse = false;      // an in-toto statement in a DSSE envelope, dsse 0.0.1 entry
+  bool with_key = false;  // sign with FakeSigstore::artifact_key() instead of a cert
   std::string identity = kFakeIdentity;
   std::string issuer = kFakeIssuer;
   absl::Time integrated_time = absl::FromUnixSeconds(1700000000);

@@ -73,12 +73,12 @@ absl::StatusOr<CheckpointBody> VerifyCheckpointNote(absl::string_view envelope,
   }
   int good = 0;
   for (const NoteSignature& sig : note.signatures) {
-    bool key_match = sig.key_hint == log.log_id.substr(0, 4) ||
-                     (log.checkpoint_key_id.size() >= 4 &&
-                      sig.key_hint == log.checkpoint_key_id.substr(0, 4));
+    bool key_match =
+        sig.key_hint == log.log_id.substr(0, 4) ||
+        (log.checkpoint_key_id.size() >= 4 && sig.key_hint == log.checkpoint_key_id.substr(0, 4));
     if (!key_match) continue;
-    bool name_match = sig.name == body.origin ||
-                      absl::StartsWith(body.origin, absl::StrCat(sig.name, " - "));
+    bool name_match =
+        sig.name == body.origin || absl::StartsWith(body.origin, absl::StrCat(sig.name, " - "));
     if (!name_match) continue;
     absl::Status s = log.verifier->Verify(note.text, sig.signature);
     if (!s.ok()) {
@@ -88,9 +88,9 @@ absl::StatusOr<CheckpointBody> VerifyCheckpointNote(absl::string_view envelope,
     ++good;
   }
   if (good == 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "checkpoint: no signature by the log (origin \"", body.origin, "\", key hint ",
-        absl::BytesToHexString(log.log_id.substr(0, 4)), ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("checkpoint: no signature by the log (origin \"", body.origin, "\", key hint ",
+                     absl::BytesToHexString(log.log_id.substr(0, 4)), ")"));
   }
   return body;
 }
@@ -99,8 +99,7 @@ absl::Status VerifyInclusionProof(const dev::sigstore::rekor::v1::InclusionProof
                                   absl::string_view body, const TransparencyLog& log) {
   if (proof.tree_size() <= 0 || proof.log_index() < 0 || proof.log_index() >= proof.tree_size()) {
     return absl::FailedPreconditionError(absl::StrCat("inclusion proof: index ", proof.log_index(),
-                                                      " outside tree of size ",
-                                                      proof.tree_size()));
+                                                      " outside tree of size ", proof.tree_size()));
   }
   auto root = log::HashFromBytes(proof.root_hash());
   if (!root.ok()) return Annotate(root.status(), "inclusion proof: root hash");
@@ -125,14 +124,12 @@ absl::Status VerifyInclusionProof(const dev::sigstore::rekor::v1::InclusionProof
   }
   if (checkpoint->size != static_cast<uint64_t>(proof.tree_size())) {
     return absl::FailedPreconditionError(absl::StrCat("checkpoint: tree size ", checkpoint->size,
-                                                      ", inclusion proof has ",
-                                                      proof.tree_size()));
+                                                      ", inclusion proof has ", proof.tree_size()));
   }
   if (checkpoint->root_hash != proof.root_hash()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("checkpoint: root hash ", absl::BytesToHexString(checkpoint->root_hash),
-                     " differs from the inclusion proof's ",
-                     absl::BytesToHexString(proof.root_hash())));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "checkpoint: root hash ", absl::BytesToHexString(checkpoint->root_hash),
+        " differs from the inclusion proof's ", absl::BytesToHexString(proof.root_hash())));
   }
   return absl::OkStatus();
 }
@@ -140,9 +137,9 @@ absl::Status VerifyInclusionProof(const dev::sigstore::rekor::v1::InclusionProof
 std::string SignedEntryTimestampPayload(absl::string_view body, int64_t integrated_time,
                                         absl::string_view log_id, int64_t log_index) {
   // Keys in RFC 8785 order; base64 and hex need no JSON escaping.
-  return absl::StrCat("{\"body\":\"", absl::Base64Escape(body), "\",\"integratedTime\":",
-                      integrated_time, ",\"logID\":\"", absl::BytesToHexString(log_id),
-                      "\",\"logIndex\":", log_index, "}");
+  return absl::StrCat("{\"body\":\"", absl::Base64Escape(body),
+                      "\",\"integratedTime\":", integrated_time, ",\"logID\":\"",
+                      absl::BytesToHexString(log_id), "\",\"logIndex\":", log_index, "}");
 }
 
 absl::Status VerifySignedEntryTimestamp(const dev::sigstore::rekor::v1::TransparencyLogEntry& entry,
@@ -155,8 +152,8 @@ absl::Status VerifySignedEntryTimestamp(const dev::sigstore::rekor::v1::Transpar
                                   entry.log_id().key_id(), entry.log_index());
   absl::Status s = log.verifier->Verify(payload, set);
   if (!s.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat("SET: signature does not verify: ",
-                                                      s.message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("SET: signature does not verify: ", s.message()));
   }
   return absl::OkStatus();
 }

@@ -26,10 +26,10 @@ TEST(SignedEntryTimestamp, PayloadIsCanonicalJson) {
 
 TEST(Checkpoint, ParsesRekorV1Note) {
   const std::string root(32, '\x11');
-  const std::string env = absl::StrCat(
-      "rekor.sigstore.dev - 2605736670972794746\n23083062\n", absl::Base64Escape(root),
-      "\nTimestamp: 1689177396617352539\n\n\xe2\x80\x94 rekor.sigstore.dev ",
-      absl::Base64Escape("HINTsignature"), "\n");
+  const std::string env =
+      absl::StrCat("rekor.sigstore.dev - 2605736670972794746\n23083062\n", absl::Base64Escape(root),
+                   "\nTimestamp: 1689177396617352539\n\n\xe2\x80\x94 rekor.sigstore.dev ",
+                   absl::Base64Escape("HINTsignature"), "\n");
   auto note = ParseSignedNote(env);
   ASSERT_THAT(note, IsOk());
   ASSERT_EQ(note->signatures.size(), 1u);
@@ -49,9 +49,9 @@ TEST(Checkpoint, RejectsMalformedBodies) {
     std::string text;
     const char* why;
   } cases[] = {
-      {absl::StrCat("5\n", root, "\n"), "origin, size and root"},           // missing origin
-      {absl::StrCat("origin\n", root, "\n"), "origin, size and root"},      // missing size
-      {"origin\n5\n\n", "bad root hash"},                                   // missing root
+      {absl::StrCat("5\n", root, "\n"), "origin, size and root"},       // missing origin
+      {absl::StrCat("origin\n", root, "\n"), "origin, size and root"},  // missing size
+      {"origin\n5\n\n", "bad root hash"},                               // missing root
       {absl::StrCat("origin\n-5\n", root, "\n"), "bad tree size"},
       {absl::StrCat("origin\n5\nAAAA\n"), "bad root hash"},
       {absl::StrCat("\n5\n", root, "\n"), "empty origin"},
@@ -95,20 +95,20 @@ TEST_F(TlogTest, RejectsCheckpointFromAnotherKey) {
   // Same note, signed by a key whose hint matches but is not the log's.
   auto other = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
   ASSERT_THAT(other, IsOk());
-  const std::string text = absl::StrCat("log.vouch.test - 42\n11\n",
-                                        absl::Base64Escape(entry_.inclusion_proof().root_hash()),
-                                        "\n");
+  const std::string text = absl::StrCat(
+      "log.vouch.test - 42\n11\n", absl::Base64Escape(entry_.inclusion_proof().root_hash()), "\n");
   auto sig = (*other)->Sign(text);
   ASSERT_THAT(sig, IsOk());
-  const std::string env = absl::StrCat(text, "\n\xe2\x80\x94 log.vouch.test ",
-                                       absl::Base64Escape(fake_->log_id().substr(0, 4) + *sig), "\n");
+  const std::string env =
+      absl::StrCat(text, "\n\xe2\x80\x94 log.vouch.test ",
+                   absl::Base64Escape(fake_->log_id().substr(0, 4) + *sig), "\n");
   EXPECT_THAT(VerifyCheckpointNote(env, log()),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("does not verify")));
   // Only a witness signature: no signature by the log.
-  const std::string witness = absl::StrCat(text, "\n\xe2\x80\x94 witness.test ",
-                                           absl::Base64Escape("WXYZ" + *sig), "\n");
-  EXPECT_THAT(VerifyCheckpointNote(witness, log()),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no signature by the log")));
+  const std::string witness =
+      absl::StrCat(text, "\n\xe2\x80\x94 witness.test ", absl::Base64Escape("WXYZ" + *sig), "\n");
+  EXPECT_THAT(VerifyCheckpointNote(witness, log()), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                                             HasSubstr("no signature by the log")));
 }
 
 TEST_F(TlogTest, ProofOfOtherLeafFails) {

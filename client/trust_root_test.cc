@@ -39,9 +39,12 @@ TEST(TrustRoot, ReadsLogsAndAuthorities) {
 }
 
 TEST(TrustRoot, IgnoresUnknownFieldsAndAcceptsKnownMediaTypes) {
-  EXPECT_THAT(TrustRoot::FromJson(R"({"mediaType":"application/vnd.dev.sigstore.trustedroot.v0.2+json","future":1})"),
-              IsOk());
-  EXPECT_THAT(TrustRoot::FromJson(R"({"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=9"})"),
+  EXPECT_THAT(
+      TrustRoot::FromJson(
+          R"({"mediaType":"application/vnd.dev.sigstore.trustedroot.v0.2+json","future":1})"),
+      IsOk());
+  EXPECT_THAT(TrustRoot::FromJson(
+                  R"({"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=9"})"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown media type")));
   EXPECT_THAT(TrustRoot::FromJson("{"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -83,14 +86,16 @@ TEST(TrustRoot, RejectsUndecodableCertificate) {
   auto fake = FakeSigstore::New();
   ASSERT_THAT(fake, IsOk());
   auto tr = (*fake)->trusted_root();
-  tr.mutable_certificate_authorities(0)->mutable_cert_chain()->mutable_certificates(0)->set_raw_bytes(
-      "junk");
+  tr.mutable_certificate_authorities(0)
+      ->mutable_cert_chain()
+      ->mutable_certificates(0)
+      ->set_raw_bytes("junk");
   EXPECT_THAT(TrustRoot::FromJson(ToJson(tr)), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ReadFile, NamesMissingFile) {
-  EXPECT_THAT(ReadFile("/nonexistent/vouch"), StatusIs(absl::StatusCode::kNotFound,
-                                                       HasSubstr("/nonexistent/vouch")));
+  EXPECT_THAT(ReadFile("/nonexistent/vouch"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent/vouch")));
 }
 
 }  // namespace

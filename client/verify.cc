@@ -154,8 +154,9 @@ absl::Status CheckHashedRekord002(const json& spec, const Signed& s, const Signi
   auto hash = HashFromName(Str(*v, {"data", "algorithm"}));
   std::string digest = B64(*v, {"data", "digest"});
   if (!hash || *hash != s.digest_hash || digest != s.digest) {
-    return Fail("tlog entry", s.dsse ? "digest in the log entry differs from the DSSE PAE's"
-                                     : "artifact digest in the log entry differs from the artifact's");
+    return Fail("tlog entry", s.dsse
+                                  ? "digest in the log entry differs from the DSSE PAE's"
+                                  : "artifact digest in the log entry differs from the artifact's");
   }
   return absl::OkStatus();
 }
@@ -217,8 +218,7 @@ absl::Status CheckIntoto002(const json& spec, const Signed& s, const SigningKey&
   // Rekor stores the signature base64-encoded twice.
   std::string once = B64(sig, {"sig"});
   std::string twice;
-  bool match = once == s.signature ||
-               (absl::Base64Unescape(once, &twice) && twice == s.signature);
+  bool match = once == s.signature || (absl::Base64Unescape(once, &twice) && twice == s.signature);
   if (!match) return Fail("tlog entry", "signature in the log entry differs from the envelope's");
   if (!PemMatches(B64(sig, {"publicKey"}), key)) {
     return Fail("tlog entry", "certificate or key in the log entry differs from the bundle's");
@@ -226,8 +226,8 @@ absl::Status CheckIntoto002(const json& spec, const Signed& s, const SigningKey&
   return absl::OkStatus();
 }
 
-absl::Status CheckBody(const dev::sigstore::rekor::v1::TransparencyLogEntry& entry,
-                       const Signed& s, const SigningKey& key) {
+absl::Status CheckBody(const dev::sigstore::rekor::v1::TransparencyLogEntry& entry, const Signed& s,
+                       const SigningKey& key) {
   json body = json::parse(entry.canonicalized_body(), nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded() || !body.is_object()) {
     return Fail("tlog entry", "canonicalized body is not JSON");
@@ -235,9 +235,9 @@ absl::Status CheckBody(const dev::sigstore::rekor::v1::TransparencyLogEntry& ent
   const std::string kind = Str(body, {"kind"});
   const std::string version = Str(body, {"apiVersion"});
   if (kind != entry.kind_version().kind() || version != entry.kind_version().version()) {
-    return Fail("tlog entry", absl::StrCat("body is ", kind, " ", version, " but kindVersion says ",
-                                           entry.kind_version().kind(), " ",
-                                           entry.kind_version().version()));
+    return Fail("tlog entry",
+                absl::StrCat("body is ", kind, " ", version, " but kindVersion says ",
+                             entry.kind_version().kind(), " ", entry.kind_version().version()));
   }
   const json* spec = Get(body, {"spec"});
   if (spec == nullptr || !spec->is_object()) return Fail("tlog entry", "body has no spec");
@@ -318,8 +318,8 @@ absl::Status CheckStatement(const json& statement, const Artifact& artifact,
   result->predicate_type = Str(statement, {"predicateType"});
   if (!policy.predicate_type.empty() &&
       result->predicate_type != PredicateTypeFor(policy.predicate_type)) {
-    return Fail("attestation", absl::StrCat("predicate type is ", result->predicate_type,
-                                            ", want ", PredicateTypeFor(policy.predicate_type)));
+    return Fail("attestation", absl::StrCat("predicate type is ", result->predicate_type, ", want ",
+                                            PredicateTypeFor(policy.predicate_type)));
   }
   if (!policy.builder_id.empty()) {
     std::string id = Str(statement, {"predicate", "runDetails", "builder", "id"});
@@ -332,8 +332,8 @@ absl::Status CheckStatement(const json& statement, const Artifact& artifact,
   if (!policy.source_repository.empty()) {
     const std::string want = NormalizeRepo(policy.source_repository);
     std::vector<std::string> candidates = {
-        Str(statement, {"predicate", "buildDefinition", "externalParameters", "workflow",
-                        "repository"}),
+        Str(statement,
+            {"predicate", "buildDefinition", "externalParameters", "workflow", "repository"}),
         Str(statement, {"predicate", "invocation", "configSource", "uri"}),
     };
     const json* deps = Get(statement, {"predicate", "buildDefinition", "resolvedDependencies"});
@@ -414,12 +414,12 @@ absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& 
       }
       if (!known) {
         auto extra = Certificate::FromDer(chain.certificates(i).raw_bytes());
-        return Fail("certificate",
-                    absl::StrCat("the bundle's chain holds a certificate that is not in the "
-                                 "trusted root (",
-                                 extra.ok() ? extra->SubjectString() : "undecodable",
-                                 extra.ok() && extra->IsSelfSigned() ? ", a self-signed root" : "",
-                                 ")"));
+        return Fail(
+            "certificate",
+            absl::StrCat("the bundle's chain holds a certificate that is not in the "
+                         "trusted root (",
+                         extra.ok() ? extra->SubjectString() : "undecodable",
+                         extra.ok() && extra->IsSelfSigned() ? ", a self-signed root" : "", ")"));
       }
     }
     if (leaf->IsCa()) return Fail("certificate", "the signing certificate is a CA certificate");
@@ -471,26 +471,27 @@ absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& 
     const auto& entry = vm.tlog_entries(i);
     const TransparencyLog* log = root.FindLog(entry.log_id().key_id());
     if (log == nullptr) {
-      return Fail("tlog entry", absl::StrCat("log id ",
-                                             absl::BytesToHexString(entry.log_id().key_id()),
-                                             " is not in the trusted root"));
+      return Fail("tlog entry",
+                  absl::StrCat("log id ", absl::BytesToHexString(entry.log_id().key_id()),
+                               " is not in the trusted root"));
     }
     VOUCH_RETURN_IF_ERROR(CheckBody(entry, s, key));
     if (entry.has_inclusion_proof()) {
-      VOUCH_RETURN_IF_ERROR(VerifyInclusionProof(entry.inclusion_proof(),
-                                                 entry.canonicalized_body(), *log));
+      VOUCH_RETURN_IF_ERROR(
+          VerifyInclusionProof(entry.inclusion_proof(), entry.canonicalized_body(), *log));
     }
     if (!entry.inclusion_promise().signed_entry_timestamp().empty()) {
       VOUCH_RETURN_IF_ERROR(VerifySignedEntryTimestamp(entry, *log));
       const absl::Time t = absl::FromUnixSeconds(entry.integrated_time());
       if (t > now + absl::Minutes(1)) {
-        return Fail("SET", absl::StrCat("integrated time ", absl::FormatTime(t, absl::UTCTimeZone()),
-                                        " is in the future"));
+        return Fail("SET",
+                    absl::StrCat("integrated time ", absl::FormatTime(t, absl::UTCTimeZone()),
+                                 " is in the future"));
       }
       if (t < log->valid_from || t > log->valid_until) {
-        return Fail("tlog entry", absl::StrCat("integrated time ",
-                                               absl::FormatTime(t, absl::UTCTimeZone()),
-                                               " is outside the log key's validity window"));
+        return Fail("tlog entry",
+                    absl::StrCat("integrated time ", absl::FormatTime(t, absl::UTCTimeZone()),
+                                 " is outside the log key's validity window"));
       }
       result.signing_times.push_back(t);
     } else {
@@ -514,9 +515,9 @@ absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& 
   for (const TransparencyLog* log : logs_without_set) {
     for (absl::Time t : result.signing_times) {
       if (t < log->valid_from || t > log->valid_until) {
-        return Fail("tlog entry", absl::StrCat("signing time ",
-                                               absl::FormatTime(t, absl::UTCTimeZone()),
-                                               " is outside the log key's validity window"));
+        return Fail("tlog entry",
+                    absl::StrCat("signing time ", absl::FormatTime(t, absl::UTCTimeZone()),
+                                 " is outside the log key's validity window"));
       }
     }
   }

@@ -6,11 +6,11 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
-#include "google/protobuf/util/json_util.h"
 #include "client/bundle.h"
 #include "client/fake_sigstore.h"
 #include "client/trust_root.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "signer/openssl_crypto.h"
 #include "tests/status_matchers.h"
@@ -46,8 +46,8 @@ class VerifyTest : public ::testing::Test {
     return *b;
   }
 
-  absl::StatusOr<VerificationResult> Run(const BundleProto& proto,
-                                         const Artifact& artifact = Artifact::FromBytes(kArtifact)) {
+  absl::StatusOr<VerificationResult> Run(
+      const BundleProto& proto, const Artifact& artifact = Artifact::FromBytes(kArtifact)) {
     // Round-trip through JSON so every test also covers reading.
     auto json = BundleToJson(proto);
     if (!json.ok()) return json.status();
@@ -71,8 +71,8 @@ TEST_F(VerifyTest, AcceptsMessageSignatureBundle) {
 }
 
 TEST_F(VerifyTest, AcceptsEveryMediaType) {
-  for (const char* mt : {kBundleMediaTypeV01, kBundleMediaTypeV02, kBundleMediaTypeV03,
-                         kBundleMediaTypeV03New}) {
+  for (const char* mt :
+       {kBundleMediaTypeV01, kBundleMediaTypeV02, kBundleMediaTypeV03, kBundleMediaTypeV03New}) {
     FakeBundleOptions o;
     o.media_type = mt;
     EXPECT_THAT(Run(Make(o)), IsOk()) << mt;
@@ -92,7 +92,8 @@ TEST_F(VerifyTest, AcceptsIdentityRegexpAnchored) {
   options_.identity.issuer_regexp = "https://token\\.actions\\..*";
   EXPECT_THAT(Run(Make()), IsOk());
   options_.identity.identity_regexp = "acme";  // anchored: must match the whole SAN
-  EXPECT_THAT(Run(Make()), StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("identity:")));
+  EXPECT_THAT(Run(Make()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("identity:")));
 }
 
 TEST_F(VerifyTest, AcceptsDsseAttestationAndChecksPolicy) {
@@ -129,8 +130,8 @@ TEST_F(VerifyTest, RejectsAttestationForOtherArtifact) {
 
 TEST_F(VerifyTest, RequireAttestationRejectsMessageSignature) {
   options_.require_attestation = true;
-  EXPECT_THAT(Run(Make()), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                    StartsWith("attestation:")));
+  EXPECT_THAT(Run(Make()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("attestation:")));
 }
 
 TEST_F(VerifyTest, AcceptsKeyBundleWithKey) {
@@ -171,48 +172,70 @@ dev::sigstore::rekor::v1::TransparencyLogEntry* Entry(BundleProto* b) {
 
 TEST_F(VerifyTest, EachMutationFailsAtItsStep) {
   const Mutation mutations[] = {
-      {"signature byte", [](BundleProto* b, VerifyOptions*) {
+      {"signature byte",
+       [](BundleProto* b, VerifyOptions*) {
          FlipByte(b->mutable_message_signature()->mutable_signature(), 10);
-       }, "tlog entry:"},
-      {"message digest", [](BundleProto* b, VerifyOptions*) {
+       },
+       "tlog entry:"},
+      {"message digest",
+       [](BundleProto* b, VerifyOptions*) {
          FlipByte(b->mutable_message_signature()->mutable_message_digest()->mutable_digest(), 3);
-       }, "artifact:"},
+       },
+       "artifact:"},
       {"identity", [](BundleProto*, VerifyOptions* o) { o->identity.identity = "someone else"; },
        "identity:"},
       {"issuer", [](BundleProto*, VerifyOptions* o) { o->identity.issuer = "https://evil.test"; },
        "identity:"},
-      {"unknown log", [](BundleProto* b, VerifyOptions*) {
+      {"unknown log",
+       [](BundleProto* b, VerifyOptions*) {
          FlipByte(Entry(b)->mutable_log_id()->mutable_key_id(), 0);
-       }, "tlog entry: log id"},
-      {"body", [](BundleProto* b, VerifyOptions*) {
-         FlipByte(Entry(b)->mutable_canonicalized_body(), 40);
-       }, ""},
-      {"kind", [](BundleProto* b, VerifyOptions*) {
-         Entry(b)->mutable_kind_version()->set_kind("intoto");
-       }, "tlog entry:"},
-      {"proof hash", [](BundleProto* b, VerifyOptions*) {
+       },
+       "tlog entry: log id"},
+      {"body",
+       [](BundleProto* b, VerifyOptions*) { FlipByte(Entry(b)->mutable_canonicalized_body(), 40); },
+       ""},
+      {"kind",
+       [](BundleProto* b, VerifyOptions*) { Entry(b)->mutable_kind_version()->set_kind("intoto"); },
+       "tlog entry:"},
+      {"proof hash",
+       [](BundleProto* b, VerifyOptions*) {
          FlipByte(Entry(b)->mutable_inclusion_proof()->mutable_hashes(1), 31);
-       }, "inclusion proof:"},
-      {"proof index", [](BundleProto* b, VerifyOptions*) {
+       },
+       "inclusion proof:"},
+      {"proof index",
+       [](BundleProto* b, VerifyOptions*) {
          Entry(b)->mutable_inclusion_proof()->set_log_index(4);
-       }, "inclusion proof:"},
-      {"proof root", [](BundleProto* b, VerifyOptions*) {
+       },
+       "inclusion proof:"},
+      {"proof root",
+       [](BundleProto* b, VerifyOptions*) {
          FlipByte(Entry(b)->mutable_inclusion_proof()->mutable_root_hash(), 0);
-       }, "inclusion proof:"},
-      {"checkpoint signature", [](BundleProto* b, VerifyOptions*) {
-         std::string* env = Entry(b)->mutable_inclusion_proof()->mutable_checkpoint()->mutable_envelope();
+       },
+       "inclusion proof:"},
+      {"checkpoint signature",
+       [](BundleProto* b, VerifyOptions*) {
+         std::string* env =
+             Entry(b)->mutable_inclusion_proof()->mutable_checkpoint()->mutable_envelope();
          (*env)[env->size() - 5] = (*env)[env->size() - 5] == 'A' ? 'B' : 'A';
-       }, "checkpoint:"},
-      {"checkpoint size", [](BundleProto* b, VerifyOptions*) {
-         std::string* env = Entry(b)->mutable_inclusion_proof()->mutable_checkpoint()->mutable_envelope();
+       },
+       "checkpoint:"},
+      {"checkpoint size",
+       [](BundleProto* b, VerifyOptions*) {
+         std::string* env =
+             Entry(b)->mutable_inclusion_proof()->mutable_checkpoint()->mutable_envelope();
          (*env)[env->find('\n') + 1] = '9';
-       }, "checkpoint:"},
-      {"SET", [](BundleProto* b, VerifyOptions*) {
+       },
+       "checkpoint:"},
+      {"SET",
+       [](BundleProto* b, VerifyOptions*) {
          FlipByte(Entry(b)->mutable_inclusion_promise()->mutable_signed_entry_timestamp(), 12);
-       }, "SET:"},
-      {"integrated time", [](BundleProto* b, VerifyOptions*) {
+       },
+       "SET:"},
+      {"integrated time",
+       [](BundleProto* b, VerifyOptions*) {
          Entry(b)->set_integrated_time(Entry(b)->integrated_time() + 1);
-       }, "SET:"},
+       },
+       "SET:"},
       {"future", [](BundleProto*, VerifyOptions* o) { o->now = absl::FromUnixSeconds(1600000000); },
        "SET:"},
   };
@@ -223,7 +246,8 @@ TEST_F(VerifyTest, EachMutationFailsAtItsStep) {
     auto r = Run(b);
     options_ = saved;
     EXPECT_FALSE(r.ok()) << m.name;
-    EXPECT_THAT(std::string(r.status().message()), StartsWith(m.step)) << m.name << ": " << r.status();
+    EXPECT_THAT(std::string(r.status().message()), StartsWith(m.step))
+        << m.name << ": " << r.status();
   }
 }
 
@@ -314,12 +338,14 @@ TEST_F(VerifyTest, RekorV2StyleBundleNeedsAValidTimestamp) {
   b = Make(o);
   auto other = fake_->Timestamp("not the signature", absl::FromUnixSeconds(1700000000));
   ASSERT_THAT(other, IsOk());
-  b.mutable_verification_material()->mutable_timestamp_verification_data()
-      ->mutable_rfc3161_timestamps(0)->set_signed_timestamp(*other);
+  b.mutable_verification_material()
+      ->mutable_timestamp_verification_data()
+      ->mutable_rfc3161_timestamps(0)
+      ->set_signed_timestamp(*other);
   EXPECT_THAT(Run(b), StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("timestamp:")));
   o.cert_age = absl::Minutes(20);  // timestamp after the certificate expired
-  EXPECT_THAT(Run(Make(o)), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                     StartsWith("certificate:")));
+  EXPECT_THAT(Run(Make(o)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("certificate:")));
 }
 
 TEST(Artifact, ParsesDigests) {
@@ -328,7 +354,8 @@ TEST(Artifact, ParsesDigests) {
   EXPECT_THAT(Artifact::FromDigest("sha256:abc"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Artifact::FromDigest("md5:" + std::string(32, 'a')),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(Artifact::FromDigest(std::string(64, 'a')), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Artifact::FromDigest(std::string(64, 'a')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   auto a = Artifact::FromDigest("sha256:" + std::string(64, 'a'));
   EXPECT_THAT(a->Digest(signer::HashAlgorithm::kSha512), StatusIs(absl::StatusCode::kNotFound));
 }

@@ -218,8 +218,8 @@ absl::StatusOr<Certificate> VerifyChainAt(const Certificate& leaf,
       X509_up_ref(issuer);
       return Wrap(issuer);
     }
-    last = absl::StrCat(X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())),
-                        " (CA ", ca.certificates.back().SubjectString(), ", at ",
+    last = absl::StrCat(X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())), " (CA ",
+                        ca.certificates.back().SubjectString(), ", at ",
                         absl::FormatTime(time, absl::UTCTimeZone()), ")");
     ERR_clear_error();
   }
@@ -287,8 +287,8 @@ absl::Status VerifyEmbeddedScts(const Certificate& leaf, const Certificate& issu
       signed_data += tbs_der;
       PutUint(&signed_data, ext_len, 2);
       signed_data.append(reinterpret_cast<char*>(ext), ext_len);
-      absl::Status s = verifier->Verify(
-          signed_data, absl::string_view(reinterpret_cast<char*>(sig), sig_len));
+      absl::Status s =
+          verifier->Verify(signed_data, absl::string_view(reinterpret_cast<char*>(sig), sig_len));
       if (s.ok()) return absl::OkStatus();
       last = absl::StrCat("SCT signature does not verify: ", s.message());
     }

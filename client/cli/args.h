@@ -25,7 +25,9 @@ struct ParsedArgs {
   std::set<std::string> bools;                // boolean flags that were given
   std::vector<std::string> positional;
 
-  bool Has(const std::string& name) const { return values.count(name) > 0 || bools.count(name) > 0; }
+  bool Has(const std::string& name) const {
+    return values.count(name) > 0 || bools.count(name) > 0;
+  }
   std::string Get(const std::string& name) const {
     auto it = values.find(name);
     return it == values.end() ? "" : it->second;

@@ -135,8 +135,8 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
   options.identity.identity_regexp = args->Get("certificate-identity-regexp");
   options.identity.issuer = args->Get("certificate-oidc-issuer");
   options.identity.issuer_regexp = args->Get("certificate-oidc-issuer-regexp");
-  for (const std::string* re : {&options.identity.identity_regexp,
-                                &options.identity.issuer_regexp}) {
+  for (const std::string* re :
+       {&options.identity.identity_regexp, &options.identity.issuer_regexp}) {
     if (re->empty()) continue;
     try {
       std::regex check(*re);
@@ -146,7 +146,8 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
   }
   const bool has_identity =
       !options.identity.identity.empty() || !options.identity.identity_regexp.empty();
-  const bool has_issuer = !options.identity.issuer.empty() || !options.identity.issuer_regexp.empty();
+  const bool has_issuer =
+      !options.identity.issuer.empty() || !options.identity.issuer_regexp.empty();
   if (args->Has("key")) {
     if (has_identity || has_issuer) {
       return usage_error("give either --key or a certificate identity policy, not both");
@@ -173,7 +174,8 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
   auto verify = [&]() -> absl::StatusOr<client::VerificationResult> {
     if (args->Has("key")) {
       auto pem = client::ReadFile(args->Get("key"));
-      if (!pem.ok()) return absl::Status(pem.status().code(), absl::StrCat("key: ", pem.status().message()));
+      if (!pem.ok())
+        return absl::Status(pem.status().code(), absl::StrCat("key: ", pem.status().message()));
       auto key = signer::OpenSslVerifier::FromPem(*pem);
       if (!key.ok()) {
         auto from_cert = signer::OpenSslVerifier::FromCertificate(*pem);
@@ -194,11 +196,14 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
     client::Artifact artifact;
     if (IsFile(input)) {
       auto data = client::ReadFile(input);
-      if (!data.ok()) return absl::Status(data.status().code(), absl::StrCat("artifact: ", data.status().message()));
+      if (!data.ok())
+        return absl::Status(data.status().code(),
+                            absl::StrCat("artifact: ", data.status().message()));
       artifact = client::Artifact::FromBytes(*std::move(data));
     } else if (absl::StrContains(input, ":")) {
       auto a = client::Artifact::FromDigest(input);
-      if (!a.ok()) return absl::InvalidArgumentError(absl::StrCat("artifact: ", a.status().message()));
+      if (!a.ok())
+        return absl::InvalidArgumentError(absl::StrCat("artifact: ", a.status().message()));
       artifact = *std::move(a);
     } else {
       return absl::NotFoundError(absl::StrCat("artifact: no such file ", input));

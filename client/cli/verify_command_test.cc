@@ -51,8 +51,15 @@ class VerifyCommandTest : public ::testing::Test {
     attestation_ = Write("attestation.sigstore.json", *att);
   }
   std::vector<std::string> Keyless(const std::string& bundle, const std::string& input) {
-    return {"--bundle", bundle, "--certificate-identity", client::kFakeIdentity,
-            "--certificate-oidc-issuer", client::kFakeIssuer, "--trusted-root", root_, input};
+    return {"--bundle",
+            bundle,
+            "--certificate-identity",
+            client::kFakeIdentity,
+            "--certificate-oidc-issuer",
+            client::kFakeIssuer,
+            "--trusted-root",
+            root_,
+            input};
   }
 
   std::unique_ptr<client::FakeSigstore> fake_;
@@ -62,8 +69,7 @@ class VerifyCommandTest : public ::testing::Test {
 TEST_F(VerifyCommandTest, VerifiesFileAndDigest) {
   EXPECT_EQ(VerifyBundleCommand(Keyless(bundle_, artifact_)), kExitOk);
   EXPECT_EQ(VerifyBlobCommand(Keyless(bundle_, artifact_)), kExitOk);
-  const std::string digest =
-      "sha256:" + absl::BytesToHexString(signer::Sha256("payload\n"));
+  const std::string digest = "sha256:" + absl::BytesToHexString(signer::Sha256("payload\n"));
   EXPECT_EQ(VerifyBundleCommand(Keyless(bundle_, digest)), kExitOk);
 }
 
@@ -97,9 +103,17 @@ TEST_F(VerifyCommandTest, UsageErrorsAreExitTwo) {
 }
 
 TEST_F(VerifyCommandTest, RegexpFlagsAndJsonOutput) {
-  std::vector<std::string> args = {"--bundle", bundle_, "--certificate-identity-regexp",
-                                   "https://github\\.com/acme/.*", "--certificate-oidc-issuer-regexp",
-                                   ".*", "--trusted-root", root_, "--output", "json", artifact_};
+  std::vector<std::string> args = {"--bundle",
+                                   bundle_,
+                                   "--certificate-identity-regexp",
+                                   "https://github\\.com/acme/.*",
+                                   "--certificate-oidc-issuer-regexp",
+                                   ".*",
+                                   "--trusted-root",
+                                   root_,
+                                   "--output",
+                                   "json",
+                                   artifact_};
   ::testing::internal::CaptureStdout();
   EXPECT_EQ(VerifyBlobCommand(args), kExitOk);
   const std::string out = ::testing::internal::GetCapturedStdout();
@@ -119,9 +133,9 @@ TEST_F(VerifyCommandTest, JsonOutputNamesFailingStep) {
 
 TEST_F(VerifyCommandTest, AttestationTypeAndPredicateConditions) {
   auto args = Keyless(attestation_, artifact_);
-  args.insert(args.begin(), {"--type", "slsaprovenance1", "--slsa-builder-id",
-                             "https://vouch.test/builder", "--source-repository",
-                             "https://github.com/acme/app"});
+  args.insert(args.begin(),
+              {"--type", "slsaprovenance1", "--slsa-builder-id", "https://vouch.test/builder",
+               "--source-repository", "https://github.com/acme/app"});
   EXPECT_EQ(VerifyAttestationCommand(args), kExitOk);
   args[1] = "spdxjson";
   EXPECT_EQ(VerifyAttestationCommand(args), kExitFailed);
@@ -139,13 +153,14 @@ TEST_F(VerifyCommandTest, KeyBasedBundle) {
   const std::string bundle = Write("key.sigstore.json", *b);
   const std::string key =
       Write("key.pub", signer::PublicKeyDerToPem(fake_->artifact_key().PublicKeyDer()));
-  EXPECT_EQ(VerifyBundleCommand({"--bundle", bundle, "--key", key, "--trusted-root", root_,
-                                 artifact_}),
-            kExitOk);
-  const std::string wrong = Write("wrong.pub", signer::PublicKeyDerToPem(fake_->log_key().PublicKeyDer()));
-  EXPECT_EQ(VerifyBundleCommand({"--bundle", bundle, "--key", wrong, "--trusted-root", root_,
-                                 artifact_}),
-            kExitFailed);
+  EXPECT_EQ(
+      VerifyBundleCommand({"--bundle", bundle, "--key", key, "--trusted-root", root_, artifact_}),
+      kExitOk);
+  const std::string wrong =
+      Write("wrong.pub", signer::PublicKeyDerToPem(fake_->log_key().PublicKeyDer()));
+  EXPECT_EQ(
+      VerifyBundleCommand({"--bundle", bundle, "--key", wrong, "--trusted-root", root_, artifact_}),
+      kExitFailed);
 }
 
 }  // namespace

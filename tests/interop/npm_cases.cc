@@ -26,8 +26,7 @@ absl::StatusOr<std::unique_ptr<NpmData>> LoadNpmData(const std::string& dir) {
   auto data = std::make_unique<NpmData>();
   VOUCH_ASSIGN_OR_RETURN(data->root,
                          client::TrustRoot::FromFile(dir + "/public-good-trusted_root.json"));
-  VOUCH_ASSIGN_OR_RETURN(std::string keys_json,
-                         client::ReadFile(dir + "/npm-registry-keys.json"));
+  VOUCH_ASSIGN_OR_RETURN(std::string keys_json, client::ReadFile(dir + "/npm-registry-keys.json"));
   nlohmann::json keys = nlohmann::json::parse(keys_json, nullptr, false);
   VOUCH_ASSIGN_OR_RETURN(std::string index_json, client::ReadFile(dir + "/index.json"));
   nlohmann::json index = nlohmann::json::parse(index_json, nullptr, false);

@@ -23,7 +23,7 @@ using ::vouch::testing::IsOk;
 constexpr int kCases = 16;
 
 const NpmData* Data() {
-  static const NpmData* data = [] () -> const NpmData* {
+  static const NpmData* data = []() -> const NpmData* {
     std::string dir = NpmDataDir();
     if (dir.empty()) return nullptr;
     auto loaded = LoadNpmData(dir);
@@ -41,11 +41,11 @@ bool InCi() {
   return ci != nullptr && std::string(ci) == "true";
 }
 
-#define REQUIRE_DATA()                                                                   \
-  if (Data() == nullptr) {                                                               \
-    if (InCi()) FAIL() << "npm-provenance data not found ($VOUCH_SHARED) and CI=true";  \
-    GTEST_SKIP() << "npm-provenance data not found ($VOUCH_SHARED unset or absent)";     \
-  }                                                                                      \
+#define REQUIRE_DATA()                                                                 \
+  if (Data() == nullptr) {                                                             \
+    if (InCi()) FAIL() << "npm-provenance data not found ($VOUCH_SHARED) and CI=true"; \
+    GTEST_SKIP() << "npm-provenance data not found ($VOUCH_SHARED unset or absent)";   \
+  }                                                                                    \
   ASSERT_LT(GetParam(), static_cast<int>(Data()->cases.size()))
 
 void Flip(std::string* s, size_t i) { (*s)[i] = static_cast<char>((*s)[i] ^ 0x01); }
@@ -118,15 +118,14 @@ TEST_P(NpmProvenance, RejectsModifiedInclusionProofHash) {
   if (!Case().bundle.proto.verification_material().tlog_entries(0).has_inclusion_proof()) {
     GTEST_SKIP() << Case().name << ": v0.1 bundle, no inclusion proof to modify";
   }
-  const int n = Case().bundle.proto.verification_material().tlog_entries(0)
-                    .inclusion_proof().hashes_size();
+  const int n =
+      Case().bundle.proto.verification_material().tlog_entries(0).inclusion_proof().hashes_size();
   for (int h = 0; h < n; ++h) {
     client::Bundle b = Case().bundle;
     auto* proof =
         b.proto.mutable_verification_material()->mutable_tlog_entries(0)->mutable_inclusion_proof();
     Flip(proof->mutable_hashes(h), 31);
-    EXPECT_THAT(VerifyWith(b, Case().artifact).status().message(),
-                HasSubstr("inclusion proof"))
+    EXPECT_THAT(VerifyWith(b, Case().artifact).status().message(), HasSubstr("inclusion proof"))
         << Case().name << " hash " << h;
   }
 }
@@ -136,8 +135,12 @@ TEST_P(NpmProvenance, RejectsModifiedCheckpoint) {
   if (!Case().bundle.proto.verification_material().tlog_entries(0).has_inclusion_proof()) {
     GTEST_SKIP() << Case().name << ": v0.1 bundle, no checkpoint to modify";
   }
-  const std::string envelope = Case().bundle.proto.verification_material().tlog_entries(0)
-                                   .inclusion_proof().checkpoint().envelope();
+  const std::string envelope = Case()
+                                   .bundle.proto.verification_material()
+                                   .tlog_entries(0)
+                                   .inclusion_proof()
+                                   .checkpoint()
+                                   .envelope();
   // One byte in the origin, the size, the root hash, and the signature.
   const size_t sig = envelope.find("\n\n") + 30;
   for (size_t pos : {size_t{1}, envelope.find('\n') + 1, envelope.find('\n') + 5, sig}) {
