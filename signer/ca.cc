@@ -10,9 +10,13 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#include <openssl/sha.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "base/status.h"
 #include "signer/openssl_crypto.h"
 #include "signer/x509.h"
@@ -46,71 +50,179 @@ const unsigned char* U(absl::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-std::string DerLength(size_t n) {
-  if (n < 0x80) return std::string(1, static_cast<char>(n));
-  std::string bytes;
-  while (n > 0) {
-    bytes.insert(bytes.begin(), static_cast<char>(n & 0xff));
-    n >>= 8;
-  }
-  return absl::StrCat(std::string(1, static_cast<char>(0x80 | bytes.size())), bytes);
-}
-
-std::string Utf8StringDer(absl::string_view s) {
-  return absl::StrCat(std::string(1, '\x0c'), DerLength(s.size()), s);
-}
-
-absl::Status AddRawExtension(X509* cert, int arc, absl::string_view value) {
-  std::unique_ptr<ASN1_OBJECT, ObjFree> obj(OBJ_txt2obj(absl::StrCat(kFulcioArc, arc).c_str(), 1));
-  ASN1_OCTET_STRING* os = ASN1_OCTET_STRING_new();
-  ASN1_OCTET_STRING_set(os, U(value), static_cast<int>(value.size()));
-  X509_EXTENSION* ext = X509_EXTENSION_create_by_OBJ(nullptr, obj.get(), 0, os);
-  ASN1_OCTET_STRING_free(os);
-  if (ext == nullptr) return absl::InternalError("create extension failed");
-  const int ok = X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
-  if (ok != 1) return absl::InternalError("add extension failed");
-  return absl::OkStatus();
-}
-
-absl::Status AddSan(X509* cert, const Identity& id) {
-  GENERAL_NAME* gen = GENERAL_NAME_new();
-  if (id.san_type == SanType::kOtherName) {
-    ASN1_OBJECT* oid = OBJ_txt2obj("1.3.6.1.4.1.57264.1.7", 1);
-    ASN1_TYPE* value = ASN1_TYPE_new();
-    ASN1_UTF8STRING* str = ASN1_UTF8STRING_new();
-    ASN1_STRING_set(str, id.san.data(), static_cast<int>(id.san.size()));
-    ASN1_TYPE_set(value, V_ASN1_UTF8STRING, str);
-    if (GENERAL_NAME_set0_othername(gen, oid, value) != 1) {
-      GENERAL_NAME_free(gen);
-      return absl::InternalError("otherName SAN failed");
-    }
-  } else {
-    ASN1_IA5STRING* ia5 = ASN1_IA5STRING_new();
-    ASN1_STRING_set(ia5, id.san.data(), static_cast<int>(id.san.size()));
-    GENERAL_NAME_set0_value(gen, id.san_type == SanType::kEmail ? GEN_EMAIL : GEN_URI, ia5);
-  }
-  GENERAL_NAMES* names = sk_GENERAL_NAME_new_null();
-  sk_GENERAL_NAME_push(names, gen);
-  const int ok = X509_add1_ext_i2d(cert, NID_subject_alt_name, names, 1, X509V3_ADD_DEFAULT);
-  GENERAL_NAMES_free(names);
-  if (ok != 1) return absl::InternalError("add subjectAltName failed");
-  return absl::OkStatus();
-}
-
-absl::Status AddBitsExtension(X509* cert, int nid, const char* value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, nullptr, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-  if (ext == nullptr) return absl::InternalError(absl::StrCat("extension: ", OpenSslErrors()));
-  const int ok = X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
-  if (ok != 1) return absl::InternalError("add extension failed");
-  return absl::OkStatus();
-}
-
 bool IsPem(absl::string_view s) { return absl::StrContains(s, "-----BEGIN"); }
+
+struct OidTable {
+  std::string key_usage = DerOid("2.5.29.15");
+  std::string ext_key_usage = DerOid("2.5.29.37");
+  std::string ski = DerOid("2.5.29.14");
+  std::string aki = DerOid("2.5.29.35");
+  std::string san = DerOid("2.5.29.17");
+  std::string code_signing = DerOid("1.3.6.1.5.5.7.3.3");
+  std::string fulcio[25];
+  OidTable() {
+    for (int i = 1; i <= 24; ++i) fulcio[i] = DerOid(absl::StrCat(kFulcioArc, i));
+  }
+};
+
+const OidTable& Oids() {
+  static const OidTable* table = new OidTable();
+  return *table;
+}
+
+std::string Extension(const std::string& oid, bool critical, absl::string_view value) {
+  return DerTlv(0x30, absl::StrCat(oid, critical ? std::string("\x01\x01\xff", 3) : "",
+                                   DerTlv(0x04, value)));
+}
+
+// UTCTime through 2049, GeneralizedTime after (RFC 5280 4.1.2.5).
+std::string DerTime(absl::Time t) {
+  const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
+  if (c.year() >= 1950 && c.year() < 2050) {
+    return DerTlv(0x17, absl::FormatTime("%y%m%d%H%M%SZ", t, absl::UTCTimeZone()));
+  }
+  return DerTlv(0x18, absl::FormatTime("%Y%m%d%H%M%SZ", t, absl::UTCTimeZone()));
+}
+
+// A minimal strict DER reader (definite, minimal lengths up to 3 octets).
+class DerReader {
+ public:
+  explicit DerReader(absl::string_view data) : data_(data) {}
+  bool Next(unsigned char* tag, absl::string_view* value) {
+    if (data_.size() < 2) return false;
+    *tag = static_cast<unsigned char>(data_[0]);
+    size_t len = static_cast<unsigned char>(data_[1]);
+    size_t header = 2;
+    if (len & 0x80) {
+      const size_t n = len & 0x7f;
+      if (n == 0 || n > 3 || data_.size() < 2 + n) return false;
+      len = 0;
+      for (size_t i = 0; i < n; ++i) len = (len << 8) | static_cast<unsigned char>(data_[2 + i]);
+      if (len < 0x80) return false;
+      header += n;
+    }
+    if (data_.size() - header < len) return false;
+    *value = data_.substr(header, len);
+    data_.remove_prefix(header + len);
+    return true;
+  }
+  bool done() const { return data_.empty(); }
+
+ private:
+  absl::string_view data_;
+};
+
+struct SpkiParts {
+  enum Kind { kEcdsa, kEd25519, kRsa } kind = kEcdsa;
+  const char* curve = nullptr;  // OpenSSL group name for kEcdsa
+  std::string key;              // the subjectPublicKey bits (point, raw key, RSAPublicKey)
+};
+
+absl::Status Malformed() { return absl::InvalidArgumentError("malformed public key"); }
+
+absl::StatusOr<SpkiParts> ParseSpki(absl::string_view der) {
+  DerReader outer(der);
+  unsigned char tag = 0;
+  absl::string_view spki, alg, bits;
+  if (!outer.Next(&tag, &spki) || tag != 0x30 || !outer.done()) return Malformed();
+  DerReader inner(spki);
+  if (!inner.Next(&tag, &alg) || tag != 0x30) return Malformed();
+  if (!inner.Next(&tag, &bits) || tag != 0x03 || !inner.done()) return Malformed();
+  if (bits.empty() || bits[0] != 0) return Malformed();
+  DerReader alg_reader(alg);
+  absl::string_view oid, params;
+  if (!alg_reader.Next(&tag, &oid) || tag != 0x06) return Malformed();
+  unsigned char params_tag = 0;
+  const bool has_params = alg_reader.Next(&params_tag, &params);
+  if (!alg_reader.done()) return Malformed();
+  SpkiParts parts;
+  parts.key = std::string(bits.substr(1));
+  static const absl::string_view kEcOid("\x2a\x86\x48\xce\x3d\x02\x01", 7);
+  static const absl::string_view kP256("\x2a\x86\x48\xce\x3d\x03\x01\x07", 8);
+  static const absl::string_view kP384("\x2b\x81\x04\x00\x22", 5);
+  static const absl::string_view kP521("\x2b\x81\x04\x00\x23", 5);
+  static const absl::string_view kEd25519Oid("\x2b\x65\x70", 3);
+  static const absl::string_view kRsaOid("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01", 9);
+  if (oid == kEcOid) {
+    if (!has_params || params_tag != 0x06) {
+      return absl::InvalidArgumentError("unsupported key: ECDSA without a named curve");
+    }
+    size_t point = 0;
+    if (params == kP256) {
+      parts.curve = "P-256";
+      point = 65;
+    } else if (params == kP384) {
+      parts.curve = "P-384";
+      point = 97;
+    } else if (params == kP521) {
+      parts.curve = "P-521";
+      point = 133;
+    } else {
+      return absl::InvalidArgumentError(
+          "unsupported key: ECDSA curve (want P-256, P-384 or P-521)");
+    }
+    if (parts.key.size() != point || parts.key[0] != '\x04') {
+      return absl::InvalidArgumentError("malformed public key: want an uncompressed EC point");
+    }
+    parts.kind = SpkiParts::kEcdsa;
+    return parts;
+  }
+  if (oid == kEd25519Oid) {
+    if (has_params || parts.key.size() != 32) return Malformed();
+    parts.kind = SpkiParts::kEd25519;
+    return parts;
+  }
+  if (oid == kRsaOid) {
+    parts.kind = SpkiParts::kRsa;
+    return parts;
+  }
+  return absl::InvalidArgumentError(
+      "unsupported key: algorithm (want ECDSA P-256/P-384/P-521, Ed25519 or RSA 2048-4096)");
+}
+
+// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+absl::Status CheckRsaKey(absl::string_view key) {
+  DerReader outer(key);
+  unsigned char tag = 0;
+  absl::string_view seq, n, e;
+  if (!outer.Next(&tag, &seq) || tag != 0x30 || !outer.done()) return Malformed();
+  DerReader inner(seq);
+  if (!inner.Next(&tag, &n) || tag != 0x02 || !inner.Next(&tag, &e) || tag != 0x02 ||
+      !inner.done()) {
+    return Malformed();
+  }
+  while (!n.empty() && n[0] == 0) n.remove_prefix(1);
+  size_t bits = n.size() * 8;
+  if (!n.empty()) {
+    unsigned char top = static_cast<unsigned char>(n[0]);
+    while (!(top & 0x80)) {
+      top = static_cast<unsigned char>(top << 1);
+      --bits;
+    }
+  }
+  if (bits < 2048 || bits > 4096) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported key: RSA-", bits, " (want 2048 to 4096 bits)"));
+  }
+  if (e != absl::string_view("\x01\x00\x01", 3)) {
+    return absl::InvalidArgumentError("unsupported key: RSA exponent must be 65537");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> SubjectPublicKeyBits(absl::string_view spki_der) {
+  VOUCH_ASSIGN_OR_RETURN(SpkiParts parts, ParseSpki(spki_der));
+  return parts.key;
+}
+
+EVP_PKEY_CTX* EcFromDataCtx() {
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
+  if (ctx != nullptr && EVP_PKEY_fromdata_init(ctx) != 1) {
+    EVP_PKEY_CTX_free(ctx);
+    return nullptr;
+  }
+  return ctx;
+}
 
 }  // namespace
 
@@ -151,6 +263,8 @@ absl::StatusOr<std::unique_ptr<CertificateAuthority>> CertificateAuthority::New(
   }
   std::unique_ptr<CertificateAuthority> ca(
       new CertificateAuthority(std::move(signer), std::move(chain_der), options));
+  VOUCH_ASSIGN_OR_RETURN(ca->sig_alg_der_, SignatureAlgorithmDer(ca->signer_->key_type()));
+  ca->ca_public_key_der_ = std::move(spki);
   ca->issuer_name_der_ = std::move(name_der);
   ca->issuer_key_id_ = std::move(key_id);
   return ca;
@@ -158,72 +272,79 @@ absl::StatusOr<std::unique_ptr<CertificateAuthority>> CertificateAuthority::New(
 
 absl::StatusOr<IssuedCertificate> CertificateAuthority::Issue(const Identity& identity,
                                                               absl::string_view leaf_spki_der) const {
-  VOUCH_ASSIGN_OR_RETURN(std::string spki, ParseLeafPublicKey(leaf_spki_der));
-  if (spki == signer_->PublicKeyDer()) {
+  VOUCH_RETURN_IF_ERROR(CheckLeafKeyEncoding(leaf_spki_der));
+  if (leaf_spki_der == ca_public_key_der_) {
     return absl::InvalidArgumentError("unsupported key: the submitted key is the CA's own key");
   }
   if (identity.san.empty()) return absl::InvalidArgumentError("identity without a SAN");
   if (identity.issuer.empty()) return absl::InvalidArgumentError("identity without an issuer");
-  // The time is truncated to whole seconds, as X.509 encodes it.
+  // The TBSCertificate is written directly in DER: OpenSSL 3's X509 objects decode the public key
+  // through its generic decoders, which costs more than the signature.
   const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(options_.clock->Now()));
-  X509Ptr cert(X509_new());
-  X509_set_version(cert.get(), 2);
+  const absl::Time not_after = now + options_.validity;
   const std::string serial = RandomSerial();
-  BIGNUM* bn = BN_bin2bn(U(serial), static_cast<int>(serial.size()), nullptr);
-  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
-  BN_free(bn);
-  const unsigned char* np = U(issuer_name_der_);
-  std::unique_ptr<X509_NAME, NameFree> issuer_name(
-      d2i_X509_NAME(nullptr, &np, static_cast<long>(issuer_name_der_.size())));
-  X509_set_issuer_name(cert.get(), issuer_name.get());
-  ASN1_TIME_set(X509_getm_notBefore(cert.get()), absl::ToTimeT(now));
-  ASN1_TIME_set(X509_getm_notAfter(cert.get()), absl::ToTimeT(now + options_.validity));
-  const unsigned char* kp = U(spki);
-  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(d2i_PUBKEY(nullptr, &kp, static_cast<long>(spki.size())));
-  if (pkey == nullptr || X509_set_pubkey(cert.get(), pkey.get()) != 1) {
-    return absl::InvalidArgumentError("malformed public key");
+  VOUCH_ASSIGN_OR_RETURN(std::string key_bits, SubjectPublicKeyBits(leaf_spki_der));
+  unsigned char ski[SHA_DIGEST_LENGTH];
+  SHA1(U(key_bits), key_bits.size(), ski);
+  const std::string ski_str(reinterpret_cast<char*>(ski), sizeof(ski));
+
+  std::string exts;
+  exts += Extension(Oids().key_usage, true, std::string("\x03\x02\x07\x80", 4));
+  exts += Extension(Oids().ext_key_usage, false, DerTlv(0x30, Oids().code_signing));
+  exts += Extension(Oids().ski, false, DerTlv(0x04, ski_str));
+  exts += Extension(Oids().aki, false, DerTlv(0x30, DerTlv(0x80, issuer_key_id_)));
+  std::string name;
+  switch (identity.san_type) {
+    case SanType::kEmail:
+      name = DerTlv(0x81, identity.san);
+      break;
+    case SanType::kUri:
+      name = DerTlv(0x86, identity.san);
+      break;
+    case SanType::kOtherName:
+      name = DerTlv(0xa0, absl::StrCat(DerOid("1.3.6.1.4.1.57264.1.7"),
+                                       DerTlv(0xa0, DerTlv(0x0c, identity.san))));
+      break;
   }
-  VOUCH_RETURN_IF_ERROR(AddBitsExtension(cert.get(), NID_key_usage, "critical,digitalSignature"));
-  VOUCH_RETURN_IF_ERROR(AddBitsExtension(cert.get(), NID_ext_key_usage, "codeSigning"));
-  // SKI over the leaf key, AKI = the issuing certificate's key id.
-  {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    X509_pubkey_digest(cert.get(), EVP_sha1(), md, &len);
-    ASN1_OCTET_STRING* ski = ASN1_OCTET_STRING_new();
-    ASN1_OCTET_STRING_set(ski, md, static_cast<int>(len));
-    X509_add1_ext_i2d(cert.get(), NID_subject_key_identifier, ski, 0, X509V3_ADD_DEFAULT);
-    ASN1_OCTET_STRING_free(ski);
-    AUTHORITY_KEYID* akid = AUTHORITY_KEYID_new();
-    akid->keyid = ASN1_OCTET_STRING_new();
-    ASN1_OCTET_STRING_set(akid->keyid, U(issuer_key_id_), static_cast<int>(issuer_key_id_.size()));
-    X509_add1_ext_i2d(cert.get(), NID_authority_key_identifier, akid, 0, X509V3_ADD_DEFAULT);
-    AUTHORITY_KEYID_free(akid);
-  }
-  VOUCH_RETURN_IF_ERROR(AddSan(cert.get(), identity));
-  VOUCH_RETURN_IF_ERROR(AddRawExtension(cert.get(), 1, identity.issuer));
+  exts += Extension(Oids().san, true, DerTlv(0x30, name));
+  exts += Extension(Oids().fulcio[1], false, identity.issuer);
   for (const auto& [arc, value] : identity.extensions) {
-    if (arc >= 2 && arc <= 6) VOUCH_RETURN_IF_ERROR(AddRawExtension(cert.get(), arc, value));
+    if (arc >= 2 && arc <= 6) exts += Extension(Oids().fulcio[arc], false, value);
   }
-  VOUCH_RETURN_IF_ERROR(AddRawExtension(cert.get(), 8, Utf8StringDer(identity.issuer)));
+  exts += Extension(Oids().fulcio[8], false, DerTlv(0x0c, identity.issuer));
   for (const auto& [arc, value] : identity.extensions) {
-    if (arc >= 9 && arc <= 24) {
-      VOUCH_RETURN_IF_ERROR(AddRawExtension(cert.get(), arc, Utf8StringDer(value)));
-    }
+    if (arc >= 9 && arc <= 24) exts += Extension(Oids().fulcio[arc], false, DerTlv(0x0c, value));
   }
-  VOUCH_ASSIGN_OR_RETURN(std::string der, SignCertificate(cert.get(), *signer_));
+  std::string tbs;
+  tbs += std::string("\xa0\x03\x02\x01\x02", 5);  // version v3
+  tbs += DerTlv(0x02, serial);
+  tbs += sig_alg_der_;
+  tbs += issuer_name_der_;
+  tbs += DerTlv(0x30, absl::StrCat(DerTime(now), DerTime(not_after)));
+  tbs += std::string("\x30\x00", 2);  // empty subject
+  tbs += std::string(leaf_spki_der);
+  tbs += DerTlv(0xa3, DerTlv(0x30, exts));
+  VOUCH_ASSIGN_OR_RETURN(std::string der,
+                         SignTbsCertificate(DerTlv(0x30, tbs), sig_alg_der_, *signer_));
   IssuedCertificate out;
   out.serial_hex = HexEncode(serial);
   out.identity = identity.san;
   out.issuer = identity.issuer;
-  out.key_fingerprint = HexEncode(Sha256(spki));
+  out.key_fingerprint = HexEncode(Sha256(leaf_spki_der));
   out.not_before = now;
-  out.not_after = now + options_.validity;
+  out.not_after = not_after;
   out.certificate_der = std::move(der);
   return out;
 }
 
-absl::StatusOr<std::string> ParseLeafPublicKey(absl::string_view content) {
+absl::Status CheckLeafKeyEncoding(absl::string_view spki_der) {
+  VOUCH_ASSIGN_OR_RETURN(SpkiParts parts, ParseSpki(spki_der));
+  if (parts.kind == SpkiParts::kRsa) return CheckRsaKey(parts.key);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<OpenSslVerifier>> ParseLeafKey(absl::string_view content,
+                                                              std::string* spki_der) {
   std::string der;
   if (IsPem(content)) {
     auto d = PemToDer(content, "PUBLIC KEY");
@@ -232,41 +353,71 @@ absl::StatusOr<std::string> ParseLeafPublicKey(absl::string_view content) {
   } else {
     der = std::string(content);
   }
-  if (der.empty()) return absl::InvalidArgumentError("malformed public key: empty");
-  const unsigned char* p = U(der);
-  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
-  if (pkey == nullptr || p != U(der) + der.size()) {
+  VOUCH_ASSIGN_OR_RETURN(SpkiParts parts, ParseSpki(der));
+  EVP_PKEY* pkey = nullptr;
+  if (parts.kind == SpkiParts::kEd25519) {
+    pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, U(parts.key), parts.key.size());
+  } else if (parts.kind == SpkiParts::kEcdsa) {
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                         const_cast<char*>(parts.curve), 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, &parts.key[0], parts.key.size()),
+        OSSL_PARAM_construct_end()};
+    EVP_PKEY_CTX* ctx = EcFromDataCtx();
+    if (ctx != nullptr) EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params);
+    EVP_PKEY_CTX_free(ctx);
+    // fromdata decodes the point, which refuses points that are not on the curve.
+  } else {
+    VOUCH_RETURN_IF_ERROR(CheckRsaKey(parts.key));
+    auto v = OpenSslVerifier::FromDer(der);
+    if (!v.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("unsupported key: ", v.status().message()));
+    }
+    *spki_der = std::move(der);
+    return v;
+  }
+  if (pkey == nullptr) {
     ERR_clear_error();
     return absl::InvalidArgumentError("malformed public key");
   }
-  auto v = OpenSslVerifier::FromDer(der);
+  auto v = OpenSslVerifier::FromEvpPkey(pkey);
   if (!v.ok()) {
-    const std::string msg(v.status().message());
-    return absl::InvalidArgumentError(absl::StartsWith(msg, "unsupported key")
-                                           ? msg
-                                           : absl::StrCat("unsupported key: ", msg));
+    return absl::InvalidArgumentError(absl::StrCat("unsupported key: ", v.status().message()));
   }
+  *spki_der = std::move(der);
+  return v;
+}
+
+absl::StatusOr<std::string> ParseLeafPublicKey(absl::string_view content) {
+  std::string der;
+  VOUCH_ASSIGN_OR_RETURN(auto verifier, ParseLeafKey(content, &der));
   return der;
 }
 
-absl::Status VerifyProofOfPossession(absl::string_view spki_der, absl::string_view challenge,
+absl::Status VerifyProofOfPossession(const OpenSslVerifier& v, absl::string_view challenge,
                                      absl::string_view proof) {
   if (proof.empty()) return absl::InvalidArgumentError("missing proof of possession");
-  VOUCH_ASSIGN_OR_RETURN(auto v, OpenSslVerifier::FromDer(spki_der));
-  if (v->Verify(challenge, proof).ok()) return absl::OkStatus();
-  const KeyType t = v->key_type();
+  if (v.Verify(challenge, proof).ok()) return absl::OkStatus();
+  const KeyType t = v.key_type();
   if (t == KeyType::kEcdsaP384 || t == KeyType::kEcdsaP521) {
-    if (v->VerifyDigest(HashAlgorithm::kSha256, Sha256(challenge), proof).ok()) {
+    if (v.VerifyDigest(HashAlgorithm::kSha256, Sha256(challenge), proof).ok()) {
       return absl::OkStatus();
     }
   }
   if (t == KeyType::kRsaPkcs1) {
-    auto pss = OpenSslVerifier::FromDer(spki_der, /*rsa_pss=*/true);
+    auto pss = OpenSslVerifier::FromDer(v.PublicKeyDer(), /*rsa_pss=*/true);
     if (pss.ok() && (*pss)->Verify(challenge, proof).ok()) return absl::OkStatus();
   }
   return absl::InvalidArgumentError(
       "proof of possession does not verify: it must be the submitted key's signature over the "
       "token's challenge claim (sub, or email for email issuers)");
+}
+
+absl::Status VerifyProofOfPossession(absl::string_view spki_der, absl::string_view challenge,
+                                     absl::string_view proof) {
+  std::string der;
+  VOUCH_ASSIGN_OR_RETURN(auto v, ParseLeafKey(spki_der, &der));
+  return VerifyProofOfPossession(*v, challenge, proof);
 }
 
 absl::StatusOr<std::string> VerifyCsr(absl::string_view csr) {

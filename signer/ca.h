@@ -25,6 +25,7 @@
 #include "base/clock.h"
 #include "signer/crypto.h"
 #include "signer/oidc.h"
+#include "signer/openssl_crypto.h"
 
 namespace vouch::signer {
 
@@ -70,11 +71,27 @@ class CertificateAuthority {
   CaOptions options_;
   std::string issuer_name_der_;  // the issuing certificate's subject Name, DER
   std::string issuer_key_id_;    // its subjectKeyIdentifier
+  std::string sig_alg_der_;      // AlgorithmIdentifier of the CA key's signatures
+  std::string ca_public_key_der_;
 };
 
 // A submitted public key (PEM "PUBLIC KEY" or SubjectPublicKeyInfo DER) as SPKI DER, checked
 // against the leaf key policy. InvalidArgument ("unsupported key: ..." / "malformed public key").
 absl::StatusOr<std::string> ParseLeafPublicKey(absl::string_view content);
+
+// Checks a SubjectPublicKeyInfo DER against the leaf key policy by inspecting its encoding (no
+// key decoding: fast, for Issue). InvalidArgument ("unsupported key: ..." / "malformed public
+// key"). Points are not validated here; ParseLeafKey does that.
+absl::Status CheckLeafKeyEncoding(absl::string_view spki_der);
+
+// ParseLeafPublicKey plus a verifier for the key, decoded once (EC and Ed25519 keys through a
+// fast path that avoids OpenSSL 3's generic decoders). |spki_der| receives the DER.
+absl::StatusOr<std::unique_ptr<OpenSslVerifier>> ParseLeafKey(absl::string_view content,
+                                                              std::string* spki_der);
+
+// Checks that |proof| is |verifier|'s signature over |challenge| (rules below).
+absl::Status VerifyProofOfPossession(const OpenSslVerifier& verifier, absl::string_view challenge,
+                                     absl::string_view proof);
 
 // Checks that |proof| is |spki_der|'s signature over |challenge|: ECDSA with the curve's hash
 // (or SHA-256), RSA PKCS#1 v1.5 or PSS with SHA-256, Ed25519 pure. InvalidArgument

@@ -307,9 +307,9 @@ absl::StatusOr<fulcio::SigningCertificate> CaService::CreateSigningCertificate(
       if (pkr.public_key().content().empty()) {
         return absl::InvalidArgumentError("missing publicKeyRequest.publicKey.content");
       }
-      VOUCH_ASSIGN_OR_RETURN(spki, ParseLeafPublicKey(pkr.public_key().content()));
+      VOUCH_ASSIGN_OR_RETURN(auto verifier, ParseLeafKey(pkr.public_key().content(), &spki));
       VOUCH_RETURN_IF_ERROR(
-          VerifyProofOfPossession(spki, identity.challenge, pkr.proof_of_possession()));
+          VerifyProofOfPossession(*verifier, identity.challenge, pkr.proof_of_possession()));
       break;
     }
     case fulcio::CreateSigningCertificateRequest::kCertificateSigningRequest: {

@@ -218,6 +218,10 @@ TEST_F(CaTest, AcceptsThePolicyKeyTypesAndRefusesOthers) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unsupported key")));
   EXPECT_THAT(ca_->Issue(email_, spki(EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519"))),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unsupported key")));
+  std::string off_curve = (*OpenSslSigner::Generate(KeyType::kEcdsaP256))->PublicKeyDer();
+  off_curve[off_curve.size() - 1] ^= 0x01;
+  EXPECT_THAT(ParseLeafPublicKey(off_curve),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed public key")));
   EXPECT_THAT(ca_->Issue(email_, "garbage"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed public key")));
   EXPECT_THAT(ca_->Issue(email_, ca_->signer().PublicKeyDer()),

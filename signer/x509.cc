@@ -2,6 +2,7 @@
 #include "signer/x509.h"
 
 #include <memory>
+#include <vector>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -43,9 +44,6 @@ std::string DerLength(size_t n) {
   return absl::StrCat(std::string(1, static_cast<char>(0x80 | bytes.size())), bytes);
 }
 
-std::string DerTlv(unsigned char tag, absl::string_view content) {
-  return absl::StrCat(std::string(1, static_cast<char>(tag)), DerLength(content.size()), content);
-}
 
 absl::StatusOr<X509Ptr> ParseDer(absl::string_view der) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
@@ -133,6 +131,59 @@ absl::StatusOr<std::string> IssuedCert(const Signer& issuer_key, absl::string_vi
 }
 
 }  // namespace
+
+std::string DerTlv(unsigned char tag, absl::string_view content) {
+  return absl::StrCat(std::string(1, static_cast<char>(tag)), DerLength(content.size()), content);
+}
+
+std::string DerOid(absl::string_view dotted) {
+  std::vector<uint64_t> arcs;
+  uint64_t v = 0;
+  for (char c : dotted) {
+    if (c == '.') {
+      arcs.push_back(v);
+      v = 0;
+    } else {
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+  }
+  arcs.push_back(v);
+  std::string body;
+  auto base128 = [&](uint64_t x) {
+    std::string bytes(1, static_cast<char>(x & 0x7f));
+    while ((x >>= 7) > 0) bytes.insert(bytes.begin(), static_cast<char>(0x80 | (x & 0x7f)));
+    body += bytes;
+  };
+  base128(arcs.size() >= 2 ? arcs[0] * 40 + arcs[1] : 0);
+  for (size_t i = 2; i < arcs.size(); ++i) base128(arcs[i]);
+  return DerTlv(0x06, body);
+}
+
+absl::StatusOr<std::string> SignatureAlgorithmDer(KeyType type) {
+  switch (type) {
+    case KeyType::kEcdsaP256:
+      return DerTlv(0x30, DerOid("1.2.840.10045.4.3.2"));
+    case KeyType::kEcdsaP384:
+      return DerTlv(0x30, DerOid("1.2.840.10045.4.3.3"));
+    case KeyType::kEcdsaP521:
+      return DerTlv(0x30, DerOid("1.2.840.10045.4.3.4"));
+    case KeyType::kEd25519:
+      return DerTlv(0x30, DerOid("1.3.101.112"));
+    case KeyType::kRsaPkcs1:
+      return DerTlv(0x30, absl::StrCat(DerOid("1.2.840.113549.1.1.11"), std::string("\x05\x00", 2)));
+    case KeyType::kRsaPss:
+      break;
+  }
+  return absl::UnimplementedError("RSA-PSS CA keys are not supported; use PKCS#1 v1.5");
+}
+
+absl::StatusOr<std::string> SignTbsCertificate(absl::string_view tbs_der,
+                                               absl::string_view sig_alg_der,
+                                               const Signer& signer) {
+  VOUCH_ASSIGN_OR_RETURN(std::string sig, signer.Sign(tbs_der));
+  const std::string bits = DerTlv(0x03, absl::StrCat(std::string(1, '\0'), sig));
+  return DerTlv(0x30, absl::StrCat(tbs_der, sig_alg_der, bits));
+}
 
 std::string HexEncode(absl::string_view bytes) {
   static const char kHex[] = "0123456789abcdef";

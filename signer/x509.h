@@ -68,6 +68,20 @@ std::string ChainToPem(const std::vector<std::string>& ders);
 // The certificate's SubjectPublicKeyInfo DER. InvalidArgument for a malformed certificate.
 absl::StatusOr<std::string> CertificatePublicKeyDer(absl::string_view cert_der);
 
+// DER building blocks: a TLV with |tag| (one octet) around |content|; an OBJECT IDENTIFIER from
+// dotted text (e.g. "1.3.6.1.4.1.57264.1.8"; the text must be well formed).
+std::string DerTlv(unsigned char tag, absl::string_view content);
+std::string DerOid(absl::string_view dotted);
+
+// The DER AlgorithmIdentifier of |type|'s certificate signatures (ecdsa-with-SHA256/384/512,
+// Ed25519, sha256WithRSAEncryption). Unimplemented for RSA-PSS.
+absl::StatusOr<std::string> SignatureAlgorithmDer(KeyType type);
+
+// Signs the DER TBSCertificate |tbs_der| (whose signature field must be |sig_alg_der|) with
+// |signer| and returns the Certificate DER.
+absl::StatusOr<std::string> SignTbsCertificate(absl::string_view tbs_der,
+                                               absl::string_view sig_alg_der, const Signer& signer);
+
 // Lowercase hex of |bytes|.
 std::string HexEncode(absl::string_view bytes);
 

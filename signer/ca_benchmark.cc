@@ -1,0 +1,182 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Certificates per second, and the ceilings that bound it, measured in one binary:
+//   BM_EcdsaP256Sign / BM_EcdsaP256Verify  the raw OpenSSL operations (a certificate costs one
+//                                          CA sign and two verifies: token + proof)
+//   BM_VerifyToken                         OIDC ES256 token verification (cached JWKS)
+//   BM_Issue                               building and signing one certificate
+//   BM_CreateSigningCertificate            the whole operation in-process (token, proof, issue)
+//   BM_GrpcCreateSigningCertificate        the same over gRPC with concurrent clients
+// Run: bazel run -c opt //signer:ca_benchmark -- --benchmark_min_time=2
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+#include "grpcpp/grpcpp.h"
+#include "nlohmann/json.hpp"
+#include "proto/fulcio/fulcio.grpc.pb.h"
+#include "signer/ca.h"
+#include "signer/ca_service.h"
+#include "signer/jwt.h"
+#include "signer/oidc.h"
+#include "signer/openssl_crypto.h"
+#include "signer/x509.h"
+
+namespace vouch::signer {
+namespace {
+
+using json = nlohmann::json;
+namespace fulcio = ::dev::sigstore::fulcio::v2;
+
+constexpr char kIssuer[] = "https://bench.example";
+
+// Everything the benchmarks share, built once.
+struct Fixture {
+  std::unique_ptr<OpenSslSigner> issuer_key;
+  std::unique_ptr<OpenSslSigner> sign_key;
+  std::unique_ptr<OpenSslVerifier> verify_key;
+  std::string signature;
+  std::vector<fulcio::CreateSigningCertificateRequest> requests;
+  std::vector<std::string> leaf_spkis;
+  std::unique_ptr<CaService> service;
+  std::unique_ptr<OidcVerifier> oidc;
+  std::unique_ptr<CertificateAuthority> ca;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+
+  Fixture() {
+    issuer_key = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
+    sign_key = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
+    verify_key = *OpenSslVerifier::FromDer(sign_key->PublicKeyDer());
+    signature = *sign_key->Sign("message");
+    IssuerConfig issuer;
+    issuer.issuer_url = kIssuer;
+    issuer.jwks_json =
+        json{{"keys", json::array({json::parse(*PublicKeyToJwk(issuer_key->PublicKeyDer(), "k"))})}}
+            .dump();
+    OidcOptions oidc_options;
+    oidc_options.issuers.push_back(issuer);
+    oidc = *OidcVerifier::New(oidc_options);
+    auto ca_key = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
+    const std::string root = *CreateRootCertificate(*ca_key, {"bench", "root"}, absl::Now(),
+                                                    absl::Hours(24));
+    ca = *CertificateAuthority::New(std::move(ca_key), {root}, CaOptions());
+    const int64_t now = absl::ToUnixSeconds(absl::Now());
+    for (int i = 0; i < 64; ++i) {
+      auto leaf = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
+      const std::string email = absl::StrCat("user", i, "@example.com");
+      fulcio::CreateSigningCertificateRequest req;
+      req.mutable_credentials()->set_oidc_identity_token(*SignJws(
+          *issuer_key, "k",
+          json{{"iss", kIssuer}, {"sub", email}, {"aud", "sigstore"}, {"email", email},
+               {"email_verified", true}, {"iat", now}, {"exp", now + 3600}}
+              .dump()));
+      req.mutable_public_key_request()->mutable_public_key()->set_algorithm(fulcio::ECDSA);
+      req.mutable_public_key_request()->mutable_public_key()->set_content(
+          PublicKeyDerToPem(leaf->PublicKeyDer()));
+      req.mutable_public_key_request()->set_proof_of_possession(*leaf->Sign(email));
+      requests.push_back(req);
+      leaf_spkis.push_back(leaf->PublicKeyDer());
+    }
+    CaServiceOptions options;
+    char dir[] = "/tmp/vouch-ca-bench-XXXXXX";
+    options.data_dir = mkdtemp(dir);
+    options.issuers.push_back(issuer);
+    options.enable_tsa = false;
+    service = *CaService::New(options, nullptr);
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service->grpc_service());
+    server = builder.BuildAndStart();
+  }
+};
+
+Fixture& F() {
+  static Fixture* fixture = new Fixture();
+  return *fixture;
+}
+
+void BM_EcdsaP256Sign(benchmark::State& state) {
+  const OpenSslSigner& key = *F().sign_key;
+  for (auto _ : state) benchmark::DoNotOptimize(key.Sign("message"));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EcdsaP256Sign)->ThreadRange(1, 2)->UseRealTime();
+
+void BM_EcdsaP256Verify(benchmark::State& state) {
+  const OpenSslVerifier& key = *F().verify_key;
+  const std::string& sig = F().signature;
+  for (auto _ : state) benchmark::DoNotOptimize(key.Verify("message", sig));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EcdsaP256Verify)->ThreadRange(1, 2)->UseRealTime();
+
+void BM_ParseLeafPublicKey(benchmark::State& state) {
+  Fixture& f = F();
+  for (auto _ : state) benchmark::DoNotOptimize(ParseLeafPublicKey(f.leaf_spkis[0]));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseLeafPublicKey);
+
+void BM_VerifyToken(benchmark::State& state) {
+  Fixture& f = F();
+  size_t i = 0;
+  for (auto _ : state) {
+    auto id = f.oidc->Verify(f.requests[i++ % f.requests.size()].credentials().oidc_identity_token());
+    if (!id.ok()) state.SkipWithError(std::string(id.status().message()).c_str());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_VerifyToken)->ThreadRange(1, 2)->UseRealTime();
+
+void BM_Issue(benchmark::State& state) {
+  Fixture& f = F();
+  Identity id;
+  id.issuer = kIssuer;
+  id.san = "user@example.com";
+  size_t i = 0;
+  for (auto _ : state) {
+    auto cert = f.ca->Issue(id, f.leaf_spkis[i++ % f.leaf_spkis.size()]);
+    if (!cert.ok()) state.SkipWithError(std::string(cert.status().message()).c_str());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Issue)->ThreadRange(1, 2)->UseRealTime();
+
+void BM_CreateSigningCertificate(benchmark::State& state) {
+  Fixture& f = F();
+  size_t i = static_cast<size_t>(state.thread_index()) * 7;
+  for (auto _ : state) {
+    auto cert = f.service->CreateSigningCertificate(f.requests[i++ % f.requests.size()], "");
+    if (!cert.ok()) state.SkipWithError(std::string(cert.status().message()).c_str());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CreateSigningCertificate)->ThreadRange(1, 2)->UseRealTime();
+
+void BM_GrpcCreateSigningCertificate(benchmark::State& state) {
+  Fixture& f = F();
+  auto stub = fulcio::CA::NewStub(grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", f.port), grpc::InsecureChannelCredentials(),
+      [&] {
+        grpc::ChannelArguments args;  // one connection per client thread
+        args.SetInt("grpc.channel_id", state.thread_index());
+        return args;
+      }()));
+  size_t i = static_cast<size_t>(state.thread_index()) * 7;
+  for (auto _ : state) {
+    grpc::ClientContext ctx;
+    fulcio::SigningCertificate resp;
+    grpc::Status s = stub->CreateSigningCertificate(&ctx, f.requests[i++ % f.requests.size()], &resp);
+    if (!s.ok()) state.SkipWithError(s.error_message().c_str());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_GrpcCreateSigningCertificate)->Threads(1)->Threads(4)->Threads(16)->UseRealTime();
+
+}  // namespace
+}  // namespace vouch::signer
+
+BENCHMARK_MAIN();
