@@ -3,11 +3,13 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "base/status.h"
+#include "signer/ca.h"
 #include "signer/ca_service.h"
 #include "signer/openssl_crypto.h"
 #include "signer/pkcs11_crypto.h"
@@ -106,6 +108,31 @@ absl::Status SetUpCa(const CaSetupOptions& options, std::vector<std::string>* wr
     VOUCH_RETURN_IF_ERROR(write("tsa_chain.pem", signer::ChainToPem({tsa_cert, root})));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> SampleLeaf(const std::string& dir, const std::string& email,
+                                       const std::string& oidc_issuer) {
+  VOUCH_ASSIGN_OR_RETURN(auto key, signer::OpenSslSigner::LoadOrCreate(dir + "/ca_key.pem",
+                                                                      signer::KeyType::kEcdsaP256));
+  std::string pem;
+  {
+    FILE* f = std::fopen((dir + "/ca_chain.pem").c_str(), "r");
+    if (f == nullptr) return absl::FailedPreconditionError(absl::StrCat("cannot read ", dir, "/ca_chain.pem"));
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) pem.append(buf, n);
+    std::fclose(f);
+  }
+  VOUCH_ASSIGN_OR_RETURN(auto chain, signer::ParsePemCertificates(pem));
+  VOUCH_ASSIGN_OR_RETURN(auto ca, signer::CertificateAuthority::New(std::move(key), chain,
+                                                                    signer::CaOptions()));
+  signer::Identity id;
+  id.issuer = oidc_issuer;
+  id.san = email;
+  id.san_type = signer::SanType::kEmail;
+  VOUCH_ASSIGN_OR_RETURN(auto leaf, signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256));
+  VOUCH_ASSIGN_OR_RETURN(auto issued, ca->Issue(id, leaf->PublicKeyDer()));
+  return signer::CertificateDerToPem(issued.certificate_der);
 }
 
 }  // namespace vouch::tools

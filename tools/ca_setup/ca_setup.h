@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "signer/crypto.h"
 
@@ -42,6 +43,11 @@ struct CaSetupOptions {
 // Creates the files. FailedPrecondition if a file exists (without |force|) or the directory is
 // unusable; errors of the key backend otherwise. |written| (optional) receives the paths.
 absl::Status SetUpCa(const CaSetupOptions& options, std::vector<std::string>* written);
+
+// Issues a sample leaf (PEM) for |email| from the CA files in |dir| (ca_key.pem, ca_chain.pem) with
+// a fresh P-256 key and issuer |oidc_issuer|, for checking the profile with `openssl x509 -text`.
+absl::StatusOr<std::string> SampleLeaf(const std::string& dir, const std::string& email,
+                                       const std::string& oidc_issuer);
 
 }  // namespace vouch::tools
 

@@ -26,6 +26,11 @@ ABSL_FLAG(std::string, pkcs11_module, "/usr/lib/softhsm/libsofthsm2.so", "PKCS#1
 ABSL_FLAG(std::string, pkcs11_pin, "", "PKCS#11 user PIN.");
 ABSL_FLAG(bool, tsa, true, "Also create the timestamp authority's key and certificate.");
 ABSL_FLAG(bool, force, false, "Overwrite existing files.");
+ABSL_FLAG(std::string, sample_leaf, "",
+          "Instead of setting up: print a sample leaf for this email from the CA in --out "
+          "(check it with openssl x509 -text).");
+ABSL_FLAG(std::string, sample_issuer, "https://oauth2.example.com",
+          "OIDC issuer written into the sample leaf.");
 
 int main(int argc, char** argv) {
   std::vector<std::string> rest = vouch::ParseFlags(
@@ -36,6 +41,16 @@ int main(int argc, char** argv) {
   if (rest.size() > 1) {
     std::fprintf(stderr, "vouch-ca-setup: unexpected argument '%s'\n", rest[1].c_str());
     return 2;
+  }
+  if (!absl::GetFlag(FLAGS_sample_leaf).empty()) {
+    auto pem = vouch::tools::SampleLeaf(absl::GetFlag(FLAGS_out), absl::GetFlag(FLAGS_sample_leaf),
+                                        absl::GetFlag(FLAGS_sample_issuer));
+    if (!pem.ok()) {
+      std::fprintf(stderr, "vouch-ca-setup: %s\n", std::string(pem.status().message()).c_str());
+      return 1;
+    }
+    std::fputs(pem->c_str(), stdout);
+    return 0;
   }
   vouch::tools::CaSetupOptions options;
   options.out_dir = absl::GetFlag(FLAGS_out);

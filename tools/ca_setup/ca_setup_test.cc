@@ -99,6 +99,9 @@ TEST(CaSetup, RootModeServesAndRefusesToOverwrite) {
     EXPECT_EQ(st.st_mode & 0777, 0600u) << path;
   }
   IssueAndVerify(options.out_dir, 1);
+  auto sample = SampleLeaf(options.out_dir, "dev@example.com", "https://issuer.example");
+  ASSERT_THAT(sample, IsOk());
+  EXPECT_THAT(*sample, HasSubstr("BEGIN CERTIFICATE"));
   EXPECT_THAT(SetUpCa(options, nullptr),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not overwriting")));
   options.force = true;
