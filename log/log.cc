@@ -174,7 +174,8 @@ absl::Status Log::Init() {
     const uint64_t n = level == 0 ? stored->size : (stored->size >> (8 * level));
     if (n == 0) break;
     if (n % 256 == 0) continue;
-    VOUCH_ASSIGN_OR_RETURN(auto tile, GetTile(level, n / 256));
+    VOUCH_ASSIGN_OR_RETURN(auto stored, GetTile(level, n / 256));
+    VOUCH_ASSIGN_OR_RETURN(auto tile, Tile::FromStored(*stored));
     edge_tiles_[{level, n / 256}] = tile;
   }
   absl::MutexLock l(&state_mu_);
@@ -274,48 +275,98 @@ absl::Status Log::CheckStoredTree(const TreeState& state) {
   return absl::OkStatus();
 }
 
-void Log::CacheTile(std::shared_ptr<const Tile> tile) {
+void Log::CacheTile(std::shared_ptr<const StoredTile> tile) {
   absl::MutexLock l(&cache_mu_);
   if (cache_.size() >= options_.tile_cache_size) cache_.erase(cache_.begin());
   cache_[{tile->level, tile->index}] = std::move(tile);
 }
 
-absl::StatusOr<std::shared_ptr<const Log::Tile>> Log::GetTile(uint32_t level, uint64_t index) {
+absl::StatusOr<std::shared_ptr<const StoredTile>> Log::GetTile(uint32_t level, uint64_t index) {
   {
     absl::MutexLock l(&cache_mu_);
     auto it = cache_.find(TileKey{level, index});
     if (it != cache_.end()) return it->second;
   }
-  StoredTile stored;
+  auto stored = std::make_shared<StoredTile>();
   VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
-    VOUCH_ASSIGN_OR_RETURN(stored, r.ReadTile(level, index));
+    VOUCH_ASSIGN_OR_RETURN(*stored, r.ReadTile(level, index));
     return absl::OkStatus();
   }));
-  VOUCH_ASSIGN_OR_RETURN(std::shared_ptr<Tile> tile, Tile::FromStored(stored));
-  CacheTile(tile);
-  return std::shared_ptr<const Tile>(tile);
+  CacheTile(stored);
+  return std::shared_ptr<const StoredTile>(stored);
 }
+
+namespace {
+
+// The hash at |row|, |pos| of a stored tile, or NotFound.
+absl::StatusOr<Hash> HashInTile(const StoredTile& t, uint32_t row, uint32_t pos, uint32_t level,
+                                uint64_t index) {
+  if (pos >= (t.width >> row)) {
+    return absl::NotFoundError(absl::StrCat("node (level ", level, ", index ", index,
+                                            ") is not in tile ", t.level, "/", t.index));
+  }
+  Hash h;
+  std::memcpy(h.data(), t.hashes.data() + TileRowOffset(t.width, row) + size_t{pos} * 32, 32);
+  return h;
+}
+
+}  // namespace
 
 absl::StatusOr<Hash> Log::NodeHash(uint32_t level, uint64_t index) {
   uint32_t tile_level, row, pos;
   uint64_t tile_index;
   NodeLocation(level, index, &tile_level, &tile_index, &row, &pos);
   VOUCH_ASSIGN_OR_RETURN(auto tile, GetTile(tile_level, tile_index));
-  if (pos >= tile->rows[row].size()) {
-    return absl::NotFoundError(absl::StrCat("node (level ", level, ", index ", index,
-                                            ") is not in tile ", tile_level, "/", tile_index));
+  return HashInTile(*tile, row, pos, level, index);
+}
+
+absl::StatusOr<std::vector<Hash>> Log::NodeHashes(const std::vector<NodeId>& ids) {
+  struct Loc {
+    TileKey key;
+    uint32_t row, pos;
+  };
+  std::vector<Loc> locs(ids.size());
+  absl::flat_hash_map<TileKey, std::shared_ptr<const StoredTile>> tiles;
+  std::vector<TileKey> missing;
+  {
+    absl::MutexLock l(&cache_mu_);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      NodeLocation(ids[i].level, ids[i].index, &locs[i].key.first, &locs[i].key.second,
+                   &locs[i].row, &locs[i].pos);
+      if (tiles.contains(locs[i].key)) continue;
+      auto it = cache_.find(locs[i].key);
+      if (it != cache_.end()) {
+        tiles[locs[i].key] = it->second;
+      } else {
+        tiles[locs[i].key] = nullptr;
+        missing.push_back(locs[i].key);
+      }
+    }
   }
-  return tile->rows[row][pos];
+  if (!missing.empty()) {
+    VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+      for (const TileKey& key : missing) {
+        auto stored = std::make_shared<StoredTile>();
+        VOUCH_ASSIGN_OR_RETURN(*stored, r.ReadTile(key.first, key.second));
+        tiles[key] = stored;
+      }
+      return absl::OkStatus();
+    }));
+    for (const TileKey& key : missing) CacheTile(tiles[key]);
+  }
+  std::vector<Hash> out;
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    VOUCH_ASSIGN_OR_RETURN(Hash h, HashInTile(*tiles[locs[i].key], locs[i].row, locs[i].pos,
+                                              ids[i].level, ids[i].index));
+    out.push_back(h);
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<Hash>> Log::InclusionProof(uint64_t index, uint64_t size) {
   VOUCH_ASSIGN_OR_RETURN(ProofNodes nodes, InclusionNodes(index, size));
-  std::vector<Hash> fetched;
-  fetched.reserve(nodes.ids.size());
-  for (const NodeId& id : nodes.ids) {
-    VOUCH_ASSIGN_OR_RETURN(Hash h, NodeHash(id.level, id.index));
-    fetched.push_back(h);
-  }
+  VOUCH_ASSIGN_OR_RETURN(std::vector<Hash> fetched, NodeHashes(nodes.ids));
   return Rehash(nodes, std::move(fetched));
 }
 
@@ -327,11 +378,7 @@ absl::StatusOr<std::vector<Hash>> Log::ConsistencyProof(uint64_t first, uint64_t
                                                    size));
   }
   VOUCH_ASSIGN_OR_RETURN(ProofNodes nodes, ConsistencyNodes(first, last));
-  std::vector<Hash> fetched;
-  for (const NodeId& id : nodes.ids) {
-    VOUCH_ASSIGN_OR_RETURN(Hash h, NodeHash(id.level, id.index));
-    fetched.push_back(h);
-  }
+  VOUCH_ASSIGN_OR_RETURN(std::vector<Hash> fetched, NodeHashes(nodes.ids));
   return Rehash(nodes, std::move(fetched));
 }
 
@@ -400,9 +447,9 @@ absl::StatusOr<std::string> Log::TileData(uint32_t level, uint64_t index, uint32
   if (width < 1 || width > 256) return absl::InvalidArgumentError("tile width must be 1..256");
   auto tile = GetTile(level, index);
   if (!tile.ok()) return tile.status();
-  if ((*tile)->width() < width) {
+  if ((*tile)->width < width) {
     return absl::NotFoundError(absl::StrCat("tile ", level, "/", index, " has only ",
-                                            (*tile)->width(), " hashes"));
+                                            (*tile)->width, " hashes"));
   }
   // Serve only what a published checkpoint covers.
   const uint64_t size = Latest().size;
@@ -411,12 +458,7 @@ absl::StatusOr<std::string> Log::TileData(uint32_t level, uint64_t index, uint32
     return absl::NotFoundError(absl::StrCat("tile ", level, "/", index, ".p/", width,
                                             " is past the published tree"));
   }
-  std::string out;
-  out.reserve(width * 32);
-  for (uint32_t p = 0; p < width; ++p) {
-    out.append(reinterpret_cast<const char*>((*tile)->rows[0][p].data()), 32);
-  }
-  return out;
+  return (*tile)->hashes.substr(0, size_t{width} * 32);
 }
 
 absl::StatusOr<std::string> Log::EntryBundle(uint64_t index, uint32_t width) {
@@ -633,6 +675,10 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   }
   state.checkpoint = std::move(*note);
   const absl::Time t_integrated = absl::Now();
+  std::vector<std::shared_ptr<const StoredTile>> dirty_stored;
+  for (const auto& [key, tile] : dirty) {
+    dirty_stored.push_back(std::make_shared<const StoredTile>(tile->ToStored()));
+  }
   absl::Status written = storage_->WriteTx([&](LogWriter& w) -> absl::Status {
     VOUCH_RETURN_IF_ERROR(w.WriteEntries(stored));
     for (size_t i = 0; i < fresh.size(); ++i) {
@@ -640,7 +686,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
         VOUCH_RETURN_IF_ERROR(w.WriteIndexKeys(stored[i].index, fresh[i]->entry.keys));
       }
     }
-    for (const auto& [key, tile] : dirty) VOUCH_RETURN_IF_ERROR(w.WriteTile(tile->ToStored()));
+    for (const auto& tile : dirty_stored) VOUCH_RETURN_IF_ERROR(w.WriteTile(*tile));
     return w.WriteTreeState(state);
   });
   if (!written.ok()) {
@@ -656,13 +702,14 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
              << absl::ToDoubleMilliseconds(t_written - t_integrated) << " ms";
   // Durable: update the in-memory view, then answer the waiters.
   range_ = std::move(range);
-  for (auto& [key, tile] : dirty) {
-    if (tile->width() < 256) {
-      edge_tiles_[key] = tile;
+  for (size_t i = 0; i < dirty_stored.size(); ++i) {
+    const TileKey key{dirty_stored[i]->level, dirty_stored[i]->index};
+    if (dirty_stored[i]->width < 256) {
+      edge_tiles_[key] = dirty[key];
     } else {
       edge_tiles_.erase(key);
     }
-    CacheTile(tile);
+    CacheTile(dirty_stored[i]);
   }
   TreeState published = state;
   published.compact_range.clear();

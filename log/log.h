@@ -33,6 +33,7 @@
 #include "base/clock.h"
 #include "log/compact_range.h"
 #include "log/hash.h"
+#include "log/merkle.h"
 #include "log/storage.h"
 #include "signer/crypto.h"
 
@@ -146,11 +147,14 @@ class Log {
   absl::Status PublishEmpty();
   void SequencerLoop();
   void CommitBatch(std::vector<std::shared_ptr<Pending>>& batch);
-  absl::StatusOr<std::shared_ptr<const Tile>> GetTile(uint32_t level, uint64_t index);
+  // A stored tile (flat layout, see StoredTile), from the cache or storage.
+  absl::StatusOr<std::shared_ptr<const StoredTile>> GetTile(uint32_t level, uint64_t index);
   absl::StatusOr<Hash> NodeHash(uint32_t level, uint64_t index);
+  // The hashes of |ids| (perfect nodes), reading all missing tiles in one transaction.
+  absl::StatusOr<std::vector<Hash>> NodeHashes(const std::vector<NodeId>& ids);
   absl::StatusOr<EntryWithProof> WithProof(StoredEntry entry);
   absl::StatusOr<std::string> SignCheckpointFor(uint64_t size, const Hash& root);
-  void CacheTile(std::shared_ptr<const Tile> tile);
+  void CacheTile(std::shared_ptr<const StoredTile> tile);
 
   LogStorage* const storage_;
   const signer::Signer* const key_;
@@ -163,7 +167,8 @@ class Log {
   LogStats stats_ ABSL_GUARDED_BY(state_mu_);
 
   absl::Mutex cache_mu_;
-  absl::flat_hash_map<TileKey, std::shared_ptr<const Tile>> cache_ ABSL_GUARDED_BY(cache_mu_);
+  absl::flat_hash_map<TileKey, std::shared_ptr<const StoredTile>> cache_
+      ABSL_GUARDED_BY(cache_mu_);
 
   // Sequencer-owned (only the sequencer thread touches these after Init).
   CompactRange range_;

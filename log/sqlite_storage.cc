@@ -125,6 +125,15 @@ class SqliteConnection : public LogWriter {
     return st;
   }
 
+  // Runs a parameterless statement (BEGIN, COMMIT, ...) through the statement cache.
+  absl::Status ExecCached(const char* sql) {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st, Stmt(sql));
+    const int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return SqliteError(db_, rc, sql);
+    return absl::OkStatus();
+  }
+
   absl::Status Done(int rc, absl::string_view what) {
     if (rc == SQLITE_DONE || rc == SQLITE_ROW) return absl::OkStatus();
     return SqliteError(db_, rc, what);
@@ -464,11 +473,11 @@ absl::Status SqliteStorage::ReadTx(const std::function<absl::Status(LogReader&)>
   if (conn == nullptr) {
     VOUCH_ASSIGN_OR_RETURN(conn, NewConnection(false));
   }
-  absl::Status s = conn->Exec("BEGIN");
+  absl::Status s = conn->ExecCached("BEGIN");
   if (s.ok()) {
     s = f(*conn);
     conn->ResetAll();
-    absl::Status end = conn->Exec("COMMIT");
+    absl::Status end = conn->ExecCached("COMMIT");
     if (s.ok()) s = end;
   }
   absl::MutexLock l(&pool_mu_);
