@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/status.h"
+#include "log/checkpoint.h"
 #include "log/hash.h"
 #include "log/merkle.h"
 
@@ -48,19 +49,18 @@ absl::StatusOr<SignedNote> ParseSignedNote(absl::string_view envelope) {
 }
 
 absl::StatusOr<CheckpointBody> ParseCheckpointText(absl::string_view text) {
-  std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
-  // text ends in "\n", so the last element is empty.
-  if (lines.size() < 4) return Bad("checkpoint: want origin, size and root hash lines");
+  // The body grammar (and its strictness: canonical decimal size, canonical base64 root, no
+  // control characters) is the log's own, so what Vouch signs and what it accepts agree.
+  auto parsed = log::ParseCheckpointBody(text);
+  if (!parsed.ok()) {
+    absl::string_view msg = parsed.status().message();
+    absl::ConsumePrefix(&msg, "checkpoint: ");
+    return Bad(absl::StrCat("checkpoint: ", msg));
+  }
   CheckpointBody body;
-  body.origin = std::string(lines[0]);
-  if (body.origin.empty()) return Bad("checkpoint: empty origin");
-  if (lines[1].empty() || !absl::SimpleAtoi(lines[1], &body.size) ||
-      lines[1].find_first_not_of("0123456789") != absl::string_view::npos) {
-    return Bad(absl::StrCat("checkpoint: bad tree size \"", lines[1], "\""));
-  }
-  if (!absl::Base64Unescape(lines[2], &body.root_hash) || body.root_hash.size() != 32) {
-    return Bad(absl::StrCat("checkpoint: bad root hash \"", lines[2], "\""));
-  }
+  body.origin = parsed->origin;
+  body.size = parsed->size;
+  body.root_hash = log::HashBytes(parsed->root);
   return body;
 }
 

@@ -45,21 +45,19 @@ TEST(Checkpoint, ParsesRekorV1Note) {
 
 TEST(Checkpoint, RejectsMalformedBodies) {
   const std::string root = absl::Base64Escape(std::string(32, 'x'));
-  const struct {
-    std::string text;
-    const char* why;
-  } cases[] = {
-      {absl::StrCat("5\n", root, "\n"), "origin, size and root"},       // missing origin
-      {absl::StrCat("origin\n", root, "\n"), "origin, size and root"},  // missing size
-      {"origin\n5\n\n", "bad root hash"},                               // missing root
-      {absl::StrCat("origin\n-5\n", root, "\n"), "bad tree size"},
-      {absl::StrCat("origin\n5\nAAAA\n"), "bad root hash"},
-      {absl::StrCat("\n5\n", root, "\n"), "empty origin"},
+  const std::string cases[] = {
+      absl::StrCat("5\n", root, "\n"),           // missing origin
+      absl::StrCat("origin\n", root, "\n"),      // missing size
+      "origin\n5\n\n",                           // missing root
+      absl::StrCat("origin\n-5\n", root, "\n"),  // negative size
+      absl::StrCat("origin\n05\n", root, "\n"),  // non-canonical size
+      "origin\n5\nAAAA\n",                       // short root
+      absl::StrCat("\n5\n", root, "\n"),         // empty origin
   };
-  for (const auto& c : cases) {
-    EXPECT_THAT(ParseCheckpointText(c.text),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.why)))
-        << c.text;
+  for (const std::string& text : cases) {
+    EXPECT_THAT(ParseCheckpointText(text),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("checkpoint: ")))
+        << text;
   }
   EXPECT_THAT(ParseSignedNote("origin\n5\n"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseSignedNote("a\n\nno dash line\n"), StatusIs(absl::StatusCode::kInvalidArgument));
