@@ -198,6 +198,39 @@ def hashedrekord(priv, artifact: bytes):
 
 # ---------------------------------------------------------------- processes
 
+class DevOidc:
+    """A vouch-dev-oidc process on 127.0.0.1 with a free port; stopped by pid."""
+
+    def __init__(self):
+        d = tempfile.mkdtemp()
+        self.ready = os.path.join(d, "oidc.json")
+        self.log = open(os.path.join(d, "oidc.log"), "w")
+        self.proc = subprocess.Popen(
+            [runfile("tools/dev_oidc/vouch-dev-oidc"), "--addr", "127.0.0.1:0", "--ready-file",
+             self.ready], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while not os.path.exists(self.ready):
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.kill()
+                raise RuntimeError("vouch-dev-oidc did not start")
+            time.sleep(0.02)
+        with open(self.ready) as f:
+            self.issuer = json.load(f)["issuer"]
+
+    def token(self, email="builder@example.com", **params):
+        import urllib.parse
+        import urllib.request
+        q = urllib.parse.urlencode(dict(email=email, format="raw", **params))
+        with urllib.request.urlopen(self.issuer + "/token?" + q) as r:
+            return r.read().decode().strip()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+
 class Server:
     """A vouchd process on 127.0.0.1 with free ports; stopped by pid."""
 
