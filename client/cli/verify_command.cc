@@ -87,6 +87,10 @@ int Report(bool json_output, const absl::StatusOr<client::VerificationResult>& r
       out["logIndexes"] = result->log_indexes;
       if (!result->payload_type.empty()) out["payloadType"] = result->payload_type;
       if (!result->predicate_type.empty()) out["predicateType"] = result->predicate_type;
+      if (!result->statement.empty()) {
+        nlohmann::json statement = nlohmann::json::parse(result->statement, nullptr, false);
+        if (!statement.is_discarded()) out["statement"] = std::move(statement);
+      }
     }
     std::cout << out.dump() << "\n";
   } else if (result.ok()) {

@@ -137,6 +137,13 @@ TEST_F(VerifyCommandTest, AttestationTypeAndPredicateConditions) {
               {"--type", "slsaprovenance1", "--slsa-builder-id", "https://vouch.test/builder",
                "--source-repository", "https://github.com/acme/app"});
   EXPECT_EQ(VerifyAttestationCommand(args), kExitOk);
+  auto json_args = args;
+  json_args.insert(json_args.begin(), {"--output", "json"});
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(VerifyAttestationCommand(json_args), kExitOk);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_THAT(out, HasSubstr("\"predicateType\":\"https://slsa.dev/provenance/v1\""));
+  EXPECT_THAT(out, HasSubstr("\"statement\":{"));
   args[1] = "spdxjson";
   EXPECT_EQ(VerifyAttestationCommand(args), kExitFailed);
   // verify-attestation refuses a plain message-signature bundle.
