@@ -951,4 +951,53 @@ absl::StatusOr<std::string> EntryUuid(absl::string_view body) {
   return Sha256Hex(leaf);
 }
 
+absl::StatusOr<DerKey> ParseDerKey(absl::string_view der, bool certificate, bool ed25519ph,
+                                   absl::string_view path) {
+  if (der.size() > kMaxKeyBytes) {
+    return Bad(path, absl::StrFormat("too large: %d bytes, limit %d", der.size(), kMaxKeyBytes));
+  }
+  DerKey out;
+  absl::string_view spki = der;
+  if (certificate) {
+    if (!WalkCertificate(der, &spki, &out.identities)) {
+      return Bad(path, "malformed X.509 certificate");
+    }
+  } else {
+    absl::string_view in = der;
+    Der d;
+    if (!NextDer(&in, &d) || !IsSeq(d) || !in.empty()) {
+      return Bad(path, "malformed public key: not one DER SubjectPublicKeyInfo");
+    }
+  }
+  std::string canonical;
+  absl::StatusOr<std::unique_ptr<signer::OpenSslVerifier>> v = VerifierForSpki(spki, &canonical);
+  ERR_clear_error();
+  if (!v.ok()) {
+    absl::string_view msg = v.status().message();
+    if (absl::StartsWith(msg, "unsupported key")) return Bad(path, msg);
+    return Bad(path, absl::StrCat("malformed public key: ", msg));
+  }
+  if ((*v)->key_type() == KeyType::kRsaPss) {
+    return Bad(path, "unsupported key: RSA-PSS (want RSA PKCS#1 v1.5, ECDSA or Ed25519)");
+  }
+  if ((*v)->key_type() == KeyType::kEd25519 && ed25519ph) {
+    absl::StatusOr<std::unique_ptr<Ed25519Verifier>> ph = Ed25519Verifier::FromDer(canonical);
+    if (!ph.ok()) return Bad(path, absl::StrCat("malformed public key: ", ph.status().message()));
+    out.verifier = std::shared_ptr<const signer::Verifier>(std::move(*ph));
+  } else {
+    out.verifier = std::shared_ptr<const signer::Verifier>(std::move(*v));
+  }
+  out.spki_der = std::move(canonical);
+  return out;
+}
+
+void AddInTotoIndexKeys(absl::string_view payload, IndexKeys* keys) {
+  KeySet seen;
+  for (const std::string& k : keys->artifact_hashes) {
+    std::vector<std::string> scratch;
+    seen.Add(&scratch, k);
+  }
+  AddInTotoDigests(payload, keys, &seen);
+}
+
 }  // namespace vouch::log

@@ -97,6 +97,29 @@ absl::StatusOr<CanonicalEntry> CanonicalizeEntry(absl::string_view proposed_json
 // The entry's UUID: lower-case hex of SHA-256(0x00 || body) (the RFC 6962 leaf hash).
 absl::StatusOr<std::string> EntryUuid(absl::string_view body);
 
+// ------------------------------------------------------------------ shared with log/entry/rekor_v2
+
+// A signing key given as DER (Rekor v2 requests carry DER, not PEM).
+struct DerKey {
+  std::shared_ptr<const signer::Verifier> verifier;
+  std::string spki_der;                 // the SubjectPublicKeyInfo (a certificate's key)
+  std::vector<std::string> identities;  // certificate SAN e-mails (lower-cased) and URIs
+};
+
+// Parses |der|: a SubjectPublicKeyInfo, or (|certificate|) an X.509 certificate whose key is
+// used, with the same key rules and fast paths as PEM keys in PrepareEntry; nothing may follow
+// the DER element. |ed25519ph|: an Ed25519 key's verifier checks Ed25519ph digests
+// (VerifyDigest(kSha512, ...), as hashedrekord) besides pure messages. InvalidArgument starting
+// with "<path>: " ("malformed public key: ...", "malformed X.509 certificate", "unsupported key:
+// ...", "too large: ...").
+absl::StatusOr<DerKey> ParseDerKey(absl::string_view der, bool certificate, bool ed25519ph,
+                                   absl::string_view path);
+
+// Appends to |keys->artifact_hashes| the subject (and SLSA material) digests of the in-toto
+// statement |payload|, as PrepareEntry does for DSSE payloads; keys already present are not
+// repeated. Best effort: a payload that is not a statement adds nothing.
+void AddInTotoIndexKeys(absl::string_view payload, IndexKeys* keys);
+
 }  // namespace vouch::log
 
 #endif  // VOUCH_LOG_ENTRY_ENTRY_H_
