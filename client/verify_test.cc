@@ -368,3 +368,31 @@ TEST(Dsse, PaeMatchesSpecExample) {
 
 }  // namespace
 }  // namespace vouch::client
+
+namespace vouch::client {
+namespace {
+
+// Every single-byte change of a bundle's JSON text must parse or fail cleanly (no crash under the
+// sanitizers); the changes that still verify may only touch what verification ignores.
+TEST_F(VerifyTest, SurvivesEveryByteFlipOfTheJson) {
+  for (bool dsse : {false, true}) {
+    FakeBundleOptions o;
+    o.dsse = dsse;
+    auto json = fake_->MakeBundleJson(kArtifact, o);
+    ASSERT_THAT(json, IsOk());
+    int verified = 0;
+    for (size_t i = 0; i < json->size(); i += 3) {
+      std::string mutated = *json;
+      mutated[i] ^= 0x20;
+      auto bundle = ParseBundle(mutated);
+      if (!bundle.ok()) continue;
+      if (Verify(*bundle, Artifact::FromBytes(kArtifact), *root_, options_).ok()) ++verified;
+    }
+    // Only a changed "messageDigest" key verifies: the key becomes unknown and the optional,
+    // unauthenticated digest hint is dropped (5 of the sampled positions fall in that key).
+    EXPECT_LE(verified, dsse ? 0 : 5) << "dsse=" << dsse;
+  }
+}
+
+}  // namespace
+}  // namespace vouch::client
