@@ -732,6 +732,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     dup->done.Notify();
   }
   for (auto& p : fresh) p->done.Notify();
+  if (options_.on_commit) options_.on_commit(fresh.size(), t_written - t_start);
 }
 
 }  // namespace vouch::log

@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -56,6 +57,9 @@ struct LogOptions {
   // In-memory tiles kept for proofs (each up to 16 KiB).
   size_t tile_cache_size = 4096;
   Clock* clock = Clock::Real();
+  // Called by the sequencer after each durable commit with the batch size and commit latency
+  // (metrics). Must be cheap and thread-safe.
+  std::function<void(size_t batch_size, absl::Duration commit_time)> on_commit;
 };
 
 // What the log returns for an entry: the stored entry and an inclusion proof against a signed

@@ -171,6 +171,29 @@ TEST_F(LogTest, ConcurrentAppendsAreDurableWithValidProofsAndSets) {
   }
 }
 
+TEST_F(LogTest, Ed25519LogKeySignsCheckpointsAndSets) {
+  auto key = signer::OpenSslSigner::Generate(signer::KeyType::kEd25519);
+  ASSERT_THAT(key, IsOk());
+  auto verifier = signer::OpenSslVerifier::FromDer((*key)->PublicKeyDer());
+  ASSERT_THAT(verifier, IsOk());
+  const std::string dir = NewTempDir();
+  auto storage = SqliteStorage::Open(dir + "/vouch.db");
+  ASSERT_THAT(storage, IsOk());
+  size_t committed = 0;
+  LogOptions options = options_;
+  options.on_commit = [&](size_t n, absl::Duration) { committed += n; };
+  auto log = Log::Open(storage->get(), key->get(), options);
+  ASSERT_THAT(log, IsOk());
+  auto r = (*log)->Append(NewEntry{"ed25519 entry", {}});
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(VerifyCheckpoint(r->checkpoint, options_.signer_name, **verifier), IsOk());
+  EXPECT_THAT((*verifier)->Verify(Log::SetPayload(r->entry.body, r->entry.integrated_time,
+                                                  (*log)->log_id_hex(), r->entry.index),
+                                  r->entry.set),
+              IsOk());
+  EXPECT_EQ(committed, 1u);
+}
+
 TEST_F(LogTest, RefusesDuplicatesNamingTheExistingIndex) {
   ASSERT_THAT(log_->Append(NewEntry{"a", {}}), IsOk());
   ASSERT_THAT(log_->Append(NewEntry{"b", {}}), IsOk());

@@ -173,6 +173,15 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
                                  .substr(0, 16));
   }
   lo.max_batch = options_.log_max_batch;
+  HistogramCell* batch_sizes = metrics_.Histogram(
+      "vouch_log_batch_size", "Entries per group commit.", {},
+      {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096});
+  HistogramCell* commit_seconds =
+      metrics_.Histogram("vouch_log_commit_seconds", "Group commit time (sequence to durable).", {});
+  lo.on_commit = [batch_sizes, commit_seconds](size_t n, absl::Duration d) {
+    batch_sizes->Observe(static_cast<double>(n));
+    commit_seconds->Observe(absl::ToDoubleSeconds(d));
+  };
   lo.linger = options_.log_linger;
   auto log = log::Log::Open(storage_.get(), log_key_.get(), lo);
   if (!log.ok()) return Annotate(log.status(), db_path);
