@@ -58,7 +58,7 @@ absl::StatusOr<std::string> MakeCert(const OpenSslSigner& subject_key, const cha
                                      const OpenSslSigner& signing_key, X509* issuer, bool ca,
                                      absl::Time not_before, absl::Time not_after,
                                      const std::string& san_uri, const std::string& oidc_issuer,
-                                     long serial) {
+                                     long serial, bool with_sct_extension = false) {
   X509* x = X509_new();
   X509_set_version(x, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
@@ -87,6 +87,18 @@ absl::StatusOr<std::string> MakeCert(const OpenSslSigner& subject_key, const cha
     AddExt(x, iss, NID_ext_key_usage, "codeSigning");
     AddExt(x, iss, NID_subject_alt_name, absl::StrCat("critical,URI:", san_uri).c_str());
     AddRawExt(x, "1.3.6.1.4.1.57264.1.1", oidc_issuer);
+    if (with_sct_extension) {
+      // OCTET STRING { SignedCertificateTimestampList with one made-up 47-byte v1 SCT }.
+      std::string sct(1, '\0');                           // version v1
+      sct += std::string(32, '\x42');                     // log id
+      sct += std::string(8, '\x01');                      // timestamp
+      sct += std::string("\x00\x00", 2);                  // no extensions
+      sct += std::string("\x04\x03\x00\x02\x30\x00", 6);  // sha256/ecdsa, 2-byte signature
+      std::string list = std::string(1, '\0') + static_cast<char>(sct.size()) + sct;
+      std::string body = std::string(1, '\0') + static_cast<char>(list.size()) + list;
+      AddRawExt(x, "1.3.6.1.4.1.11129.2.4.2",
+                std::string(1, '\x04') + static_cast<char>(body.size()) + body);
+    }
     AddRawExt(x, "1.3.6.1.4.1.57264.1.8", Utf8Der(oidc_issuer));
   }
   AddExt(x, iss, NID_authority_key_identifier, "keyid:always");
@@ -264,10 +276,11 @@ std::string FakeSigstore::TrustedRootJson() const {
 absl::StatusOr<std::string> FakeSigstore::IssueLeaf(const OpenSslSigner& subject_key,
                                                     const std::string& identity,
                                                     const std::string& issuer,
-                                                    absl::Time not_before) const {
+                                                    absl::Time not_before,
+                                                    bool with_sct_extension) const {
   X509* inter = ParseX509(intermediate_der_);
   auto der = MakeCert(subject_key, nullptr, *intermediate_key_, inter, false, not_before,
-                      not_before + absl::Minutes(10), identity, issuer, 1000);
+                      not_before + absl::Minutes(10), identity, issuer, 1000, with_sct_extension);
   X509_free(inter);
   return der;
 }

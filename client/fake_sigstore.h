@@ -62,9 +62,12 @@ class FakeSigstore {
   const std::string& tsa_der() const { return tsa_der_; }
 
   // A certificate for |public_key| issued by the intermediate, valid [not_before, +10 min].
+  // With |with_sct_extension|, it carries an SCT list extension (1.3.6.1.4.1.11129.2.4.2) whose
+  // SCT no log signed.
   absl::StatusOr<std::string> IssueLeaf(const signer::OpenSslSigner& subject_key,
                                         const std::string& identity, const std::string& issuer,
-                                        absl::Time not_before) const;
+                                        absl::Time not_before,
+                                        bool with_sct_extension = false) const;
 
  private:
   FakeSigstore() = default;

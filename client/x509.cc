@@ -14,6 +14,7 @@
 #include <ctime>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "signer/openssl_crypto.h"
@@ -66,7 +67,98 @@ void PutUint(std::string* out, uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
+// Minimal DER walking for PrecertificateTbs (single-byte tags, definite lengths).
+bool ReadTlv(absl::string_view in, size_t pos, uint8_t* tag, size_t* header, size_t* len) {
+  if (pos + 2 > in.size()) return false;
+  *tag = static_cast<uint8_t>(in[pos]);
+  uint8_t b = static_cast<uint8_t>(in[pos + 1]);
+  if (b < 0x80) {
+    *len = b;
+    *header = 2;
+  } else {
+    size_t n = b & 0x7f;
+    if (n == 0 || n > 4 || pos + 2 + n > in.size()) return false;
+    size_t l = 0;
+    for (size_t i = 0; i < n; ++i) l = (l << 8) | static_cast<uint8_t>(in[pos + 2 + i]);
+    *len = l;
+    *header = 2 + n;
+  }
+  return *len <= in.size() - pos - *header;
+}
+
+std::string DerWrap(uint8_t tag, absl::string_view content) {
+  std::string out(1, static_cast<char>(tag));
+  size_t len = content.size();
+  if (len < 0x80) {
+    out.push_back(static_cast<char>(len));
+  } else {
+    std::string bytes;
+    for (size_t l = len; l > 0; l >>= 8) bytes.insert(bytes.begin(), static_cast<char>(l & 0xff));
+    out.push_back(static_cast<char>(0x80 | bytes.size()));
+    out += bytes;
+  }
+  out.append(content.data(), content.size());
+  return out;
+}
+
+// The children of a constructed element's content, as whole TLVs.
+bool Children(absl::string_view content, std::vector<absl::string_view>* out) {
+  for (size_t pos = 0; pos < content.size();) {
+    uint8_t tag;
+    size_t header, len;
+    if (!ReadTlv(content, pos, &tag, &header, &len)) return false;
+    out->push_back(content.substr(pos, header + len));
+    pos += header + len;
+  }
+  return true;
+}
+
+absl::string_view Content(absl::string_view tlv) {
+  uint8_t tag;
+  size_t header, len;
+  if (!ReadTlv(tlv, 0, &tag, &header, &len)) return {};
+  return tlv.substr(header, len);
+}
+
 }  // namespace
+
+absl::StatusOr<std::string> PrecertificateTbs(absl::string_view cert_der) {
+  // DER OID 1.3.6.1.4.1.11129.2.4.2 (embedded SCT list).
+  static constexpr char kSctOid[] = "\x06\x0a\x2b\x06\x01\x04\x01\xd6\x79\x02\x04\x02";
+  const absl::string_view sct_oid(kSctOid, sizeof(kSctOid) - 1);
+  auto bad = [] { return absl::InvalidArgumentError("certificate: malformed DER"); };
+  uint8_t tag;
+  size_t header, len;
+  if (!ReadTlv(cert_der, 0, &tag, &header, &len) || tag != 0x30) return bad();
+  absl::string_view cert = cert_der.substr(header, len);
+  if (!ReadTlv(cert, 0, &tag, &header, &len) || tag != 0x30) return bad();
+  std::vector<absl::string_view> fields;
+  if (!Children(cert.substr(header, len), &fields)) return bad();
+  std::string tbs;
+  bool removed = false;
+  for (absl::string_view field : fields) {
+    if (static_cast<uint8_t>(field[0]) != 0xa3) {
+      tbs.append(field.data(), field.size());
+      continue;
+    }
+    absl::string_view seq = Content(field);
+    std::vector<absl::string_view> exts;
+    if (seq.empty() || static_cast<uint8_t>(seq[0]) != 0x30 || !Children(Content(seq), &exts)) {
+      return bad();
+    }
+    std::string kept;
+    for (absl::string_view ext : exts) {
+      if (absl::StartsWith(Content(ext), sct_oid)) {
+        removed = true;
+        continue;
+      }
+      kept.append(ext.data(), ext.size());
+    }
+    if (!kept.empty()) tbs += DerWrap(0xa3, DerWrap(0x30, kept));
+  }
+  if (!removed) return absl::FailedPreconditionError("certificate has no embedded SCT");
+  return DerWrap(0x30, tbs);
+}
 
 absl::StatusOr<Certificate> Certificate::FromDer(absl::string_view der) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
@@ -234,19 +326,7 @@ absl::Status VerifyEmbeddedScts(const Certificate& leaf, const Certificate& issu
     ERR_clear_error();
     return absl::FailedPreconditionError("certificate has no embedded SCT");
   }
-  // The precertificate TBS: the leaf's TBSCertificate without the SCT list extension.
-  std::unique_ptr<X509, X509Deleter> pre(X509_dup(leaf.get()));
-  if (!pre) return absl::ResourceExhaustedError("out of memory");
-  int idx = X509_get_ext_by_NID(pre.get(), NID_ct_precert_scts, -1);
-  X509_EXTENSION_free(X509_delete_ext(pre.get(), idx));
-  unsigned char* tbs = nullptr;
-  int tbs_len = i2d_re_X509_tbs(pre.get(), &tbs);
-  if (tbs_len <= 0) {
-    ERR_clear_error();
-    return absl::InternalError("cannot encode precertificate TBS");
-  }
-  std::string tbs_der(reinterpret_cast<char*>(tbs), tbs_len);
-  OPENSSL_free(tbs);
+  VOUCH_ASSIGN_OR_RETURN(const std::string tbs_der, PrecertificateTbs(leaf.der()));
   const std::string issuer_key_hash = signer::Sha256(issuer.PublicKeyDer());
 
   std::string last = "no SCT is from a CT log in the trusted root";

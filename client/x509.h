@@ -82,6 +82,11 @@ absl::StatusOr<Certificate> VerifyChainAt(const Certificate& leaf,
                                           absl::Span<const TrustedChain> authorities,
                                           absl::Time time);
 
+// The RFC 6962 precertificate TBSCertificate of |cert_der|: its TBSCertificate, DER, without the
+// embedded SCT list extension (what a CT log signed). FailedPrecondition if there is no such
+// extension, InvalidArgument for malformed DER.
+absl::StatusOr<std::string> PrecertificateTbs(absl::string_view cert_der);
+
 // A CT log from the trusted root: its 32-byte log id, SPKI key and validity window.
 struct CtLogKey {
   std::string log_id;

@@ -1,6 +1,9 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "client/x509.h"
 
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include <memory>
 
 #include "client/fake_sigstore.h"
@@ -92,6 +95,31 @@ TEST_F(X509Test, NoSctMeansFailure) {
   ASSERT_THAT(issuer, IsOk());
   EXPECT_THAT(VerifyEmbeddedScts(*leaf_, *issuer, {}),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no embedded SCT")));
+}
+
+TEST_F(X509Test, PrecertificateTbsMatchesOpenSsl) {
+  // A leaf with an (unverifiable) SCT list extension between others.
+  auto der = fake_->IssueLeaf(*key_, "https://ci.test/x", "https://issuer.test", start_,
+                              /*with_sct_extension=*/true);
+  ASSERT_THAT(der, IsOk());
+  auto tbs = PrecertificateTbs(*der);
+  ASSERT_THAT(tbs, IsOk());
+  // What OpenSSL's own CT code does: delete the extension, re-encode the TBS.
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der->data());
+  X509* x = d2i_X509(nullptr, &p, static_cast<long>(der->size()));
+  ASSERT_NE(x, nullptr);
+  int idx = X509_get_ext_by_NID(x, NID_ct_precert_scts, -1);
+  ASSERT_GE(idx, 0);
+  X509_EXTENSION_free(X509_delete_ext(x, idx));
+  unsigned char* out = nullptr;
+  int len = i2d_re_X509_tbs(x, &out);
+  ASSERT_GT(len, 0);
+  EXPECT_EQ(*tbs, std::string(reinterpret_cast<char*>(out), len));
+  OPENSSL_free(out);
+  X509_free(x);
+  EXPECT_THAT(PrecertificateTbs(leaf_->der()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no embedded SCT")));
+  EXPECT_THAT(PrecertificateTbs("\x30\x05junk"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(Certificate, RejectsGarbageAndTrailingBytes) {

@@ -1,0 +1,235 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "client/cli/provenance_command.h"
+
+#include <dirent.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "base/status.h"
+#include "client/cli/args.h"
+#include "client/cli/attest_command.h"
+#include "client/cli/sign_command.h"
+#include "client/sign/http_transport.h"
+#include "client/sign/statement.h"
+
+extern char** environ;
+
+namespace vouch::cli {
+namespace {
+
+void Usage(std::ostream& os) {
+  os << "usage: vouch provenance [--subject FILE]... [--output-dir DIR] [--dependency FILE |\n"
+        "         --dependency URI@sha256:HEX]... [--builder-id URI] [--build-type URI]\n"
+        "         [--bundle FILE] [--statement-out FILE] [signing flags] -- COMMAND ARGS...\n"
+        "       vouch provenance --description FILE [--subject FILE]... [...]\n"
+        "Runs COMMAND (or takes the build described in FILE), then signs SLSA provenance v1 for\n"
+        "the subjects (--subject files, and every file under --output-dir after the build) as an\n"
+        "in-toto attestation; writes the bundle (default provenance.sigstore.json).\n"
+        "Default builder id: "
+     << client::kDefaultBuilderId << "\n\n"
+     << SigningFlagsUsage();
+}
+
+int Fail(const absl::Status& s) {
+  std::cerr << "vouch provenance: " << s.message() << "\n";
+  return kExitFailed;
+}
+
+std::string Cwd() {
+  std::string buf(4096, '\0');
+  if (getcwd(buf.data(), buf.size()) == nullptr) return "";
+  return std::string(buf.c_str());
+}
+
+absl::Status Walk(const std::string& dir, std::vector<std::string>* out) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return absl::NotFoundError(absl::StrCat(dir, ": ", strerror(errno)));
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(d);
+  for (const std::string& name : names) {
+    const std::string path = absl::StrCat(dir, "/", name);
+    struct stat st;
+    if (lstat(path.c_str(), &st) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      absl::Status s = Walk(path, out);
+      if (!s.ok()) return s;
+    } else if (S_ISREG(st.st_mode)) {
+      out->push_back(path);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ListFiles(const std::string& dir) {
+  std::vector<std::string> out;
+  absl::Status s = Walk(std::string(absl::StripSuffix(dir, "/")), &out);
+  if (!s.ok()) return s;
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+absl::StatusOr<int> RunBuildCommand(const std::vector<std::string>& argv) {
+  if (argv.empty()) return absl::InvalidArgumentError("no command");
+  std::vector<char*> cargv;
+  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  pid_t pid;
+  const int rc = posix_spawnp(&pid, cargv[0], nullptr, nullptr, cargv.data(), environ);
+  if (rc != 0) {
+    return absl::InternalError(absl::StrCat("build: cannot run ", argv[0], ": ", strerror(rc)));
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return absl::InternalError(absl::StrCat("build: waitpid: ", strerror(errno)));
+  }
+  if (WIFSIGNALED(status)) {
+    return absl::AbortedError(
+        absl::StrCat("build: ", argv[0], " was killed by signal ", WTERMSIG(status)));
+  }
+  return WEXITSTATUS(status);
+}
+
+// `-- COMMAND ARGS... --subject F`: trailing --subject/--dependency pairs after the command are
+// vouch's (so a Makefile can append them); moved before the "--".
+static std::vector<std::string> HoistTrailingFlags(std::vector<std::string> raw) {
+  auto sep = std::find(raw.begin(), raw.end(), "--");
+  if (sep == raw.end()) return raw;
+  const size_t command_start = static_cast<size_t>(sep - raw.begin()) + 1;
+  std::vector<std::string> hoisted;
+  size_t end = raw.size();
+  while (true) {
+    if (end >= command_start + 3 && (raw[end - 2] == "--subject" || raw[end - 2] == "--dependency")) {
+      hoisted.insert(hoisted.begin(), {raw[end - 2], raw[end - 1]});
+      end -= 2;
+    } else if (end >= command_start + 2 && (absl::StartsWith(raw[end - 1], "--subject=") ||
+                                            absl::StartsWith(raw[end - 1], "--dependency="))) {
+      hoisted.insert(hoisted.begin(), raw[end - 1]);
+      end -= 1;
+    } else {
+      break;
+    }
+  }
+  std::vector<std::string> out(raw.begin(), sep);
+  out.insert(out.end(), hoisted.begin(), hoisted.end());
+  out.insert(out.end(), sep, raw.begin() + static_cast<long>(end));
+  return out;
+}
+
+int RunProvenance(const std::vector<std::string>& raw_in, client::Transport* transport) {
+  std::vector<std::string> raw = HoistTrailingFlags(raw_in);
+  auto repeated = ExtractRepeatedFlags(&raw, {"subject", "dependency"});
+  std::set<std::string> values = SigningValueFlags();
+  values.insert({"description", "output-dir", "builder-id", "build-type", "bundle",
+                 "statement-out"});
+  std::set<std::string> bools = SigningBoolFlags();
+  bools.insert("help");
+  absl::StatusOr<ParsedArgs> args =
+      repeated.ok() ? ParseArgs(raw, values, bools) : absl::StatusOr<ParsedArgs>(repeated.status());
+  if (!args.ok()) {
+    std::cerr << "vouch provenance: " << args.status().message() << "\n";
+    Usage(std::cerr);
+    return kExitUsage;
+  }
+  if (args->Has("help")) {
+    Usage(std::cout);
+    return kExitOk;
+  }
+  const std::vector<std::string>& subject_files = (*repeated)["subject"];
+  const std::vector<std::string>& dependency_specs = (*repeated)["dependency"];
+  const std::vector<std::string>& command = args->positional;
+  std::string problem;
+  if (args->Has("description") && !command.empty()) {
+    problem = "give either --description FILE or -- COMMAND, not both";
+  } else if (!args->Has("description") && command.empty()) {
+    problem = "no build: give -- COMMAND ARGS... or --description FILE";
+  } else if (subject_files.empty() && !args->Has("output-dir") && !args->Has("description")) {
+    problem = "no subjects: give --subject FILE (repeatable) or --output-dir DIR";
+  } else if (absl::Status usage = CheckSigningUsage(*args); !usage.ok()) {
+    problem = std::string(usage.message());
+  }
+  if (!problem.empty()) {
+    std::cerr << "vouch provenance: " << problem << "\n";
+    Usage(std::cerr);
+    return kExitUsage;
+  }
+
+  client::BuildDescription build;
+  if (args->Has("description")) {
+    auto text = ReadFileToString(args->Get("description"));
+    if (!text.ok()) return Fail(text.status());
+    auto parsed = client::ParseBuildDescription(*text);
+    if (!parsed.ok()) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat(args->Get("description"), ": ", parsed.status().message())));
+    }
+    build = *std::move(parsed);
+  } else {
+    build.external_parameters = {{"command", command}, {"cwd", Cwd()}};
+    build.started_on = absl::Now();
+    auto status = RunBuildCommand(command);
+    build.finished_on = absl::Now();
+    if (!status.ok()) return Fail(status.status());
+    if (*status != 0) {
+      return Fail(absl::FailedPreconditionError(absl::StrCat(
+          "build: ", absl::StrJoin(command, " "), " exited with status ", *status,
+          "; no provenance written")));
+    }
+  }
+  if (build.invocation_id.empty()) build.invocation_id = client::RandomUuid();
+  if (args->Has("builder-id")) build.builder_id = args->Get("builder-id");
+  if (args->Has("build-type")) build.build_type = args->Get("build-type");
+  for (const std::string& spec : dependency_specs) {
+    auto dep = client::DependencyFromSpec(spec);
+    if (!dep.ok()) return Fail(dep.status());
+    build.resolved_dependencies.push_back(*std::move(dep));
+  }
+  std::vector<std::string> files = subject_files;
+  if (args->Has("output-dir")) {
+    auto listed = ListFiles(args->Get("output-dir"));
+    if (!listed.ok()) return Fail(listed.status());
+    files.insert(files.end(), listed->begin(), listed->end());
+  }
+  for (const std::string& file : files) {
+    auto subject = client::SubjectForFile(file);
+    if (!subject.ok()) return Fail(Annotate(subject.status(), "subject"));
+    build.subjects.push_back(*std::move(subject));
+  }
+  if (build.subjects.empty()) {
+    return Fail(absl::FailedPreconditionError("no subjects: the build produced no files to attest"));
+  }
+  auto predicate = client::MakeProvenancePredicate(build);
+  if (!predicate.ok()) return Fail(predicate.status());
+  auto statement = client::MakeStatement(build.subjects, client::kSlsaProvenanceV1, *predicate);
+  if (!statement.ok()) return Fail(statement.status());
+  const std::string bundle_path =
+      args->Has("bundle") ? args->Get("bundle") : "provenance.sigstore.json";
+  absl::Status signed_ok = SignStatement(*args, *statement, bundle_path, transport);
+  if (!signed_ok.ok()) return Fail(signed_ok);
+  return kExitOk;
+}
+
+int ProvenanceCommand(const std::vector<std::string>& args) {
+  auto transport = client::HttpTransport::New();
+  if (!transport.ok()) return Fail(transport.status());
+  return RunProvenance(args, transport->get());
+}
+
+}  // namespace vouch::cli
