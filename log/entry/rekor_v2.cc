@@ -362,13 +362,23 @@ absl::StatusOr<V2Verifier> ParseVerifier(const json& v, absl::string_view path, 
   V2Verifier out;
   out.path = std::string(path);
   out.details = details;
-  VOUCH_ASSIGN_OR_RETURN(out.key,
-                         ParseDerKey(raw, /*certificate=*/cert != nullptr,
-                                     /*ed25519ph=*/hashedrekord, Join(hp, kRawBytes.json)));
+  const std::string rp = Join(hp, kRawBytes.json);
+  absl::StatusOr<DerKey> key = ParseDerKey(raw, /*certificate=*/cert != nullptr,
+                                           /*ed25519ph=*/hashedrekord, rp);
+  if (!key.ok() && cert != nullptr && ParseDerKey(raw, false, false, rp).ok()) {
+    // sigstore-js sends a bare key's SubjectPublicKeyInfo as x509Certificate; rekor-tiles refuses
+    // it too (x509.ParseCertificate), but say what would work.
+    return Bad(rp,
+               "malformed X.509 certificate (it is a SubjectPublicKeyInfo: send it as "
+               "publicKey)");
+  }
+  if (!key.ok()) return key.status();
+  out.key = std::move(*key);
   const KeyType kt = out.key.verifier->key_type();
   bool match = kt == details->type;
-  if (match && kt == KeyType::kRsaPkcs1)
+  if (match && kt == KeyType::kRsaPkcs1) {
     match = RsaModulusBits(out.key.spki_der) == details->rsa_bits;
+  }
   if (!match) {
     std::string want;
     const std::string key_name = KeyName(out.key);

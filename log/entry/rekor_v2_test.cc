@@ -494,6 +494,12 @@ TEST(RekorV2, HostileRequestsAreRefusedNamingTheField) {
          h["signature"]["verifier"]["x509Certificate"] = {{"rawBytes", B64(k.spki)}};
        }),
        hv + ".x509Certificate.rawBytes: malformed X.509 certificate"},
+      {"SPKI as certificate (sigstore-js with a bare key)", hr([&](json& h) {
+         h["signature"]["verifier"].erase("publicKey");
+         h["signature"]["verifier"]["x509Certificate"] = {{"rawBytes", B64(k.spki)}};
+       }),
+       hv + ".x509Certificate.rawBytes: malformed X.509 certificate (it is a "
+            "SubjectPublicKeyInfo: send it as publicKey)"},
       {"unsupported key P-224",
        hr([&](json& h) { h["signature"]["verifier"]["publicKey"]["rawBytes"] = B64(p224_spki); }),
        hv + ".publicKey.rawBytes: unsupported key"},
