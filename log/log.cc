@@ -115,6 +115,7 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(LogStorage* storage, const signer
   if (options.max_batch == 0) return absl::InvalidArgumentError("max_batch must be positive");
   std::unique_ptr<Log> log(new Log(storage, key, options));
   VOUCH_RETURN_IF_ERROR(log->Init());
+  log->writer_ = std::thread([l = log.get()] { l->WriterLoop(); });
   log->sequencer_ = std::thread([l = log.get()] { l->SequencerLoop(); });
   return log;
 }
@@ -127,6 +128,12 @@ void Log::Shutdown() {
     stopping_ = true;
   }
   if (sequencer_.joinable()) sequencer_.join();
+  // The sequencer has handed over its last batch; let the writer finish the queue.
+  {
+    absl::MutexLock l(&commit_mu_);
+    writer_stopping_ = true;
+  }
+  if (writer_.joinable()) writer_.join();
 }
 
 absl::StatusOr<std::string> Log::SignCheckpointFor(uint64_t size, const Hash& root) {
@@ -178,6 +185,7 @@ absl::Status Log::Init() {
     VOUCH_ASSIGN_OR_RETURN(auto tile, Tile::FromStored(*stored));
     edge_tiles_[{level, n / 256}] = tile;
   }
+  last_signed_time_ = stored->timestamp;
   absl::MutexLock l(&state_mu_);
   state_ = *stored;
   stats_.tree_size = stored->size;
@@ -563,6 +571,54 @@ void Log::SequencerLoop() {
   }
 }
 
+// One sequenced and integrated batch on its way to disk.
+struct Log::CommitJob {
+  std::vector<std::shared_ptr<Pending>> waiters;  // fresh entries, in index order
+  std::vector<std::pair<std::shared_ptr<Pending>, size_t>> twins;  // (duplicate, waiter index)
+  std::vector<StoredEntry> entries;
+  std::vector<std::shared_ptr<const StoredTile>> tiles;
+  TreeState state;
+  absl::Time started;
+};
+
+void Log::FailJob(CommitJob& job, const absl::Status& s) {
+  for (auto& p : job.waiters) {
+    p->status = s;
+    p->done.Notify();
+  }
+  for (auto& [dup, first] : job.twins) {
+    dup->status = s;
+    dup->done.Notify();
+  }
+  absl::MutexLock l(&inflight_mu_);
+  for (const StoredEntry& e : job.entries) inflight_.erase(e.leaf_hash);
+}
+
+absl::Status Log::ReloadTreeFromStorage() {
+  std::optional<TreeState> stored;
+  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(stored, r.ReadTreeState());
+    return absl::OkStatus();
+  }));
+  if (!stored.has_value()) return absl::DataLossError("tree state vanished from storage");
+  VOUCH_ASSIGN_OR_RETURN(range_, CompactRange::FromHashes(stored->size, stored->compact_range));
+  edge_tiles_.clear();
+  {
+    absl::MutexLock l(&cache_mu_);
+    cache_.clear();  // Only durable tiles may be served.
+  }
+  for (uint32_t level = 0; level < 8; ++level) {
+    const uint64_t n = level == 0 ? stored->size : (stored->size >> (8 * level));
+    if (n == 0) break;
+    if (n % 256 == 0) continue;
+    VOUCH_ASSIGN_OR_RETURN(auto t, GetTile(level, n / 256));
+    VOUCH_ASSIGN_OR_RETURN(auto tile, Tile::FromStored(*t));
+    edge_tiles_[{level, n / 256}] = tile;
+  }
+  last_signed_time_ = stored->timestamp;
+  return absl::OkStatus();
+}
+
 void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   auto fail_all = [&](const absl::Status& s) {
     for (auto& p : batch) {
@@ -571,16 +627,50 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
       p->done.Notify();
     }
   };
-  const absl::Time t_start = absl::Now();
-  const TreeState prev = Latest();
-  const int64_t now = std::max(absl::ToUnixSeconds(options_.clock->Now()), prev.timestamp);
+  // A commit failed: wait until the writer has failed everything queued after it, then restart
+  // from what is durable.
+  {
+    absl::MutexLock l(&commit_mu_);
+    if (commit_failed_) {
+      commit_mu_.Await(absl::Condition(
+          +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->commit_mu_) {
+            return log->commit_queue_.empty() && !log->writer_busy_;
+          },
+          this));
+      absl::Status reloaded = ReloadTreeFromStorage();
+      if (!reloaded.ok()) {
+        fail_all(absl::UnavailableError(absl::StrCat("storage: ", reloaded.message())));
+        return;
+      }
+      commit_failed_ = false;
+    }
+  }
 
-  // Duplicates: already stored, or twice in this batch.
-  std::vector<std::shared_ptr<Pending>> fresh;
-  std::vector<std::pair<std::shared_ptr<Pending>, size_t>> twins;  // (dup, index in fresh)
+  auto job = std::make_unique<CommitJob>();
+  job->started = absl::Now();
+  const int64_t now = std::max(absl::ToUnixSeconds(options_.clock->Now()), last_signed_time_);
+
+  // Duplicates: in flight (sequenced, not yet durable), already stored, or twice in this batch.
+  // The in-flight set is checked before storage: the writer removes an entry from it only after
+  // its commit, so an entry missing from both is really new.
+  std::vector<std::shared_ptr<Pending>> maybe;
+  {
+    absl::MutexLock l(&inflight_mu_);
+    for (auto& p : batch) {
+      auto it = inflight_.find(p->leaf);
+      if (it != inflight_.end()) {
+        p->status =
+            absl::AlreadyExistsError(absl::StrCat("entry already exists at index ", it->second));
+        p->done.Notify();
+      } else {
+        maybe.push_back(p);
+      }
+    }
+  }
+  auto& fresh = job->waiters;
   absl::Status read = storage_->ReadTx([&](LogReader& r) -> absl::Status {
     absl::flat_hash_map<Hash, size_t> seen;
-    for (auto& p : batch) {
+    for (auto& p : maybe) {
       VOUCH_ASSIGN_OR_RETURN(std::optional<uint64_t> existing, r.FindLeaf(p->leaf));
       if (existing.has_value()) {
         p->status = absl::AlreadyExistsError(
@@ -590,7 +680,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
       }
       auto [it, inserted] = seen.emplace(p->leaf, fresh.size());
       if (!inserted) {
-        twins.emplace_back(p, it->second);
+        job->twins.emplace_back(p, it->second);
         continue;
       }
       fresh.push_back(p);
@@ -601,12 +691,19 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     fail_all(absl::UnavailableError(absl::StrCat("storage: ", read.message())));
     return;
   }
-  if (fresh.empty()) return;
-
+  if (fresh.empty()) {
+    for (auto& [dup, first] : job->twins) {
+      dup->status = absl::AlreadyExistsError("entry already exists");
+      dup->done.Notify();
+    }
+    return;
+  }
   const absl::Time t_dedup = absl::Now();
+
   // Sequence: indices and integrated time; SETs signed in parallel.
   const uint64_t base = range_.size();
-  std::vector<StoredEntry> stored(fresh.size());
+  std::vector<StoredEntry>& stored = job->entries;
+  stored.resize(fresh.size());
   for (size_t i = 0; i < fresh.size(); ++i) {
     stored[i].index = base + i;
     stored[i].leaf_hash = fresh[i]->leaf;
@@ -636,8 +733,8 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
       return;
     }
   }
-
   const absl::Time t_signed = absl::Now();
+
   // Integrate: fold into a copy of the tree; collect the tiles that change.
   CompactRange range = range_;
   std::map<TileKey, std::shared_ptr<Tile>> dirty;
@@ -662,8 +759,8 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   };
   for (const StoredEntry& e : stored) range.Append(e.leaf_hash, visitor);
 
-  // Publish: sign the checkpoint and write everything in one transaction.
-  TreeState state;
+  // Publish (stage 1): sign the checkpoint that covers the batch.
+  TreeState& state = job->state;
   state.size = range.size();
   state.root = range.Root();
   state.timestamp = now;
@@ -674,65 +771,124 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     return;
   }
   state.checkpoint = std::move(*note);
-  const absl::Time t_integrated = absl::Now();
-  std::vector<std::shared_ptr<const StoredTile>> dirty_stored;
   for (const auto& [key, tile] : dirty) {
-    dirty_stored.push_back(std::make_shared<const StoredTile>(tile->ToStored()));
+    job->tiles.push_back(std::make_shared<const StoredTile>(tile->ToStored()));
   }
-  absl::Status written = storage_->WriteTx([&](LogWriter& w) -> absl::Status {
-    VOUCH_RETURN_IF_ERROR(w.WriteEntries(stored));
-    for (size_t i = 0; i < fresh.size(); ++i) {
-      if (!fresh[i]->entry.keys.empty()) {
-        VOUCH_RETURN_IF_ERROR(w.WriteIndexKeys(stored[i].index, fresh[i]->entry.keys));
-      }
-    }
-    for (const auto& tile : dirty_stored) VOUCH_RETURN_IF_ERROR(w.WriteTile(*tile));
-    return w.WriteTreeState(state);
-  });
-  if (!written.ok()) {
-    VLOG_ERROR << "commit of " << stored.size() << " entries failed: " << written;
-    fail_all(absl::UnavailableError(absl::StrCat("storage: ", written.message())));
-    return;
-  }
+  const absl::Time t_integrated = absl::Now();
+  VLOG_DEBUG << "batch " << stored.size() << ": dedup "
+             << absl::ToDoubleMilliseconds(t_dedup - job->started) << " ms, sets "
+             << absl::ToDoubleMilliseconds(t_signed - t_dedup) << " ms, integrate "
+             << absl::ToDoubleMilliseconds(t_integrated - t_signed) << " ms";
 
-  const absl::Time t_written = absl::Now();
-  VLOG_DEBUG << "batch " << stored.size() << ": dedup " << absl::ToDoubleMilliseconds(t_dedup - t_start)
-             << " ms, sets " << absl::ToDoubleMilliseconds(t_signed - t_dedup) << " ms, integrate "
-             << absl::ToDoubleMilliseconds(t_integrated - t_signed) << " ms, write "
-             << absl::ToDoubleMilliseconds(t_written - t_integrated) << " ms";
-  // Durable: update the in-memory view, then answer the waiters.
+  // The sequencer moves on with the tree as if the batch were durable; a failed commit resets it
+  // (above). In flight from now until the writer commits.
   range_ = std::move(range);
-  for (size_t i = 0; i < dirty_stored.size(); ++i) {
-    const TileKey key{dirty_stored[i]->level, dirty_stored[i]->index};
-    if (dirty_stored[i]->width < 256) {
-      edge_tiles_[key] = dirty[key];
+  for (auto& [key, tile] : dirty) {
+    if (tile->width() < 256) {
+      edge_tiles_[key] = tile;
     } else {
       edge_tiles_.erase(key);
     }
-    CacheTile(dirty_stored[i]);
   }
-  TreeState published = state;
-  published.compact_range.clear();
+  last_signed_time_ = now;
   {
-    absl::MutexLock l(&state_mu_);
-    state_ = state;
-    stats_.batches++;
-    stats_.appended += stored.size();
-    stats_.last_batch_size = stored.size();
-    stats_.tree_size = state.size;
-    stats_.checkpoint_time = state.timestamp;
+    absl::MutexLock l(&inflight_mu_);
+    for (const StoredEntry& e : stored) inflight_.emplace(e.leaf_hash, e.index);
   }
-  for (size_t i = 0; i < fresh.size(); ++i) {
-    fresh[i]->stored = std::move(stored[i]);
-    fresh[i]->state = published;
+  absl::MutexLock l(&commit_mu_);
+  // Backpressure: at most a few batches wait for the disk.
+  commit_mu_.Await(absl::Condition(
+      +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->commit_mu_) {
+        return log->commit_queue_.size() < 4;
+      },
+      this));
+  commit_queue_.push_back(std::move(job));
+}
+
+void Log::WriterLoop() {
+  while (true) {
+    std::vector<std::unique_ptr<CommitJob>> jobs;
+    bool failed;
+    {
+      absl::MutexLock l(&commit_mu_);
+      commit_mu_.Await(absl::Condition(
+          +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->commit_mu_) {
+            return !log->commit_queue_.empty() || log->writer_stopping_;
+          },
+          this));
+      if (commit_queue_.empty()) return;  // Stopping and drained.
+      while (!commit_queue_.empty()) {
+        jobs.push_back(std::move(commit_queue_.front()));
+        commit_queue_.pop_front();
+      }
+      writer_busy_ = true;
+      failed = commit_failed_;
+    }
+    absl::Status written =
+        failed ? absl::AbortedError("an earlier commit failed; retry") : absl::OkStatus();
+    if (written.ok()) {
+      // Every job's rows in ONE transaction; the last job's tree state is the new head.
+      written = storage_->WriteTx([&](LogWriter& w) -> absl::Status {
+        for (const auto& job : jobs) {
+          VOUCH_RETURN_IF_ERROR(w.WriteEntries(job->entries));
+          for (size_t i = 0; i < job->waiters.size(); ++i) {
+            if (!job->waiters[i]->entry.keys.empty()) {
+              VOUCH_RETURN_IF_ERROR(
+                  w.WriteIndexKeys(job->entries[i].index, job->waiters[i]->entry.keys));
+            }
+          }
+          for (const auto& tile : job->tiles) VOUCH_RETURN_IF_ERROR(w.WriteTile(*tile));
+        }
+        return w.WriteTreeState(jobs.back()->state);
+      });
+    }
+    if (!written.ok()) {
+      if (!failed) VLOG_ERROR << "commit of " << jobs.size() << " batches failed: " << written;
+      const absl::Status reply = absl::UnavailableError(absl::StrCat("storage: ", written.message()));
+      for (auto& job : jobs) FailJob(*job, reply);
+      absl::MutexLock l(&commit_mu_);
+      commit_failed_ = true;
+      writer_busy_ = false;
+      continue;
+    }
+    const absl::Time t_written = absl::Now();
+    // Durable: serve the new tiles and tree head, then answer the waiters.
+    for (const auto& job : jobs) {
+      for (const auto& tile : job->tiles) CacheTile(tile);
+    }
+    {
+      absl::MutexLock l(&state_mu_);
+      state_ = jobs.back()->state;
+      for (const auto& job : jobs) {
+        stats_.batches++;
+        stats_.appended += job->entries.size();
+      }
+      stats_.last_batch_size = jobs.back()->entries.size();
+      stats_.tree_size = state_.size;
+      stats_.checkpoint_time = state_.timestamp;
+    }
+    for (auto& job : jobs) {
+      TreeState published = job->state;
+      published.compact_range.clear();
+      {
+        absl::MutexLock l(&inflight_mu_);
+        for (const StoredEntry& e : job->entries) inflight_.erase(e.leaf_hash);
+      }
+      for (size_t i = 0; i < job->waiters.size(); ++i) {
+        job->waiters[i]->stored = std::move(job->entries[i]);
+        job->waiters[i]->state = published;
+      }
+      for (auto& [dup, first] : job->twins) {
+        dup->status = absl::AlreadyExistsError(absl::StrCat(
+            "entry already exists at index ", job->waiters[first]->stored.index));
+        dup->done.Notify();
+      }
+      for (auto& p : job->waiters) p->done.Notify();
+      if (options_.on_commit) options_.on_commit(job->waiters.size(), t_written - job->started);
+    }
+    absl::MutexLock l(&commit_mu_);
+    writer_busy_ = false;
   }
-  for (auto& [dup, first] : twins) {
-    dup->status = absl::AlreadyExistsError(
-        absl::StrCat("entry already exists at index ", fresh[first]->stored.index));
-    dup->done.Notify();
-  }
-  for (auto& p : fresh) p->done.Notify();
-  if (options_.on_commit) options_.on_commit(fresh.size(), t_written - t_start);
 }
 
 }  // namespace vouch::log

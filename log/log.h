@@ -143,6 +143,7 @@ class Log {
  private:
   struct Tile;
   struct Pending;
+  struct CommitJob;
   using TileKey = std::pair<uint32_t, uint64_t>;
 
   Log(LogStorage* storage, const signer::Signer* key, const LogOptions& options);
@@ -150,7 +151,15 @@ class Log {
   absl::Status CheckStoredTree(const TreeState& state);
   absl::Status PublishEmpty();
   void SequencerLoop();
+  // Stage 1 (sequencer thread): dedup, sequence, sign SETs, integrate, sign the checkpoint, and
+  // hand the batch to the writer.
   void CommitBatch(std::vector<std::shared_ptr<Pending>>& batch);
+  // Stage 2 (writer thread): write queued batches in one transaction, publish, answer waiters.
+  // Overlaps the fsync of one batch with the preparation of the next.
+  void WriterLoop();
+  void FailJob(CommitJob& job, const absl::Status& s);
+  // After a failed commit: the sequencer's tree restarts from the durable tree state.
+  absl::Status ReloadTreeFromStorage();
   // A stored tile (flat layout, see StoredTile), from the cache or storage.
   absl::StatusOr<std::shared_ptr<const StoredTile>> GetTile(uint32_t level, uint64_t index);
   absl::StatusOr<Hash> NodeHash(uint32_t level, uint64_t index);
@@ -177,6 +186,19 @@ class Log {
   // Sequencer-owned (only the sequencer thread touches these after Init).
   CompactRange range_;
   std::map<TileKey, std::shared_ptr<const Tile>> edge_tiles_;
+  int64_t last_signed_time_ = 0;
+
+  // Entries sequenced but not yet durable (leaf hash -> index), for duplicate detection.
+  absl::Mutex inflight_mu_;
+  absl::flat_hash_map<Hash, uint64_t> inflight_ ABSL_GUARDED_BY(inflight_mu_);
+
+  // Batches between the sequencer and the writer.
+  absl::Mutex commit_mu_;
+  std::deque<std::unique_ptr<CommitJob>> commit_queue_ ABSL_GUARDED_BY(commit_mu_);
+  bool writer_busy_ ABSL_GUARDED_BY(commit_mu_) = false;
+  bool commit_failed_ ABSL_GUARDED_BY(commit_mu_) = false;
+  bool writer_stopping_ ABSL_GUARDED_BY(commit_mu_) = false;
+  std::thread writer_;
 
   absl::Mutex queue_mu_;
   std::deque<std::shared_ptr<Pending>> queue_ ABSL_GUARDED_BY(queue_mu_);

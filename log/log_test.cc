@@ -267,6 +267,48 @@ TEST_F(LogTest, FailedCommitLeavesNothingAndLogRecovers) {
   ExpectValid(*r, log->get());
 }
 
+TEST_F(LogTest, FailedCommitsUnderConcurrencyLeaveNothingAndLogRecovers) {
+  AppendMany(5, "ok");
+  FlakyStorage flaky(storage_.get());
+  log_.reset();
+  auto log = Log::Open(&flaky, key_.get(), options_);
+  ASSERT_THAT(log, IsOk());
+  flaky.fail = true;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        if (!(*log)->Append(NewEntry{absl::StrCat("f", t, "/", i), {}}).ok()) failures++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 40);
+  EXPECT_EQ((*log)->Latest().size, 5u);
+  flaky.fail = false;
+  threads.clear();
+  std::vector<EntryWithProof> results[8];
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        auto r = (*log)->Append(NewEntry{absl::StrCat("f", t, "/", i), {}});
+        ASSERT_THAT(r, IsOk());
+        results[t].push_back(*r);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ((*log)->Latest().size, 45u);
+  for (auto& rs : results) {
+    for (auto& r : rs) ExpectValid(r, log->get());
+  }
+  // The stored tree passes the start-up check.
+  log->reset();
+  Reopen();
+  EXPECT_EQ(log_->Latest().size, 45u);
+}
+
 TEST_F(LogTest, RefusesAlteredEntryBody) {
   AppendMany(10, "e");
   Sql("UPDATE entries SET body = 'evil' WHERE idx = 7");
