@@ -377,6 +377,20 @@ TEST_F(CaServiceTest, ServesGrpc) {
   server->Shutdown();
 }
 
+TEST(CaServiceConfig, TsaCanBeDisabled) {
+  CaServiceOptions options;
+  options.data_dir = TempDir();
+  options.enable_tsa = false;
+  auto service = CaService::New(options, nullptr);
+  ASSERT_THAT(service, IsOk());
+  EXPECT_THAT((*service)->Timestamp("x"), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_TRUE((*service)->tsa_chain_der().empty());
+  json root = json::parse((*service)->trusted_root_json());
+  EXPECT_TRUE(root["timestampAuthorities"].empty());
+  struct stat st;
+  EXPECT_NE(stat((options.data_dir + "/tsa_key.pem").c_str(), &st), 0);
+}
+
 TEST(CaServiceConfig, RefusesBadIssuerFilesAndMismatchedChains) {
   CaServiceOptions options;
   options.data_dir = TempDir();

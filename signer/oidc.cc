@@ -1,6 +1,8 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "signer/oidc.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -309,6 +311,11 @@ absl::StatusOr<std::string> HttpGet(const std::string& url, absl::Duration timeo
   client.set_connection_timeout(us / 1000000, us % 1000000);
   client.set_read_timeout(us / 1000000, us % 1000000);
   client.set_follow_location(false);
+  if (absl::StartsWith(url, "https://")) {
+    client.enable_server_certificate_verification(true);
+    static const char kSystemCAs[] = "/etc/ssl/certs/ca-certificates.crt";
+    if (::access(kSystemCAs, R_OK) == 0) client.set_ca_cert_path(kSystemCAs);
+  }
   std::string body;
   bool too_big = false;
   auto res = client.Get(parsed.path.c_str(), [&](const char* data, size_t len) {
@@ -581,9 +588,14 @@ absl::StatusOr<std::shared_ptr<const OidcVerifier::KeySet>> OidcVerifier::GetKey
     ++fetch_count_;
   }
   auto text = FetchJwks(config, iss);
-  if (!text.ok()) return text.status();
-  auto keys = ParseJwks(*text);
+  absl::StatusOr<std::vector<Key>> keys =
+      text.ok() ? ParseJwks(*text) : absl::StatusOr<std::vector<Key>>(text.status());
   if (!keys.ok()) {
+    // Keep serving with the keys we had (an issuer outage must not stop signing).
+    absl::MutexLock lock(&mu_);
+    auto it = fetched_.find(iss);
+    if (it != fetched_.end()) return it->second;
+    if (!text.ok()) return text.status();
     return absl::UnavailableError(absl::StrCat("JWKS of ", iss, ": ", keys.status().message()));
   }
   auto set = std::make_shared<KeySet>();

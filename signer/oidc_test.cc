@@ -352,7 +352,7 @@ TEST(OidcDiscovery, FetchesCachesAndRefetchesOnceOnUnknownKid) {
   auto verifier = *OidcVerifier::New(options);
   const int64_t now = absl::ToUnixSeconds(kNow);
   json claims = {{"iss", issuer}, {"sub", "s"}, {"aud", "sigstore"}, {"email", "a@b.c"},
-                 {"email_verified", true}, {"exp", now + 600}};
+                 {"email_verified", true}, {"exp", now + 3600}};
   EXPECT_THAT(verifier->Verify(*SignJws(*key1, "k1", claims.dump())), IsOk());
   EXPECT_THAT(verifier->Verify(*SignJws(*key1, "k1", claims.dump())), IsOk());
   EXPECT_EQ(verifier->fetch_count(), 1);
@@ -369,7 +369,11 @@ TEST(OidcDiscovery, FetchesCachesAndRefetchesOnceOnUnknownKid) {
   EXPECT_THAT(verifier->Verify(*SignJws(*key2, "k3", claims.dump())),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("no key with kid")));
   EXPECT_EQ(verifier->fetch_count(), 2);
+  // The issuer goes away after the cache expired: the keys it had keep working.
   server->Stop();
+  clock.Advance(absl::Minutes(11));
+  EXPECT_THAT(verifier->Verify(*SignJws(*key1, "k1", claims.dump())), IsOk());
+  EXPECT_EQ(verifier->fetch_count(), 3);
 }
 
 TEST(OidcDiscovery, UnreachableIssuerIsUnavailable) {
