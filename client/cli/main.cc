@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "client/cli/args.h"
+#include "client/cli/attest_command.h"
+#include "client/cli/provenance_command.h"
+#include "client/cli/sign_command.h"
 #include "client/cli/verify_command.h"
 
 namespace {
@@ -25,6 +28,11 @@ const Command kCommands[] = {
      vouch::cli::VerifyBlobCommand},
     {"verify-attestation", "verify an in-toto attestation bundle and its predicate",
      vouch::cli::VerifyAttestationCommand},
+    {"sign-blob", "sign files (keyless or --key), one bundle each", vouch::cli::SignBlobCommand},
+    {"sign-bundle", "sign a file (Sigstore conformance protocol)", vouch::cli::SignBundleCommand},
+    {"attest", "sign an in-toto statement about files (DSSE)", vouch::cli::AttestCommand},
+    {"provenance", "run or describe a build and sign SLSA provenance v1 for its outputs",
+     vouch::cli::ProvenanceCommand},
 };
 
 void Usage(std::ostream& os) {

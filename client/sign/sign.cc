@@ -20,6 +20,7 @@
 #include "absl/strings/strip.h"
 #include "base/status.h"
 #include "client/bundle.h"
+#include "client/verify.h"  // DssePae
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "proto/sigstore/sigstore_trustroot.pb.h"
@@ -308,11 +309,6 @@ absl::StatusOr<TokenClaims> ParseIdentityToken(absl::string_view token) {
     return absl::InvalidArgumentError("identity token: no sub claim");
   }
   return out;
-}
-
-std::string DssePae(absl::string_view payload_type, absl::string_view payload) {
-  return absl::StrCat("DSSEv1 ", payload_type.size(), " ", payload_type, " ", payload.size(), " ",
-                      payload);
 }
 
 absl::StatusOr<rekor::TransparencyLogEntry> ParseLogEntryResponse(absl::string_view text) {

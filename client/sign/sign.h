@@ -113,9 +113,6 @@ class BundleSigner {
   std::vector<std::string> chain_pem_;
 };
 
-// DSSE pre-authentication encoding: "DSSEv1 <len(type)> <type> <len(payload)> <payload>".
-std::string DssePae(absl::string_view payload_type, absl::string_view payload);
-
 // Parses a log's answer to POST /api/v1/log/entries ({uuid: LogEntry}) into a bundle tlog
 // entry; |kind| is checked against the logged body. InvalidArgument ("log: ...") if malformed.
 absl::StatusOr<dev::sigstore::rekor::v1::TransparencyLogEntry> ParseLogEntryResponse(
