@@ -90,7 +90,7 @@ std::optional<HashAlgorithm> HashFromProto(dev::sigstore::common::v1::HashAlgori
 // What signed: the leaf certificate, or a public key.
 struct SigningKey {
   std::string certificate_der;  // empty for key-based bundles
-  std::string public_key_der;
+  std::string public_key_der;   // key-based bundles only
   std::shared_ptr<const signer::Verifier> verifier;
 };
 
@@ -423,8 +423,7 @@ absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& 
       }
     }
     if (leaf->IsCa()) return Fail("certificate", "the signing certificate is a CA certificate");
-    key.certificate_der = leaf->der();
-    key.public_key_der = leaf->PublicKeyDer();
+    key.certificate_der = leaf->der();  // log entries record the certificate, not the key
     auto verifier = leaf->NewVerifier();
     if (!verifier.ok()) return Prefix("certificate", verifier.status());
     key.verifier = std::shared_ptr<const signer::Verifier>(*std::move(verifier));
