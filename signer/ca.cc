@@ -5,14 +5,14 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <openssl/core_names.h>
-#include <openssl/params.h>
-#include <openssl/sha.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -71,8 +71,8 @@ const OidTable& Oids() {
 }
 
 std::string Extension(const std::string& oid, bool critical, absl::string_view value) {
-  return DerTlv(0x30, absl::StrCat(oid, critical ? std::string("\x01\x01\xff", 3) : "",
-                                   DerTlv(0x04, value)));
+  return DerTlv(
+      0x30, absl::StrCat(oid, critical ? std::string("\x01\x01\xff", 3) : "", DerTlv(0x04, value)));
 }
 
 // UTCTime through 2049, GeneralizedTime after (RFC 5280 4.1.2.5).
@@ -270,8 +270,8 @@ absl::StatusOr<std::unique_ptr<CertificateAuthority>> CertificateAuthority::New(
   return ca;
 }
 
-absl::StatusOr<IssuedCertificate> CertificateAuthority::Issue(const Identity& identity,
-                                                              absl::string_view leaf_spki_der) const {
+absl::StatusOr<IssuedCertificate> CertificateAuthority::Issue(
+    const Identity& identity, absl::string_view leaf_spki_der) const {
   VOUCH_RETURN_IF_ERROR(CheckLeafKeyEncoding(leaf_spki_der));
   if (leaf_spki_der == ca_public_key_der_) {
     return absl::InvalidArgumentError("unsupported key: the submitted key is the CA's own key");
@@ -359,8 +359,8 @@ absl::StatusOr<std::unique_ptr<OpenSslVerifier>> ParseLeafKey(absl::string_view 
     pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, U(parts.key), parts.key.size());
   } else if (parts.kind == SpkiParts::kEcdsa) {
     OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                         const_cast<char*>(parts.curve), 0),
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(parts.curve),
+                                         0),
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, &parts.key[0], parts.key.size()),
         OSSL_PARAM_construct_end()};
     EVP_PKEY_CTX* ctx = EcFromDataCtx();

@@ -60,19 +60,23 @@ struct Fixture {
     oidc_options.issuers.push_back(issuer);
     oidc = *OidcVerifier::New(oidc_options);
     auto ca_key = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
-    const std::string root = *CreateRootCertificate(*ca_key, {"bench", "root"}, absl::Now(),
-                                                    absl::Hours(24));
+    const std::string root =
+        *CreateRootCertificate(*ca_key, {"bench", "root"}, absl::Now(), absl::Hours(24));
     ca = *CertificateAuthority::New(std::move(ca_key), {root}, CaOptions());
     const int64_t now = absl::ToUnixSeconds(absl::Now());
     for (int i = 0; i < 64; ++i) {
       auto leaf = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
       const std::string email = absl::StrCat("user", i, "@example.com");
       fulcio::CreateSigningCertificateRequest req;
-      req.mutable_credentials()->set_oidc_identity_token(*SignJws(
-          *issuer_key, "k",
-          json{{"iss", kIssuer}, {"sub", email}, {"aud", "sigstore"}, {"email", email},
-               {"email_verified", true}, {"iat", now}, {"exp", now + 3600}}
-              .dump()));
+      req.mutable_credentials()->set_oidc_identity_token(*SignJws(*issuer_key, "k",
+                                                                  json{{"iss", kIssuer},
+                                                                       {"sub", email},
+                                                                       {"aud", "sigstore"},
+                                                                       {"email", email},
+                                                                       {"email_verified", true},
+                                                                       {"iat", now},
+                                                                       {"exp", now + 3600}}
+                                                                      .dump()));
       req.mutable_public_key_request()->mutable_public_key()->set_algorithm(fulcio::ECDSA);
       req.mutable_public_key_request()->mutable_public_key()->set_content(
           PublicKeyDerToPem(leaf->PublicKeyDer()));
@@ -124,7 +128,8 @@ void BM_VerifyToken(benchmark::State& state) {
   Fixture& f = F();
   size_t i = 0;
   for (auto _ : state) {
-    auto id = f.oidc->Verify(f.requests[i++ % f.requests.size()].credentials().oidc_identity_token());
+    auto id =
+        f.oidc->Verify(f.requests[i++ % f.requests.size()].credentials().oidc_identity_token());
     if (!id.ok()) state.SkipWithError(std::string(id.status().message()).c_str());
   }
   state.SetItemsProcessed(state.iterations());
@@ -159,8 +164,7 @@ BENCHMARK(BM_CreateSigningCertificate)->ThreadRange(1, 2)->UseRealTime();
 void BM_GrpcCreateSigningCertificate(benchmark::State& state) {
   Fixture& f = F();
   auto stub = fulcio::CA::NewStub(grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", f.port), grpc::InsecureChannelCredentials(),
-      [&] {
+      absl::StrCat("127.0.0.1:", f.port), grpc::InsecureChannelCredentials(), [&] {
         grpc::ChannelArguments args;  // one connection per client thread
         args.SetInt("grpc.channel_id", state.thread_index());
         return args;
@@ -169,7 +173,8 @@ void BM_GrpcCreateSigningCertificate(benchmark::State& state) {
   for (auto _ : state) {
     grpc::ClientContext ctx;
     fulcio::SigningCertificate resp;
-    grpc::Status s = stub->CreateSigningCertificate(&ctx, f.requests[i++ % f.requests.size()], &resp);
+    grpc::Status s =
+        stub->CreateSigningCertificate(&ctx, f.requests[i++ % f.requests.size()], &resp);
     if (!s.ok()) state.SkipWithError(s.error_message().c_str());
   }
   state.SetItemsProcessed(state.iterations());

@@ -86,7 +86,8 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view contents
   const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) {
-    return absl::FailedPreconditionError(absl::StrCat("cannot create ", tmp, ": ", strerror(errno)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create ", tmp, ": ", strerror(errno)));
   }
   size_t off = 0;
   while (off < contents.size()) {
@@ -108,7 +109,8 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view contents
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
-    return absl::FailedPreconditionError(absl::StrCat("cannot rename to ", path, ": ", strerror(err)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot rename to ", path, ": ", strerror(err)));
   }
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
@@ -201,7 +203,9 @@ absl::Status CaService::Init() {
   if (Exists(chain_path)) {
     VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(chain_path));
     auto parsed = ParsePemCertificates(pem);
-    if (!parsed.ok()) return absl::FailedPreconditionError(absl::StrCat(chain_path, ": ", parsed.status().message()));
+    if (!parsed.ok())
+      return absl::FailedPreconditionError(
+          absl::StrCat(chain_path, ": ", parsed.status().message()));
     ca_chain = *std::move(parsed);
   } else {
     VOUCH_ASSIGN_OR_RETURN(std::string root,
@@ -223,7 +227,8 @@ absl::Status CaService::Init() {
       VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(tsa_chain_path));
       auto parsed = ParsePemCertificates(pem);
       if (!parsed.ok()) {
-        return absl::FailedPreconditionError(absl::StrCat(tsa_chain_path, ": ", parsed.status().message()));
+        return absl::FailedPreconditionError(
+            absl::StrCat(tsa_chain_path, ": ", parsed.status().message()));
       }
       tsa_chain = *std::move(parsed);
     } else {
@@ -249,7 +254,8 @@ absl::Status CaService::Init() {
     TsaOptions tsa_options;
     tsa_options.clock = options_.clock;
     auto tsa = TimestampAuthority::New(std::move(tsa_key), tsa_chain, tsa_options);
-    if (!tsa.ok()) return absl::FailedPreconditionError(absl::StrCat("TSA: ", tsa.status().message()));
+    if (!tsa.ok())
+      return absl::FailedPreconditionError(absl::StrCat("TSA: ", tsa.status().message()));
     tsa_ = *std::move(tsa);
   }
 
@@ -275,9 +281,11 @@ absl::Status CaService::Init() {
   SigningConfigSpec signing;
   const absl::Time start = options_.log_key_valid_from;
   signing.ca_urls.push_back({base, 1, start, {}, "vouch"});
-  if (!options_.oidc_url.empty()) signing.oidc_urls.push_back({options_.oidc_url, 1, start, {}, ""});
+  if (!options_.oidc_url.empty())
+    signing.oidc_urls.push_back({options_.oidc_url, 1, start, {}, ""});
   signing.rekor_tlog_urls.push_back({base, 1, start, {}, "vouch"});
-  if (tsa_ != nullptr) signing.tsa_urls.push_back({base + "/api/v1/timestamp", 1, start, {}, "vouch"});
+  if (tsa_ != nullptr)
+    signing.tsa_urls.push_back({base + "/api/v1/timestamp", 1, start, {}, "vouch"});
   VOUCH_ASSIGN_OR_RETURN(signing_config_json_, SigningConfigJson(signing));
   grpc_ = std::make_unique<GrpcService>(this);
   return absl::OkStatus();
@@ -369,31 +377,32 @@ absl::StatusOr<std::string> CaService::Timestamp(absl::string_view request_der) 
 
 void CaService::RegisterHttp(httplib::Server& server) {
   const size_t limit = options_.max_body_bytes;
-  server.Post("/api/v2/signingCert", [this, limit](const httplib::Request& req,
-                                                   httplib::Response& res) {
-    if (!CheckBody(req, res, limit)) return;
-    fulcio::CreateSigningCertificateRequest request;
-    google::protobuf::util::JsonParseOptions parse;
-    parse.ignore_unknown_fields = true;
-    const auto parsed = google::protobuf::util::JsonStringToMessage(req.body, &request, parse);
-    if (!parsed.ok()) {
-      SendError(res, absl::InvalidArgumentError(
-                         absl::StrCat("malformed request: ", std::string(parsed.message()))));
-      return;
-    }
-    auto result = CreateSigningCertificate(request, BearerToken(req.get_header_value("Authorization")));
-    if (!result.ok()) {
-      SendError(res, result.status());
-      return;
-    }
-    auto json = ProtoToJson(*result);
-    if (!json.ok()) {
-      SendError(res, json.status());
-      return;
-    }
-    res.status = 201;
-    res.set_content(*json, kJson);
-  });
+  server.Post(
+      "/api/v2/signingCert", [this, limit](const httplib::Request& req, httplib::Response& res) {
+        if (!CheckBody(req, res, limit)) return;
+        fulcio::CreateSigningCertificateRequest request;
+        google::protobuf::util::JsonParseOptions parse;
+        parse.ignore_unknown_fields = true;
+        const auto parsed = google::protobuf::util::JsonStringToMessage(req.body, &request, parse);
+        if (!parsed.ok()) {
+          SendError(res, absl::InvalidArgumentError(
+                             absl::StrCat("malformed request: ", std::string(parsed.message()))));
+          return;
+        }
+        auto result =
+            CreateSigningCertificate(request, BearerToken(req.get_header_value("Authorization")));
+        if (!result.ok()) {
+          SendError(res, result.status());
+          return;
+        }
+        auto json = ProtoToJson(*result);
+        if (!json.ok()) {
+          SendError(res, json.status());
+          return;
+        }
+        res.status = 201;
+        res.set_content(*json, kJson);
+      });
   server.Get("/api/v2/trustBundle", [this](const httplib::Request&, httplib::Response& res) {
     auto json = ProtoToJson(GetTrustBundle());
     if (!json.ok()) return SendError(res, json.status());
@@ -404,30 +413,31 @@ void CaService::RegisterHttp(httplib::Server& server) {
     if (!json.ok()) return SendError(res, json.status());
     res.set_content(*json, kJson);
   });
-  server.Post("/api/v1/timestamp", [this, limit](const httplib::Request& req,
-                                                 httplib::Response& res) {
-    if (!CheckBody(req, res, limit)) return;
-    const std::string type = absl::AsciiStrToLower(req.get_header_value("Content-Type"));
-    const bool is_json = absl::StartsWith(type, "application/json") ||
-                         (!absl::StartsWith(type, "application/timestamp-query") &&
-                          !req.body.empty() && req.body[0] == '{');
-    std::string der = req.body;
-    if (is_json) {
-      auto built = TimestampRequestFromJson(req.body);
-      if (!built.ok()) return SendError(res, built.status());
-      der = *std::move(built);
-    }
-    auto resp = Timestamp(der);
-    if (!resp.ok()) return SendError(res, resp.status());
-    res.status = is_json ? 201 : 200;
-    res.set_content(*resp, "application/timestamp-reply");
-  });
-  server.Get("/api/v1/timestamp/certchain", [this](const httplib::Request&, httplib::Response& res) {
-    if (tsa_ == nullptr) {
-      return SendError(res, absl::NotFoundError("the timestamp authority is disabled"));
-    }
-    res.set_content(ChainToPem(tsa_->chain_der()), "application/pem-certificate-chain");
-  });
+  server.Post(
+      "/api/v1/timestamp", [this, limit](const httplib::Request& req, httplib::Response& res) {
+        if (!CheckBody(req, res, limit)) return;
+        const std::string type = absl::AsciiStrToLower(req.get_header_value("Content-Type"));
+        const bool is_json = absl::StartsWith(type, "application/json") ||
+                             (!absl::StartsWith(type, "application/timestamp-query") &&
+                              !req.body.empty() && req.body[0] == '{');
+        std::string der = req.body;
+        if (is_json) {
+          auto built = TimestampRequestFromJson(req.body);
+          if (!built.ok()) return SendError(res, built.status());
+          der = *std::move(built);
+        }
+        auto resp = Timestamp(der);
+        if (!resp.ok()) return SendError(res, resp.status());
+        res.status = is_json ? 201 : 200;
+        res.set_content(*resp, "application/timestamp-reply");
+      });
+  server.Get("/api/v1/timestamp/certchain",
+             [this](const httplib::Request&, httplib::Response& res) {
+               if (tsa_ == nullptr) {
+                 return SendError(res, absl::NotFoundError("the timestamp authority is disabled"));
+               }
+               res.set_content(ChainToPem(tsa_->chain_der()), "application/pem-certificate-chain");
+             });
   server.Get("/api/v1/trustedRoot", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(trusted_root_json_, kJson);
   });

@@ -90,7 +90,8 @@ class CaServiceTest : public ::testing::Test {
     issuer.issuer_url = kIssuer;
     issuer.type = IdentityType::kEmail;
     issuer.jwks_json =
-        json{{"keys", json::array({json::parse(*PublicKeyToJwk(issuer_key_->PublicKeyDer(), "k"))})}}
+        json{
+            {"keys", json::array({json::parse(*PublicKeyToJwk(issuer_key_->PublicKeyDer(), "k"))})}}
             .dump();
     options_.issuers.push_back(issuer);
     options_.log_public_key_der = log_key_->PublicKeyDer();
@@ -112,9 +113,10 @@ class CaServiceTest : public ::testing::Test {
 
   std::string Token(json changes = json::object(), const Signer* key = nullptr) {
     const int64_t now = absl::ToUnixSeconds(absl::Now());
-    json claims = {{"iss", kIssuer},    {"sub", "dev@example.com"}, {"aud", "sigstore"},
-                   {"email", "dev@example.com"}, {"email_verified", true},
-                   {"iat", now},        {"exp", now + 300}};
+    json claims = {{"iss", kIssuer},         {"sub", "dev@example.com"},
+                   {"aud", "sigstore"},      {"email", "dev@example.com"},
+                   {"email_verified", true}, {"iat", now},
+                   {"exp", now + 300}};
     for (auto it = changes.begin(); it != changes.end(); ++it) claims[it.key()] = it.value();
     return *SignJws(key != nullptr ? *key : *issuer_key_, "k", claims.dump());
   }
@@ -233,8 +235,8 @@ TEST_F(CaServiceTest, RefusesBadRequestsNamingTheReason) {
        "invalid identity token"},
       {"forged token", SigstoreJsBody(Token({}, forger.get()), *leaf_key).dump(), 401,
        "signature does not verify"},
-      {"untrusted issuer", SigstoreJsBody(Token({{"iss", "https://evil"}}), *leaf_key).dump(),
-       401, "untrusted issuer"},
+      {"untrusted issuer", SigstoreJsBody(Token({{"iss", "https://evil"}}), *leaf_key).dump(), 401,
+       "untrusted issuer"},
       {"expired token", SigstoreJsBody(Token({{"exp", now - 3600}}), *leaf_key).dump(), 401,
        "expired"},
       {"wrong audience", SigstoreJsBody(Token({{"aud", "other"}}), *leaf_key).dump(), 401,
@@ -300,10 +302,10 @@ TEST_F(CaServiceTest, ServesTrustBundleConfigurationAndTrustDocuments) {
 }
 
 TEST_F(CaServiceTest, ServesTimestamps) {
-  auto res = client_->Post(
-      "/api/v1/timestamp",
-      json{{"artifactHash", B64(Sha256("sig"))}, {"hashAlgorithm", "sha256"}}.dump(),
-      "application/json");
+  auto res =
+      client_->Post("/api/v1/timestamp",
+                    json{{"artifactHash", B64(Sha256("sig"))}, {"hashAlgorithm", "sha256"}}.dump(),
+                    "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 201) << res->body;
   EXPECT_EQ(res->get_header_value("Content-Type"), "application/timestamp-reply");
@@ -336,7 +338,8 @@ TEST_F(CaServiceTest, ServesGrpc) {
   auto leaf_key = *OpenSslSigner::Generate(KeyType::kEd25519);
   fulcio::CreateSigningCertificateRequest req;
   req.mutable_public_key_request()->mutable_public_key()->set_algorithm(fulcio::ED25519);
-  req.mutable_public_key_request()->mutable_public_key()->set_content(PublicKeyDerToPem(leaf_key->PublicKeyDer()));
+  req.mutable_public_key_request()->mutable_public_key()->set_content(
+      PublicKeyDerToPem(leaf_key->PublicKeyDer()));
   req.mutable_public_key_request()->set_proof_of_possession(*leaf_key->Sign("dev@example.com"));
   {
     grpc::ClientContext ctx;

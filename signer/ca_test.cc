@@ -170,7 +170,10 @@ TEST_F(CaTest, WritesCiExtensionsAndUriAndOtherNameSans) {
   gh.issuer = "https://token.actions.githubusercontent.com";
   gh.san_type = SanType::kUri;
   gh.san = "https://github.com/octo/app/.github/workflows/r.yml@refs/heads/main";
-  gh.extensions = {{2, "push"}, {3, "cccc"}, {9, gh.san}, {12, "https://github.com/octo/app"},
+  gh.extensions = {{2, "push"},
+                   {3, "cccc"},
+                   {9, gh.san},
+                   {12, "https://github.com/octo/app"},
                    {24, "repo:octo/app"}};
   auto leaf = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
   auto issued = ca_->Issue(gh, leaf->PublicKeyDer());

@@ -83,12 +83,13 @@ absl::StatusOr<std::string> GetB64(const json& jwk, const char* name) {
 
 absl::StatusOr<PkeyPtr> FromData(const char* type, OSSL_PARAM_BLD* bld) {
   std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld));
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* pkey = nullptr;
   if (params == nullptr || ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-    return absl::InvalidArgumentError(absl::StrCat("JWK: unusable ", type, " key: ",
-                                                   OpenSslErrors()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("JWK: unusable ", type, " key: ", OpenSslErrors()));
   }
   return PkeyPtr(pkey);
 }
@@ -155,7 +156,8 @@ const char* JwsAlgorithm(KeyType type) {
 
 absl::StatusOr<std::string> EcdsaDerToRaw(absl::string_view der, size_t coord_bytes) {
   const unsigned char* p = U(der);
-  std::unique_ptr<ECDSA_SIG, SigFree> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  std::unique_ptr<ECDSA_SIG, SigFree> sig(
+      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
   if (sig == nullptr || p != U(der) + der.size()) {
     return absl::InvalidArgumentError("malformed ECDSA signature (DER)");
   }
@@ -255,8 +257,9 @@ absl::StatusOr<std::string> PublicKeyToJwk(absl::string_view spki_der, absl::str
     if (x == nullptr || y == nullptr) return absl::InternalError("EC public key export failed");
     const int coord = type == KeyType::kEcdsaP256 ? 32 : type == KeyType::kEcdsaP384 ? 48 : 66;
     jwk["kty"] = "EC";
-    jwk["crv"] = type == KeyType::kEcdsaP256 ? "P-256" : type == KeyType::kEcdsaP384 ? "P-384"
-                                                                                    : "P-521";
+    jwk["crv"] = type == KeyType::kEcdsaP256   ? "P-256"
+                 : type == KeyType::kEcdsaP384 ? "P-384"
+                                               : "P-521";
     jwk["x"] = Base64UrlEncode(BnBytes(x, coord));
     jwk["y"] = Base64UrlEncode(BnBytes(y, coord));
   }
@@ -265,7 +268,8 @@ absl::StatusOr<std::string> PublicKeyToJwk(absl::string_view spki_der, absl::str
 
 absl::StatusOr<std::string> JwkToPublicKeyDer(absl::string_view jwk_json) {
   json jwk = json::parse(jwk_json.begin(), jwk_json.end(), nullptr, false);
-  if (jwk.is_discarded() || !jwk.is_object()) return absl::InvalidArgumentError("JWK: not an object");
+  if (jwk.is_discarded() || !jwk.is_object())
+    return absl::InvalidArgumentError("JWK: not an object");
   if (jwk.contains("d")) return absl::InvalidArgumentError("JWK: private key material present");
   VOUCH_ASSIGN_OR_RETURN(std::string kty, GetString(jwk, "kty"));
   if (kty == "EC") {
@@ -284,8 +288,8 @@ absl::StatusOr<std::string> JwkToPublicKeyDer(absl::string_view jwk_json) {
     VOUCH_ASSIGN_OR_RETURN(std::string x, GetB64(jwk, "x"));
     VOUCH_ASSIGN_OR_RETURN(std::string y, GetB64(jwk, "y"));
     if (x.size() != coord || y.size() != coord) {
-      return absl::InvalidArgumentError(absl::StrCat("JWK: ", crv, " coordinates must be ", coord,
-                                                     " bytes"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("JWK: ", crv, " coordinates must be ", coord, " bytes"));
     }
     const std::string point = absl::StrCat(std::string(1, '\x04'), x, y);
     std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
@@ -297,7 +301,8 @@ absl::StatusOr<std::string> JwkToPublicKeyDer(absl::string_view jwk_json) {
   }
   if (kty == "OKP") {
     VOUCH_ASSIGN_OR_RETURN(std::string crv, GetString(jwk, "crv"));
-    if (crv != "Ed25519") return absl::InvalidArgumentError(absl::StrCat("JWK: unsupported OKP curve ", crv));
+    if (crv != "Ed25519")
+      return absl::InvalidArgumentError(absl::StrCat("JWK: unsupported OKP curve ", crv));
     VOUCH_ASSIGN_OR_RETURN(std::string x, GetB64(jwk, "x"));
     if (x.size() != 32) return absl::InvalidArgumentError("JWK: Ed25519 key must be 32 bytes");
     PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, U(x), x.size()));

@@ -2,8 +2,8 @@
 //
 // JSON Web Signature (RFC 7515, compact form) and JSON Web Key (RFC 7517) helpers for OIDC identity
 // tokens: splitting and decoding a token, signing one with a Signer (vouch-dev-oidc and tests), and
-// converting between JWKs and SubjectPublicKeyInfo DER. Verification policy (which algorithms, which
-// keys, which claims) lives in oidc.h. Stateless and thread-safe.
+// converting between JWKs and SubjectPublicKeyInfo DER. Verification policy (which algorithms,
+// which keys, which claims) lives in oidc.h. Stateless and thread-safe.
 #ifndef VOUCH_SIGNER_JWT_H_
 #define VOUCH_SIGNER_JWT_H_
 

@@ -245,11 +245,12 @@ absl::StatusOr<std::vector<IssuerConfig>> ParseIssuersConfig(absl::string_view j
   size_t index = 0;
   for (const json& entry : *it) {
     const std::string where = absl::StrCat("issuer config: issuers[", index++, "]");
-    if (!entry.is_object()) return absl::InvalidArgumentError(absl::StrCat(where, ": not an object"));
+    if (!entry.is_object())
+      return absl::InvalidArgumentError(absl::StrCat(where, ": not an object"));
     IssuerConfig c;
-    static const char* kStringMembers[] = {"issuer_url", "wildcard_issuer_url", "audience",
-                                           "type", "challenge_claim", "subject_domain",
-                                           "spiffe_trust_domain", "jwks_file", "jwks_uri"};
+    static const char* kStringMembers[] = {
+        "issuer_url",     "wildcard_issuer_url", "audience",  "type",    "challenge_claim",
+        "subject_domain", "spiffe_trust_domain", "jwks_file", "jwks_uri"};
     for (auto m = entry.begin(); m != entry.end(); ++m) {
       bool known = m.key() == "jwks";
       for (const char* name : kStringMembers) {
@@ -262,7 +263,8 @@ absl::StatusOr<std::vector<IssuerConfig>> ParseIssuersConfig(absl::string_view j
         }
       }
       if (!known) {
-        return absl::InvalidArgumentError(absl::StrCat(where, ": unknown member \"", m.key(), "\""));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": unknown member \"", m.key(), "\""));
       }
     }
     auto str = [&](const char* name) -> std::string {
@@ -275,7 +277,8 @@ absl::StatusOr<std::vector<IssuerConfig>> ParseIssuersConfig(absl::string_view j
           absl::StrCat(where, ": set exactly one of \"issuer_url\" and \"wildcard_issuer_url\""));
     }
     if (entry.contains("audience")) c.audience = str("audience");
-    if (c.audience.empty()) return absl::InvalidArgumentError(absl::StrCat(where, ": empty audience"));
+    if (c.audience.empty())
+      return absl::InvalidArgumentError(absl::StrCat(where, ": empty audience"));
     const std::string type = entry.contains("type") ? str("type") : "email";
     if (!ParseIdentityType(type, &c.type)) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -326,7 +329,8 @@ absl::StatusOr<std::string> HttpGet(const std::string& url, absl::Duration timeo
     body.append(data, len);
     return true;
   });
-  if (too_big) return absl::UnavailableError(absl::StrCat("GET ", url, ": larger than ", max_bytes, " bytes"));
+  if (too_big)
+    return absl::UnavailableError(absl::StrCat("GET ", url, ": larger than ", max_bytes, " bytes"));
   if (!res) {
     return absl::UnavailableError(absl::StrCat("GET ", url, ": ", httplib::to_string(res.error())));
   }
@@ -350,8 +354,8 @@ absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
     case IdentityType::kEmail: {
       VOUCH_ASSIGN_OR_RETURN(id.san, RequiredClaim(claims, "email"));
       auto v = claims.find("email_verified");
-      const bool verified =
-          v != claims.end() && ((v->is_boolean() && v->get<bool>()) || (v->is_string() && *v == "true"));
+      const bool verified = v != claims.end() && ((v->is_boolean() && v->get<bool>()) ||
+                                                  (v->is_string() && *v == "true"));
       if (!verified) return Refuse("email not verified (\"email_verified\" is not true)");
       if (id.san.find('@') == std::string::npos) {
         return Refuse(absl::StrCat("claim \"email\" is not an email address: ", id.san));
@@ -362,7 +366,8 @@ absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
     }
     case IdentityType::kUri: {
       if (config.subject_domain.empty() || !absl::StartsWith(id.subject, config.subject_domain)) {
-        return Refuse(absl::StrCat("subject ", id.subject, " is not under ", config.subject_domain));
+        return Refuse(
+            absl::StrCat("subject ", id.subject, " is not under ", config.subject_domain));
       }
       id.san_type = SanType::kUri;
       id.san = id.subject;
@@ -402,7 +407,8 @@ absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
     case IdentityType::kGithubWorkflow: {
       const std::string base =
           config.subject_domain.empty() ? "https://github.com" : config.subject_domain;
-      VOUCH_ASSIGN_OR_RETURN(std::string job_workflow_ref, RequiredClaim(claims, "job_workflow_ref"));
+      VOUCH_ASSIGN_OR_RETURN(std::string job_workflow_ref,
+                             RequiredClaim(claims, "job_workflow_ref"));
       VOUCH_ASSIGN_OR_RETURN(std::string repository, RequiredClaim(claims, "repository"));
       VOUCH_ASSIGN_OR_RETURN(std::string sha, RequiredClaim(claims, "sha"));
       VOUCH_ASSIGN_OR_RETURN(std::string ref, RequiredClaim(claims, "ref"));
@@ -435,7 +441,8 @@ absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
       const std::string run_id = Claim(claims, "run_id");
       const std::string attempt = Claim(claims, "run_attempt");
       if (!run_id.empty() && !attempt.empty()) {
-        put(21, absl::StrCat(base, "/", repository, "/actions/runs/", run_id, "/attempts/", attempt));
+        put(21,
+            absl::StrCat(base, "/", repository, "/actions/runs/", run_id, "/attempts/", attempt));
       }
       put(22, Claim(claims, "repository_visibility"));
       put(23, Claim(claims, "environment"));
@@ -445,7 +452,8 @@ absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
     case IdentityType::kGitlabPipeline: {
       const std::string base =
           config.subject_domain.empty() ? "https://gitlab.com" : config.subject_domain;
-      VOUCH_ASSIGN_OR_RETURN(std::string config_ref_uri, RequiredClaim(claims, "ci_config_ref_uri"));
+      VOUCH_ASSIGN_OR_RETURN(std::string config_ref_uri,
+                             RequiredClaim(claims, "ci_config_ref_uri"));
       VOUCH_ASSIGN_OR_RETURN(std::string project_path, RequiredClaim(claims, "project_path"));
       VOUCH_ASSIGN_OR_RETURN(std::string sha, RequiredClaim(claims, "sha"));
       id.san_type = SanType::kUri;
@@ -461,7 +469,8 @@ absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
       const std::string ref = Claim(claims, "ref");
       const std::string ref_type = Claim(claims, "ref_type");
       if (!ref.empty()) {
-        put(14, ref_type == "tag" ? absl::StrCat("refs/tags/", ref) : absl::StrCat("refs/heads/", ref));
+        put(14,
+            ref_type == "tag" ? absl::StrCat("refs/tags/", ref) : absl::StrCat("refs/heads/", ref));
       }
       put(15, Claim(claims, "project_id"));
       const std::string ns = Claim(claims, "namespace_path");
@@ -500,8 +509,8 @@ absl::StatusOr<std::unique_ptr<OidcVerifier>> OidcVerifier::New(OidcOptions opti
     }
     if ((c.type == IdentityType::kUri || c.type == IdentityType::kUsername) &&
         c.subject_domain.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("issuer ", name, ": type ", IdentityTypeName(c.type), " needs subject_domain"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "issuer ", name, ": type ", IdentityTypeName(c.type), " needs subject_domain"));
     }
     if (c.type == IdentityType::kSpiffe && c.spiffe_trust_domain.empty()) {
       return absl::InvalidArgumentError(
@@ -519,7 +528,8 @@ absl::StatusOr<std::unique_ptr<OidcVerifier>> OidcVerifier::New(OidcOptions opti
     if (!text.empty()) {
       auto keys = ParseJwks(text);
       if (!keys.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat("issuer ", name, ": ", keys.status().message()));
+        return absl::InvalidArgumentError(
+            absl::StrCat("issuer ", name, ": ", keys.status().message()));
       }
       auto set = std::make_shared<KeySet>();
       set->keys = *std::move(keys);
@@ -558,8 +568,8 @@ absl::StatusOr<std::string> OidcVerifier::FetchJwks(const IssuerConfig& config,
       return absl::UnavailableError(absl::StrCat(discovery, ": no jwks_uri"));
     }
     if (doc.contains("issuer") && doc["issuer"] != iss) {
-      return absl::UnavailableError(absl::StrCat(discovery, ": issuer ", doc["issuer"].dump(),
-                                                 " does not match ", iss));
+      return absl::UnavailableError(
+          absl::StrCat(discovery, ": issuer ", doc["issuer"].dump(), " does not match ", iss));
     }
     jwks_uri = doc["jwks_uri"].get<std::string>();
   }
@@ -609,7 +619,8 @@ absl::StatusOr<std::shared_ptr<const OidcVerifier::KeySet>> OidcVerifier::GetKey
 absl::StatusOr<Identity> OidcVerifier::Verify(absl::string_view token) const {
   if (token.empty()) return Refuse("empty token");
   if (token.size() > options_.max_token_bytes) {
-    return Refuse(absl::StrCat("token is ", token.size(), " bytes, limit ", options_.max_token_bytes));
+    return Refuse(
+        absl::StrCat("token is ", token.size(), " bytes, limit ", options_.max_token_bytes));
   }
   auto parts = SplitJws(token);
   if (!parts.ok()) return Refuse(parts.status().message());
@@ -636,8 +647,8 @@ absl::StatusOr<Identity> OidcVerifier::Verify(absl::string_view token) const {
   std::string signature = parts->signature;
   if (info.family == AlgInfo::kEc) {
     if (signature.size() != 2 * info.coord) {
-      return Refuse(absl::StrCat(alg, " signature is ", signature.size(), " bytes, want ",
-                                 2 * info.coord));
+      return Refuse(
+          absl::StrCat(alg, " signature is ", signature.size(), " bytes, want ", 2 * info.coord));
     }
     auto der = EcdsaRawToDer(signature);
     if (!der.ok()) return Refuse(der.status().message());
@@ -654,8 +665,8 @@ absl::StatusOr<Identity> OidcVerifier::Verify(absl::string_view token) const {
       if (!kid.empty() && key.kid != kid) continue;
       found_kid = true;
       if (!key.alg.empty() && key.alg != alg) {
-        last_error = Refuse(absl::StrCat("key/algorithm mismatch: key ", key.kid, " is for ", key.alg,
-                                         ", token says ", alg));
+        last_error = Refuse(absl::StrCat("key/algorithm mismatch: key ", key.kid, " is for ",
+                                         key.alg, ", token says ", alg));
         continue;
       }
       if (!KeyFits(info, key.verifier->key_type())) {
@@ -680,8 +691,8 @@ absl::StatusOr<Identity> OidcVerifier::Verify(absl::string_view token) const {
     }
     if (last_error.ok()) break;
     // An unknown kid may mean the issuer rotated its keys: refetch once.
-    if (!kid.empty() && !found_kid && !refetched && static_keys_.count(static_cast<size_t>(
-                                                        config - options_.issuers.data())) == 0) {
+    if (!kid.empty() && !found_kid && !refetched &&
+        static_keys_.count(static_cast<size_t>(config - options_.issuers.data())) == 0) {
       refetched = true;
       continue;
     }

@@ -1,11 +1,11 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 //
-// OIDC identity tokens: verification of a JWT against the configured issuers, and the mapping from a
-// verified token's claims to the identity a certificate carries (Fulcio's rules: email -> rfc822Name
-// SAN, workflow tokens -> URI SAN plus the 1.3.6.1.4.1.57264.1.x CI extensions).
+// OIDC identity tokens: verification of a JWT against the configured issuers, and the mapping from
+// a verified token's claims to the identity a certificate carries (Fulcio's rules: email ->
+// rfc822Name SAN, workflow tokens -> URI SAN plus the 1.3.6.1.4.1.57264.1.x CI extensions).
 //
-// Accepted: RS256/384/512, PS256/384/512, ES256/384/512 and EdDSA (Ed25519), each only with a key of
-// the matching type. Refused: "none", HMAC (HS*), unknown algorithms, "crit" headers, key/alg
+// Accepted: RS256/384/512, PS256/384/512, ES256/384/512 and EdDSA (Ed25519), each only with a key
+// of the matching type. Refused: "none", HMAC (HS*), unknown algorithms, "crit" headers, key/alg
 // mismatches, tokens over the size limit. Claims: `iss` must be a configured issuer (exact or
 // wildcard URL), `aud` must contain its audience, `exp` is required, `exp`/`nbf`/`iat` are checked
 // with a configurable skew. Keys come per issuer from an inline JWKS, a JWKS file (air-gapped), a
@@ -47,7 +47,7 @@ bool ParseIdentityType(absl::string_view name, IdentityType* type);
 
 // One trusted issuer. Exactly one of issuer_url / wildcard_issuer_url is set.
 struct IssuerConfig {
-  std::string issuer_url;           // exact `iss`, e.g. "https://token.actions.githubusercontent.com"
+  std::string issuer_url;  // exact `iss`, e.g. "https://token.actions.githubusercontent.com"
   std::string wildcard_issuer_url;  // '*' matches one run of [A-Za-z0-9_-], e.g. ".../id/*"
   std::string audience = "sigstore";
   IdentityType type = IdentityType::kEmail;
@@ -126,8 +126,7 @@ class OidcVerifier {
   explicit OidcVerifier(OidcOptions options);
   const IssuerConfig* FindIssuer(const std::string& iss) const;
   absl::StatusOr<std::shared_ptr<const KeySet>> GetKeys(const IssuerConfig& config,
-                                                        const std::string& iss,
-                                                        bool refetch) const;
+                                                        const std::string& iss, bool refetch) const;
   absl::StatusOr<std::string> FetchJwks(const IssuerConfig& config, const std::string& iss) const;
 
   OidcOptions options_;

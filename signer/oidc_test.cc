@@ -70,9 +70,10 @@ class OidcTest : public ::testing::Test {
 
   json Claims() const {
     const int64_t now = absl::ToUnixSeconds(kNow);
-    return json{{"iss", kIssuer},           {"sub", "user-123"},  {"aud", "sigstore"},
-                {"email", "dev@example.com"}, {"email_verified", true}, {"iat", now - 10},
-                {"nbf", now - 10},           {"exp", now + 600}};
+    return json{{"iss", kIssuer},         {"sub", "user-123"},
+                {"aud", "sigstore"},      {"email", "dev@example.com"},
+                {"email_verified", true}, {"iat", now - 10},
+                {"nbf", now - 10},        {"exp", now + 600}};
   }
 
   FakeClock clock_{kNow};
@@ -145,9 +146,8 @@ TEST_F(OidcTest, RefusesForgedExpiredAndMisaddressedTokens) {
   // Payload swapped after signing.
   const size_t dot1 = good.find('.');
   const size_t dot2 = good.find('.', dot1 + 1);
-  const std::string swapped = absl::StrCat(good.substr(0, dot1 + 1),
-                                           Base64UrlEncode(with("sub", "admin").dump()),
-                                           good.substr(dot2));
+  const std::string swapped = absl::StrCat(
+      good.substr(0, dot1 + 1), Base64UrlEncode(with("sub", "admin").dump()), good.substr(dot2));
   // An ECDSA signature in DER instead of the JWS raw form.
   const std::string es_input = good.substr(0, dot2);
   const std::string der_sig_token =
@@ -186,12 +186,12 @@ TEST_F(OidcTest, RefusesForgedExpiredAndMisaddressedTokens) {
       {"no audience", *SignJws(*es_, "es", without("aud").dump()), "wrong audience"},
       {"untrusted issuer", *SignJws(*es_, "es", with("iss", "https://evil.example").dump()),
        "untrusted issuer"},
-      {"issuer with trailing slash", *SignJws(*es_, "es", with("iss", "https://issuer.example/").dump()),
-       "untrusted issuer"},
+      {"issuer with trailing slash",
+       *SignJws(*es_, "es", with("iss", "https://issuer.example/").dump()), "untrusted issuer"},
       {"email not verified", *SignJws(*es_, "es", with("email_verified", false).dump()),
        "email not verified"},
-      {"crit header", SignWithHeader(*es_, {{"alg", "ES256"}, {"kid", "es"}, {"crit", {"exp"}}},
-                                     claims),
+      {"crit header",
+       SignWithHeader(*es_, {{"alg", "ES256"}, {"kid", "es"}, {"crit", {"exp"}}}, claims),
        "critical"},
       {"two parts", good.substr(0, dot2), "3"},
       {"garbage", "not a token at all", "malformed token"},
@@ -235,8 +235,7 @@ TEST(IdentityFromClaims, MapsGithubWorkflowTokensLikeFulcio) {
   auto id = IdentityFromClaims(config, claims.dump());
   ASSERT_THAT(id, IsOk());
   EXPECT_EQ(id->san_type, SanType::kUri);
-  EXPECT_EQ(id->san,
-            "https://github.com/octo/app/.github/workflows/release.yml@refs/heads/main");
+  EXPECT_EQ(id->san, "https://github.com/octo/app/.github/workflows/release.yml@refs/heads/main");
   EXPECT_EQ(id->challenge, "repo:octo/app:ref:refs/heads/main");
   EXPECT_EQ(id->extensions.at(2), "push");
   EXPECT_EQ(id->extensions.at(3), "cccc");
@@ -291,8 +290,8 @@ TEST(IdentityFromClaims, MapsOtherIssuerTypes) {
 
   IssuerConfig email;
   email.challenge_claim = "sub";
-  id = IdentityFromClaims(
-      email, json{{"sub", "s"}, {"email", "a@b.c"}, {"email_verified", true}}.dump());
+  id = IdentityFromClaims(email,
+                          json{{"sub", "s"}, {"email", "a@b.c"}, {"email_verified", true}}.dump());
   ASSERT_THAT(id, IsOk());
   EXPECT_EQ(id->challenge, "s");
 }
@@ -328,13 +327,11 @@ TEST(OidcDiscovery, FetchesCachesAndRefetchesOnceOnUnknownKid) {
   absl::Mutex mu;
   json keys = json::array({json::parse(*PublicKeyToJwk(key1->PublicKeyDer(), "k1"))});
   int jwks_hits = 0;
-  server->routes().Get("/.well-known/openid-configuration",
-                       [&](const httplib::Request&, httplib::Response& res) {
-                         res.set_content(json{{"issuer", issuer},
-                                              {"jwks_uri", issuer + "/jwks"}}
-                                             .dump(),
-                                         "application/json");
-                       });
+  server->routes().Get(
+      "/.well-known/openid-configuration", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(json{{"issuer", issuer}, {"jwks_uri", issuer + "/jwks"}}.dump(),
+                        "application/json");
+      });
   server->routes().Get("/jwks", [&](const httplib::Request&, httplib::Response& res) {
     absl::MutexLock lock(&mu);
     ++jwks_hits;
@@ -351,7 +348,8 @@ TEST(OidcDiscovery, FetchesCachesAndRefetchesOnceOnUnknownKid) {
   options.clock = &clock;
   auto verifier = *OidcVerifier::New(options);
   const int64_t now = absl::ToUnixSeconds(kNow);
-  json claims = {{"iss", issuer}, {"sub", "s"}, {"aud", "sigstore"}, {"email", "a@b.c"},
+  json claims = {{"iss", issuer},          {"sub", "s"},
+                 {"aud", "sigstore"},      {"email", "a@b.c"},
                  {"email_verified", true}, {"exp", now + 3600}};
   EXPECT_THAT(verifier->Verify(*SignJws(*key1, "k1", claims.dump())), IsOk());
   EXPECT_THAT(verifier->Verify(*SignJws(*key1, "k1", claims.dump())), IsOk());

@@ -27,10 +27,9 @@ absl::StatusOr<ENGINE*> LoadEngine(const Pkcs11Options& options) {
   ENGINE* e = nullptr;
   if (absl::StrContains(options.engine, "/")) {
     e = ENGINE_by_id("dynamic");
-    if (e != nullptr &&
-        (!ENGINE_ctrl_cmd_string(e, "SO_PATH", options.engine.c_str(), 0) ||
-         !ENGINE_ctrl_cmd_string(e, "ID", "pkcs11", 0) ||
-         !ENGINE_ctrl_cmd_string(e, "LOAD", nullptr, 0))) {
+    if (e != nullptr && (!ENGINE_ctrl_cmd_string(e, "SO_PATH", options.engine.c_str(), 0) ||
+                         !ENGINE_ctrl_cmd_string(e, "ID", "pkcs11", 0) ||
+                         !ENGINE_ctrl_cmd_string(e, "LOAD", nullptr, 0))) {
       ENGINE_free(e);
       e = nullptr;
     }
@@ -53,9 +52,8 @@ absl::StatusOr<ENGINE*> LoadEngine(const Pkcs11Options& options) {
   }
   if (!ENGINE_init(e)) {
     ENGINE_free(e);
-    return absl::FailedPreconditionError(
-        absl::StrCat("PKCS#11: cannot initialise module ", options.module_path, ": ",
-                     OpenSslErrors()));
+    return absl::FailedPreconditionError(absl::StrCat("PKCS#11: cannot initialise module ",
+                                                      options.module_path, ": ", OpenSslErrors()));
   }
   return e;
 }
@@ -120,7 +118,8 @@ absl::StatusOr<std::unique_ptr<Pkcs11Signer>> Pkcs11Signer::New(const Pkcs11Opti
     ENGINE_free(e);
     return s;
   };
-  if (pub.empty()) return fail(absl::FailedPreconditionError("PKCS#11: cannot read the public key"));
+  if (pub.empty())
+    return fail(absl::FailedPreconditionError("PKCS#11: cannot read the public key"));
   auto verifier = OpenSslVerifier::FromDer(pub);
   if (!verifier.ok()) return fail(verifier.status());
   const KeyType type = (*verifier)->key_type();
@@ -150,12 +149,13 @@ absl::StatusOr<std::string> Pkcs11Signer::Sign(absl::string_view message) const 
     ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0;
   }
   size_t len = 0;
-  ok = ok && EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(message.data()),
-                            message.size()) == 1;
+  ok = ok &&
+       EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(message.data()),
+                      message.size()) == 1;
   std::string sig(len, '\0');
-  ok = ok && EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(&sig[0]), &len,
-                            reinterpret_cast<const unsigned char*>(message.data()),
-                            message.size()) == 1;
+  ok = ok &&
+       EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(&sig[0]), &len,
+                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) return absl::UnavailableError(absl::StrCat("PKCS#11 signing failed: ", OpenSslErrors()));
   sig.resize(len);

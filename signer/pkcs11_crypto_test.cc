@@ -53,8 +53,8 @@ class Pkcs11Test : public ::testing::Test {
     if (Shell("softhsm2-util --init-token --free --label vouch --pin 1234 --so-pin 123456") != 0) {
       return;
     }
-    const std::string keygen = absl::StrCat("pkcs11-tool --module ", kModule,
-                                            " --token-label vouch --login --pin 1234 --keypairgen ");
+    const std::string keygen = absl::StrCat(
+        "pkcs11-tool --module ", kModule, " --token-label vouch --login --pin 1234 --keypairgen ");
     if (Shell(keygen + "--key-type EC:prime256v1 --label ec-key --id 01") != 0 ||
         Shell(keygen + "--key-type EC:secp384r1 --label ec384-key --id 02") != 0 ||
         Shell(keygen + "--key-type rsa:2048 --label rsa-key --id 03") != 0) {
@@ -105,8 +105,8 @@ TEST_F(Pkcs11Test, CaIssuesWithItsKeyInTheToken) {
   auto hsm = Pkcs11Signer::New(Options("ec-key"));
   ASSERT_THAT(hsm, IsOk());
   const absl::Time now = absl::Now();
-  auto root = CreateRootCertificate(**hsm, {"vouch", "hsm root"}, now - absl::Hours(1),
-                                    absl::Hours(24));
+  auto root =
+      CreateRootCertificate(**hsm, {"vouch", "hsm root"}, now - absl::Hours(1), absl::Hours(24));
   ASSERT_THAT(root, IsOk());
   auto ca = CertificateAuthority::New(*std::move(hsm), {*root}, CaOptions());
   ASSERT_THAT(ca, IsOk());

@@ -43,7 +43,8 @@ absl::StatusOr<absl::Time> CertTime(absl::string_view der, bool not_before) {
   X509* cert = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
   if (cert == nullptr) return absl::InvalidArgumentError("malformed certificate");
   struct tm tm = {};
-  const int ok = ASN1_TIME_to_tm(not_before ? X509_get0_notBefore(cert) : X509_get0_notAfter(cert), &tm);
+  const int ok =
+      ASN1_TIME_to_tm(not_before ? X509_get0_notBefore(cert) : X509_get0_notAfter(cert), &tm);
   X509_free(cert);
   if (ok != 1) return absl::InvalidArgumentError("certificate with a malformed validity");
   return absl::FromTimeT(timegm(&tm));

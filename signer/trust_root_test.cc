@@ -28,13 +28,15 @@ TEST(TrustRoot, WritesTrustedRootV02) {
   const absl::Time start = absl::FromUnixSeconds(1800000000);
   auto log_key = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
   auto ca_key = *OpenSslSigner::Generate(KeyType::kEcdsaP384);
-  const std::string root = *CreateRootCertificate(*ca_key, {"vouch", "root"}, start, absl::Hours(10));
+  const std::string root =
+      *CreateRootCertificate(*ca_key, {"vouch", "root"}, start, absl::Hours(10));
   TrustedRootSpec spec;
-  spec.tlogs.push_back({"http://127.0.0.1:8080", log_key->PublicKeyDer(), start,
-                        start + absl::Hours(1), "vouch"});
-  spec.certificate_authorities.push_back({"vouch", "root", "http://127.0.0.1:8080", {root}, {}, {}, ""});
-  spec.timestamp_authorities.push_back({"vouch", "tsa", "http://127.0.0.1:8080/api/v1/timestamp",
-                                        {root}, start, {}, ""});
+  spec.tlogs.push_back(
+      {"http://127.0.0.1:8080", log_key->PublicKeyDer(), start, start + absl::Hours(1), "vouch"});
+  spec.certificate_authorities.push_back(
+      {"vouch", "root", "http://127.0.0.1:8080", {root}, {}, {}, ""});
+  spec.timestamp_authorities.push_back(
+      {"vouch", "tsa", "http://127.0.0.1:8080/api/v1/timestamp", {root}, start, {}, ""});
   auto text = TrustedRootJson(spec);
   ASSERT_THAT(text, IsOk());
   json doc = json::parse(*text);

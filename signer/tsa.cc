@@ -60,7 +60,7 @@ ASN1_INTEGER* SerialCallback(TS_RESP_CTX*, void*) {
 
 struct TimestampAuthority::State {
   X509* cert = nullptr;
-  STACK_OF(X509)* extra = nullptr;
+  STACK_OF(X509) * extra = nullptr;
   ASN1_OBJECT* policy = nullptr;
   ~State() {
     X509_free(cert);
@@ -173,8 +173,8 @@ absl::StatusOr<std::string> TimestampAuthority::Timestamp(absl::string_view requ
 absl::StatusOr<std::string> BuildTimestampRequest(HashAlgorithm hash, absl::string_view digest,
                                                   absl::string_view nonce, bool cert_req) {
   if (digest.size() != DigestSize(hash)) {
-    return absl::InvalidArgumentError(absl::StrCat("artifactHash is ", digest.size(),
-                                                   " bytes, want ", DigestSize(hash)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("artifactHash is ", digest.size(), " bytes, want ", DigestSize(hash)));
   }
   TS_REQ* req = TS_REQ_new();
   TS_MSG_IMPRINT* imprint = TS_MSG_IMPRINT_new();
@@ -229,8 +229,9 @@ absl::StatusOr<std::string> TimestampRequestFromJson(absl::string_view json_text
     } else if (name == "sha512" || name == "SHA512" || name == "SHA2_512") {
       hash = HashAlgorithm::kSha512;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "timestamp request: unsupported hashAlgorithm \"", name, "\" (want sha256, sha384, sha512)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("timestamp request: unsupported hashAlgorithm \"", name,
+                       "\" (want sha256, sha384, sha512)"));
     }
   }
   std::string nonce;

@@ -33,8 +33,9 @@ class TimestampAuthority {
  public:
   // |chain_der|: the TSA certificate first (its key must be |key|'s, its EKU timeStamping), then
   // intermediates and the root. InvalidArgument otherwise.
-  static absl::StatusOr<std::unique_ptr<TimestampAuthority>> New(
-      std::unique_ptr<OpenSslSigner> key, std::vector<std::string> chain_der, TsaOptions options);
+  static absl::StatusOr<std::unique_ptr<TimestampAuthority>> New(std::unique_ptr<OpenSslSigner> key,
+                                                                 std::vector<std::string> chain_der,
+                                                                 TsaOptions options);
   ~TimestampAuthority();
 
   // Answers a DER TimeStampReq with a DER TimeStampResp (status granted). InvalidArgument for a

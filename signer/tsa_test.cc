@@ -73,9 +73,9 @@ class TsaTest : public ::testing::Test {
 TEST_F(TsaTest, TimestampsJsonRequestsWithWholeSecondGenTime) {
   std::string hash_b64;
   absl::Base64Escape(Sha256("hello"), &hash_b64);
-  auto req = TimestampRequestFromJson(
-      absl::StrCat(R"({"artifactHash":")", hash_b64, R"(","hashAlgorithm":"sha256","nonce":42,)",
-                   R"("certificates":true})"));
+  auto req = TimestampRequestFromJson(absl::StrCat(R"({"artifactHash":")", hash_b64,
+                                                   R"(","hashAlgorithm":"sha256","nonce":42,)",
+                                                   R"("certificates":true})"));
   ASSERT_THAT(req, IsOk());
   auto resp = tsa_->Timestamp(*req);
   ASSERT_THAT(resp, IsOk());
@@ -109,9 +109,9 @@ TEST_F(TsaTest, TimestampsDerRequestsAndOpenSslCliVerifies) {
     return dir + "/" + name;
   };
   const std::string cmd = absl::StrCat(
-      "openssl ts -verify -data ", write("data.txt", data), " -in ",
-      write("resp.tsr", *resp), " -CAfile ", write("root.pem", CertificateDerToPem(root_)),
-      " -untrusted ", write("tsa.pem", CertificateDerToPem(tsa_cert_)), " 2>&1");
+      "openssl ts -verify -data ", write("data.txt", data), " -in ", write("resp.tsr", *resp),
+      " -CAfile ", write("root.pem", CertificateDerToPem(root_)), " -untrusted ",
+      write("tsa.pem", CertificateDerToPem(tsa_cert_)), " 2>&1");
   FILE* pipe = popen(cmd.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string out;

@@ -6,10 +6,10 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include "absl/strings/escaping.h"
@@ -44,7 +44,6 @@ std::string DerLength(size_t n) {
   return absl::StrCat(std::string(1, static_cast<char>(0x80 | bytes.size())), bytes);
 }
 
-
 absl::StatusOr<X509Ptr> ParseDer(absl::string_view der) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
   X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
@@ -65,7 +64,8 @@ absl::Status SetName(X509* cert, const CertName& name, bool subject) {
   if (!add("O", name.organization) || !add("CN", name.common_name)) {
     return absl::InvalidArgumentError(absl::StrCat("bad name: ", OpenSslErrors()));
   }
-  const int ok = subject ? X509_set_subject_name(cert, n.get()) : X509_set_issuer_name(cert, n.get());
+  const int ok =
+      subject ? X509_set_subject_name(cert, n.get()) : X509_set_issuer_name(cert, n.get());
   if (ok != 1) return absl::InternalError("set name failed");
   return absl::OkStatus();
 }
@@ -96,7 +96,8 @@ absl::Status SetCommon(X509* cert, absl::string_view spki_der, absl::Time not_be
   ASN1_TIME_set(X509_getm_notBefore(cert), absl::ToTimeT(not_before));
   ASN1_TIME_set(X509_getm_notAfter(cert), absl::ToTimeT(not_before + validity));
   const unsigned char* p = reinterpret_cast<const unsigned char*>(spki_der.data());
-  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
+  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(
+      d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
   if (pkey == nullptr) return absl::InvalidArgumentError("malformed public key");
   if (X509_set_pubkey(cert, pkey.get()) != 1) return absl::InternalError("set public key failed");
   return absl::OkStatus();
@@ -104,8 +105,8 @@ absl::Status SetCommon(X509* cert, absl::string_view spki_der, absl::Time not_be
 
 absl::StatusOr<std::string> IssuedCert(const Signer& issuer_key, absl::string_view issuer_der,
                                        absl::string_view spki_der, const CertName& subject,
-                                       absl::Time not_before, absl::Duration validity,
-                                       bool ca, bool tsa) {
+                                       absl::Time not_before, absl::Duration validity, bool ca,
+                                       bool tsa) {
   VOUCH_ASSIGN_OR_RETURN(X509Ptr issuer, ParseDer(issuer_der));
   VOUCH_ASSIGN_OR_RETURN(std::string issuer_spki, CertificatePublicKeyDer(issuer_der));
   if (issuer_spki != issuer_key.PublicKeyDer()) {
@@ -118,13 +119,17 @@ absl::StatusOr<std::string> IssuedCert(const Signer& issuer_key, absl::string_vi
     return absl::InternalError("set issuer failed");
   }
   if (ca) {
-    VOUCH_RETURN_IF_ERROR(AddExt(cert.get(), issuer.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0"));
-    VOUCH_RETURN_IF_ERROR(AddExt(cert.get(), issuer.get(), NID_key_usage, "critical,keyCertSign,cRLSign"));
+    VOUCH_RETURN_IF_ERROR(
+        AddExt(cert.get(), issuer.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0"));
+    VOUCH_RETURN_IF_ERROR(
+        AddExt(cert.get(), issuer.get(), NID_key_usage, "critical,keyCertSign,cRLSign"));
     VOUCH_RETURN_IF_ERROR(AddExt(cert.get(), issuer.get(), NID_ext_key_usage, "codeSigning"));
   } else if (tsa) {
     VOUCH_RETURN_IF_ERROR(AddExt(cert.get(), issuer.get(), NID_basic_constraints, "CA:FALSE"));
-    VOUCH_RETURN_IF_ERROR(AddExt(cert.get(), issuer.get(), NID_key_usage, "critical,digitalSignature"));
-    VOUCH_RETURN_IF_ERROR(AddExt(cert.get(), issuer.get(), NID_ext_key_usage, "critical,timeStamping"));
+    VOUCH_RETURN_IF_ERROR(
+        AddExt(cert.get(), issuer.get(), NID_key_usage, "critical,digitalSignature"));
+    VOUCH_RETURN_IF_ERROR(
+        AddExt(cert.get(), issuer.get(), NID_ext_key_usage, "critical,timeStamping"));
   }
   VOUCH_RETURN_IF_ERROR(AddKeyIdentifiers(cert.get(), issuer.get()));
   return SignCertificate(cert.get(), issuer_key);
@@ -170,7 +175,8 @@ absl::StatusOr<std::string> SignatureAlgorithmDer(KeyType type) {
     case KeyType::kEd25519:
       return DerTlv(0x30, DerOid("1.3.101.112"));
     case KeyType::kRsaPkcs1:
-      return DerTlv(0x30, absl::StrCat(DerOid("1.2.840.113549.1.1.11"), std::string("\x05\x00", 2)));
+      return DerTlv(0x30,
+                    absl::StrCat(DerOid("1.2.840.113549.1.1.11"), std::string("\x05\x00", 2)));
     case KeyType::kRsaPss:
       break;
   }
@@ -230,7 +236,8 @@ absl::Status AddKeyIdentifiers(X509* cert, X509* issuer) {
     akid->keyid = ASN1_OCTET_STRING_new();
     ASN1_OCTET_STRING_set(akid->keyid, md, static_cast<int>(len));
   }
-  const int ok2 = X509_add1_ext_i2d(cert, NID_authority_key_identifier, akid, 0, X509V3_ADD_DEFAULT);
+  const int ok2 =
+      X509_add1_ext_i2d(cert, NID_authority_key_identifier, akid, 0, X509V3_ADD_DEFAULT);
   AUTHORITY_KEYID_free(akid);
   ASN1_OCTET_STRING_free(ski);
   if (ok2 != 1) return absl::InternalError("add authorityKeyIdentifier failed");
@@ -295,12 +302,9 @@ absl::StatusOr<std::string> CreateRootCertificate(const Signer& key, const CertN
   return SignCertificate(cert.get(), key);
 }
 
-absl::StatusOr<std::string> CreateIntermediateCertificate(const Signer& issuer_key,
-                                                          absl::string_view issuer_der,
-                                                          absl::string_view subject_spki_der,
-                                                          const CertName& subject,
-                                                          absl::Time not_before,
-                                                          absl::Duration validity) {
+absl::StatusOr<std::string> CreateIntermediateCertificate(
+    const Signer& issuer_key, absl::string_view issuer_der, absl::string_view subject_spki_der,
+    const CertName& subject, absl::Time not_before, absl::Duration validity) {
   return IssuedCert(issuer_key, issuer_der, subject_spki_der, subject, not_before, validity,
                     /*ca=*/true, /*tsa=*/false);
 }

@@ -35,12 +35,9 @@ absl::StatusOr<std::string> CreateRootCertificate(const Signer& key, const CertN
 
 // An intermediate for |subject_spki_der| signed by |issuer_key| (whose certificate is
 // |issuer_der|): CA:TRUE pathlen 0, keyCertSign|cRLSign, EKU codeSigning (as Fulcio's), SKI/AKI.
-absl::StatusOr<std::string> CreateIntermediateCertificate(const Signer& issuer_key,
-                                                          absl::string_view issuer_der,
-                                                          absl::string_view subject_spki_der,
-                                                          const CertName& subject,
-                                                          absl::Time not_before,
-                                                          absl::Duration validity);
+absl::StatusOr<std::string> CreateIntermediateCertificate(
+    const Signer& issuer_key, absl::string_view issuer_der, absl::string_view subject_spki_der,
+    const CertName& subject, absl::Time not_before, absl::Duration validity);
 
 // A timestamping leaf for |subject_spki_der|: digitalSignature (critical), EKU timeStamping
 // (critical, as RFC 3161 requires), CA:FALSE, SKI/AKI.

@@ -78,32 +78,33 @@ absl::Status SetUpCa(const CaSetupOptions& options, std::vector<std::string>* wr
     VOUCH_ASSIGN_OR_RETURN(root, signer::CreateRootCertificate(
                                      *key, {options.organization, options.common_name + " root"},
                                      now, options.root_validity));
-    VOUCH_ASSIGN_OR_RETURN(
-        std::string intermediate,
-        signer::CreateIntermediateCertificate(
-            *key, root, issuing->PublicKeyDer(),
-            {options.organization, options.common_name + " intermediate"}, now,
-            options.intermediate_validity));
+    VOUCH_ASSIGN_OR_RETURN(std::string intermediate,
+                           signer::CreateIntermediateCertificate(
+                               *key, root, issuing->PublicKeyDer(),
+                               {options.organization, options.common_name + " intermediate"}, now,
+                               options.intermediate_validity));
     chain = {intermediate, root};
     VOUCH_RETURN_IF_ERROR(write("root_key.pem", key->PrivateKeyPem()));
     VOUCH_RETURN_IF_ERROR(write("root.pem", signer::CertificateDerToPem(root)));
     root_key = key.get();
     root_key_holder = std::move(key);
   } else {
-    VOUCH_ASSIGN_OR_RETURN(root, signer::CreateRootCertificate(
-                                     *issuing, {options.organization, options.common_name + " root"},
-                                     now, options.root_validity));
+    VOUCH_ASSIGN_OR_RETURN(
+        root, signer::CreateRootCertificate(*issuing,
+                                            {options.organization, options.common_name + " root"},
+                                            now, options.root_validity));
     chain = {root};
   }
   if (!hsm) VOUCH_RETURN_IF_ERROR(write("ca_key.pem", issuing_pem));
   VOUCH_RETURN_IF_ERROR(write("ca_chain.pem", signer::ChainToPem(chain)));
   if (options.with_tsa) {
-    VOUCH_ASSIGN_OR_RETURN(auto tsa_key, signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256));
-    VOUCH_ASSIGN_OR_RETURN(
-        std::string tsa_cert,
-        signer::CreateTsaCertificate(*root_key, root, tsa_key->PublicKeyDer(),
-                                     {options.organization, options.common_name + " TSA"}, now,
-                                     inter ? options.intermediate_validity : options.root_validity));
+    VOUCH_ASSIGN_OR_RETURN(auto tsa_key,
+                           signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256));
+    VOUCH_ASSIGN_OR_RETURN(std::string tsa_cert,
+                           signer::CreateTsaCertificate(
+                               *root_key, root, tsa_key->PublicKeyDer(),
+                               {options.organization, options.common_name + " TSA"}, now,
+                               inter ? options.intermediate_validity : options.root_validity));
     VOUCH_RETURN_IF_ERROR(write("tsa_key.pem", tsa_key->PrivateKeyPem()));
     VOUCH_RETURN_IF_ERROR(write("tsa_chain.pem", signer::ChainToPem({tsa_cert, root})));
   }
@@ -112,20 +113,21 @@ absl::Status SetUpCa(const CaSetupOptions& options, std::vector<std::string>* wr
 
 absl::StatusOr<std::string> SampleLeaf(const std::string& dir, const std::string& email,
                                        const std::string& oidc_issuer) {
-  VOUCH_ASSIGN_OR_RETURN(auto key, signer::OpenSslSigner::LoadOrCreate(dir + "/ca_key.pem",
-                                                                      signer::KeyType::kEcdsaP256));
+  VOUCH_ASSIGN_OR_RETURN(auto key, signer::OpenSslSigner::LoadOrCreate(
+                                       dir + "/ca_key.pem", signer::KeyType::kEcdsaP256));
   std::string pem;
   {
     FILE* f = std::fopen((dir + "/ca_chain.pem").c_str(), "r");
-    if (f == nullptr) return absl::FailedPreconditionError(absl::StrCat("cannot read ", dir, "/ca_chain.pem"));
+    if (f == nullptr)
+      return absl::FailedPreconditionError(absl::StrCat("cannot read ", dir, "/ca_chain.pem"));
     char buf[4096];
     size_t n;
     while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) pem.append(buf, n);
     std::fclose(f);
   }
   VOUCH_ASSIGN_OR_RETURN(auto chain, signer::ParsePemCertificates(pem));
-  VOUCH_ASSIGN_OR_RETURN(auto ca, signer::CertificateAuthority::New(std::move(key), chain,
-                                                                    signer::CaOptions()));
+  VOUCH_ASSIGN_OR_RETURN(
+      auto ca, signer::CertificateAuthority::New(std::move(key), chain, signer::CaOptions()));
   signer::Identity id;
   id.issuer = oidc_issuer;
   id.san = email;

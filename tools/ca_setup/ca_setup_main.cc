@@ -12,10 +12,12 @@
 #include "tools/ca_setup/ca_setup.h"
 
 ABSL_FLAG(std::string, out, "", "Directory to write the files to (vouchd's --data-dir).");
-ABSL_FLAG(std::string, mode, "root", "root (self-signed root issues leaves) or intermediate "
-                                      "(root + intermediate; take root_key.pem offline).");
-ABSL_FLAG(std::string, key_type, "ecdsa-p256", "Generated keys: ecdsa-p256, ecdsa-p384, "
-                                               "ecdsa-p521, ed25519 or rsa.");
+ABSL_FLAG(std::string, mode, "root",
+          "root (self-signed root issues leaves) or intermediate "
+          "(root + intermediate; take root_key.pem offline).");
+ABSL_FLAG(std::string, key_type, "ecdsa-p256",
+          "Generated keys: ecdsa-p256, ecdsa-p384, "
+          "ecdsa-p521, ed25519 or rsa.");
 ABSL_FLAG(std::string, organization, "vouch", "Organization (O) of the CA names.");
 ABSL_FLAG(std::string, common_name, "vouch", "Common name (CN) prefix of the CA names.");
 ABSL_FLAG(absl::Duration, root_validity, absl::Hours(24 * 365 * 10), "Root certificate lifetime.");

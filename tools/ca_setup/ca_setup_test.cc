@@ -42,18 +42,22 @@ void IssueAndVerify(const std::string& dir, size_t chain_size) {
   issuer.issuer_url = "https://i.example";
   issuer.challenge_claim = "sub";
   issuer.jwks_json =
-      json{{"keys", json::array({json::parse(*signer::PublicKeyToJwk(issuer_key->PublicKeyDer(), "k"))})}}
+      json{{"keys",
+            json::array({json::parse(*signer::PublicKeyToJwk(issuer_key->PublicKeyDer(), "k"))})}}
           .dump();
   options.issuers.push_back(issuer);
   auto service = signer::CaService::New(options, nullptr);
   ASSERT_THAT(service, IsOk());
   ASSERT_EQ((*service)->ca_chain_der().size(), chain_size);
   const int64_t now = absl::ToUnixSeconds(absl::Now());
-  const std::string token = *signer::SignJws(
-      *issuer_key, "k",
-      json{{"iss", "https://i.example"}, {"sub", "s"}, {"aud", "sigstore"}, {"email", "a@b.c"},
-           {"email_verified", true}, {"exp", now + 60}}
-          .dump());
+  const std::string token = *signer::SignJws(*issuer_key, "k",
+                                             json{{"iss", "https://i.example"},
+                                                  {"sub", "s"},
+                                                  {"aud", "sigstore"},
+                                                  {"email", "a@b.c"},
+                                                  {"email_verified", true},
+                                                  {"exp", now + 60}}
+                                                 .dump());
   auto leaf = *signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
   dev::sigstore::fulcio::v2::CreateSigningCertificateRequest req;
   req.mutable_public_key_request()->mutable_public_key()->set_content(

@@ -29,7 +29,8 @@ absl::StatusOr<std::unique_ptr<DevOidcIssuer>> DevOidcIssuer::New(const DevOidcO
   server::HttpOptions http_options;
   http_options.max_body_bytes = 64 * 1024;
   http_options.threads = 16;
-  VOUCH_ASSIGN_OR_RETURN(auto http, server::HttpServer::New(options.host, options.port, http_options));
+  VOUCH_ASSIGN_OR_RETURN(auto http,
+                         server::HttpServer::New(options.host, options.port, http_options));
   std::unique_ptr<DevOidcIssuer> issuer(
       new DevOidcIssuer(options, std::move(http), std::move(key)));
   issuer->AddRoutes();
@@ -83,18 +84,20 @@ absl::StatusOr<std::string> DevOidcIssuer::Mint(const TokenRequest& request) con
 
 void DevOidcIssuer::AddRoutes() {
   httplib::Server& s = http_->routes();
-  s.Get("/.well-known/openid-configuration", [this](const httplib::Request&, httplib::Response& res) {
-    const std::string base = issuer_url();
-    json doc = {{"issuer", base},
-                {"jwks_uri", base + "/jwks"},
-                {"token_endpoint", base + "/token"},
-                {"authorization_endpoint", base + "/authorize"},
-                {"response_types_supported", {"id_token"}},
-                {"subject_types_supported", {"public"}},
-                {"id_token_signing_alg_values_supported", {"ES256"}},
-                {"claims_supported", {"iss", "sub", "aud", "exp", "iat", "email", "email_verified"}}};
-    res.set_content(doc.dump(), "application/json");
-  });
+  s.Get("/.well-known/openid-configuration",
+        [this](const httplib::Request&, httplib::Response& res) {
+          const std::string base = issuer_url();
+          json doc = {
+              {"issuer", base},
+              {"jwks_uri", base + "/jwks"},
+              {"token_endpoint", base + "/token"},
+              {"authorization_endpoint", base + "/authorize"},
+              {"response_types_supported", {"id_token"}},
+              {"subject_types_supported", {"public"}},
+              {"id_token_signing_alg_values_supported", {"ES256"}},
+              {"claims_supported", {"iss", "sub", "aud", "exp", "iat", "email", "email_verified"}}};
+          res.set_content(doc.dump(), "application/json");
+        });
   auto jwks = [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(jwks_json(), "application/json");
   };
@@ -104,8 +107,9 @@ void DevOidcIssuer::AddRoutes() {
     auto token = Mint(request);
     if (!token.ok()) {
       res.status = 400;
-      res.set_content(json{{"code", 400}, {"message", std::string(token.status().message())}}.dump(),
-                      "application/json");
+      res.set_content(
+          json{{"code", 400}, {"message", std::string(token.status().message())}}.dump(),
+          "application/json");
       return;
     }
     if (raw) {
@@ -133,7 +137,8 @@ void DevOidcIssuer::AddRoutes() {
     const std::string ttl = req.get_param_value("ttl_seconds");
     if (!ttl.empty()) {
       int64_t secs = 0;
-      if (!absl::SimpleAtoi(ttl, &secs) || secs <= 0) return bad(res, "ttl_seconds must be positive");
+      if (!absl::SimpleAtoi(ttl, &secs) || secs <= 0)
+        return bad(res, "ttl_seconds must be positive");
       request.lifetime = absl::Seconds(secs);
     }
     answer(request, req.get_param_value("format") == "raw", res);

@@ -38,9 +38,9 @@ struct DevOidcOptions {
 struct TokenRequest {
   std::string sub;
   std::string email;
-  std::string audience;          // empty = the default audience
-  absl::Duration lifetime;       // zero = the default lifetime
-  std::string extra_claims_json; // a JSON object merged into the claims; may be empty
+  std::string audience;           // empty = the default audience
+  absl::Duration lifetime;        // zero = the default lifetime
+  std::string extra_claims_json;  // a JSON object merged into the claims; may be empty
 };
 
 class DevOidcIssuer {

@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
       "  curl -s 'http://HOST:PORT/token?email=dev@example.com&format=raw'",
       "tools/dev_oidc/");
   if (rest.size() > 1) {
-    std::fprintf(stderr, "vouch-dev-oidc: unexpected argument '%s' (see --help)\n", rest[1].c_str());
+    std::fprintf(stderr, "vouch-dev-oidc: unexpected argument '%s' (see --help)\n",
+                 rest[1].c_str());
     return 2;
   }
   sigset_t stop_signals;
@@ -56,8 +57,8 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   vouch::tools::DevOidcOptions options;
-  absl::Status parsed = vouch::server::ParseHostPort(absl::GetFlag(FLAGS_addr), "addr",
-                                                     &options.host, &options.port);
+  absl::Status parsed =
+      vouch::server::ParseHostPort(absl::GetFlag(FLAGS_addr), "addr", &options.host, &options.port);
   if (!parsed.ok()) {
     std::fprintf(stderr, "vouch-dev-oidc: %s\n", std::string(parsed.message()).c_str());
     return 1;

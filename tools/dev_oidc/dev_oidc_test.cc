@@ -73,14 +73,15 @@ TEST(DevOidc, MintedTokensVerifyThroughDiscovery) {
   // CI claims pass through for github-workflow issuers.
   auto gh = *signer::OidcVerifier::New(
       VerifierFor((*issuer)->issuer_url(), signer::IdentityType::kGithubWorkflow));
-  res = client.Post("/token", json{{"sub", "repo:o/r:ref:refs/heads/main"},
-                                   {"claims",
-                                    {{"job_workflow_ref", "o/r/.github/workflows/w.yml@refs/heads/main"},
-                                     {"repository", "o/r"},
-                                     {"sha", "abc"},
-                                     {"ref", "refs/heads/main"},
-                                     {"event_name", "push"}}}}
-                                  .dump(),
+  res = client.Post("/token",
+                    json{{"sub", "repo:o/r:ref:refs/heads/main"},
+                         {"claims",
+                          {{"job_workflow_ref", "o/r/.github/workflows/w.yml@refs/heads/main"},
+                           {"repository", "o/r"},
+                           {"sha", "abc"},
+                           {"ref", "refs/heads/main"},
+                           {"event_name", "push"}}}}
+                        .dump(),
                     "application/json");
   ASSERT_TRUE(res);
   auto ci = gh->Verify(json::parse(res->body)["id_token"].get<std::string>());
@@ -129,7 +130,8 @@ TEST(DevOidc, BinaryWritesReadyFileAndStopsOnSigterm) {
   options.issuers[0].challenge_claim = "sub";
   auto verifier = *signer::OidcVerifier::New(options);
   // sub "s" has no email: an email issuer refuses it, naming the claim.
-  EXPECT_THAT(verifier->Verify(raw), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("email")));
+  EXPECT_THAT(verifier->Verify(raw),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("email")));
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
