@@ -15,6 +15,7 @@
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
 #include "log/entry/entry.h"
+#include "log/entry/rekor_v2.h"
 #include "log/tiles.h"
 #include "nlohmann/json.hpp"
 #include "proto/vouch/log.grpc.pb.h"
@@ -308,6 +309,42 @@ void LogService::RegisterHttp(httplib::Server& server) {
       }
     }
     SendError(res, e.status());
+  });
+
+  // POST /api/v2/log/entries: Rekor v2 (rekor-tiles) CreateEntryRequest, answered with a
+  // proto3-JSON TransparencyLogEntry.
+  server.Post("/api/v2/log/entries", [this](const httplib::Request& req, httplib::Response& res) {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<EntryWithProof> e;
+    std::string kind;
+    auto prepared = PrepareV2Entry(req.body);
+    if (!prepared.ok()) {
+      e = prepared.status();
+    } else {
+      kind = EntryKindName(prepared->entry.kind);
+      absl::Status verified = VerifyEntry(*prepared);
+      if (!verified.ok()) {
+        e = verified;
+      } else {
+        NewEntry ne;
+        ne.keys = SearchKeys(prepared->entry.keys);
+        ne.body = prepared->entry.body;
+        e = log_->Append(std::move(ne));
+      }
+    }
+    RecordRequest("POST /api/v2/log/entries", e.status(), start);
+    if (!e.ok()) return SendError(res, e.status());
+    V2EntryView v;
+    v.index = e->entry.index;
+    v.body = e->entry.body;
+    v.log_id = log_->log_id();
+    v.tree_size = e->tree_size;
+    v.root = HashBytes(e->root);
+    for (const Hash& h : e->proof) v.proof.push_back(HashBytes(h));
+    v.checkpoint = e->checkpoint;
+    v.kind = kind;
+    res.status = 201;
+    res.set_content(TransparencyLogEntryV2Json(v), "application/json");
   });
 
   // GET /api/v1/log/entries?logIndex=N

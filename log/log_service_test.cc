@@ -304,6 +304,37 @@ TEST_F(LogServiceTest, LogInfoConsistencyProofTilesAndMetrics) {
   EXPECT_THAT(metrics->body, HasSubstr("vouch_append_seconds_count{api=\"http\"} 5"));
 }
 
+TEST_F(LogServiceTest, RekorV2AppendAnswersTransparencyLogEntry) {
+  const std::string digest = signer::Sha256("v2 artifact");
+  auto sig = signer_->SignDigest(signer::HashAlgorithm::kSha256, digest);
+  ASSERT_THAT(sig, IsOk());
+  json req = {{"hashedRekordRequestV002",
+               {{"digest", absl::Base64Escape(digest)},
+                {"signature",
+                 {{"content", absl::Base64Escape(*sig)},
+                  {"verifier",
+                   {{"publicKey", {{"rawBytes", absl::Base64Escape(signer_->PublicKeyDer())}}},
+                    {"keyDetails", "PKIX_ECDSA_P256_SHA_256"}}}}}}}};
+  auto res = Post("/api/v2/log/entries", req.dump());
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  json tle = json::parse(res->body);
+  EXPECT_EQ(tle["kindVersion"]["version"], "0.0.2");
+  EXPECT_EQ(tle["logIndex"], "0");
+  std::string body;
+  ASSERT_TRUE(absl::Base64Unescape(tle["canonicalizedBody"].get<std::string>(), &body));
+  EXPECT_THAT(body, HasSubstr("hashedRekordV002"));
+  auto again = Post("/api/v2/log/entries", req.dump());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 409);
+  for (const std::string bad : {"{", "{}", "{\"hashedRekordRequestV002\": {\"digest\": \"!!\"}}"}) {
+    auto r = Post("/api/v2/log/entries", bad);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << bad << ": " << r->body;
+  }
+  EXPECT_EQ(log_->Latest().size, 1u);
+}
+
 TEST_F(LogServiceTest, GrpcAppendGetAndErrors) {
   grpc::ClientContext ctx;
   v1::CreateEntryRequest req;

@@ -40,7 +40,8 @@ class SigstoreJsKeylessTest(unittest.TestCase):
              self.oidc.issuer, self.dir], capture_output=True, text=True, timeout=120, cwd=self.js)
         results = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
-        self.assertEqual({r["case"] for r in results if r["ok"]}, {"blob", "attestation"})
+        self.assertEqual({r["case"] for r in results if r["ok"]}, {"blob", "blob-rekor-v2", "attestation"},
+                         out.stdout + out.stderr)
 
         with open(os.path.join(self.dir, "blob.sigstore.json")) as f:
             bundle = json.load(f)

@@ -33,8 +33,8 @@ async function token() {
 }
 
 const signer = new FulcioSigner({ fulcioBaseURL: vouchd, identityProvider: { getToken: token } });
-const witnesses = (entryType) => [
-  new RekorWitness({ rekorBaseURL: vouchd, ...(entryType ? { entryType } : {}) }),
+const witnesses = (entryType, majorApiVersion = 1) => [
+  new RekorWitness({ rekorBaseURL: vouchd, majorApiVersion, ...(entryType ? { entryType } : {}) }),
   new TSAWitness({ tsaBaseURL: vouchd }),
 ];
 
@@ -69,6 +69,17 @@ await run('blob', async () => {
   verifier.verify(toSignedEntity(bundleFromJSON(json), blob), policy);
   mustReject('a tampered artifact', () => verifier.verify(toSignedEntity(bundleFromJSON(json), Buffer.concat([blob, Buffer.from('!')])), policy));
   mustReject('a wrong identity', () => verifier.verify(toSignedEntity(bundleFromJSON(json), blob), { subjectAlternativeName: 'mallory@example.com' }));
+});
+
+await run('blob-rekor-v2', async () => {
+  // Rekor v2 (POST /api/v2/log/entries): no integrated time; the TSA timestamp proves the time.
+  const bundle = await new MessageSignatureBundleBuilder({ signer, witnesses: witnesses(undefined, 2) }).create({ data: blob });
+  const json = bundleToJSON(bundle);
+  fs.writeFileSync(path.join(outDir, 'blob-v2.sigstore.json'), JSON.stringify(json, null, 2));
+  const kv = json.verificationMaterial.tlogEntries[0].kindVersion;
+  if (kv.version !== '0.0.2') throw new Error(`expected a v0.0.2 entry, got ${JSON.stringify(kv)}`);
+  verifier.verify(toSignedEntity(bundleFromJSON(json), blob), policy);
+  mustReject('a tampered artifact (v2)', () => verifier.verify(toSignedEntity(bundleFromJSON(json), Buffer.concat([blob, Buffer.from('!')])), policy));
 });
 
 await run('attestation', async () => {
