@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "signer/ca.h"
+#include "signer/ca_service.h"
 #include "signer/openssl_crypto.h"
 #include "signer/x509.h"
 #include "tests/status_matchers.h"
@@ -127,6 +128,24 @@ TEST_F(Pkcs11Test, CaIssuesWithItsKeyInTheToken) {
   EXPECT_EQ(X509_verify(cert, X509_get0_pubkey(root_cert)), 1);
   X509_free(cert);
   X509_free(root_cert);
+}
+
+TEST_F(Pkcs11Test, CaServiceUsesTheTokenKey) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  CaServiceOptions options;
+  options.data_dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/hsm-ca-", getpid());
+  mkdir(options.data_dir.c_str(), 0700);
+  options.pkcs11_module = kModule;
+  options.pkcs11_key_uri = "pkcs11:token=vouch;object=ec384-key";
+  options.pkcs11_pin = "1234";
+  auto service = CaService::New(options, nullptr);
+  ASSERT_THAT(service, IsOk());
+  struct stat st;
+  EXPECT_NE(stat((options.data_dir + "/ca_key.pem").c_str(), &st), 0);  // no key file
+  auto token_key = *Pkcs11Signer::New(Options("ec384-key"));
+  EXPECT_EQ(*CertificatePublicKeyDer((*service)->ca_chain_der()[0]), token_key->PublicKeyDer());
+  // A restart finds the chain and the token key again.
+  EXPECT_THAT(CaService::New(options, nullptr), IsOk());
 }
 
 TEST_F(Pkcs11Test, RefusesMissingKeysAndBadUris) {
