@@ -845,9 +845,13 @@ void Log::WriterLoop() {
     if (!written.ok()) {
       if (!failed) VLOG_ERROR << "commit of " << jobs.size() << " batches failed: " << written;
       const absl::Status reply = absl::UnavailableError(absl::StrCat("storage: ", written.message()));
+      {
+        // Flag the failure before answering, so a retry is sequenced on the durable tree.
+        absl::MutexLock l(&commit_mu_);
+        commit_failed_ = true;
+      }
       for (auto& job : jobs) FailJob(*job, reply);
       absl::MutexLock l(&commit_mu_);
-      commit_failed_ = true;
       writer_busy_ = false;
       continue;
     }
