@@ -44,10 +44,10 @@ struct LogVoidify {
 
 }  // namespace vouch
 
-#define VOUCH_LOG_(lvl)                                 \
-  (::vouch::LogLevel::lvl < ::vouch::MinLogLevel())     \
-      ? (void)0                                         \
-      : ::vouch::LogVoidify() &                         \
+#define VOUCH_LOG_(lvl)                             \
+  (::vouch::LogLevel::lvl < ::vouch::MinLogLevel()) \
+      ? (void)0                                     \
+      : ::vouch::LogVoidify() &                     \
             ::vouch::LogMessage(::vouch::LogLevel::lvl, __FILE__, __LINE__).stream()
 
 #define VLOG_DEBUG VOUCH_LOG_(kDebug)

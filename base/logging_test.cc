@@ -23,8 +23,9 @@ TEST(Logging, WritesOneLinePerEventWithLevelAndLocation) {
   ::testing::internal::CaptureStderr();
   VLOG_INFO << "two\nlines " << 42;
   const std::string out = ::testing::internal::GetCapturedStderr();
-  EXPECT_THAT(out, ::testing::MatchesRegex(
-                       "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z I logging_test.cc:[0-9]+\\] two lines 42\n"));
+  EXPECT_THAT(
+      out, ::testing::MatchesRegex(
+               "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z I logging_test.cc:[0-9]+\\] two lines 42\n"));
 }
 
 TEST(Logging, DisabledLevelsAreNotEvaluated) {

@@ -61,8 +61,8 @@ void HistogramCell::Snapshot(std::vector<uint64_t>* cumulative, double* sum,
 }
 
 std::vector<double> Metrics::LatencyBuckets() {
-  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-          0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5, 10};
+  return {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,   0.1,     0.25,   0.5,   1,      2.5,   10};
 }
 
 CounterCell* Metrics::Counter(const std::string& name, const std::string& help,
@@ -116,8 +116,8 @@ std::string Metrics::Render() const {
         absl::StrAppend(&out, name, "_bucket", LabelText(labels, "le", Num(h->bounds()[i])), " ",
                         cum[i], "\n");
       }
-      absl::StrAppend(&out, name, "_bucket", LabelText(labels, "le", "+Inf"), " ", cum.back(),
-                      "\n", name, "_sum", LabelText(labels), " ", sum, "\n", name, "_count",
+      absl::StrAppend(&out, name, "_bucket", LabelText(labels, "le", "+Inf"), " ", cum.back(), "\n",
+                      name, "_sum", LabelText(labels), " ", sum, "\n", name, "_count",
                       LabelText(labels), " ", count, "\n");
     }
   }

@@ -12,9 +12,9 @@
 #include "absl/strings/str_cat.h"
 
 // Evaluates |expr| (an absl::Status); returns it from the enclosing function if not OK.
-#define VOUCH_RETURN_IF_ERROR(expr)              \
-  do {                                           \
-    ::absl::Status vouch_status_ = (expr);       \
+#define VOUCH_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::absl::Status vouch_status_ = (expr);         \
     if (!vouch_status_.ok()) return vouch_status_; \
   } while (0)
 

@@ -99,9 +99,9 @@ std::string Log::SetPayload(absl::string_view body, int64_t integrated_time,
                             const std::string& log_id_hex, uint64_t index) {
   // RFC 8785: keys in code-unit order (body, integratedTime, logID, logIndex); base64 and hex
   // need no escaping.
-  return absl::StrCat("{\"body\":\"", absl::Base64Escape(body), "\",\"integratedTime\":",
-                      integrated_time, ",\"logID\":\"", log_id_hex, "\",\"logIndex\":", index,
-                      "}");
+  return absl::StrCat("{\"body\":\"", absl::Base64Escape(body),
+                      "\",\"integratedTime\":", integrated_time, ",\"logID\":\"", log_id_hex,
+                      "\",\"logIndex\":", index, "}");
 }
 
 Log::Log(LogStorage* storage, const signer::Signer* key, const LogOptions& options)
@@ -150,8 +150,7 @@ absl::Status Log::PublishEmpty() {
   state.root = EmptyRoot();
   state.timestamp = absl::ToUnixSeconds(options_.clock->Now());
   VOUCH_ASSIGN_OR_RETURN(state.checkpoint, SignCheckpointFor(0, state.root));
-  VOUCH_RETURN_IF_ERROR(
-      storage_->WriteTx([&](LogWriter& w) { return w.WriteTreeState(state); }));
+  VOUCH_RETURN_IF_ERROR(storage_->WriteTx([&](LogWriter& w) { return w.WriteTreeState(state); }));
   absl::MutexLock l(&state_mu_);
   state_ = state;
   return absl::OkStatus();
@@ -208,9 +207,9 @@ absl::Status Log::CheckStoredTree(const TreeState& state) {
   }
   auto cp = VerifyCheckpoint(state.checkpoint, name, **verifier);
   if (!cp.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "stored checkpoint does not verify with this log's key (log id ", log_id_hex_,
-        "): ", cp.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("stored checkpoint does not verify with this log's key (log id ", log_id_hex_,
+                     "): ", cp.status().message()));
   }
   if (cp->size != state.size || cp->root != state.root) {
     return absl::DataLossError(absl::StrCat(
@@ -219,13 +218,13 @@ absl::Status Log::CheckStoredTree(const TreeState& state) {
   }
   auto range = CompactRange::FromHashes(state.size, state.compact_range);
   if (!range.ok()) {
-    return absl::DataLossError(absl::StrCat("tree_state compact range: ", range.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("tree_state compact range: ", range.status().message()));
   }
   if (range->Root() != state.root) {
-    return absl::DataLossError(absl::StrCat("tree_state compact range hashes to ",
-                                            HashToHex(range->Root()),
-                                            ", the signed checkpoint's root is ",
-                                            HashToHex(state.root)));
+    return absl::DataLossError(
+        absl::StrCat("tree_state compact range hashes to ", HashToHex(range->Root()),
+                     ", the signed checkpoint's root is ", HashToHex(state.root)));
   }
   uint64_t count = 0;
   VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
@@ -233,9 +232,8 @@ absl::Status Log::CheckStoredTree(const TreeState& state) {
     return absl::OkStatus();
   }));
   if (count != state.size) {
-    return absl::DataLossError(absl::StrCat("database holds ", count,
-                                            " entries but the signed checkpoint covers ",
-                                            state.size));
+    return absl::DataLossError(absl::StrCat(
+        "database holds ", count, " entries but the signed checkpoint covers ", state.size));
   }
   // The tiles must hold the signed compact range.
   const std::vector<NodeId> nodes = CompactRangeNodes(state.size);
@@ -273,7 +271,8 @@ absl::Status Log::CheckStoredTree(const TreeState& state) {
                                               HashToHex(e.leaf_hash)));
     }
     auto leaf = NodeHash(0, index);
-    if (!leaf.ok()) return absl::DataLossError(absl::StrCat("entry ", index, ": ", leaf.status().message()));
+    if (!leaf.ok())
+      return absl::DataLossError(absl::StrCat("entry ", index, ": ", leaf.status().message()));
     if (*leaf != body_hash) {
       return absl::DataLossError(absl::StrCat("entry ", index, ": body hashes to ",
                                               HashToHex(body_hash), " but the tree's leaf is ",
@@ -382,8 +381,7 @@ absl::StatusOr<std::vector<Hash>> Log::ConsistencyProof(uint64_t first, uint64_t
   const uint64_t size = Latest().size;
   if (first < 1 || first > last || last > size) {
     return absl::InvalidArgumentError(absl::StrCat("consistency proof from ", first, " to ", last,
-                                                   ": want 1 <= firstSize <= lastSize <= ",
-                                                   size));
+                                                   ": want 1 <= firstSize <= lastSize <= ", size));
   }
   VOUCH_ASSIGN_OR_RETURN(ProofNodes nodes, ConsistencyNodes(first, last));
   VOUCH_ASSIGN_OR_RETURN(std::vector<Hash> fetched, NodeHashes(nodes.ids));
@@ -456,15 +454,15 @@ absl::StatusOr<std::string> Log::TileData(uint32_t level, uint64_t index, uint32
   auto tile = GetTile(level, index);
   if (!tile.ok()) return tile.status();
   if ((*tile)->width < width) {
-    return absl::NotFoundError(absl::StrCat("tile ", level, "/", index, " has only ",
-                                            (*tile)->width, " hashes"));
+    return absl::NotFoundError(
+        absl::StrCat("tile ", level, "/", index, " has only ", (*tile)->width, " hashes"));
   }
   // Serve only what a published checkpoint covers.
   const uint64_t size = Latest().size;
   const uint64_t level_nodes = level >= 8 ? 0 : (size >> (8 * level));
   if (index * 256 + width > level_nodes) {
-    return absl::NotFoundError(absl::StrCat("tile ", level, "/", index, ".p/", width,
-                                            " is past the published tree"));
+    return absl::NotFoundError(
+        absl::StrCat("tile ", level, "/", index, ".p/", width, " is past the published tree"));
   }
   return (*tile)->hashes.substr(0, size_t{width} * 32);
 }
@@ -473,8 +471,8 @@ absl::StatusOr<std::string> Log::EntryBundle(uint64_t index, uint32_t width) {
   if (width < 1 || width > 256) return absl::InvalidArgumentError("bundle width must be 1..256");
   const uint64_t begin = index * 256;
   if (begin + width > Latest().size) {
-    return absl::NotFoundError(absl::StrCat("entry bundle ", index, " of width ", width,
-                                            " is past the published tree"));
+    return absl::NotFoundError(
+        absl::StrCat("entry bundle ", index, " of width ", width, " is past the published tree"));
   }
   std::vector<StoredEntry> entries;
   VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
@@ -555,13 +553,13 @@ void Log::SequencerLoop() {
         return;
       }
       if (options_.linger > absl::ZeroDuration() && queue_.size() < options_.max_batch) {
-        queue_mu_.AwaitWithTimeout(
-            absl::Condition(
-                +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->queue_mu_) {
-                  return log->queue_.size() >= log->options_.max_batch || log->stopping_;
-                },
-                this),
-            options_.linger);
+        queue_mu_.AwaitWithTimeout(absl::Condition(
+                                       +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->queue_mu_) {
+                                         return log->queue_.size() >= log->options_.max_batch ||
+                                                log->stopping_;
+                                       },
+                                       this),
+                                   options_.linger);
       }
       const size_t n = std::min(queue_.size(), options_.max_batch);
       batch.assign(queue_.begin(), queue_.begin() + static_cast<long>(n));
@@ -573,7 +571,7 @@ void Log::SequencerLoop() {
 
 // One sequenced and integrated batch on its way to disk.
 struct Log::CommitJob {
-  std::vector<std::shared_ptr<Pending>> waiters;  // fresh entries, in index order
+  std::vector<std::shared_ptr<Pending>> waiters;                   // fresh entries, in index order
   std::vector<std::pair<std::shared_ptr<Pending>, size_t>> twins;  // (duplicate, waiter index)
   std::vector<StoredEntry> entries;
   std::vector<std::shared_ptr<const StoredTile>> tiles;
@@ -673,8 +671,8 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     for (auto& p : maybe) {
       VOUCH_ASSIGN_OR_RETURN(std::optional<uint64_t> existing, r.FindLeaf(p->leaf));
       if (existing.has_value()) {
-        p->status = absl::AlreadyExistsError(
-            absl::StrCat("entry already exists at index ", *existing));
+        p->status =
+            absl::AlreadyExistsError(absl::StrCat("entry already exists at index ", *existing));
         p->done.Notify();
         continue;
       }
@@ -798,9 +796,8 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   absl::MutexLock l(&commit_mu_);
   // Backpressure: at most a few batches wait for the disk.
   commit_mu_.Await(absl::Condition(
-      +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->commit_mu_) {
-        return log->commit_queue_.size() < 4;
-      },
+      +[](Log* log)
+           ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->commit_mu_) { return log->commit_queue_.size() < 4; },
       this));
   commit_queue_.push_back(std::move(job));
 }
@@ -844,7 +841,8 @@ void Log::WriterLoop() {
     }
     if (!written.ok()) {
       if (!failed) VLOG_ERROR << "commit of " << jobs.size() << " batches failed: " << written;
-      const absl::Status reply = absl::UnavailableError(absl::StrCat("storage: ", written.message()));
+      const absl::Status reply =
+          absl::UnavailableError(absl::StrCat("storage: ", written.message()));
       {
         // Flag the failure before answering, so a retry is sequenced on the durable tree.
         absl::MutexLock l(&commit_mu_);
@@ -883,8 +881,8 @@ void Log::WriterLoop() {
         job->waiters[i]->state = published;
       }
       for (auto& [dup, first] : job->twins) {
-        dup->status = absl::AlreadyExistsError(absl::StrCat(
-            "entry already exists at index ", job->waiters[first]->stored.index));
+        dup->status = absl::AlreadyExistsError(
+            absl::StrCat("entry already exists at index ", job->waiters[first]->stored.index));
         dup->done.Notify();
       }
       for (auto& p : job->waiters) p->done.Notify();

@@ -180,8 +180,7 @@ class Log {
   LogStats stats_ ABSL_GUARDED_BY(state_mu_);
 
   absl::Mutex cache_mu_;
-  absl::flat_hash_map<TileKey, std::shared_ptr<const StoredTile>> cache_
-      ABSL_GUARDED_BY(cache_mu_);
+  absl::flat_hash_map<TileKey, std::shared_ptr<const StoredTile>> cache_ ABSL_GUARDED_BY(cache_mu_);
 
   // Sequencer-owned (only the sequencer thread touches these after Init).
   CompactRange range_;

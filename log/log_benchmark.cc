@@ -6,12 +6,12 @@
 // $VOUCH_BENCH_DIR (default /tmp/vouch-bench) for later runs:
 //
 //   bazel run -c opt //log:log_benchmark -- --benchmark_min_time=2
+#include <sys/stat.h>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <random>
 #include <string>
-#include <sys/stat.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -55,7 +55,8 @@ std::unique_ptr<Opened> Open(uint64_t size, LogOptions options = LogOptions()) {
 
 // The log of |size| entries, built on first use.
 Opened& Get(uint64_t size) {
-  static std::map<uint64_t, std::unique_ptr<Opened>>* logs = new std::map<uint64_t, std::unique_ptr<Opened>>();
+  static std::map<uint64_t, std::unique_ptr<Opened>>* logs =
+      new std::map<uint64_t, std::unique_ptr<Opened>>();
   auto& slot = (*logs)[size];
   if (slot == nullptr) {
     slot = Open(size);
@@ -67,9 +68,10 @@ Opened& Get(uint64_t size) {
       for (uint64_t i = have; i < size;) {
         std::vector<NewEntry> chunk;
         for (; i < size && chunk.size() < 100000; ++i) {
-          chunk.push_back(NewEntry{absl::StrCat("{\"apiVersion\":\"0.0.1\",\"kind\":\"bench\",\"i\":", i,
-                                                ",\"pad\":\"0123456789abcdef0123456789abcdef\"}"),
-                                   {}});
+          chunk.push_back(
+              NewEntry{absl::StrCat("{\"apiVersion\":\"0.0.1\",\"kind\":\"bench\",\"i\":", i,
+                                    ",\"pad\":\"0123456789abcdef0123456789abcdef\"}"),
+                       {}});
         }
         absl::Status s = slot->log->AppendBulk(std::move(chunk));
         if (!s.ok()) {

@@ -191,9 +191,9 @@ class LogService::GrpcImpl final : public vouch::log::v1::Log::Service {
                           "set one of artifact_hash, public_key_pem, identity");
     }
     if (!key.ok()) return server::ToGrpcStatus(key.status());
-    const size_t limit = req->limit() == 0 ? service_->options_.max_results
-                                           : std::min<size_t>(req->limit(),
-                                                              service_->options_.max_results);
+    const size_t limit = req->limit() == 0
+                             ? service_->options_.max_results
+                             : std::min<size_t>(req->limit(), service_->options_.max_results);
     auto found = service_->log_->Search(*key, limit);
     if (!found.ok()) return server::ToGrpcStatus(found.status());
     for (uint64_t i : *found) {
@@ -217,11 +217,9 @@ absl::StatusOr<std::unique_ptr<LogService>> LogService::New(Log* log, Metrics* m
   std::unique_ptr<LogService> s(new LogService(log, metrics, options));
   metrics->Gauge("vouch_log_tree_size", "Entries in the log (latest checkpoint).",
                  [log] { return static_cast<double>(log->stats().tree_size); });
-  metrics->Gauge("vouch_log_checkpoint_age_seconds", "Age of the latest signed checkpoint.",
-                 [log] {
-                   return static_cast<double>(absl::ToUnixSeconds(absl::Now()) -
-                                              log->stats().checkpoint_time);
-                 });
+  metrics->Gauge("vouch_log_checkpoint_age_seconds", "Age of the latest signed checkpoint.", [log] {
+    return static_cast<double>(absl::ToUnixSeconds(absl::Now()) - log->stats().checkpoint_time);
+  });
   metrics->Gauge("vouch_log_batches_total", "Group commits.",
                  [log] { return static_cast<double>(log->stats().batches); });
   metrics->Gauge("vouch_log_last_batch_size", "Entries in the latest group commit.",
@@ -241,8 +239,9 @@ void LogService::RecordRequest(const std::string& route, const absl::Status& sta
         ->Add(1);
   }
   if (route == "grpc:CreateEntry" || route == "POST /api/v1/log/entries") {
-    metrics_->Histogram("vouch_append_seconds", "Append latency (accepted to durable).",
-                        {{"api", route == "grpc:CreateEntry" ? "grpc" : "http"}})
+    metrics_
+        ->Histogram("vouch_append_seconds", "Append latency (accepted to durable).",
+                    {{"api", route == "grpc:CreateEntry" ? "grpc" : "http"}})
         ->Observe(absl::ToDoubleSeconds(absl::Now() - start));
   }
 }
@@ -262,19 +261,18 @@ absl::StatusOr<EntryWithProof> LogService::CreateEntry(absl::string_view propose
 }
 
 std::string LogService::EntryJson(const EntryWithProof& e) const {
-  json entry = {
-      {"body", absl::Base64Escape(e.entry.body)},
-      {"integratedTime", e.entry.integrated_time},
-      {"logID", log_->log_id_hex()},
-      {"logIndex", e.entry.index},
-      {"verification",
-       {{"inclusionProof",
-         {{"checkpoint", e.checkpoint},
-          {"hashes", HexHashes(e.proof)},
-          {"logIndex", e.entry.index},
-          {"rootHash", HashToHex(e.root)},
-          {"treeSize", e.tree_size}}},
-        {"signedEntryTimestamp", absl::Base64Escape(e.entry.set)}}}};
+  json entry = {{"body", absl::Base64Escape(e.entry.body)},
+                {"integratedTime", e.entry.integrated_time},
+                {"logID", log_->log_id_hex()},
+                {"logIndex", e.entry.index},
+                {"verification",
+                 {{"inclusionProof",
+                   {{"checkpoint", e.checkpoint},
+                    {"hashes", HexHashes(e.proof)},
+                    {"logIndex", e.entry.index},
+                    {"rootHash", HashToHex(e.root)},
+                    {"treeSize", e.tree_size}}},
+                  {"signedEntryTimestamp", absl::Base64Escape(e.entry.set)}}}};
   json out = {{HashToHex(e.entry.leaf_hash), entry}};
   return out.dump();
 }
@@ -300,11 +298,11 @@ void LogService::RegisterHttp(httplib::Server& server) {
         const std::string uuid = HashToHex(HashLeaf(prepared->entry.body));
         res.status = 409;
         res.set_header("Location", "/api/v1/log/entries/" + uuid);
-        res.set_content(server::ErrorJson(
-                            409, absl::StrCat("an equivalent entry already exists in the "
-                                              "transparency log with UUID ",
-                                              uuid)),
-                        "application/json");
+        res.set_content(
+            server::ErrorJson(409, absl::StrCat("an equivalent entry already exists in the "
+                                                "transparency log with UUID ",
+                                                uuid)),
+            "application/json");
         return;
       }
     }
@@ -384,15 +382,16 @@ void LogService::RegisterHttp(httplib::Server& server) {
     size_t total = 0;
     if (body.contains("entryUUIDs")) {
       const json& uuids = body["entryUUIDs"];
-      if (!uuids.is_array()) return SendError(res, absl::InvalidArgumentError("entryUUIDs: not an array"));
+      if (!uuids.is_array())
+        return SendError(res, absl::InvalidArgumentError("entryUUIDs: not an array"));
       for (size_t i = 0; i < uuids.size(); ++i) {
         if (++total > options_.max_results) {
           return SendError(res, absl::InvalidArgumentError(absl::StrCat(
                                     "at most ", options_.max_results, " entries per request")));
         }
         if (!uuids[i].is_string()) {
-          return SendError(res, absl::InvalidArgumentError(
-                                    absl::StrCat("entryUUIDs[", i, "]: not a string")));
+          return SendError(
+              res, absl::InvalidArgumentError(absl::StrCat("entryUUIDs[", i, "]: not a string")));
         }
         auto h = ParseUuid(uuids[i].get<std::string>(), absl::StrCat("entryUUIDs[", i, "]"));
         if (!h.ok()) return SendError(res, h.status());
@@ -402,15 +401,16 @@ void LogService::RegisterHttp(httplib::Server& server) {
     }
     if (body.contains("logIndexes")) {
       const json& idx = body["logIndexes"];
-      if (!idx.is_array()) return SendError(res, absl::InvalidArgumentError("logIndexes: not an array"));
+      if (!idx.is_array())
+        return SendError(res, absl::InvalidArgumentError("logIndexes: not an array"));
       for (size_t i = 0; i < idx.size(); ++i) {
         if (++total > options_.max_results) {
           return SendError(res, absl::InvalidArgumentError(absl::StrCat(
                                     "at most ", options_.max_results, " entries per request")));
         }
         if (!idx[i].is_number_unsigned()) {
-          return SendError(res, absl::InvalidArgumentError(
-                                    absl::StrCat("logIndexes[", i, "]: not a non-negative integer")));
+          return SendError(res, absl::InvalidArgumentError(absl::StrCat(
+                                    "logIndexes[", i, "]: not a non-negative integer")));
         }
         auto e = log_->GetByIndex(idx[i].get<uint64_t>());
         if (e.ok()) out.push_back(json::parse(EntryJson(*e)));
@@ -418,7 +418,8 @@ void LogService::RegisterHttp(httplib::Server& server) {
     }
     if (body.contains("entries")) {
       const json& entries = body["entries"];
-      if (!entries.is_array()) return SendError(res, absl::InvalidArgumentError("entries: not an array"));
+      if (!entries.is_array())
+        return SendError(res, absl::InvalidArgumentError("entries: not an array"));
       for (size_t i = 0; i < entries.size(); ++i) {
         if (++total > options_.max_results) {
           return SendError(res, absl::InvalidArgumentError(absl::StrCat(
@@ -445,7 +446,8 @@ void LogService::RegisterHttp(httplib::Server& server) {
     }
     std::vector<std::string> keys;
     if (body.contains("hash")) {
-      if (!body["hash"].is_string()) return SendError(res, absl::InvalidArgumentError("hash: not a string"));
+      if (!body["hash"].is_string())
+        return SendError(res, absl::InvalidArgumentError("hash: not a string"));
       auto k = HashKey(body["hash"].get<std::string>(), "hash");
       if (!k.ok()) return SendError(res, k.status());
       keys.push_back(*k);
@@ -457,8 +459,9 @@ void LogService::RegisterHttp(httplib::Server& server) {
       }
       if (pk.contains("format") &&
           (!pk["format"].is_string() || (pk["format"] != "x509" && pk["format"] != "pkix"))) {
-        return SendError(res, absl::InvalidArgumentError(
-                                  "publicKey.format: only x509 (PEM key or certificate) is supported"));
+        return SendError(res,
+                         absl::InvalidArgumentError(
+                             "publicKey.format: only x509 (PEM key or certificate) is supported"));
       }
       std::string pem;
       if (!absl::Base64Unescape(pk["content"].get<std::string>(), &pem)) {
@@ -469,12 +472,12 @@ void LogService::RegisterHttp(httplib::Server& server) {
       keys.push_back(*k);
     }
     if (body.contains("email")) {
-      if (!body["email"].is_string()) return SendError(res, absl::InvalidArgumentError("email: not a string"));
+      if (!body["email"].is_string())
+        return SendError(res, absl::InvalidArgumentError("email: not a string"));
       keys.push_back("identity:" + absl::AsciiStrToLower(body["email"].get<std::string>()));
     }
     if (keys.empty()) {
-      return SendError(res, absl::InvalidArgumentError(
-                                "body: set one of hash, publicKey, email"));
+      return SendError(res, absl::InvalidArgumentError("body: set one of hash, publicKey, email"));
     }
     // Several criteria: entries matching all of them (Rekor's default "and").
     std::vector<uint64_t> result;

@@ -40,16 +40,16 @@ std::string NewTempDir() {
 std::string HashedRekord(const signer::OpenSslSigner& key, const std::string& artifact) {
   const std::string digest = signer::Sha256(artifact);
   auto sig = key.SignDigest(signer::HashAlgorithm::kSha256, digest);
-  json j = {{"apiVersion", "0.0.1"},
-            {"kind", "hashedrekord"},
-            {"spec",
-             {{"signature",
-               {{"content", absl::Base64Escape(*sig)},
-                {"publicKey",
-                 {{"content",
-                   absl::Base64Escape(signer::PublicKeyDerToPem(key.PublicKeyDer()))}}}}},
-              {"data",
-               {{"hash", {{"algorithm", "sha256"}, {"value", absl::BytesToHexString(digest)}}}}}}}};
+  json j = {
+      {"apiVersion", "0.0.1"},
+      {"kind", "hashedrekord"},
+      {"spec",
+       {{"signature",
+         {{"content", absl::Base64Escape(*sig)},
+          {"publicKey",
+           {{"content", absl::Base64Escape(signer::PublicKeyDerToPem(key.PublicKeyDer()))}}}}},
+        {"data",
+         {{"hash", {{"algorithm", "sha256"}, {"value", absl::BytesToHexString(digest)}}}}}}}};
   return j.dump();
 }
 
@@ -88,8 +88,8 @@ class LogServiceTest : public ::testing::Test {
     builder.RegisterService(service_->grpc_service());
     grpc_ = builder.BuildAndStart();
     ASSERT_NE(grpc_, nullptr);
-    stub_ = v1::Log::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                                 grpc::InsecureChannelCredentials()));
+    stub_ = v1::Log::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
     auto signer = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
     ASSERT_THAT(signer, IsOk());
     signer_ = std::move(*signer);
@@ -143,13 +143,13 @@ TEST_F(LogServiceTest, RestAppendReturnsVerifiableRekorEntry) {
   EXPECT_THAT(VerifyCheckpoint(proof["checkpoint"].get<std::string>(), "test.log", **verifier),
               IsOk());
   std::string set;
-  ASSERT_TRUE(absl::Base64Unescape(e["verification"]["signedEntryTimestamp"].get<std::string>(),
-                                   &set));
-  EXPECT_THAT((*verifier)->Verify(
-                  Log::SetPayload(entry_body, e["integratedTime"].get<int64_t>(),
-                                  log_->log_id_hex(), e["logIndex"].get<uint64_t>()),
-                  set),
-              IsOk());
+  ASSERT_TRUE(
+      absl::Base64Unescape(e["verification"]["signedEntryTimestamp"].get<std::string>(), &set));
+  EXPECT_THAT(
+      (*verifier)->Verify(Log::SetPayload(entry_body, e["integratedTime"].get<int64_t>(),
+                                          log_->log_id_hex(), e["logIndex"].get<uint64_t>()),
+                          set),
+      IsOk());
 
   // Read back by UUID, by index, by batch retrieve and by search.
   auto by_uuid = client_->Get(("/api/v1/log/entries/" + uuid).c_str());
@@ -167,12 +167,13 @@ TEST_F(LogServiceTest, RestAppendReturnsVerifiableRekorEntry) {
   auto search = Post("/api/v1/index/retrieve", json({{"hash", "sha256:" + digest}}).dump());
   ASSERT_TRUE(search);
   EXPECT_EQ(json::parse(search->body), json::array({uuid}));
-  auto by_key = Post("/api/v1/index/retrieve",
-                     json({{"publicKey",
-                            {{"format", "x509"},
-                             {"content", absl::Base64Escape(signer::PublicKeyDerToPem(
-                                             signer_->PublicKeyDer()))}}}})
-                         .dump());
+  auto by_key = Post(
+      "/api/v1/index/retrieve",
+      json(
+          {{"publicKey",
+            {{"format", "x509"},
+             {"content", absl::Base64Escape(signer::PublicKeyDerToPem(signer_->PublicKeyDer()))}}}})
+          .dump());
   ASSERT_TRUE(by_key);
   EXPECT_EQ(json::parse(by_key->body), json::array({uuid}));
 }

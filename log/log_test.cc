@@ -58,8 +58,8 @@ class LogTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = NewTempDir();
-    auto key = signer::OpenSslSigner::LoadOrCreate(dir_ + "/log_key.pem",
-                                                   signer::KeyType::kEcdsaP256);
+    auto key =
+        signer::OpenSslSigner::LoadOrCreate(dir_ + "/log_key.pem", signer::KeyType::kEcdsaP256);
     ASSERT_THAT(key, IsOk());
     key_ = std::move(*key);
     auto v = signer::OpenSslVerifier::FromDer(key_->PublicKeyDer());
@@ -97,9 +97,9 @@ class LogTest : public ::testing::Test {
 
   void ExpectValid(const EntryWithProof& e, Log* log = nullptr) {
     if (log == nullptr) log = log_.get();
-    EXPECT_THAT(VerifyInclusion(e.entry.index, e.tree_size, HashLeaf(e.entry.body), e.proof,
-                                e.root),
-                IsOk());
+    EXPECT_THAT(
+        VerifyInclusion(e.entry.index, e.tree_size, HashLeaf(e.entry.body), e.proof, e.root),
+        IsOk());
     auto cp = VerifyCheckpoint(e.checkpoint, options_.signer_name, *verifier_);
     ASSERT_THAT(cp, IsOk());
     EXPECT_EQ(cp->size, e.tree_size);
@@ -339,8 +339,7 @@ TEST_F(LogTest, RefusesForeignKeyOrForgedCheckpoint) {
   AppendMany(4, "e");
   Sql("UPDATE tree_state SET checkpoint = replace(checkpoint, char(10) || '4' || char(10), "
       "char(10) || '5' || char(10))");
-  EXPECT_THAT(OpenStatus(),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not verify")));
+  EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not verify")));
 }
 
 }  // namespace

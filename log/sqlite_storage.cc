@@ -51,8 +51,8 @@ CREATE INDEX IF NOT EXISTS certificates_identity ON certificates(identity);
 )sql";
 
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
-  const std::string msg = absl::StrCat("sqlite ", what, ": ", db ? sqlite3_errmsg(db) : "",
-                                       " (", sqlite3_errstr(rc), ")");
+  const std::string msg = absl::StrCat("sqlite ", what, ": ", db ? sqlite3_errmsg(db) : "", " (",
+                                       sqlite3_errstr(rc), ")");
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -156,8 +156,8 @@ class SqliteConnection : public LogWriter {
     t.timestamp = sqlite3_column_int64(st, 3);
     const std::string cr = BlobString(st, 4);
     if (cr.size() % 32 != 0) {
-      return absl::DataLossError(absl::StrCat("tree_state.compact_range: ", cr.size(),
-                                              " bytes, not a multiple of 32"));
+      return absl::DataLossError(
+          absl::StrCat("tree_state.compact_range: ", cr.size(), " bytes, not a multiple of 32"));
     }
     for (size_t i = 0; i < cr.size(); i += 32) {
       Hash h;
@@ -215,8 +215,8 @@ class SqliteConnection : public LogWriter {
   }
 
   absl::StatusOr<std::vector<uint64_t>> FindByKey(const std::string& key, size_t limit) override {
-    VOUCH_ASSIGN_OR_RETURN(
-        sqlite3_stmt * st, Stmt("SELECT idx FROM index_keys WHERE key = ? ORDER BY idx LIMIT ?"));
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                           Stmt("SELECT idx FROM index_keys WHERE key = ? ORDER BY idx LIMIT ?"));
     sqlite3_bind_text(st, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, static_cast<int64_t>(limit));
     std::vector<uint64_t> out;
@@ -243,7 +243,8 @@ class SqliteConnection : public LogWriter {
     t.index = index;
     const int64_t width = sqlite3_column_int64(st, 0);
     t.hashes = BlobString(st, 1);
-    if (width < 1 || width > 256 || t.hashes.size() != StoredTileBytes(static_cast<uint32_t>(width))) {
+    if (width < 1 || width > 256 ||
+        t.hashes.size() != StoredTileBytes(static_cast<uint32_t>(width))) {
       return absl::DataLossError(absl::StrCat("tile ", level, "/", index, ": width ", width,
                                               " with ", t.hashes.size(), " bytes of hashes"));
     }
@@ -264,8 +265,7 @@ class SqliteConnection : public LogWriter {
     VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
                            Stmt("SELECT identity, issuer, key_sha256, not_before FROM "
                                 "certificates WHERE serial = ?"));
-    sqlite3_bind_text(st, 1, serial_hex.data(), static_cast<int>(serial_hex.size()),
-                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, serial_hex.data(), static_cast<int>(serial_hex.size()), SQLITE_STATIC);
     const int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) return std::optional<CertificateRecord>();
     VOUCH_RETURN_IF_ERROR(Done(rc, "read certificate"));
@@ -342,8 +342,8 @@ class SqliteConnection : public LogWriter {
 
   absl::Status WriteTile(const StoredTile& tile) override {
     if (tile.width < 1 || tile.width > 256 || tile.hashes.size() != StoredTileBytes(tile.width)) {
-      return absl::InvalidArgumentError(absl::StrCat("tile ", tile.level, "/", tile.index,
-                                                     ": bad width ", tile.width));
+      return absl::InvalidArgumentError(
+          absl::StrCat("tile ", tile.level, "/", tile.index, ": bad width ", tile.width));
     }
     VOUCH_ASSIGN_OR_RETURN(
         sqlite3_stmt * st,
@@ -377,8 +377,7 @@ class SqliteConnection : public LogWriter {
                                 "not_before) VALUES(?, ?, ?, ?, ?)"));
     sqlite3_bind_text(st, 1, r.serial_hex.data(), static_cast<int>(r.serial_hex.size()),
                       SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r.identity.data(), static_cast<int>(r.identity.size()),
-                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r.identity.data(), static_cast<int>(r.identity.size()), SQLITE_STATIC);
     sqlite3_bind_text(st, 3, r.issuer.data(), static_cast<int>(r.issuer.size()), SQLITE_STATIC);
     sqlite3_bind_text(st, 4, r.key_sha256_hex.data(), static_cast<int>(r.key_sha256_hex.size()),
                       SQLITE_STATIC);
@@ -415,8 +414,9 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::NewConnection(b
   }
   auto conn = std::make_unique<SqliteConnection>(db, path_);
   sqlite3_busy_timeout(db, 10000);
-  absl::Status s = conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                              "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
+  absl::Status s = conn->Exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+      "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
   if (!s.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat(path_, ": not a usable SQLite database: ", s.message()));
@@ -443,15 +443,15 @@ absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::st
     const unsigned char* v = sqlite3_column_text(st, 0);
     const std::string version = v ? reinterpret_cast<const char*>(v) : "";
     if (version != std::to_string(kSchemaVersion)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          path, ": database schema version ", version, ", this vouchd needs ", kSchemaVersion));
+      return absl::FailedPreconditionError(absl::StrCat(path, ": database schema version ", version,
+                                                        ", this vouchd needs ", kSchemaVersion));
     }
   } else {
     VOUCH_RETURN_IF_ERROR(writer->Done(rc, "read schema version"));
-    VOUCH_RETURN_IF_ERROR(writer->Exec(
-        absl::StrCat("INSERT INTO meta(key, value) VALUES('schema_version', '", kSchemaVersion,
-                     "')")
-            .c_str()));
+    VOUCH_RETURN_IF_ERROR(
+        writer->Exec(absl::StrCat("INSERT INTO meta(key, value) VALUES('schema_version', '",
+                                  kSchemaVersion, "')")
+                         .c_str()));
   }
   sqlite3_reset(st);
   {

@@ -26,10 +26,10 @@ namespace vouch::log {
 // One log entry as stored.
 struct StoredEntry {
   uint64_t index = 0;
-  Hash leaf_hash{};            // HashLeaf(body); hex of it is the entry UUID.
-  std::string body;            // RFC 8785 canonical JSON.
-  int64_t integrated_time = 0; // Unix seconds.
-  std::string set;             // SignedEntryTimestamp (signature bytes).
+  Hash leaf_hash{};             // HashLeaf(body); hex of it is the entry UUID.
+  std::string body;             // RFC 8785 canonical JSON.
+  int64_t integrated_time = 0;  // Unix seconds.
+  std::string set;              // SignedEntryTimestamp (signature bytes).
 };
 
 // A tile: the hashes of one 256-wide slice of tree level 8*level, plus the complete nodes above
@@ -51,9 +51,9 @@ size_t StoredTileBytes(uint32_t width);
 struct TreeState {
   uint64_t size = 0;
   Hash root{};
-  std::string checkpoint;          // Signed note text.
-  int64_t timestamp = 0;           // Unix seconds when signed.
-  std::vector<Hash> compact_range; // Perfect subtree roots of [0, size), leftmost first.
+  std::string checkpoint;           // Signed note text.
+  int64_t timestamp = 0;            // Unix seconds when signed.
+  std::vector<Hash> compact_range;  // Perfect subtree roots of [0, size), leftmost first.
 };
 
 // A certificate the CA issued (recorded for monitoring).
@@ -78,8 +78,7 @@ class LogReader {
   virtual absl::StatusOr<std::optional<uint64_t>> FindLeaf(const Hash& leaf_hash) = 0;
   // Indices of entries indexed under |key| (e.g. "sha256:ab..", "email:a@b"), ascending, at most
   // |limit|.
-  virtual absl::StatusOr<std::vector<uint64_t>> FindByKey(const std::string& key,
-                                                          size_t limit) = 0;
+  virtual absl::StatusOr<std::vector<uint64_t>> FindByKey(const std::string& key, size_t limit) = 0;
   // NotFound if the tile does not exist.
   virtual absl::StatusOr<StoredTile> ReadTile(uint32_t level, uint64_t index) = 0;
   // Number of stored entries (max index + 1); used by the start-up check.

@@ -176,25 +176,23 @@ TYPED_TEST(StorageTest, FailedTransactionLeavesNothingBehind) {
 }
 
 TYPED_TEST(StorageTest, RejectsDuplicateLeafAndGapsInIndices) {
-  ASSERT_THAT(this->storage_->WriteTx(
-                  [](LogWriter& w) { return w.WriteEntries({Entry(0, "a")}); }),
+  ASSERT_THAT(this->storage_->WriteTx([](LogWriter& w) { return w.WriteEntries({Entry(0, "a")}); }),
               IsOk());
   EXPECT_THAT(this->storage_->WriteTx([](LogWriter& w) {
     StoredEntry dup = Entry(1, "a");
     return w.WriteEntries({dup});
   }),
               StatusIs(absl::StatusCode::kAlreadyExists));
-  EXPECT_THAT(this->storage_->WriteTx(
-                  [](LogWriter& w) { return w.WriteEntries({Entry(5, "c")}); }),
+  EXPECT_THAT(this->storage_->WriteTx([](LogWriter& w) { return w.WriteEntries({Entry(5, "c")}); }),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not the next index 1")));
-  EXPECT_THAT(this->storage_->WriteTx(
-                  [](LogWriter& w) { return w.WriteTile(Tile(0, 0, 0, 'x')); }),
+  EXPECT_THAT(this->storage_->WriteTx([](LogWriter& w) { return w.WriteTile(Tile(0, 0, 0, 'x')); }),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TYPED_TEST(StorageTest, DataSurvivesReopen) {
-  ASSERT_THAT(this->storage_->WriteTx(
-                  [](LogWriter& w) { return w.WriteEntries({Entry(0, "a"), Entry(1, "b")}); }),
+  ASSERT_THAT(this->storage_->WriteTx([](LogWriter& w) {
+    return w.WriteEntries({Entry(0, "a"), Entry(1, "b")});
+  }),
               IsOk());
   this->storage_.reset();
   auto again = TypeParam::Make(this->dir_);
@@ -220,12 +218,11 @@ TEST(SqliteStorage, ReportsCorruptedTileRowAsDataLoss) {
   const std::string dir = NewTempDir();
   auto s = SqliteStorage::Open(dir + "/vouch.db");
   ASSERT_THAT(s, IsOk());
-  ASSERT_THAT((*s)->WriteTx([](LogWriter& w) { return w.WriteTile(Tile(0, 0, 4, 'x')); }),
-              IsOk());
+  ASSERT_THAT((*s)->WriteTx([](LogWriter& w) { return w.WriteTile(Tile(0, 0, 4, 'x')); }), IsOk());
   s->reset();
   // Corrupt the row behind the storage's back.
-  const std::string cmd = "sqlite3 " + dir +
-                          "/vouch.db \"UPDATE tiles SET hashes = x'0102' WHERE level = 0\"";
+  const std::string cmd =
+      "sqlite3 " + dir + "/vouch.db \"UPDATE tiles SET hashes = x'0102' WHERE level = 0\"";
   ASSERT_EQ(system(cmd.c_str()), 0);
   auto again = SqliteStorage::Open(dir + "/vouch.db");
   ASSERT_THAT(again, IsOk());

@@ -49,9 +49,8 @@ void CertificateRecorder::Loop() {
     {
       absl::MutexLock l(&mu_);
       mu_.Await(absl::Condition(
-          +[](CertificateRecorder* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) {
-            return !r->queue_.empty() || r->stopping_;
-          },
+          +[](CertificateRecorder* r)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) { return !r->queue_.empty() || r->stopping_; },
           this));
       batch.assign(queue_.begin(), queue_.end());
       queue_.clear();
@@ -64,11 +63,11 @@ void CertificateRecorder::Loop() {
     if (!s.ok() && batch.size() > 1) {
       // One bad record (e.g. a duplicate serial) must not fail the others: retry one by one.
       for (auto& p : batch) {
-        p->status = storage_->WriteTx(
-            [&](log::LogWriter& w) { return w.WriteCertificate(p->record); });
+        p->status =
+            storage_->WriteTx([&](log::LogWriter& w) { return w.WriteCertificate(p->record); });
         if (!p->status.ok()) {
-          p->status = absl::UnavailableError(
-              absl::StrCat("recording certificate ", p->record.serial_hex, ": ", p->status.message()));
+          p->status = absl::UnavailableError(absl::StrCat(
+              "recording certificate ", p->record.serial_hex, ": ", p->status.message()));
         }
         p->done.Notify();
       }

@@ -1,9 +1,9 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 //
-// HttpServer: the HTTP/1.1 front of vouchd over cpp-httplib, configured for throughput (TCP_NODELAY,
-// long keep-alive, a thread per connection up to `threads`) and hostile input (a body limit answered
-// with 413, read/write timeouts). Routes are registered on `routes()` before Start(). Thread-safe
-// after Start().
+// HttpServer: the HTTP/1.1 front of vouchd over cpp-httplib, configured for throughput
+// (TCP_NODELAY, long keep-alive, a thread per connection up to `threads`) and hostile input (a body
+// limit answered with 413, read/write timeouts). Routes are registered on `routes()` before
+// Start(). Thread-safe after Start().
 #ifndef VOUCH_SERVER_HTTP_SERVER_H_
 #define VOUCH_SERVER_HTTP_SERVER_H_
 

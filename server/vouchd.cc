@@ -12,20 +12,20 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
-#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "base/logging.h"
 #include "base/status.h"
 #include "grpcpp/grpcpp.h"
+#include "httplib.h"
 #include "log/log.h"
 #include "log/log_service.h"
 #include "log/sqlite_storage.h"
+#include "nlohmann/json.hpp"
+#include "proto/health.grpc.pb.h"
 #include "server/certificate_recorder.h"
 #include "signer/ca_service.h"
 #include "signer/openssl_crypto.h"
-#include "httplib.h"
-#include "nlohmann/json.hpp"
-#include "proto/health.grpc.pb.h"
 
 namespace vouch::server {
 
@@ -122,8 +122,9 @@ absl::Status Vouchd::Init() {
         absl::StrCat(lock_path, ": cannot open: ", std::strerror(errno)));
   }
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "--data-dir=", options_.data_dir, ": in use by another vouchd (", lock_path, " is locked)"));
+    return absl::FailedPreconditionError(absl::StrCat("--data-dir=", options_.data_dir,
+                                                      ": in use by another vouchd (", lock_path,
+                                                      " is locked)"));
   }
 
   VOUCH_RETURN_IF_ERROR(OpenLog(http_host));
@@ -137,19 +138,18 @@ absl::Status Vouchd::Init() {
 
   health_ = std::make_unique<HealthService>();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(absl::StrCat(grpc_host.find(':') != std::string::npos
-                                            ? absl::StrCat("[", grpc_host, "]")
-                                            : grpc_host,
-                                        ":", grpc_port),
-                           grpc::InsecureServerCredentials(), &grpc_port_);
+  builder.AddListeningPort(
+      absl::StrCat(
+          grpc_host.find(':') != std::string::npos ? absl::StrCat("[", grpc_host, "]") : grpc_host,
+          ":", grpc_port),
+      grpc::InsecureServerCredentials(), &grpc_port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options_.http.max_body_bytes));
   builder.RegisterService(health_.get());
   builder.RegisterService(log_service_->grpc_service());
   if (ca_ != nullptr) builder.RegisterService(ca_->grpc_service());
   grpc_ = builder.BuildAndStart();
   if (grpc_ == nullptr || grpc_port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen for gRPC on ", options_.grpc_addr));
+    return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", options_.grpc_addr));
   }
   grpc_host_ = grpc_host;
   return absl::OkStatus();
@@ -163,21 +163,21 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
   log::LogOptions lo;
   lo.signer_name = options_.log_name.empty() ? http_host : options_.log_name;
   if (lo.signer_name.empty() || lo.signer_name.find_first_of(" +\t\n") != std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--log-name=\"", lo.signer_name, "\": must be non-empty without spaces or '+'"));
+    return absl::InvalidArgumentError(absl::StrCat("--log-name=\"", lo.signer_name,
+                                                   "\": must be non-empty without spaces or '+'"));
   }
   lo.origin = options_.log_origin;
   if (lo.origin.empty()) {
-    lo.origin = absl::StrCat(lo.signer_name, " - ",
-                             absl::BytesToHexString(signer::Sha256(log_key_->PublicKeyDer()))
-                                 .substr(0, 16));
+    lo.origin = absl::StrCat(
+        lo.signer_name, " - ",
+        absl::BytesToHexString(signer::Sha256(log_key_->PublicKeyDer())).substr(0, 16));
   }
   lo.max_batch = options_.log_max_batch;
-  HistogramCell* batch_sizes = metrics_.Histogram(
-      "vouch_log_batch_size", "Entries per group commit.", {},
-      {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096});
-  HistogramCell* commit_seconds =
-      metrics_.Histogram("vouch_log_commit_seconds", "Group commit time (sequence to durable).", {});
+  HistogramCell* batch_sizes =
+      metrics_.Histogram("vouch_log_batch_size", "Entries per group commit.", {},
+                         {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096});
+  HistogramCell* commit_seconds = metrics_.Histogram(
+      "vouch_log_commit_seconds", "Group commit time (sequence to durable).", {});
   lo.on_commit = [batch_sizes, commit_seconds](size_t n, absl::Duration d) {
     batch_sizes->Observe(static_cast<double>(n));
     commit_seconds->Observe(absl::ToDoubleSeconds(d));
@@ -214,9 +214,8 @@ absl::Status Vouchd::OpenCa() {
   int64_t created_unix = 0;
   if (!created.has_value() || !absl::SimpleAtoi(*created, &created_unix)) {
     created_unix = absl::ToUnixSeconds(absl::Now()) - 60;
-    VOUCH_RETURN_IF_ERROR(storage_->WriteTx([&](log::LogWriter& w) {
-      return w.WriteMeta("log_created", absl::StrCat(created_unix));
-    }));
+    VOUCH_RETURN_IF_ERROR(storage_->WriteTx(
+        [&](log::LogWriter& w) { return w.WriteMeta("log_created", absl::StrCat(created_unix)); }));
   }
   co.log_key_valid_from = absl::FromUnixSeconds(created_unix);
   if (!options_.pkcs11_module.empty()) co.pkcs11_module = options_.pkcs11_module;
@@ -241,9 +240,7 @@ void Vouchd::AddBaseRoutes() {
   });
 }
 
-std::string Vouchd::http_address() const {
-  return absl::StrCat(http_->host(), ":", http_->port());
-}
+std::string Vouchd::http_address() const { return absl::StrCat(http_->host(), ":", http_->port()); }
 
 std::string Vouchd::grpc_address() const { return absl::StrCat(grpc_host_, ":", grpc_port_); }
 

@@ -1,7 +1,7 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Signer and Verifier: the signature interfaces every part of Vouch uses (checkpoints, SETs, the CA,
-// the client). No OpenSSL types here; implementations live in openssl_crypto.h (key files, in
+// Signer and Verifier: the signature interfaces every part of Vouch uses (checkpoints, SETs, the
+// CA, the client). No OpenSSL types here; implementations live in openssl_crypto.h (key files, in
 // memory) and pkcs11_crypto.h (HSM). Implementations are thread-safe.
 //
 // Algorithms and the digest each one signs:

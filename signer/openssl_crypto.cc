@@ -137,9 +137,9 @@ absl::Status WriteNewFile(const std::string& path, const std::string& contents) 
     return absl::FailedPreconditionError(
         absl::StrCat(tmp, ": cannot create: ", std::strerror(errno)));
   }
-  const bool ok = ::write(fd, contents.data(), contents.size()) ==
-                      static_cast<ssize_t>(contents.size()) &&
-                  ::fsync(fd) == 0;
+  const bool ok =
+      ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size()) &&
+      ::fsync(fd) == 0;
   ::close(fd);
   // link() fails if |path| appeared meanwhile (another process created the key first).
   if (!ok || ::link(tmp.c_str(), path.c_str()) != 0) {
@@ -297,14 +297,14 @@ absl::StatusOr<std::unique_ptr<OpenSslSigner>> OpenSslSigner::FromPem(absl::stri
   return std::unique_ptr<OpenSslSigner>(new OpenSslSigner(pkey.release(), type));
 }
 
-absl::StatusOr<std::unique_ptr<OpenSslSigner>> OpenSslSigner::LoadOrCreate(
-    const std::string& path, KeyType type) {
+absl::StatusOr<std::unique_ptr<OpenSslSigner>> OpenSslSigner::LoadOrCreate(const std::string& path,
+                                                                           KeyType type) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) {
     if ((st.st_mode & 077) != 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          path, ": private key file is readable by group or others (mode ",
-          absl::StrFormat("%o", st.st_mode & 0777), "); chmod 600 it"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": private key file is readable by group or others (mode ",
+                       absl::StrFormat("%o", st.st_mode & 0777), "); chmod 600 it"));
     }
     VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
     auto signer = FromPem(pem);
@@ -401,8 +401,8 @@ absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromDer(
     absl::string_view spki_der, bool rsa_pss) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(spki_der.data());
   EVP_PKEY* pkey = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size()));
-  if (pkey == nullptr || p != reinterpret_cast<const unsigned char*>(spki_der.data()) +
-                                  spki_der.size()) {
+  if (pkey == nullptr ||
+      p != reinterpret_cast<const unsigned char*>(spki_der.data()) + spki_der.size()) {
     EVP_PKEY_free(pkey);
     ERR_clear_error();
     return absl::InvalidArgumentError("malformed public key (want DER SubjectPublicKeyInfo)");
@@ -447,8 +447,7 @@ OpenSslVerifier::~OpenSslVerifier() { EVP_PKEY_free(P(pkey_)); }
 
 std::string OpenSslVerifier::PublicKeyDer() const { return SpkiDer(P(pkey_)); }
 
-absl::Status OpenSslVerifier::Verify(absl::string_view message,
-                                     absl::string_view signature) const {
+absl::Status OpenSslVerifier::Verify(absl::string_view message, absl::string_view signature) const {
   std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   const EVP_MD* md = type_ == KeyType::kEd25519 ? nullptr : Md(DigestForKeyType(type_));
@@ -462,8 +461,7 @@ absl::Status OpenSslVerifier::Verify(absl::string_view message,
   if (rc == 1) return absl::OkStatus();
   ERR_clear_error();
   if (rc == 0) return absl::PermissionDeniedError("signature does not verify");
-  return absl::InvalidArgumentError(
-      absl::StrCat("malformed ", KeyTypeName(type_), " signature"));
+  return absl::InvalidArgumentError(absl::StrCat("malformed ", KeyTypeName(type_), " signature"));
 }
 
 absl::Status OpenSslVerifier::VerifyDigest(HashAlgorithm hash, absl::string_view digest,
@@ -481,15 +479,13 @@ absl::Status OpenSslVerifier::VerifyDigest(HashAlgorithm hash, absl::string_view
     return absl::InternalError(absl::StrCat("verify init: ", OpenSslErrors()));
   }
   if (IsRsa(type_)) VOUCH_RETURN_IF_ERROR(ConfigureRsa(pctx.get(), type_));
-  const int rc =
-      EVP_PKEY_verify(pctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                      signature.size(), reinterpret_cast<const unsigned char*>(digest.data()),
-                      digest.size());
+  const int rc = EVP_PKEY_verify(
+      pctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+      reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
   if (rc == 1) return absl::OkStatus();
   ERR_clear_error();
   if (rc == 0) return absl::PermissionDeniedError("signature does not verify");
-  return absl::InvalidArgumentError(
-      absl::StrCat("malformed ", KeyTypeName(type_), " signature"));
+  return absl::InvalidArgumentError(absl::StrCat("malformed ", KeyTypeName(type_), " signature"));
 }
 
 }  // namespace vouch::signer

@@ -58,8 +58,8 @@ class OpenSslVerifier : public Verifier {
   static absl::StatusOr<std::unique_ptr<OpenSslVerifier>> FromPem(absl::string_view pem,
                                                                   bool rsa_pss = false);
   // From the public key of an X.509 certificate (DER or PEM, detected).
-  static absl::StatusOr<std::unique_ptr<OpenSslVerifier>> FromCertificate(
-      absl::string_view cert, bool rsa_pss = false);
+  static absl::StatusOr<std::unique_ptr<OpenSslVerifier>> FromCertificate(absl::string_view cert,
+                                                                          bool rsa_pss = false);
   // Takes ownership of an EVP_PKEY* (checked as in FromDer).
   static absl::StatusOr<std::unique_ptr<OpenSslVerifier>> FromEvpPkey(void* pkey,
                                                                       bool rsa_pss = false);

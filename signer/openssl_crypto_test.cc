@@ -28,8 +28,8 @@ TEST_P(AllKeyTypes, SignVerifyRoundTripAndTamperDetection) {
   ASSERT_THAT(signer, IsOk());
   auto sig = (*signer)->Sign("hello");
   ASSERT_THAT(sig, IsOk());
-  auto verifier = OpenSslVerifier::FromDer((*signer)->PublicKeyDer(),
-                                           GetParam() == KeyType::kRsaPss);
+  auto verifier =
+      OpenSslVerifier::FromDer((*signer)->PublicKeyDer(), GetParam() == KeyType::kRsaPss);
   ASSERT_THAT(verifier, IsOk());
   EXPECT_EQ((*verifier)->key_type(), GetParam());
   EXPECT_THAT((*verifier)->Verify("hello", *sig), IsOk());
@@ -45,8 +45,8 @@ TEST_P(AllKeyTypes, DigestSignaturesMatchMessageSignatures) {
   if (GetParam() == KeyType::kEd25519) GTEST_SKIP() << "Ed25519 has no digest form";
   auto signer = OpenSslSigner::Generate(GetParam());
   ASSERT_THAT(signer, IsOk());
-  auto verifier = OpenSslVerifier::FromDer((*signer)->PublicKeyDer(),
-                                           GetParam() == KeyType::kRsaPss);
+  auto verifier =
+      OpenSslVerifier::FromDer((*signer)->PublicKeyDer(), GetParam() == KeyType::kRsaPss);
   ASSERT_THAT(verifier, IsOk());
   const HashAlgorithm h = DigestForKeyType(GetParam());
   const std::string digest = Digest(h, "artifact");
@@ -93,8 +93,9 @@ TEST(Crypto, RejectsUnsupportedAndMalformedKeys) {
   EXPECT_THAT(OpenSslVerifier::FromEvpPkey(rsa1024),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("RSA-1024")));
   EXPECT_THAT(OpenSslVerifier::FromDer("garbage"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(OpenSslVerifier::FromPem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      OpenSslVerifier::FromPem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(OpenSslVerifier::FromCertificate("not a cert"),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(OpenSslSigner::FromPem("nope"), StatusIs(absl::StatusCode::kInvalidArgument));
@@ -123,9 +124,7 @@ TEST(Crypto, LoadOrCreateWritesMode0600AndReloadsSameKey) {
   EXPECT_THAT(OpenSslSigner::LoadOrCreate(path, KeyType::kEcdsaP256),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("chmod 600")));
   const std::string junk = tmpl + "/junk.pem";
-  {
-    std::ofstream(junk) << "junk";
-  }
+  { std::ofstream(junk) << "junk"; }
   ::chmod(junk.c_str(), 0600);
   EXPECT_THAT(OpenSslSigner::LoadOrCreate(junk, KeyType::kEcdsaP256),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(junk)));

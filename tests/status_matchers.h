@@ -32,8 +32,7 @@ MATCHER(IsOk, negation ? "is not OK" : "is OK") {
 }
 
 MATCHER_P2(StatusIs, code, message_matcher,
-           std::string(negation ? "has not" : "has") + " code " +
-               absl::StatusCodeToString(code)) {
+           std::string(negation ? "has not" : "has") + " code " + absl::StatusCodeToString(code)) {
   const absl::Status& s = internal::GetStatus(arg);
   *result_listener << "status is " << s;
   if (s.code() != code) return false;

@@ -35,7 +35,8 @@ ABSL_FLAG(int, clients, 64, "Concurrent clients.");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "How long to append.");
 ABSL_FLAG(double, rate, 0, "Target appends/s across all clients (0 = as fast as possible).");
 ABSL_FLAG(int, max_entries, 400000, "Entries signed in advance (the run stops when used up).");
-ABSL_FLAG(absl::Duration, ceiling_time, absl::Seconds(1), "Time spent measuring the verify ceiling.");
+ABSL_FLAG(absl::Duration, ceiling_time, absl::Seconds(1),
+          "Time spent measuring the verify ceiling.");
 
 namespace {
 
@@ -60,14 +61,14 @@ std::vector<std::string> MakeEntries(int n, int threads) {
       for (int i = t; i < n; i += threads) {
         const std::string digest = vouch::signer::Sha256(absl::StrCat(salt, "/", i));
         auto sig = (*key)->SignDigest(HashAlgorithm::kSha256, digest);
-        json j = {{"apiVersion", "0.0.1"},
-                  {"kind", "hashedrekord"},
-                  {"spec",
-                   {{"signature",
-                     {{"content", absl::Base64Escape(*sig)}, {"publicKey", {{"content", pem_b64}}}}},
-                    {"data",
-                     {{"hash",
-                       {{"algorithm", "sha256"}, {"value", absl::BytesToHexString(digest)}}}}}}}};
+        json j = {
+            {"apiVersion", "0.0.1"},
+            {"kind", "hashedrekord"},
+            {"spec",
+             {{"signature",
+               {{"content", absl::Base64Escape(*sig)}, {"publicKey", {{"content", pem_b64}}}}},
+              {"data",
+               {{"hash", {{"algorithm", "sha256"}, {"value", absl::BytesToHexString(digest)}}}}}}}};
         out[i] = j.dump();
       }
     });
@@ -130,7 +131,8 @@ int main(int argc, char** argv) {
   const double ceilingN = VerifyCeiling(cores, absl::GetFlag(FLAGS_ceiling_time));
 
   int n = absl::GetFlag(FLAGS_max_entries);
-  if (rate > 0) n = std::min<int>(n, static_cast<int>(rate * absl::ToDoubleSeconds(duration) * 1.2) + clients);
+  if (rate > 0)
+    n = std::min<int>(n, static_cast<int>(rate * absl::ToDoubleSeconds(duration) * 1.2) + clients);
   std::fprintf(stderr, "signing %d entries in advance ...\n", n);
   const std::vector<std::string> entries = MakeEntries(n, cores);
 

@@ -14,24 +14,34 @@
 #include "base/logging.h"
 #include "server/vouchd.h"
 
-ABSL_FLAG(std::string, data_dir, "", "Directory for the SQLite database and key files (created if absent).");
-ABSL_FLAG(std::string, http_addr, "127.0.0.1:8080", "HTTP listen address HOST:PORT (port 0 = any free port).");
-ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:8081", "gRPC listen address HOST:PORT (port 0 = any free port).");
+ABSL_FLAG(std::string, data_dir, "",
+          "Directory for the SQLite database and key files (created if absent).");
+ABSL_FLAG(std::string, http_addr, "127.0.0.1:8080",
+          "HTTP listen address HOST:PORT (port 0 = any free port).");
+ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:8081",
+          "gRPC listen address HOST:PORT (port 0 = any free port).");
 ABSL_FLAG(std::string, ready_file, "", "Once serving, write the actual addresses here as JSON.");
 ABSL_FLAG(int64_t, max_body_bytes, 4 << 20, "Largest accepted request body in bytes (413 above).");
-ABSL_FLAG(std::string, log_origin, "", "Checkpoint origin line (default: \"vouch.local - <log id prefix>\").");
-ABSL_FLAG(std::string, log_name, "", "Checkpoint signer name, e.g. the log's host name (default: the HTTP host).");
-ABSL_FLAG(std::string, log_key_type, "ecdsa-p256", "Log key generated on first start: ecdsa-p256 or ed25519.");
+ABSL_FLAG(std::string, log_origin, "",
+          "Checkpoint origin line (default: \"vouch.local - <log id prefix>\").");
+ABSL_FLAG(std::string, log_name, "",
+          "Checkpoint signer name, e.g. the log's host name (default: the HTTP host).");
+ABSL_FLAG(std::string, log_key_type, "ecdsa-p256",
+          "Log key generated on first start: ecdsa-p256 or ed25519.");
 ABSL_FLAG(int64_t, batch_size, 1024, "Most entries committed in one group commit.");
-ABSL_FLAG(absl::Duration, batch_linger, absl::ZeroDuration(), "How long a group commit waits for more entries (e.g. 2ms).");
+ABSL_FLAG(absl::Duration, batch_linger, absl::ZeroDuration(),
+          "How long a group commit waits for more entries (e.g. 2ms).");
 ABSL_FLAG(bool, ca, true, "Serve the CA, timestamp authority and trust-root endpoints.");
 ABSL_FLAG(std::string, issuers_config, "", "OIDC issuer configuration file (docs/ca.md).");
-ABSL_FLAG(std::vector<std::string>, oidc_issuer, {}, "Extra trusted OIDC issuer URLs (comma-separated; discovery, email identities).");
-ABSL_FLAG(std::string, public_url, "", "How clients reach this server (default http://<HTTP address>).");
+ABSL_FLAG(std::vector<std::string>, oidc_issuer, {},
+          "Extra trusted OIDC issuer URLs (comma-separated; discovery, email identities).");
+ABSL_FLAG(std::string, public_url, "",
+          "How clients reach this server (default http://<HTTP address>).");
 ABSL_FLAG(std::string, pkcs11_module, "", "PKCS#11 module for the CA key (default SoftHSM2's).");
-ABSL_FLAG(std::string, pkcs11_key_uri, "", "PKCS#11 URI of the CA key (e.g. pkcs11:token=vouch;object=ca); PIN from $VOUCH_PKCS11_PIN.");
+ABSL_FLAG(
+    std::string, pkcs11_key_uri, "",
+    "PKCS#11 URI of the CA key (e.g. pkcs11:token=vouch;object=ca); PIN from $VOUCH_PKCS11_PIN.");
 ABSL_FLAG(std::string, log_level, "info", "Log level: debug, info, warning or error.");
-
 
 int main(int argc, char** argv) {
   std::vector<std::string> rest = vouch::ParseFlags(
