@@ -394,12 +394,16 @@ absl::StatusOr<rekor::TransparencyLogEntry> ParseLogEntryResponse(absl::string_v
 // ---------------------------------------------------------------- BundleSigner
 
 absl::StatusOr<std::unique_ptr<BundleSigner>> BundleSigner::Keyless(
-    absl::string_view identity_token, const SigningServices& services, Transport* transport) {
+    absl::string_view identity_token, const SigningServices& services, Transport* transport,
+    std::unique_ptr<signer::OpenSslSigner> ephemeral_key) {
   if (services.ca_url.empty()) return absl::InvalidArgumentError("no CA URL to sign with");
   if (services.rekor_url.empty()) return absl::InvalidArgumentError("no log URL to sign with");
-  auto key = signer::OpenSslSigner::Generate(KeyType::kEcdsaP256);
-  if (!key.ok()) return Annotate(key.status(), "ephemeral key");
-  std::unique_ptr<BundleSigner> s(new BundleSigner(*std::move(key), services, transport));
+  if (ephemeral_key == nullptr) {
+    auto key = signer::OpenSslSigner::Generate(KeyType::kEcdsaP256);
+    if (!key.ok()) return Annotate(key.status(), "ephemeral key");
+    ephemeral_key = *std::move(key);
+  }
+  std::unique_ptr<BundleSigner> s(new BundleSigner(std::move(ephemeral_key), services, transport));
   VOUCH_RETURN_IF_ERROR(s->RequestCertificate(identity_token));
   return s;
 }

@@ -65,11 +65,12 @@ absl::StatusOr<TokenClaims> ParseIdentityToken(absl::string_view token);
 
 class BundleSigner {
  public:
-  // Keyless: generates an ephemeral ECDSA P-256 key and obtains a certificate for it from
-  // services.ca_url with |identity_token|. |transport| must outlive the signer.
-  static absl::StatusOr<std::unique_ptr<BundleSigner>> Keyless(absl::string_view identity_token,
-                                                               const SigningServices& services,
-                                                               Transport* transport);
+  // Keyless: generates an ephemeral ECDSA P-256 key (or takes |ephemeral_key|, e.g. from a
+  // test) and obtains a certificate for it from services.ca_url with |identity_token|.
+  // |transport| must outlive the signer.
+  static absl::StatusOr<std::unique_ptr<BundleSigner>> Keyless(
+      absl::string_view identity_token, const SigningServices& services, Transport* transport,
+      std::unique_ptr<signer::OpenSslSigner> ephemeral_key = nullptr);
   // With a long-lived key (ECDSA P-256/384/521 or RSA for blobs; DSSE also Ed25519). The bundle
   // carries the key's hint (base64 SHA-256 of its SubjectPublicKeyInfo) instead of a certificate.
   static absl::StatusOr<std::unique_ptr<BundleSigner>> WithKey(

@@ -1,0 +1,511 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "client/sign/sign.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "client/bundle.h"
+#include "client/fake_sigstore.h"
+#include "client/trust_root.h"
+#include "client/verify.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "log/checkpoint.h"
+#include "log/entry/entry.h"
+#include "nlohmann/json.hpp"
+#include "signer/openssl_crypto.h"
+#include "tests/status_matchers.h"
+
+namespace vouch::client {
+namespace {
+
+using ::nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::vouch::testing::IsOk;
+using ::vouch::testing::StatusIs;
+
+std::string B64Url(absl::string_view s) { return absl::WebSafeBase64Escape(s); }
+
+std::string Token(const json& claims) {
+  return absl::StrCat(B64Url(R"({"alg":"ES256"})"), ".", B64Url(claims.dump()), ".",
+                      B64Url("sig"));
+}
+
+const char kToken[] = "";  // placeholder so the name reads well below
+
+HttpResponse Answer(int status, const json& body) {
+  return {status, "application/json", body.dump()};
+}
+
+// An in-process Sigstore behind the Transport interface: FakeSigstore's CA issues the leaf, the
+// real log entry code canonicalizes entries into a one-leaf tree with a signed checkpoint and a
+// SET by the fake log key. Handlers can be replaced per test.
+class FakeServices : public Transport {
+ public:
+  explicit FakeServices(const FakeSigstore* fake) : fake_(fake) {}
+
+  absl::StatusOr<HttpResponse> Send(const HttpRequest& request) override {
+    requests.push_back(request);
+    for (auto& [suffix, handler] : handlers) {
+      if (absl::EndsWith(request.url, suffix)) return handler(request);
+    }
+    if (absl::EndsWith(request.url, "/api/v2/signingCert")) return Certificate(request);
+    if (absl::EndsWith(request.url, "/api/v1/log/entries")) return LogEntry(request);
+    return HttpResponse{404, "text/plain", "no such path"};
+  }
+
+  HttpResponse Certificate(const HttpRequest& request) {
+    json req = json::parse(request.body, nullptr, false);
+    if (!req.is_object()) return Answer(400, {{"message", "not JSON"}});
+    const std::string pem = req["publicKeyRequest"]["publicKey"]["content"].get<std::string>();
+    auto verifier = signer::OpenSslVerifier::FromPem(pem);
+    std::string pop;
+    if (!verifier.ok() ||
+        !absl::Base64Unescape(req["publicKeyRequest"]["proofOfPossession"].get<std::string>(),
+                              &pop) ||
+        !(*verifier)->Verify(challenge, pop).ok()) {
+      return Answer(400, {{"code", 400}, {"message", "proof of possession does not verify"}});
+    }
+    if (certify == nullptr) return Answer(500, {{"message", "no key to certify"}});
+    auto leaf = fake_->IssueLeaf(*certify, kFakeIdentity, kFakeIssuer,
+                                 absl::Now() - absl::Minutes(1));
+    if (!leaf.ok()) return Answer(500, {{"message", std::string(leaf.status().message())}});
+    json chain = json::array({Pem(*leaf), Pem(fake_->ca_intermediate_der())});
+    return Answer(201, {{"signedCertificateEmbeddedSct", {{"chain", {{"certificates", chain}}}}}});
+  }
+
+  HttpResponse LogEntry(const HttpRequest& request) {
+    auto entry = log::CanonicalizeEntry(request.body);
+    if (!entry.ok()) return Answer(400, {{"message", std::string(entry.status().message())}});
+    const std::string body = entry->body;
+    const std::string leaf = signer::Sha256(absl::StrCat(std::string(1, '\0'), body));
+    log::Checkpoint cp;
+    cp.origin = "fake.log - 1234";
+    cp.size = 1;
+    std::copy(leaf.begin(), leaf.end(), cp.root.begin());
+    auto note = log::SignCheckpoint(cp, "fake.log", fake_->log_key());
+    if (!note.ok()) return Answer(500, {{"message", "checkpoint"}});
+    const int64_t now = absl::ToUnixSeconds(absl::Now());
+    const std::string log_id = absl::BytesToHexString(fake_->log_id());
+    const std::string body_b64 = absl::Base64Escape(body);
+    json set_payload = {
+        {"body", body_b64}, {"integratedTime", now}, {"logID", log_id}, {"logIndex", 0}};
+    auto set = fake_->log_key().Sign(set_payload.dump());
+    if (!set.ok()) return Answer(500, {{"message", "SET"}});
+    json e = {{"body", body_b64},
+              {"integratedTime", now},
+              {"logID", log_id},
+              {"logIndex", 0},
+              {"verification",
+               {{"signedEntryTimestamp", absl::Base64Escape(*set)},
+                {"inclusionProof",
+                 {{"logIndex", 0},
+                  {"treeSize", 1},
+                  {"rootHash", absl::BytesToHexString(leaf)},
+                  {"hashes", json::array()},
+                  {"checkpoint", *note}}}}}};
+    return Answer(201, {{absl::BytesToHexString(leaf), e}});
+  }
+
+  static std::string Pem(const std::string& der) {
+    std::string b64 = absl::Base64Escape(der);
+    std::string out = "-----BEGIN CERTIFICATE-----\n";
+    for (size_t i = 0; i < b64.size(); i += 64) absl::StrAppend(&out, b64.substr(i, 64), "\n");
+    return out + "-----END CERTIFICATE-----\n";
+  }
+
+  const FakeSigstore* fake_;
+  const signer::OpenSslSigner* certify = nullptr;  // the key the CA certifies
+  std::string challenge = "builder@example.com";
+  std::vector<std::pair<std::string, std::function<absl::StatusOr<HttpResponse>(
+                                         const HttpRequest&)>>>
+      handlers;
+  std::vector<HttpRequest> requests;
+};
+
+class SignTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto f = FakeSigstore::New();
+    ASSERT_THAT(f, IsOk());
+    fake_ = *std::move(f);
+    auto root = TrustRoot::FromJson(fake_->TrustedRootJson());
+    ASSERT_THAT(root, IsOk());
+    root_ = std::make_unique<TrustRoot>(*std::move(root));
+    services_ = std::make_unique<FakeServices>(fake_.get());
+    token_ = Token({{"iss", kFakeIssuer}, {"sub", "1234"}, {"email", "builder@example.com"}});
+    urls_ = {"https://ca.test", "https://log.test", ""};
+  }
+
+  // A keyless signer whose ephemeral key the fake CA certifies.
+  absl::StatusOr<std::unique_ptr<BundleSigner>> Keyless() {
+    auto key = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+    if (!key.ok()) return key.status();
+    services_->certify = key->get();
+    return BundleSigner::Keyless(token_, urls_, services_.get(), *std::move(key));
+  }
+
+  absl::StatusOr<VerificationResult> VerifyJson(const dev::sigstore::bundle::v1::Bundle& proto,
+                                                const Artifact& artifact,
+                                                const VerifyOptions& options) {
+    auto text = BundleToJson(proto);
+    if (!text.ok()) return text.status();
+    auto bundle = ParseBundle(*text);
+    if (!bundle.ok()) return bundle.status();
+    return Verify(*bundle, artifact, *root_, options);
+  }
+
+  VerifyOptions Identity() {
+    VerifyOptions o;
+    o.identity.identity = kFakeIdentity;
+    o.identity.issuer = kFakeIssuer;
+    return o;
+  }
+
+  std::unique_ptr<FakeSigstore> fake_;
+  std::unique_ptr<TrustRoot> root_;
+  std::unique_ptr<FakeServices> services_;
+  std::string token_;
+  SigningServices urls_;
+};
+
+TEST_F(SignTest, KeylessBlobBundleVerifies) {
+  auto signer = Keyless();
+  ASSERT_THAT(signer, IsOk());
+  const std::string artifact = "hello, vouch\n";
+  auto bundle = (*signer)->SignDigest(signer::Sha256(artifact));
+  ASSERT_THAT(bundle, IsOk());
+  EXPECT_EQ(bundle->media_type(), kBundleMediaTypeV03New);
+  EXPECT_EQ(bundle->verification_material().certificate().raw_bytes(),
+            (*signer)->certificate_der());
+  EXPECT_EQ(bundle->verification_material().tlog_entries(0).kind_version().kind(),
+            "hashedrekord");
+  EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes(artifact), Identity()), IsOk());
+  EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes("hello, vouch!\n"), Identity()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("artifact")));
+  // One certificate, several artifacts.
+  auto second = (*signer)->SignDigest(signer::Sha256("second"));
+  ASSERT_THAT(second, IsOk());
+  EXPECT_THAT(VerifyJson(*second, Artifact::FromBytes("second"), Identity()), IsOk());
+  EXPECT_EQ(services_->requests.size(), 3u);  // one certificate, two log entries
+}
+
+TEST_F(SignTest, CertificateRequestCarriesKeyTokenAndProofOverEmail) {
+  ASSERT_THAT(Keyless(), IsOk());
+  ASSERT_FALSE(services_->requests.empty());
+  const HttpRequest& r = services_->requests[0];
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.url, "https://ca.test/api/v2/signingCert");
+  json req = json::parse(r.body);
+  EXPECT_EQ(req["credentials"]["oidcIdentityToken"], token_);
+  EXPECT_EQ(req["publicKeyRequest"]["publicKey"]["algorithm"], "ECDSA");
+  EXPECT_THAT(req["publicKeyRequest"]["publicKey"]["content"].get<std::string>(),
+              HasSubstr("-----BEGIN PUBLIC KEY-----"));
+}
+
+TEST_F(SignTest, ProofOfPossessionSignsSubWithoutEmail) {
+  token_ = Token({{"iss", "https://issuer.test"}, {"sub", "spiffe://x/y"}});
+  services_->challenge = "spiffe://x/y";
+  EXPECT_THAT(Keyless(), IsOk());
+  services_->challenge = "something else";
+  EXPECT_THAT(Keyless(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr("signing certificate: 400 proof of possession")));
+}
+
+TEST_F(SignTest, KeylessDsseBundleVerifies) {
+  auto signer = Keyless();
+  ASSERT_THAT(signer, IsOk());
+  const std::string artifact = "tarball";
+  const std::string statement = absl::StrCat(
+      R"({"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"t","digest":{"sha256":")",
+      absl::BytesToHexString(signer::Sha256(artifact)),
+      R"("}}],"predicateType":"https://example.com/p","predicate":{}})");
+  auto bundle = (*signer)->SignDsse(kInTotoPayloadType, statement);
+  ASSERT_THAT(bundle, IsOk());
+  EXPECT_EQ(bundle->verification_material().tlog_entries(0).kind_version().kind(), "dsse");
+  EXPECT_EQ(bundle->dsse_envelope().payload(), statement);
+  VerifyOptions o = Identity();
+  o.require_attestation = true;
+  EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes(artifact), o), IsOk());
+  EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes("other"), o), Not(IsOk()));
+  // The dsse proposed entry carries the envelope as a JSON string and the certificate.
+  json proposed = json::parse(services_->requests.back().body);
+  EXPECT_TRUE(proposed["spec"]["proposedContent"]["envelope"].is_string());
+  std::string pem;
+  ASSERT_TRUE(absl::Base64Unescape(
+      proposed["spec"]["proposedContent"]["verifiers"][0].get<std::string>(), &pem));
+  EXPECT_THAT(pem, HasSubstr("BEGIN CERTIFICATE"));
+}
+
+TEST_F(SignTest, KeyBundleVerifiesWithTheKey) {
+  auto key = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+  ASSERT_THAT(key, IsOk());
+  auto verifier = signer::OpenSslVerifier::FromDer((*key)->PublicKeyDer());
+  ASSERT_THAT(verifier, IsOk());
+  auto signer = BundleSigner::WithKey(*std::move(key), urls_, services_.get());
+  ASSERT_THAT(signer, IsOk());
+  EXPECT_TRUE((*signer)->certificate_der().empty());
+  auto bundle = (*signer)->SignDigest(signer::Sha256("blob"));
+  ASSERT_THAT(bundle, IsOk());
+  EXPECT_FALSE(bundle->verification_material().public_key().hint().empty());
+  VerifyOptions o;
+  o.key = std::shared_ptr<const signer::Verifier>(std::move(*verifier));
+  EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes("blob"), o), IsOk());
+  EXPECT_EQ(services_->requests.size(), 1u);  // no CA
+}
+
+TEST_F(SignTest, P384KeySignsSha384Digest) {
+  auto key = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP384);
+  ASSERT_THAT(key, IsOk());
+  auto signer = BundleSigner::WithKey(*std::move(key), urls_, services_.get());
+  ASSERT_THAT(signer, IsOk());
+  EXPECT_THAT((*signer)->SignDigest(signer::Sha384("blob"), signer::HashAlgorithm::kSha384),
+              IsOk());
+  EXPECT_THAT((*signer)->SignDigest("short"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(SignTest, CaRefusalNamesTheStep) {
+  services_->handlers.push_back({"/api/v2/signingCert", [](const HttpRequest&) {
+                                   return Answer(401, {{"code", 401}, {"message", "token expired"}});
+                                 }});
+  EXPECT_THAT(Keyless(), StatusIs(absl::StatusCode::kUnauthenticated,
+                                  "signing certificate: 401 token expired"));
+}
+
+TEST_F(SignTest, CertificateForAnotherKeyIsRefused) {
+  auto other = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+  ASSERT_THAT(other, IsOk());
+  auto key = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+  ASSERT_THAT(key, IsOk());
+  services_->certify = other->get();
+  EXPECT_THAT(BundleSigner::Keyless(token_, urls_, services_.get(), *std::move(key)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not for the key")));
+}
+
+TEST_F(SignTest, MalformedCaAnswerIsRefused) {
+  services_->handlers.push_back(
+      {"/api/v2/signingCert", [](const HttpRequest&) { return Answer(201, {{"x", 1}}); }});
+  EXPECT_THAT(Keyless(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr("signing certificate: answer has no")));
+  services_->handlers.clear();
+  services_->handlers.push_back({"/api/v2/signingCert", [](const HttpRequest&) {
+                                   return HttpResponse{201, "application/json", "{not json"};
+                                 }});
+  EXPECT_THAT(Keyless(), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(SignTest, TransportFailureNamesTheStep) {
+  services_->handlers.push_back({"/api/v2/signingCert", [](const HttpRequest&) {
+                                   return absl::StatusOr<HttpResponse>(
+                                       absl::UnavailableError("connection refused"));
+                                 }});
+  EXPECT_THAT(Keyless(), StatusIs(absl::StatusCode::kUnavailable,
+                                  "signing certificate: connection refused"));
+}
+
+TEST_F(SignTest, LogRefusalNamesTheStep) {
+  auto signer = Keyless();
+  ASSERT_THAT(signer, IsOk());
+  services_->handlers.push_back({"/api/v1/log/entries", [](const HttpRequest&) {
+                                   return Answer(400, {{"code", 400},
+                                                       {"message", "spec.signature: bad"}});
+                                 }});
+  EXPECT_THAT((*signer)->SignDigest(signer::Sha256("x")),
+              StatusIs(absl::StatusCode::kInvalidArgument, "log: 400 spec.signature: bad"));
+}
+
+TEST_F(SignTest, LoggedBodyWithoutOurSignatureIsRefused) {
+  auto signer = Keyless();
+  ASSERT_THAT(signer, IsOk());
+  // The log answers with an entry for a different artifact (another signature).
+  auto other = Keyless();
+  ASSERT_THAT(other, IsOk());
+  services_->certify = nullptr;
+  FakeServices* services = services_.get();
+  const BundleSigner* other_signer = other->get();
+  services_->handlers.push_back(
+      {"/api/v1/log/entries", [services, other_signer](const HttpRequest& r) {
+         json proposed = json::parse(r.body);
+         const std::string digest = absl::HexStringToBytes(
+             proposed["spec"]["data"]["hash"]["value"].get<std::string>());
+         auto sig = other_signer->key().SignDigest(signer::HashAlgorithm::kSha256, digest);
+         proposed["spec"]["signature"]["content"] = absl::Base64Escape(*sig);
+         proposed["spec"]["signature"]["publicKey"]["content"] =
+             absl::Base64Escape(FakeServices::Pem(other_signer->certificate_der()));
+         HttpRequest changed = r;
+         changed.body = proposed.dump();
+         return services->LogEntry(changed);
+       }});
+  EXPECT_THAT((*signer)->SignDigest(signer::Sha256("x")),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("our signature")));
+}
+
+TEST_F(SignTest, BadTimestampAnswerNamesTheStep) {
+  urls_.tsa_url = "https://tsa.test/api/v1/timestamp";
+  auto signer = Keyless();
+  ASSERT_THAT(signer, IsOk());
+  std::string content_type;
+  services_->handlers.push_back({"/api/v1/timestamp", [&](const HttpRequest& r) {
+                                   for (const auto& [k, v] : r.headers) {
+                                     if (k == "Content-Type") content_type = v;
+                                   }
+                                   return HttpResponse{200, "application/timestamp-reply",
+                                                       "garbage"};
+                                 }});
+  EXPECT_THAT((*signer)->SignDigest(signer::Sha256("x")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("timestamp:")));
+  EXPECT_EQ(content_type, "application/timestamp-query");
+  services_->handlers.back().second = [](const HttpRequest&) {
+    return Answer(503, {{"message", "TSA down"}});
+  };
+  EXPECT_THAT((*signer)->SignDigest(signer::Sha256("x")),
+              StatusIs(absl::StatusCode::kUnavailable, "timestamp: 503 TSA down"));
+}
+
+TEST_F(SignTest, TimestampFromAnotherRequestIsRefused) {
+  // A well-formed TimeStampResp whose nonce and imprint are not ours.
+  urls_.tsa_url = "https://tsa.test/api/v1/timestamp";
+  auto signer = Keyless();
+  ASSERT_THAT(signer, IsOk());
+  auto ts = fake_->Timestamp("something else", absl::Now());
+  ASSERT_THAT(ts, IsOk());
+  services_->handlers.push_back({"/api/v1/timestamp", [&](const HttpRequest&) {
+                                   return HttpResponse{200, "application/timestamp-reply", *ts};
+                                 }});
+  EXPECT_THAT((*signer)->SignDigest(signer::Sha256("x")),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("timestamp:")));
+}
+
+TEST(ParseIdentityToken, Claims) {
+  auto c = ParseIdentityToken(
+      Token({{"iss", "https://i"}, {"sub", "s"}, {"email", "a@b.c"}, {"aud", "sigstore"}}));
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->issuer, "https://i");
+  EXPECT_EQ(c->challenge(), "a@b.c");
+  c = ParseIdentityToken(Token({{"iss", "https://i"}, {"sub", "s"}}));
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->challenge(), "s");
+}
+
+TEST(ParseIdentityToken, RejectsMalformed) {
+  for (const std::string& t :
+       {std::string(""), std::string("abc"), std::string("a.b"), std::string("a.!!!.c"),
+        absl::StrCat("a.", B64Url("[1]"), ".c"), Token({{"sub", "s"}}),
+        Token({{"iss", "https://i"}})}) {
+    EXPECT_THAT(ParseIdentityToken(t),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("identity token")))
+        << t;
+  }
+  (void)kToken;
+}
+
+constexpr char kSigningConfig[] = R"({
+  "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+  "caUrls": [
+    {"url": "https://old-ca", "majorApiVersion": 1,
+     "validFor": {"start": "2020-01-01T00:00:00Z", "end": "2021-01-01T00:00:00Z"}},
+    {"url": "https://ca/", "majorApiVersion": 1, "validFor": {"start": "2020-01-01T00:00:00Z"}}],
+  "oidcUrls": [],
+  "rekorTlogUrls": [
+    {"url": "https://rekor-v2", "majorApiVersion": 2, "validFor": {"start": "2020-01-01T00:00:00Z"}},
+    {"url": "https://rekor", "majorApiVersion": 1, "validFor": {"start": "2020-01-01T00:00:00Z"}}],
+  "rekorTlogConfig": {"selector": "ANY"},
+  "tsaUrls": [{"url": "https://tsa/api/v1/timestamp", "majorApiVersion": 1,
+               "validFor": {"start": "2020-01-01T00:00:00Z"}}],
+  "tsaConfig": {"selector": "ANY"}
+})";
+
+TEST(ServicesFromSigningConfig, PicksV1ServicesValidNow) {
+  auto s = ServicesFromSigningConfig(kSigningConfig, absl::FromUnixSeconds(1800000000));
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->ca_url, "https://ca");
+  EXPECT_EQ(s->rekor_url, "https://rekor");
+  EXPECT_EQ(s->tsa_url, "https://tsa/api/v1/timestamp");
+  // Inside a ClientTrustConfig.
+  auto wrapped = ServicesFromSigningConfig(
+      absl::StrCat(R"({"mediaType":"application/vnd.dev.sigstore.clienttrustconfig.v0.1+json",)",
+                   R"("trustedRoot":{},"signingConfig":)", kSigningConfig, "}"),
+      absl::FromUnixSeconds(1800000000));
+  ASSERT_THAT(wrapped, IsOk());
+  EXPECT_EQ(wrapped->rekor_url, "https://rekor");
+}
+
+TEST(ServicesFromSigningConfig, RefusesUnusableConfigs) {
+  EXPECT_THAT(ServicesFromSigningConfig("[]", absl::Now()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signing config")));
+  EXPECT_THAT(ServicesFromSigningConfig(R"({"mediaType":"x"})", absl::Now()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mediaType")));
+  // Before every window: no CA.
+  EXPECT_THAT(ServicesFromSigningConfig(kSigningConfig, absl::FromUnixSeconds(1000)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no CA")));
+  EXPECT_THAT(ServicesFromSigningConfig(
+                  R"({"mediaType":"application/vnd.dev.sigstore.signingconfig.v0.2+json",
+                      "caUrls":[{"url":"https://ca","majorApiVersion":1}],
+                      "rekorTlogUrls":[{"url":"https://r","majorApiVersion":2}]})",
+                  absl::Now()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("transparency log")));
+}
+
+TEST(ServicesFromServer, AllThree) {
+  SigningServices s = ServicesFromServer("http://127.0.0.1:8080/");
+  EXPECT_EQ(s.ca_url, "http://127.0.0.1:8080");
+  EXPECT_EQ(s.rekor_url, "http://127.0.0.1:8080");
+  EXPECT_EQ(s.tsa_url, "http://127.0.0.1:8080/api/v1/timestamp");
+}
+
+TEST(ParseLogEntryResponse, RejectsMalformedAnswers) {
+  const json good = {
+      {"u",
+       {{"body", absl::Base64Escape(R"({"apiVersion":"0.0.1","kind":"hashedrekord","spec":{}})")},
+        {"integratedTime", 1},
+        {"logID", std::string(64, 'a')},
+        {"logIndex", 3},
+        {"verification",
+         {{"signedEntryTimestamp", "AAAA"},
+          {"inclusionProof",
+           {{"logIndex", 3},
+            {"treeSize", 4},
+            {"rootHash", std::string(64, 'b')},
+            {"hashes", json::array({std::string(64, 'c')})},
+            {"checkpoint", "cp"}}}}}}}};
+  auto e = ParseLogEntryResponse(good.dump());
+  ASSERT_THAT(e, IsOk());
+  EXPECT_EQ(e->log_index(), 3);
+  EXPECT_EQ(e->kind_version().kind(), "hashedrekord");
+  EXPECT_EQ(e->inclusion_proof().hashes_size(), 1);
+  EXPECT_EQ(e->log_id().key_id().size(), 32u);
+
+  const std::vector<std::pair<json::json_pointer, json>> breaks = {
+      {json::json_pointer("/u/logIndex"), -1},
+      {json::json_pointer("/u/logIndex"), "3"},
+      {json::json_pointer("/u/logID"), "zz"},
+      {json::json_pointer("/u/body"), "!!"},
+      {json::json_pointer("/u/body"), absl::Base64Escape("[]")},
+      {json::json_pointer("/u/integratedTime"), 1.5},
+      {json::json_pointer("/u/verification/inclusionProof/rootHash"), "abcd"},
+      {json::json_pointer("/u/verification/inclusionProof/hashes"), json::array({"x"})},
+      {json::json_pointer("/u/verification/inclusionProof/checkpoint"), ""},
+      {json::json_pointer("/u/verification/inclusionProof"), nullptr},
+  };
+  for (const auto& [ptr, value] : breaks) {
+    json bad = good;
+    bad[ptr] = value;
+    EXPECT_THAT(ParseLogEntryResponse(bad.dump()),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("log:")))
+        << ptr.to_string();
+  }
+  EXPECT_THAT(ParseLogEntryResponse("{}"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseLogEntryResponse("{\"a\":{},\"b\":{}}"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseLogEntryResponse("not json"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace vouch::client
