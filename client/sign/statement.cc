@@ -228,7 +228,7 @@ absl::StatusOr<std::string> MakeProvenancePredicate(const BuildDescription& b) {
   for (const ResourceDescriptor& d : b.resolved_dependencies) deps.push_back(DescriptorJson(d));
   json build_definition = {{"buildType", b.build_type},
                            {"externalParameters", b.external_parameters}};
-  if (!b.internal_parameters.empty()) build_definition["internalParameters"] = b.internal_parameters;
+  build_definition["internalParameters"] = b.internal_parameters;
   if (!deps.empty()) build_definition["resolvedDependencies"] = deps;
   json metadata = json::object();
   if (!b.invocation_id.empty()) metadata["invocationId"] = b.invocation_id;
