@@ -316,12 +316,8 @@ absl::StatusOr<std::map<std::string, std::vector<std::string>>> ExtractRepeatedF
   bool done = false;
   for (size_t i = 0; i < args->size(); ++i) {
     const std::string& a = (*args)[i];
+    if (!done && a == "--") done = true;
     if (done || a.size() < 3 || a[0] != '-') {
-      rest.push_back(a);
-      continue;
-    }
-    if (a == "--") {
-      done = true;
       rest.push_back(a);
       continue;
     }

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "client/bundle.h"
 #include "client/fake_sigstore.h"
+#include "client/sign/fake_services.h"
 #include "client/trust_root.h"
 #include "client/verify.h"
 #include "gmock/gmock.h"
@@ -31,105 +32,6 @@ using ::testing::Not;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
-std::string B64Url(absl::string_view s) { return absl::WebSafeBase64Escape(s); }
-
-std::string Token(const json& claims) {
-  return absl::StrCat(B64Url(R"({"alg":"ES256"})"), ".", B64Url(claims.dump()), ".",
-                      B64Url("sig"));
-}
-
-const char kToken[] = "";  // placeholder so the name reads well below
-
-HttpResponse Answer(int status, const json& body) {
-  return {status, "application/json", body.dump()};
-}
-
-// An in-process Sigstore behind the Transport interface: FakeSigstore's CA issues the leaf, the
-// real log entry code canonicalizes entries into a one-leaf tree with a signed checkpoint and a
-// SET by the fake log key. Handlers can be replaced per test.
-class FakeServices : public Transport {
- public:
-  explicit FakeServices(const FakeSigstore* fake) : fake_(fake) {}
-
-  absl::StatusOr<HttpResponse> Send(const HttpRequest& request) override {
-    requests.push_back(request);
-    for (auto& [suffix, handler] : handlers) {
-      if (absl::EndsWith(request.url, suffix)) return handler(request);
-    }
-    if (absl::EndsWith(request.url, "/api/v2/signingCert")) return Certificate(request);
-    if (absl::EndsWith(request.url, "/api/v1/log/entries")) return LogEntry(request);
-    return HttpResponse{404, "text/plain", "no such path"};
-  }
-
-  HttpResponse Certificate(const HttpRequest& request) {
-    json req = json::parse(request.body, nullptr, false);
-    if (!req.is_object()) return Answer(400, {{"message", "not JSON"}});
-    const std::string pem = req["publicKeyRequest"]["publicKey"]["content"].get<std::string>();
-    auto verifier = signer::OpenSslVerifier::FromPem(pem);
-    std::string pop;
-    if (!verifier.ok() ||
-        !absl::Base64Unescape(req["publicKeyRequest"]["proofOfPossession"].get<std::string>(),
-                              &pop) ||
-        !(*verifier)->Verify(challenge, pop).ok()) {
-      return Answer(400, {{"code", 400}, {"message", "proof of possession does not verify"}});
-    }
-    if (certify == nullptr) return Answer(500, {{"message", "no key to certify"}});
-    auto leaf = fake_->IssueLeaf(*certify, kFakeIdentity, kFakeIssuer,
-                                 absl::Now() - absl::Minutes(1));
-    if (!leaf.ok()) return Answer(500, {{"message", std::string(leaf.status().message())}});
-    json chain = json::array({Pem(*leaf), Pem(fake_->ca_intermediate_der())});
-    return Answer(201, {{"signedCertificateEmbeddedSct", {{"chain", {{"certificates", chain}}}}}});
-  }
-
-  HttpResponse LogEntry(const HttpRequest& request) {
-    auto entry = log::CanonicalizeEntry(request.body);
-    if (!entry.ok()) return Answer(400, {{"message", std::string(entry.status().message())}});
-    const std::string body = entry->body;
-    const std::string leaf = signer::Sha256(absl::StrCat(std::string(1, '\0'), body));
-    log::Checkpoint cp;
-    cp.origin = "fake.log - 1234";
-    cp.size = 1;
-    std::copy(leaf.begin(), leaf.end(), cp.root.begin());
-    auto note = log::SignCheckpoint(cp, "fake.log", fake_->log_key());
-    if (!note.ok()) return Answer(500, {{"message", "checkpoint"}});
-    const int64_t now = absl::ToUnixSeconds(absl::Now());
-    const std::string log_id = absl::BytesToHexString(fake_->log_id());
-    const std::string body_b64 = absl::Base64Escape(body);
-    json set_payload = {
-        {"body", body_b64}, {"integratedTime", now}, {"logID", log_id}, {"logIndex", 0}};
-    auto set = fake_->log_key().Sign(set_payload.dump());
-    if (!set.ok()) return Answer(500, {{"message", "SET"}});
-    json e = {{"body", body_b64},
-              {"integratedTime", now},
-              {"logID", log_id},
-              {"logIndex", 0},
-              {"verification",
-               {{"signedEntryTimestamp", absl::Base64Escape(*set)},
-                {"inclusionProof",
-                 {{"logIndex", 0},
-                  {"treeSize", 1},
-                  {"rootHash", absl::BytesToHexString(leaf)},
-                  {"hashes", json::array()},
-                  {"checkpoint", *note}}}}}};
-    return Answer(201, {{absl::BytesToHexString(leaf), e}});
-  }
-
-  static std::string Pem(const std::string& der) {
-    std::string b64 = absl::Base64Escape(der);
-    std::string out = "-----BEGIN CERTIFICATE-----\n";
-    for (size_t i = 0; i < b64.size(); i += 64) absl::StrAppend(&out, b64.substr(i, 64), "\n");
-    return out + "-----END CERTIFICATE-----\n";
-  }
-
-  const FakeSigstore* fake_;
-  const signer::OpenSslSigner* certify = nullptr;  // the key the CA certifies
-  std::string challenge = "builder@example.com";
-  std::vector<std::pair<std::string, std::function<absl::StatusOr<HttpResponse>(
-                                         const HttpRequest&)>>>
-      handlers;
-  std::vector<HttpRequest> requests;
-};
-
 class SignTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -140,7 +42,7 @@ class SignTest : public ::testing::Test {
     ASSERT_THAT(root, IsOk());
     root_ = std::make_unique<TrustRoot>(*std::move(root));
     services_ = std::make_unique<FakeServices>(fake_.get());
-    token_ = Token({{"iss", kFakeIssuer}, {"sub", "1234"}, {"email", "builder@example.com"}});
+    token_ = FakeToken({{"iss", kFakeIssuer}, {"sub", "1234"}, {"email", "builder@example.com"}});
     urls_ = {"https://ca.test", "https://log.test", ""};
   }
 
@@ -211,7 +113,7 @@ TEST_F(SignTest, CertificateRequestCarriesKeyTokenAndProofOverEmail) {
 }
 
 TEST_F(SignTest, ProofOfPossessionSignsSubWithoutEmail) {
-  token_ = Token({{"iss", "https://issuer.test"}, {"sub", "spiffe://x/y"}});
+  token_ = FakeToken({{"iss", "https://issuer.test"}, {"sub", "spiffe://x/y"}});
   services_->challenge = "spiffe://x/y";
   EXPECT_THAT(Keyless(), IsOk());
   services_->challenge = "something else";
@@ -385,11 +287,11 @@ TEST_F(SignTest, TimestampFromAnotherRequestIsRefused) {
 
 TEST(ParseIdentityToken, Claims) {
   auto c = ParseIdentityToken(
-      Token({{"iss", "https://i"}, {"sub", "s"}, {"email", "a@b.c"}, {"aud", "sigstore"}}));
+      FakeToken({{"iss", "https://i"}, {"sub", "s"}, {"email", "a@b.c"}, {"aud", "sigstore"}}));
   ASSERT_THAT(c, IsOk());
   EXPECT_EQ(c->issuer, "https://i");
   EXPECT_EQ(c->challenge(), "a@b.c");
-  c = ParseIdentityToken(Token({{"iss", "https://i"}, {"sub", "s"}}));
+  c = ParseIdentityToken(FakeToken({{"iss", "https://i"}, {"sub", "s"}}));
   ASSERT_THAT(c, IsOk());
   EXPECT_EQ(c->challenge(), "s");
 }
@@ -397,14 +299,13 @@ TEST(ParseIdentityToken, Claims) {
 TEST(ParseIdentityToken, RejectsMalformed) {
   for (const std::string& t :
        {std::string(""), std::string("abc"), std::string("a.b"), std::string("a.!!!.c"),
-        absl::StrCat("a.", B64Url("[1]"), ".c"), Token({{"sub", "s"}}),
-        Token({{"iss", "https://i"}})}) {
+        absl::StrCat("a.", B64Url("[1]"), ".c"), FakeToken({{"sub", "s"}}),
+        FakeToken({{"iss", "https://i"}})}) {
     EXPECT_THAT(ParseIdentityToken(t),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("identity token")))
         << t;
   }
-  (void)kToken;
-}
+  }
 
 constexpr char kSigningConfig[] = R"({
   "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",

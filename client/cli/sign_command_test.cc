@@ -1,0 +1,325 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "client/cli/sign_command.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "client/bundle.h"
+#include "client/cli/attest_command.h"
+#include "client/cli/provenance_command.h"
+#include "client/fake_sigstore.h"
+#include "client/sign/fake_services.h"
+#include "client/trust_root.h"
+#include "client/verify.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "signer/openssl_crypto.h"
+#include "tests/status_matchers.h"
+
+namespace vouch::cli {
+namespace {
+
+using ::nlohmann::json;
+using ::testing::HasSubstr;
+using ::vouch::testing::IsOk;
+using ::vouch::testing::StatusIs;
+
+std::string Tmp(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
+}
+
+std::string Write(const std::string& name, const std::string& content) {
+  const std::string path = Tmp(name);
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class SignCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    unsetenv("SIGSTORE_ID_TOKEN");
+    unsetenv("VOUCH_SERVER");
+    auto f = client::FakeSigstore::New();
+    ASSERT_THAT(f, IsOk());
+    fake_ = *std::move(f);
+    auto root = client::TrustRoot::FromJson(fake_->TrustedRootJson());
+    ASSERT_THAT(root, IsOk());
+    root_ = std::make_unique<client::TrustRoot>(*std::move(root));
+    services_ = std::make_unique<client::FakeServices>(fake_.get());
+    auto key = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+    ASSERT_THAT(key, IsOk());
+    key_pem_ = Write("key.pem", (*key)->PrivateKeyPem());
+    auto verifier = signer::OpenSslVerifier::FromDer((*key)->PublicKeyDer());
+    ASSERT_THAT(verifier, IsOk());
+    key_verifier_ = std::shared_ptr<const signer::Verifier>(std::move(*verifier));
+  }
+
+  // Runs |command| and captures its stderr.
+  int Run(int (*command)(const std::vector<std::string>&, client::Transport*),
+          const std::vector<std::string>& args) {
+    ::testing::internal::CaptureStderr();
+    const int rc = command(args, services_.get());
+    stderr_ = ::testing::internal::GetCapturedStderr();
+    return rc;
+  }
+
+  absl::StatusOr<client::VerificationResult> VerifyWithKey(const std::string& bundle_path,
+                                                           const std::string& artifact,
+                                                           bool attestation = false) {
+    auto bundle = client::ParseBundle(Read(bundle_path));
+    if (!bundle.ok()) return bundle.status();
+    client::VerifyOptions o;
+    o.key = key_verifier_;
+    o.require_attestation = attestation;
+    return client::Verify(*bundle, client::Artifact::FromBytes(artifact), *root_, o);
+  }
+
+  std::unique_ptr<client::FakeSigstore> fake_;
+  std::unique_ptr<client::TrustRoot> root_;
+  std::unique_ptr<client::FakeServices> services_;
+  std::string key_pem_;
+  std::shared_ptr<const signer::Verifier> key_verifier_;
+  std::string stderr_;
+};
+
+TEST_F(SignCommandTest, SignBlobWithKeyWritesOneBundlePerFile) {
+  const std::string a = Write("a.txt", "aaa"), b = Write("b.txt", "bbb");
+  ASSERT_EQ(Run(RunSignBlob, {"--rekor-url", "https://log.test", "--key", key_pem_, a, b}), 0)
+      << stderr_;
+  EXPECT_THAT(stderr_, HasSubstr("signed " + a + " -> " + a + ".sigstore.json (log index 0)"));
+  EXPECT_THAT(stderr_, HasSubstr("signed " + b));
+  EXPECT_THAT(VerifyWithKey(a + ".sigstore.json", "aaa"), IsOk());
+  EXPECT_THAT(VerifyWithKey(b + ".sigstore.json", "bbb"), IsOk());
+  EXPECT_THAT(VerifyWithKey(a + ".sigstore.json", "bbb"), ::testing::Not(IsOk()));
+  // --bundle for one file.
+  const std::string out = Tmp("custom.json");
+  ASSERT_EQ(Run(RunSignBlob, {"--server", "https://vouch.test", "--no-timestamp", "--key",
+                              key_pem_, "--bundle", out, a}),
+            0)
+      << stderr_;
+  EXPECT_THAT(VerifyWithKey(out, "aaa"), IsOk());
+}
+
+TEST_F(SignCommandTest, UsageErrorsExitTwo) {
+  const std::string a = Write("u.txt", "u");
+  const std::vector<std::vector<std::string>> cases = {
+      {"--key", key_pem_, a},                                          // no services
+      {"--server", "https://v", a},                                    // no identity
+      {"--server", "https://v", "--key", key_pem_},                    // no file
+      {"--server", "https://v", "--key", key_pem_, "--bogus", a},      // unknown flag
+      {"--server", "https://v", "--key", key_pem_, "--identity-token", "t", a},
+      {"--server", "https://v", "--key", key_pem_, "--bundle", "x", a, a},
+      {"--server", "https://v", "--oidc-email", "e@x", "--identity-token", "t", a},
+  };
+  for (const auto& args : cases) {
+    EXPECT_EQ(Run(RunSignBlob, args), kExitUsage) << args.size() << " " << stderr_;
+  }
+  EXPECT_EQ(services_->requests.size(), 0u);
+}
+
+TEST_F(SignCommandTest, FailuresExitOneNamingTheStep) {
+  const std::string a = Write("f.txt", "f");
+  services_->handlers.push_back({"/api/v2/signingCert", [](const client::HttpRequest&) {
+                                   return client::Answer(401, {{"message", "token expired"}});
+                                 }});
+  const std::string token = client::FakeToken({{"iss", "https://i"}, {"sub", "s"}});
+  EXPECT_EQ(Run(RunSignBlob, {"--server", "https://v", "--identity-token", token, a}),
+            kExitFailed);
+  EXPECT_THAT(stderr_, HasSubstr("signing certificate: 401 token expired"));
+  EXPECT_EQ(Run(RunSignBlob, {"--server", "https://v", "--identity-token", token,
+                              Tmp("missing")}),
+            kExitFailed);
+  EXPECT_THAT(stderr_, HasSubstr("missing"));
+  EXPECT_EQ(Run(RunSignBlob, {"--server", "https://v", "--key", Write("bad.pem", "x"), a}),
+            kExitFailed);
+  EXPECT_THAT(stderr_, HasSubstr("key"));
+}
+
+TEST_F(SignCommandTest, IdentityTokenSources) {
+  const std::string token = client::FakeToken({{"iss", "https://i"}, {"sub", "s"}});
+  std::vector<std::string> seen;
+  services_->handlers.push_back({"/api/v2/signingCert", [&](const client::HttpRequest& r) {
+                                   seen.push_back(json::parse(r.body)["credentials"]
+                                                      ["oidcIdentityToken"].get<std::string>());
+                                   return client::Answer(401, {{"message", "no"}});
+                                 }});
+  services_->handlers.push_back({"/token?format=raw&email=a%40b.c",
+                                 [&](const client::HttpRequest& r) {
+                                   return client::HttpResponse{200, "text/plain", token + "\n"};
+                                 }});
+  const std::string a = Write("t.txt", "t");
+  Run(RunSignBlob, {"--server", "https://v", "--identity-token", token, a});
+  Run(RunSignBlob, {"--server", "https://v", "--identity-token-file", Write("tok", token + "\n"),
+                    a});
+  Run(RunSignBlob, {"--server", "https://v", "--oidc-url", "http://oidc.test/", "--oidc-email",
+                    "a@b.c", a});
+  setenv("SIGSTORE_ID_TOKEN", token.c_str(), 1);
+  Run(RunSignBlob, {"--server", "https://v", a});
+  unsetenv("SIGSTORE_ID_TOKEN");
+  EXPECT_EQ(seen, std::vector<std::string>(4, token));
+}
+
+TEST_F(SignCommandTest, AttestSignsAnInTotoStatement) {
+  const std::string subject = Write("s.bin", "subject");
+  const std::string pred = Write("pred.json", R"({"ok":true})");
+  const std::string out = Tmp("s.att.json");
+  const std::string statement_out = Tmp("s.statement.json");
+  ASSERT_EQ(Run(RunAttest, {"--rekor-url", "https://log.test", "--key", key_pem_, "--predicate",
+                            pred, "--type", "slsaprovenance1", "--bundle", out, "--statement-out",
+                            statement_out, subject}),
+            0)
+      << stderr_;
+  auto result = VerifyWithKey(out, "subject", /*attestation=*/true);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->predicate_type, "https://slsa.dev/provenance/v1");
+  json st = json::parse(Read(statement_out));
+  EXPECT_EQ(st["predicate"], json({{"ok", true}}));
+  EXPECT_EQ(Run(RunAttest, {"--rekor-url", "https://l", "--key", key_pem_, "--type", "t",
+                            subject}),
+            kExitUsage);  // no --predicate
+  EXPECT_EQ(Run(RunAttest, {"--rekor-url", "https://l", "--key", key_pem_, "--predicate",
+                            Write("bad.json", "[1]"), "--type", "t", subject}),
+            kExitFailed);
+  EXPECT_THAT(stderr_, HasSubstr("not a JSON object"));
+}
+
+TEST_F(SignCommandTest, ProvenanceRunsTheBuildAndAttestsItsOutputs) {
+  const std::string outdir = Tmp("outdir");
+  const std::string bundle = Tmp("prov.json");
+  const std::string statement_out = Tmp("prov.statement.json");
+  ASSERT_EQ(Run(RunProvenance,
+                {"--rekor-url", "https://log.test", "--key", key_pem_, "--bundle", bundle,
+                 "--statement-out", statement_out, "--output-dir", outdir, "--builder-id",
+                 "https://ci.test", "--dependency", "pkg:x@sha256:" + std::string(64, '0'), "--",
+                 "sh", "-c", "mkdir -p \"$0\" && echo hi > \"$0/out.txt\"", outdir}),
+            0)
+      << stderr_;
+  EXPECT_THAT(VerifyWithKey(bundle, "hi\n", true), IsOk());
+  json st = json::parse(Read(statement_out));
+  EXPECT_EQ(st["subject"][0]["name"], outdir + "/out.txt");
+  const json& p = st["predicate"];
+  EXPECT_EQ(p["buildDefinition"]["externalParameters"]["command"][0], "sh");
+  EXPECT_EQ(p["buildDefinition"]["resolvedDependencies"][0]["uri"], "pkg:x");
+  EXPECT_EQ(p["runDetails"]["builder"]["id"], "https://ci.test");
+  EXPECT_TRUE(p["runDetails"]["metadata"].contains("startedOn"));
+
+  // Trailing --subject after the command belongs to vouch.
+  const std::string out2 = Tmp("out2.txt");
+  ASSERT_EQ(Run(RunProvenance, {"--rekor-url", "https://log.test", "--key", key_pem_, "--bundle",
+                                bundle, "--statement-out", statement_out, "--", "sh", "-c",
+                                "echo ho > \"$0\"", out2, "--subject", out2}),
+            0)
+      << stderr_;
+  st = json::parse(Read(statement_out));
+  EXPECT_EQ(st["subject"][0]["name"], out2);
+  EXPECT_EQ(st["predicate"]["buildDefinition"]["externalParameters"]["command"].size(), 4u);
+
+  // A failed build attests nothing.
+  const std::string failed = Tmp("failed.json");
+  EXPECT_EQ(Run(RunProvenance, {"--rekor-url", "https://l", "--key", key_pem_, "--bundle", failed,
+                                "--subject", out2, "--", "sh", "-c", "exit 7"}),
+            kExitFailed);
+  EXPECT_THAT(stderr_, HasSubstr("exited with status 7"));
+  EXPECT_TRUE(Read(failed).empty());
+  EXPECT_EQ(Run(RunProvenance, {"--rekor-url", "https://l", "--key", key_pem_, "--", "true"}),
+            kExitUsage);  // no subjects
+  EXPECT_EQ(Run(RunProvenance, {"--rekor-url", "https://l", "--key", key_pem_, "--description",
+                                "x", "--", "true"}),
+            kExitUsage);
+}
+
+TEST_F(SignCommandTest, ProvenanceFromDescription) {
+  const std::string desc = Write("desc.json", R"({"buildType": "https://bt.test",
+      "externalParameters": {"workflow": {"repository": "https://github.com/a/b"}},
+      "subject": [{"name": "x.bin", "digest": {"sha256": ")" +
+                                                  absl::BytesToHexString(signer::Sha256("x")) +
+                                                  R"("}}]})");
+  const std::string bundle = Tmp("desc.sigstore.json");
+  ASSERT_EQ(Run(RunProvenance, {"--rekor-url", "https://log.test", "--key", key_pem_,
+                                "--description", desc, "--bundle", bundle}),
+            0)
+      << stderr_;
+  auto bundle_parsed = client::ParseBundle(Read(bundle));
+  ASSERT_THAT(bundle_parsed, IsOk());
+  client::VerifyOptions o;
+  o.key = key_verifier_;
+  o.attestation.source_repository = "https://github.com/a/b";
+  o.attestation.predicate_type = "slsaprovenance1";
+  EXPECT_THAT(client::Verify(*bundle_parsed, client::Artifact::FromBytes("x"), *root_, o), IsOk());
+}
+
+TEST_F(SignCommandTest, SignBundleConformanceProtocol) {
+  const std::string a = Write("c.txt", "conformance");
+  const std::string out = Tmp("c.sigstore.json");
+  ASSERT_EQ(Run(RunSignBundle, {"--key", key_pem_, "--rekor-url", "https://log.test",
+                                "--bundle", out, a}),
+            0)
+      << stderr_;
+  EXPECT_THAT(VerifyWithKey(out, "conformance"), IsOk());
+  const std::string statement =
+      Write("st.json", absl::StrCat(R"({"_type":"https://in-toto.io/Statement/v1","subject":[)",
+                                    R"({"name":"c.txt","digest":{"sha256":")",
+                                    absl::BytesToHexString(signer::Sha256("conformance")),
+                                    R"("}}],"predicateType":"https://p.test","predicate":{}})"));
+  ASSERT_EQ(Run(RunSignBundle, {"--in-toto", "--key", key_pem_, "--rekor-url",
+                                "https://log.test", "--bundle", out, statement}),
+            0)
+      << stderr_;
+  EXPECT_THAT(VerifyWithKey(out, "conformance", true), IsOk());
+  EXPECT_EQ(Run(RunSignBundle, {"--identity-token", "t", "--server", "https://v", a}),
+            kExitUsage);  // no --bundle
+}
+
+TEST(SignFlags, ServicesFromSigningConfigAndOverrides) {
+  const std::string sc = Write("sc.json", R"({
+    "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+    "caUrls": [{"url": "https://ca.test", "majorApiVersion": 1}],
+    "rekorTlogUrls": [{"url": "https://rekor.test", "majorApiVersion": 1}],
+    "tsaUrls": [{"url": "https://tsa.test/ts", "majorApiVersion": 1}]})");
+  auto args = ParseArgs({"--signing-config", sc, "--rekor-url", "https://other/"},
+                        SigningValueFlags(), SigningBoolFlags());
+  ASSERT_THAT(args, IsOk());
+  auto s = ServicesFromFlags(*args, true);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->ca_url, "https://ca.test");
+  EXPECT_EQ(s->rekor_url, "https://other");
+  EXPECT_EQ(s->tsa_url, "https://tsa.test/ts");
+  args = ParseArgs({"--server", "http://v:1", "--no-timestamp"}, SigningValueFlags(),
+                   SigningBoolFlags());
+  s = ServicesFromFlags(*args, true);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->tsa_url, "");
+  args = ParseArgs({"--fulcio-url", "https://ca"}, SigningValueFlags(), SigningBoolFlags());
+  EXPECT_THAT(ServicesFromFlags(*args, true), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(SignFlags, ExtractRepeatedFlags) {
+  std::vector<std::string> args = {"--subject", "a", "--key", "k", "--subject=b", "--dependency_x",
+                                   "--", "cmd", "--subject", "c"};
+  auto r = ExtractRepeatedFlags(&args, {"subject"});
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ((*r)["subject"], (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(args, (std::vector<std::string>{"--key", "k", "--dependency_x", "--", "cmd",
+                                            "--subject", "c"}));
+  args = {"--subject"};
+  EXPECT_THAT(ExtractRepeatedFlags(&args, {"subject"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace vouch::cli
