@@ -19,7 +19,8 @@ void Usage(std::ostream& os) {
         "Signs an in-toto Statement v1 about the SUBJECT files (sha256) with the predicate\n"
         "(a JSON object) as a DSSE envelope, logs it, and writes the bundle (default\n"
         "FIRST_SUBJECT.intoto.sigstore.json). --type takes a URI or cosign's short names\n"
-        "(slsaprovenance1, slsaprovenance, link, spdx, spdxjson, cyclonedx, vuln, openvex, custom).\n\n"
+        "(slsaprovenance1, slsaprovenance, link, spdx, spdxjson, cyclonedx, vuln, openvex, "
+        "custom).\n\n"
      << SigningFlagsUsage();
 }
 
@@ -103,8 +104,7 @@ int RunAttest(const std::vector<std::string>& raw, client::Transport* transport)
     if (!subject.ok()) return fail(subject.status());
     subjects.push_back(*std::move(subject));
   }
-  auto statement =
-      client::MakeStatement(subjects, PredicateTypeUri(args->Get("type")), *predicate);
+  auto statement = client::MakeStatement(subjects, PredicateTypeUri(args->Get("type")), *predicate);
   if (!statement.ok()) {
     return fail(absl::InvalidArgumentError(
         absl::StrCat(args->Get("predicate"), ": ", statement.status().message())));

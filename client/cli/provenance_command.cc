@@ -98,7 +98,8 @@ absl::StatusOr<int> RunBuildCommand(const std::vector<std::string>& argv) {
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return absl::InternalError(absl::StrCat("build: waitpid: ", strerror(errno)));
+    if (errno != EINTR)
+      return absl::InternalError(absl::StrCat("build: waitpid: ", strerror(errno)));
   }
   if (WIFSIGNALED(status)) {
     return absl::AbortedError(
@@ -116,7 +117,8 @@ static std::vector<std::string> HoistTrailingFlags(std::vector<std::string> raw)
   std::vector<std::string> hoisted;
   size_t end = raw.size();
   while (true) {
-    if (end >= command_start + 3 && (raw[end - 2] == "--subject" || raw[end - 2] == "--dependency")) {
+    if (end >= command_start + 3 &&
+        (raw[end - 2] == "--subject" || raw[end - 2] == "--dependency")) {
       hoisted.insert(hoisted.begin(), {raw[end - 2], raw[end - 1]});
       end -= 2;
     } else if (end >= command_start + 2 && (absl::StartsWith(raw[end - 1], "--subject=") ||
@@ -137,8 +139,8 @@ int RunProvenance(const std::vector<std::string>& raw_in, client::Transport* tra
   std::vector<std::string> raw = HoistTrailingFlags(raw_in);
   auto repeated = ExtractRepeatedFlags(&raw, {"subject", "dependency"});
   std::set<std::string> values = SigningValueFlags();
-  values.insert({"description", "output-dir", "builder-id", "build-type", "bundle",
-                 "statement-out"});
+  values.insert(
+      {"description", "output-dir", "builder-id", "build-type", "bundle", "statement-out"});
   std::set<std::string> bools = SigningBoolFlags();
   bools.insert("help");
   absl::StatusOr<ParsedArgs> args =
@@ -188,9 +190,9 @@ int RunProvenance(const std::vector<std::string>& raw_in, client::Transport* tra
     build.finished_on = absl::Now();
     if (!status.ok()) return Fail(status.status());
     if (*status != 0) {
-      return Fail(absl::FailedPreconditionError(absl::StrCat(
-          "build: ", absl::StrJoin(command, " "), " exited with status ", *status,
-          "; no provenance written")));
+      return Fail(absl::FailedPreconditionError(absl::StrCat("build: ", absl::StrJoin(command, " "),
+                                                             " exited with status ", *status,
+                                                             "; no provenance written")));
     }
   }
   if (build.invocation_id.empty()) build.invocation_id = client::RandomUuid();
@@ -213,7 +215,8 @@ int RunProvenance(const std::vector<std::string>& raw_in, client::Transport* tra
     build.subjects.push_back(*std::move(subject));
   }
   if (build.subjects.empty()) {
-    return Fail(absl::FailedPreconditionError("no subjects: the build produced no files to attest"));
+    return Fail(
+        absl::FailedPreconditionError("no subjects: the build produced no files to attest"));
   }
   auto predicate = client::MakeProvenancePredicate(build);
   if (!predicate.ok()) return Fail(predicate.status());

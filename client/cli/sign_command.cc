@@ -125,8 +125,8 @@ int RunSign(const std::vector<std::string>& raw, client::Transport* transport) {
 
 const std::set<std::string>& SigningValueFlags() {
   static const std::set<std::string> kFlags = {
-      "identity-token", "identity-token-file", "oidc-url",  "oidc-email", "key",
-      "fulcio-url",     "rekor-url",           "tsa-url",   "server",     "signing-config",
+      "identity-token", "identity-token-file", "oidc-url", "oidc-email", "key",
+      "fulcio-url",     "rekor-url",           "tsa-url",  "server",     "signing-config",
       "trusted-root"};
   return kFlags;
 }
@@ -148,8 +148,8 @@ const char* SigningFlagsUsage() {
 }
 
 absl::Status CheckSigningUsage(const ParsedArgs& args) {
-  const bool token = args.Has("identity-token") || args.Has("identity-token-file") ||
-                     args.Has("oidc-url");
+  const bool token =
+      args.Has("identity-token") || args.Has("identity-token-file") || args.Has("oidc-url");
   if (args.Has("key") && token) {
     return absl::InvalidArgumentError("--key and an identity token exclude each other");
   }
@@ -228,7 +228,8 @@ absl::StatusOr<std::string> IdentityTokenFromFlags(const ParsedArgs& args,
   if (args.Has("oidc-url")) {
     client::HttpRequest req;
     req.url = absl::StrCat(absl::StripSuffix(args.Get("oidc-url"), "/"), "/token?format=raw");
-    if (args.Has("oidc-email")) absl::StrAppend(&req.url, "&email=", UrlEncode(args.Get("oidc-email")));
+    if (args.Has("oidc-email"))
+      absl::StrAppend(&req.url, "&email=", UrlEncode(args.Get("oidc-email")));
     auto resp = transport->Send(req);
     if (!resp.ok()) return Annotate(resp.status(), "identity token");
     if (resp->status != 200) {
@@ -247,8 +248,8 @@ absl::StatusOr<std::string> IdentityTokenFromFlags(const ParsedArgs& args,
 absl::StatusOr<std::unique_ptr<client::BundleSigner>> SignerFromFlags(
     const ParsedArgs& args, client::Transport* transport) {
   const bool keyless = !args.Has("key");
-  if (!keyless && (args.Has("identity-token") || args.Has("identity-token-file") ||
-                   args.Has("oidc-url"))) {
+  if (!keyless &&
+      (args.Has("identity-token") || args.Has("identity-token-file") || args.Has("oidc-url"))) {
     return absl::InvalidArgumentError("--key and an identity token exclude each other");
   }
   auto services = ServicesFromFlags(args, keyless);

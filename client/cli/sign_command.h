@@ -47,7 +47,8 @@ absl::Status CheckSigningUsage(const ParsedArgs& args);
 
 // The services from --signing-config FILE, else --server URL (or $VOUCH_SERVER), else a
 // ClientTrustConfig given as --trusted-root; --fulcio-url / --rekor-url / --tsa-url override
-// single ones and --no-timestamp drops the TSA. InvalidArgument when no log (or, keyless, no CA) results.
+// single ones and --no-timestamp drops the TSA. InvalidArgument when no log (or, keyless, no CA)
+// results.
 absl::StatusOr<client::SigningServices> ServicesFromFlags(const ParsedArgs& args, bool keyless);
 
 // The identity token: --identity-token, --identity-token-file, --oidc-url (GET
@@ -57,8 +58,8 @@ absl::StatusOr<std::string> IdentityTokenFromFlags(const ParsedArgs& args,
                                                    client::Transport* transport);
 
 // A keyless signer (token + CA) or, with --key, a signer over that private key.
-absl::StatusOr<std::unique_ptr<client::BundleSigner>> SignerFromFlags(
-    const ParsedArgs& args, client::Transport* transport);
+absl::StatusOr<std::unique_ptr<client::BundleSigner>> SignerFromFlags(const ParsedArgs& args,
+                                                                      client::Transport* transport);
 
 // Writes |bundle| as JSON to |path| (atomically: temporary file, then rename).
 absl::Status WriteBundleFile(const std::string& path,

@@ -108,8 +108,8 @@ TEST_F(SignCommandTest, SignBlobWithKeyWritesOneBundlePerFile) {
   EXPECT_THAT(VerifyWithKey(a + ".sigstore.json", "bbb"), ::testing::Not(IsOk()));
   // --bundle for one file.
   const std::string out = Tmp("custom.json");
-  ASSERT_EQ(Run(RunSignBlob, {"--server", "https://vouch.test", "--no-timestamp", "--key",
-                              key_pem_, "--bundle", out, a}),
+  ASSERT_EQ(Run(RunSignBlob, {"--server", "https://vouch.test", "--no-timestamp", "--key", key_pem_,
+                              "--bundle", out, a}),
             0)
       << stderr_;
   EXPECT_THAT(VerifyWithKey(out, "aaa"), IsOk());
@@ -118,10 +118,10 @@ TEST_F(SignCommandTest, SignBlobWithKeyWritesOneBundlePerFile) {
 TEST_F(SignCommandTest, UsageErrorsExitTwo) {
   const std::string a = Write("u.txt", "u");
   const std::vector<std::vector<std::string>> cases = {
-      {"--key", key_pem_, a},                                          // no services
-      {"--server", "https://v", a},                                    // no identity
-      {"--server", "https://v", "--key", key_pem_},                    // no file
-      {"--server", "https://v", "--key", key_pem_, "--bogus", a},      // unknown flag
+      {"--key", key_pem_, a},                                      // no services
+      {"--server", "https://v", a},                                // no identity
+      {"--server", "https://v", "--key", key_pem_},                // no file
+      {"--server", "https://v", "--key", key_pem_, "--bogus", a},  // unknown flag
       {"--server", "https://v", "--key", key_pem_, "--identity-token", "t", a},
       {"--server", "https://v", "--key", key_pem_, "--bundle", "x", a, a},
       {"--server", "https://v", "--oidc-email", "e@x", "--identity-token", "t", a},
@@ -138,11 +138,9 @@ TEST_F(SignCommandTest, FailuresExitOneNamingTheStep) {
                                    return client::Answer(401, {{"message", "token expired"}});
                                  }});
   const std::string token = client::FakeToken({{"iss", "https://i"}, {"sub", "s"}});
-  EXPECT_EQ(Run(RunSignBlob, {"--server", "https://v", "--identity-token", token, a}),
-            kExitFailed);
+  EXPECT_EQ(Run(RunSignBlob, {"--server", "https://v", "--identity-token", token, a}), kExitFailed);
   EXPECT_THAT(stderr_, HasSubstr("signing certificate: 401 token expired"));
-  EXPECT_EQ(Run(RunSignBlob, {"--server", "https://v", "--identity-token", token,
-                              Tmp("missing")}),
+  EXPECT_EQ(Run(RunSignBlob, {"--server", "https://v", "--identity-token", token, Tmp("missing")}),
             kExitFailed);
   EXPECT_THAT(stderr_, HasSubstr("missing"));
   EXPECT_EQ(Run(RunSignBlob, {"--server", "https://v", "--key", Write("bad.pem", "x"), a}),
@@ -153,21 +151,21 @@ TEST_F(SignCommandTest, FailuresExitOneNamingTheStep) {
 TEST_F(SignCommandTest, IdentityTokenSources) {
   const std::string token = client::FakeToken({{"iss", "https://i"}, {"sub", "s"}});
   std::vector<std::string> seen;
-  services_->handlers.push_back({"/api/v2/signingCert", [&](const client::HttpRequest& r) {
-                                   seen.push_back(json::parse(r.body)["credentials"]
-                                                      ["oidcIdentityToken"].get<std::string>());
-                                   return client::Answer(401, {{"message", "no"}});
-                                 }});
-  services_->handlers.push_back({"/token?format=raw&email=a%40b.c",
-                                 [&](const client::HttpRequest& r) {
-                                   return client::HttpResponse{200, "text/plain", token + "\n"};
-                                 }});
+  services_->handlers.push_back(
+      {"/api/v2/signingCert", [&](const client::HttpRequest& r) {
+         seen.push_back(json::parse(r.body)["credentials"]["oidcIdentityToken"].get<std::string>());
+         return client::Answer(401, {{"message", "no"}});
+       }});
+  services_->handlers.push_back(
+      {"/token?format=raw&email=a%40b.c", [&](const client::HttpRequest& r) {
+         return client::HttpResponse{200, "text/plain", token + "\n"};
+       }});
   const std::string a = Write("t.txt", "t");
   Run(RunSignBlob, {"--server", "https://v", "--identity-token", token, a});
-  Run(RunSignBlob, {"--server", "https://v", "--identity-token-file", Write("tok", token + "\n"),
-                    a});
-  Run(RunSignBlob, {"--server", "https://v", "--oidc-url", "http://oidc.test/", "--oidc-email",
-                    "a@b.c", a});
+  Run(RunSignBlob,
+      {"--server", "https://v", "--identity-token-file", Write("tok", token + "\n"), a});
+  Run(RunSignBlob,
+      {"--server", "https://v", "--oidc-url", "http://oidc.test/", "--oidc-email", "a@b.c", a});
   setenv("SIGSTORE_ID_TOKEN", token.c_str(), 1);
   Run(RunSignBlob, {"--server", "https://v", a});
   unsetenv("SIGSTORE_ID_TOKEN");
@@ -189,8 +187,7 @@ TEST_F(SignCommandTest, AttestSignsAnInTotoStatement) {
   EXPECT_EQ(result->predicate_type, "https://slsa.dev/provenance/v1");
   json st = json::parse(Read(statement_out));
   EXPECT_EQ(st["predicate"], json({{"ok", true}}));
-  EXPECT_EQ(Run(RunAttest, {"--rekor-url", "https://l", "--key", key_pem_, "--type", "t",
-                            subject}),
+  EXPECT_EQ(Run(RunAttest, {"--rekor-url", "https://l", "--key", key_pem_, "--type", "t", subject}),
             kExitUsage);  // no --predicate
   EXPECT_EQ(Run(RunAttest, {"--rekor-url", "https://l", "--key", key_pem_, "--predicate",
                             Write("bad.json", "[1]"), "--type", "t", subject}),
@@ -202,12 +199,12 @@ TEST_F(SignCommandTest, ProvenanceRunsTheBuildAndAttestsItsOutputs) {
   const std::string outdir = Tmp("outdir");
   const std::string bundle = Tmp("prov.json");
   const std::string statement_out = Tmp("prov.statement.json");
-  ASSERT_EQ(Run(RunProvenance,
-                {"--rekor-url", "https://log.test", "--key", key_pem_, "--bundle", bundle,
-                 "--statement-out", statement_out, "--output-dir", outdir, "--builder-id",
-                 "https://ci.test", "--dependency", "pkg:x@sha256:" + std::string(64, '0'), "--",
-                 "sh", "-c", "mkdir -p \"$0\" && echo hi > \"$0/out.txt\"", outdir}),
-            0)
+  ASSERT_EQ(
+      Run(RunProvenance, {"--rekor-url", "https://log.test", "--key", key_pem_, "--bundle", bundle,
+                          "--statement-out", statement_out, "--output-dir", outdir, "--builder-id",
+                          "https://ci.test", "--dependency", "pkg:x@sha256:" + std::string(64, '0'),
+                          "--", "sh", "-c", "mkdir -p \"$0\" && echo hi > \"$0/out.txt\"", outdir}),
+      0)
       << stderr_;
   EXPECT_THAT(VerifyWithKey(bundle, "hi\n", true), IsOk());
   json st = json::parse(Read(statement_out));
@@ -238,17 +235,17 @@ TEST_F(SignCommandTest, ProvenanceRunsTheBuildAndAttestsItsOutputs) {
   EXPECT_TRUE(Read(failed).empty());
   EXPECT_EQ(Run(RunProvenance, {"--rekor-url", "https://l", "--key", key_pem_, "--", "true"}),
             kExitUsage);  // no subjects
-  EXPECT_EQ(Run(RunProvenance, {"--rekor-url", "https://l", "--key", key_pem_, "--description",
-                                "x", "--", "true"}),
+  EXPECT_EQ(Run(RunProvenance, {"--rekor-url", "https://l", "--key", key_pem_, "--description", "x",
+                                "--", "true"}),
             kExitUsage);
 }
 
 TEST_F(SignCommandTest, ProvenanceFromDescription) {
-  const std::string desc = Write("desc.json", R"({"buildType": "https://bt.test",
+  const std::string desc =
+      Write("desc.json", R"({"buildType": "https://bt.test",
       "externalParameters": {"workflow": {"repository": "https://github.com/a/b"}},
       "subject": [{"name": "x.bin", "digest": {"sha256": ")" +
-                                                  absl::BytesToHexString(signer::Sha256("x")) +
-                                                  R"("}}]})");
+                             absl::BytesToHexString(signer::Sha256("x")) + R"("}}]})");
   const std::string bundle = Tmp("desc.sigstore.json");
   ASSERT_EQ(Run(RunProvenance, {"--rekor-url", "https://log.test", "--key", key_pem_,
                                 "--description", desc, "--bundle", bundle}),
@@ -266,8 +263,8 @@ TEST_F(SignCommandTest, ProvenanceFromDescription) {
 TEST_F(SignCommandTest, SignBundleConformanceProtocol) {
   const std::string a = Write("c.txt", "conformance");
   const std::string out = Tmp("c.sigstore.json");
-  ASSERT_EQ(Run(RunSignBundle, {"--key", key_pem_, "--rekor-url", "https://log.test",
-                                "--bundle", out, a}),
+  ASSERT_EQ(Run(RunSignBundle,
+                {"--key", key_pem_, "--rekor-url", "https://log.test", "--bundle", out, a}),
             0)
       << stderr_;
   EXPECT_THAT(VerifyWithKey(out, "conformance"), IsOk());
@@ -276,8 +273,8 @@ TEST_F(SignCommandTest, SignBundleConformanceProtocol) {
                                     R"({"name":"c.txt","digest":{"sha256":")",
                                     absl::BytesToHexString(signer::Sha256("conformance")),
                                     R"("}}],"predicateType":"https://p.test","predicate":{}})"));
-  ASSERT_EQ(Run(RunSignBundle, {"--in-toto", "--key", key_pem_, "--rekor-url",
-                                "https://log.test", "--bundle", out, statement}),
+  ASSERT_EQ(Run(RunSignBundle, {"--in-toto", "--key", key_pem_, "--rekor-url", "https://log.test",
+                                "--bundle", out, statement}),
             0)
       << stderr_;
   EXPECT_THAT(VerifyWithKey(out, "conformance", true), IsOk());
@@ -309,8 +306,8 @@ TEST(SignFlags, ServicesFromSigningConfigAndOverrides) {
 }
 
 TEST(SignFlags, ExtractRepeatedFlags) {
-  std::vector<std::string> args = {"--subject", "a", "--key", "k", "--subject=b", "--dependency_x",
-                                   "--", "cmd", "--subject", "c"};
+  std::vector<std::string> args = {"--subject",      "a",  "--key", "k",         "--subject=b",
+                                   "--dependency_x", "--", "cmd",   "--subject", "c"};
   auto r = ExtractRepeatedFlags(&args, {"subject"});
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ((*r)["subject"], (std::vector<std::string>{"a", "b"}));

@@ -32,8 +32,7 @@ inline std::string B64Url(absl::string_view s) { return absl::WebSafeBase64Escap
 
 // An unsigned JWT with |claims| (the fake CA does not check signatures).
 inline std::string FakeToken(const nlohmann::json& claims) {
-  return absl::StrCat(B64Url(R"({"alg":"ES256"})"), ".", B64Url(claims.dump()), ".",
-                      B64Url("sig"));
+  return absl::StrCat(B64Url(R"({"alg":"ES256"})"), ".", B64Url(claims.dump()), ".", B64Url("sig"));
 }
 
 inline HttpResponse Answer(int status, const nlohmann::json& body) {
@@ -70,8 +69,8 @@ class FakeServices : public Transport {
       return Answer(400, {{"code", 400}, {"message", "proof of possession does not verify"}});
     }
     if (certify == nullptr) return Answer(500, {{"message", "no key to certify"}});
-    auto leaf = fake_->IssueLeaf(*certify, kFakeIdentity, kFakeIssuer,
-                                 absl::Now() - absl::Minutes(1));
+    auto leaf =
+        fake_->IssueLeaf(*certify, kFakeIdentity, kFakeIssuer, absl::Now() - absl::Minutes(1));
     if (!leaf.ok()) return Answer(500, {{"message", std::string(leaf.status().message())}});
     nlohmann::json chain = nlohmann::json::array({Pem(*leaf), Pem(fake_->ca_intermediate_der())});
     return Answer(201, {{"signedCertificateEmbeddedSct", {{"chain", {{"certificates", chain}}}}}});
@@ -96,17 +95,17 @@ class FakeServices : public Transport {
     auto set = fake_->log_key().Sign(set_payload.dump());
     if (!set.ok()) return Answer(500, {{"message", "SET"}});
     nlohmann::json e = {{"body", body_b64},
-              {"integratedTime", now},
-              {"logID", log_id},
-              {"logIndex", 0},
-              {"verification",
-               {{"signedEntryTimestamp", absl::Base64Escape(*set)},
-                {"inclusionProof",
-                 {{"logIndex", 0},
-                  {"treeSize", 1},
-                  {"rootHash", absl::BytesToHexString(leaf)},
-                  {"hashes", nlohmann::json::array()},
-                  {"checkpoint", *note}}}}}};
+                        {"integratedTime", now},
+                        {"logID", log_id},
+                        {"logIndex", 0},
+                        {"verification",
+                         {{"signedEntryTimestamp", absl::Base64Escape(*set)},
+                          {"inclusionProof",
+                           {{"logIndex", 0},
+                            {"treeSize", 1},
+                            {"rootHash", absl::BytesToHexString(leaf)},
+                            {"hashes", nlohmann::json::array()},
+                            {"checkpoint", *note}}}}}};
     return Answer(201, {{absl::BytesToHexString(leaf), e}});
   }
 
@@ -120,8 +119,8 @@ class FakeServices : public Transport {
   const FakeSigstore* fake_;
   const signer::OpenSslSigner* certify = nullptr;  // the key the CA certifies
   std::string challenge = "builder@example.com";
-  std::vector<std::pair<std::string, std::function<absl::StatusOr<HttpResponse>(
-                                         const HttpRequest&)>>>
+  std::vector<
+      std::pair<std::string, std::function<absl::StatusOr<HttpResponse>(const HttpRequest&)>>>
       handlers;
   std::vector<HttpRequest> requests;
 };

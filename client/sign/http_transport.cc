@@ -87,8 +87,8 @@ absl::StatusOr<HttpResponse> HttpTransport::Send(const HttpRequest& request) {
   }
   const CURLcode rc = curl_easy_perform(c);
   if (sink.overflow) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        request.url, ": answer larger than ", options_.max_response_bytes, " bytes"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat(request.url, ": answer larger than ", options_.max_response_bytes, " bytes"));
   }
   if (rc != CURLE_OK) {
     return absl::UnavailableError(absl::StrCat(request.method, " ", request.url, ": ",

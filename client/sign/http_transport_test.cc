@@ -3,9 +3,9 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
-#include <chrono>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -108,8 +108,7 @@ TEST(HttpTransport, UnreachableServerIsUnavailable) {
   ASSERT_THAT(t, IsOk());
   HttpRequest get;
   get.url = absl::StrCat("http://127.0.0.1:", port, "/x");
-  EXPECT_THAT((*t)->Send(get),
-              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("127.0.0.1")));
+  EXPECT_THAT((*t)->Send(get), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("127.0.0.1")));
 }
 
 }  // namespace

@@ -103,7 +103,8 @@ bool InWindow(const trustroot::Service& s, absl::Time now) {
   if (!s.has_valid_for()) return true;
   const auto& r = s.valid_for();
   if (r.has_start() && now < absl::FromUnixSeconds(r.start().seconds())) return false;
-  if (r.has_end() && now > absl::FromUnixSeconds(r.end().seconds()) + absl::Nanoseconds(r.end().nanos())) {
+  if (r.has_end() &&
+      now > absl::FromUnixSeconds(r.end().seconds()) + absl::Nanoseconds(r.end().nanos())) {
     return false;
   }
   return true;
@@ -198,9 +199,9 @@ absl::StatusOr<std::string> TimestampQuery(absl::string_view data,
   bool ok = imprint != nullptr && alg != nullptr &&
             X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, nullptr) &&
             TS_MSG_IMPRINT_set_algo(imprint, alg) &&
-            TS_MSG_IMPRINT_set_msg(imprint,
-                                   reinterpret_cast<unsigned char*>(const_cast<char*>(digest.data())),
-                                   static_cast<int>(digest.size())) &&
+            TS_MSG_IMPRINT_set_msg(
+                imprint, reinterpret_cast<unsigned char*>(const_cast<char*>(digest.data())),
+                static_cast<int>(digest.size())) &&
             TS_REQ_set_msg_imprint(req.get(), imprint);
   X509_ALGOR_free(alg);
   TS_MSG_IMPRINT_free(imprint);
@@ -237,8 +238,8 @@ absl::Status CheckTimestampResponse(absl::string_view response, TS_REQ* req) {
   std::unique_ptr<TS_VERIFY_CTX, TsVerifyCtxDeleter> ctx(TS_REQ_to_TS_VERIFY_CTX(req, nullptr));
   if (ctx == nullptr) return absl::InternalError("timestamp: TS_REQ_to_TS_VERIFY_CTX failed");
   if (TS_RESP_verify_response(ctx.get(), resp.get()) != 1) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("timestamp: the answer does not match the request: ", signer::OpenSslErrors()));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "timestamp: the answer does not match the request: ", signer::OpenSslErrors()));
   }
   return absl::OkStatus();
 }
@@ -266,8 +267,8 @@ absl::StatusOr<SigningServices> ServicesFromSigningConfig(absl::string_view text
         absl::StrCat("signing config: ", std::string(parsed.message())));
   }
   if (!absl::StartsWith(config.media_type(), "application/vnd.dev.sigstore.signingconfig")) {
-    return absl::InvalidArgumentError(absl::StrCat("signing config: unknown mediaType \"",
-                                                   config.media_type(), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("signing config: unknown mediaType \"", config.media_type(), "\""));
   }
   SigningServices out;
   out.ca_url = TrimSlash(Pick(config.ca_urls(), 1, now));
@@ -421,13 +422,12 @@ absl::Status BundleSigner::RequestCertificate(absl::string_view identity_token) 
   VOUCH_ASSIGN_OR_RETURN(TokenClaims claims, ParseIdentityToken(identity_token));
   auto pop = key_->Sign(claims.challenge());
   if (!pop.ok()) return Annotate(pop.status(), "signing certificate: proof of possession");
-  json request = {
-      {"credentials", {{"oidcIdentityToken", std::string(identity_token)}}},
-      {"publicKeyRequest",
-       {{"publicKey",
-         {{"algorithm", SignatureAlgorithmFor(key_->key_type())},
-          {"content", signer::PublicKeyDerToPem(key_->PublicKeyDer())}}},
-        {"proofOfPossession", absl::Base64Escape(*pop)}}}};
+  json request = {{"credentials", {{"oidcIdentityToken", std::string(identity_token)}}},
+                  {"publicKeyRequest",
+                   {{"publicKey",
+                     {{"algorithm", SignatureAlgorithmFor(key_->key_type())},
+                      {"content", signer::PublicKeyDerToPem(key_->PublicKeyDer())}}},
+                    {"proofOfPossession", absl::Base64Escape(*pop)}}}};
   HttpRequest req;
   req.method = "POST";
   req.url = services_.ca_url + "/api/v2/signingCert";
@@ -501,9 +501,8 @@ absl::Status BundleSigner::Log(const std::string& proposed_json, const std::stri
         "log: logged an entry of kind ", entry.kind_version().kind(), ", want ", kind));
   }
   // The logged body must carry our signature.
-  const std::string& sig = bundle->has_dsse_envelope()
-                               ? bundle->dsse_envelope().signatures(0).sig()
-                               : bundle->message_signature().signature();
+  const std::string& sig = bundle->has_dsse_envelope() ? bundle->dsse_envelope().signatures(0).sig()
+                                                       : bundle->message_signature().signature();
   if (!absl::StrContains(entry.canonicalized_body(), absl::Base64Escape(sig))) {
     return absl::FailedPreconditionError("log: the logged body does not carry our signature");
   }
@@ -511,8 +510,7 @@ absl::Status BundleSigner::Log(const std::string& proposed_json, const std::stri
   return absl::OkStatus();
 }
 
-absl::Status BundleSigner::Timestamp(absl::string_view signature,
-                                     bundle_v1::Bundle* bundle) const {
+absl::Status BundleSigner::Timestamp(absl::string_view signature, bundle_v1::Bundle* bundle) const {
   if (services_.tsa_url.empty()) return absl::OkStatus();
   std::unique_ptr<TS_REQ, TsReqDeleter> ts_req;
   VOUCH_ASSIGN_OR_RETURN(std::string query, TimestampQuery(signature, &ts_req));
@@ -536,8 +534,8 @@ absl::Status BundleSigner::Timestamp(absl::string_view signature,
 absl::StatusOr<bundle_v1::Bundle> BundleSigner::SignDigest(absl::string_view digest,
                                                            HashAlgorithm algorithm) const {
   if (digest.size() != signer::DigestSize(algorithm)) {
-    return absl::InvalidArgumentError(absl::StrCat("digest of ", digest.size(), " bytes for ",
-                                                   HashName(algorithm)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("digest of ", digest.size(), " bytes for ", HashName(algorithm)));
   }
   if (key_->key_type() == KeyType::kEd25519) {
     return absl::UnimplementedError(
@@ -580,13 +578,12 @@ absl::StatusOr<bundle_v1::Bundle> BundleSigner::SignDsse(absl::string_view paylo
   json envelope = {{"payload", absl::Base64Escape(payload)},
                    {"payloadType", std::string(payload_type)},
                    {"signatures", json::array({{{"sig", absl::Base64Escape(*sig)}}})}};
-  json proposed = {
-      {"apiVersion", "0.0.1"},
-      {"kind", "dsse"},
-      {"spec",
-       {{"proposedContent",
-         {{"envelope", Dump(envelope)},
-          {"verifiers", json::array({absl::Base64Escape(VerifierPem())})}}}}}};
+  json proposed = {{"apiVersion", "0.0.1"},
+                   {"kind", "dsse"},
+                   {"spec",
+                    {{"proposedContent",
+                      {{"envelope", Dump(envelope)},
+                       {"verifiers", json::array({absl::Base64Escape(VerifierPem())})}}}}}};
   VOUCH_RETURN_IF_ERROR(Log(Dump(proposed), "dsse", &bundle));
   VOUCH_RETURN_IF_ERROR(Timestamp(*sig, &bundle));
   return bundle;

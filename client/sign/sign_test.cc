@@ -87,8 +87,7 @@ TEST_F(SignTest, KeylessBlobBundleVerifies) {
   EXPECT_EQ(bundle->media_type(), kBundleMediaTypeV03New);
   EXPECT_EQ(bundle->verification_material().certificate().raw_bytes(),
             (*signer)->certificate_der());
-  EXPECT_EQ(bundle->verification_material().tlog_entries(0).kind_version().kind(),
-            "hashedrekord");
+  EXPECT_EQ(bundle->verification_material().tlog_entries(0).kind_version().kind(), "hashedrekord");
   EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes(artifact), Identity()), IsOk());
   EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes("hello, vouch!\n"), Identity()),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("artifact")));
@@ -174,9 +173,10 @@ TEST_F(SignTest, P384KeySignsSha384Digest) {
 }
 
 TEST_F(SignTest, CaRefusalNamesTheStep) {
-  services_->handlers.push_back({"/api/v2/signingCert", [](const HttpRequest&) {
-                                   return Answer(401, {{"code", 401}, {"message", "token expired"}});
-                                 }});
+  services_->handlers.push_back(
+      {"/api/v2/signingCert", [](const HttpRequest&) {
+         return Answer(401, {{"code", 401}, {"message", "token expired"}});
+       }});
   EXPECT_THAT(Keyless(), StatusIs(absl::StatusCode::kUnauthenticated,
                                   "signing certificate: 401 token expired"));
 }
@@ -192,8 +192,9 @@ TEST_F(SignTest, CertificateForAnotherKeyIsRefused) {
 }
 
 TEST_F(SignTest, MalformedCaAnswerIsRefused) {
-  services_->handlers.push_back(
-      {"/api/v2/signingCert", [](const HttpRequest&) { return Answer(201, {{"x", 1}}); }});
+  services_->handlers.push_back({"/api/v2/signingCert", [](const HttpRequest&) {
+                                   return Answer(201, {{"x", 1}});
+                                 }});
   EXPECT_THAT(Keyless(), StatusIs(absl::StatusCode::kInvalidArgument,
                                   HasSubstr("signing certificate: answer has no")));
   services_->handlers.clear();
@@ -208,17 +209,17 @@ TEST_F(SignTest, TransportFailureNamesTheStep) {
                                    return absl::StatusOr<HttpResponse>(
                                        absl::UnavailableError("connection refused"));
                                  }});
-  EXPECT_THAT(Keyless(), StatusIs(absl::StatusCode::kUnavailable,
-                                  "signing certificate: connection refused"));
+  EXPECT_THAT(Keyless(),
+              StatusIs(absl::StatusCode::kUnavailable, "signing certificate: connection refused"));
 }
 
 TEST_F(SignTest, LogRefusalNamesTheStep) {
   auto signer = Keyless();
   ASSERT_THAT(signer, IsOk());
-  services_->handlers.push_back({"/api/v1/log/entries", [](const HttpRequest&) {
-                                   return Answer(400, {{"code", 400},
-                                                       {"message", "spec.signature: bad"}});
-                                 }});
+  services_->handlers.push_back(
+      {"/api/v1/log/entries", [](const HttpRequest&) {
+         return Answer(400, {{"code", 400}, {"message", "spec.signature: bad"}});
+       }});
   EXPECT_THAT((*signer)->SignDigest(signer::Sha256("x")),
               StatusIs(absl::StatusCode::kInvalidArgument, "log: 400 spec.signature: bad"));
 }
@@ -235,8 +236,8 @@ TEST_F(SignTest, LoggedBodyWithoutOurSignatureIsRefused) {
   services_->handlers.push_back(
       {"/api/v1/log/entries", [services, other_signer](const HttpRequest& r) {
          json proposed = json::parse(r.body);
-         const std::string digest = absl::HexStringToBytes(
-             proposed["spec"]["data"]["hash"]["value"].get<std::string>());
+         const std::string digest =
+             absl::HexStringToBytes(proposed["spec"]["data"]["hash"]["value"].get<std::string>());
          auto sig = other_signer->key().SignDigest(signer::HashAlgorithm::kSha256, digest);
          proposed["spec"]["signature"]["content"] = absl::Base64Escape(*sig);
          proposed["spec"]["signature"]["publicKey"]["content"] =
@@ -254,13 +255,13 @@ TEST_F(SignTest, BadTimestampAnswerNamesTheStep) {
   auto signer = Keyless();
   ASSERT_THAT(signer, IsOk());
   std::string content_type;
-  services_->handlers.push_back({"/api/v1/timestamp", [&](const HttpRequest& r) {
-                                   for (const auto& [k, v] : r.headers) {
-                                     if (k == "Content-Type") content_type = v;
-                                   }
-                                   return HttpResponse{200, "application/timestamp-reply",
-                                                       "garbage"};
-                                 }});
+  services_->handlers.push_back(
+      {"/api/v1/timestamp", [&](const HttpRequest& r) {
+         for (const auto& [k, v] : r.headers) {
+           if (k == "Content-Type") content_type = v;
+         }
+         return HttpResponse{200, "application/timestamp-reply", "garbage"};
+       }});
   EXPECT_THAT((*signer)->SignDigest(signer::Sha256("x")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("timestamp:")));
   EXPECT_EQ(content_type, "application/timestamp-query");
@@ -297,15 +298,14 @@ TEST(ParseIdentityToken, Claims) {
 }
 
 TEST(ParseIdentityToken, RejectsMalformed) {
-  for (const std::string& t :
-       {std::string(""), std::string("abc"), std::string("a.b"), std::string("a.!!!.c"),
-        absl::StrCat("a.", B64Url("[1]"), ".c"), FakeToken({{"sub", "s"}}),
-        FakeToken({{"iss", "https://i"}})}) {
+  for (const std::string& t : {std::string(""), std::string("abc"), std::string("a.b"),
+                               std::string("a.!!!.c"), absl::StrCat("a.", B64Url("[1]"), ".c"),
+                               FakeToken({{"sub", "s"}}), FakeToken({{"iss", "https://i"}})}) {
     EXPECT_THAT(ParseIdentityToken(t),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("identity token")))
         << t;
   }
-  }
+}
 
 constexpr char kSigningConfig[] = R"({
   "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",

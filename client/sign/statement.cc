@@ -201,10 +201,9 @@ absl::StatusOr<BuildDescription> ParseBuildDescription(absl::string_view text) {
     if (!t.ok()) return t.status();
     *out = *t;
   }
-  for (auto [field, out] :
-       {std::pair<const char*, std::vector<ResourceDescriptor>*>{"resolvedDependencies",
-                                                                 &b.resolved_dependencies},
-        {"subject", &b.subjects}}) {
+  for (auto [field, out] : {std::pair<const char*, std::vector<ResourceDescriptor>*>{
+                                "resolvedDependencies", &b.resolved_dependencies},
+                            {"subject", &b.subjects}}) {
     if (!j.contains(field)) continue;
     if (!j[field].is_array()) {
       return absl::InvalidArgumentError(absl::StrCat("description: ", field, ": want an array"));

@@ -56,7 +56,7 @@ struct BuildDescription {
   nlohmann::json internal_parameters = nlohmann::json::object();
   std::vector<ResourceDescriptor> resolved_dependencies;
   std::string builder_id = kDefaultBuilderId;
-  std::string invocation_id;                    // empty: none recorded
+  std::string invocation_id;                     // empty: none recorded
   absl::Time started_on = absl::InfinitePast();  // InfinitePast: not recorded
   absl::Time finished_on = absl::InfinitePast();
   std::vector<ResourceDescriptor> subjects;
