@@ -107,7 +107,9 @@ absl::StatusOr<TrustRoot> TrustRoot::FromJson(absl::string_view json) {
   const std::string& mt = proto.media_type();
   if (!mt.empty() && mt != "application/vnd.dev.sigstore.trustedroot+json;version=0.1" &&
       mt != "application/vnd.dev.sigstore.trustedroot.v0.1+json" &&
-      mt != "application/vnd.dev.sigstore.trustedroot.v0.2+json") {
+      mt != "application/vnd.dev.sigstore.trustedroot.v0.2+json" &&
+      // Not a spelling protobuf-specs defines, but vouchd before 2026-12 served it for v0.2.
+      mt != "application/vnd.dev.sigstore.trustedroot+json;version=0.2") {
     return absl::InvalidArgumentError(absl::StrCat("trusted root: unknown media type ", mt));
   }
   TrustRoot root;

@@ -1,6 +1,7 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "client/trust_root.h"
 
+#include "absl/strings/str_cat.h"
 #include "client/fake_sigstore.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -43,6 +44,11 @@ TEST(TrustRoot, IgnoresUnknownFieldsAndAcceptsKnownMediaTypes) {
       TrustRoot::FromJson(
           R"({"mediaType":"application/vnd.dev.sigstore.trustedroot.v0.2+json","future":1})"),
       IsOk());
+  for (const char* mt : {"application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+                         "application/vnd.dev.sigstore.trustedroot.v0.1+json",
+                         "application/vnd.dev.sigstore.trustedroot+json;version=0.2"}) {
+    EXPECT_THAT(TrustRoot::FromJson(absl::StrCat(R"({"mediaType":")", mt, R"("})")), IsOk()) << mt;
+  }
   EXPECT_THAT(TrustRoot::FromJson(
                   R"({"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=9"})"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown media type")));

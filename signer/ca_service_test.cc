@@ -286,7 +286,7 @@ TEST_F(CaServiceTest, ServesTrustBundleConfigurationAndTrustDocuments) {
   res = client_->Get("/api/v1/trustedRoot");
   ASSERT_TRUE(res);
   json root = json::parse(res->body);
-  EXPECT_EQ(root["mediaType"], "application/vnd.dev.sigstore.trustedroot+json;version=0.2");
+  EXPECT_EQ(root["mediaType"], "application/vnd.dev.sigstore.trustedroot.v0.2+json");
   EXPECT_EQ(root["tlogs"][0]["publicKey"]["rawBytes"], B64(log_key_->PublicKeyDer()));
   EXPECT_EQ(root["tlogs"][0]["logId"]["keyId"], B64(Sha256(log_key_->PublicKeyDer())));
   EXPECT_EQ(root["tlogs"][0]["publicKey"]["validFor"]["start"], "2023-11-14T22:13:20Z");

@@ -1,4 +1,7 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+// The EC_KEY functions are deprecated in OpenSSL 3.0 but remain, and are the fast path for
+// ECDSA across threads (see the header).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "signer/openssl_crypto.h"
 
 #include <errno.h>
@@ -12,6 +15,8 @@
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -28,6 +33,45 @@ namespace vouch::signer {
 namespace {
 
 EVP_PKEY* P(void* p) { return static_cast<EVP_PKEY*>(p); }
+EC_KEY* E(void* p) { return static_cast<EC_KEY*>(p); }
+
+bool IsEcdsa(KeyType t) {
+  return t == KeyType::kEcdsaP256 || t == KeyType::kEcdsaP384 || t == KeyType::kEcdsaP521;
+}
+
+// The legacy EC_KEY of an ECDSA |pkey| (a new reference), or null for other key types.
+void* LegacyEcKey(EVP_PKEY* pkey, KeyType type) {
+  if (!IsEcdsa(type)) return nullptr;
+  EC_KEY* ec = EVP_PKEY_get1_EC_KEY(pkey);
+  if (ec == nullptr) ERR_clear_error();  // Falls back to EVP.
+  return ec;
+}
+
+// ECDSA over a digest with the EC_KEY functions: DER signature.
+absl::StatusOr<std::string> EcdsaSignDigest(EC_KEY* ec, absl::string_view digest) {
+  std::string sig(static_cast<size_t>(ECDSA_size(ec)), '\0');
+  unsigned int len = 0;
+  if (ECDSA_sign(0, reinterpret_cast<const unsigned char*>(digest.data()),
+                 static_cast<int>(digest.size()), reinterpret_cast<unsigned char*>(sig.data()),
+                 &len, ec) != 1) {
+    return absl::InternalError(absl::StrCat("sign: ", OpenSslErrors()));
+  }
+  sig.resize(len);
+  return sig;
+}
+
+absl::Status EcdsaVerifyDigest(EC_KEY* ec, KeyType type, absl::string_view digest,
+                               absl::string_view signature) {
+  // ECDSA_verify rejects non-canonical DER (it re-encodes and compares) with -1.
+  const int rc = ECDSA_verify(0, reinterpret_cast<const unsigned char*>(digest.data()),
+                              static_cast<int>(digest.size()),
+                              reinterpret_cast<const unsigned char*>(signature.data()),
+                              static_cast<int>(signature.size()), ec);
+  if (rc == 1) return absl::OkStatus();
+  ERR_clear_error();
+  if (rc == 0) return absl::PermissionDeniedError("signature does not verify");
+  return absl::InvalidArgumentError(absl::StrCat("malformed ", KeyTypeName(type), " signature"));
+}
 
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
@@ -324,7 +368,13 @@ absl::StatusOr<std::unique_ptr<OpenSslSigner>> OpenSslSigner::LoadOrCreate(const
   return signer;
 }
 
-OpenSslSigner::~OpenSslSigner() { EVP_PKEY_free(P(pkey_)); }
+OpenSslSigner::OpenSslSigner(void* pkey, KeyType type)
+    : pkey_(pkey), ec_(LegacyEcKey(P(pkey), type)), type_(type) {}
+
+OpenSslSigner::~OpenSslSigner() {
+  EC_KEY_free(E(ec_));
+  EVP_PKEY_free(P(pkey_));
+}
 
 std::string OpenSslSigner::PublicKeyDer() const { return SpkiDer(P(pkey_)); }
 
@@ -337,6 +387,7 @@ std::string OpenSslSigner::PrivateKeyPem() const {
 }
 
 absl::StatusOr<std::string> OpenSslSigner::Sign(absl::string_view message) const {
+  if (ec_ != nullptr) return EcdsaSignDigest(E(ec_), Digest(DigestForKeyType(type_), message));
   std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   const EVP_MD* md = type_ == KeyType::kEd25519 ? nullptr : Md(DigestForKeyType(type_));
@@ -367,6 +418,7 @@ absl::StatusOr<std::string> OpenSslSigner::SignDigest(HashAlgorithm hash,
     return absl::InvalidArgumentError(
         absl::StrCat("digest length ", digest.size(), ", want ", DigestSize(hash)));
   }
+  if (ec_ != nullptr) return EcdsaSignDigest(E(ec_), digest);
   std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> pctx(EVP_PKEY_CTX_new(P(pkey_), nullptr));
   if (EVP_PKEY_sign_init(pctx.get()) != 1 ||
       EVP_PKEY_CTX_set_signature_md(pctx.get(), Md(hash)) != 1) {
@@ -443,11 +495,20 @@ absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromCertificat
   return FromEvpPkey(pkey, rsa_pss);
 }
 
-OpenSslVerifier::~OpenSslVerifier() { EVP_PKEY_free(P(pkey_)); }
+OpenSslVerifier::OpenSslVerifier(void* pkey, KeyType type)
+    : pkey_(pkey), ec_(LegacyEcKey(P(pkey), type)), type_(type) {}
+
+OpenSslVerifier::~OpenSslVerifier() {
+  EC_KEY_free(E(ec_));
+  EVP_PKEY_free(P(pkey_));
+}
 
 std::string OpenSslVerifier::PublicKeyDer() const { return SpkiDer(P(pkey_)); }
 
 absl::Status OpenSslVerifier::Verify(absl::string_view message, absl::string_view signature) const {
+  if (ec_ != nullptr) {
+    return EcdsaVerifyDigest(E(ec_), type_, Digest(DigestForKeyType(type_), message), signature);
+  }
   std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   const EVP_MD* md = type_ == KeyType::kEd25519 ? nullptr : Md(DigestForKeyType(type_));
@@ -473,6 +534,7 @@ absl::Status OpenSslVerifier::VerifyDigest(HashAlgorithm hash, absl::string_view
     return absl::InvalidArgumentError(
         absl::StrCat("digest length ", digest.size(), ", want ", DigestSize(hash)));
   }
+  if (ec_ != nullptr) return EcdsaVerifyDigest(E(ec_), type_, digest, signature);
   std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> pctx(EVP_PKEY_CTX_new(P(pkey_), nullptr));
   if (EVP_PKEY_verify_init(pctx.get()) != 1 ||
       EVP_PKEY_CTX_set_signature_md(pctx.get(), Md(hash)) != 1) {

@@ -2,7 +2,12 @@
 //
 // OpenSSL implementations of Signer and Verifier (signer/crypto.h): keys generated in memory or
 // loaded from PEM/DER, and key files created on first use (mode 0600). Thread-safe: each
-// operation uses its own EVP context.
+// operation uses its own context.
+//
+// ECDSA goes through the low-level EC_KEY functions (ECDSA_sign/ECDSA_verify) rather than
+// EVP_DigestSign/Verify: in OpenSSL 3.0 the EVP path takes shared locks on every call (provider
+// and algorithm fetch), so two threads verify only ~1.4x faster than one, while ECDSA_verify on a
+// shared EC_KEY scales with the cores (measured: docs/benchmarks.md, signer:crypto_benchmark).
 #ifndef VOUCH_SIGNER_OPENSSL_CRYPTO_H_
 #define VOUCH_SIGNER_OPENSSL_CRYPTO_H_
 
@@ -42,8 +47,9 @@ class OpenSslSigner : public Signer {
   void* evp_pkey() const { return pkey_; }
 
  private:
-  OpenSslSigner(void* pkey, KeyType type) : pkey_(pkey), type_(type) {}
+  OpenSslSigner(void* pkey, KeyType type);
   void* pkey_;  // EVP_PKEY*
+  void* ec_;    // EC_KEY* for ECDSA keys (owned), else null
   KeyType type_;
 };
 
@@ -72,8 +78,9 @@ class OpenSslVerifier : public Verifier {
   std::string PublicKeyDer() const override;
 
  private:
-  OpenSslVerifier(void* pkey, KeyType type) : pkey_(pkey), type_(type) {}
+  OpenSslVerifier(void* pkey, KeyType type);
   void* pkey_;  // EVP_PKEY*
+  void* ec_;    // EC_KEY* for ECDSA keys (owned), else null
   KeyType type_;
 };
 

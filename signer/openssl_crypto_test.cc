@@ -6,6 +6,8 @@
 
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -65,6 +67,71 @@ INSTANTIATE_TEST_SUITE_P(Crypto, AllKeyTypes,
                          ::testing::Values(KeyType::kEcdsaP256, KeyType::kEcdsaP384,
                                            KeyType::kEcdsaP521, KeyType::kEd25519,
                                            KeyType::kRsaPkcs1, KeyType::kRsaPss));
+
+// ECDSA runs on the EC_KEY functions; they must agree with OpenSSL's EVP interface both ways,
+// refuse non-canonical DER, and be safe to share across threads.
+TEST(Crypto, EcdsaFastPathAgreesWithEvp) {
+  for (KeyType type : {KeyType::kEcdsaP256, KeyType::kEcdsaP384, KeyType::kEcdsaP521}) {
+    auto signer = OpenSslSigner::Generate(type);
+    ASSERT_THAT(signer, IsOk());
+    auto verifier = OpenSslVerifier::FromDer((*signer)->PublicKeyDer());
+    ASSERT_THAT(verifier, IsOk());
+    auto* pkey = static_cast<EVP_PKEY*>((*signer)->evp_pkey());
+    const EVP_MD* md = type == KeyType::kEcdsaP256   ? EVP_sha256()
+                       : type == KeyType::kEcdsaP384 ? EVP_sha384()
+                                                     : EVP_sha512();
+    const std::string msg = "interop";
+    // EVP signs, we verify.
+    unsigned char buf[160];
+    size_t len = sizeof(buf);
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ASSERT_EQ(EVP_DigestSignInit(ctx, nullptr, md, nullptr, pkey), 1);
+    ASSERT_EQ(EVP_DigestSign(ctx, buf, &len, reinterpret_cast<const unsigned char*>(msg.data()),
+                             msg.size()),
+              1);
+    EVP_MD_CTX_free(ctx);
+    const std::string evp_sig(reinterpret_cast<char*>(buf), len);
+    EXPECT_THAT((*verifier)->Verify(msg, evp_sig), IsOk()) << KeyTypeName(type);
+    // We sign, EVP verifies.
+    auto ours = (*signer)->Sign(msg);
+    ASSERT_THAT(ours, IsOk());
+    ctx = EVP_MD_CTX_new();
+    ASSERT_EQ(EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, pkey), 1);
+    EXPECT_EQ(
+        EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(ours->data()), ours->size(),
+                         reinterpret_cast<const unsigned char*>(msg.data()), msg.size()),
+        1)
+        << KeyTypeName(type);
+    EVP_MD_CTX_free(ctx);
+    // Trailing garbage after the DER SEQUENCE, and a truncated one: malformed, not "valid".
+    EXPECT_THAT((*verifier)->Verify(msg, *ours + std::string(1, '\0')),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed")));
+    EXPECT_FALSE((*verifier)->Verify(msg, ours->substr(0, ours->size() - 1)).ok());
+  }
+}
+
+TEST(Crypto, SharedEcdsaKeysAreThreadSafe) {
+  auto signer = OpenSslSigner::Generate(KeyType::kEcdsaP256);
+  ASSERT_THAT(signer, IsOk());
+  auto verifier = OpenSslVerifier::FromDer((*signer)->PublicKeyDer());
+  ASSERT_THAT(verifier, IsOk());
+  std::vector<int> failures(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        const std::string msg = std::to_string(t * 1000 + i);
+        auto sig = (*signer)->Sign(msg);
+        if (!sig.ok() || !(*verifier)->Verify(msg, *sig).ok() ||
+            (*verifier)->Verify(msg + "x", *sig).ok()) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int f : failures) EXPECT_EQ(f, 0);
+}
 
 TEST(Crypto, PemRoundTrips) {
   auto signer = OpenSslSigner::Generate(KeyType::kEcdsaP256);

@@ -1,7 +1,7 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 //
 // The deployment's trust material as Sigstore JSON documents (proto3 JSON of protobuf-specs):
-// TrustedRoot v0.2 (media type "application/vnd.dev.sigstore.trustedroot+json;version=0.2": the
+// TrustedRoot v0.2 (media type "application/vnd.dev.sigstore.trustedroot.v0.2+json": the
 // log keys with log ids and validity windows, the CA chains, the TSA chains; ctlogs empty) and
 // SigningConfig v0.2 ("application/vnd.dev.sigstore.signingconfig.v0.2+json": the CA, OIDC, log and
 // TSA URLs). Rotation: list the old key/chain with an `end` and the new one after it; verifiers
@@ -21,7 +21,7 @@
 namespace vouch::signer {
 
 inline constexpr char kTrustedRootMediaType[] =
-    "application/vnd.dev.sigstore.trustedroot+json;version=0.2";
+    "application/vnd.dev.sigstore.trustedroot.v0.2+json";
 inline constexpr char kSigningConfigMediaType[] =
     "application/vnd.dev.sigstore.signingconfig.v0.2+json";
 

@@ -40,7 +40,7 @@ TEST(TrustRoot, WritesTrustedRootV02) {
   auto text = TrustedRootJson(spec);
   ASSERT_THAT(text, IsOk());
   json doc = json::parse(*text);
-  EXPECT_EQ(doc["mediaType"], "application/vnd.dev.sigstore.trustedroot+json;version=0.2");
+  EXPECT_EQ(doc["mediaType"], "application/vnd.dev.sigstore.trustedroot.v0.2+json");
   const json& tlog = doc["tlogs"][0];
   EXPECT_EQ(tlog["baseUrl"], "http://127.0.0.1:8080");
   EXPECT_EQ(tlog["hashAlgorithm"], "SHA2_256");

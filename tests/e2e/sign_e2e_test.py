@@ -35,18 +35,10 @@ class SignE2eTest(unittest.TestCase):
         cls.trusted_root = os.path.join(cls.dir, "trusted_root.json")
         with open(cls.trusted_root, "wb") as f:
             f.write(raw)
-        # vouchd labels its TrustedRoot v0.2 "application/vnd.dev.sigstore.trustedroot+json;
-        # version=0.2", a spelling protobuf-specs does not define (v0.2 is only
-        # "...trustedroot.v0.2+json") and that `vouch verify-*` refuses; sigstore-js ignores the
-        # media type. Until the two agree, vouch gets the root with the defined spelling;
-        # sigstore-js gets it as served.
+        # Served with the media type protobuf-specs defines for v0.2; vouch and sigstore-js both
+        # read the root exactly as served.
+        assert json.loads(raw)["mediaType"] == "application/vnd.dev.sigstore.trustedroot.v0.2+json"
         cls.vouch_root = cls.trusted_root
-        root = json.loads(raw)
-        if root.get("mediaType") == "application/vnd.dev.sigstore.trustedroot+json;version=0.2":
-            root["mediaType"] = "application/vnd.dev.sigstore.trustedroot.v0.2+json"
-            cls.vouch_root = os.path.join(cls.dir, "trusted_root_v02.json")
-            with open(cls.vouch_root, "w") as f:
-                json.dump(root, f)
         cls.js_cases = []
 
     @classmethod
