@@ -416,7 +416,7 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::NewConnection(b
   sqlite3_busy_timeout(db, 10000);
   absl::Status s = conn->Exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-      "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
+      "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;");
   if (!s.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat(path_, ": not a usable SQLite database: ", s.message()));

@@ -1,8 +1,11 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "server/http_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <memory>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -39,9 +42,13 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::New(const std::string& h
   server->set_tcp_nodelay(true);
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second server
   // silently share (and split) our port.
-  server->set_socket_options([](int sock) {
+  // The callback also remembers the socket (the last one tried is the one bound) so the listen
+  // backlog can be raised below.
+  auto last_socket = std::make_shared<int>(-1);
+  server->set_socket_options([last_socket](int sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    *last_socket = sock;
   });
   server->set_keep_alive_max_count(1 << 30);
   server->set_keep_alive_timeout(30);
@@ -72,6 +79,18 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::New(const std::string& h
   }
   if (bound <= 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ", host, ":", port));
+  }
+  // Debian's libcpp-httplib listens with a backlog of 5 (compiled in): 64 clients connecting at
+  // once overflowed it (TcpExtListenOverflows) and waited out 1 s SYN retransmits or failed.
+  // Linux lets listen() on a listening socket change its backlog.
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  if (*last_socket >= 0 &&
+      ::getsockname(*last_socket, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+      ntohs(addr.ss_family == AF_INET6
+                ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                : reinterpret_cast<sockaddr_in*>(&addr)->sin_port) == bound) {
+    ::listen(*last_socket, options.listen_backlog);
   }
   return std::unique_ptr<HttpServer>(new HttpServer(host, bound, std::move(server)));
 }

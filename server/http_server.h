@@ -25,6 +25,8 @@ struct HttpOptions {
   size_t max_body_bytes = 4 << 20;
   // Worker threads; cpp-httplib holds one per open keep-alive connection.
   int threads = 128;
+  // Pending connections the kernel queues before accept (capped by net.core.somaxconn).
+  int listen_backlog = 1024;
 };
 
 // Splits "HOST:PORT" (port 0..65535). InvalidArgument naming |flag| when malformed.

@@ -1,7 +1,15 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "server/http_server.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -59,6 +67,37 @@ TEST(HttpServer, ServesRoutesAndRefusesOversizeBodiesWith413) {
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
   (*server)->Stop();
+}
+
+// A burst of connections before the server accepts any must all complete their handshake: the
+// kernel queues them up to the listen backlog (Debian's httplib would allow 5; we raise it).
+TEST(HttpServer, QueuesABurstOfConnectionsBeforeAccepting) {
+  auto server = HttpServer::New("127.0.0.1", 0, HttpOptions());  // Not started: no accept().
+  ASSERT_THAT(server, IsOk());
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>((*server)->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  constexpr int kConnections = 64;
+  std::vector<int> fds;
+  for (int i = 0; i < kConnections; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ASSERT_GE(fd, 0);
+    ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    fds.push_back(fd);
+  }
+  int established = 0;
+  for (int fd : fds) {
+    pollfd p{fd, POLLOUT, 0};
+    int err = -1;
+    socklen_t len = sizeof(err);
+    if (::poll(&p, 1, 500) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+        err == 0) {
+      ++established;
+    }
+    ::close(fd);
+  }
+  EXPECT_EQ(established, kConnections);
 }
 
 TEST(HttpServer, SecondBindOnSamePortIsUnavailable) {

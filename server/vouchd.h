@@ -44,6 +44,10 @@ struct Options {
   // When set, written once serving: {"http": "H:P", "grpc": "H:P", "pid": N, "data_dir": ...}.
   std::string ready_file;
   HttpOptions http;
+  // Most threads the gRPC front runs requests on (each append blocks one until durable); more
+  // concurrent calls than this wait or get RESOURCE_EXHAUSTED. Idle threads are kept (up to
+  // this many) instead of being exited and re-created per request.
+  int grpc_max_threads = 512;
 
   // The log: checkpoint origin (default "vouch.local - <first 16 hex of the log id>"), the key
   // type generated on first start (ecdsa-p256 or ed25519), group-commit batch size and linger.

@@ -376,7 +376,10 @@ OpenSslSigner::~OpenSslSigner() {
   EVP_PKEY_free(P(pkey_));
 }
 
-std::string OpenSslSigner::PublicKeyDer() const { return SpkiDer(P(pkey_)); }
+std::string OpenSslSigner::PublicKeyDer() const {
+  absl::call_once(spki_once_, [this] { spki_ = SpkiDer(P(pkey_)); });
+  return spki_;
+}
 
 std::string OpenSslSigner::PrivateKeyPem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
@@ -449,6 +452,39 @@ absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromEvpPkey(vo
   return std::unique_ptr<OpenSslVerifier>(new OpenSslVerifier(owned.release(), type));
 }
 
+absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromEcPoint(
+    KeyType type, absl::string_view point) {
+  int nid;
+  switch (type) {
+    case KeyType::kEcdsaP256:
+      nid = NID_X9_62_prime256v1;
+      break;
+    case KeyType::kEcdsaP384:
+      nid = NID_secp384r1;
+      break;
+    case KeyType::kEcdsaP521:
+      nid = NID_secp521r1;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unsupported key: ", KeyTypeName(type), " is not an ECDSA key type"));
+  }
+  EC_KEY* ec = EC_KEY_new_by_curve_name(nid);
+  if (ec == nullptr) return absl::InternalError(absl::StrCat("EC key: ", OpenSslErrors()));
+  // o2i_ECPublicKey decodes the point and checks that it is on the curve.
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(point.data());
+  EVP_PKEY* pkey = nullptr;
+  if (o2i_ECPublicKey(&ec, &p, static_cast<long>(point.size())) == nullptr ||
+      (pkey = EVP_PKEY_new()) == nullptr || EVP_PKEY_assign_EC_KEY(pkey, ec) != 1) {
+    EVP_PKEY_free(pkey);
+    EC_KEY_free(ec);
+    ERR_clear_error();
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed public key: not a point on ", KeyTypeName(type)));
+  }
+  return std::unique_ptr<OpenSslVerifier>(new OpenSslVerifier(pkey, type));  // Owns ec now.
+}
+
 absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromDer(
     absl::string_view spki_der, bool rsa_pss) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(spki_der.data());
@@ -503,7 +539,10 @@ OpenSslVerifier::~OpenSslVerifier() {
   EVP_PKEY_free(P(pkey_));
 }
 
-std::string OpenSslVerifier::PublicKeyDer() const { return SpkiDer(P(pkey_)); }
+std::string OpenSslVerifier::PublicKeyDer() const {
+  absl::call_once(spki_once_, [this] { spki_ = SpkiDer(P(pkey_)); });
+  return spki_;
+}
 
 absl::Status OpenSslVerifier::Verify(absl::string_view message, absl::string_view signature) const {
   if (ec_ != nullptr) {

@@ -5,15 +5,16 @@
 // operation uses its own context.
 //
 // ECDSA goes through the low-level EC_KEY functions (ECDSA_sign/ECDSA_verify) rather than
-// EVP_DigestSign/Verify: in OpenSSL 3.0 the EVP path takes shared locks on every call (provider
-// and algorithm fetch), so two threads verify only ~1.4x faster than one, while ECDSA_verify on a
-// shared EC_KEY scales with the cores (measured: docs/benchmarks.md, signer:crypto_benchmark).
+// EVP_DigestSign/Verify: OpenSSL 3.0's EVP path fetches the algorithm and builds a provider
+// context on every call. Measured on the 2-core VM (signer:crypto_benchmark, docs/benchmarks.md):
+// P-256 sign 20-27% and verify 5-20% faster, with or without contention.
 #ifndef VOUCH_SIGNER_OPENSSL_CRYPTO_H_
 #define VOUCH_SIGNER_OPENSSL_CRYPTO_H_
 
 #include <memory>
 #include <string>
 
+#include "absl/base/call_once.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "signer/crypto.h"
@@ -51,6 +52,10 @@ class OpenSslSigner : public Signer {
   void* pkey_;  // EVP_PKEY*
   void* ec_;    // EC_KEY* for ECDSA keys (owned), else null
   KeyType type_;
+  // PublicKeyDer, encoded once (OpenSSL 3.0's encoder costs about a signature per call, and
+  // every checkpoint's key hint needs it).
+  mutable absl::once_flag spki_once_;
+  mutable std::string spki_;
 };
 
 // A Verifier over a public key in this process.
@@ -66,6 +71,11 @@ class OpenSslVerifier : public Verifier {
   // From the public key of an X.509 certificate (DER or PEM, detected).
   static absl::StatusOr<std::unique_ptr<OpenSslVerifier>> FromCertificate(absl::string_view cert,
                                                                           bool rsa_pss = false);
+  // From an uncompressed/compressed EC point (SEC 1) on the curve of |type| (kEcdsaP256/384/521),
+  // validated on the curve. The fast path for the named-curve keys nearly every entry and
+  // certificate carries: OpenSSL 3.0's generic decoders cost more than a verification.
+  static absl::StatusOr<std::unique_ptr<OpenSslVerifier>> FromEcPoint(KeyType type,
+                                                                      absl::string_view point);
   // Takes ownership of an EVP_PKEY* (checked as in FromDer).
   static absl::StatusOr<std::unique_ptr<OpenSslVerifier>> FromEvpPkey(void* pkey,
                                                                       bool rsa_pss = false);
@@ -82,6 +92,8 @@ class OpenSslVerifier : public Verifier {
   void* pkey_;  // EVP_PKEY*
   void* ec_;    // EC_KEY* for ECDSA keys (owned), else null
   KeyType type_;
+  mutable absl::once_flag spki_once_;  // PublicKeyDer, encoded once (see OpenSslSigner)
+  mutable std::string spki_;
 };
 
 // Digests (one-shot).

@@ -78,7 +78,7 @@ std::vector<std::string> MakeEntries(int n, int threads) {
 }
 
 // ECDSA P-256 verifications per second with |threads| threads (the `openssl speed ecdsap256`
-// verify figure, measured through the same EVP calls the server uses).
+// verify figure, measured through the same OpenSslVerifier calls the server uses).
 double VerifyCeiling(int threads, absl::Duration d) {
   auto key = OpenSslSigner::Generate(vouch::signer::KeyType::kEcdsaP256);
   auto verifier = vouch::signer::OpenSslVerifier::FromDer((*key)->PublicKeyDer());

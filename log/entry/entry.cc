@@ -299,21 +299,23 @@ struct FastSpki {
   absl::string_view prefix;
   size_t key_len;
   const char* group;  // nullptr: Ed25519
+  signer::KeyType type;
 };
 constexpr FastSpki kFastSpkis[] = {
     {absl::string_view("\x30\x59\x30\x13\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x08\x2a\x86\x48"
                        "\xce\x3d\x03\x01\x07\x03\x42\x00",
                        26),
-     65, "P-256"},
+     65, "P-256", signer::KeyType::kEcdsaP256},
     {absl::string_view("\x30\x76\x30\x10\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x05\x2b\x81\x04"
                        "\x00\x22\x03\x62\x00",
                        23),
-     97, "P-384"},
+     97, "P-384", signer::KeyType::kEcdsaP384},
     {absl::string_view("\x30\x81\x9b\x30\x10\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x05\x2b\x81"
                        "\x04\x00\x23\x03\x81\x86\x00",
                        25),
-     133, "P-521"},
-    {absl::string_view("\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00", 12), 32, nullptr},
+     133, "P-521", signer::KeyType::kEcdsaP521},
+    {absl::string_view("\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00", 12), 32, nullptr,
+     signer::KeyType::kEd25519},
 };
 
 // An EVP_PKEY for |spki| built directly from its key bytes when it is one of kFastSpkis (on
@@ -354,6 +356,16 @@ EVP_PKEY* FastPublicKey(absl::string_view spki) {
 // (the input itself on the fast path, OpenSSL's re-encoding otherwise).
 absl::StatusOr<std::unique_ptr<signer::OpenSslVerifier>> VerifierForSpki(
     absl::string_view spki, std::string* canonical_spki) {
+  for (const FastSpki& f : kFastSpkis) {
+    if (f.group == nullptr || spki.size() != f.prefix.size() + f.key_len ||
+        spki.substr(0, f.prefix.size()) != f.prefix || spki[f.prefix.size()] != 0x04) {
+      continue;
+    }
+    // Named-curve ECDSA: straight to an EC_KEY (validated on the curve).
+    auto v = signer::OpenSslVerifier::FromEcPoint(f.type, spki.substr(f.prefix.size()));
+    if (v.ok()) *canonical_spki = std::string(spki);
+    return v;
+  }
   if (EVP_PKEY* fast = FastPublicKey(spki)) {
     *canonical_spki = std::string(spki);
     return signer::OpenSslVerifier::FromEvpPkey(fast);
