@@ -1,7 +1,10 @@
 // sigstore-js (@sigstore/verify, from tests/sigstore-js/node_modules) verifying the same 16 npm
 // provenance bundles in one node process, for comparison with npm_verify_benchmark:
 //   node tests/interop/sigstore_js_bench.mjs ../shared/interop/npm-provenance [seconds]
-// Prints bundles/s. Like npm's own check, the subject digest is compared separately (sha512).
+//   node tests/interop/sigstore_js_bench.mjs ../shared/interop/npm-provenance --one N
+// Prints bundles/s; with --one, verifies case N of index.json once and exits (0 = verified), for
+// the one-process-per-bundle comparison (tests/interop/verify_speed.py). Like npm's own check,
+// the subject digest is compared separately (sha512).
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -44,6 +47,11 @@ function verifyOne(c) {
   const statement = JSON.parse(Buffer.from(bundle.content.dsseEnvelope.payload).toString());
   const sha512 = createHash('sha512').update(c.tgz).digest('hex');
   if (!statement.subject.some((s) => s.digest.sha512 === sha512)) throw new Error('subject');
+}
+
+if (process.argv[3] === '--one') {
+  verifyOne(cases[Number(process.argv[4])]);
+  process.exit(0);
 }
 
 for (const c of cases) verifyOne(c);  // all must verify (and warms up)
