@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/logging.h"
 #include "base/status.h"
 
 namespace vouch::log {
@@ -400,7 +401,47 @@ class SqliteConnection : public LogWriter {
 
 SqliteStorage::SqliteStorage(std::string path) : path_(std::move(path)) {}
 
-SqliteStorage::~SqliteStorage() = default;
+// WAL pages (4 KiB) after which the background thread checkpoints.
+constexpr int kCheckpointFrames = 4000;
+
+SqliteStorage::~SqliteStorage() {
+  {
+    absl::MutexLock l(&checkpoint_mu_);
+    stopping_ = true;
+  }
+  if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+}
+
+void SqliteStorage::OnWalCommit(int wal_frames) {
+  if (wal_frames < kCheckpointFrames) return;
+  absl::MutexLock l(&checkpoint_mu_);
+  checkpoint_wanted_ = true;
+}
+
+void SqliteStorage::CheckpointLoop() {
+  while (true) {
+    {
+      absl::MutexLock l(&checkpoint_mu_);
+      // Also once a second, so a WAL left over from a burst is folded in while idle.
+      checkpoint_mu_.AwaitWithTimeout(
+          absl::Condition(
+              +[](SqliteStorage* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->checkpoint_mu_) {
+                return s->checkpoint_wanted_ || s->stopping_;
+              },
+              this),
+          absl::Seconds(1));
+      if (stopping_) return;
+      checkpoint_wanted_ = false;
+    }
+    int log_frames = 0, done = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr,
+                                             SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      // Not fatal: the WAL keeps every commit durable; the next attempt retries.
+      VLOG_WARNING << path_ << ": WAL checkpoint failed: " << sqlite3_errstr(rc);
+    }
+  }
+}
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::NewConnection(bool writer) {
   sqlite3* db = nullptr;
@@ -416,13 +457,14 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::NewConnection(b
   sqlite3_busy_timeout(db, 10000);
   absl::Status s = conn->Exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-      "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;");
+      "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
   if (!s.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat(path_, ": not a usable SQLite database: ", s.message()));
   }
   if (writer) {
-    VOUCH_RETURN_IF_ERROR(conn->Exec("PRAGMA wal_autocheckpoint=10000;"));
+    // Checkpoints run on the background thread instead (see the header).
+    VOUCH_RETURN_IF_ERROR(conn->Exec("PRAGMA wal_autocheckpoint=0;"));
   }
   return conn;
 }
@@ -454,10 +496,19 @@ absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::st
                          .c_str()));
   }
   sqlite3_reset(st);
+  VOUCH_ASSIGN_OR_RETURN(s->checkpointer_, s->NewConnection(false));
+  sqlite3_wal_hook(
+      writer->db(),
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<SqliteStorage*>(self)->OnWalCommit(frames);
+        return SQLITE_OK;
+      },
+      s.get());
   {
     absl::MutexLock l(&s->write_mu_);
     s->writer_ = std::move(writer);
   }
+  s->checkpoint_thread_ = std::thread([p = s.get()] { p->CheckpointLoop(); });
   return s;
 }
 
