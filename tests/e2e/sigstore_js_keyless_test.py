@@ -1,7 +1,8 @@
 # Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 """sigstore-js keyless signing against vouchd + vouch-dev-oidc (FulcioSigner, RekorWitness,
-TSAWitness), verified by @sigstore/verify with vouchd's /api/v1/trustedRoot; the issued leaf is
-also checked with `openssl x509` and the timestamp with `openssl ts -verify`."""
+TSAWitness), for a blob and an in-toto attestation, each with Rekor v1 and with Rekor v2 + TSA
+entries, verified by @sigstore/verify AND by `vouch` with vouchd's /api/v1/trustedRoot; the
+issued leaf is also checked with `openssl x509` and the timestamp with `openssl ts -verify`."""
 
 import base64
 import json
@@ -40,8 +41,36 @@ class SigstoreJsKeylessTest(unittest.TestCase):
              self.oidc.issuer, self.dir], capture_output=True, text=True, timeout=120, cwd=self.js)
         results = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
-        self.assertEqual({r["case"] for r in results if r["ok"]}, {"blob", "blob-rekor-v2", "attestation"},
+        self.assertEqual({r["case"] for r in results if r["ok"]},
+                         {"blob", "blob-rekor-v2", "attestation", "attestation-rekor-v2"},
                          out.stdout + out.stderr)
+
+        # Every bundle sigstore-js made verifies with `vouch` too (and a tampered blob does not).
+        vouch = vt.runfile("client/cli/vouch")
+        root = os.path.join(self.dir, "trusted_root.json")
+        blob = os.path.join(self.dir, "blob.txt")
+        policy = ["--trusted-root", root, "--certificate-identity", "builder@example.com",
+                  "--certificate-oidc-issuer", self.oidc.issuer]
+        for name, tlog_version in (("blob", "0.0.1"), ("blob-v2", "0.0.2")):
+            bundle_path = os.path.join(self.dir, name + ".sigstore.json")
+            with open(bundle_path) as f:
+                self.assertEqual(json.load(f)["verificationMaterial"]["tlogEntries"][0]
+                                 ["kindVersion"]["version"], tlog_version)
+            v = subprocess.run([vouch, "verify-blob", "--bundle", bundle_path] + policy + [blob],
+                               capture_output=True, text=True)
+            self.assertEqual(v.returncode, 0, name + ": " + v.stdout + v.stderr)
+            tampered = os.path.join(self.dir, "tampered.txt")
+            with open(blob, "rb") as src, open(tampered, "wb") as dst:
+                dst.write(src.read() + b"!")
+            v = subprocess.run([vouch, "verify-blob", "--bundle", bundle_path] + policy + [tampered],
+                               capture_output=True, text=True)
+            self.assertEqual(v.returncode, 1, name + " tampered: " + v.stdout + v.stderr)
+        for name in ("attestation", "attestation-v2"):
+            bundle_path = os.path.join(self.dir, name + ".sigstore.json")
+            v = subprocess.run([vouch, "verify-attestation", "--bundle", bundle_path,
+                                "--type", "https://slsa.dev/provenance/v1"] + policy + [blob],
+                               capture_output=True, text=True)
+            self.assertEqual(v.returncode, 0, name + ": " + v.stdout + v.stderr)
 
         with open(os.path.join(self.dir, "blob.sigstore.json")) as f:
             bundle = json.load(f)

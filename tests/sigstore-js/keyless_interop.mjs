@@ -3,8 +3,9 @@
 // sigstore-js keyless signing against vouchd: @sigstore/sign's FulcioSigner (token from
 // vouch-dev-oidc), RekorWitness and TSAWitness all point at vouchd; @sigstore/verify then verifies
 // the bundles offline with the trusted root from /api/v1/trustedRoot (ctlogThreshold 0), for a
-// blob (hashedrekord) and an in-toto statement (dsse), and rejects a tampered artifact and a
-// wrong identity.
+// blob (hashedrekord) and an in-toto statement (dsse), each with a Rekor v1 entry and with a
+// Rekor v2 entry plus a TSA timestamp, and rejects a tampered artifact and a wrong identity. The
+// bundles are left in OUT_DIR for `vouch` to verify (sigstore_js_keyless_test.py).
 //
 //   node keyless_interop.mjs VOUCHD_URL OIDC_URL OUT_DIR
 import crypto from 'node:crypto';
@@ -82,18 +83,30 @@ await run('blob-rekor-v2', async () => {
   mustReject('a tampered artifact (v2)', () => verifier.verify(toSignedEntity(bundleFromJSON(json), Buffer.concat([blob, Buffer.from('!')])), policy));
 });
 
-await run('attestation', async () => {
-  const statement = JSON.stringify({
+const statement = JSON.stringify({
     _type: 'https://in-toto.io/Statement/v1',
     subject: [{ name: 'blob.txt', digest: { sha256: crypto.createHash('sha256').update(blob).digest('hex') } }],
     predicateType: 'https://slsa.dev/provenance/v1',
     predicate: { buildDefinition: { buildType: 'https://vouch.dev/test', externalParameters: {} },
       runDetails: { builder: { id: 'https://vouch.dev/builder' } } },
-  });
+});
+
+await run('attestation', async () => {
   const bundle = await new DSSEBundleBuilder({ signer, witnesses: witnesses('dsse') })
     .create({ data: Buffer.from(statement), type: 'application/vnd.in-toto+json' });
   const json = bundleToJSON(bundle);
   fs.writeFileSync(path.join(outDir, 'attestation.sigstore.json'), JSON.stringify(json, null, 2));
+  verifier.verify(toSignedEntity(bundleFromJSON(json)), policy);
+});
+
+await run('attestation-rekor-v2', async () => {
+  // A dsse 0.0.2 entry (dsseRequestV002) with a TSA timestamp.
+  const bundle = await new DSSEBundleBuilder({ signer, witnesses: witnesses('dsse', 2) })
+    .create({ data: Buffer.from(statement), type: 'application/vnd.in-toto+json' });
+  const json = bundleToJSON(bundle);
+  fs.writeFileSync(path.join(outDir, 'attestation-v2.sigstore.json'), JSON.stringify(json, null, 2));
+  const kv = json.verificationMaterial.tlogEntries[0].kindVersion;
+  if (kv.kind !== 'dsse' || kv.version !== '0.0.2') throw new Error(`expected a dsse v0.0.2 entry, got ${JSON.stringify(kv)}`);
   verifier.verify(toSignedEntity(bundleFromJSON(json)), policy);
 });
 
