@@ -53,7 +53,8 @@ int Fail(const char* command, const absl::Status& status) {
 void SignBlobUsage(std::ostream& os) {
   os << "usage: vouch sign-blob [--bundle FILE] [signing flags] FILE...\n"
         "Signs each FILE (keyless, or with --key) and writes FILE.sigstore.json (or --bundle,\n"
-        "for one file). Several files share one certificate.\n\n"
+        "for one file). Several files share one certificate. With --rekor-version 2 the\n"
+        "entries are hashedrekord 0.0.2 in a Rekor v2 log, timestamped by the TSA (required).\n\n"
      << SigningFlagsUsage();
 }
 
@@ -62,7 +63,9 @@ void SignBundleUsage(std::ostream& os) {
         "       [--trusted-root FILE] [--signing-config FILE] FILE\n"
         "The Sigstore conformance protocol: signs FILE (with --in-toto: FILE is an in-toto\n"
         "statement, signed as a DSSE envelope) and writes the bundle to --bundle.\n"
-        "Without --signing-config the services come from --server / $VOUCH_SERVER.\n";
+        "Without --signing-config the services come from --server / $VOUCH_SERVER.\n"
+        "--rekor-version 1|2: the Rekor API to log with (default 1, or 2 when the signing\n"
+        "config lists only v2 logs); 2 needs a TSA.\n";
 }
 
 int RunSign(const std::vector<std::string>& raw, client::Transport* transport) {
@@ -104,12 +107,28 @@ int RunSign(const std::vector<std::string>& raw, client::Transport* transport) {
   }
   auto signer = SignerFromFlags(*args, transport);
   if (!signer.ok()) return Fail("sign-blob", signer.status());
+  // Rekor v2 wants the digest of the key's own hash (SHA-384 for P-384, SHA-512 for P-521).
+  signer::HashAlgorithm hash = signer::HashAlgorithm::kSha256;
+  if ((*signer)->services().rekor_version == 2) {
+    if ((*signer)->key().key_type() == signer::KeyType::kEcdsaP384) {
+      hash = signer::HashAlgorithm::kSha384;
+    } else if ((*signer)->key().key_type() == signer::KeyType::kEcdsaP521) {
+      hash = signer::HashAlgorithm::kSha512;
+    }
+  }
+  if (hash != signer::HashAlgorithm::kSha256) {
+    for (size_t i = 0; i < args->positional.size(); ++i) {
+      auto data = ReadFileToString(args->positional[i]);
+      if (!data.ok()) return Fail("sign-blob", data.status());
+      digests[i] = signer::Digest(hash, *data);
+    }
+  }
   int failed = 0;
   for (size_t i = 0; i < args->positional.size(); ++i) {
     const std::string& file = args->positional[i];
     const std::string out =
         args->Has("bundle") ? args->Get("bundle") : absl::StrCat(file, ".sigstore.json");
-    auto bundle = (*signer)->SignDigest(digests[i]);
+    auto bundle = (*signer)->SignDigest(digests[i], hash);
     absl::Status written = bundle.ok() ? WriteBundleFile(out, *bundle) : bundle.status();
     if (!written.ok()) {
       std::cerr << "vouch sign-blob: " << file << ": " << written.message() << "\n";
@@ -125,9 +144,9 @@ int RunSign(const std::vector<std::string>& raw, client::Transport* transport) {
 
 const std::set<std::string>& SigningValueFlags() {
   static const std::set<std::string> kFlags = {
-      "identity-token", "identity-token-file", "oidc-url", "oidc-email", "key",
-      "fulcio-url",     "rekor-url",           "tsa-url",  "server",     "signing-config",
-      "trusted-root"};
+      "identity-token", "identity-token-file", "oidc-url", "oidc-email",    "key",
+      "fulcio-url",     "rekor-url",           "tsa-url",  "rekor-version", "server",
+      "signing-config", "trusted-root"};
   return kFlags;
 }
 
@@ -144,7 +163,10 @@ const char* SigningFlagsUsage() {
          "  services: --server URL (vouchd: CA, log and TSA; default $VOUCH_SERVER) |\n"
          "      --signing-config FILE (Sigstore SigningConfig v0.2);\n"
          "      --fulcio-url URL, --rekor-url URL, --tsa-url URL override one each;\n"
-         "      --no-timestamp: no RFC 3161 timestamp\n";
+         "      --no-timestamp: no RFC 3161 timestamp\n"
+         "  --rekor-version 1|2: log with the Rekor v1 API (default; entries 0.0.1 with an\n"
+         "      integrated time and SET) or the Rekor v2 API (entries 0.0.2 without time: needs\n"
+         "      a TSA); a signing config listing only v2 logs selects 2\n";
 }
 
 absl::Status CheckSigningUsage(const ParsedArgs& args) {
@@ -157,6 +179,18 @@ absl::Status CheckSigningUsage(const ParsedArgs& args) {
     return absl::InvalidArgumentError(
         "no identity: give --identity-token, --identity-token-file, --oidc-url, "
         "$SIGSTORE_ID_TOKEN or --key");
+  }
+  if (args.Has("rekor-version")) {
+    const std::string v = args.Get("rekor-version");
+    if (v != "1" && v != "2") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--rekor-version ", v, ": want 1 (Rekor v1) or 2 (Rekor v2)"));
+    }
+    if (v == "2" && args.Has("no-timestamp")) {
+      return absl::InvalidArgumentError(
+          "--rekor-version 2 and --no-timestamp exclude each other (Rekor v2 entries carry no "
+          "signing time, so the RFC 3161 timestamp is required)");
+    }
   }
   if (args.Has("oidc-email") && !args.Has("oidc-url")) {
     return absl::InvalidArgumentError("--oidc-email needs --oidc-url");
@@ -171,11 +205,21 @@ absl::Status CheckSigningUsage(const ParsedArgs& args) {
 }
 
 absl::StatusOr<client::SigningServices> ServicesFromFlags(const ParsedArgs& args, bool keyless) {
+  // 0: not given (v1, or what a signing config offers).
+  int rekor_version = 0;
+  if (args.Has("rekor-version")) {
+    const std::string v = args.Get("rekor-version");
+    if (v != "1" && v != "2") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--rekor-version ", v, ": want 1 (Rekor v1) or 2 (Rekor v2)"));
+    }
+    rekor_version = v == "2" ? 2 : 1;
+  }
   client::SigningServices services;
   if (args.Has("signing-config")) {
     auto text = ReadFileToString(args.Get("signing-config"));
     if (!text.ok()) return text.status();
-    auto parsed = client::ServicesFromSigningConfig(*text, absl::Now());
+    auto parsed = client::ServicesFromSigningConfig(*text, absl::Now(), rekor_version);
     if (!parsed.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(args.Get("signing-config"), ": ", parsed.status().message()));
@@ -190,7 +234,7 @@ absl::StatusOr<client::SigningServices> ServicesFromFlags(const ParsedArgs& args
       auto text = ReadFileToString(args.Get("trusted-root"));
       if (!text.ok()) return text.status();
       if (absl::StrContains(*text, "\"signingConfig\"")) {
-        auto parsed = client::ServicesFromSigningConfig(*text, absl::Now());
+        auto parsed = client::ServicesFromSigningConfig(*text, absl::Now(), rekor_version);
         if (!parsed.ok()) {
           return absl::InvalidArgumentError(
               absl::StrCat(args.Get("trusted-root"), ": ", parsed.status().message()));
@@ -204,6 +248,7 @@ absl::StatusOr<client::SigningServices> ServicesFromFlags(const ParsedArgs& args
   if (args.Has("rekor-url")) services.rekor_url = strip(args.Get("rekor-url"));
   if (args.Has("tsa-url")) services.tsa_url = args.Get("tsa-url");
   if (args.Has("no-timestamp")) services.tsa_url.clear();
+  if (rekor_version != 0) services.rekor_version = rekor_version;
   if (services.rekor_url.empty()) {
     return absl::InvalidArgumentError(
         "no transparency log: give --server, --signing-config or --rekor-url");
@@ -211,6 +256,15 @@ absl::StatusOr<client::SigningServices> ServicesFromFlags(const ParsedArgs& args
   if (keyless && services.ca_url.empty()) {
     return absl::InvalidArgumentError(
         "no certificate authority: give --server, --signing-config or --fulcio-url");
+  }
+  if (services.rekor_version == 2 && services.tsa_url.empty()) {
+    return absl::InvalidArgumentError(
+        args.Has("no-timestamp")
+            ? "--rekor-version 2 needs an RFC 3161 timestamp (Rekor v2 entries carry no signing "
+              "time): drop --no-timestamp, or use --rekor-version 1"
+            : "--rekor-version 2 needs an RFC 3161 timestamp (Rekor v2 entries carry no signing "
+              "time): give --tsa-url URL, --server URL or a signing config listing tsaUrls, or "
+              "use --rekor-version 1");
   }
   return services;
 }

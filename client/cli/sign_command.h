@@ -34,21 +34,22 @@ int RunSignBundle(const std::vector<std::string>& args, client::Transport* trans
 // ---- shared by the signing commands ----
 
 // Value flags every signing command takes: --identity-token, --identity-token-file, --oidc-url,
-// --oidc-email, --key, --fulcio-url, --rekor-url, --tsa-url, --server, --signing-config; and the
-// boolean --no-timestamp.
+// --oidc-email, --key, --fulcio-url, --rekor-url, --rekor-version, --tsa-url, --server,
+// --signing-config; and the boolean --no-timestamp.
 const std::set<std::string>& SigningValueFlags();
 const std::set<std::string>& SigningBoolFlags();
 // One usage paragraph describing them.
 const char* SigningFlagsUsage();
 
 // Usage errors (InvalidArgument, exit 2) in the signing flags: --key with a token; no identity
-// source at all; no service source at all.
+// source at all; no service source at all; --rekor-version other than 1 or 2.
 absl::Status CheckSigningUsage(const ParsedArgs& args);
 
 // The services from --signing-config FILE, else --server URL (or $VOUCH_SERVER), else a
 // ClientTrustConfig given as --trusted-root; --fulcio-url / --rekor-url / --tsa-url override
-// single ones and --no-timestamp drops the TSA. InvalidArgument when no log (or, keyless, no CA)
-// results.
+// single ones and --no-timestamp drops the TSA. --rekor-version 1|2 picks the Rekor API (default
+// 1; a signing config that lists only v2 logs gives 2 unless --rekor-version 1 is given).
+// InvalidArgument when no log (or, keyless, no CA) results.
 absl::StatusOr<client::SigningServices> ServicesFromFlags(const ParsedArgs& args, bool keyless);
 
 // The identity token: --identity-token, --identity-token-file, --oidc-url (GET

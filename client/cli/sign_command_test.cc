@@ -305,6 +305,108 @@ TEST(SignFlags, ServicesFromSigningConfigAndOverrides) {
   EXPECT_THAT(ServicesFromFlags(*args, true), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_F(SignCommandTest, RekorVersionFlag) {
+  const std::string a = Write("rv.txt", "rekor version");
+  const std::string pred = Write("rv-pred.json", "{}");
+  // Anything but 1 or 2, and 2 without a timestamp, are usage errors in every signing command.
+  for (const std::vector<std::string>& bad : {std::vector<std::string>{"--rekor-version", "3"},
+                                              {"--rekor-version", "v2"},
+                                              {"--rekor-version="},
+                                              {"--rekor-version", "2", "--no-timestamp"}}) {
+    std::vector<std::string> args = {"--server", "https://v", "--key",
+                                     key_pem_,   "--bundle",  Tmp("rv.sigstore.json")};
+    args.insert(args.end(), bad.begin(), bad.end());
+    std::vector<std::string> blob = args;
+    blob.push_back(a);
+    EXPECT_EQ(Run(RunSignBlob, blob), kExitUsage) << bad[0] << " " << stderr_;
+    EXPECT_THAT(stderr_, HasSubstr("--rekor-version"));
+    EXPECT_EQ(Run(RunSignBundle, blob), kExitUsage) << stderr_;
+    std::vector<std::string> attest = args;
+    attest.insert(attest.end(), {"--predicate", pred, "--type", "https://t", a});
+    EXPECT_EQ(Run(RunAttest, attest), kExitUsage) << stderr_;
+    std::vector<std::string> prov = args;
+    prov.insert(prov.end(), {"--subject", a, "--", "true"});
+    EXPECT_EQ(Run(RunProvenance, prov), kExitUsage) << stderr_;
+  }
+  EXPECT_EQ(services_->requests.size(), 0u);
+
+  // 2 without any TSA: refused before any request, naming the fix.
+  EXPECT_EQ(Run(RunSignBlob,
+                {"--rekor-url", "https://log.test", "--rekor-version", "2", "--key", key_pem_, a}),
+            kExitFailed);
+  EXPECT_THAT(stderr_, HasSubstr("--tsa-url"));
+  EXPECT_EQ(services_->requests.size(), 0u);
+
+  // 2: the v2 API and request forms (this log refuses, so no TSA is asked).
+  services_->handlers.push_back({"/api/v2/log/entries", [](const client::HttpRequest&) {
+                                   return client::Answer(400, {{"message", "refused"}});
+                                 }});
+  EXPECT_EQ(
+      Run(RunSignBlob, {"--server", "https://v", "--rekor-version", "2", "--key", key_pem_, a}),
+      kExitFailed);
+  EXPECT_THAT(stderr_, HasSubstr("log: 400 refused"));
+  ASSERT_EQ(services_->requests.size(), 1u);
+  EXPECT_EQ(services_->requests[0].url, "https://v/api/v2/log/entries");
+  json req = json::parse(services_->requests[0].body);
+  EXPECT_EQ(req["hashedRekordRequestV002"]["signature"]["verifier"]["keyDetails"],
+            "PKIX_ECDSA_P256_SHA_256");
+  EXPECT_EQ(Run(RunAttest,
+                {"--server", "https://v", "--rekor-version=2", "--key", key_pem_, "--predicate",
+                 pred, "--type", "https://t", "--bundle", Tmp("rv.att.json"), a}),
+            kExitFailed);
+  ASSERT_EQ(services_->requests.size(), 2u);
+  EXPECT_EQ(services_->requests[1].url, "https://v/api/v2/log/entries");
+  EXPECT_TRUE(json::parse(services_->requests[1].body).contains("dsseRequestV002"));
+  // A P-384 key signs the file's SHA-384, as Rekor v2 wants.
+  auto p384 = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP384);
+  ASSERT_THAT(p384, IsOk());
+  const std::string p384_pem = Write("p384.pem", (*p384)->PrivateKeyPem());
+  EXPECT_EQ(
+      Run(RunSignBlob, {"--server", "https://v", "--rekor-version", "2", "--key", p384_pem, a}),
+      kExitFailed);
+  ASSERT_EQ(services_->requests.size(), 3u);
+  req = json::parse(services_->requests[2].body);
+  EXPECT_EQ(req["hashedRekordRequestV002"]["digest"],
+            absl::Base64Escape(signer::Sha384("rekor version")));
+  EXPECT_EQ(req["hashedRekordRequestV002"]["signature"]["verifier"]["keyDetails"],
+            "PKIX_ECDSA_P384_SHA_384");
+}
+
+TEST(SignFlags, RekorVersion) {
+  auto args = ParseArgs({"--server", "http://v:1"}, SigningValueFlags(), SigningBoolFlags());
+  ASSERT_THAT(args, IsOk());
+  auto s = ServicesFromFlags(*args, true);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->rekor_version, 1);
+  args = ParseArgs({"--server", "http://v:1", "--rekor-version", "2"}, SigningValueFlags(),
+                   SigningBoolFlags());
+  s = ServicesFromFlags(*args, true);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->rekor_version, 2);
+  EXPECT_EQ(s->rekor_url, "http://v:1");
+  EXPECT_EQ(s->tsa_url, "http://v:1/api/v1/timestamp");
+  // A signing config with only a v2 log selects v2; --rekor-version 1 then finds no log.
+  const std::string sc = Write("sc-v2.json", R"({
+    "mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+    "caUrls": [{"url": "https://ca.test", "majorApiVersion": 1}],
+    "rekorTlogUrls": [{"url": "https://rekor2.test", "majorApiVersion": 2}],
+    "tsaUrls": [{"url": "https://tsa.test/ts", "majorApiVersion": 1}]})");
+  args = ParseArgs({"--signing-config", sc}, SigningValueFlags(), SigningBoolFlags());
+  s = ServicesFromFlags(*args, true);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->rekor_url, "https://rekor2.test");
+  EXPECT_EQ(s->rekor_version, 2);
+  args = ParseArgs({"--signing-config", sc, "--rekor-version", "1"}, SigningValueFlags(),
+                   SigningBoolFlags());
+  EXPECT_THAT(ServicesFromFlags(*args, true),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("API v1")));
+  // v2 with the TSA dropped.
+  args =
+      ParseArgs({"--signing-config", sc, "--tsa-url", ""}, SigningValueFlags(), SigningBoolFlags());
+  EXPECT_THAT(ServicesFromFlags(*args, true),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("RFC 3161")));
+}
+
 TEST(SignFlags, ExtractRepeatedFlags) {
   std::vector<std::string> args = {"--subject",      "a",  "--key", "k",         "--subject=b",
                                    "--dependency_x", "--", "cmd",   "--subject", "c"};

@@ -175,6 +175,48 @@ std::string DerToPem(absl::string_view der, absl::string_view label) {
   return out;
 }
 
+// The Rekor v2 keyDetails (dev.sigstore.common.v1.PublicKeyDetails) of |key|, as rekor-tiles'
+// default algorithm set names it (log/entry/rekor_v2.h).
+absl::StatusOr<std::string> KeyDetailsFor(const signer::OpenSslSigner& key) {
+  switch (key.key_type()) {
+    case KeyType::kEcdsaP256:
+      return std::string("PKIX_ECDSA_P256_SHA_256");
+    case KeyType::kEcdsaP384:
+      return std::string("PKIX_ECDSA_P384_SHA_384");
+    case KeyType::kEcdsaP521:
+      return std::string("PKIX_ECDSA_P521_SHA_512");
+    case KeyType::kEd25519:
+      return std::string("PKIX_ED25519_PH");
+    case KeyType::kRsaPkcs1: {
+      const int bits = EVP_PKEY_bits(static_cast<const EVP_PKEY*>(key.evp_pkey()));
+      if (bits == 2048 || bits == 3072 || bits == 4096) {
+        return absl::StrCat("PKIX_RSA_PKCS1V15_", bits, "_SHA256");
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("log: Rekor v2 takes RSA keys of 2048, 3072 or 4096 bits, not ", bits));
+    }
+    case KeyType::kRsaPss:
+      break;
+  }
+  return absl::UnimplementedError("log: Rekor v2 does not take RSA-PSS keys (use Rekor v1)");
+}
+
+// Rekor v2 entries carry no time: the signing time must come from an RFC 3161 timestamp.
+absl::Status CheckServices(const SigningServices& services) {
+  if (services.rekor_url.empty()) return absl::InvalidArgumentError("no log URL to sign with");
+  if (services.rekor_version != 1 && services.rekor_version != 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Rekor API version ", services.rekor_version, ": want 1 or 2"));
+  }
+  if (services.rekor_version == 2 && services.tsa_url.empty()) {
+    return absl::InvalidArgumentError(
+        "Rekor v2 entries carry no signing time, so signing with Rekor v2 needs an RFC 3161 "
+        "timestamp: give a TSA (--tsa-url URL, --server URL or a signing config listing tsaUrls; "
+        "not --no-timestamp) or log with Rekor v1 (--rekor-version 1)");
+  }
+  return absl::OkStatus();
+}
+
 struct TsReqDeleter {
   void operator()(TS_REQ* r) const { TS_REQ_free(r); }
 };
@@ -251,7 +293,12 @@ SigningServices ServicesFromServer(absl::string_view base_url) {
   return {base, base, base + "/api/v1/timestamp"};
 }
 
-absl::StatusOr<SigningServices> ServicesFromSigningConfig(absl::string_view text, absl::Time now) {
+absl::StatusOr<SigningServices> ServicesFromSigningConfig(absl::string_view text, absl::Time now,
+                                                          int rekor_version) {
+  if (rekor_version < 0 || rekor_version > 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("signing config: Rekor API version ", rekor_version, ": want 1 or 2"));
+  }
   json doc = json::parse(text.begin(), text.end(), nullptr, false);
   if (!doc.is_object()) return absl::InvalidArgumentError("signing config: not a JSON object");
   std::string config_text(text);
@@ -272,14 +319,23 @@ absl::StatusOr<SigningServices> ServicesFromSigningConfig(absl::string_view text
   }
   SigningServices out;
   out.ca_url = TrimSlash(Pick(config.ca_urls(), 1, now));
-  out.rekor_url = TrimSlash(Pick(config.rekor_tlog_urls(), 1, now));
+  // Rekor: API v1 preferred, v2 when the config lists only v2 logs (or when asked for).
+  for (int version : {1, 2}) {
+    if (rekor_version != 0 && version != rekor_version) continue;
+    out.rekor_url = TrimSlash(Pick(config.rekor_tlog_urls(), static_cast<uint32_t>(version), now));
+    if (!out.rekor_url.empty()) {
+      out.rekor_version = version;
+      break;
+    }
+  }
   out.tsa_url = TrimSlash(Pick(config.tsa_urls(), 1, now));
   if (out.ca_url.empty()) {
     return absl::InvalidArgumentError("signing config: no CA (caUrls) with API v1 valid now");
   }
   if (out.rekor_url.empty()) {
-    return absl::InvalidArgumentError(
-        "signing config: no transparency log (rekorTlogUrls) with API v1 valid now");
+    return absl::InvalidArgumentError(absl::StrCat(
+        "signing config: no transparency log (rekorTlogUrls) with API ",
+        rekor_version == 0 ? "v1 or v2" : absl::StrCat("v", rekor_version), " valid now"));
   }
   return out;
 }
@@ -392,13 +448,49 @@ absl::StatusOr<rekor::TransparencyLogEntry> ParseLogEntryResponse(absl::string_v
   return out;
 }
 
+absl::StatusOr<rekor::TransparencyLogEntry> ParseV2LogEntryResponse(absl::string_view text) {
+  rekor::TransparencyLogEntry out;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(std::string(text), &out, options);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("log: answer is not a TransparencyLogEntry: ", std::string(parsed.message())));
+  }
+  auto bad = [](absl::string_view field) {
+    return absl::InvalidArgumentError(absl::StrCat("log: answer has no valid ", field));
+  };
+  if (out.log_index() < 0) return bad("logIndex");
+  if (out.log_id().key_id().empty()) return bad("logId.keyId");
+  if (out.kind_version().kind().empty() || out.kind_version().version() != "0.0.2") {
+    return bad("kindVersion (want version 0.0.2)");
+  }
+  if (out.canonicalized_body().empty()) return bad("canonicalizedBody");
+  json body = json::parse(out.canonicalized_body(), nullptr, false);
+  if (!body.is_object() || !body.contains("kind") || body["kind"] != out.kind_version().kind() ||
+      !body.contains("apiVersion") || body["apiVersion"] != out.kind_version().version()) {
+    return bad("canonicalizedBody (kind, apiVersion as in kindVersion)");
+  }
+  if (!out.has_inclusion_proof()) return bad("inclusionProof");
+  const rekor::InclusionProof& p = out.inclusion_proof();
+  if (p.tree_size() <= 0 || p.log_index() < 0 || p.log_index() >= p.tree_size()) {
+    return bad("inclusionProof (logIndex, treeSize)");
+  }
+  if (p.root_hash().size() != 32) return bad("inclusionProof.rootHash");
+  for (const std::string& h : p.hashes()) {
+    if (h.size() != 32) return bad("inclusionProof.hashes");
+  }
+  if (p.checkpoint().envelope().empty()) return bad("inclusionProof.checkpoint");
+  return out;
+}
+
 // ---------------------------------------------------------------- BundleSigner
 
 absl::StatusOr<std::unique_ptr<BundleSigner>> BundleSigner::Keyless(
     absl::string_view identity_token, const SigningServices& services, Transport* transport,
     std::unique_ptr<signer::OpenSslSigner> ephemeral_key) {
   if (services.ca_url.empty()) return absl::InvalidArgumentError("no CA URL to sign with");
-  if (services.rekor_url.empty()) return absl::InvalidArgumentError("no log URL to sign with");
+  VOUCH_RETURN_IF_ERROR(CheckServices(services));
   if (ephemeral_key == nullptr) {
     auto key = signer::OpenSslSigner::Generate(KeyType::kEcdsaP256);
     if (!key.ok()) return Annotate(key.status(), "ephemeral key");
@@ -413,7 +505,7 @@ absl::StatusOr<std::unique_ptr<BundleSigner>> BundleSigner::WithKey(
     std::unique_ptr<signer::OpenSslSigner> key, const SigningServices& services,
     Transport* transport) {
   if (key == nullptr) return absl::InvalidArgumentError("no key");
-  if (services.rekor_url.empty()) return absl::InvalidArgumentError("no log URL to sign with");
+  VOUCH_RETURN_IF_ERROR(CheckServices(services));
   return std::unique_ptr<BundleSigner>(new BundleSigner(std::move(key), services, transport));
 }
 
@@ -475,6 +567,17 @@ std::string BundleSigner::VerifierPem() const {
   return signer::PublicKeyDerToPem(key_->PublicKeyDer());
 }
 
+absl::StatusOr<std::string> BundleSigner::V2VerifierJson() const {
+  VOUCH_ASSIGN_OR_RETURN(std::string details, KeyDetailsFor(*key_));
+  json v = {{"keyDetails", details}};
+  if (!certificate_der_.empty()) {
+    v["x509Certificate"] = {{"rawBytes", absl::Base64Escape(certificate_der_)}};
+  } else {
+    v["publicKey"] = {{"rawBytes", absl::Base64Escape(key_->PublicKeyDer())}};
+  }
+  return Dump(v);
+}
+
 void BundleSigner::SetVerificationMaterial(bundle_v1::Bundle* bundle) const {
   bundle->set_media_type(kBundleMediaTypeV03New);
   auto* vm = bundle->mutable_verification_material();
@@ -489,13 +592,15 @@ absl::Status BundleSigner::Log(const std::string& proposed_json, const std::stri
                                bundle_v1::Bundle* bundle) const {
   HttpRequest req;
   req.method = "POST";
-  req.url = services_.rekor_url + "/api/v1/log/entries";
+  const bool v2 = services_.rekor_version == 2;
+  req.url = services_.rekor_url + (v2 ? "/api/v2/log/entries" : "/api/v1/log/entries");
   req.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
   req.body = proposed_json;
   auto resp = transport_->Send(req);
   if (!resp.ok()) return Annotate(resp.status(), "log");
   if (resp->status != 200 && resp->status != 201) return HttpError("log", *resp);
-  VOUCH_ASSIGN_OR_RETURN(rekor::TransparencyLogEntry entry, ParseLogEntryResponse(resp->body));
+  VOUCH_ASSIGN_OR_RETURN(rekor::TransparencyLogEntry entry, v2 ? ParseV2LogEntryResponse(resp->body)
+                                                               : ParseLogEntryResponse(resp->body));
   if (entry.kind_version().kind() != kind) {
     return absl::FailedPreconditionError(absl::StrCat(
         "log: logged an entry of kind ", entry.kind_version().kind(), ", want ", kind));
@@ -539,7 +644,7 @@ absl::StatusOr<bundle_v1::Bundle> BundleSigner::SignDigest(absl::string_view dig
   }
   if (key_->key_type() == KeyType::kEd25519) {
     return absl::UnimplementedError(
-        "sign: Ed25519 keys cannot sign blobs for Rekor v1 (hashedrekord wants Ed25519ph)");
+        "sign: Ed25519 keys cannot sign blobs (hashedrekord wants Ed25519ph)");
   }
   auto sig = key_->SignDigest(algorithm, digest);
   if (!sig.ok()) return Annotate(sig.status(), "sign");
@@ -549,6 +654,17 @@ absl::StatusOr<bundle_v1::Bundle> BundleSigner::SignDigest(absl::string_view dig
   ms->mutable_message_digest()->set_algorithm(ProtoHash(algorithm));
   ms->mutable_message_digest()->set_digest(std::string(digest));
   ms->set_signature(*sig);
+  if (services_.rekor_version == 2) {
+    VOUCH_ASSIGN_OR_RETURN(std::string verifier, V2VerifierJson());
+    json request = {
+        {"hashedRekordRequestV002",
+         {{"digest", absl::Base64Escape(digest)},
+          {"signature",
+           {{"content", absl::Base64Escape(*sig)}, {"verifier", json::parse(verifier)}}}}}};
+    VOUCH_RETURN_IF_ERROR(Log(Dump(request), "hashedrekord", &bundle));
+    VOUCH_RETURN_IF_ERROR(Timestamp(*sig, &bundle));
+    return bundle;
+  }
   json proposed = {
       {"apiVersion", "0.0.1"},
       {"kind", "hashedrekord"},
@@ -578,6 +694,19 @@ absl::StatusOr<bundle_v1::Bundle> BundleSigner::SignDsse(absl::string_view paylo
   json envelope = {{"payload", absl::Base64Escape(payload)},
                    {"payloadType", std::string(payload_type)},
                    {"signatures", json::array({{{"sig", absl::Base64Escape(*sig)}}})}};
+  if (services_.rekor_version == 2) {
+    VOUCH_ASSIGN_OR_RETURN(std::string verifier, V2VerifierJson());
+    json request = {
+        {"dsseRequestV002",
+         {{"envelope",
+           {{"payload", absl::Base64Escape(payload)},
+            {"payloadType", std::string(payload_type)},
+            {"signatures", json::array({{{"sig", absl::Base64Escape(*sig)}, {"keyid", ""}}})}}},
+          {"verifiers", json::array({json::parse(verifier)})}}}};
+    VOUCH_RETURN_IF_ERROR(Log(Dump(request), "dsse", &bundle));
+    VOUCH_RETURN_IF_ERROR(Timestamp(*sig, &bundle));
+    return bundle;
+  }
   json proposed = {{"apiVersion", "0.0.1"},
                    {"kind", "dsse"},
                    {"spec",

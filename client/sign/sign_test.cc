@@ -19,14 +19,18 @@
 #include "gtest/gtest.h"
 #include "log/checkpoint.h"
 #include "log/entry/entry.h"
+#include "log/entry/rekor_v2.h"
 #include "nlohmann/json.hpp"
 #include "signer/openssl_crypto.h"
+#include "signer/tsa.h"
+#include "signer/x509.h"
 #include "tests/status_matchers.h"
 
 namespace vouch::client {
 namespace {
 
 using ::nlohmann::json;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::vouch::testing::IsOk;
@@ -286,6 +290,257 @@ TEST_F(SignTest, TimestampFromAnotherRequestIsRefused) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("timestamp:")));
 }
 
+// ---------------------------------------------------------------- Rekor v2
+
+// Rekor v2 signing against an in-process v2 log (the real //log/entry/rekor_v2 code: the request
+// is validated and its signature verified as vouchd does, the answer is a one-leaf tree with a
+// checkpoint by the fake log key) and an in-process RFC 3161 TSA that the trusted root lists.
+class SignV2Test : public SignTest {
+ protected:
+  void SetUp() override {
+    SignTest::SetUp();
+    const absl::Time start = absl::Now() - absl::Hours(1);
+    auto tsa_root_key = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+    ASSERT_THAT(tsa_root_key, IsOk());
+    auto tsa_root = signer::CreateRootCertificate(**tsa_root_key, {"vouch.test", "tsa-root"}, start,
+                                                  absl::Hours(24));
+    ASSERT_THAT(tsa_root, IsOk());
+    auto tsa_key = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+    ASSERT_THAT(tsa_key, IsOk());
+    auto tsa_cert =
+        signer::CreateTsaCertificate(**tsa_root_key, *tsa_root, (*tsa_key)->PublicKeyDer(),
+                                     {"vouch.test", "tsa"}, start, absl::Hours(24));
+    ASSERT_THAT(tsa_cert, IsOk());
+    auto tsa = signer::TimestampAuthority::New(*std::move(tsa_key), {*tsa_cert, *tsa_root},
+                                               signer::TsaOptions());
+    ASSERT_THAT(tsa, IsOk());
+    tsa_ = *std::move(tsa);
+    // The fake trusted root plus this TSA.
+    json root = json::parse(fake_->TrustedRootJson());
+    root["timestampAuthorities"].push_back(
+        {{"subject", {{"organization", "vouch.test"}, {"commonName", "tsa"}}},
+         {"uri", "https://tsa.test"},
+         {"certChain",
+          {{"certificates", json::array({{{"rawBytes", absl::Base64Escape(*tsa_cert)}},
+                                         {{"rawBytes", absl::Base64Escape(*tsa_root)}}})}}},
+         {"validFor", {{"start", "2020-01-01T00:00:00Z"}}}});
+    auto trust = TrustRoot::FromJson(root.dump());
+    ASSERT_THAT(trust, IsOk());
+    root_ = std::make_unique<TrustRoot>(*std::move(trust));
+
+    const signer::TimestampAuthority* t = tsa_.get();
+    services_->handlers.push_back(
+        {"/api/v1/timestamp", [t](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+           auto resp = t->Timestamp(r.body);
+           if (!resp.ok()) return Answer(400, {{"message", std::string(resp.status().message())}});
+           return HttpResponse{200, "application/timestamp-reply", *resp};
+         }});
+    FakeSigstore* fake = fake_.get();
+    services_->handlers.push_back(
+        {"/api/v2/log/entries", [fake](const HttpRequest& r) -> absl::StatusOr<HttpResponse> {
+           auto prepared = log::PrepareV2Entry(r.body);
+           absl::Status ok = prepared.ok() ? log::VerifyEntry(*prepared) : prepared.status();
+           if (!ok.ok())
+             return Answer(400, {{"code", 400}, {"message", std::string(ok.message())}});
+           log::V2EntryView v;
+           v.index = 0;
+           v.body = prepared->entry.body;
+           v.log_id = fake->log_id();
+           v.tree_size = 1;
+           v.root = signer::Sha256(absl::StrCat(std::string(1, '\0'), v.body));
+           log::Checkpoint cp;
+           cp.origin = "fake.log";
+           cp.size = 1;
+           std::copy(v.root.begin(), v.root.end(), cp.root.begin());
+           auto note = log::SignCheckpoint(cp, "fake.log", fake->log_key());
+           if (!note.ok()) return Answer(500, {{"message", "checkpoint"}});
+           v.checkpoint = *note;
+           v.kind = log::EntryKindName(prepared->entry.kind);
+           return HttpResponse{201, "application/json", log::TransparencyLogEntryV2Json(v)};
+         }});
+    urls_.rekor_version = 2;
+    urls_.tsa_url = "https://tsa.test/api/v1/timestamp";
+  }
+
+  // The Rekor v2 shape of |bundle|'s only tlog entry, and its RFC 3161 timestamp.
+  void ExpectV2Entry(const dev::sigstore::bundle::v1::Bundle& bundle, const std::string& kind) {
+    const auto& vm = bundle.verification_material();
+    ASSERT_EQ(vm.tlog_entries_size(), 1);
+    const auto& e = vm.tlog_entries(0);
+    EXPECT_EQ(e.kind_version().kind(), kind);
+    EXPECT_EQ(e.kind_version().version(), "0.0.2");
+    EXPECT_EQ(e.integrated_time(), 0);
+    EXPECT_FALSE(e.has_inclusion_promise());
+    EXPECT_EQ(e.log_id().key_id(), fake_->log_id());
+    EXPECT_FALSE(e.inclusion_proof().checkpoint().envelope().empty());
+    EXPECT_EQ(vm.timestamp_verification_data().rfc3161_timestamps_size(), 1);
+  }
+
+  const HttpRequest* LogRequest() const {
+    for (const HttpRequest& r : services_->requests) {
+      if (absl::StrContains(r.url, "/log/entries")) return &r;
+    }
+    return nullptr;
+  }
+
+  std::unique_ptr<signer::TimestampAuthority> tsa_;
+};
+
+TEST_F(SignV2Test, KeylessBlobBundleVerifies) {
+  auto signer = Keyless();
+  ASSERT_THAT(signer, IsOk());
+  const std::string artifact = "hello, rekor v2\n";
+  auto bundle = (*signer)->SignDigest(signer::Sha256(artifact));
+  ASSERT_THAT(bundle, IsOk());
+  ExpectV2Entry(*bundle, "hashedrekord");
+  const HttpRequest* r = LogRequest();
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->url, "https://log.test/api/v2/log/entries");
+  json req = json::parse(r->body);
+  const json& v = req["hashedRekordRequestV002"]["signature"]["verifier"];
+  EXPECT_EQ(v["keyDetails"], "PKIX_ECDSA_P256_SHA_256");
+  EXPECT_EQ(v["x509Certificate"]["rawBytes"], absl::Base64Escape((*signer)->certificate_der()));
+  EXPECT_EQ(req["hashedRekordRequestV002"]["digest"], absl::Base64Escape(signer::Sha256(artifact)));
+
+  EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes(artifact), Identity()), IsOk());
+  EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes("hello, rekor v2!\n"), Identity()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("artifact")));
+  // Without the timestamp there is no signing time at all.
+  dev::sigstore::bundle::v1::Bundle untimed = *bundle;
+  untimed.mutable_verification_material()->clear_timestamp_verification_data();
+  EXPECT_THAT(VerifyJson(untimed, Artifact::FromBytes(artifact), Identity()), Not(IsOk()));
+}
+
+TEST_F(SignV2Test, KeylessDsseBundleVerifies) {
+  auto signer = Keyless();
+  ASSERT_THAT(signer, IsOk());
+  const std::string artifact = "tarball v2";
+  const std::string statement = absl::StrCat(
+      R"({"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"t","digest":{"sha256":")",
+      absl::BytesToHexString(signer::Sha256(artifact)),
+      R"("}}],"predicateType":"https://example.com/p","predicate":{}})");
+  auto bundle = (*signer)->SignDsse(kInTotoPayloadType, statement);
+  ASSERT_THAT(bundle, IsOk());
+  ExpectV2Entry(*bundle, "dsse");
+  const HttpRequest* r = LogRequest();
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->url, "https://log.test/api/v2/log/entries");
+  json req = json::parse(r->body);
+  const json& d = req["dsseRequestV002"];
+  EXPECT_EQ(d["envelope"]["payloadType"], kInTotoPayloadType);
+  EXPECT_EQ(d["envelope"]["payload"], absl::Base64Escape(statement));
+  EXPECT_EQ(d["envelope"]["signatures"][0]["keyid"], "");
+  EXPECT_EQ(d["verifiers"][0]["keyDetails"], "PKIX_ECDSA_P256_SHA_256");
+  EXPECT_TRUE(d["verifiers"][0].contains("x509Certificate"));
+
+  VerifyOptions o = Identity();
+  o.require_attestation = true;
+  EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes(artifact), o), IsOk());
+  EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes("other"), o), Not(IsOk()));
+}
+
+TEST_F(SignV2Test, P384KeyBundleVerifiesWithTheKey) {
+  auto key = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP384);
+  ASSERT_THAT(key, IsOk());
+  auto verifier = signer::OpenSslVerifier::FromDer((*key)->PublicKeyDer());
+  ASSERT_THAT(verifier, IsOk());
+  auto signer = BundleSigner::WithKey(*std::move(key), urls_, services_.get());
+  ASSERT_THAT(signer, IsOk());
+  auto bundle = (*signer)->SignDigest(signer::Sha384("blob"), signer::HashAlgorithm::kSha384);
+  ASSERT_THAT(bundle, IsOk());
+  ExpectV2Entry(*bundle, "hashedrekord");
+  json req = json::parse(LogRequest()->body);
+  const json& v = req["hashedRekordRequestV002"]["signature"]["verifier"];
+  EXPECT_EQ(v["keyDetails"], "PKIX_ECDSA_P384_SHA_384");
+  EXPECT_EQ(v["publicKey"]["rawBytes"], absl::Base64Escape((*signer)->key().PublicKeyDer()));
+  VerifyOptions o;
+  o.key = std::shared_ptr<const signer::Verifier>(std::move(*verifier));
+  EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes("blob"), o), IsOk());
+  EXPECT_THAT(VerifyJson(*bundle, Artifact::FromBytes("blob!"), o), Not(IsOk()));
+  // Rekor v2 wants the key's own hash: the log refuses a SHA-256 digest for P-384.
+  EXPECT_THAT((*signer)->SignDigest(signer::Sha256("blob")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("log: 400")));
+}
+
+TEST_F(SignV2Test, NoTsaIsAUsageError) {
+  urls_.tsa_url.clear();
+  EXPECT_THAT(Keyless(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                  AllOf(HasSubstr("Rekor v2"), HasSubstr("--tsa-url"))));
+  auto key = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+  ASSERT_THAT(key, IsOk());
+  EXPECT_THAT(BundleSigner::WithKey(*std::move(key), urls_, services_.get()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("RFC 3161")));
+  EXPECT_TRUE(services_->requests.empty());  // refused before asking anyone
+  urls_.tsa_url = "https://tsa.test/api/v1/timestamp";
+  urls_.rekor_version = 3;
+  EXPECT_THAT(Keyless(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("want 1 or 2")));
+}
+
+TEST_F(SignV2Test, LogRefusalAndBadAnswersNameTheStep) {
+  auto signer = Keyless();
+  ASSERT_THAT(signer, IsOk());
+  services_->handlers.insert(
+      services_->handlers.begin(),
+      {"/api/v2/log/entries", [](const HttpRequest&) {
+         return Answer(400, {{"code", 3}, {"message", "hashedRekordRequestV002.digest: bad"}});
+       }});
+  EXPECT_THAT(
+      (*signer)->SignDigest(signer::Sha256("x")),
+      StatusIs(absl::StatusCode::kInvalidArgument, "log: 400 hashedRekordRequestV002.digest: bad"));
+  // A v1 answer to a v2 request.
+  services_->handlers.front().second = [](const HttpRequest&) {
+    return Answer(201, {{"abcd", {{"logIndex", 1}}}});
+  };
+  EXPECT_THAT((*signer)->SignDigest(signer::Sha256("x")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("log:")));
+}
+
+TEST(ParseV2LogEntryResponse, RejectsMalformedAnswers) {
+  const std::string body = R"({"apiVersion":"0.0.2","kind":"hashedrekord","spec":{}})";
+  log::V2EntryView v;
+  v.index = 3;
+  v.body = body;
+  v.log_id = std::string(32, 'L');
+  v.tree_size = 4;
+  v.root = std::string(32, 'r');
+  v.proof = {std::string(32, 'a'), std::string(32, 'b')};
+  v.checkpoint = "log\n4\nroot\n\n- sig\n";
+  v.kind = "hashedrekord";
+  const json good = json::parse(log::TransparencyLogEntryV2Json(v));
+  auto e = ParseV2LogEntryResponse(good.dump());
+  ASSERT_THAT(e, IsOk());
+  EXPECT_EQ(e->log_index(), 3);
+  EXPECT_EQ(e->kind_version().version(), "0.0.2");
+  EXPECT_EQ(e->inclusion_proof().hashes_size(), 2);
+  EXPECT_EQ(e->canonicalized_body(), body);
+  EXPECT_EQ(e->log_id().key_id(), v.log_id);
+  // Unknown fields are ignored.
+  json extra = good;
+  extra["somethingNew"] = 1;
+  EXPECT_THAT(ParseV2LogEntryResponse(extra.dump()), IsOk());
+
+  const std::vector<std::pair<json::json_pointer, json>> breaks = {
+      {json::json_pointer("/kindVersion/version"), "0.0.1"},
+      {json::json_pointer("/kindVersion/kind"), "dsse"},
+      {json::json_pointer("/logId/keyId"), ""},
+      {json::json_pointer("/canonicalizedBody"), ""},
+      {json::json_pointer("/canonicalizedBody"), absl::Base64Escape("[]")},
+      {json::json_pointer("/inclusionProof/rootHash"), absl::Base64Escape("short")},
+      {json::json_pointer("/inclusionProof/treeSize"), "3"},
+      {json::json_pointer("/inclusionProof/checkpoint/envelope"), ""},
+      {json::json_pointer("/inclusionProof"), nullptr},
+      {json::json_pointer("/logIndex"), "x"},
+  };
+  for (const auto& [ptr, value] : breaks) {
+    json bad = good;
+    bad[ptr] = value;
+    EXPECT_THAT(ParseV2LogEntryResponse(bad.dump()),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("log:")))
+        << ptr.to_string();
+  }
+  EXPECT_THAT(ParseV2LogEntryResponse("not json"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(ParseIdentityToken, Claims) {
   auto c = ParseIdentityToken(
       FakeToken({{"iss", "https://i"}, {"sub", "s"}, {"email", "a@b.c"}, {"aud", "sigstore"}}));
@@ -349,9 +604,44 @@ TEST(ServicesFromSigningConfig, RefusesUnusableConfigs) {
   EXPECT_THAT(ServicesFromSigningConfig(
                   R"({"mediaType":"application/vnd.dev.sigstore.signingconfig.v0.2+json",
                       "caUrls":[{"url":"https://ca","majorApiVersion":1}],
-                      "rekorTlogUrls":[{"url":"https://r","majorApiVersion":2}]})",
+                      "rekorTlogUrls":[{"url":"https://r","majorApiVersion":3}]})",
                   absl::Now()),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("transparency log")));
+  EXPECT_THAT(ServicesFromSigningConfig(kSigningConfig, absl::Now(), 3),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("want 1 or 2")));
+}
+
+TEST(ServicesFromSigningConfig, RekorV2) {
+  const absl::Time now = absl::FromUnixSeconds(1800000000);
+  // Only v2 logs listed: v2 is picked.
+  auto s = ServicesFromSigningConfig(
+      R"({"mediaType":"application/vnd.dev.sigstore.signingconfig.v0.2+json",
+          "caUrls":[{"url":"https://ca","majorApiVersion":1}],
+          "rekorTlogUrls":[{"url":"https://r2/","majorApiVersion":2}],
+          "tsaUrls":[{"url":"https://tsa/api/v1/timestamp","majorApiVersion":1}]})",
+      now);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->rekor_url, "https://r2");
+  EXPECT_EQ(s->rekor_version, 2);
+  // Both listed: v1 is preferred, unless v2 is asked for.
+  s = ServicesFromSigningConfig(kSigningConfig, now);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->rekor_url, "https://rekor");
+  EXPECT_EQ(s->rekor_version, 1);
+  s = ServicesFromSigningConfig(kSigningConfig, now, 2);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->rekor_url, "https://rekor-v2");
+  EXPECT_EQ(s->rekor_version, 2);
+  s = ServicesFromSigningConfig(kSigningConfig, now, 1);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->rekor_url, "https://rekor");
+  // v1 asked for, only v2 listed.
+  EXPECT_THAT(ServicesFromSigningConfig(
+                  R"({"mediaType":"application/vnd.dev.sigstore.signingconfig.v0.2+json",
+                      "caUrls":[{"url":"https://ca","majorApiVersion":1}],
+                      "rekorTlogUrls":[{"url":"https://r2","majorApiVersion":2}]})",
+                  now, 1),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("with API v1")));
 }
 
 TEST(ServicesFromServer, AllThree) {
@@ -359,6 +649,7 @@ TEST(ServicesFromServer, AllThree) {
   EXPECT_EQ(s.ca_url, "http://127.0.0.1:8080");
   EXPECT_EQ(s.rekor_url, "http://127.0.0.1:8080");
   EXPECT_EQ(s.tsa_url, "http://127.0.0.1:8080/api/v1/timestamp");
+  EXPECT_EQ(s.rekor_version, 1);
 }
 
 TEST(ParseLogEntryResponse, RejectsMalformedAnswers) {

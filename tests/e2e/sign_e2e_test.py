@@ -285,6 +285,92 @@ class SignE2eTest(unittest.TestCase):
         r = self.run_vouch(["sign-blob", "--server", self.url, "--bogus", f])
         self.assertEqual(r.returncode, 2, r.stderr)
 
+    def check_v2_bundle(self, path, kind):
+        """A Rekor v2 bundle: a kind 0.0.2 entry without SET or integrated time, with an inclusion
+        proof and checkpoint by the log, and an RFC 3161 timestamp (the only signing time)."""
+        with open(path) as f:
+            b = json.load(f)
+        self.assertEqual(b["mediaType"], "application/vnd.dev.sigstore.bundle.v0.3+json")
+        (e,) = b["verificationMaterial"]["tlogEntries"]
+        self.assertEqual(e["kindVersion"], {"kind": kind, "version": "0.0.2"})
+        self.assertNotIn("inclusionPromise", e)
+        self.assertIn(e.get("integratedTime", "0"), ("0", 0))
+        body = json.loads(base64.b64decode(e["canonicalizedBody"]))
+        self.assertEqual((body["kind"], body["apiVersion"]), (kind, "0.0.2"))
+        proof = e["inclusionProof"]
+        key = self.server.public_key()
+        self.assertEqual(base64.b64decode(e["logId"]["keyId"]), vt.log_id(key))
+        vt.verify_inclusion(int(proof.get("logIndex", "0")), int(proof["treeSize"]),
+                            vt.leaf_hash(base64.b64decode(e["canonicalizedBody"])),
+                            [base64.b64decode(h) for h in proof.get("hashes", [])],
+                            base64.b64decode(proof["rootHash"]))
+        _, size, root = vt.verify_checkpoint(proof["checkpoint"]["envelope"], key)
+        self.assertEqual((size, root), (int(proof["treeSize"]), base64.b64decode(proof["rootHash"])))
+        self.assertEqual(len(b["verificationMaterial"]["timestampVerificationData"]
+                             ["rfc3161Timestamps"]), 1)
+        return b, body
+
+    def test_8b_rekor_v2(self):
+        # sign-blob, keyless: hashedrekord 0.0.2 + RFC 3161 timestamp.
+        f = self.write("v2.txt", b"vouch e2e rekor v2 artifact\n")
+        out = self.path("v2.sigstore.json")
+        r = self.run_vouch(["sign-blob", "--rekor-version", "2", "--bundle", out] +
+                           self.keyless() + [f])
+        self.assert_ok(r)
+        self.assertIn("timestamped", r.stderr)
+        b, body = self.check_v2_bundle(out, "hashedrekord")
+        spec = body["spec"]["hashedRekordV002"]
+        self.assertEqual(base64.b64decode(spec["data"]["digest"]),
+                         hashlib.sha256(open(f, "rb").read()).digest())
+        self.assertEqual(spec["signature"]["verifier"]["keyDetails"], "PKIX_ECDSA_P256_SHA_256")
+        self.assertEqual(spec["signature"]["verifier"]["x509Certificate"]["rawBytes"],
+                         b["verificationMaterial"]["certificate"]["rawBytes"])
+        self.assert_ok(self.run_vouch(["verify-blob", "--bundle", out] + self.identity() + [f]))
+        tampered = self.write("v2-tampered.txt", b"vouch e2e rekor v2 artifact!\n")
+        r = self.run_vouch(["verify-blob", "--bundle", out] + self.identity() + [tampered])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        # Without its timestamp the bundle has no signing time and is refused.
+        untimed = json.loads(open(out).read())
+        del untimed["verificationMaterial"]["timestampVerificationData"]
+        r = self.run_vouch(["verify-blob", "--bundle", self.write("v2.untimed.json",
+                                                                   json.dumps(untimed))] +
+                           self.identity() + [f])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.js_case("sign-blob --rekor-version 2", out, f)
+        self.js_case("sign-blob --rekor-version 2, tampered artifact", out, tampered,
+                     expect="reject")
+
+        # attest, keyless: dsse 0.0.2.
+        art = self.write("v2.tar", b"rekor v2 tarball\n")
+        pred = self.write("v2-pred.json", json.dumps({"log": "v2"}))
+        att = self.path("v2.att.sigstore.json")
+        self.assert_ok(self.run_vouch(["attest", "--rekor-version", "2"] + self.keyless() +
+                                      ["--predicate", pred, "--type", "https://vouch.dev/v2/v1",
+                                       "--bundle", att, art]))
+        b, body = self.check_v2_bundle(att, "dsse")
+        self.assertEqual(base64.b64decode(body["spec"]["dsseV002"]["payloadHash"]["digest"]),
+                         hashlib.sha256(base64.b64decode(b["dsseEnvelope"]["payload"])).digest())
+        self.assert_ok(self.run_vouch(["verify-attestation", "--bundle", att, "--type",
+                                       "https://vouch.dev/v2/v1"] + self.identity() + [art]))
+        tampered = self.write("v2-tampered.tar", b"rekor v2 tarball!\n")
+        r = self.run_vouch(["verify-attestation", "--bundle", att] + self.identity() + [tampered])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.js_case("attest --rekor-version 2", att)
+        bad = json.loads(open(att).read())
+        st = json.loads(base64.b64decode(bad["dsseEnvelope"]["payload"]))
+        st["subject"][0]["digest"]["sha256"] = hashlib.sha256(b"other").hexdigest()
+        bad["dsseEnvelope"]["payload"] = base64.b64encode(json.dumps(st).encode()).decode()
+        self.js_case("attest --rekor-version 2, tampered statement",
+                     self.write("v2.att.bad.json", json.dumps(bad)), expect="reject")
+
+        # Usage: a bad version, and v2 without a timestamp.
+        r = self.run_vouch(["sign-blob", "--rekor-version", "3"] + self.keyless() + [f])
+        self.assertEqual(r.returncode, 2, r.stderr)
+        r = self.run_vouch(["sign-blob", "--rekor-version", "2", "--no-timestamp"] +
+                           self.keyless() + [f])
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--no-timestamp", r.stderr)
+
     def test_9_sigstore_js_verifies_every_bundle(self):
         js = sigstore_js_dir()
         if js is None:
