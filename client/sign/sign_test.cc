@@ -82,6 +82,14 @@ class SignTest : public ::testing::Test {
   SigningServices urls_;
 };
 
+// An in-toto Statement v1 with |artifact|'s sha256 as its one subject.
+std::string StatementFor(absl::string_view artifact) {
+  return absl::StrCat(
+      R"({"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"t","digest":{"sha256":")",
+      absl::BytesToHexString(signer::Sha256(artifact)),
+      R"("}}],"predicateType":"https://example.com/p","predicate":{}})");
+}
+
 TEST_F(SignTest, KeylessBlobBundleVerifies) {
   auto signer = Keyless();
   ASSERT_THAT(signer, IsOk());
@@ -128,10 +136,7 @@ TEST_F(SignTest, KeylessDsseBundleVerifies) {
   auto signer = Keyless();
   ASSERT_THAT(signer, IsOk());
   const std::string artifact = "tarball";
-  const std::string statement = absl::StrCat(
-      R"({"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"t","digest":{"sha256":")",
-      absl::BytesToHexString(signer::Sha256(artifact)),
-      R"("}}],"predicateType":"https://example.com/p","predicate":{}})");
+  const std::string statement = StatementFor(artifact);
   auto bundle = (*signer)->SignDsse(kInTotoPayloadType, statement);
   ASSERT_THAT(bundle, IsOk());
   EXPECT_EQ(bundle->verification_material().tlog_entries(0).kind_version().kind(), "dsse");
@@ -415,10 +420,7 @@ TEST_F(SignV2Test, KeylessDsseBundleVerifies) {
   auto signer = Keyless();
   ASSERT_THAT(signer, IsOk());
   const std::string artifact = "tarball v2";
-  const std::string statement = absl::StrCat(
-      R"({"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"t","digest":{"sha256":")",
-      absl::BytesToHexString(signer::Sha256(artifact)),
-      R"("}}],"predicateType":"https://example.com/p","predicate":{}})");
+  const std::string statement = StatementFor(artifact);
   auto bundle = (*signer)->SignDsse(kInTotoPayloadType, statement);
   ASSERT_THAT(bundle, IsOk());
   ExpectV2Entry(*bundle, "dsse");
