@@ -267,6 +267,28 @@ std::string Sha256(absl::string_view data) {
 std::string Sha384(absl::string_view data) { return Digest(HashAlgorithm::kSha384, data); }
 std::string Sha512(absl::string_view data) { return Digest(HashAlgorithm::kSha512, data); }
 
+absl::StatusOr<std::string> PublicKeyDetailsName(KeyType type, int rsa_bits, bool ed25519_prehash) {
+  switch (type) {
+    case KeyType::kEcdsaP256:
+      return std::string("PKIX_ECDSA_P256_SHA_256");
+    case KeyType::kEcdsaP384:
+      return std::string("PKIX_ECDSA_P384_SHA_384");
+    case KeyType::kEcdsaP521:
+      return std::string("PKIX_ECDSA_P521_SHA_512");
+    case KeyType::kEd25519:
+      return std::string(ed25519_prehash ? "PKIX_ED25519_PH" : "PKIX_ED25519");
+    case KeyType::kRsaPkcs1:
+    case KeyType::kRsaPss:
+      if (rsa_bits == 2048 || rsa_bits == 3072 || rsa_bits == 4096) {
+        return absl::StrCat("PKIX_RSA_", type == KeyType::kRsaPss ? "PSS" : "PKCS1V15", "_",
+                            rsa_bits, "_SHA256");
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("no key details for RSA-", rsa_bits, " (want 2048, 3072 or 4096 bits)"));
+  }
+  return absl::InvalidArgumentError("unknown key type");
+}
+
 std::string PublicKeyDerToPem(absl::string_view der) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
   PkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
@@ -380,6 +402,8 @@ std::string OpenSslSigner::PublicKeyDer() const {
   absl::call_once(spki_once_, [this] { spki_ = SpkiDer(P(pkey_)); });
   return spki_;
 }
+
+int OpenSslSigner::bits() const { return EVP_PKEY_get_bits(P(pkey_)); }
 
 std::string OpenSslSigner::PrivateKeyPem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
@@ -538,6 +562,8 @@ OpenSslVerifier::~OpenSslVerifier() {
   EC_KEY_free(E(ec_));
   EVP_PKEY_free(P(pkey_));
 }
+
+int OpenSslVerifier::bits() const { return EVP_PKEY_get_bits(P(pkey_)); }
 
 std::string OpenSslVerifier::PublicKeyDer() const {
   absl::call_once(spki_once_, [this] { spki_ = SpkiDer(P(pkey_)); });

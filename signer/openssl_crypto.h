@@ -42,6 +42,8 @@ class OpenSslSigner : public Signer {
   absl::StatusOr<std::string> SignDigest(HashAlgorithm hash, absl::string_view digest) const;
   KeyType key_type() const override { return type_; }
   std::string PublicKeyDer() const override;
+  // The key size in bits (RSA modulus, EC field).
+  int bits() const;
   // PKCS#8 PEM of the private key.
   std::string PrivateKeyPem() const;
   // The underlying EVP_PKEY* (for X.509 and timestamp signing inside signer/); not owned.
@@ -86,6 +88,8 @@ class OpenSslVerifier : public Verifier {
                             absl::string_view signature) const override;
   KeyType key_type() const override { return type_; }
   std::string PublicKeyDer() const override;
+  // The key size in bits (RSA modulus, EC field).
+  int bits() const;
 
  private:
   OpenSslVerifier(void* pkey, KeyType type);
@@ -104,6 +108,13 @@ std::string Digest(HashAlgorithm hash, absl::string_view data);
 size_t DigestSize(HashAlgorithm hash);
 // The digest a key type signs with (Ed25519: kSha512, by convention only).
 HashAlgorithm DigestForKeyType(KeyType type);
+
+// The Sigstore PublicKeyDetails name (protobuf-specs dev.sigstore.common.v1) of a key: e.g.
+// "PKIX_ECDSA_P256_SHA_256", "PKIX_RSA_PKCS1V15_3072_SHA256", "PKIX_ED25519" (or
+// "PKIX_ED25519_PH" with |ed25519_prehash|, as Rekor v2 hashedrekord entries name it).
+// InvalidArgument for RSA sizes other than 2048, 3072 and 4096 bits.
+absl::StatusOr<std::string> PublicKeyDetailsName(KeyType type, int rsa_bits,
+                                                 bool ed25519_prehash = false);
 
 // PEM <-> DER for "PUBLIC KEY" and "CERTIFICATE" blocks.
 std::string PublicKeyDerToPem(absl::string_view der);

@@ -133,6 +133,24 @@ TEST(Crypto, SharedEcdsaKeysAreThreadSafe) {
   for (int f : failures) EXPECT_EQ(f, 0);
 }
 
+TEST(Crypto, PublicKeyDetailsNamesFollowProtobufSpecs) {
+  EXPECT_EQ(*PublicKeyDetailsName(KeyType::kEcdsaP256, 256), "PKIX_ECDSA_P256_SHA_256");
+  EXPECT_EQ(*PublicKeyDetailsName(KeyType::kEcdsaP384, 384), "PKIX_ECDSA_P384_SHA_384");
+  EXPECT_EQ(*PublicKeyDetailsName(KeyType::kEcdsaP521, 521), "PKIX_ECDSA_P521_SHA_512");
+  EXPECT_EQ(*PublicKeyDetailsName(KeyType::kEd25519, 256), "PKIX_ED25519");
+  EXPECT_EQ(*PublicKeyDetailsName(KeyType::kEd25519, 256, true), "PKIX_ED25519_PH");
+  EXPECT_EQ(*PublicKeyDetailsName(KeyType::kRsaPkcs1, 3072), "PKIX_RSA_PKCS1V15_3072_SHA256");
+  EXPECT_EQ(*PublicKeyDetailsName(KeyType::kRsaPss, 4096), "PKIX_RSA_PSS_4096_SHA256");
+  EXPECT_THAT(PublicKeyDetailsName(KeyType::kRsaPkcs1, 1024),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("RSA-1024")));
+  auto rsa = OpenSslSigner::Generate(KeyType::kRsaPkcs1);
+  ASSERT_THAT(rsa, IsOk());
+  EXPECT_EQ((*rsa)->bits(), 3072);
+  auto v = OpenSslVerifier::FromDer((*rsa)->PublicKeyDer());
+  ASSERT_THAT(v, IsOk());
+  EXPECT_EQ((*v)->bits(), 3072);
+}
+
 TEST(Crypto, PemRoundTrips) {
   auto signer = OpenSslSigner::Generate(KeyType::kEcdsaP256);
   ASSERT_THAT(signer, IsOk());

@@ -90,29 +90,7 @@ absl::StatusOr<absl::Time> CertificateNotAfter(absl::string_view cert_der) {
 
 absl::StatusOr<std::string> KeyDetailsFor(absl::string_view spki_der) {
   VOUCH_ASSIGN_OR_RETURN(auto v, OpenSslVerifier::FromDer(spki_der));
-  switch (v->key_type()) {
-    case KeyType::kEcdsaP256:
-      return std::string("PKIX_ECDSA_P256_SHA_256");
-    case KeyType::kEcdsaP384:
-      return std::string("PKIX_ECDSA_P384_SHA_384");
-    case KeyType::kEcdsaP521:
-      return std::string("PKIX_ECDSA_P521_SHA_512");
-    case KeyType::kEd25519:
-      return std::string("PKIX_ED25519");
-    case KeyType::kRsaPkcs1:
-    case KeyType::kRsaPss: {
-      const unsigned char* p = reinterpret_cast<const unsigned char*>(spki_der.data());
-      EVP_PKEY* pkey = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size()));
-      const int bits = pkey != nullptr ? EVP_PKEY_get_bits(pkey) : 0;
-      EVP_PKEY_free(pkey);
-      const char* pss = v->key_type() == KeyType::kRsaPss ? "PSS" : "PKCS1V15";
-      if (bits == 2048 || bits == 3072 || bits == 4096) {
-        return absl::StrCat("PKIX_RSA_", pss, "_", bits, "_SHA256");
-      }
-      return absl::InvalidArgumentError(absl::StrCat("no key details for RSA-", bits));
-    }
-  }
-  return absl::InvalidArgumentError("unknown key type");
+  return PublicKeyDetailsName(v->key_type(), v->bits());
 }
 
 absl::StatusOr<std::string> TrustedRootJson(const TrustedRootSpec& spec) {

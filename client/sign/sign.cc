@@ -178,27 +178,12 @@ std::string DerToPem(absl::string_view der, absl::string_view label) {
 // The Rekor v2 keyDetails (dev.sigstore.common.v1.PublicKeyDetails) of |key|, as rekor-tiles'
 // default algorithm set names it (log/entry/rekor_v2.h).
 absl::StatusOr<std::string> KeyDetailsFor(const signer::OpenSslSigner& key) {
-  switch (key.key_type()) {
-    case KeyType::kEcdsaP256:
-      return std::string("PKIX_ECDSA_P256_SHA_256");
-    case KeyType::kEcdsaP384:
-      return std::string("PKIX_ECDSA_P384_SHA_384");
-    case KeyType::kEcdsaP521:
-      return std::string("PKIX_ECDSA_P521_SHA_512");
-    case KeyType::kEd25519:
-      return std::string("PKIX_ED25519_PH");
-    case KeyType::kRsaPkcs1: {
-      const int bits = EVP_PKEY_bits(static_cast<const EVP_PKEY*>(key.evp_pkey()));
-      if (bits == 2048 || bits == 3072 || bits == 4096) {
-        return absl::StrCat("PKIX_RSA_PKCS1V15_", bits, "_SHA256");
-      }
-      return absl::InvalidArgumentError(
-          absl::StrCat("log: Rekor v2 takes RSA keys of 2048, 3072 or 4096 bits, not ", bits));
-    }
-    case KeyType::kRsaPss:
-      break;
+  if (key.key_type() == KeyType::kRsaPss) {
+    return absl::UnimplementedError("log: Rekor v2 does not take RSA-PSS keys (use Rekor v1)");
   }
-  return absl::UnimplementedError("log: Rekor v2 does not take RSA-PSS keys (use Rekor v1)");
+  auto name = signer::PublicKeyDetailsName(key.key_type(), key.bits(), /*ed25519_prehash=*/true);
+  if (!name.ok()) return Annotate(name.status(), "log: Rekor v2");
+  return name;
 }
 
 // Rekor v2 entries carry no time: the signing time must come from an RFC 3161 timestamp.
