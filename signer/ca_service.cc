@@ -1,11 +1,13 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "signer/ca_service.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -13,6 +15,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "base/logging.h"
@@ -42,6 +45,58 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Rotated-out CA and TSA chains in |dir| (see the header), oldest first.
+absl::Status LoadRetiredChains(const std::string& dir, const std::string& base_url,
+                               std::vector<AuthorityChain>* cas,
+                               std::vector<AuthorityChain>* tsas) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(dir, ": ", std::strerror(errno)));
+  }
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+  ::closedir(d);
+  std::vector<std::pair<int64_t, std::string>> found;  // (end, name)
+  for (const std::string& name : names) {
+    if (name == "." || name == "..") continue;
+    absl::string_view rest = name;
+    if (!absl::ConsumePrefix(&rest, "ca_chain.") && !absl::ConsumePrefix(&rest, "tsa_chain.")) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          dir, "/", name, ": unexpected file (want ca_chain.<END>.pem or tsa_chain.<END>.pem)"));
+    }
+    int64_t end = 0;
+    if (!absl::ConsumeSuffix(&rest, ".pem") || !absl::SimpleAtoi(rest, &end) || end <= 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(dir, "/", name,
+                       ": the name must be ca_chain.<END>.pem or tsa_chain.<END>.pem with END "
+                       "the Unix time the chain stopped signing"));
+    }
+    found.emplace_back(end, name);
+  }
+  std::sort(found.begin(), found.end());
+  for (const auto& [end, name] : found) {
+    const std::string path = absl::StrCat(dir, "/", name);
+    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+    auto chain = ParsePemCertificates(pem);
+    if (!chain.ok() || chain->empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": not a PEM certificate chain",
+                       chain.ok() ? "" : absl::StrCat(" (", chain.status().message(), ")")));
+    }
+    const bool ca = absl::StartsWith(name, "ca_chain.");
+    AuthorityChain c{"vouch",
+                     absl::StrCat(ca ? "vouch CA" : "vouch TSA", " (retired ", end, ")"),
+                     ca ? base_url : base_url + "/api/v1/timestamp",
+                     *std::move(chain),
+                     {},
+                     absl::FromUnixSeconds(end),
+                     ""};
+    (ca ? cas : tsas)->push_back(std::move(c));
+  }
+  return absl::OkStatus();
 }
 
 bool Exists(const std::string& path) {
@@ -269,10 +324,14 @@ absl::Status CaService::Init() {
   for (const AuthorityChain& c : options_.previous_certificate_authorities) {
     root.certificate_authorities.push_back(c);
   }
+  std::vector<AuthorityChain> retired_tsas;
+  VOUCH_RETURN_IF_ERROR(LoadRetiredChains(options_.data_dir + "/retired", base,
+                                          &root.certificate_authorities, &retired_tsas));
   root.certificate_authorities.push_back({"vouch", "vouch CA", base, ca_->chain_der(), {}, {}, ""});
   for (const AuthorityChain& c : options_.previous_timestamp_authorities) {
     root.timestamp_authorities.push_back(c);
   }
+  for (AuthorityChain& c : retired_tsas) root.timestamp_authorities.push_back(std::move(c));
   if (tsa_ != nullptr) {
     root.timestamp_authorities.push_back(
         {"vouch", "vouch TSA", base + "/api/v1/timestamp", tsa_->chain_der(), {}, {}, ""});

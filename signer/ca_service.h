@@ -28,6 +28,11 @@
 //   tsa_key.pem, tsa_chain.pem TSA key and chain (TSA cert issued by the CA key, then the CA chain)
 // tools/ca_setup writes the same files for a root + intermediate deployment.
 //
+// Rotation: a rotated-out chain moves to data_dir/retired/ as ca_chain.<END>.pem or
+// tsa_chain.<END>.pem (END = Unix seconds when it stopped signing); the trusted root then lists
+// it with validFor.end = END before the current chain, so bundles signed before END still verify
+// and none signed after it do. A malformed retired file refuses the start, naming it.
+//
 // CaService is thread-safe; the recorder must be too.
 #ifndef VOUCH_SIGNER_CA_SERVICE_H_
 #define VOUCH_SIGNER_CA_SERVICE_H_
