@@ -399,10 +399,8 @@ class SqliteConnection : public LogWriter {
   std::map<const char*, sqlite3_stmt*> stmts_;
 };
 
-SqliteStorage::SqliteStorage(std::string path) : path_(std::move(path)) {}
-
-// WAL pages (4 KiB) after which the background thread checkpoints.
-constexpr int kCheckpointFrames = 4000;
+SqliteStorage::SqliteStorage(std::string path, int checkpoint_frames)
+    : path_(std::move(path)), checkpoint_frames_(std::max(1, checkpoint_frames)) {}
 
 SqliteStorage::~SqliteStorage() {
   {
@@ -410,10 +408,13 @@ SqliteStorage::~SqliteStorage() {
     stopping_ = true;
   }
   if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  // The hook points at this object, which is going away.
+  absl::MutexLock l(&write_mu_);
+  if (writer_ != nullptr) sqlite3_wal_hook(writer_->db(), nullptr, nullptr);
 }
 
 void SqliteStorage::OnWalCommit(int wal_frames) {
-  if (wal_frames < kCheckpointFrames) return;
+  if (wal_frames < checkpoint_frames_) return;
   absl::MutexLock l(&checkpoint_mu_);
   checkpoint_wanted_ = true;
 }
@@ -434,8 +435,16 @@ void SqliteStorage::CheckpointLoop() {
       checkpoint_wanted_ = false;
     }
     int log_frames = 0, done = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr,
-                                             SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done);
+    int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                       &log_frames, &done);
+    if (rc == SQLITE_OK && log_frames > 4 * checkpoint_frames_) {
+      // Commits keep coming and the WAL cannot restart: hold our writer off (SQLite's own busy
+      // wait would lose every race against back-to-back commits), copy what PASSIVE left, reset
+      // and truncate the WAL. Readers are waited for with busy_timeout.
+      absl::MutexLock w(&write_mu_);
+      rc = sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
+                                     &log_frames, &done);
+    }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       // Not fatal: the WAL keeps every commit durable; the next attempt retries.
       VLOG_WARNING << path_ << ": WAL checkpoint failed: " << sqlite3_errstr(rc);
@@ -464,13 +473,16 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::NewConnection(b
   }
   if (writer) {
     // Checkpoints run on the background thread instead (see the header).
-    VOUCH_RETURN_IF_ERROR(conn->Exec("PRAGMA wal_autocheckpoint=0;"));
+    // After a WAL reset the file is cut back to 64 MiB.
+    VOUCH_RETURN_IF_ERROR(
+        conn->Exec("PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;"));
   }
   return conn;
 }
 
-absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& path) {
-  std::unique_ptr<SqliteStorage> s(new SqliteStorage(path));
+absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& path,
+                                                                   int checkpoint_frames) {
+  std::unique_ptr<SqliteStorage> s(new SqliteStorage(path, checkpoint_frames));
   VOUCH_ASSIGN_OR_RETURN(auto writer, s->NewConnection(true));
   absl::Status schema = writer->Exec(kSchema);
   if (!schema.ok()) {

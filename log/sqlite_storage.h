@@ -6,9 +6,12 @@
 // missing fields) are reported as DataLoss naming the row, never a crash. Thread-safe.
 //
 // WAL checkpoints run on a background thread with their own connection (PASSIVE: they never block
-// the writer or readers), started when the WAL passes kCheckpointFrames pages, instead of
+// the writer or readers), started when the WAL passes |checkpoint_frames| pages, instead of
 // SQLite's automatic checkpoint inside the committing transaction, which stalled group commits
-// for the time it took to copy the WAL into the database (the p99 append latency spikes).
+// for the time it took to copy the WAL into the database (the p99 append latency spikes). Under
+// back-to-back commits a PASSIVE checkpoint never catches up and SQLite can never restart the
+// WAL, so past 4x that size the thread runs a TRUNCATE checkpoint, which briefly holds off the
+// writer, resets the WAL and shrinks the file: the WAL stays bounded under sustained load.
 #ifndef VOUCH_LOG_SQLITE_STORAGE_H_
 #define VOUCH_LOG_SQLITE_STORAGE_H_
 
@@ -29,17 +32,20 @@ class SqliteStorage : public LogStorage {
  public:
   // Opens (creating if absent) the database at |path| and its schema. FailedPrecondition if the
   // file is not a Vouch database or cannot be opened.
-  static absl::StatusOr<std::unique_ptr<SqliteStorage>> Open(const std::string& path);
+  // |checkpoint_frames|: WAL pages (4 KiB) that start a background checkpoint (tests use less).
+  static absl::StatusOr<std::unique_ptr<SqliteStorage>> Open(const std::string& path,
+                                                             int checkpoint_frames = 4000);
   ~SqliteStorage() override;
 
   absl::Status ReadTx(const std::function<absl::Status(LogReader&)>& f) override;
   absl::Status WriteTx(const std::function<absl::Status(LogWriter&)>& f) override;
 
  private:
-  explicit SqliteStorage(std::string path);
+  SqliteStorage(std::string path, int checkpoint_frames);
   absl::StatusOr<std::unique_ptr<SqliteConnection>> NewConnection(bool writer);
 
   const std::string path_;
+  const int checkpoint_frames_;
   absl::Mutex write_mu_;
   std::unique_ptr<SqliteConnection> writer_ ABSL_GUARDED_BY(write_mu_);
   absl::Mutex pool_mu_;
