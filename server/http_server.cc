@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <memory>
 #include <utility>
 
@@ -102,6 +103,12 @@ HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Start() {
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() does nothing until the accept loop has marked itself running, so a Stop()
+  // right after Start() used to leave the loop running and join() hanging (seen once as a
+  // ca_service_test timeout). Return only once the loop runs.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 void HttpServer::Stop() {

@@ -100,6 +100,16 @@ TEST(HttpServer, QueuesABurstOfConnectionsBeforeAccepting) {
   EXPECT_EQ(established, kConnections);
 }
 
+// Stop() right after Start() must not hang (httplib ignores stop() until its loop runs).
+TEST(HttpServer, StopRightAfterStartReturns) {
+  for (int i = 0; i < 50; ++i) {
+    auto server = HttpServer::New("127.0.0.1", 0, HttpOptions());
+    ASSERT_THAT(server, IsOk());
+    (*server)->Start();
+    (*server)->Stop();
+  }
+}
+
 TEST(HttpServer, SecondBindOnSamePortIsUnavailable) {
   auto first = HttpServer::New("127.0.0.1", 0, HttpOptions());
   ASSERT_THAT(first, IsOk());

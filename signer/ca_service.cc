@@ -48,7 +48,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }
 
 // Rotated-out CA and TSA chains in |dir| (see the header), oldest first.
-absl::Status LoadRetiredChains(const std::string& dir, const std::string& base_url,
+absl::Status LoadRetiredChains(const std::string& dir, const std::string& base_url, absl::Time now,
                                std::vector<AuthorityChain>* cas,
                                std::vector<AuthorityChain>* tsas) {
   DIR* d = ::opendir(dir.c_str());
@@ -68,7 +68,9 @@ absl::Status LoadRetiredChains(const std::string& dir, const std::string& base_u
           dir, "/", name, ": unexpected file (want ca_chain.<END>.pem or tsa_chain.<END>.pem)"));
     }
     int64_t end = 0;
-    if (!absl::ConsumeSuffix(&rest, ".pem") || !absl::SimpleAtoi(rest, &end) || end <= 0) {
+    if (!absl::ConsumeSuffix(&rest, ".pem") || rest.empty() ||
+        rest.find_first_not_of("0123456789") != absl::string_view::npos ||
+        !absl::SimpleAtoi(rest, &end) || end <= 0) {
       return absl::FailedPreconditionError(
           absl::StrCat(dir, "/", name,
                        ": the name must be ca_chain.<END>.pem or tsa_chain.<END>.pem with END "
@@ -79,6 +81,19 @@ absl::Status LoadRetiredChains(const std::string& dir, const std::string& base_u
   std::sort(found.begin(), found.end());
   for (const auto& [end, name] : found) {
     const std::string path = absl::StrCat(dir, "/", name);
+    // A chain only ends in the past (or now): a future END would keep trusting a CA that was
+    // retired, perhaps because it was compromised.
+    if (end > absl::ToUnixSeconds(now) + 300) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": END ", end,
+                       " is in the future (want the Unix time, in seconds, "
+                       "when the chain stopped signing)"));
+    }
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": not a regular file of at most 1 MiB"));
+    }
     VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
     auto chain = ParsePemCertificates(pem);
     if (!chain.ok() || chain->empty()) {
@@ -326,7 +341,8 @@ absl::Status CaService::Init() {
   }
   std::vector<AuthorityChain> retired_tsas;
   VOUCH_RETURN_IF_ERROR(LoadRetiredChains(options_.data_dir + "/retired", base,
-                                          &root.certificate_authorities, &retired_tsas));
+                                          options_.clock->Now(), &root.certificate_authorities,
+                                          &retired_tsas));
   root.certificate_authorities.push_back({"vouch", "vouch CA", base, ca_->chain_der(), {}, {}, ""});
   for (const AuthorityChain& c : options_.previous_timestamp_authorities) {
     root.timestamp_authorities.push_back(c);

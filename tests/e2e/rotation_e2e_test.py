@@ -124,10 +124,23 @@ class RotationTest(unittest.TestCase):
             self.start()
         self.assertIn("ca_chain.soon.pem", str(e.exception))
         os.rename(os.path.join(self.data, "retired", "ca_chain.soon.pem"),
-                  os.path.join(self.data, "retired", "ca_chain.1800000000.pem"))
+                  os.path.join(self.data, "retired", "ca_chain.1700000000.pem"))
         with self.assertRaises(RuntimeError) as e:
             self.start()
         self.assertIn("not a PEM certificate chain", str(e.exception))
+        # A real chain, but retired "in the future": it would stay trusted; refused.
+        os.remove(os.path.join(self.data, "retired", "ca_chain.1700000000.pem"))
+        future = os.path.join(self.data, "retired", "ca_chain.%d.pem" % (time.time() + 86400))
+        shutil.copy(os.path.join(self.data, "ca_chain.pem"), future)
+        with self.assertRaises(RuntimeError) as e:
+            self.start()
+        self.assertIn("is in the future", str(e.exception))
+        # A directory in its place is not a chain either.
+        os.remove(future)
+        os.mkdir(os.path.join(self.data, "retired", "tsa_chain.1700000000.pem"))
+        with self.assertRaises(RuntimeError) as e:
+            self.start()
+        self.assertIn("not a regular file", str(e.exception))
 
 
 if __name__ == "__main__":
