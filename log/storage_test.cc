@@ -240,6 +240,17 @@ off_t FileSize(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? st.st_size : -1;
 }
 
+// Commit number |commit|: |n| full level-0 tiles (16 KiB each), filled with 'a', 'b', ...
+absl::Status WriteFullTiles(LogStorage& storage, uint64_t commit, uint64_t n) {
+  return storage.WriteTx([&](LogWriter& w) -> absl::Status {
+    for (uint64_t j = 0; j < n; ++j) {
+      absl::Status st = w.WriteTile(Tile(0, commit * n + j, 256, static_cast<char>('a' + j)));
+      if (!st.ok()) return st;
+    }
+    return absl::OkStatus();
+  });
+}
+
 // Commits never checkpoint the WAL themselves (autocheckpoint off); the background thread copies
 // it into the database file once it passes its threshold, while writes go on.
 TEST(SqliteStorage, CheckpointsTheWalInTheBackground) {
@@ -249,14 +260,7 @@ TEST(SqliteStorage, CheckpointsTheWalInTheBackground) {
   const off_t empty = FileSize(dir + "/vouch.db");
   // ~24 MiB of tiles in 48 commits: well past the threshold (4,000 pages = 16 MiB of WAL).
   for (uint64_t i = 0; i < 48; ++i) {
-    ASSERT_THAT((*s)->WriteTx([&](LogWriter& w) -> absl::Status {
-      for (uint64_t j = 0; j < 32; ++j) {
-        absl::Status st = w.WriteTile(Tile(0, i * 32 + j, 256, static_cast<char>('a' + j)));
-        if (!st.ok()) return st;
-      }
-      return absl::OkStatus();
-    }),
-                IsOk());
+    ASSERT_THAT(WriteFullTiles(**s, i, 32), IsOk());
   }
   off_t db = 0;
   for (int tries = 0; tries < 100 && db < 8 * 1024 * 1024; ++tries) {
@@ -292,14 +296,7 @@ TEST(SqliteStorage, WalStaysBoundedUnderSustainedWrites) {
   off_t max_wal = 0, last_wal = 0, written = 0;
   int resets = 0;
   for (uint64_t i = 0; i < 1152; ++i) {
-    ASSERT_THAT((*s)->WriteTx([&](LogWriter& w) -> absl::Status {
-      for (uint64_t j = 0; j < 8; ++j) {
-        absl::Status st = w.WriteTile(Tile(0, i * 8 + j, 256, static_cast<char>('a' + j)));
-        if (!st.ok()) return st;
-      }
-      return absl::OkStatus();
-    }),
-                IsOk());
+    ASSERT_THAT(WriteFullTiles(**s, i, 8), IsOk());
     written += 8 * static_cast<off_t>(StoredTileBytes(256));
     const off_t wal = FileSize(wal_path);
     if (wal < last_wal) ++resets;
