@@ -114,8 +114,8 @@ class DerReader {
 
 struct SpkiParts {
   enum Kind { kEcdsa, kEd25519, kRsa } kind = kEcdsa;
-  const char* curve = nullptr;  // OpenSSL group name for kEcdsa
-  std::string key;              // the subjectPublicKey bits (point, raw key, RSAPublicKey)
+  KeyType curve = KeyType::kEcdsaP256;  // for kEcdsa
+  std::string key;                      // the subjectPublicKey bits (point, raw key, RSAPublicKey)
 };
 
 absl::Status Malformed() { return absl::InvalidArgumentError("malformed public key"); }
@@ -149,13 +149,13 @@ absl::StatusOr<SpkiParts> ParseSpki(absl::string_view der) {
     }
     size_t point = 0;
     if (params == kP256) {
-      parts.curve = "P-256";
+      parts.curve = KeyType::kEcdsaP256;
       point = 65;
     } else if (params == kP384) {
-      parts.curve = "P-384";
+      parts.curve = KeyType::kEcdsaP384;
       point = 97;
     } else if (params == kP521) {
-      parts.curve = "P-521";
+      parts.curve = KeyType::kEcdsaP521;
       point = 133;
     } else {
       return absl::InvalidArgumentError(
@@ -213,15 +213,6 @@ absl::Status CheckRsaKey(absl::string_view key) {
 absl::StatusOr<std::string> SubjectPublicKeyBits(absl::string_view spki_der) {
   VOUCH_ASSIGN_OR_RETURN(SpkiParts parts, ParseSpki(spki_der));
   return parts.key;
-}
-
-EVP_PKEY_CTX* EcFromDataCtx() {
-  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
-  if (ctx != nullptr && EVP_PKEY_fromdata_init(ctx) != 1) {
-    EVP_PKEY_CTX_free(ctx);
-    return nullptr;
-  }
-  return ctx;
 }
 
 }  // namespace
@@ -358,15 +349,11 @@ absl::StatusOr<std::unique_ptr<OpenSslVerifier>> ParseLeafKey(absl::string_view 
   if (parts.kind == SpkiParts::kEd25519) {
     pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, U(parts.key), parts.key.size());
   } else if (parts.kind == SpkiParts::kEcdsa) {
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(parts.curve),
-                                         0),
-        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, &parts.key[0], parts.key.size()),
-        OSSL_PARAM_construct_end()};
-    EVP_PKEY_CTX* ctx = EcFromDataCtx();
-    if (ctx != nullptr) EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params);
-    EVP_PKEY_CTX_free(ctx);
-    // fromdata decodes the point, which refuses points that are not on the curve.
+    // Straight to an EC_KEY; refuses points that are not on the curve.
+    auto v = OpenSslVerifier::FromEcPoint(parts.curve, parts.key);
+    if (!v.ok()) return absl::InvalidArgumentError("malformed public key");
+    *spki_der = std::move(der);
+    return v;
   } else {
     VOUCH_RETURN_IF_ERROR(CheckRsaKey(parts.key));
     auto v = OpenSslVerifier::FromDer(der);

@@ -294,81 +294,54 @@ bool WalkCertificate(absl::string_view der, absl::string_view* spki,
 }
 
 // The DER prefixes of the SubjectPublicKeyInfo encodings most entries carry: named-curve ECDSA
-// keys with uncompressed points, and Ed25519.
+// keys with uncompressed points, and Ed25519. On OpenSSL 3.0, d2i_PUBKEY costs several ECDSA
+// verifications; these are turned into keys directly.
 struct FastSpki {
   absl::string_view prefix;
   size_t key_len;
-  const char* group;  // nullptr: Ed25519
   signer::KeyType type;
 };
 constexpr FastSpki kFastSpkis[] = {
     {absl::string_view("\x30\x59\x30\x13\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x08\x2a\x86\x48"
                        "\xce\x3d\x03\x01\x07\x03\x42\x00",
                        26),
-     65, "P-256", signer::KeyType::kEcdsaP256},
+     65, signer::KeyType::kEcdsaP256},
     {absl::string_view("\x30\x76\x30\x10\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x05\x2b\x81\x04"
                        "\x00\x22\x03\x62\x00",
                        23),
-     97, "P-384", signer::KeyType::kEcdsaP384},
+     97, signer::KeyType::kEcdsaP384},
     {absl::string_view("\x30\x81\x9b\x30\x10\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x05\x2b\x81"
                        "\x04\x00\x23\x03\x81\x86\x00",
                        25),
-     133, "P-521", signer::KeyType::kEcdsaP521},
-    {absl::string_view("\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00", 12), 32, nullptr,
+     133, signer::KeyType::kEcdsaP521},
+    {absl::string_view("\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00", 12), 32,
      signer::KeyType::kEd25519},
 };
-
-// An EVP_PKEY for |spki| built directly from its key bytes when it is one of kFastSpkis (on
-// OpenSSL 3.0, d2i_PUBKEY costs several ECDSA verifications); nullptr otherwise or when the
-// bytes are not a valid key (e.g. a point off the curve).
-EVP_PKEY* FastPublicKey(absl::string_view spki) {
-  for (const FastSpki& f : kFastSpkis) {
-    if (spki.size() != f.prefix.size() + f.key_len || spki.substr(0, f.prefix.size()) != f.prefix) {
-      continue;
-    }
-    const absl::string_view key = spki.substr(f.prefix.size());
-    const unsigned char* k = reinterpret_cast<const unsigned char*>(key.data());
-    EVP_PKEY* out = nullptr;
-    if (f.group == nullptr) {
-      out = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, k, key.size());
-    } else if (key[0] == 0x04) {
-      OSSL_PARAM params[] = {
-          OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(f.group),
-                                           0),
-          OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<unsigned char*>(k),
-                                            key.size()),
-          OSSL_PARAM_construct_end()};
-      EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
-      if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx) != 1 ||
-          EVP_PKEY_fromdata(ctx, &out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-        EVP_PKEY_free(out);
-        out = nullptr;
-      }
-      EVP_PKEY_CTX_free(ctx);
-    }
-    ERR_clear_error();
-    return out;
-  }
-  return nullptr;
-}
 
 // A verifier for DER SubjectPublicKeyInfo |spki|; |*canonical_spki| receives its canonical DER
 // (the input itself on the fast path, OpenSSL's re-encoding otherwise).
 absl::StatusOr<std::unique_ptr<signer::OpenSslVerifier>> VerifierForSpki(
     absl::string_view spki, std::string* canonical_spki) {
   for (const FastSpki& f : kFastSpkis) {
-    if (f.group == nullptr || spki.size() != f.prefix.size() + f.key_len ||
-        spki.substr(0, f.prefix.size()) != f.prefix || spki[f.prefix.size()] != 0x04) {
+    if (spki.size() != f.prefix.size() + f.key_len || spki.substr(0, f.prefix.size()) != f.prefix) {
       continue;
     }
-    // Named-curve ECDSA: straight to an EC_KEY (validated on the curve).
-    auto v = signer::OpenSslVerifier::FromEcPoint(f.type, spki.substr(f.prefix.size()));
+    const absl::string_view key = spki.substr(f.prefix.size());
+    absl::StatusOr<std::unique_ptr<signer::OpenSslVerifier>> v;
+    if (f.type == signer::KeyType::kEd25519) {
+      EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(
+          EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+          key.size());
+      ERR_clear_error();
+      if (pkey == nullptr) break;  // Let the generic decoder name the problem.
+      v = signer::OpenSslVerifier::FromEvpPkey(pkey);
+    } else {
+      if (key[0] != 0x04) break;  // Compressed points: the generic decoder.
+      // Straight to an EC_KEY (validated on the curve).
+      v = signer::OpenSslVerifier::FromEcPoint(f.type, key);
+    }
     if (v.ok()) *canonical_spki = std::string(spki);
     return v;
-  }
-  if (EVP_PKEY* fast = FastPublicKey(spki)) {
-    *canonical_spki = std::string(spki);
-    return signer::OpenSslVerifier::FromEvpPkey(fast);
   }
   absl::StatusOr<std::unique_ptr<signer::OpenSslVerifier>> v =
       signer::OpenSslVerifier::FromDer(spki);
