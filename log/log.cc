@@ -1,6 +1,8 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "log/log.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstring>
 #include <random>
@@ -62,6 +64,8 @@ struct Log::Tile {
 struct Log::Pending {
   NewEntry entry;
   Hash leaf{};
+  AppendCallback callback;  // AppendAsync; otherwise the caller waits on |done|.
+  bool completed = false;   // Set by Complete() (on the thread that answers).
   absl::Notification done;
   absl::Status status;
   StoredEntry stored;
@@ -115,8 +119,22 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(LogStorage* storage, const signer
   if (options.max_batch == 0) return absl::InvalidArgumentError("max_batch must be positive");
   std::unique_ptr<Log> log(new Log(storage, key, options));
   VOUCH_RETURN_IF_ERROR(log->Init());
-  log->writer_ = std::thread([l = log.get()] { l->WriterLoop(); });
-  log->sequencer_ = std::thread([l = log.get()] { l->SequencerLoop(); });
+  log->writer_ = std::thread([l = log.get()] {
+    pthread_setname_np(pthread_self(), "vouch-writer");  // Named for top/perf.
+    l->WriterLoop();
+  });
+  log->sequencer_ = std::thread([l = log.get()] {
+    pthread_setname_np(pthread_self(), "vouch-sequencer");
+    l->SequencerLoop();
+  });
+  size_t n = options.completion_threads;
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  for (size_t i = 0; i < n; ++i) {
+    log->completion_threads_.emplace_back([l = log.get()] {
+      pthread_setname_np(pthread_self(), "vouch-complete");
+      l->CompletionLoop();
+    });
+  }
   return log;
 }
 
@@ -134,6 +152,53 @@ void Log::Shutdown() {
     writer_stopping_ = true;
   }
   if (writer_.joinable()) writer_.join();
+  // Everything is answered or queued for an answer; run the queued callbacks, then stop.
+  {
+    absl::MutexLock l(&completion_mu_);
+    completion_stopping_ = true;
+  }
+  for (auto& t : completion_threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void Log::Complete(const std::shared_ptr<Pending>& p) {
+  p->completed = true;
+  if (!p->callback) {
+    p->done.Notify();
+    return;
+  }
+  absl::MutexLock l(&completion_mu_);
+  completions_.push_back(p);
+}
+
+absl::StatusOr<EntryWithProof> Log::Result(Pending& p) {
+  if (!p.status.ok()) return p.status;
+  EntryWithProof out;
+  VOUCH_ASSIGN_OR_RETURN(out.proof, InclusionProof(p.stored.index, p.state.size));
+  out.entry = std::move(p.stored);
+  out.tree_size = p.state.size;
+  out.root = p.state.root;
+  out.checkpoint = std::move(p.state.checkpoint);
+  return out;
+}
+
+void Log::CompletionLoop() {
+  while (true) {
+    std::shared_ptr<Pending> p;
+    {
+      absl::MutexLock l(&completion_mu_);
+      completion_mu_.Await(absl::Condition(
+          +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->completion_mu_) {
+            return !log->completions_.empty() || log->completion_stopping_;
+          },
+          this));
+      if (completions_.empty()) return;  // Stopping and drained.
+      p = std::move(completions_.front());
+      completions_.pop_front();
+    }
+    p->callback(Result(*p));
+  }
 }
 
 absl::StatusOr<std::string> Log::SignCheckpointFor(uint64_t size, const Hash& root) {
@@ -502,14 +567,22 @@ absl::StatusOr<EntryWithProof> Log::Append(NewEntry entry) {
     queue_.push_back(p);
   }
   p->done.WaitForNotification();
-  if (!p->status.ok()) return p->status;
-  EntryWithProof out;
-  VOUCH_ASSIGN_OR_RETURN(out.proof, InclusionProof(p->stored.index, p->state.size));
-  out.entry = std::move(p->stored);
-  out.tree_size = p->state.size;
-  out.root = p->state.root;
-  out.checkpoint = std::move(p->state.checkpoint);
-  return out;
+  return Result(*p);
+}
+
+void Log::AppendAsync(NewEntry entry, AppendCallback done) {
+  auto p = std::make_shared<Pending>();
+  p->leaf = HashLeaf(entry.body);
+  p->entry = std::move(entry);
+  p->callback = std::move(done);
+  {
+    absl::MutexLock l(&queue_mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(p));
+      return;
+    }
+  }
+  p->callback(absl::UnavailableError("log is shutting down"));
 }
 
 absl::Status Log::AppendBulk(std::vector<NewEntry> entries) {
@@ -547,7 +620,7 @@ void Log::SequencerLoop() {
       if (stopping_) {
         for (auto& p : queue_) {
           p->status = absl::UnavailableError("log is shutting down");
-          p->done.Notify();
+          Complete(p);
         }
         queue_.clear();
         return;
@@ -582,11 +655,11 @@ struct Log::CommitJob {
 void Log::FailJob(CommitJob& job, const absl::Status& s) {
   for (auto& p : job.waiters) {
     p->status = s;
-    p->done.Notify();
+    Complete(p);
   }
   for (auto& [dup, first] : job.twins) {
     dup->status = s;
-    dup->done.Notify();
+    Complete(dup);
   }
   absl::MutexLock l(&inflight_mu_);
   for (const StoredEntry& e : job.entries) inflight_.erase(e.leaf_hash);
@@ -620,9 +693,9 @@ absl::Status Log::ReloadTreeFromStorage() {
 void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   auto fail_all = [&](const absl::Status& s) {
     for (auto& p : batch) {
-      if (p->done.HasBeenNotified()) continue;
+      if (p->completed) continue;
       p->status = s;
-      p->done.Notify();
+      Complete(p);
     }
   };
   // A commit failed: wait until the writer has failed everything queued after it, then restart
@@ -659,7 +732,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
       if (it != inflight_.end()) {
         p->status =
             absl::AlreadyExistsError(absl::StrCat("entry already exists at index ", it->second));
-        p->done.Notify();
+        Complete(p);
       } else {
         maybe.push_back(p);
       }
@@ -673,7 +746,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
       if (existing.has_value()) {
         p->status =
             absl::AlreadyExistsError(absl::StrCat("entry already exists at index ", *existing));
-        p->done.Notify();
+        Complete(p);
         continue;
       }
       auto [it, inserted] = seen.emplace(p->leaf, fresh.size());
@@ -692,7 +765,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   if (fresh.empty()) {
     for (auto& [dup, first] : job->twins) {
       dup->status = absl::AlreadyExistsError("entry already exists");
-      dup->done.Notify();
+      Complete(dup);
     }
     return;
   }
@@ -883,9 +956,9 @@ void Log::WriterLoop() {
       for (auto& [dup, first] : job->twins) {
         dup->status = absl::AlreadyExistsError(
             absl::StrCat("entry already exists at index ", job->waiters[first]->stored.index));
-        dup->done.Notify();
+        Complete(dup);
       }
-      for (auto& p : job->waiters) p->done.Notify();
+      for (auto& p : job->waiters) Complete(p);
       if (options_.on_commit) options_.on_commit(job->waiters.size(), t_written - job->started);
     }
     absl::MutexLock l(&commit_mu_);

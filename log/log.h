@@ -60,6 +60,8 @@ struct LogOptions {
   // Called by the sequencer after each durable commit with the batch size and commit latency
   // (metrics). Must be cheap and thread-safe.
   std::function<void(size_t batch_size, absl::Duration commit_time)> on_commit;
+  // Threads that answer AppendAsync callers (inclusion proof + callback); 0 = one per core.
+  size_t completion_threads = 0;
 };
 
 // What the log returns for an entry: the stored entry and an inclusion proof against a signed
@@ -101,6 +103,13 @@ class Log {
   // AlreadyExists (message "entry already exists at index N") for a duplicate body;
   // Unavailable if the log is shutting down or storage failed (nothing was written).
   absl::StatusOr<EntryWithProof> Append(NewEntry entry);
+
+  // Append without blocking the caller: |done| is called exactly once, on one of the log's
+  // completion threads, with what Append would have returned. For servers that answer from a
+  // callback (gRPC's callback API) instead of parking a thread per request. |done| should not
+  // block.
+  using AppendCallback = std::function<void(absl::StatusOr<EntryWithProof>)>;
+  void AppendAsync(NewEntry entry, AppendCallback done);
 
   // Appends many entries (bulk import, benchmarks) and waits until all are durable; answers no
   // proofs. The first error is returned; entries before it in the same batch may be stored.
@@ -168,6 +177,11 @@ class Log {
   absl::StatusOr<EntryWithProof> WithProof(StoredEntry entry);
   absl::StatusOr<std::string> SignCheckpointFor(uint64_t size, const Hash& root);
   void CacheTile(std::shared_ptr<const StoredTile> tile);
+  // Answers |p| (its status and result are set): wakes a blocked Append or queues its callback.
+  void Complete(const std::shared_ptr<Pending>& p);
+  // What Append returns for a completed |p|.
+  absl::StatusOr<EntryWithProof> Result(Pending& p);
+  void CompletionLoop();
 
   LogStorage* const storage_;
   const signer::Signer* const key_;
@@ -198,6 +212,12 @@ class Log {
   bool commit_failed_ ABSL_GUARDED_BY(commit_mu_) = false;
   bool writer_stopping_ ABSL_GUARDED_BY(commit_mu_) = false;
   std::thread writer_;
+
+  // AppendAsync callbacks waiting for a completion thread.
+  absl::Mutex completion_mu_;
+  std::deque<std::shared_ptr<Pending>> completions_ ABSL_GUARDED_BY(completion_mu_);
+  bool completion_stopping_ ABSL_GUARDED_BY(completion_mu_) = false;
+  std::vector<std::thread> completion_threads_;
 
   absl::Mutex queue_mu_;
   std::deque<std::shared_ptr<Pending>> queue_ ABSL_GUARDED_BY(queue_mu_);

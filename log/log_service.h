@@ -44,6 +44,10 @@ class LogService {
   // The operations behind both APIs (exposed for tests and the gRPC service).
   // Validates, verifies and appends a Rekor v1 proposed entry (JSON text).
   absl::StatusOr<EntryWithProof> CreateEntry(absl::string_view proposed_json);
+  // The same without blocking: checks and verifies on the calling thread, then |done| is called
+  // once (on this thread if the entry is refused before sequencing, else on a log completion
+  // thread).
+  void CreateEntryAsync(absl::string_view proposed_json, Log::AppendCallback done);
   // Rekor v1 LogEntry JSON: {"<uuid>": {"body", "integratedTime", "logID", "logIndex",
   // "verification": {"inclusionProof", "signedEntryTimestamp"}}}.
   std::string EntryJson(const EntryWithProof& e) const;
@@ -51,6 +55,8 @@ class LogService {
  private:
   class GrpcImpl;
   LogService(Log* log, Metrics* metrics, const LogServiceOptions& options);
+
+  absl::StatusOr<NewEntry> CheckProposed(absl::string_view proposed_json);
 
   Log* const log_;
   Metrics* const metrics_;

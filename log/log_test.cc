@@ -5,11 +5,14 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "log/checkpoint.h"
@@ -169,6 +172,97 @@ TEST_F(LogTest, ConcurrentAppendsAreDurableWithValidProofsAndSets) {
     ASSERT_THAT(e, IsOk());
     ExpectValid(*e);
   }
+}
+
+// Many appends in flight at once from ONE thread (as the gRPC callback server does): each callback
+// runs exactly once, off the caller's thread, with a valid entry; a duplicate in flight and one
+// already stored are both refused.
+TEST_F(LogTest, AsyncAppendsAnswerEachCallbackOnceWithValidProofs) {
+  constexpr int kEntries = 300;
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<EntryWithProof>> results;
+  std::atomic<int> on_caller_thread{0};
+  const std::thread::id caller = std::this_thread::get_id();
+  auto record = [&](absl::StatusOr<EntryWithProof> r) {
+    if (std::this_thread::get_id() == caller) on_caller_thread++;
+    absl::MutexLock l(&mu);
+    results.push_back(std::move(r));
+  };
+  for (int i = 0; i < kEntries; ++i) {
+    log_->AppendAsync(NewEntry{absl::StrCat("async ", i), {"k:async"}}, record);
+  }
+  log_->AppendAsync(NewEntry{"async 7", {}}, record);  // Duplicate of an entry in flight.
+  {
+    absl::MutexLock l(&mu);
+    mu.Await(absl::Condition(
+        +[](std::vector<absl::StatusOr<EntryWithProof>>* r) { return r->size() >= kEntries + 1; },
+        &results));
+  }
+  EXPECT_EQ(on_caller_thread.load(), 0);
+  std::set<uint64_t> indices;
+  int duplicates = 0;
+  for (auto& r : results) {
+    if (!r.ok()) {
+      EXPECT_THAT(r, StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("already exists")));
+      duplicates++;
+      continue;
+    }
+    ExpectValid(*r);
+    indices.insert(r->entry.index);
+  }
+  EXPECT_EQ(duplicates, 1);
+  EXPECT_EQ(indices.size(), static_cast<size_t>(kEntries));
+  EXPECT_EQ(*indices.rbegin(), static_cast<uint64_t>(kEntries - 1));
+  EXPECT_THAT(log_->Search("k:async", 1000), IsOk());
+  EXPECT_EQ(log_->Search("k:async", 1000)->size(), static_cast<size_t>(kEntries));
+
+  absl::Notification stored_dup;
+  log_->AppendAsync(NewEntry{"async 0", {}}, [&](absl::StatusOr<EntryWithProof> r) {
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("at index 0")));
+    stored_dup.Notify();
+  });
+  stored_dup.WaitForNotification();
+}
+
+// Shutdown answers every callback still queued (Unavailable or a durable result), and an append
+// after shutdown is refused at once; none is lost or answered twice.
+TEST_F(LogTest, AsyncAppendsAreAllAnsweredAcrossShutdown) {
+  std::atomic<int> ok{0}, unavailable{0}, other{0};
+  auto record = [&](absl::StatusOr<EntryWithProof> r) {
+    if (r.ok()) {
+      ok++;
+    } else if (absl::IsUnavailable(r.status())) {
+      unavailable++;
+    } else {
+      other++;
+    }
+  };
+  for (int i = 0; i < 500; ++i) log_->AppendAsync(NewEntry{absl::StrCat("s", i), {}}, record);
+  log_->Shutdown();
+  EXPECT_EQ(ok.load() + unavailable.load(), 500);
+  EXPECT_EQ(other.load(), 0);
+  log_->AppendAsync(NewEntry{"late", {}}, record);
+  EXPECT_EQ(unavailable.load() + ok.load(), 501);
+  // What was acknowledged is what is stored.
+  const int acknowledged = ok.load();
+  Reopen();
+  EXPECT_EQ(log_->Latest().size, static_cast<uint64_t>(acknowledged));
+}
+
+// A failed commit answers async callers with Unavailable, like blocked ones.
+TEST_F(LogTest, AsyncAppendSeesFailedCommit) {
+  FlakyStorage flaky(storage_.get());
+  log_.reset();
+  auto log = Log::Open(&flaky, key_.get(), options_);
+  ASSERT_THAT(log, IsOk());
+  flaky.fail = true;
+  absl::Notification done;
+  (*log)->AppendAsync(NewEntry{"lost", {}}, [&](absl::StatusOr<EntryWithProof> r) {
+    EXPECT_THAT(r, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("disk on fire")));
+    done.Notify();
+  });
+  done.WaitForNotification();
+  EXPECT_EQ((*log)->Latest().size, 0u);
 }
 
 TEST_F(LogTest, Ed25519LogKeySignsCheckpointsAndSets) {
