@@ -778,7 +778,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   for (size_t i = 0; i < fresh.size(); ++i) {
     stored[i].index = base + i;
     stored[i].leaf_hash = fresh[i]->leaf;
-    stored[i].body = fresh[i]->entry.body;
+    stored[i].body = std::move(fresh[i]->entry.body);  // The waiter gets |stored| back.
     stored[i].integrated_time = now;
   }
   std::vector<absl::Status> sign_status(fresh.size());
@@ -867,12 +867,17 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     for (const StoredEntry& e : stored) inflight_.emplace(e.leaf_hash, e.index);
   }
   absl::MutexLock l(&commit_mu_);
-  // Backpressure: at most a few batches wait for the disk.
-  commit_mu_.Await(absl::Condition(
-      +[](Log* log)
-           ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->commit_mu_) { return log->commit_queue_.size() < 4; },
-      this));
   commit_queue_.push_back(std::move(job));
+  // Pipeline depth two: one transaction on its way to disk, one batch prepared behind it. Until
+  // the writer takes this batch, new entries wait in the queue and join the next batch, so batches
+  // grow with the commit time instead of splitting into many small ones that each cost a
+  // checkpoint signature and a rewrite of the edge tiles (at 5,000 appends/s, handing over every
+  // few entries made batches of 4.5 entries and 2-3 tile pages written per entry).
+  commit_mu_.Await(absl::Condition(
+      +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->commit_mu_) {
+        return log->commit_queue_.empty() || log->writer_stopping_;
+      },
+      this));
 }
 
 void Log::WriterLoop() {
@@ -899,6 +904,8 @@ void Log::WriterLoop() {
     if (written.ok()) {
       // Every job's rows in ONE transaction; the last job's tree state is the new head.
       written = storage_->WriteTx([&](LogWriter& w) -> absl::Status {
+        // A tile that several jobs changed is written once, in its newest version.
+        std::map<TileKey, const StoredTile*> tiles;
         for (const auto& job : jobs) {
           VOUCH_RETURN_IF_ERROR(w.WriteEntries(job->entries));
           for (size_t i = 0; i < job->waiters.size(); ++i) {
@@ -907,8 +914,9 @@ void Log::WriterLoop() {
                   w.WriteIndexKeys(job->entries[i].index, job->waiters[i]->entry.keys));
             }
           }
-          for (const auto& tile : job->tiles) VOUCH_RETURN_IF_ERROR(w.WriteTile(*tile));
+          for (const auto& tile : job->tiles) tiles[{tile->level, tile->index}] = tile.get();
         }
+        for (const auto& [key, tile] : tiles) VOUCH_RETURN_IF_ERROR(w.WriteTile(*tile));
         return w.WriteTreeState(jobs.back()->state);
       });
     }

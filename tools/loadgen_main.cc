@@ -8,10 +8,23 @@
 //   vouch-loadgen --http 127.0.0.1:8080 --clients 64 --duration 10s --rate 5000
 //
 // Entries are signed before the timed run so the client spends no CPU on signing while it is
-// measured. Output ends with one JSON line for scripts.
+// measured. Over gRPC the client uses gRPC's callback API (one slot per client, no thread per
+// call), so the load generator takes as little of the shared cores as it can. Without --rate
+// each client sends its next append as soon as the last one is answered (closed loop); with
+// --rate appends are started on a fixed schedule with at most --clients in flight, and latency
+// counts from the scheduled start (open loop: a slow server cannot hide its queueing delay).
+//
+// Besides the verify ceiling, the run measures in-process the two other per-append costs no
+// server can avoid on this machine: one ECDSA P-256 signature (the SignedEntryTimestamp) and
+// one gRPC unary call carrying the same entries through the same client code to a server that
+// answers at once (the transport ceiling). Their combined bound, 1 / (1/verify + 1/sign +
+// 1/transport), all measured on all cores, is printed next to the result.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -20,6 +33,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/flags.h"
@@ -103,6 +117,168 @@ double VerifyCeiling(int threads, absl::Duration d) {
   return total / absl::ToDoubleSeconds(d);
 }
 
+
+// ECDSA P-256 signatures per second with |threads| threads (the SET every append needs).
+double SignCeiling(int threads, absl::Duration d) {
+  auto key = OpenSslSigner::Generate(vouch::signer::KeyType::kEcdsaP256);
+  const std::string digest = vouch::signer::Sha256("ceiling");
+  std::atomic<uint64_t> total{0};
+  const absl::Time end = absl::Now() + d;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&] {
+      uint64_t n = 0;
+      while (absl::Now() < end) {
+        for (int i = 0; i < 64; ++i) {
+          if (!(*key)->SignDigest(HashAlgorithm::kSha256, digest).ok()) std::abort();
+        }
+        n += 64;
+      }
+      total += n;
+    });
+  }
+  for (auto& t : ts) t.join();
+  return total / absl::ToDoubleSeconds(d);
+}
+
+// What one load run saw.
+struct RunResult {
+  absl::Mutex mu;
+  std::vector<double> latencies_ms ABSL_GUARDED_BY(mu);
+  uint64_t errors ABSL_GUARDED_BY(mu) = 0;
+  std::string first_error ABSL_GUARDED_BY(mu);
+  double seconds = 0;
+
+  void Record(bool ok, const std::string& err, absl::Time t0) {
+    const double ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
+    absl::MutexLock l(&mu);
+    if (ok) {
+      latencies_ms.push_back(ms);
+    } else {
+      errors++;
+      if (first_error.empty()) first_error = err;
+    }
+  }
+};
+
+// Appends entries[0..] over gRPC with the callback API: |clients| slots, each holding at most one
+// call. Closed loop when |rate| is 0, else open loop at |rate| calls/s (see the file comment).
+void RunGrpc(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
+             const std::vector<std::string>& entries, int clients, absl::Duration duration,
+             double rate, RunResult* result) {
+  struct Slot {
+    std::unique_ptr<vouch::log::v1::Log::Stub> stub;
+    std::unique_ptr<grpc::ClientContext> ctx;
+    vouch::log::v1::CreateEntryRequest req;
+    vouch::log::v1::LogEntry resp;
+    absl::Time t0;
+  };
+  std::vector<Slot> slots(clients);
+  for (int c = 0; c < clients; ++c) {
+    slots[c].stub = vouch::log::v1::Log::NewStub(channels[c % channels.size()]);
+  }
+  std::atomic<size_t> next{0};
+  absl::Mutex mu;
+  int idle = 0;                // Slots with no call in flight.
+  std::deque<Slot*> free_slots;  // Open loop only.
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + duration;
+
+  // Starts entry |i| on |s|; |done| runs when the answer is in (on a gRPC thread).
+  auto call = [&](Slot* s, size_t i, absl::Time t0, std::function<void(Slot*)> done) {
+    s->ctx = std::make_unique<grpc::ClientContext>();
+    s->req.set_proposed_entry(entries[i]);
+    s->resp.Clear();
+    s->t0 = t0;
+    s->stub->async()->CreateEntry(s->ctx.get(), &s->req, &s->resp,
+                                  [result, s, done](grpc::Status st) {
+                                    result->Record(st.ok(), st.error_message(), s->t0);
+                                    done(s);
+                                  });
+  };
+  // Live until every call is answered (the callbacks hold references to them).
+  std::function<void(Slot*)> again, release;
+  if (rate <= 0) {
+    again = [&](Slot* s) {
+      const size_t i = next++;
+      if (absl::Now() >= end || i >= entries.size()) {
+        absl::MutexLock l(&mu);
+        idle++;
+        return;
+      }
+      call(s, i, absl::Now(), again);
+    };
+    for (Slot& s : slots) again(&s);
+  } else {
+    for (Slot& s : slots) free_slots.push_back(&s);
+    release = [&](Slot* s) {
+      absl::MutexLock l(&mu);
+      free_slots.push_back(s);
+    };
+    for (uint64_t k = 0;; ++k) {
+      const absl::Time due = start + absl::Seconds(k / rate);
+      if (due >= end || k >= entries.size()) break;
+      const absl::Time now = absl::Now();
+      if (due > now) absl::SleepFor(due - now);
+      Slot* s;
+      {
+        absl::MutexLock l(&mu);
+        auto some_free = [&] { return !free_slots.empty(); };
+        mu.Await(absl::Condition(&some_free));
+        s = free_slots.front();
+        free_slots.pop_front();
+      }
+      call(s, k, due, release);
+    }
+    absl::MutexLock l(&mu);
+    auto all_free = [&] { return static_cast<int>(free_slots.size()) == clients; };
+    mu.Await(absl::Condition(&all_free));
+    idle = clients;
+  }
+  {
+    absl::MutexLock l(&mu);
+    auto all_idle = [&] { return idle == clients; };
+    mu.Await(absl::Condition(&all_idle));
+  }
+  result->seconds = absl::ToDoubleSeconds(absl::Now() - start);
+}
+
+// A Log service whose CreateEntry answers at once with an empty entry: the cost of the gRPC call
+// alone.
+class NullLog final : public vouch::log::v1::Log::CallbackService {
+  grpc::ServerUnaryReactor* CreateEntry(grpc::CallbackServerContext* ctx,
+                                        const vouch::log::v1::CreateEntryRequest*,
+                                        vouch::log::v1::LogEntry*) override {
+    grpc::ServerUnaryReactor* r = ctx->DefaultReactor();
+    r->Finish(grpc::Status::OK);
+    return r;
+  }
+};
+
+// gRPC unary calls per second, client and server in this process on all cores, with |clients|
+// calls in flight carrying |entries|.
+double TransportCeiling(const std::vector<std::string>& entries, int clients, absl::Duration d) {
+  NullLog service;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) return 0;
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < std::min(clients, 8); ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("grpc.channel_id", i);
+    channels.push_back(grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
+                                                 grpc::InsecureChannelCredentials(), args));
+  }
+  RunResult r;
+  RunGrpc(channels, entries, clients, d, 0, &r);
+  server->Shutdown();
+  absl::MutexLock l(&r.mu);
+  return r.latencies_ms.size() / r.seconds;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -136,78 +312,64 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "signing %d entries in advance ...\n", n);
   const std::vector<std::string> entries = MakeEntries(n, cores);
 
-  std::atomic<int> next{0};
-  std::atomic<uint64_t> errors{0};
-  std::vector<std::vector<double>> latencies(clients);
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  std::fprintf(stderr, "measuring the ECDSA P-256 sign ceiling and the gRPC transport ceiling ...\n");
+  const double sign_ceilingN = SignCeiling(cores, absl::GetFlag(FLAGS_ceiling_time));
+  double transport = 0;
   if (!grpc_addr.empty()) {
+    transport = TransportCeiling(entries, clients, absl::GetFlag(FLAGS_ceiling_time));
+  }
+
+  RunResult result;
+  if (!grpc_addr.empty()) {
+    std::vector<std::shared_ptr<grpc::Channel>> channels;
     for (int i = 0; i < std::min(clients, 8); ++i) {
       grpc::ChannelArguments args;
       args.SetInt("grpc.channel_id", i);  // Distinct channels, not one shared subchannel.
       channels.push_back(
           grpc::CreateCustomChannel(grpc_addr, grpc::InsecureChannelCredentials(), args));
     }
-  }
-  std::string first_error;
-  absl::Mutex error_mu;
-  const absl::Time start = absl::Now();
-  const absl::Time end = start + duration;
-  std::vector<std::thread> ts;
-  for (int c = 0; c < clients; ++c) {
-    ts.emplace_back([&, c] {
-      std::unique_ptr<vouch::log::v1::Log::Stub> stub;
-      std::unique_ptr<httplib::Client> http;
-      if (!grpc_addr.empty()) {
-        stub = vouch::log::v1::Log::NewStub(channels[c % channels.size()]);
-      } else {
+    RunGrpc(channels, entries, clients, duration, rate, &result);
+  } else {
+    // HTTP: one thread and keep-alive connection per client (cpp-httplib is synchronous).
+    std::atomic<size_t> next{0};
+    const absl::Time start = absl::Now();
+    const absl::Time end = start + duration;
+    std::vector<std::thread> ts;
+    for (int c = 0; c < clients; ++c) {
+      ts.emplace_back([&, c] {
         const size_t colon = http_addr.rfind(':');
-        http = std::make_unique<httplib::Client>(http_addr.substr(0, colon),
-                                                 std::stoi(http_addr.substr(colon + 1)));
-        http->set_tcp_nodelay(true);
-        http->set_keep_alive(true);
-      }
-      const absl::Duration interval =
-          rate > 0 ? absl::Seconds(clients / rate) : absl::ZeroDuration();
-      absl::Time next_send = start + interval * c / clients;
-      while (true) {
-        if (interval > absl::ZeroDuration()) {
-          const absl::Time now = absl::Now();
-          if (next_send > now) absl::SleepFor(next_send - now);
-          next_send += interval;
+        httplib::Client http(http_addr.substr(0, colon), std::stoi(http_addr.substr(colon + 1)));
+        http.set_tcp_nodelay(true);
+        http.set_keep_alive(true);
+        const absl::Duration interval =
+            rate > 0 ? absl::Seconds(clients / rate) : absl::ZeroDuration();
+        absl::Time next_send = start + interval * c / clients;
+        while (true) {
+          absl::Time t0 = absl::Now();
+          if (interval > absl::ZeroDuration()) {
+            if (next_send > t0) absl::SleepFor(next_send - t0);
+            t0 = next_send;  // Latency counts from the scheduled start.
+            next_send += interval;
+          }
+          if (absl::Now() >= end) break;
+          const size_t i = next++;
+          if (i >= entries.size()) break;
+          auto res = http.Post("/api/v1/log/entries", entries[i], "application/json");
+          const bool ok = res && res->status == 201;
+          result.Record(ok, ok ? "" : res ? absl::StrCat(res->status, " ", res->body)
+                                          : "connection failed",
+                        t0);
         }
-        if (absl::Now() >= end) break;
-        const int i = next++;
-        if (i >= static_cast<int>(entries.size())) break;
-        const absl::Time t0 = absl::Now();
-        bool ok;
-        std::string err;
-        if (stub != nullptr) {
-          grpc::ClientContext ctx;
-          vouch::log::v1::CreateEntryRequest req;
-          req.set_proposed_entry(entries[i]);
-          vouch::log::v1::LogEntry resp;
-          grpc::Status s = stub->CreateEntry(&ctx, req, &resp);
-          ok = s.ok();
-          if (!ok) err = s.error_message();
-        } else {
-          auto res = http->Post("/api/v1/log/entries", entries[i], "application/json");
-          ok = res && res->status == 201;
-          if (!ok) err = res ? absl::StrCat(res->status, " ", res->body) : "connection failed";
-        }
-        if (ok) {
-          latencies[c].push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
-        } else {
-          errors++;
-          absl::MutexLock l(&error_mu);
-          if (first_error.empty()) first_error = err;
-        }
-      }
-    });
+      });
+    }
+    for (auto& t : ts) t.join();
+    result.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   }
-  for (auto& t : ts) t.join();
-  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-  std::vector<double> all;
-  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  absl::MutexLock l(&result.mu);
+  const double elapsed = result.seconds;
+  std::vector<double>& all = result.latencies_ms;
+  const uint64_t errors = result.errors;
+  const std::string& first_error = result.first_error;
   std::sort(all.begin(), all.end());
   auto pct = [&](double p) {
     return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
@@ -216,18 +378,29 @@ int main(int argc, char** argv) {
   std::printf("transport        %s\n", grpc_addr.empty() ? "http" : "grpc");
   std::printf("clients          %d\n", clients);
   std::printf("appends          %zu in %.2f s (%llu errors)\n", all.size(), elapsed,
-              static_cast<unsigned long long>(errors.load()));
+              static_cast<unsigned long long>(errors));
   std::printf("appends/s        %.0f\n", rate_done);
   std::printf("latency ms       p50 %.2f  p99 %.2f  max %.2f\n", pct(0.5), pct(0.99),
               all.empty() ? 0.0 : all.back());
   std::printf("verify ceiling   %.0f/s on 1 core, %.0f/s on %d cores (ECDSA P-256)\n", ceiling1,
               ceilingN, cores);
   std::printf("ratio            %.2f of the all-core verify ceiling\n", rate_done / ceilingN);
+  std::printf("sign ceiling     %.0f/s on %d cores (ECDSA P-256, one SET per append)\n",
+              sign_ceilingN, cores);
+  if (transport > 0) {
+    // Every append costs at least one verify, one signature and one gRPC call, all sharing the
+    // same cores: their times per append add up.
+    const double bound = 1 / (1 / ceilingN + 1 / sign_ceilingN + 1 / transport);
+    std::printf("grpc ceiling     %.0f empty CreateEntry calls/s (client and server here, %d in flight)\n",
+                transport, clients);
+    std::printf("bound            %.0f appends/s = 1/(1/verify + 1/sign + 1/grpc); result is %.2f of it\n",
+                bound, rate_done / bound);
+  }
   if (!first_error.empty()) std::printf("first error      %s\n", first_error.c_str());
   json summary = {{"transport", grpc_addr.empty() ? "http" : "grpc"},
                   {"clients", clients},
                   {"appends", all.size()},
-                  {"errors", errors.load()},
+                  {"errors", errors},
                   {"seconds", elapsed},
                   {"appends_per_second", rate_done},
                   {"p50_ms", pct(0.5)},
@@ -235,7 +408,9 @@ int main(int argc, char** argv) {
                   {"max_ms", all.empty() ? 0.0 : all.back()},
                   {"verify_ceiling_1core", ceiling1},
                   {"verify_ceiling_all_cores", ceilingN},
-                  {"ratio", rate_done / ceilingN}};
+                  {"ratio", rate_done / ceilingN},
+                  {"sign_ceiling_all_cores", sign_ceilingN},
+                  {"grpc_ceiling", transport}};
   std::printf("%s\n", summary.dump().c_str());
-  return errors.load() > 0 && all.empty() ? 1 : 0;
+  return errors > 0 && all.empty() ? 1 : 0;
 }
