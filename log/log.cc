@@ -793,7 +793,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     }
   };
   const size_t workers =
-      stored.size() >= 16 ? std::max(1u, std::thread::hardware_concurrency()) : 1;
+      stored.size() >= 64 ? std::max(1u, std::thread::hardware_concurrency()) : 1;
   std::vector<std::thread> threads;
   for (size_t w = 1; w < workers; ++w) threads.emplace_back(sign_range, w, workers);
   sign_range(0, workers);
@@ -899,6 +899,7 @@ void Log::WriterLoop() {
       writer_busy_ = true;
       failed = commit_failed_;
     }
+    const absl::Time t_write = absl::Now();
     absl::Status written =
         failed ? absl::AbortedError("an earlier commit failed; retry") : absl::OkStatus();
     if (written.ok()) {
@@ -935,6 +936,8 @@ void Log::WriterLoop() {
       continue;
     }
     const absl::Time t_written = absl::Now();
+    VLOG_DEBUG << "wrote " << jobs.size() << " batches in "
+               << absl::ToDoubleMilliseconds(t_written - t_write) << " ms";
     // Durable: serve the new tiles and tree head, then answer the waiters.
     for (const auto& job : jobs) {
       for (const auto& tile : job->tiles) CacheTile(tile);

@@ -252,18 +252,36 @@ HashAlgorithm DigestForKeyType(KeyType type) {
   }
 }
 
+// The low-level contexts: OpenSSL 3's one-shot SHA256()/EVP_Digest() fetch the algorithm from
+// the provider (taking a global lock) on every call, which showed up under 64-client load.
 std::string Digest(HashAlgorithm hash, absl::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out, &len, Md(hash), nullptr);
-  return std::string(reinterpret_cast<char*>(out), len);
+  unsigned char out[SHA512_DIGEST_LENGTH];
+  switch (hash) {
+    case HashAlgorithm::kSha384: {
+      SHA512_CTX ctx;
+      SHA384_Init(&ctx);
+      SHA384_Update(&ctx, data.data(), data.size());
+      SHA384_Final(out, &ctx);
+      return std::string(reinterpret_cast<char*>(out), SHA384_DIGEST_LENGTH);
+    }
+    case HashAlgorithm::kSha512: {
+      SHA512_CTX ctx;
+      SHA512_Init(&ctx);
+      SHA512_Update(&ctx, data.data(), data.size());
+      SHA512_Final(out, &ctx);
+      return std::string(reinterpret_cast<char*>(out), SHA512_DIGEST_LENGTH);
+    }
+    case HashAlgorithm::kSha256:
+      break;
+  }
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(out, &ctx);
+  return std::string(reinterpret_cast<char*>(out), SHA256_DIGEST_LENGTH);
 }
 
-std::string Sha256(absl::string_view data) {
-  unsigned char out[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
-  return std::string(reinterpret_cast<char*>(out), sizeof(out));
-}
+std::string Sha256(absl::string_view data) { return Digest(HashAlgorithm::kSha256, data); }
 std::string Sha384(absl::string_view data) { return Digest(HashAlgorithm::kSha384, data); }
 std::string Sha512(absl::string_view data) { return Digest(HashAlgorithm::kSha512, data); }
 
