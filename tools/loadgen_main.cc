@@ -49,6 +49,9 @@ ABSL_FLAG(int, clients, 64, "Concurrent clients.");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "How long to append.");
 ABSL_FLAG(double, rate, 0, "Target appends/s across all clients (0 = as fast as possible).");
 ABSL_FLAG(int, max_entries, 400000, "Entries signed in advance (the run stops when used up).");
+ABSL_FLAG(std::string, acks, "",
+          "Write one line \"<logIndex> <uuid>\" per acknowledged append to this file, as each "
+          "answer arrives (for durability checks: kill the server mid-run, restart, compare).");
 ABSL_FLAG(absl::Duration, ceiling_time, absl::Seconds(1),
           "Time spent measuring the verify ceiling.");
 
@@ -148,12 +151,18 @@ struct RunResult {
   uint64_t errors ABSL_GUARDED_BY(mu) = 0;
   std::string first_error ABSL_GUARDED_BY(mu);
   double seconds = 0;
+  std::FILE* acks = nullptr;  // --acks
 
-  void Record(bool ok, const std::string& err, absl::Time t0) {
+  // |ack| is "<logIndex> <uuid>" of an acknowledged append.
+  void Record(bool ok, const std::string& err, absl::Time t0, const std::string& ack = "") {
     const double ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
     absl::MutexLock l(&mu);
     if (ok) {
       latencies_ms.push_back(ms);
+      if (acks != nullptr) {
+        std::fprintf(acks, "%s\n", ack.c_str());
+        std::fflush(acks);  // On disk before the next answer, in case this run is killed too.
+      }
     } else {
       errors++;
       if (first_error.empty()) first_error = err;
@@ -192,7 +201,9 @@ void RunGrpc(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
     s->t0 = t0;
     s->stub->async()->CreateEntry(s->ctx.get(), &s->req, &s->resp,
                                   [result, s, done](grpc::Status st) {
-                                    result->Record(st.ok(), st.error_message(), s->t0);
+                                    result->Record(
+                                        st.ok(), st.error_message(), s->t0,
+                                        absl::StrCat(s->resp.log_index(), " ", s->resp.uuid()));
                                     done(s);
                                   });
   };
@@ -320,6 +331,13 @@ int main(int argc, char** argv) {
   }
 
   RunResult result;
+  if (!absl::GetFlag(FLAGS_acks).empty()) {
+    result.acks = std::fopen(absl::GetFlag(FLAGS_acks).c_str(), "w");
+    if (result.acks == nullptr) {
+      std::fprintf(stderr, "vouch-loadgen: cannot write %s\n", absl::GetFlag(FLAGS_acks).c_str());
+      return 2;
+    }
+  }
   if (!grpc_addr.empty()) {
     std::vector<std::shared_ptr<grpc::Channel>> channels;
     for (int i = 0; i < std::min(clients, 8); ++i) {
@@ -356,9 +374,17 @@ int main(int argc, char** argv) {
           if (i >= entries.size()) break;
           auto res = http.Post("/api/v1/log/entries", entries[i], "application/json");
           const bool ok = res && res->status == 201;
+          std::string ack;
+          if (ok && result.acks != nullptr) {
+            const json body = json::parse(res->body, nullptr, false);
+            if (body.is_object() && !body.empty()) {
+              ack = absl::StrCat(body.begin().value().value("logIndex", -1), " ",
+                                 body.begin().key());
+            }
+          }
           result.Record(ok, ok ? "" : res ? absl::StrCat(res->status, " ", res->body)
                                           : "connection failed",
-                        t0);
+                        t0, ack);
         }
       });
     }
@@ -366,6 +392,7 @@ int main(int argc, char** argv) {
     result.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   }
   absl::MutexLock l(&result.mu);
+  if (result.acks != nullptr) std::fclose(result.acks);
   const double elapsed = result.seconds;
   std::vector<double>& all = result.latencies_ms;
   const uint64_t errors = result.errors;
