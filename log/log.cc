@@ -117,6 +117,7 @@ Log::Log(LogStorage* storage, const signer::Signer* key, const LogOptions& optio
 absl::StatusOr<std::unique_ptr<Log>> Log::Open(LogStorage* storage, const signer::Signer* key,
                                                const LogOptions& options) {
   if (options.max_batch == 0) return absl::InvalidArgumentError("max_batch must be positive");
+  if (options.max_pending == 0) return absl::InvalidArgumentError("max_pending must be positive");
   std::unique_ptr<Log> log(new Log(storage, key, options));
   VOUCH_RETURN_IF_ERROR(log->Init());
   log->writer_ = std::thread([l = log.get()] {
@@ -561,13 +562,21 @@ absl::StatusOr<EntryWithProof> Log::Append(NewEntry entry) {
   auto p = std::make_shared<Pending>();
   p->leaf = HashLeaf(entry.body);
   p->entry = std::move(entry);
-  {
-    absl::MutexLock l(&queue_mu_);
-    if (stopping_) return absl::UnavailableError("log is shutting down");
-    queue_.push_back(p);
-  }
+  VOUCH_RETURN_IF_ERROR(Enqueue(p));
   p->done.WaitForNotification();
   return Result(*p);
+}
+
+absl::Status Log::Enqueue(std::shared_ptr<Pending> p) {
+  absl::MutexLock l(&queue_mu_);
+  if (stopping_) return absl::UnavailableError("log is shutting down");
+  if (queue_.size() >= options_.max_pending) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("log overloaded: ", queue_.size(),
+                     " appends are waiting to be sequenced (the limit); retry later"));
+  }
+  queue_.push_back(std::move(p));
+  return absl::OkStatus();
 }
 
 void Log::AppendAsync(NewEntry entry, AppendCallback done) {
@@ -575,14 +584,8 @@ void Log::AppendAsync(NewEntry entry, AppendCallback done) {
   p->leaf = HashLeaf(entry.body);
   p->entry = std::move(entry);
   p->callback = std::move(done);
-  {
-    absl::MutexLock l(&queue_mu_);
-    if (!stopping_) {
-      queue_.push_back(std::move(p));
-      return;
-    }
-  }
-  p->callback(absl::UnavailableError("log is shutting down"));
+  absl::Status queued = Enqueue(p);
+  if (!queued.ok()) p->callback(queued);
 }
 
 absl::Status Log::AppendBulk(std::vector<NewEntry> entries) {

@@ -62,6 +62,10 @@ struct LogOptions {
   std::function<void(size_t batch_size, absl::Duration commit_time)> on_commit;
   // Threads that answer AppendAsync callers (inclusion proof + callback); 0 = one per core.
   size_t completion_threads = 0;
+  // Most appends waiting to be sequenced; beyond it Append/AppendAsync answer ResourceExhausted
+  // at once (the callback API holds no thread per append, so this is what bounds the memory an
+  // overload or a flood of calls can take).
+  size_t max_pending = 65536;
 };
 
 // What the log returns for an entry: the stored entry and an inclusion proof against a signed
@@ -101,7 +105,8 @@ class Log {
 
   // Appends |entry| and blocks until it is durable and covered by a signed checkpoint.
   // AlreadyExists (message "entry already exists at index N") for a duplicate body;
-  // Unavailable if the log is shutting down or storage failed (nothing was written).
+  // Unavailable if the log is shutting down or storage failed (nothing was written);
+  // ResourceExhausted if max_pending appends are already waiting.
   absl::StatusOr<EntryWithProof> Append(NewEntry entry);
 
   // Append without blocking the caller: |done| is called exactly once, on one of the log's
@@ -157,6 +162,8 @@ class Log {
 
   Log(LogStorage* storage, const signer::Signer* key, const LogOptions& options);
   absl::Status Init();
+  // Queues |p| for the sequencer; an error if the log is stopping or full.
+  absl::Status Enqueue(std::shared_ptr<Pending> p);
   absl::Status CheckStoredTree(const TreeState& state);
   absl::Status PublishEmpty();
   void SequencerLoop();

@@ -10,9 +10,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "log/checkpoint.h"
@@ -263,6 +265,59 @@ TEST_F(LogTest, AsyncAppendSeesFailedCommit) {
   });
   done.WaitForNotification();
   EXPECT_EQ((*log)->Latest().size, 0u);
+}
+
+// Holds every write transaction until |release| is notified.
+class StalledStorage : public LogStorage {
+ public:
+  explicit StalledStorage(LogStorage* inner) : inner_(inner) {}
+  absl::Status ReadTx(const std::function<absl::Status(LogReader&)>& f) override {
+    return inner_->ReadTx(f);
+  }
+  absl::Status WriteTx(const std::function<absl::Status(LogWriter&)>& f) override {
+    release.WaitForNotification();
+    return inner_->WriteTx(f);
+  }
+  absl::Notification release;
+
+ private:
+  LogStorage* inner_;
+};
+
+// With the disk stalled, appends beyond max_pending are refused at once (not queued without
+// bound); the ones accepted are all stored once the disk moves again.
+TEST_F(LogTest, RefusesAppendsBeyondMaxPending) {
+  StalledStorage stalled(storage_.get());
+  log_.reset();
+  LogOptions options = options_;
+  options.max_pending = 4;
+  auto log = Log::Open(&stalled, key_.get(), options);
+  ASSERT_THAT(log, IsOk());
+  constexpr int kEntries = 50;
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  std::atomic<int> answered{0};
+  for (int i = 0; i < kEntries; ++i) {
+    (*log)->AppendAsync(NewEntry{absl::StrCat("p", i), {}}, [&](absl::StatusOr<EntryWithProof> r) {
+      if (r.ok()) {
+        ok++;
+      } else if (absl::IsResourceExhausted(r.status()) &&
+                 absl::StrContains(r.status().message(), "overloaded")) {
+        refused++;
+      } else {
+        other++;
+      }
+      answered++;
+    });
+  }
+  // At most: one batch with the writer, one prepared behind it, max_pending in the queue.
+  EXPECT_GE(refused.load(), kEntries - 3 * 4);
+  EXPECT_EQ(ok.load(), 0) << "nothing is durable while the disk is stalled";
+  stalled.release.Notify();
+  while (answered.load() < kEntries) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(ok.load() + refused.load(), kEntries);
+  EXPECT_EQ((*log)->Latest().size, static_cast<uint64_t>(ok.load()));
+  EXPECT_THAT((*log)->Append(NewEntry{"after", {}}), IsOk());
 }
 
 TEST_F(LogTest, Ed25519LogKeySignsCheckpointsAndSets) {

@@ -436,15 +436,21 @@ void SqliteStorage::CheckpointLoop() {
       checkpoint_wanted_ = false;
     }
     int log_frames = 0, done = 0;
+    const absl::Time t0 = absl::Now();
     int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                        &log_frames, &done);
+    VLOG_DEBUG << "WAL checkpoint (passive): " << done << " of " << log_frames << " frames in "
+               << absl::ToDoubleMilliseconds(absl::Now() - t0) << " ms";
     if (rc == SQLITE_OK && log_frames > 4 * checkpoint_frames_) {
       // Commits keep coming and the WAL cannot restart: hold our writer off (SQLite's own busy
       // wait would lose every race against back-to-back commits), copy what PASSIVE left, reset
       // and truncate the WAL. Readers are waited for with busy_timeout.
       absl::MutexLock w(&write_mu_);
+      const absl::Time t1 = absl::Now();
       rc = sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
                                      &log_frames, &done);
+      VLOG_DEBUG << "WAL checkpoint (truncate, writer held off): " << done << " of " << log_frames
+                 << " frames in " << absl::ToDoubleMilliseconds(absl::Now() - t1) << " ms";
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       // Not fatal: the WAL keeps every commit durable; the next attempt retries.

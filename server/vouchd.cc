@@ -192,6 +192,7 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
     commit_seconds->Observe(absl::ToDoubleSeconds(d));
   };
   lo.linger = options_.log_linger;
+  lo.max_pending = options_.log_max_pending;
   auto log = log::Log::Open(storage_.get(), log_key_.get(), lo);
   if (!log.ok()) return Annotate(log.status(), db_path);
   log_ = std::move(*log);

@@ -58,6 +58,7 @@ struct Options {
   signer::KeyType log_key_type = signer::KeyType::kEcdsaP256;
   size_t log_max_batch = 1024;
   absl::Duration log_linger = absl::ZeroDuration();
+  size_t log_max_pending = 65536;  // LogOptions::max_pending
 
   // The CA, timestamp authority and trust-root endpoints (signer/ca_service.h).
   bool enable_ca = true;

@@ -32,6 +32,9 @@ ABSL_FLAG(std::string, log_name, "",
 ABSL_FLAG(std::string, log_key_type, "ecdsa-p256",
           "Log key generated on first start: ecdsa-p256 or ed25519.");
 ABSL_FLAG(int64_t, batch_size, 1024, "Most entries committed in one group commit.");
+ABSL_FLAG(int64_t, max_pending_appends, 65536,
+          "Most appends waiting to be sequenced; more are refused at once (gRPC "
+          "RESOURCE_EXHAUSTED, HTTP 429).");
 ABSL_FLAG(absl::Duration, batch_linger, absl::ZeroDuration(),
           "How long a group commit waits for more entries (e.g. 2ms).");
 ABSL_FLAG(bool, ca, true, "Serve the CA, timestamp authority and trust-root endpoints.");
@@ -110,6 +113,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.log_max_batch = static_cast<size_t>(batch);
+  const int64_t pending = absl::GetFlag(FLAGS_max_pending_appends);
+  if (pending < 1 || pending > 10000000) {
+    std::fprintf(stderr, "vouchd: --max-pending-appends must be 1..10000000\n");
+    return 2;
+  }
+  options.log_max_pending = static_cast<size_t>(pending);
   options.log_linger = absl::GetFlag(FLAGS_batch_linger);
   if (options.log_linger < absl::ZeroDuration() || options.log_linger > absl::Seconds(1)) {
     std::fprintf(stderr, "vouchd: --batch-linger must be 0..1s\n");
