@@ -65,7 +65,9 @@ struct Log::Pending {
   NewEntry entry;
   Hash leaf{};
   AppendCallback callback;  // AppendAsync; otherwise the caller waits on |done|.
-  bool completed = false;   // Set by Complete() (on the thread that answers).
+  // Set by Complete(). Read only by the sequencer's fail_all, for entries it has not handed to
+  // the writer, which only the sequencer thread can have completed: no other thread touches it.
+  bool completed = false;
   absl::Notification done;
   absl::Status status;
   StoredEntry stored;
@@ -972,8 +974,9 @@ void Log::WriterLoop() {
             absl::StrCat("entry already exists at index ", job->waiters[first]->stored.index));
         Complete(dup);
       }
-      for (auto& p : job->waiters) Complete(p);
+      // Metrics first, so a caller that sees its answer also sees the commit counted.
       if (options_.on_commit) options_.on_commit(job->waiters.size(), t_written - job->started);
+      for (auto& p : job->waiters) Complete(p);
     }
     absl::MutexLock l(&commit_mu_);
     writer_busy_ = false;

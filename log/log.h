@@ -109,10 +109,12 @@ class Log {
   // ResourceExhausted if max_pending appends are already waiting.
   absl::StatusOr<EntryWithProof> Append(NewEntry entry);
 
-  // Append without blocking the caller: |done| is called exactly once, on one of the log's
-  // completion threads, with what Append would have returned. For servers that answer from a
-  // callback (gRPC's callback API) instead of parking a thread per request. |done| should not
-  // block.
+  // Append without blocking the caller: |done| is called exactly once with what Append would
+  // have returned: on one of the log's completion threads, or at once on the calling thread if
+  // the entry is refused before it is queued (shutting down: Unavailable; max_pending reached:
+  // ResourceExhausted), so the caller must not hold a lock that |done| takes. For servers that
+  // answer from a callback (gRPC's callback API) instead of parking a thread per request. |done|
+  // should not block.
   using AppendCallback = std::function<void(absl::StatusOr<EntryWithProof>)>;
   void AppendAsync(NewEntry entry, AppendCallback done);
 

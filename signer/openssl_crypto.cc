@@ -518,8 +518,9 @@ absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromEcPoint(
                                             EC_GROUP_new_by_curve_name(NID_secp384r1),
                                             EC_GROUP_new_by_curve_name(NID_secp521r1)};
   const EC_GROUP* group = groups[nid == NID_X9_62_prime256v1 ? 0 : nid == NID_secp384r1 ? 1 : 2];
-  EC_KEY* ec = EC_KEY_new();
-  if (ec == nullptr || group == nullptr || EC_KEY_set_group(ec, group) != 1) {
+  // (Should building a group have failed once, build it per key as before.)
+  EC_KEY* ec = group != nullptr ? EC_KEY_new() : EC_KEY_new_by_curve_name(nid);
+  if (ec == nullptr || (group != nullptr && EC_KEY_set_group(ec, group) != 1)) {
     EC_KEY_free(ec);
     return absl::InternalError(absl::StrCat("EC key: ", OpenSslErrors()));
   }

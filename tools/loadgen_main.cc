@@ -172,9 +172,11 @@ struct RunResult {
 
 // Appends entries[0..] over gRPC with the callback API: |clients| slots, each holding at most one
 // call. Closed loop when |rate| is 0, else open loop at |rate| calls/s (see the file comment).
+// With |reuse| the entries are sent round and round until |duration| is over (the null server
+// stores nothing); otherwise the run also ends when they are used up.
 void RunGrpc(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
              const std::vector<std::string>& entries, int clients, absl::Duration duration,
-             double rate, RunResult* result) {
+             double rate, RunResult* result, bool reuse = false) {
   struct Slot {
     std::unique_ptr<vouch::log::v1::Log::Stub> stub;
     std::unique_ptr<grpc::ClientContext> ctx;
@@ -196,7 +198,9 @@ void RunGrpc(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
   // Starts entry |i| on |s|; |done| runs when the answer is in (on a gRPC thread).
   auto call = [&](Slot* s, size_t i, absl::Time t0, std::function<void(Slot*)> done) {
     s->ctx = std::make_unique<grpc::ClientContext>();
-    s->req.set_proposed_entry(entries[i]);
+    // A server that hangs without closing the connection must not hang the load generator.
+    s->ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    s->req.set_proposed_entry(entries[i % entries.size()]);
     s->resp.Clear();
     s->t0 = t0;
     s->stub->async()->CreateEntry(s->ctx.get(), &s->req, &s->resp,
@@ -212,7 +216,7 @@ void RunGrpc(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
   if (rate <= 0) {
     again = [&](Slot* s) {
       const size_t i = next++;
-      if (absl::Now() >= end || i >= entries.size()) {
+      if (absl::Now() >= end || (!reuse && i >= entries.size())) {
         absl::MutexLock l(&mu);
         idle++;
         return;
@@ -284,7 +288,7 @@ double TransportCeiling(const std::vector<std::string>& entries, int clients, ab
                                                  grpc::InsecureChannelCredentials(), args));
   }
   RunResult r;
-  RunGrpc(channels, entries, clients, d, 0, &r);
+  RunGrpc(channels, entries, clients, d, 0, &r, /*reuse=*/true);
   server->Shutdown();
   absl::MutexLock l(&r.mu);
   return r.latencies_ms.size() / r.seconds;
