@@ -66,8 +66,11 @@ struct Log::Pending {
   Hash leaf{};
   AppendCallback callback;  // AppendAsync; otherwise the caller waits on |done|.
   // Set by Complete(). Read only by the sequencer's fail_all, for entries it has not handed to
-  // the writer, which only the sequencer thread can have completed: no other thread touches it.
+  // the writer or to an in-flight original (|follower|), which only the sequencer thread can
+  // have completed.
   bool completed = false;
+  bool follower = false;  // A duplicate of an in-flight entry; set on the sequencer thread.
+
   absl::Notification done;
   absl::Status status;
   StoredEntry stored;
@@ -666,8 +669,25 @@ void Log::FailJob(CommitJob& job, const absl::Status& s) {
     dup->status = s;
     Complete(dup);
   }
-  absl::MutexLock l(&inflight_mu_);
-  for (const StoredEntry& e : job.entries) inflight_.erase(e.leaf_hash);
+  EndInFlight(job.entries, s);
+}
+
+void Log::EndInFlight(const std::vector<StoredEntry>& entries, const absl::Status& failure) {
+  std::vector<std::pair<std::shared_ptr<Pending>, uint64_t>> followers;
+  {
+    absl::MutexLock l(&inflight_mu_);
+    for (const StoredEntry& e : entries) {
+      auto node = inflight_.extract(e.leaf_hash);
+      if (node.empty()) continue;
+      for (auto& f : node.mapped().followers) followers.emplace_back(std::move(f), e.index);
+    }
+  }
+  for (auto& [f, index] : followers) {
+    f->status = failure.ok() ? absl::AlreadyExistsError(
+                                   absl::StrCat("entry already exists at index ", index))
+                             : failure;
+    Complete(f);
+  }
 }
 
 absl::Status Log::ReloadTreeFromStorage() {
@@ -698,7 +718,7 @@ absl::Status Log::ReloadTreeFromStorage() {
 void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   auto fail_all = [&](const absl::Status& s) {
     for (auto& p : batch) {
-      if (p->completed) continue;
+      if (p->follower || p->completed) continue;  // (A follower is answered by its original.)
       p->status = s;
       Complete(p);
     }
@@ -735,9 +755,8 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     for (auto& p : batch) {
       auto it = inflight_.find(p->leaf);
       if (it != inflight_.end()) {
-        p->status =
-            absl::AlreadyExistsError(absl::StrCat("entry already exists at index ", it->second));
-        Complete(p);
+        p->follower = true;
+        it->second.followers.push_back(p);  // Answered when that entry's commit is done.
       } else {
         maybe.push_back(p);
       }
@@ -869,7 +888,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   last_signed_time_ = now;
   {
     absl::MutexLock l(&inflight_mu_);
-    for (const StoredEntry& e : stored) inflight_.emplace(e.leaf_hash, e.index);
+    for (const StoredEntry& e : stored) inflight_.emplace(e.leaf_hash, InFlight{e.index, {}});
   }
   absl::MutexLock l(&commit_mu_);
   commit_queue_.push_back(std::move(job));
@@ -961,10 +980,7 @@ void Log::WriterLoop() {
     for (auto& job : jobs) {
       TreeState published = job->state;
       published.compact_range.clear();
-      {
-        absl::MutexLock l(&inflight_mu_);
-        for (const StoredEntry& e : job->entries) inflight_.erase(e.leaf_hash);
-      }
+      EndInFlight(job->entries, absl::OkStatus());
       for (size_t i = 0; i < job->waiters.size(); ++i) {
         job->waiters[i]->stored = std::move(job->entries[i]);
         job->waiters[i]->state = published;

@@ -210,9 +210,18 @@ class Log {
   std::map<TileKey, std::shared_ptr<const Tile>> edge_tiles_;
   int64_t last_signed_time_ = 0;
 
-  // Entries sequenced but not yet durable (leaf hash -> index), for duplicate detection.
+  // Entries sequenced but not yet durable, for duplicate detection. A duplicate of one of them
+  // follows it: answered when its commit is done (AlreadyExists naming the index) or failed
+  // (the same error), never "already exists" for an entry that then is not stored.
+  struct InFlight {
+    uint64_t index = 0;
+    std::vector<std::shared_ptr<Pending>> followers;
+  };
+  // Removes |entries| from the in-flight set and answers their followers: AlreadyExists if
+  // |failure| is OK (the entries are durable), else |failure|.
+  void EndInFlight(const std::vector<StoredEntry>& entries, const absl::Status& failure);
   absl::Mutex inflight_mu_;
-  absl::flat_hash_map<Hash, uint64_t> inflight_ ABSL_GUARDED_BY(inflight_mu_);
+  absl::flat_hash_map<Hash, InFlight> inflight_ ABSL_GUARDED_BY(inflight_mu_);
 
   // Batches between the sequencer and the writer.
   absl::Mutex commit_mu_;

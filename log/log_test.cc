@@ -241,9 +241,11 @@ class StalledStorage : public LogStorage {
   }
   absl::Status WriteTx(const std::function<absl::Status(LogWriter&)>& f) override {
     release.WaitForNotification();
+    if (fail) return absl::UnavailableError("disk on fire");
     return inner_->WriteTx(f);
   }
   absl::Notification release;
+  std::atomic<bool> fail{false};  // Then every released transaction fails.
 
  private:
   LogStorage* inner_;
@@ -319,6 +321,46 @@ TEST_F(LogTest, AsyncAppendSeesFailedCommit) {
   });
   done.WaitForNotification();
   EXPECT_EQ((*log)->Latest().size, 0u);
+}
+
+// A duplicate of an entry that is sequenced but not yet durable is answered with that entry's
+// outcome once its commit is done: never "already exists" for an entry the disk then refused.
+TEST_F(LogTest, DuplicateOfAnInFlightEntryFollowsItsCommit) {
+  StalledStorage stalled(storage_.get());
+  stalled.fail = true;
+  log_.reset();
+  auto log = Log::Open(&stalled, key_.get(), options_);
+  ASSERT_THAT(log, IsOk());
+  absl::Mutex mu;
+  std::vector<absl::Status> answers;
+  auto record = [&](absl::StatusOr<EntryWithProof> r) {
+    absl::MutexLock l(&mu);
+    answers.push_back(r.status());
+  };
+  (*log)->AppendAsync(NewEntry{"twice", {}}, record);
+  absl::SleepFor(absl::Milliseconds(50));  // Sequenced; its commit is stalled.
+  (*log)->AppendAsync(NewEntry{"twice", {}}, record);
+  absl::SleepFor(absl::Milliseconds(50));
+  {
+    absl::MutexLock l(&mu);
+    EXPECT_TRUE(answers.empty()) << "answered before the original's commit: " << answers[0];
+  }
+  stalled.release.Notify();
+  {
+    absl::MutexLock l(&mu);
+    auto both = [&] { return answers.size() == 2; };
+    mu.Await(absl::Condition(&both));
+    for (const absl::Status& s : answers) {
+      EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("disk on fire")));
+    }
+  }
+  // Once the disk works, the entry is stored, and a duplicate names its index.
+  stalled.fail = false;
+  auto first = (*log)->Append(NewEntry{"twice", {}});
+  ASSERT_THAT(first, IsOk());
+  EXPECT_THAT((*log)->Append(NewEntry{"twice", {}}),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr(absl::StrCat("at index ", first->entry.index))));
 }
 
 // With the disk stalled, appends beyond max_pending are refused at once (not queued without
