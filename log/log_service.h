@@ -62,6 +62,11 @@ class LogService {
   Metrics* const metrics_;
   const LogServiceOptions options_;
   void RecordRequest(const std::string& route, const absl::Status& status, absl::Time start);
+  // Cells of the append routes, resolved once.
+  CounterCell* append_requests_grpc_ = nullptr;
+  CounterCell* append_requests_http_ = nullptr;
+  HistogramCell* append_seconds_grpc_ = nullptr;
+  HistogramCell* append_seconds_http_ = nullptr;
   std::unique_ptr<GrpcImpl> grpc_;
 };
 
