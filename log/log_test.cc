@@ -281,17 +281,16 @@ TEST_F(LogTest, AsyncAppendsAreAllAnsweredAcrossShutdown) {
   // Once a probe is refused at once, Shutdown has begun (and waits for the stalled writer).
   int sent = 300;
   while (true) {
-    std::atomic<bool> inline_refusal{false};
-    bool answered_inline = false;
+    // (A probe queued before Shutdown is answered later, after this iteration: it owns its flag.)
+    auto refused = std::make_shared<std::atomic<bool>>(false);
     (*log)->AppendAsync(NewEntry{absl::StrCat("probe", sent), {}},
-                        [&](absl::StatusOr<EntryWithProof> r) {
-                          answered_inline = absl::IsUnavailable(r.status()) &&
-                                            absl::StrContains(r.status().message(), "shutting");
-                          inline_refusal = answered_inline;
+                        [&record, refused](absl::StatusOr<EntryWithProof> r) {
+                          *refused = absl::IsUnavailable(r.status()) &&
+                                     absl::StrContains(r.status().message(), "shutting");
                           record(std::move(r));
                         });
     ++sent;
-    if (inline_refusal.load()) break;
+    if (refused->load()) break;
     absl::SleepFor(absl::Milliseconds(1));
   }
   stalled.release.Notify();
