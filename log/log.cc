@@ -683,9 +683,10 @@ void Log::EndInFlight(const std::vector<StoredEntry>& entries, const absl::Statu
     }
   }
   for (auto& [f, index] : followers) {
-    f->status = failure.ok() ? absl::AlreadyExistsError(
-                                   absl::StrCat("entry already exists at index ", index))
-                             : failure;
+    f->status =
+        failure.ok()
+            ? absl::AlreadyExistsError(absl::StrCat("entry already exists at index ", index))
+            : failure;
     Complete(f);
   }
 }

@@ -137,17 +137,16 @@ class LogService::GrpcImpl final
                                         v1::LogEntry* resp) override {
     const absl::Time start = absl::Now();
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-    service_->CreateEntryAsync(
-        req->proposed_entry(),
-        [this, reactor, resp, start](absl::StatusOr<EntryWithProof> e) {
-          service_->RecordRequest("grpc:CreateEntry", e.status(), start);
-          if (!e.ok()) {
-            reactor->Finish(server::ToGrpcStatus(e.status()));
-            return;
-          }
-          FillEntry(*e, resp);
-          reactor->Finish(grpc::Status::OK);
-        });
+    service_->CreateEntryAsync(req->proposed_entry(),
+                               [this, reactor, resp, start](absl::StatusOr<EntryWithProof> e) {
+                                 service_->RecordRequest("grpc:CreateEntry", e.status(), start);
+                                 if (!e.ok()) {
+                                   reactor->Finish(server::ToGrpcStatus(e.status()));
+                                   return;
+                                 }
+                                 FillEntry(*e, resp);
+                                 reactor->Finish(grpc::Status::OK);
+                               });
     return reactor;
   }
 

@@ -22,10 +22,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -120,7 +120,6 @@ double VerifyCeiling(int threads, absl::Duration d) {
   return total / absl::ToDoubleSeconds(d);
 }
 
-
 // ECDSA P-256 signatures per second with |threads| threads (the SET every append needs).
 double SignCeiling(int threads, absl::Duration d) {
   auto key = OpenSslSigner::Generate(vouch::signer::KeyType::kEcdsaP256);
@@ -190,7 +189,7 @@ void RunGrpc(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
   }
   std::atomic<size_t> next{0};
   absl::Mutex mu;
-  int idle = 0;                // Slots with no call in flight.
+  int idle = 0;                  // Slots with no call in flight.
   std::deque<Slot*> free_slots;  // Open loop only.
   const absl::Time start = absl::Now();
   const absl::Time end = start + duration;
@@ -203,13 +202,12 @@ void RunGrpc(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
     s->req.set_proposed_entry(entries[i % entries.size()]);
     s->resp.Clear();
     s->t0 = t0;
-    s->stub->async()->CreateEntry(s->ctx.get(), &s->req, &s->resp,
-                                  [result, s, done](grpc::Status st) {
-                                    result->Record(
-                                        st.ok(), st.error_message(), s->t0,
-                                        absl::StrCat(s->resp.log_index(), " ", s->resp.uuid()));
-                                    done(s);
-                                  });
+    s->stub->async()->CreateEntry(
+        s->ctx.get(), &s->req, &s->resp, [result, s, done](grpc::Status st) {
+          result->Record(st.ok(), st.error_message(), s->t0,
+                         absl::StrCat(s->resp.log_index(), " ", s->resp.uuid()));
+          done(s);
+        });
   };
   // Live until every call is answered (the callbacks hold references to them).
   std::function<void(Slot*)> again, release;
@@ -327,7 +325,8 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "signing %d entries in advance ...\n", n);
   const std::vector<std::string> entries = MakeEntries(n, cores);
 
-  std::fprintf(stderr, "measuring the ECDSA P-256 sign ceiling and the gRPC transport ceiling ...\n");
+  std::fprintf(stderr,
+               "measuring the ECDSA P-256 sign ceiling and the gRPC transport ceiling ...\n");
   const double sign_ceilingN = SignCeiling(cores, absl::GetFlag(FLAGS_ceiling_time));
   double transport = 0;
   if (!grpc_addr.empty()) {
@@ -382,12 +381,14 @@ int main(int argc, char** argv) {
           if (ok && result.acks != nullptr) {
             const json body = json::parse(res->body, nullptr, false);
             if (body.is_object() && !body.empty()) {
-              ack = absl::StrCat(body.begin().value().value("logIndex", -1), " ",
-                                 body.begin().key());
+              ack =
+                  absl::StrCat(body.begin().value().value("logIndex", -1), " ", body.begin().key());
             }
           }
-          result.Record(ok, ok ? "" : res ? absl::StrCat(res->status, " ", res->body)
-                                          : "connection failed",
+          result.Record(ok,
+                        ok    ? ""
+                        : res ? absl::StrCat(res->status, " ", res->body)
+                              : "connection failed",
                         t0, ack);
         }
       });
@@ -422,10 +423,12 @@ int main(int argc, char** argv) {
     // Every append costs at least one verify, one signature and one gRPC call, all sharing the
     // same cores: their times per append add up.
     const double bound = 1 / (1 / ceilingN + 1 / sign_ceilingN + 1 / transport);
-    std::printf("grpc ceiling     %.0f empty CreateEntry calls/s (client and server here, %d in flight)\n",
-                transport, clients);
-    std::printf("bound            %.0f appends/s = 1/(1/verify + 1/sign + 1/grpc); result is %.2f of it\n",
-                bound, rate_done / bound);
+    std::printf(
+        "grpc ceiling     %.0f empty CreateEntry calls/s (client and server here, %d in flight)\n",
+        transport, clients);
+    std::printf(
+        "bound            %.0f appends/s = 1/(1/verify + 1/sign + 1/grpc); result is %.2f of it\n",
+        bound, rate_done / bound);
   }
   if (!first_error.empty()) std::printf("first error      %s\n", first_error.c_str());
   json summary = {{"transport", grpc_addr.empty() ? "http" : "grpc"},
