@@ -69,8 +69,10 @@ CounterCell* Metrics::Counter(const std::string& name, const std::string& help,
                               const Labels& labels) {
   absl::MutexLock l(&mu_);
   Family& f = families_[name];
-  f.type = "counter";
-  f.help = help;
+  if (f.help.empty()) {  // (Not copied on every lookup.)
+    f.type = "counter";
+    f.help = help;
+  }
   auto& cell = f.counters[labels];
   if (cell == nullptr) cell = std::make_unique<CounterCell>();
   return cell.get();
@@ -80,8 +82,10 @@ HistogramCell* Metrics::Histogram(const std::string& name, const std::string& he
                                   const Labels& labels, const std::vector<double>& bounds) {
   absl::MutexLock l(&mu_);
   Family& f = families_[name];
-  f.type = "histogram";
-  f.help = help;
+  if (f.help.empty()) {  // (Not copied on every lookup.)
+    f.type = "histogram";
+    f.help = help;
+  }
   auto& cell = f.histograms[labels];
   if (cell == nullptr) cell = std::make_unique<HistogramCell>(bounds);
   return cell.get();

@@ -899,9 +899,8 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   // checkpoint signature and a rewrite of the edge tiles (at 5,000 appends/s, handing over every
   // few entries made batches of 4.5 entries and 2-3 tile pages written per entry).
   commit_mu_.Await(absl::Condition(
-      +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->commit_mu_) {
-        return log->commit_queue_.empty() || log->writer_stopping_;
-      },
+      +[](Log* log)
+           ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->commit_mu_) { return log->commit_queue_.empty(); },
       this));
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/metrics.h"
@@ -62,11 +63,12 @@ class LogService {
   Metrics* const metrics_;
   const LogServiceOptions options_;
   void RecordRequest(const std::string& route, const absl::Status& status, absl::Time start);
-  // Cells of the append routes, resolved once.
-  CounterCell* append_requests_grpc_ = nullptr;
-  CounterCell* append_requests_http_ = nullptr;
-  HistogramCell* append_seconds_grpc_ = nullptr;
-  HistogramCell* append_seconds_http_ = nullptr;
+  // Each known route's metric cells, resolved in New() and read-only afterwards.
+  struct RouteCells {
+    CounterCell* requests = nullptr;
+    HistogramCell* append_seconds = nullptr;  // Append routes only.
+  };
+  absl::flat_hash_map<std::string, RouteCells> routes_;
   std::unique_ptr<GrpcImpl> grpc_;
 };
 

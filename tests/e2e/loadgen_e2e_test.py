@@ -50,10 +50,7 @@ class LoadgenE2ETest(unittest.TestCase):
     def check_entries(self, acks):
         conn = self.server.conn()
         for index, uuid in sorted(acks.items()):
-            status, raw, _ = self.server.request(
-                "GET", "/api/v1/log/entries?logIndex=%d" % index, conn=conn)
-            self.assertEqual(status, 200, raw)
-            (got, entry), = json.loads(raw).items()
+            got, _ = self.server.entry_at(index, conn)
             self.assertEqual(got, uuid, "entry %d is not the one acknowledged" % index)
 
     def test_every_counted_append_is_in_the_log_grpc_http_and_fixed_rate(self):

@@ -273,6 +273,14 @@ class Server:
             c.close()
         return r.status, raw, r
 
+    def entry_at(self, index, conn=None):
+        """(uuid, Rekor v1 entry) at log index |index|; AssertionError unless 200."""
+        status, raw, _ = self.request("GET", "/api/v1/log/entries?logIndex=%d" % index, conn=conn)
+        if status != 200:
+            raise AssertionError("GET entry %d: %d %r" % (index, status, raw))
+        (uuid, entry), = json.loads(raw).items()
+        return uuid, entry
+
     def public_key(self):
         status, raw, _ = self.request("GET", "/api/v1/log/publicKey")
         assert status == 200
