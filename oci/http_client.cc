@@ -176,6 +176,11 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request, uint64
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       return absl::DeadlineExceededError(absl::StrCat(m, " ", request.url, ": ", why));
     }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+        rc == CURLE_SSL_CERTPROBLEM) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(m, " ", request.url, ": TLS certificate not trusted: ", why));
+    }
     return absl::UnavailableError(absl::StrCat(m, " ", request.url, ": ", why));
   }
   char* effective = nullptr;

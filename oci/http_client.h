@@ -62,7 +62,8 @@ class HttpClient {
   // response.body; either way a body (or Content-Length) over |max_body| bytes aborts with
   // ResourceExhausted naming the limit. Bodies of other statuses are kept (first 64 KiB) for
   // error messages. Returns the answer whatever its status; Unavailable when there was none
-  // (refused, reset, TLS failure), DeadlineExceeded on timeout, both naming method and URL.
+  // (refused, reset, TLS handshake failure), DeadlineExceeded on timeout, FailedPrecondition when
+  // the server's certificate is not trusted, each naming method and URL.
   absl::StatusOr<HttpResponse> Send(const HttpRequest& request, uint64_t max_body,
                                     const BodyConsumer* consumer = nullptr) const;
 

@@ -93,6 +93,19 @@ ordered_json AnnotationsJson(const std::map<std::string, std::string>& a) {
 
 }  // namespace
 
+Descriptor MakeDescriptor(std::string media_type, Digest digest, int64_t size) {
+  Descriptor d;
+  d.media_type = std::move(media_type);
+  d.digest = std::move(digest);
+  d.size = size;
+  return d;
+}
+
+Descriptor DescriptorOf(std::string media_type, absl::string_view data) {
+  return MakeDescriptor(std::move(media_type), Digest::Sha256(data),
+                        static_cast<int64_t>(data.size()));
+}
+
 bool IsIndexMediaType(absl::string_view media_type) {
   return media_type == kOciIndex || media_type == kDockerManifestList;
 }

@@ -44,6 +44,11 @@ struct Descriptor {
   static absl::StatusOr<Descriptor> FromJson(const nlohmann::json& j, absl::string_view where);
 };
 
+// A descriptor with just these three members.
+Descriptor MakeDescriptor(std::string media_type, Digest digest, int64_t size);
+// The descriptor of |data| (sha256).
+Descriptor DescriptorOf(std::string media_type, absl::string_view data);
+
 // An image manifest (OCI or Docker v2 schema 2).
 struct ImageManifest {
   std::string media_type;  // as written in the manifest (may be empty in old OCI manifests)

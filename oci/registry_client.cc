@@ -260,7 +260,7 @@ absl::StatusOr<std::string> RegistryClient::Base() {
   auto response = http_->Send(ping, 64 << 10);
   if (response.ok()) {
     chosen = absl::StrCat("https://", host_);
-  } else if (PlainHttpAllowed(host_)) {
+  } else if (PlainHttpAllowed(host_) && TransportError(response.status())) {
     ping.url = absl::StrCat("http://", host_, "/v2/");
     requests_++;
     auto plain = http_->Send(ping, 64 << 10);
