@@ -73,8 +73,8 @@ absl::StatusOr<std::vector<AttachedBundle>> FetchBundles(Target& target, const D
   auto referrers = target.Referrers(subject, kSigstoreBundleV03);
   if (!referrers.ok()) return referrers.status();
   if (referrers->size() > target.limits().max_index_entries) {
-    return absl::ResourceExhaustedError(absl::StrCat(target.Name(), ": ", referrers->size(),
-                                                     " referrers of ", subject.ToString()));
+    return absl::ResourceExhaustedError(
+        absl::StrCat(target.Name(), ": ", referrers->size(), " referrers of ", subject.ToString()));
   }
   std::vector<AttachedBundle> out;
   for (const Descriptor& r : *referrers) {
@@ -93,8 +93,8 @@ absl::StatusOr<std::vector<AttachedBundle>> FetchBundles(Target& target, const D
     }
     if (parsed->artifact_type != kSigstoreBundleV03 || parsed->layers.size() != 1 ||
         parsed->layers[0].media_type != kSigstoreBundleV03) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          what, ": want artifactType and exactly one layer of ", kSigstoreBundleV03));
+      return absl::FailedPreconditionError(
+          absl::StrCat(what, ": want artifactType and exactly one layer of ", kSigstoreBundleV03));
     }
     auto bundle = target.FetchBlob(parsed->layers[0]);
     if (!bundle.ok()) return bundle.status();

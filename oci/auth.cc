@@ -153,16 +153,17 @@ absl::StatusOr<std::optional<Credentials>> CredentialsFromDockerConfig(
     return absl::InvalidArgumentError("docker config: not a JSON object");
   }
   const std::string want = absl::AsciiStrToLower(registry);
-  const bool hub = want == "docker.io" || want == "index.docker.io" ||
-                   want == "registry-1.docker.io";
+  const bool hub =
+      want == "docker.io" || want == "index.docker.io" || want == "registry-1.docker.io";
   auto auths = j.find("auths");
   if (auths != j.end() && !auths->is_null()) {
-    if (!auths->is_object()) return absl::InvalidArgumentError("docker config: auths: want an object");
+    if (!auths->is_object())
+      return absl::InvalidArgumentError("docker config: auths: want an object");
     for (auto& [key, entry] : auths->items()) {
       const std::string host = HostOfKey(key);
-      const bool match = host == want || (hub && (host == "index.docker.io" ||
-                                                  host == "docker.io" ||
-                                                  host == "registry-1.docker.io"));
+      const bool match =
+          host == want || (hub && (host == "index.docker.io" || host == "docker.io" ||
+                                   host == "registry-1.docker.io"));
       if (!match) continue;
       const std::string where = absl::StrCat("docker config: auths[\"", key.substr(0, 100), "\"]");
       if (!entry.is_object()) return absl::InvalidArgumentError(where + ": want an object");
@@ -226,7 +227,8 @@ absl::StatusOr<std::optional<Credentials>> LoadDockerCredentials(const std::stri
   std::ostringstream text;
   text << in.rdbuf();
   auto c = CredentialsFromDockerConfig(text.str(), registry);
-  if (!c.ok()) return absl::Status(c.status().code(), absl::StrCat(path, ": ", c.status().message()));
+  if (!c.ok())
+    return absl::Status(c.status().code(), absl::StrCat(path, ": ", c.status().message()));
   return c;
 }
 

@@ -30,7 +30,7 @@ struct Credentials {
 };
 
 struct Challenge {
-  std::string scheme;  // lowercased: "bearer", "basic", ...
+  std::string scheme;                         // lowercased: "bearer", "basic", ...
   std::map<std::string, std::string> params;  // names lowercased: realm, service, scope, error
 
   std::string Param(const std::string& name) const {

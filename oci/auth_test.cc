@@ -20,7 +20,8 @@ TEST(Challenge, ParsesDistributionsBearerAndBasic) {
   EXPECT_EQ((*c)[0].scheme, "bearer");
   EXPECT_EQ((*c)[0].Param("realm"), "https://auth.example.com/token");
   EXPECT_EQ((*c)[0].Param("scope"), "repository:a/b:pull,push");
-  auto two = ParseWwwAuthenticate(R"(Basic realm="a \"quoted\" realm", Bearer realm="r",error=insufficient_scope)");
+  auto two = ParseWwwAuthenticate(
+      R"(Basic realm="a \"quoted\" realm", Bearer realm="r",error=insufficient_scope)");
   ASSERT_THAT(two.status(), IsOk());
   ASSERT_EQ(two->size(), 2u);
   EXPECT_EQ((*two)[0].Param("realm"), "a \"quoted\" realm");

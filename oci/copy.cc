@@ -57,9 +57,9 @@ class Copier {
   absl::StatusOr<Descriptor> Manifest(absl::string_view reference, absl::string_view tag,
                                       int depth) {
     if (depth > source_.limits().max_index_depth) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          source_.Name(), "@", reference, ": indexes nested deeper than ",
-          source_.limits().max_index_depth, " levels"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat(source_.Name(), "@", reference, ": indexes nested deeper than ",
+                       source_.limits().max_index_depth, " levels"));
     }
     auto m = source_.FetchManifest(reference);
     if (!m.ok()) return m.status();
@@ -111,8 +111,8 @@ class Copier {
       if (!s.ok()) return s;
       result.attachments++;
     }
-    for (const std::string& tag : {CosignSignatureTag(root.digest),
-                                   CosignAttestationTag(root.digest)}) {
+    for (const std::string& tag :
+         {CosignSignatureTag(root.digest), CosignAttestationTag(root.digest)}) {
       auto exists = source_.Resolve(tag);
       if (!exists.ok()) {
         if (exists.status().code() == absl::StatusCode::kNotFound) continue;

@@ -26,11 +26,11 @@ struct CopyOptions {
 };
 
 struct CopyResult {
-  Descriptor root;           // the copied image (manifest or index)
-  int manifests = 0;         // manifests written (image, platforms, attachments)
+  Descriptor root;    // the copied image (manifest or index)
+  int manifests = 0;  // manifests written (image, platforms, attachments)
   int blobs_copied = 0;
-  int blobs_skipped = 0;     // already at the destination
-  int attachments = 0;       // referrers and legacy tags copied
+  int blobs_skipped = 0;  // already at the destination
+  int attachments = 0;    // referrers and legacy tags copied
 };
 
 // Copies the image at |reference| (tag or digest) from |source| to |dest|, tagged |dest_tag| there

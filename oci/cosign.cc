@@ -34,8 +34,8 @@ absl::StatusOr<std::vector<CosignLayer>> ReadTag(Target& target, const std::stri
   }
   auto parsed = ParseImageManifest(m->bytes, ParseLimits{target.limits().max_index_entries});
   if (!parsed.ok()) {
-    return absl::Status(parsed.status().code(), absl::StrCat(target.Name(), ":", tag, ": ",
-                                                             parsed.status().message()));
+    return absl::Status(parsed.status().code(),
+                        absl::StrCat(target.Name(), ":", tag, ": ", parsed.status().message()));
   }
   std::vector<CosignLayer> out;
   for (const Descriptor& layer : parsed->layers) {
@@ -62,8 +62,8 @@ absl::StatusOr<Descriptor> AppendLayer(Target& target, const std::string& tag,
   m.media_type = kOciManifest;
   auto existing = target.FetchManifest(tag);
   if (existing.ok()) {
-    auto parsed = ParseImageManifest(existing->bytes,
-                                     ParseLimits{target.limits().max_index_entries});
+    auto parsed =
+        ParseImageManifest(existing->bytes, ParseLimits{target.limits().max_index_entries});
     if (!parsed.ok()) return parsed.status();
     m = *std::move(parsed);
   } else if (existing.status().code() != absl::StatusCode::kNotFound) {
@@ -150,8 +150,7 @@ std::string SimpleSigningPayload(absl::string_view docker_reference, const Diges
   return j.dump();
 }
 
-absl::StatusOr<std::vector<CosignLayer>> ReadCosignSignatures(Target& target,
-                                                              const Digest& image) {
+absl::StatusOr<std::vector<CosignLayer>> ReadCosignSignatures(Target& target, const Digest& image) {
   return ReadTag(target, CosignSignatureTag(image), kCosignSimpleSigning);
 }
 

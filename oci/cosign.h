@@ -24,12 +24,12 @@
 namespace vouch::oci {
 
 struct CosignLayer {
-  std::string payload;  // the layer blob (simple-signing JSON or DSSE envelope), verified
-  Descriptor layer;     // media type, digest, size and every annotation
-  std::string signature;    // base64, "" for attestations (the signature is in the envelope)
-  std::string certificate;  // PEM or ""
-  std::string chain;        // PEM or ""
-  std::string bundle;       // cosign's Rekor bundle JSON or ""
+  std::string payload;            // the layer blob (simple-signing JSON or DSSE envelope), verified
+  Descriptor layer;               // media type, digest, size and every annotation
+  std::string signature;          // base64, "" for attestations (the signature is in the envelope)
+  std::string certificate;        // PEM or ""
+  std::string chain;              // PEM or ""
+  std::string bundle;             // cosign's Rekor bundle JSON or ""
   std::string rfc3161_timestamp;  // JSON or ""
   std::string predicate_type;     // attestations: the predicateType annotation
 };

@@ -41,8 +41,8 @@ absl::StatusOr<Digest> Digest::Parse(absl::string_view text) {
   const absl::string_view algorithm = text.substr(0, colon);
   const absl::string_view encoded = text.substr(colon + 1);
   // algorithm ::= component (separator component)*, component ::= [a-z0-9]+
-  bool ok = !algorithm.empty() && IsAlgorithmChar(algorithm.front()) &&
-            IsAlgorithmChar(algorithm.back());
+  bool ok =
+      !algorithm.empty() && IsAlgorithmChar(algorithm.front()) && IsAlgorithmChar(algorithm.back());
   for (size_t i = 0; ok && i < algorithm.size(); ++i) {
     const char c = algorithm[i];
     if (IsSeparator(c)) {
@@ -61,9 +61,9 @@ absl::StatusOr<Digest> Digest::Parse(absl::string_view text) {
   } else if (algorithm == "sha512") {
     want_len = 128;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat("digest \"", Printable(text),
-                                                   "\": unsupported algorithm \"",
-                                                   Printable(algorithm), "\" (want sha256, sha512)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("digest \"", Printable(text), "\": unsupported algorithm \"",
+                     Printable(algorithm), "\" (want sha256, sha512)"));
   }
   if (encoded.size() != want_len) {
     return absl::InvalidArgumentError(absl::StrFormat("digest \"%s\": %d hex digits, want %d",

@@ -28,8 +28,8 @@ TEST(Digest, RefusesMalformedDigests) {
   const std::string hex(64, 'a');
   for (const std::string& bad :
        {std::string(""), hex, "sha256:" + hex.substr(1), "sha256:" + std::string(64, 'A'),
-        "sha256:" + std::string(63, 'a') + "g", "md5:" + std::string(32, 'a'),
-        "SHA256:" + hex, "sha256+:" + hex, ":" + hex, "sha256:" + hex + "a"}) {
+        "sha256:" + std::string(63, 'a') + "g", "md5:" + std::string(32, 'a'), "SHA256:" + hex,
+        "sha256+:" + hex, ":" + hex, "sha256:" + hex + "a"}) {
     EXPECT_THAT(Digest::Parse(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
   EXPECT_THAT(Digest::Parse("md5:" + std::string(32, 'a')),
@@ -43,10 +43,11 @@ TEST(DigestVerifier, NamesBothDigestsOnMismatch) {
   EXPECT_THAT(good.Finish("blob"), IsOk());
   DigestVerifier bad(Digest::Sha256("hello world"));
   bad.Update("hello there");
-  EXPECT_THAT(bad.Finish("blob x"),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       AllOf(HasSubstr("blob x"), HasSubstr(Digest::Sha256("hello there").ToString()),
-                             HasSubstr(Digest::Sha256("hello world").ToString()))));
+  EXPECT_THAT(
+      bad.Finish("blob x"),
+      StatusIs(absl::StatusCode::kDataLoss,
+               AllOf(HasSubstr("blob x"), HasSubstr(Digest::Sha256("hello there").ToString()),
+                     HasSubstr(Digest::Sha256("hello world").ToString()))));
 }
 
 }  // namespace

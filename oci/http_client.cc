@@ -36,8 +36,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     t->response->body.clear();
     const size_t sp = line.find(' ');
     int status = 0;
-    if (sp != absl::string_view::npos &&
-        absl::SimpleAtoi(line.substr(sp + 1, 3), &status)) {
+    if (sp != absl::string_view::npos && absl::SimpleAtoi(line.substr(sp + 1, 3), &status)) {
       t->response->status = status;
     }
     return len;
@@ -168,8 +167,8 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request, uint64
   }
   const CURLcode rc = curl_easy_perform(c);
   if (!transfer.abort.ok()) {
-    return absl::Status(transfer.abort.code(), absl::StrCat(m, " ", request.url, ": ",
-                                                            transfer.abort.message()));
+    return absl::Status(transfer.abort.code(),
+                        absl::StrCat(m, " ", request.url, ": ", transfer.abort.message()));
   }
   if (rc != CURLE_OK) {
     const std::string why = error[0] != '\0' ? error : curl_easy_strerror(rc);

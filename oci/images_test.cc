@@ -60,12 +60,11 @@ std::string MessageBundle(const std::string& tag) {
 }
 
 std::string DsseBundle(const std::string& predicate_type, const std::string& tag) {
-  const std::string statement =
-      json({{"_type", "https://in-toto.io/Statement/v1"},
-            {"subject", json::array()},
-            {"predicateType", predicate_type},
-            {"predicate", {{"tag", tag}}}})
-          .dump();
+  const std::string statement = json({{"_type", "https://in-toto.io/Statement/v1"},
+                                      {"subject", json::array()},
+                                      {"predicateType", predicate_type},
+                                      {"predicate", {{"tag", tag}}}})
+                                    .dump();
   return json({{"mediaType", kSigstoreBundleV03},
                {"verificationMaterial", {{"publicKey", {{"hint", tag}}}}},
                {"dsseEnvelope",
@@ -117,20 +116,18 @@ TEST_F(ImagesTest, BundleReferrerHasTheSigstoreShape) {
   EXPECT_EQ(m["schemaVersion"], 2);
   EXPECT_EQ(m["mediaType"], kOciManifest);
   EXPECT_EQ(m["artifactType"], kSigstoreBundleV03);
-  EXPECT_EQ(m["config"], json({{"mediaType", kOciEmpty},
-                               {"digest", kEmptyJsonDigest},
-                               {"size", 2}}));
+  EXPECT_EQ(m["config"],
+            json({{"mediaType", kOciEmpty}, {"digest", kEmptyJsonDigest}, {"size", 2}}));
   ASSERT_EQ(m["layers"].size(), 1u);
   EXPECT_EQ(m["layers"][0]["mediaType"], kSigstoreBundleV03);
   EXPECT_EQ(m["layers"][0]["digest"], Digest::Sha256(bundle).ToString());
   EXPECT_EQ(m["subject"], json({{"mediaType", kOciManifest},
                                 {"digest", image.digest.ToString()},
                                 {"size", image.size}}));
-  EXPECT_EQ(m["annotations"], json({{"dev.sigstore.bundle.content", "dsse-envelope"},
-                                    {"dev.sigstore.bundle.predicateType",
-                                     "https://slsa.dev/provenance/v1"},
-                                    {"org.opencontainers.image.created",
-                                     "2024-03-08T18:18:20.406Z"}}));
+  EXPECT_EQ(m["annotations"],
+            json({{"dev.sigstore.bundle.content", "dsse-envelope"},
+                  {"dev.sigstore.bundle.predicateType", "https://slsa.dev/provenance/v1"},
+                  {"org.opencontainers.image.created", "2024-03-08T18:18:20.406Z"}}));
   auto message = BundleAnnotations(MessageBundle("b"), absl::UnixEpoch());
   ASSERT_THAT(message.status(), IsOk());
   EXPECT_EQ(message->at(kAnnotationBundleContent), "message-signature");
@@ -143,9 +140,9 @@ TEST_F(ImagesTest, BundleReferrerHasTheSigstoreShape) {
 TEST_F(ImagesTest, ThreeBundlesThroughTheTagSchemaAndTheirRoundTrips) {
   const Descriptor image = Push("tags/app");
   RegistryTarget target(Client(registry_->host()), "tags/app");
-  const std::vector<std::string> bundles = {
-      MessageBundle("one"), DsseBundle("https://slsa.dev/provenance/v1", "two"),
-      DsseBundle("https://spdx.dev/Document", "three")};
+  const std::vector<std::string> bundles = {MessageBundle("one"),
+                                            DsseBundle("https://slsa.dev/provenance/v1", "two"),
+                                            DsseBundle("https://spdx.dev/Document", "three")};
   for (const std::string& b : bundles) ASSERT_THAT(AttachBundle(target, image, b).status(), IsOk());
   // The tag schema index lists all three with artifactType and annotations.
   auto index = target.FetchManifest(image.digest.TagName());
@@ -207,8 +204,8 @@ TEST_F(ImagesTest, Distribution28IgnoresIfMatchOnManifestPut) {
   const Descriptor image = Push("ifmatch/app");
   auto http = HttpClient::New({});
   ASSERT_THAT(http.status(), IsOk());
-  const std::string index = R"({"schemaVersion":2,"mediaType":")" + std::string(kOciIndex) +
-                            R"(","manifests":[]})";
+  const std::string index =
+      R"({"schemaVersion":2,"mediaType":")" + std::string(kOciIndex) + R"(","manifests":[]})";
   HttpRequest put;
   put.method = "PUT";
   put.url = absl::StrCat("http://", registry_->host(), "/v2/ifmatch/app/manifests/",
@@ -252,8 +249,8 @@ TEST_F(ImagesTest, AStaleIndexWriteIsRepairedByTheNextAttach) {
   ASSERT_THAT(AttachBundle(target, image, MessageBundle("first")).status(), IsOk());
   ASSERT_THAT(AttachBundle(target, image, MessageBundle("second")).status(), IsOk());
   // Another tool (or a stale writer) overwrites the index with an empty one.
-  const std::string empty = R"({"schemaVersion":2,"mediaType":")" + std::string(kOciIndex) +
-                            R"(","manifests":[]})";
+  const std::string empty =
+      R"({"schemaVersion":2,"mediaType":")" + std::string(kOciIndex) + R"(","manifests":[]})";
   ASSERT_THAT(target.PushManifest(empty, kOciIndex, image.digest.TagName()).status(), IsOk());
   ASSERT_THAT(AttachBundle(target, image, MessageBundle("third")).status(), IsOk());
   auto fetched = FetchBundles(target, image.digest);
@@ -298,9 +295,8 @@ TEST_F(ImagesTest, LayoutAttachmentsRoundTripThroughTheRegistry) {
     EXPECT_THAT(got, UnorderedElementsAreArray(bundles)) << t->Name();
   }
   // skopeo reads the destination layout (the image we copied into it).
-  EXPECT_EQ(testing::RunCommand({"skopeo", "inspect", "--raw",
-                                 "oci:" + tmp.path() + "/dest:copied"},
-                                &out),
+  EXPECT_EQ(testing::RunCommand(
+                {"skopeo", "inspect", "--raw", "oci:" + tmp.path() + "/dest:copied"}, &out),
             0)
       << out;
 }
@@ -370,7 +366,8 @@ TEST_F(ImagesTest, CosignLegacySignaturesAndAttestations) {
   EXPECT_THAT(manifest->bytes, HasSubstr("dev.cosignproject.cosign/signature"));
 
   CosignLayer att;
-  att.payload = R"({"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]})";
+  att.payload =
+      R"({"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]})";
   att.predicate_type = "https://slsa.dev/provenance/v0.2";
   ASSERT_THAT(WriteCosignAttestation(target, image.digest, att).status(), IsOk());
   auto atts = ReadCosignAttestations(target, image.digest);
@@ -390,8 +387,7 @@ TEST_F(ImagesTest, CosignLegacySignaturesAndAttestations) {
 TEST_F(ImagesTest, MultiArchIndexCopiesEveryPlatform) {
   TempDir tmp;
   const std::string src = tmp.path() + "/multi";
-  auto index_digest =
-      testing::WriteMultiArchLayout(src, "multi", {"linux/amd64", "linux/arm64"});
+  auto index_digest = testing::WriteMultiArchLayout(src, "multi", {"linux/amd64", "linux/arm64"});
   ASSERT_THAT(index_digest.status(), IsOk());
   ASSERT_THAT(registry_->PushLayout(src, "multi", "multi/app", "multi", /*all=*/true), IsOk());
   RegistryTarget registry(Client(registry_->host()), "multi/app");
@@ -409,7 +405,7 @@ TEST_F(ImagesTest, MultiArchIndexCopiesEveryPlatform) {
   ASSERT_THAT(dest.status(), IsOk());
   auto copied = CopyImage(registry, "multi", **dest, "multi");
   ASSERT_THAT(copied.status(), IsOk());
-  EXPECT_EQ(copied->manifests, 3);   // the index and two platform images
+  EXPECT_EQ(copied->manifests, 3);         // the index and two platform images
   EXPECT_EQ(copied->blobs_copied, 4 + 2);  // 2 configs + 2 layers, empty config + bundle
   EXPECT_EQ(copied->attachments, 1);
   EXPECT_THAT((*dest)->FetchManifest(root->digest.ToString()).status(), IsOk());

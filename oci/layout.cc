@@ -72,8 +72,8 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path, uint64_t limi
   struct stat st;
   if (fstat(fd.get(), &st) != 0) return Errno("stat", path);
   if (static_cast<uint64_t>(st.st_size) > limit) {
-    return absl::ResourceExhaustedError(absl::StrCat(path, ": ", st.st_size,
-                                                     " bytes, more than the limit of ", limit));
+    return absl::ResourceExhaustedError(
+        absl::StrCat(path, ": ", st.st_size, " bytes, more than the limit of ", limit));
   }
   std::string out(static_cast<size_t>(st.st_size), '\0');
   size_t got = 0;
@@ -143,8 +143,8 @@ absl::StatusOr<std::unique_ptr<LayoutTarget>> LayoutTarget::Open(const std::stri
   }
   auto text = ReadSmallFile(marker, 4096);
   if (!text.ok()) {
-    return absl::NotFoundError(absl::StrCat("layout ", path, ": no oci-layout file (",
-                                            text.status().message(), ")"));
+    return absl::NotFoundError(
+        absl::StrCat("layout ", path, ": no oci-layout file (", text.status().message(), ")"));
   }
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
   if (!j.is_object() || !j.contains("imageLayoutVersion") || !j["imageLayoutVersion"].is_string() ||
@@ -171,8 +171,8 @@ absl::StatusOr<std::vector<Descriptor>> LayoutTarget::IndexEntries() {
   // index.json's mediaType is optional; ParseImageIndex accepts it absent.
   auto index = ParseImageIndex(*text, ParseLimits{limits_.max_index_entries});
   if (!index.ok()) {
-    return absl::Status(index.status().code(), absl::StrCat("layout ", path_, ": index.json: ",
-                                                            index.status().message()));
+    return absl::Status(index.status().code(),
+                        absl::StrCat("layout ", path_, ": index.json: ", index.status().message()));
   }
   return index->manifests;
 }
@@ -191,8 +191,9 @@ absl::Status LayoutTarget::EditIndex(
     text = *current;
     auto parsed = ParseImageIndex(text, ParseLimits{limits_.max_index_entries});
     if (!parsed.ok()) {
-      return absl::Status(parsed.status().code(), absl::StrCat("layout ", path_, ": index.json: ",
-                                                               parsed.status().message()));
+      return absl::Status(
+          parsed.status().code(),
+          absl::StrCat("layout ", path_, ": index.json: ", parsed.status().message()));
     }
   } else if (current.status().code() == absl::StatusCode::kNotFound) {
     text = absl::StrCat(R"({"schemaVersion":2,"mediaType":")", kOciIndex, R"(","manifests":[]})");
@@ -225,8 +226,8 @@ absl::StatusOr<Descriptor> LayoutTarget::Resolve(absl::string_view reference) {
     if (m.ok()) return m->descriptor;
     return m.status();
   }
-  return absl::NotFoundError(absl::StrCat(Name(), ": no manifest tagged \"",
-                                          reference.substr(0, 200), "\""));
+  return absl::NotFoundError(
+      absl::StrCat(Name(), ": no manifest tagged \"", reference.substr(0, 200), "\""));
 }
 
 absl::StatusOr<FetchedManifest> LayoutTarget::FetchManifest(absl::string_view reference) {
@@ -248,7 +249,8 @@ absl::StatusOr<FetchedManifest> LayoutTarget::FetchManifest(absl::string_view re
     }
     return bytes.status();
   }
-  const Digest actual = want.algorithm() == "sha512" ? Digest::Sha512(*bytes) : Digest::Sha256(*bytes);
+  const Digest actual =
+      want.algorithm() == "sha512" ? Digest::Sha512(*bytes) : Digest::Sha256(*bytes);
   if (actual != want) {
     return absl::DataLossError(absl::StrCat(Name(), ": manifest blob ", want.ToString(),
                                             " hashes to ", actual.ToString(), " (refusing it)"));
@@ -269,9 +271,9 @@ absl::StatusOr<FetchedManifest> LayoutTarget::FetchManifest(absl::string_view re
 
 absl::StatusOr<std::string> LayoutTarget::FetchBlob(const Descriptor& descriptor) {
   if (static_cast<uint64_t>(descriptor.size) > limits_.max_blob_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        Name(), ": blob ", descriptor.digest.ToString(), " has ", descriptor.size,
-        " bytes, more than the limit of ", limits_.max_blob_bytes));
+    return absl::ResourceExhaustedError(
+        absl::StrCat(Name(), ": blob ", descriptor.digest.ToString(), " has ", descriptor.size,
+                     " bytes, more than the limit of ", limits_.max_blob_bytes));
   }
   std::string out;
   absl::Status s = ReadBlob(descriptor, [&](absl::string_view chunk) {
@@ -308,8 +310,8 @@ absl::Status LayoutTarget::ReadBlob(const Descriptor& descriptor, const BodyCons
     const absl::string_view chunk(buf.data(), static_cast<size_t>(n));
     verifier.Update(chunk);
     if (verifier.bytes() > static_cast<uint64_t>(descriptor.size)) {
-      return absl::DataLossError(absl::StrCat(Name(), ": blob ", descriptor.digest.ToString(),
-                                              " grew while being read"));
+      return absl::DataLossError(
+          absl::StrCat(Name(), ": blob ", descriptor.digest.ToString(), " grew while being read"));
     }
     absl::Status s = consumer(chunk);
     if (!s.ok()) return s;
@@ -323,11 +325,11 @@ absl::StatusOr<bool> LayoutTarget::HasBlob(const Digest& digest) {
 }
 
 absl::Status LayoutTarget::WriteBlobLocked(const Descriptor& descriptor, absl::string_view data) {
-  const Digest actual = descriptor.digest.algorithm() == "sha512" ? Digest::Sha512(data)
-                                                                   : Digest::Sha256(data);
+  const Digest actual =
+      descriptor.digest.algorithm() == "sha512" ? Digest::Sha512(data) : Digest::Sha256(data);
   if (actual != descriptor.digest || static_cast<int64_t>(data.size()) != descriptor.size) {
-    return absl::InvalidArgumentError(absl::StrCat("blob for ", descriptor.digest.ToString(),
-                                                   " hashes to ", actual.ToString()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("blob for ", descriptor.digest.ToString(), " hashes to ", actual.ToString()));
   }
   auto has = HasBlob(descriptor.digest);
   if (has.ok() && *has) return absl::OkStatus();
@@ -340,8 +342,7 @@ absl::Status LayoutTarget::PushBlob(const Descriptor& descriptor, absl::string_v
   return WriteBlobLocked(descriptor, data);
 }
 
-absl::Status LayoutTarget::PushBlobFromFile(const Descriptor& descriptor,
-                                            const std::string& path) {
+absl::Status LayoutTarget::PushBlobFromFile(const Descriptor& descriptor, const std::string& path) {
   auto has = HasBlob(descriptor.digest);
   if (has.ok() && *has) return absl::OkStatus();
   Fd in(open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -368,8 +369,8 @@ absl::Status LayoutTarget::PushBlobFromFile(const Descriptor& descriptor,
     s = WriteAll(fd, absl::string_view(buf.data(), static_cast<size_t>(n)), temp);
   }
   if (s.ok() && verifier.bytes() != static_cast<uint64_t>(descriptor.size)) {
-    s = absl::DataLossError(absl::StrCat(path, ": ", verifier.bytes(), " bytes, want ",
-                                         descriptor.size));
+    s = absl::DataLossError(
+        absl::StrCat(path, ": ", verifier.bytes(), " bytes, want ", descriptor.size));
   }
   if (s.ok()) s = verifier.Finish(path);
   if (s.ok() && fsync(fd) != 0) s = Errno("fsync", temp);
@@ -382,9 +383,8 @@ absl::StatusOr<Descriptor> LayoutTarget::PushManifest(absl::string_view bytes,
                                                       absl::string_view media_type,
                                                       absl::string_view tag) {
   if (bytes.size() > limits_.max_manifest_bytes) {
-    return absl::ResourceExhaustedError(absl::StrCat("manifest of ", bytes.size(),
-                                                     " bytes is over the limit of ",
-                                                     limits_.max_manifest_bytes));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "manifest of ", bytes.size(), " bytes is over the limit of ", limits_.max_manifest_bytes));
   }
   const Descriptor d = DescriptorOf(std::string(media_type), bytes);
   absl::Status s = WriteBlobLocked(d, bytes);
@@ -407,8 +407,8 @@ absl::StatusOr<std::vector<std::string>> LayoutTarget::ListTags() {
   return out;
 }
 
-absl::Status LayoutTarget::AttachReferrer(absl::string_view manifest,
-                                          const Descriptor& descriptor, const Digest& subject) {
+absl::Status LayoutTarget::AttachReferrer(absl::string_view manifest, const Descriptor& descriptor,
+                                          const Digest& subject) {
   absl::Status s = WriteBlobLocked(descriptor, manifest);
   if (!s.ok()) return s;
   const std::string index_tag = subject.TagName();

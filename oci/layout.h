@@ -53,7 +53,8 @@ class LayoutTarget : public Target {
   absl::StatusOr<std::vector<Descriptor>> IndexEntries();
 
  private:
-  LayoutTarget(std::string path, const RegistryLimits& limits) : path_(std::move(path)), limits_(limits) {}
+  LayoutTarget(std::string path, const RegistryLimits& limits)
+      : path_(std::move(path)), limits_(limits) {}
   std::string BlobPath(const Digest& digest) const;
   absl::StatusOr<std::string> ReadIndexJson() const;
   // Runs |edit| over index.json's text under the lock and writes the result if it changed.

@@ -89,8 +89,7 @@ absl::StatusOr<ManifestKind> DetectManifestKind(absl::string_view bytes,
 // Parse untrusted bytes. schemaVersion must be 2. InvalidArgument naming the field otherwise.
 absl::StatusOr<ImageManifest> ParseImageManifest(absl::string_view bytes,
                                                  const ParseLimits& limits = {});
-absl::StatusOr<ImageIndex> ParseImageIndex(absl::string_view bytes,
-                                           const ParseLimits& limits = {});
+absl::StatusOr<ImageIndex> ParseImageIndex(absl::string_view bytes, const ParseLimits& limits = {});
 
 // True for the two index media types (OCI index, Docker manifest list).
 bool IsIndexMediaType(absl::string_view media_type);

@@ -144,9 +144,8 @@ absl::StatusOr<Reference> Reference::Parse(absl::string_view text) {
   }
   if (rest.empty()) return absl::InvalidArgumentError(absl::StrCat(quoted, ": no repository"));
   if (rest.size() > kMaxNameLength) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s: name has %d characters, at most %d", quoted, rest.size(),
-                        kMaxNameLength));
+    return absl::InvalidArgumentError(absl::StrFormat("%s: name has %d characters, at most %d",
+                                                      quoted, rest.size(), kMaxNameLength));
   }
   const size_t slash = rest.find('/');
   absl::string_view first = rest.substr(0, slash);
@@ -169,9 +168,8 @@ absl::StatusOr<Reference> Reference::Parse(absl::string_view text) {
   }
   if (!IsValidRepository(ref.repository)) {
     if (absl::AsciiStrToLower(ref.repository) != ref.repository) {
-      return absl::InvalidArgumentError(absl::StrCat(quoted, ": repository \"",
-                                                     Printable(ref.repository),
-                                                     "\" must be lowercase"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          quoted, ": repository \"", Printable(ref.repository), "\" must be lowercase"));
     }
     return absl::InvalidArgumentError(absl::StrCat(
         quoted, ": repository \"", Printable(ref.repository),
@@ -207,8 +205,8 @@ absl::StatusOr<LayoutReference> LayoutReference::Parse(absl::string_view text) {
   if (at != absl::string_view::npos) {
     auto digest = Digest::Parse(rest.substr(at + 1));
     if (!digest.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("layout reference \"", Printable(text),
-                                                     "\": ", digest.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("layout reference \"", Printable(text), "\": ", digest.status().message()));
     }
     ref.digest = *digest;
     rest = rest.substr(0, at);

@@ -28,7 +28,7 @@ struct Reference {
   // ends, tags longer than 128 characters, names longer than 255, malformed digests.
   static absl::StatusOr<Reference> Parse(absl::string_view text);
 
-  std::string registry;    // "docker.io", "ghcr.io", "127.0.0.1:5000" (index.docker.io -> docker.io)
+  std::string registry;  // "docker.io", "ghcr.io", "127.0.0.1:5000" (index.docker.io -> docker.io)
   std::string repository;  // "library/alpine", "acme/app"
   std::string tag;         // empty when not given
   std::optional<Digest> digest;

@@ -98,8 +98,7 @@ absl::StatusCode CodeForStatus(int status) {
     case 429:
       return absl::StatusCode::kResourceExhausted;
     default:
-      return status >= 500 ? absl::StatusCode::kUnavailable
-                           : absl::StatusCode::kFailedPrecondition;
+      return status >= 500 ? absl::StatusCode::kUnavailable : absl::StatusCode::kFailedPrecondition;
   }
 }
 
@@ -116,8 +115,8 @@ std::string RegistryMessage(const HttpResponse& r) {
         absl::StrAppend(&part, part.empty() ? "" : ": ", e["message"].get<std::string>());
       }
       if (e.contains("detail") && !e["detail"].is_null()) {
-        std::string detail = e["detail"].is_string() ? e["detail"].get<std::string>()
-                                                     : e["detail"].dump();
+        std::string detail =
+            e["detail"].is_string() ? e["detail"].get<std::string>() : e["detail"].dump();
         if (detail.size() > 300) detail = detail.substr(0, 300) + "...";
         absl::StrAppend(&part, " (", detail, ")");
       }
@@ -135,19 +134,32 @@ std::string RegistryMessage(const HttpResponse& r) {
 
 std::string StatusText(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 416: return "Range Not Satisfiable";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Payload Too Large";
+    case 416:
+      return "Range Not Satisfiable";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 
@@ -204,8 +216,8 @@ absl::StatusOr<std::unique_ptr<RegistryClient>> RegistryClient::New(
   std::string host(registry == kDockerHubDomain ? absl::string_view(kDockerHubHost) : registry);
   std::optional<Credentials> credentials = options.credentials;
   if (!credentials.has_value() && options.use_docker_config) {
-    const std::string path = options.docker_config_path.empty() ? DefaultDockerConfigPath()
-                                                                : options.docker_config_path;
+    const std::string path =
+        options.docker_config_path.empty() ? DefaultDockerConfigPath() : options.docker_config_path;
     auto loaded = LoadDockerCredentials(path, registry);
     if (!loaded.ok()) return loaded.status();
     credentials = *loaded;
@@ -265,8 +277,7 @@ absl::StatusOr<std::string> RegistryClient::Base() {
     requests_++;
     auto plain = http_->Send(ping, 64 << 10);
     if (!plain.ok()) {
-      return absl::UnavailableError(absl::StrCat("registry ", registry_,
-                                                 ": no answer over https (",
+      return absl::UnavailableError(absl::StrCat("registry ", registry_, ": no answer over https (",
                                                  response.status().message(), ") nor http (",
                                                  plain.status().message(), ")"));
     }
@@ -311,7 +322,7 @@ std::optional<std::string> RegistryClient::AuthorizationFor(const Scope& scope) 
   if (challenge_->scheme == "basic") {
     if (!credentials_.has_value() || credentials_->username.empty()) return std::nullopt;
     return absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(credentials_->username, ":",
-                                                                   credentials_->password)));
+                                                                  credentials_->password)));
   }
   auto it = tokens_.find(scope.Key());
   if (it == tokens_.end() || it->second.expires <= absl::Now()) return std::nullopt;
@@ -319,7 +330,7 @@ std::optional<std::string> RegistryClient::AuthorizationFor(const Scope& scope) 
 }
 
 absl::StatusOr<Token> RegistryClient::FetchToken(const Challenge& challenge,
-                                                       const std::vector<std::string>& scopes) {
+                                                 const std::vector<std::string>& scopes) {
   const std::string realm = challenge.Param("realm");
   if (!absl::StartsWith(realm, "https://") && !absl::StartsWith(realm, "http://")) {
     return absl::UnauthenticatedError(absl::StrCat("registry ", registry_, ": token realm \"",
@@ -350,9 +361,9 @@ absl::StatusOr<Token> RegistryClient::FetchToken(const Challenge& challenge,
     request.url = url;
     if (credentials_.has_value() && !credentials_->username.empty()) {
       request.headers.emplace_back(
-          "Authorization", absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(
-                                                      credentials_->username, ":",
-                                                      credentials_->password))));
+          "Authorization",
+          absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(credentials_->username, ":",
+                                                                 credentials_->password))));
     }
   }
   absl::StatusOr<HttpResponse> response;
@@ -360,7 +371,8 @@ absl::StatusOr<Token> RegistryClient::FetchToken(const Challenge& challenge,
   for (int attempt = 1;; ++attempt) {
     token_requests_++;
     response = http_->Send(request, options_.limits.max_manifest_bytes);
-    const bool again = response.ok() ? Retryable(response->status) : TransportError(response.status());
+    const bool again =
+        response.ok() ? Retryable(response->status) : TransportError(response.status());
     if (!again || attempt >= options_.max_attempts) break;
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);
@@ -373,7 +385,7 @@ absl::StatusOr<Token> RegistryClient::FetchToken(const Challenge& challenge,
     const bool anonymous = !credentials_.has_value() || credentials_->empty();
     return absl::Status(
         response->status == 401 || response->status == 403 ? absl::StatusCode::kUnauthenticated
-                                                            : CodeForStatus(response->status),
+                                                           : CodeForStatus(response->status),
         absl::StrCat("registry ", registry_, ": token realm ", realm, " answered ",
                      response->status, " for ", absl::StrJoin(scopes, " "),
                      anonymous ? " without credentials" : " with the given credentials", ": ",
@@ -402,9 +414,9 @@ absl::Status RegistryClient::Authorize(const Scope& scope, const HttpResponse& r
     }
   }
   if (chosen == nullptr) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "registry ", registry_, ": 401 with unsupported authentication scheme \"",
-        (*challenges)[0].scheme, "\""));
+    return absl::UnauthenticatedError(
+        absl::StrCat("registry ", registry_, ": 401 with unsupported authentication scheme \"",
+                     (*challenges)[0].scheme, "\""));
   }
   {
     absl::MutexLock lock(&mu_);
@@ -413,10 +425,10 @@ absl::Status RegistryClient::Authorize(const Scope& scope, const HttpResponse& r
   const bool anonymous = !credentials_.has_value() || credentials_->empty();
   if (chosen->scheme == "basic") {
     if (anonymous) {
-      return absl::UnauthenticatedError(absl::StrCat(
-          "registry ", registry_, " requires authentication (Basic realm=\"",
-          chosen->Param("realm"), "\"): ", RegistryMessage(response),
-          "; give a username and password or log in with docker login"));
+      return absl::UnauthenticatedError(
+          absl::StrCat("registry ", registry_, " requires authentication (Basic realm=\"",
+                       chosen->Param("realm"), "\"): ", RegistryMessage(response),
+                       "; give a username and password or log in with docker login"));
     }
     return absl::OkStatus();
   }
@@ -491,8 +503,7 @@ absl::StatusOr<HttpResponse> RegistryClient::Do(const Scope& scope, Call& call) 
       if (!s.ok()) return s;
       authorized_once = true;
       continue;  // not counted as an attempt
-    } else if (!call.retry || !Retryable(response->status) ||
-               attempt >= options_.max_attempts) {
+    } else if (!call.retry || !Retryable(response->status) || attempt >= options_.max_attempts) {
       return response;
     } else {
       int64_t seconds = 0;
@@ -542,8 +553,8 @@ absl::StatusOr<Descriptor> RegistryClient::Resolve(absl::string_view repository,
   auto want = Digest::Parse(reference);
   if (want.ok() && *want != *digest) {
     return absl::DataLossError(absl::StrCat("registry ", registry_, ": HEAD ", call.request.url,
-                                            " answered Docker-Content-Digest ",
-                                            digest->ToString(), ", want ", want->ToString()));
+                                            " answered Docker-Content-Digest ", digest->ToString(),
+                                            ", want ", want->ToString()));
   }
   d.digest = *digest;
   d.size = size;
@@ -576,20 +587,20 @@ absl::StatusOr<FetchedManifest> RegistryClient::GetManifest(absl::string_view re
   FetchedManifest out;
   out.bytes = std::move(r->body);
   const Digest actual = by_digest && want->algorithm() == "sha512" ? Digest::Sha512(out.bytes)
-                                                                  : Digest::Sha256(out.bytes);
+                                                                   : Digest::Sha256(out.bytes);
   if (by_digest && actual != *want) {
-    return absl::DataLossError(absl::StrCat(
-        "registry ", registry_, ": manifest ", repository, "@", want->ToString(),
-        " answered bytes that hash to ", actual.ToString(), ", want ", want->ToString(),
-        " (refusing them)"));
+    return absl::DataLossError(absl::StrCat("registry ", registry_, ": manifest ", repository, "@",
+                                            want->ToString(), " answered bytes that hash to ",
+                                            actual.ToString(), ", want ", want->ToString(),
+                                            " (refusing them)"));
   }
   if (!by_digest) {
     auto claimed = Digest::Parse(r->Header("docker-content-digest"));
     if (claimed.ok() && claimed->algorithm() == "sha256" && *claimed != actual) {
-      return absl::DataLossError(absl::StrCat(
-          "registry ", registry_, ": manifest ", repository, ":", reference,
-          " answered Docker-Content-Digest ", claimed->ToString(), " but its bytes hash to ",
-          actual.ToString(), " (refusing them)"));
+      return absl::DataLossError(absl::StrCat("registry ", registry_, ": manifest ", repository,
+                                              ":", reference, " answered Docker-Content-Digest ",
+                                              claimed->ToString(), " but its bytes hash to ",
+                                              actual.ToString(), " (refusing them)"));
     }
   }
   std::string content_type = r->Header("content-type");
@@ -597,9 +608,9 @@ absl::StatusOr<FetchedManifest> RegistryClient::GetManifest(absl::string_view re
       absl::string_view(content_type).substr(0, content_type.find(';'))));
   auto kind = DetectManifestKind(out.bytes, content_type);
   if (!kind.ok()) {
-    return absl::Status(kind.status().code(), absl::StrCat("registry ", registry_, ": manifest ",
-                                                           repository, "@", actual.ToString(),
-                                                           ": ", kind.status().message()));
+    return absl::Status(kind.status().code(),
+                        absl::StrCat("registry ", registry_, ": manifest ", repository, "@",
+                                     actual.ToString(), ": ", kind.status().message()));
   }
   if (!IsManifestMediaType(content_type)) {
     json j = json::parse(out.bytes, nullptr, false);
@@ -644,13 +655,13 @@ absl::Status RegistryClient::ReadBlob(absl::string_view repository, const Descri
   call.max_body = static_cast<uint64_t>(descriptor.size);
   call.consumer = &hashing;
   auto r = Do(Scope::Pull(repository), call);
-  const std::string what =
-      absl::StrCat("registry ", registry_, ": blob ", repository, "@", descriptor.digest.ToString());
+  const std::string what = absl::StrCat("registry ", registry_, ": blob ", repository, "@",
+                                        descriptor.digest.ToString());
   if (!r.ok()) {
     if (r.status().code() == absl::StatusCode::kResourceExhausted) {
       return absl::DataLossError(absl::StrCat(what, ": more than the descriptor's ",
-                                              descriptor.size, " bytes (",
-                                              r.status().message(), ")"));
+                                              descriptor.size, " bytes (", r.status().message(),
+                                              ")"));
     }
     return r.status();
   }
@@ -679,9 +690,9 @@ absl::StatusOr<bool> RegistryClient::MountBlob(absl::string_view repository, con
   Scope scope{std::string(repository), true, std::string(from_repository)};
   Call call;
   call.request.method = "POST";
-  call.request.url = absl::StrCat("/v2/", repository, "/blobs/uploads/?mount=",
-                                  UrlEscape(digest.ToString()), "&from=",
-                                  UrlEscape(from_repository));
+  call.request.url =
+      absl::StrCat("/v2/", repository, "/blobs/uploads/?mount=", UrlEscape(digest.ToString()),
+                   "&from=", UrlEscape(from_repository));
   auto r = Do(scope, call);
   if (!r.ok()) return r.status();
   if (r->status == 201) return true;
@@ -723,8 +734,8 @@ absl::StatusOr<std::string> RegistryClient::Upload(
       if (r->status != 202) return Error(*r, "POST", start.request.url);
       std::string location = r->Header("location");
       if (location.empty()) {
-        return absl::UnavailableError(absl::StrCat("registry ", registry_,
-                                                   ": upload started without a Location"));
+        return absl::UnavailableError(
+            absl::StrCat("registry ", registry_, ": upload started without a Location"));
       }
       location = Url(*base, location);
       uint64_t offset = 0;
@@ -772,40 +783,41 @@ absl::StatusOr<std::string> RegistryClient::Upload(
 
 absl::Status RegistryClient::PushBlob(absl::string_view repository, const Digest& digest,
                                       absl::string_view data) {
-  const Digest actual = digest.algorithm() == "sha512" ? Digest::Sha512(data) : Digest::Sha256(data);
+  const Digest actual =
+      digest.algorithm() == "sha512" ? Digest::Sha512(data) : Digest::Sha256(data);
   if (actual != digest) {
-    return absl::InvalidArgumentError(absl::StrCat("PushBlob: data hashes to ", actual.ToString(),
-                                                   ", not ", digest.ToString()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("PushBlob: data hashes to ", actual.ToString(), ", not ", digest.ToString()));
   }
-  auto r = Upload(Scope::Push(repository), repository, digest, data.size(),
-                  [&](uint64_t offset, uint64_t n) -> absl::StatusOr<std::string> {
-                    return std::string(data.substr(offset, n));
-                  },
-                  "");
+  auto r = Upload(
+      Scope::Push(repository), repository, digest, data.size(),
+      [&](uint64_t offset, uint64_t n) -> absl::StatusOr<std::string> {
+        return std::string(data.substr(offset, n));
+      },
+      "");
   return r.status();
 }
 
 absl::Status RegistryClient::PushBlobFromFile(absl::string_view repository,
-                                              const Descriptor& descriptor,
-                                              const std::string& path,
+                                              const Descriptor& descriptor, const std::string& path,
                                               absl::string_view mount_from) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("blob file ", path, ": cannot open"));
-  auto r = Upload(Scope::Push(repository, mount_from), repository,
-                  descriptor.digest, static_cast<uint64_t>(descriptor.size),
-                  [&](uint64_t offset, uint64_t n) -> absl::StatusOr<std::string> {
-                    std::string buf(n, '\0');
-                    in.clear();
-                    in.seekg(static_cast<std::streamoff>(offset));
-                    in.read(buf.data(), static_cast<std::streamsize>(n));
-                    if (static_cast<uint64_t>(in.gcount()) != n) {
-                      return absl::DataLossError(absl::StrCat("blob file ", path,
-                                                              ": shorter than ", descriptor.size,
-                                                              " bytes"));
-                    }
-                    return buf;
-                  },
-                  mount_from);
+  auto r = Upload(
+      Scope::Push(repository, mount_from), repository, descriptor.digest,
+      static_cast<uint64_t>(descriptor.size),
+      [&](uint64_t offset, uint64_t n) -> absl::StatusOr<std::string> {
+        std::string buf(n, '\0');
+        in.clear();
+        in.seekg(static_cast<std::streamoff>(offset));
+        in.read(buf.data(), static_cast<std::streamsize>(n));
+        if (static_cast<uint64_t>(in.gcount()) != n) {
+          return absl::DataLossError(
+              absl::StrCat("blob file ", path, ": shorter than ", descriptor.size, " bytes"));
+        }
+        return buf;
+      },
+      mount_from);
   return r.status();
 }
 
@@ -821,8 +833,8 @@ absl::StatusOr<PutManifestResult> RegistryClient::PutManifest(absl::string_view 
   const Digest digest = Digest::Sha256(bytes);
   auto want = Digest::Parse(reference);
   if (want.ok() && *want != digest) {
-    return absl::InvalidArgumentError(absl::StrCat("PutManifest: bytes hash to ",
-                                                   digest.ToString(), ", not ", reference));
+    return absl::InvalidArgumentError(
+        absl::StrCat("PutManifest: bytes hash to ", digest.ToString(), ", not ", reference));
   }
   Call call;
   call.request.method = "PUT";
@@ -847,7 +859,8 @@ absl::StatusOr<PutManifestResult> RegistryClient::PutManifest(absl::string_view 
 absl::StatusOr<std::optional<std::vector<Descriptor>>> RegistryClient::Referrers(
     absl::string_view repository, const Digest& subject, absl::string_view artifact_type) {
   std::string url = absl::StrCat("/v2/", repository, "/referrers/", subject.ToString());
-  if (!artifact_type.empty()) url = WithQuery(url, absl::StrCat("artifactType=", UrlEscape(artifact_type)));
+  if (!artifact_type.empty())
+    url = WithQuery(url, absl::StrCat("artifactType=", UrlEscape(artifact_type)));
   std::vector<Descriptor> out;
   ParseLimits limits{options_.limits.max_index_entries};
   for (int page = 0; !url.empty(); ++page) {
@@ -874,9 +887,9 @@ absl::StatusOr<std::optional<std::vector<Descriptor>>> RegistryClient::Referrers
       if (!artifact_type.empty() && !filtered && d.artifact_type != artifact_type) continue;
       out.push_back(std::move(d));
       if (out.size() > options_.limits.max_index_entries) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            "registry ", registry_, ": referrers of ", subject.ToString(), ": more than ",
-            options_.limits.max_index_entries));
+        return absl::ResourceExhaustedError(absl::StrCat("registry ", registry_, ": referrers of ",
+                                                         subject.ToString(), ": more than ",
+                                                         options_.limits.max_index_entries));
       }
     }
     url = NextLink(*r);
@@ -900,8 +913,8 @@ absl::StatusOr<std::vector<std::string>> RegistryClient::ListTags(absl::string_v
     if (r->status != 200) return Error(*r, "GET", url);
     json j = json::parse(r->body, nullptr, false);
     if (!j.is_object()) {
-      return absl::InvalidArgumentError(absl::StrCat("registry ", registry_, ": tags of ",
-                                                     repository, ": not a JSON object"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("registry ", registry_, ": tags of ", repository, ": not a JSON object"));
     }
     auto tags = j.find("tags");
     if (tags != j.end() && tags->is_array()) {

@@ -137,8 +137,7 @@ class RegistryClient {
 
   // Uploads |data| as a blob with this digest unless the repository has it already (HEAD first).
   // InvalidArgument (before any request) when |data| does not hash to |digest|.
-  absl::Status PushBlob(absl::string_view repository, const Digest& digest,
-                        absl::string_view data);
+  absl::Status PushBlob(absl::string_view repository, const Digest& digest, absl::string_view data);
   // The same from a file (descriptor gives digest and size), in chunks when it is larger than
   // chunk_size; first tries to mount it from |mount_from| (another repository of this registry)
   // when that is not empty.
@@ -163,9 +162,7 @@ class RegistryClient {
   // GET /v2/<repository>/tags/list, following Link pages.
   absl::StatusOr<std::vector<std::string>> ListTags(absl::string_view repository);
 
-  RegistryStats stats() const {
-    return RegistryStats{requests_.load(), token_requests_.load()};
-  }
+  RegistryStats stats() const { return RegistryStats{requests_.load(), token_requests_.load()}; }
 
  private:
   struct Scope;
@@ -177,15 +174,14 @@ class RegistryClient {
   absl::StatusOr<HttpResponse> Do(const Scope& scope, Call& call);
   absl::Status Authorize(const Scope& scope, const HttpResponse& challenge_response);
   absl::StatusOr<Token> FetchToken(const Challenge& challenge,
-                                         const std::vector<std::string>& scopes);
+                                   const std::vector<std::string>& scopes);
   std::optional<std::string> AuthorizationFor(const Scope& scope);
   absl::Status Error(const HttpResponse& response, absl::string_view method,
                      absl::string_view url) const;
-  absl::StatusOr<std::string> Upload(const Scope& scope, absl::string_view repository,
-                                     const Digest& digest, uint64_t size,
-                                     const std::function<absl::StatusOr<std::string>(
-                                         uint64_t offset, uint64_t n)>& read,
-                                     absl::string_view mount_from);
+  absl::StatusOr<std::string> Upload(
+      const Scope& scope, absl::string_view repository, const Digest& digest, uint64_t size,
+      const std::function<absl::StatusOr<std::string>(uint64_t offset, uint64_t n)>& read,
+      absl::string_view mount_from);
   std::string Url(absl::string_view base, absl::string_view location) const;
   bool PlainHttpAllowed(absl::string_view host) const;
 

@@ -24,8 +24,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::RegistryConfig;
-using ::vouch::testing::StatusIs;
 using ::vouch::testing::RegistryProxy;
+using ::vouch::testing::StatusIs;
 using ::vouch::testing::TempDir;
 using ::vouch::testing::TestRegistry;
 
@@ -138,8 +138,7 @@ TEST_F(PlainRegistryTest, UploadsMonolithicAndChunkedAndMounts) {
   ASSERT_THAT(client->PushBlob("test/up", Digest::Sha256(big), big), IsOk());
   EXPECT_EQ(client->stats().requests - before, 1u);
   // Cross-repository mount.
-  EXPECT_THAT(client->MountBlob("test/other", Digest::Sha256(big), "test/up"),
-              IsOkAndHolds(true));
+  EXPECT_THAT(client->MountBlob("test/other", Digest::Sha256(big), "test/up"), IsOkAndHolds(true));
   EXPECT_THAT(client->BlobExists("test/other", Digest::Sha256(big)), IsOkAndHolds(true));
   // Wrong digest is refused before anything is sent.
   EXPECT_THAT(client->PushBlob("test/up", Digest::Sha256("other"), small),
@@ -215,10 +214,10 @@ TEST_F(PlainRegistryTest, LyingRegistryIsCaughtNamingBothDigests) {
                              HasSubstr("hash to sha256:"))));
   auto manifest = ParseImageManifest(real->bytes);
   ASSERT_THAT(manifest.status(), IsOk());
-  EXPECT_THAT((*client)->GetBlob("test/app", manifest->config),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       AllOf(HasSubstr(manifest->config.digest.ToString()),
-                             HasSubstr("hashes to sha256:"))));
+  EXPECT_THAT(
+      (*client)->GetBlob("test/app", manifest->config),
+      StatusIs(absl::StatusCode::kDataLoss, AllOf(HasSubstr(manifest->config.digest.ToString()),
+                                                  HasSubstr("hashes to sha256:"))));
 }
 
 TEST_F(PlainRegistryTest, SizeLimitsAreEnforcedWhileReading) {
@@ -303,8 +302,8 @@ TEST_F(PlainRegistryTest, NonLoopbackPlainHttpNeedsAllowInsecure) {
   const std::string port = registry_->host().substr(registry_->host().find(':'));
   auto client = RegistryClient::New("vouch-test.invalid" + port, o);
   ASSERT_THAT(client.status(), IsOk());
-  EXPECT_THAT((*client)->Ping(), StatusIs(absl::StatusCode::kUnavailable,
-                                          HasSubstr("--allow-insecure-registry")));
+  EXPECT_THAT((*client)->Ping(),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("--allow-insecure-registry")));
 }
 
 TEST(BasicAuthRegistry, NeedsCredentialsAndTakesThemFromDockerConfig) {
@@ -354,11 +353,11 @@ TEST(TokenAuthRegistry, BearerFlowWithScopesAndCachedTokens) {
 
   auto anonymous = RegistryClient::New((*registry)->host(), Anonymous());
   ASSERT_THAT(anonymous.status(), IsOk());
-  EXPECT_THAT((*anonymous)->Resolve("tok/app", "v1"),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       AllOf(HasSubstr((*registry)->token_realm()),
-                             HasSubstr("without credentials"),
-                             HasSubstr("wrong or no credentials"))));
+  EXPECT_THAT(
+      (*anonymous)->Resolve("tok/app", "v1"),
+      StatusIs(absl::StatusCode::kUnauthenticated,
+               AllOf(HasSubstr((*registry)->token_realm()), HasSubstr("without credentials"),
+                     HasSubstr("wrong or no credentials"))));
 
   auto client = RegistryClient::New((*registry)->host(), WithCredentials(config));
   ASSERT_THAT(client.status(), IsOk());
@@ -416,8 +415,8 @@ TEST_F(PlainRegistryTest, ReferrersApiThroughAnOci11Proxy) {
   m.layers.push_back(m.config);
   m.subject = MakeDescriptor(kOciManifest, *subject, 1);
   const std::string bytes = m.Serialize();
-  auto put = (*client)->PutManifest("test/app", Digest::Sha256(bytes).ToString(), kOciManifest,
-                                    bytes);
+  auto put =
+      (*client)->PutManifest("test/app", Digest::Sha256(bytes).ToString(), kOciManifest, bytes);
   ASSERT_THAT(put.status(), IsOk());
   EXPECT_EQ(put->oci_subject, *image_digest_);
   auto all = (*client)->Referrers("test/app", *subject);

@@ -41,9 +41,8 @@ absl::StatusOr<bool> RegistryTarget::HasBlob(const Digest& digest) {
 
 absl::Status RegistryTarget::PushBlob(const Descriptor& descriptor, absl::string_view data) {
   if (static_cast<int64_t>(data.size()) != descriptor.size) {
-    return absl::InvalidArgumentError(absl::StrCat("PushBlob: ", data.size(),
-                                                   " bytes, the descriptor says ",
-                                                   descriptor.size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("PushBlob: ", data.size(), " bytes, the descriptor says ", descriptor.size));
   }
   return client_->PushBlob(repository_, descriptor.digest, data);
 }
@@ -57,8 +56,8 @@ absl::StatusOr<Descriptor> RegistryTarget::PushManifest(absl::string_view bytes,
                                                         absl::string_view media_type,
                                                         absl::string_view tag) {
   const Digest digest = Digest::Sha256(bytes);
-  auto put = client_->PutManifest(repository_, tag.empty() ? digest.ToString() : tag, media_type,
-                                  bytes);
+  auto put =
+      client_->PutManifest(repository_, tag.empty() ? digest.ToString() : tag, media_type, bytes);
   if (!put.ok()) return put.status();
   return MakeDescriptor(std::string(media_type), digest, static_cast<int64_t>(bytes.size()));
 }
@@ -72,8 +71,8 @@ absl::Status RegistryTarget::AttachReferrer(absl::string_view manifest,
   if (Digest::Sha256(manifest) != descriptor.digest) {
     return absl::InvalidArgumentError("AttachReferrer: manifest does not match its descriptor");
   }
-  auto put = client_->PutManifest(repository_, descriptor.digest.ToString(),
-                                  descriptor.media_type, manifest);
+  auto put = client_->PutManifest(repository_, descriptor.digest.ToString(), descriptor.media_type,
+                                  manifest);
   if (!put.ok()) return put.status();
   if (!options_.force_tag_schema) {
     bool known = false, native = false;
@@ -162,12 +161,14 @@ absl::Status RegistryTarget::UpdateTagSchema(const Digest& subject, const Descri
     std::uniform_int_distribution<int> ms(5, 20 * round);
     absl::SleepFor(absl::Milliseconds(ms(rng)));
   }
-  return absl::AbortedError(absl::StrCat(Name(), ":", index_tag, ": the referrers index kept "
-                                         "changing for ", options_.max_rounds, " rounds"));
+  return absl::AbortedError(absl::StrCat(Name(), ":", index_tag,
+                                         ": the referrers index kept "
+                                         "changing for ",
+                                         options_.max_rounds, " rounds"));
 }
 
-absl::StatusOr<std::vector<Descriptor>> RegistryTarget::Referrers(
-    const Digest& subject, absl::string_view artifact_type) {
+absl::StatusOr<std::vector<Descriptor>> RegistryTarget::Referrers(const Digest& subject,
+                                                                  absl::string_view artifact_type) {
   bool try_api = !options_.force_tag_schema;
   {
     absl::MutexLock lock(&mu_);

@@ -6,8 +6,8 @@
 
 namespace vouch::oci {
 
-absl::StatusOr<std::string> AddToReferrersIndex(absl::string_view existing,
-                                                const Descriptor& entry, bool* changed) {
+absl::StatusOr<std::string> AddToReferrersIndex(absl::string_view existing, const Descriptor& entry,
+                                                bool* changed) {
   using ordered_json = nlohmann::ordered_json;
   *changed = false;
   ordered_json index;

@@ -67,8 +67,8 @@ class Target {
 // The referrers tag schema's index: |existing| (an index as bytes, "" for none) with |entry|
 // appended unless an entry with its digest is present. Other writers' entries are kept exactly
 // as they were (unknown members included). InvalidArgument if |existing| is not an index.
-absl::StatusOr<std::string> AddToReferrersIndex(absl::string_view existing,
-                                                const Descriptor& entry, bool* changed);
+absl::StatusOr<std::string> AddToReferrersIndex(absl::string_view existing, const Descriptor& entry,
+                                                bool* changed);
 
 }  // namespace vouch::oci
 

@@ -59,8 +59,8 @@ absl::Status Run(const std::vector<std::string>& argv) {
   std::string output;
   const int rc = RunCommand(argv, &output);
   if (rc != 0) {
-    return absl::InternalError(absl::StrCat(absl::StrJoin(argv, " "), " exited ", rc, ": ",
-                                            output.substr(0, 2000)));
+    return absl::InternalError(
+        absl::StrCat(absl::StrJoin(argv, " "), " exited ", rc, ": ", output.substr(0, 2000)));
   }
   return absl::OkStatus();
 }
@@ -201,15 +201,18 @@ class TokenServer {
     for (const std::string& scope : scopes) {
       std::vector<std::string> parts = absl::StrSplit(scope, ':');
       if (parts.size() != 3) continue;
-      access.push_back({{"type", parts[0]},
-                        {"name", parts[1]},
-                        {"actions", absl::StrSplit(parts[2], ',')}});
+      access.push_back(
+          {{"type", parts[0]}, {"name", parts[1]}, {"actions", absl::StrSplit(parts[2], ',')}});
     }
     const int64_t now = absl::ToUnixSeconds(absl::Now());
-    json claims = {{"iss", "vouch-test-issuer"},     {"sub", config_.username},
-                   {"aud", "vouch-test-registry"},   {"exp", now + 300},
-                   {"nbf", now - 10},                {"iat", now},
-                   {"jti", absl::StrCat(now, "-", counter_++)}, {"access", access}};
+    json claims = {{"iss", "vouch-test-issuer"},
+                   {"sub", config_.username},
+                   {"aud", "vouch-test-registry"},
+                   {"exp", now + 300},
+                   {"nbf", now - 10},
+                   {"iat", now},
+                   {"jti", absl::StrCat(now, "-", counter_++)},
+                   {"access", access}};
     json header = {{"alg", "ES256"}, {"typ", "JWT"}, {"x5c", {cert_b64_}}};
     const std::string input = absl::StrCat(signer::Base64UrlEncode(header.dump()), ".",
                                            signer::Base64UrlEncode(claims.dump()));
@@ -245,7 +248,9 @@ absl::StatusOr<std::unique_ptr<TestRegistry>> TestRegistry::Start(const Registry
   if (dir.empty()) return absl::InternalError("mkdtemp failed");
   std::string yaml = absl::StrCat(
       "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\n"
-      "storage:\n  filesystem:\n    rootdirectory: ", dir, "/data\n  delete:\n    enabled: true\n"
+      "storage:\n  filesystem:\n    rootdirectory: ",
+      dir,
+      "/data\n  delete:\n    enabled: true\n"
       "http:\n  addr: 127.0.0.1:0\n  secret: vouch-test-secret\n");
   if (config.tls) {
     r->cert_dir_ = dir + "/certs";
@@ -258,10 +263,29 @@ absl::StatusOr<std::unique_ptr<TestRegistry>> TestRegistry::Start(const Registry
              {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
               "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", ca_key, "-out", r->ca_file_,
               "-subj", "/CN=vouch test registry CA", "-days", "2"},
-             {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-              "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-subj",
-              "/CN=127.0.0.1", "-days", "2", "-CA", r->ca_file_, "-CAkey", ca_key, "-addext",
-              "subjectAltName=IP:127.0.0.1,DNS:localhost", "-addext",
+             {"openssl",
+              "req",
+              "-x509",
+              "-newkey",
+              "ec",
+              "-pkeyopt",
+              "ec_paramgen_curve:prime256v1",
+              "-nodes",
+              "-keyout",
+              key,
+              "-out",
+              cert,
+              "-subj",
+              "/CN=127.0.0.1",
+              "-days",
+              "2",
+              "-CA",
+              r->ca_file_,
+              "-CAkey",
+              ca_key,
+              "-addext",
+              "subjectAltName=IP:127.0.0.1,DNS:localhost",
+              "-addext",
               "basicConstraints=critical,CA:FALSE"}}) {
       absl::Status s = Run(argv);
       if (!s.ok()) return s;
@@ -318,8 +342,8 @@ absl::StatusOr<std::unique_ptr<TestRegistry>> TestRegistry::Start(const Registry
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
-  return absl::DeadlineExceededError(absl::StrCat("docker-registry did not start: ",
-                                                  ReadFile(log).substr(0, 2000)));
+  return absl::DeadlineExceededError(
+      absl::StrCat("docker-registry did not start: ", ReadFile(log).substr(0, 2000)));
 }
 
 TestRegistry::~TestRegistry() {
@@ -402,8 +426,7 @@ absl::StatusOr<std::string> UmociImage(const std::string& layout, const std::str
   return absl::InternalError("umoci: tag not in index.json");
 }
 
-absl::StatusOr<std::string> WriteMultiArchLayout(const std::string& layout,
-                                                 const std::string& tag,
+absl::StatusOr<std::string> WriteMultiArchLayout(const std::string& layout, const std::string& tag,
                                                  const std::vector<std::string>& platforms) {
   const std::string blobs = layout + "/blobs/sha256";
   std::filesystem::create_directories(blobs);
@@ -462,8 +485,7 @@ absl::StatusOr<std::unique_ptr<RegistryProxy>> RegistryProxy::Start(
       absl::MutexLock lock(&self->mu_);
       self->requests_.push_back(absl::StrCat(req.method, " ", path));
     }
-    if (!self->options_.stall_path.empty() &&
-        absl::StrContains(path, self->options_.stall_path)) {
+    if (!self->options_.stall_path.empty() && absl::StrContains(path, self->options_.stall_path)) {
       while (!self->stopping_.load()) absl::SleepFor(absl::Milliseconds(20));
       return;
     }
@@ -499,8 +521,8 @@ absl::StatusOr<std::unique_ptr<RegistryProxy>> RegistryProxy::Start(
                       "application/vnd.oci.image.index.v1+json");
       return;
     }
-    httplib::Client cli("127.0.0.1", std::stoi(self->upstream_.substr(
-                                         self->upstream_.find(':') + 1)));
+    httplib::Client cli("127.0.0.1",
+                        std::stoi(self->upstream_.substr(self->upstream_.find(':') + 1)));
     cli.set_read_timeout(30, 0);
     httplib::Headers headers;
     for (const auto& [k, v] : req.headers) {

@@ -103,8 +103,7 @@ absl::StatusOr<std::string> UmociImage(const std::string& layout, const std::str
 // Writes, without any tool, an OCI image layout holding a multi-platform index under |tag| whose
 // entries are one small image per platform ("linux/amd64", "linux/arm64", ...). Returns the
 // index digest. Each image's layer is a distinct gzip'ed tar-like byte string.
-absl::StatusOr<std::string> WriteMultiArchLayout(const std::string& layout,
-                                                 const std::string& tag,
+absl::StatusOr<std::string> WriteMultiArchLayout(const std::string& layout, const std::string& tag,
                                                  const std::vector<std::string>& platforms);
 
 // A proxy in front of a registry (plain http on 127.0.0.1). Forwards every request, rewriting
