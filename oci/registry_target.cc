@@ -130,6 +130,7 @@ absl::Status RegistryTarget::UpdateTagSchema(const Digest& subject, const Descri
       for (const Descriptor& d : parsed->manifests) present.insert(d.digest.hex().substr(0, 32));
     }
     bool changed = false;
+    bool pending = false;
     for (const std::string& marker : markers) {
       if (present.count(marker) > 0) continue;
       Descriptor entry;
@@ -138,6 +139,11 @@ absl::Status RegistryTarget::UpdateTagSchema(const Digest& subject, const Descri
       } else {
         // Another attacher's referrer: describe it from its manifest.
         auto m = client_->GetManifest(repository_, marker_prefix + marker);
+        if (!m.ok() && m.status().code() == absl::StatusCode::kNotFound) {
+          // distribution lists a tag before its link is readable: look again next round.
+          pending = true;
+          continue;
+        }
         if (!m.ok()) return m.status();
         auto parsed = ParseImageManifest(m->bytes);
         if (!parsed.ok() || !parsed->subject.has_value() || parsed->subject->digest != subject) {
@@ -154,9 +160,11 @@ absl::Status RegistryTarget::UpdateTagSchema(const Digest& subject, const Descri
       index = *std::move(next);
       changed = changed || added;
     }
-    if (!changed) return absl::OkStatus();  // this read showed every referrer
-    auto put = client_->PutManifest(repository_, index_tag, kOciIndex, index);
-    if (!put.ok()) return put.status();
+    if (!changed && !pending) return absl::OkStatus();  // this read showed every referrer
+    if (changed) {
+      auto put = client_->PutManifest(repository_, index_tag, kOciIndex, index);
+      if (!put.ok()) return put.status();
+    }
     // Let a concurrent writer's stale write land before we reread.
     std::uniform_int_distribution<int> ms(5, 20 * round);
     absl::SleepFor(absl::Milliseconds(ms(rng)));
