@@ -2,7 +2,6 @@
 #include "client/verify.h"
 
 #include <initializer_list>
-#include <regex>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -16,6 +15,7 @@
 #include "client/tlog.h"
 #include "client/x509.h"
 #include "nlohmann/json.hpp"
+#include "re2/re2.h"
 #include "signer/openssl_crypto.h"
 
 namespace vouch::client {
@@ -249,18 +249,6 @@ absl::Status CheckBody(const dev::sigstore::rekor::v1::TransparencyLogEntry& ent
   return Fail("tlog entry", absl::StrCat("unsupported entry kind ", kind, " ", version));
 }
 
-bool MatchesPolicy(absl::string_view value, const std::string& exact, const std::string& re) {
-  if (!exact.empty() && value != exact) return false;
-  if (!re.empty()) {
-    try {
-      if (!std::regex_match(value.begin(), value.end(), std::regex(re))) return false;
-    } catch (const std::regex_error&) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string PredicateTypeFor(const std::string& t) {
   static const std::pair<const char*, const char*> kShort[] = {
       {"slsaprovenance", "https://slsa.dev/provenance/v0.2"},
@@ -387,207 +375,405 @@ std::string DssePae(absl::string_view payload_type, absl::string_view payload) {
                       payload);
 }
 
-absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& artifact,
-                                          const TrustRoot& root, const VerifyOptions& options) {
-  VerificationResult result;
-  const absl::Time now = options.now == absl::InfinitePast() ? absl::Now() : options.now;
+const char* StepName(Step step) {
+  switch (step) {
+    case Step::kPolicy:
+      return "policy";
+    case Step::kCertificate:
+      return "certificate";
+    case Step::kArtifact:
+      return "artifact";
+    case Step::kTlogEntry:
+      return "tlog entry";
+    case Step::kInclusionProof:
+      return "inclusion proof";
+    case Step::kSet:
+      return "SET";
+    case Step::kTimestamp:
+      return "timestamp";
+    case Step::kKey:
+      return "key";
+    case Step::kChain:
+      return "chain";
+    case Step::kSct:
+      return "SCT";
+    case Step::kIdentity:
+      return "identity";
+    case Step::kSignature:
+      return "signature";
+    case Step::kAttestation:
+      return "attestation";
+  }
+  return "unknown";
+}
 
-  // Who signed.
-  SigningKey key;
-  std::optional<Certificate> leaf;
-  if (bundle.has_certificate()) {
-    if (options.key != nullptr) {
-      return Fail("policy", "a key was given but the bundle is signed with a certificate");
+bool VerificationResult::verified() const { return failure() == nullptr; }
+
+const StepOutcome* VerificationResult::failure() const {
+  if (!steps.empty() && !steps.back().status.ok()) return &steps.back();
+  if (steps.empty()) {
+    static const StepOutcome kNothing{Step::kPolicy,
+                                      absl::FailedPreconditionError("policy: nothing verified")};
+    return &kNothing;
+  }
+  return nullptr;
+}
+
+absl::Status VerificationResult::status() const {
+  const StepOutcome* f = failure();
+  return f == nullptr ? absl::OkStatus() : f->status;
+}
+
+// The identity policy's regular expressions, compiled once (anchored: full match).
+struct BundleVerifier::Compiled {
+  std::unique_ptr<RE2> identity;
+  std::unique_ptr<RE2> issuer;
+};
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<RE2>> CompileAnchored(const std::string& re, const char* field) {
+  if (re.empty()) return nullptr;
+  RE2::Options o;
+  o.set_log_errors(false);
+  o.set_max_mem(8 << 20);
+  auto compiled = std::make_unique<RE2>(absl::StrCat("^(?:", re, ")$"), o);
+  if (!compiled->ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": bad regular expression /", re, "/: ", compiled->error()));
+  }
+  return compiled;
+}
+
+bool Matches(absl::string_view value, const std::string& exact, const RE2* re) {
+  if (!exact.empty() && value != exact) return false;
+  if (re != nullptr && !RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *re)) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// One verification: the checks of Step, each a method that returns its status. A check may
+// fail as another step than its own (e.g. the attestation requirement is found while reading
+// what was signed): it then sets |failing_|.
+class VerifyRun {
+ public:
+  VerifyRun(const BundleVerifier& v, const Bundle& bundle, const Artifact& artifact)
+      : v_(v), root_(*v.root_), options_(v.options_), bundle_(bundle), artifact_(artifact) {
+    now_ = options_.now == absl::InfinitePast() ? absl::Now() : options_.now;
+  }
+
+  VerificationResult Run() && {
+    const struct {
+      Step step;
+      absl::Status (VerifyRun::*check)();
+    } kChecks[] = {
+        {Step::kCertificate, &VerifyRun::Signer},
+        {Step::kArtifact, &VerifyRun::WhatWasSigned},
+        {Step::kTlogEntry, &VerifyRun::TlogEntries},
+        {Step::kInclusionProof, &VerifyRun::InclusionProofs},
+        {Step::kSet, &VerifyRun::Sets},
+        {Step::kTimestamp, &VerifyRun::Timestamps},
+        {Step::kKey, &VerifyRun::KeyWindow},
+        {Step::kChain, &VerifyRun::Chain},
+        {Step::kSct, &VerifyRun::Scts},
+        {Step::kIdentity, &VerifyRun::Identity},
+        {Step::kSignature, &VerifyRun::Signature},
+        {Step::kAttestation, &VerifyRun::Attestation},
+    };
+    for (const auto& c : kChecks) {
+      failing_.reset();
+      skipped_ = false;
+      absl::Status s = (this->*c.check)();
+      if (!s.ok()) {
+        result_.steps.push_back({failing_.value_or(c.step), std::move(s)});
+        break;
+      }
+      if (!skipped_) result_.steps.push_back({c.step, absl::OkStatus()});
     }
-    auto cert = Certificate::FromDer(bundle.leaf_certificate_der());
-    if (!cert.ok()) return Prefix("certificate", cert.status());
-    leaf = *std::move(cert);
-    // v0.1/v0.2 chains may repeat the CA's certificates after the leaf (npm's bundles include
-    // intermediate and root), but must add nothing: every one must be in the trusted root.
-    const auto& chain = bundle.proto.verification_material().x509_certificate_chain();
-    for (int i = 1; i < chain.certificates_size(); ++i) {
-      bool known = false;
-      for (const TrustedChain& ca : root.certificate_authorities()) {
-        for (const Certificate& c : ca.certificates) {
-          if (c.der() == chain.certificates(i).raw_bytes()) known = true;
+    return std::move(result_);
+  }
+
+ private:
+  absl::Status FailAs(Step step, absl::string_view msg) {
+    failing_ = step;
+    return Fail(StepName(step == Step::kChain ? Step::kCertificate : step), msg);
+  }
+  absl::Status Skip() {
+    skipped_ = true;
+    return absl::OkStatus();
+  }
+
+  // Who signed: the leaf certificate, or the key given in the options.
+  absl::Status Signer() {
+    if (bundle_.has_certificate()) {
+      if (options_.key != nullptr) {
+        return FailAs(Step::kPolicy, "a key was given but the bundle is signed with a certificate");
+      }
+      auto cert = Certificate::FromDer(bundle_.leaf_certificate_der());
+      if (!cert.ok()) return Prefix("certificate", cert.status());
+      leaf_ = *std::move(cert);
+      // v0.1/v0.2 chains may repeat the CA's certificates after the leaf (npm's bundles include
+      // intermediate and root), but must add nothing: every one must be in the trusted root.
+      const auto& chain = bundle_.proto.verification_material().x509_certificate_chain();
+      for (int i = 1; i < chain.certificates_size(); ++i) {
+        bool known = false;
+        for (const TrustedChain& ca : root_.certificate_authorities()) {
+          for (const Certificate& c : ca.certificates) {
+            if (c.der() == chain.certificates(i).raw_bytes()) known = true;
+          }
+        }
+        if (!known) {
+          auto extra = Certificate::FromDer(chain.certificates(i).raw_bytes());
+          return Fail(
+              "certificate",
+              absl::StrCat("the bundle's chain holds a certificate that is not in the "
+                           "trusted root (",
+                           extra.ok() ? extra->SubjectString() : "undecodable",
+                           extra.ok() && extra->IsSelfSigned() ? ", a self-signed root" : "", ")"));
         }
       }
-      if (!known) {
-        auto extra = Certificate::FromDer(chain.certificates(i).raw_bytes());
-        return Fail(
-            "certificate",
-            absl::StrCat("the bundle's chain holds a certificate that is not in the "
-                         "trusted root (",
-                         extra.ok() ? extra->SubjectString() : "undecodable",
-                         extra.ok() && extra->IsSelfSigned() ? ", a self-signed root" : "", ")"));
+      if (leaf_->IsCa()) return Fail("certificate", "the signing certificate is a CA certificate");
+      key_.certificate_der = leaf_->der();  // log entries record the certificate, not the key
+      auto verifier = leaf_->NewVerifier();
+      if (!verifier.ok()) return Prefix("certificate", verifier.status());
+      key_.verifier = std::shared_ptr<const signer::Verifier>(*std::move(verifier));
+      result_.keyless = true;
+      result_.subject_alternative_names = leaf_->SubjectAlternativeNames();
+      auto issuer = leaf_->OidcIssuer();
+      if (issuer.ok()) result_.oidc_issuer = *issuer;
+      result_.certificate_extensions = leaf_->FulcioExtensions();
+    } else {
+      if (options_.key == nullptr) {
+        return FailAs(Step::kPolicy, "the bundle is signed with a key; verify it with --key");
+      }
+      key_.public_key_der = options_.key->PublicKeyDer();
+      key_.verifier = options_.key;
+    }
+    result_.public_key_sha256 = absl::BytesToHexString(
+        signer::Sha256(leaf_.has_value() ? leaf_->PublicKeyDer() : key_.public_key_der));
+    return absl::OkStatus();
+  }
+
+  // What was signed: the artifact digest, or the DSSE PAE.
+  absl::Status WhatWasSigned() {
+    s_.signature = bundle_.signature();
+    if (bundle_.is_dsse()) {
+      const auto& env = bundle_.proto.dsse_envelope();
+      s_.dsse = true;
+      pae_ = DssePae(env.payloadtype(), env.payload());
+      s_.digest = signer::Sha256(pae_);
+      s_.payload_sha256 = signer::Sha256(env.payload());
+    } else {
+      const auto& ms = bundle_.proto.message_signature();
+      if (ms.has_message_digest()) {
+        auto hash = HashFromProto(ms.message_digest().algorithm());
+        if (!hash) return Fail("artifact", "unsupported messageDigest algorithm");
+        s_.digest_hash = *hash;
+      }
+      auto digest = artifact_.Digest(s_.digest_hash);
+      if (!digest.ok()) return Prefix("artifact", digest.status());
+      s_.digest = *digest;
+      if (ms.has_message_digest() && ms.message_digest().digest() != s_.digest) {
+        return Fail("artifact", "the bundle's messageDigest does not match the artifact");
       }
     }
-    if (leaf->IsCa()) return Fail("certificate", "the signing certificate is a CA certificate");
-    key.certificate_der = leaf->der();  // log entries record the certificate, not the key
-    auto verifier = leaf->NewVerifier();
-    if (!verifier.ok()) return Prefix("certificate", verifier.status());
-    key.verifier = std::shared_ptr<const signer::Verifier>(*std::move(verifier));
-  } else {
-    if (options.key == nullptr) {
-      return Fail("policy", "the bundle is signed with a key; verify it with --key");
+    if (options_.require_attestation && !s_.dsse) {
+      return FailAs(Step::kAttestation, "the bundle carries no DSSE attestation");
     }
-    key.public_key_der = options.key->PublicKeyDer();
-    key.verifier = options.key;
+    return absl::OkStatus();
   }
 
-  // What was signed.
-  Signed s;
-  s.signature = bundle.signature();
-  std::string pae;
-  if (bundle.is_dsse()) {
-    const auto& env = bundle.proto.dsse_envelope();
-    s.dsse = true;
-    pae = DssePae(env.payloadtype(), env.payload());
-    s.digest = signer::Sha256(pae);
-    s.payload_sha256 = signer::Sha256(env.payload());
-  } else {
-    const auto& ms = bundle.proto.message_signature();
-    if (ms.has_message_digest()) {
-      auto hash = HashFromProto(ms.message_digest().algorithm());
-      if (!hash) return Fail("artifact", "unsupported messageDigest algorithm");
-      s.digest_hash = *hash;
+  // Each entry's log is trusted and its body records this signature, key and digest.
+  absl::Status TlogEntries() {
+    const auto& vm = bundle_.proto.verification_material();
+    for (int i = 0; i < vm.tlog_entries_size(); ++i) {
+      const auto& entry = vm.tlog_entries(i);
+      const TransparencyLog* log = root_.FindLog(entry.log_id().key_id());
+      if (log == nullptr) {
+        return Fail("tlog entry",
+                    absl::StrCat("log id ", absl::BytesToHexString(entry.log_id().key_id()),
+                                 " is not in the trusted root"));
+      }
+      logs_.push_back(log);
+      TlogEntryInfo info;
+      info.log_index = entry.log_index();
+      info.log_id_hex = absl::BytesToHexString(entry.log_id().key_id());
+      info.kind = entry.kind_version().kind();
+      info.version = entry.kind_version().version();
+      result_.tlog_entries.push_back(info);
+      result_.log_indexes.push_back(entry.log_index());
+      VOUCH_RETURN_IF_ERROR(CheckBody(entry, s_, key_));
     }
-    auto digest = artifact.Digest(s.digest_hash);
-    if (!digest.ok()) return Prefix("artifact", digest.status());
-    s.digest = *digest;
-    if (ms.has_message_digest() && ms.message_digest().digest() != s.digest) {
-      return Fail("artifact", "the bundle's messageDigest does not match the artifact");
-    }
-  }
-  if (options.require_attestation && !s.dsse) {
-    return Fail("attestation", "the bundle carries no DSSE attestation");
+    return absl::OkStatus();
   }
 
-  // Transparency log entries: body, inclusion proof + checkpoint, SET.
-  std::vector<const TransparencyLog*> logs_without_set;
-  const auto& vm = bundle.proto.verification_material();
-  for (int i = 0; i < vm.tlog_entries_size(); ++i) {
-    const auto& entry = vm.tlog_entries(i);
-    const TransparencyLog* log = root.FindLog(entry.log_id().key_id());
-    if (log == nullptr) {
-      return Fail("tlog entry",
-                  absl::StrCat("log id ", absl::BytesToHexString(entry.log_id().key_id()),
-                               " is not in the trusted root"));
-    }
-    VOUCH_RETURN_IF_ERROR(CheckBody(entry, s, key));
-    if (entry.has_inclusion_proof()) {
+  absl::Status InclusionProofs() {
+    const auto& vm = bundle_.proto.verification_material();
+    bool any = false;
+    for (int i = 0; i < vm.tlog_entries_size(); ++i) {
+      const auto& entry = vm.tlog_entries(i);
+      if (!entry.has_inclusion_proof()) continue;
+      any = true;
       VOUCH_RETURN_IF_ERROR(
-          VerifyInclusionProof(entry.inclusion_proof(), entry.canonicalized_body(), *log));
+          VerifyInclusionProof(entry.inclusion_proof(), entry.canonicalized_body(), *logs_[i]));
+      result_.tlog_entries[i].inclusion_proof = true;
+      result_.tlog_entries[i].checkpoint_size =
+          static_cast<uint64_t>(entry.inclusion_proof().tree_size());
     }
-    if (!entry.inclusion_promise().signed_entry_timestamp().empty()) {
-      VOUCH_RETURN_IF_ERROR(VerifySignedEntryTimestamp(entry, *log));
+    return any ? absl::OkStatus() : Skip();
+  }
+
+  absl::Status Sets() {
+    const auto& vm = bundle_.proto.verification_material();
+    bool any = false;
+    for (int i = 0; i < vm.tlog_entries_size(); ++i) {
+      const auto& entry = vm.tlog_entries(i);
+      const TransparencyLog& log = *logs_[i];
+      if (entry.inclusion_promise().signed_entry_timestamp().empty()) {
+        logs_without_set_.push_back(&log);
+        continue;
+      }
+      any = true;
+      VOUCH_RETURN_IF_ERROR(VerifySignedEntryTimestamp(entry, log));
       const absl::Time t = absl::FromUnixSeconds(entry.integrated_time());
-      if (t > now + absl::Minutes(1)) {
+      if (t > now_ + absl::Minutes(1)) {
         return Fail("SET",
                     absl::StrCat("integrated time ", absl::FormatTime(t, absl::UTCTimeZone()),
                                  " is in the future"));
       }
-      if (t < log->valid_from || t > log->valid_until) {
-        return Fail("tlog entry",
-                    absl::StrCat("integrated time ", absl::FormatTime(t, absl::UTCTimeZone()),
-                                 " is outside the log key's validity window"));
+      if (t < log.valid_from || t > log.valid_until) {
+        return FailAs(Step::kTlogEntry,
+                      absl::StrCat("integrated time ", absl::FormatTime(t, absl::UTCTimeZone()),
+                                   " is outside the log key's validity window"));
       }
-      result.signing_times.push_back(t);
-    } else {
-      logs_without_set.push_back(log);
+      result_.signing_times.push_back(t);
+      result_.tlog_entries[i].integrated_time = t;
     }
-    result.log_indexes.push_back(entry.log_index());
+    return any ? absl::OkStatus() : Skip();
   }
 
-  // RFC 3161 timestamps over the signature.
-  for (int i = 0; i < vm.timestamp_verification_data().rfc3161_timestamps_size(); ++i) {
-    auto t = VerifyRfc3161Timestamp(
-        vm.timestamp_verification_data().rfc3161_timestamps(i).signed_timestamp(), s.signature,
-        root.timestamp_authorities());
-    if (!t.ok()) return Prefix("timestamp", t.status());
-    if (*t > now + absl::Minutes(1)) return Fail("timestamp", "timestamp is in the future");
-    result.signing_times.push_back(*t);
-  }
-  if (result.signing_times.empty()) {
-    return Fail("timestamp", "no verified signing time (no SET and no RFC 3161 timestamp)");
-  }
-  for (const TransparencyLog* log : logs_without_set) {
-    for (absl::Time t : result.signing_times) {
-      if (t < log->valid_from || t > log->valid_until) {
-        return Fail("tlog entry",
-                    absl::StrCat("signing time ", absl::FormatTime(t, absl::UTCTimeZone()),
-                                 " is outside the log key's validity window"));
+  // RFC 3161 timestamps over the signature; at least one signing time overall.
+  absl::Status Timestamps() {
+    const auto& vm = bundle_.proto.verification_material();
+    for (int i = 0; i < vm.timestamp_verification_data().rfc3161_timestamps_size(); ++i) {
+      auto t = VerifyRfc3161Timestamp(
+          vm.timestamp_verification_data().rfc3161_timestamps(i).signed_timestamp(), s_.signature,
+          root_.timestamp_authorities());
+      if (!t.ok()) return Prefix("timestamp", t.status());
+      if (*t > now_ + absl::Minutes(1)) return Fail("timestamp", "timestamp is in the future");
+      result_.signing_times.push_back(*t);
+      result_.timestamps.push_back(*t);
+    }
+    if (result_.signing_times.empty()) {
+      return Fail("timestamp", "no verified signing time (no SET and no RFC 3161 timestamp)");
+    }
+    for (const TransparencyLog* log : logs_without_set_) {
+      for (absl::Time t : result_.signing_times) {
+        if (t < log->valid_from || t > log->valid_until) {
+          return FailAs(Step::kTlogEntry,
+                        absl::StrCat("signing time ", absl::FormatTime(t, absl::UTCTimeZone()),
+                                     " is outside the log key's validity window"));
+        }
       }
     }
+    return absl::OkStatus();
   }
 
-  if (!leaf.has_value()) {
-    for (absl::Time t : result.signing_times) {
-      if (t < options.key_valid_from || t > options.key_valid_until) {
+  absl::Status KeyWindow() {
+    if (leaf_.has_value()) return Skip();
+    for (absl::Time t : result_.signing_times) {
+      if (t < options_.key_valid_from || t > options_.key_valid_until) {
         return Fail("key", absl::StrCat("signing time ", absl::FormatTime(t, absl::UTCTimeZone()),
                                         " is outside the key's validity window"));
       }
     }
+    return absl::OkStatus();
   }
 
-  // Certificate chain at every signing time, SCT, identity.
-  if (leaf.has_value()) {
-    std::optional<Certificate> issuer;
-    for (absl::Time t : result.signing_times) {
-      auto i = VerifyChainAt(*leaf, root.certificate_authorities(), t);
+  // The leaf chains to a trusted CA at every signing time and may sign code.
+  absl::Status Chain() {
+    if (!leaf_.has_value()) return Skip();
+    for (absl::Time t : result_.signing_times) {
+      auto i = VerifyChainAt(*leaf_, root_.certificate_authorities(), t);
       if (!i.ok()) return Prefix("certificate", i.status());
-      issuer = *std::move(i);
+      issuer_ = *std::move(i);
     }
-    if (!leaf->HasCodeSigningUsage()) {
+    if (!leaf_->HasCodeSigningUsage()) {
       return Fail("certificate", "the signing certificate lacks the codeSigning usage");
     }
-    if (!root.ctlogs().empty()) {
-      VOUCH_RETURN_IF_ERROR(Prefix("SCT", VerifyEmbeddedScts(*leaf, *issuer, root.ctlogs())));
-    }
-    result.subject_alternative_names = leaf->SubjectAlternativeNames();
-    auto oidc_issuer = leaf->OidcIssuer();
-    if (oidc_issuer.ok()) result.oidc_issuer = *oidc_issuer;
-    const IdentityPolicy& p = options.identity;
+    return absl::OkStatus();
+  }
+
+  absl::Status Scts() {
+    if (!leaf_.has_value() || root_.ctlogs().empty()) return Skip();
+    return Prefix("SCT", VerifyEmbeddedScts(*leaf_, *issuer_, root_.ctlogs()));
+  }
+
+  absl::Status Identity() {
+    if (!leaf_.has_value()) return Skip();
+    const IdentityPolicy& p = options_.identity;
+    const RE2* identity_re = v_.compiled_->identity.get();
+    const RE2* issuer_re = v_.compiled_->issuer.get();
     bool san_ok = false;
-    for (const std::string& san : result.subject_alternative_names) {
-      if (MatchesPolicy(san, p.identity, p.identity_regexp)) san_ok = true;
+    for (const std::string& san : result_.subject_alternative_names) {
+      if (Matches(san, p.identity, identity_re)) san_ok = true;
     }
     if (!san_ok) {
       return Fail("identity", absl::StrCat("certificate identity [",
-                                           absl::StrJoin(result.subject_alternative_names, ", "),
+                                           absl::StrJoin(result_.subject_alternative_names, ", "),
                                            "] does not match ",
                                            p.identity.empty() ? "/" + p.identity_regexp + "/"
                                                               : "\"" + p.identity + "\""));
     }
-    if (!p.issuer.empty() || !p.issuer_regexp.empty()) {
+    if (!p.issuer.empty() || issuer_re != nullptr) {
+      auto oidc_issuer = leaf_->OidcIssuer();
       if (!oidc_issuer.ok()) return Prefix("identity", oidc_issuer.status());
-      if (!MatchesPolicy(*oidc_issuer, p.issuer, p.issuer_regexp)) {
+      if (!Matches(*oidc_issuer, p.issuer, issuer_re)) {
         return Fail("identity", absl::StrCat("OIDC issuer \"", *oidc_issuer, "\" does not match ",
                                              p.issuer.empty() ? "/" + p.issuer_regexp + "/"
                                                               : "\"" + p.issuer + "\""));
       }
     }
-  }
-
-  // The signature itself.
-  if (s.dsse) {
-    absl::Status st = key.verifier->Verify(pae, s.signature);
-    if (!st.ok()) return Prefix("signature", st);
-  } else if (key.verifier->key_type() == signer::KeyType::kEd25519) {
-    if (!artifact.has_bytes()) {
-      return Fail("signature", "Ed25519 signatures need the artifact, not only its digest");
+    for (const auto& [name, want] : p.extensions) {
+      const std::string* got = nullptr;
+      for (const auto& [n, v] : result_.certificate_extensions) {
+        if (n == name) got = &v;
+      }
+      if (got == nullptr) {
+        return Fail("identity",
+                    absl::StrCat("certificate has no ", name, " extension (want \"", want, "\")"));
+      }
+      if (*got != want) {
+        return Fail("identity",
+                    absl::StrCat("certificate ", name, " is \"", *got, "\", want \"", want, "\""));
+      }
     }
-    absl::Status st = key.verifier->Verify(artifact.bytes(), s.signature);
-    if (!st.ok()) return Prefix("signature", st);
-  } else {
-    absl::Status st = key.verifier->VerifyDigest(s.digest_hash, s.digest, s.signature);
-    if (!st.ok()) return Prefix("signature", st);
+    return absl::OkStatus();
   }
 
-  // Attestation: subject digest and predicate policy.
-  if (s.dsse) {
-    const auto& env = bundle.proto.dsse_envelope();
-    result.payload_type = env.payloadtype();
+  absl::Status Signature() {
+    absl::Status st;
+    if (s_.dsse) {
+      st = key_.verifier->Verify(pae_, s_.signature);
+    } else if (key_.verifier->key_type() == signer::KeyType::kEd25519) {
+      if (!artifact_.has_bytes()) {
+        return Fail("signature", "Ed25519 signatures need the artifact, not only its digest");
+      }
+      st = key_.verifier->Verify(artifact_.bytes(), s_.signature);
+    } else {
+      st = key_.verifier->VerifyDigest(s_.digest_hash, s_.digest, s_.signature);
+    }
+    return Prefix("signature", st);
+  }
+
+  // The in-toto statement's subject names the artifact; the predicate policy holds.
+  absl::Status Attestation() {
+    if (!s_.dsse) return Skip();
+    const auto& env = bundle_.proto.dsse_envelope();
+    result_.payload_type = env.payloadtype();
     if (env.payloadtype() != kInTotoPayloadType) {
       return Fail("attestation", absl::StrCat("payload type is ", env.payloadtype(), ", want ",
                                               kInTotoPayloadType));
@@ -596,10 +782,57 @@ absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& 
     if (statement.is_discarded() || !statement.is_object()) {
       return Fail("attestation", "payload is not a JSON in-toto statement");
     }
-    VOUCH_RETURN_IF_ERROR(CheckStatement(statement, artifact, options.attestation, &result));
-    result.statement = env.payload();
+    VOUCH_RETURN_IF_ERROR(CheckStatement(statement, artifact_, options_.attestation, &result_));
+    result_.statement = env.payload();
+    return absl::OkStatus();
   }
-  return result;
+
+  const BundleVerifier& v_;
+  const TrustRoot& root_;
+  const VerifyOptions& options_;
+  const Bundle& bundle_;
+  const Artifact& artifact_;
+  absl::Time now_;
+  std::optional<Step> failing_;
+  bool skipped_ = false;
+  VerificationResult result_;
+  SigningKey key_;
+  std::optional<Certificate> leaf_;
+  std::optional<Certificate> issuer_;
+  Signed s_;
+  std::string pae_;
+  std::vector<const TransparencyLog*> logs_;  // per tlog entry
+  std::vector<const TransparencyLog*> logs_without_set_;
+};
+
+BundleVerifier::BundleVerifier(const TrustRoot* root, VerifyOptions options,
+                               std::unique_ptr<Compiled> c)
+    : root_(root), options_(std::move(options)), compiled_(std::move(c)) {}
+
+BundleVerifier::~BundleVerifier() = default;
+
+absl::StatusOr<std::unique_ptr<BundleVerifier>> BundleVerifier::New(const TrustRoot* root,
+                                                                    VerifyOptions options) {
+  auto c = std::make_unique<Compiled>();
+  VOUCH_ASSIGN_OR_RETURN(c->identity, CompileAnchored(options.identity.identity_regexp,
+                                                      "certificate-identity-regexp"));
+  VOUCH_ASSIGN_OR_RETURN(
+      c->issuer, CompileAnchored(options.identity.issuer_regexp, "certificate-oidc-issuer-regexp"));
+  return std::unique_ptr<BundleVerifier>(
+      new BundleVerifier(root, std::move(options), std::move(c)));
+}
+
+VerificationResult BundleVerifier::Verify(const Bundle& bundle, const Artifact& artifact) const {
+  return VerifyRun(*this, bundle, artifact).Run();
+}
+
+absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& artifact,
+                                          const TrustRoot& root, const VerifyOptions& options) {
+  auto v = BundleVerifier::New(&root, options);
+  if (!v.ok()) return Prefix("policy", v.status());
+  VerificationResult r = (*v)->Verify(bundle, artifact);
+  if (!r.verified()) return r.status();
+  return r;
 }
 
 }  // namespace vouch::client

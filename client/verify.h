@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -43,13 +44,17 @@ class Artifact {
   std::map<signer::HashAlgorithm, std::string> digests_;
 };
 
-// Who must have signed (keyless bundles). Empty fields do not constrain. The regexps are ECMAScript
-// regular expressions matched against the whole value (anchored).
+// Who must have signed (keyless bundles). Empty fields do not constrain. The regular expressions
+// are RE2 (linear time: a SAN is attacker-controlled input) matched against the whole value
+// (anchored), compiled once by BundleVerifier::New.
 struct IdentityPolicy {
   std::string identity;         // exact SAN (URI, email or username)
   std::string identity_regexp;  // anchored regular expression over each SAN
   std::string issuer;           // exact OIDC issuer (extension .1.8, else .1.1)
   std::string issuer_regexp;
+  // Fulcio extensions that must be present with these exact values, by the names of
+  // Certificate::FulcioExtensions ("sourceRepositoryURI", "githubWorkflowRepository", ...).
+  std::vector<std::pair<std::string, std::string>> extensions;
 };
 
 // Conditions on an in-toto attestation (DSSE bundles). Empty fields do not constrain.
@@ -79,12 +84,66 @@ struct VerifyOptions {
   absl::Time now = absl::InfinitePast();
 };
 
+// The named checks, in the order they run. Each failure message starts with the check's
+// traditional prefix ("certificate: ...", "inclusion proof: ...", "checkpoint: ...").
+enum class Step {
+  kPolicy,          // the options fit the bundle (a key for key bundles, none for keyless)
+  kCertificate,     // the leaf parses, is not a CA, the bundle adds no certificate of its own
+  kArtifact,        // what was signed: the message digest matches the artifact
+  kTlogEntry,       // each entry's log is trusted and its body records this signature
+  kInclusionProof,  // each proof recomputes the root of a checkpoint signed by the log
+  kSet,             // each SignedEntryTimestamp verifies; integrated times are sane
+  kTimestamp,       // RFC 3161 timestamps verify; there is at least one signing time
+  kKey,             // key bundles: signing times inside the key's validity window
+  kChain,           // the leaf chains to a trusted CA at every signing time; codeSigning
+  kSct,             // embedded SCTs verify against the trusted CT logs (when it lists any)
+  kIdentity,        // SAN, issuer and extensions satisfy the identity policy
+  kSignature,       // the signature verifies over the artifact digest or DSSE PAE
+  kAttestation,     // the in-toto statement's subject matches; predicate policy holds
+};
+// "policy", "certificate", "artifact", "tlog entry", "inclusion proof", "SET", "timestamp",
+// "key", "chain", "SCT", "identity", "signature", "attestation".
+const char* StepName(Step step);
+
+struct StepOutcome {
+  Step step;
+  absl::Status status;  // OK: the check passed
+};
+
+// One transparency log entry of a verified bundle.
+struct TlogEntryInfo {
+  int64_t log_index = 0;
+  std::string log_id_hex;
+  std::string kind;     // "hashedrekord", "dsse", "intoto"
+  std::string version;  // "0.0.1", "0.0.2"
+  // The SET-verified integrated time; InfinitePast without an inclusion promise.
+  absl::Time integrated_time = absl::InfinitePast();
+  bool inclusion_proof = false;  // a proof against a signed checkpoint verified
+  uint64_t checkpoint_size = 0;  // its tree size
+};
+
 struct VerificationResult {
-  // Keyless: the certificate's SANs and OIDC issuer.
+  // Every check that ran, in order; when verification failed, the last one is the failure and
+  // later checks did not run.
+  std::vector<StepOutcome> steps;
+  bool verified() const;
+  // The failed check, if any.
+  const StepOutcome* failure() const;
+  // OK, or the failed check's status (its message starts with the step, see Step).
+  absl::Status status() const;
+
+  // Who signed. Keyless: the certificate's SANs, OIDC issuer and Fulcio extensions; key bundles:
+  // the SHA-256 of the key's SubjectPublicKeyInfo (hex). Filled as far as the checks got.
+  bool keyless = false;
   std::vector<std::string> subject_alternative_names;
   std::string oidc_issuer;
-  // The verified signing times (SETs and RFC 3161 timestamps), and the entries' log indexes.
+  std::vector<std::pair<std::string, std::string>> certificate_extensions;
+  std::string public_key_sha256;
+  // The log entries, the verified signing times (SETs and RFC 3161 timestamps), the RFC 3161
+  // times alone, and the entries' log indexes.
+  std::vector<TlogEntryInfo> tlog_entries;
   std::vector<absl::Time> signing_times;
+  std::vector<absl::Time> timestamps;
   std::vector<int64_t> log_indexes;
   // DSSE bundles: the payload type and, for in-toto statements, the predicate type and the
   // statement JSON.
@@ -93,7 +152,32 @@ struct VerificationResult {
   std::string statement;
 };
 
-// Verifies |bundle| for |artifact| against |root| under |options|. See the file comment.
+// Verifies bundles against one trusted root under one set of options. The identity policy's
+// regular expressions are compiled once here, so verifying many bundles (an image's attachments,
+// an admission review's images) pays for them once. Thread-safe; |root| must outlive it.
+class BundleVerifier {
+ public:
+  // InvalidArgument naming the field for a regular expression that does not compile.
+  static absl::StatusOr<std::unique_ptr<BundleVerifier>> New(const TrustRoot* root,
+                                                             VerifyOptions options);
+  ~BundleVerifier();
+
+  // Runs the checks of the file comment, stopping at the first failure; never fails otherwise.
+  VerificationResult Verify(const Bundle& bundle, const Artifact& artifact) const;
+
+  const VerifyOptions& options() const { return options_; }
+
+ private:
+  struct Compiled;
+  BundleVerifier(const TrustRoot* root, VerifyOptions options, std::unique_ptr<Compiled> c);
+  const TrustRoot* const root_;
+  const VerifyOptions options_;
+  std::unique_ptr<Compiled> compiled_;
+  friend class VerifyRun;
+};
+
+// Verifies |bundle| for |artifact| against |root| under |options|: BundleVerifier::New and
+// Verify in one call. The error is the failed check's status (see Step).
 absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& artifact,
                                           const TrustRoot& root, const VerifyOptions& options);
 

@@ -161,7 +161,8 @@ TEST_F(VerifyTest, RejectsKeyBundleWithoutOrWithWrongKey) {
 struct Mutation {
   const char* name;
   std::function<void(BundleProto*, VerifyOptions*)> apply;
-  const char* step;
+  const char* step;  // the message prefix
+  Step failed;       // the structured step
 };
 
 void FlipByte(std::string* s, size_t i) { (*s)[i % s->size()] ^= 0x01; }
@@ -176,68 +177,68 @@ TEST_F(VerifyTest, EachMutationFailsAtItsStep) {
        [](BundleProto* b, VerifyOptions*) {
          FlipByte(b->mutable_message_signature()->mutable_signature(), 10);
        },
-       "tlog entry:"},
+       "tlog entry:", Step::kTlogEntry},
       {"message digest",
        [](BundleProto* b, VerifyOptions*) {
          FlipByte(b->mutable_message_signature()->mutable_message_digest()->mutable_digest(), 3);
        },
-       "artifact:"},
+       "artifact:", Step::kArtifact},
       {"identity", [](BundleProto*, VerifyOptions* o) { o->identity.identity = "someone else"; },
-       "identity:"},
+       "identity:", Step::kIdentity},
       {"issuer", [](BundleProto*, VerifyOptions* o) { o->identity.issuer = "https://evil.test"; },
-       "identity:"},
+       "identity:", Step::kIdentity},
       {"unknown log",
        [](BundleProto* b, VerifyOptions*) {
          FlipByte(Entry(b)->mutable_log_id()->mutable_key_id(), 0);
        },
-       "tlog entry: log id"},
+       "tlog entry: log id", Step::kTlogEntry},
       {"body",
        [](BundleProto* b, VerifyOptions*) { FlipByte(Entry(b)->mutable_canonicalized_body(), 40); },
-       ""},
+       "", Step::kTlogEntry},
       {"kind",
        [](BundleProto* b, VerifyOptions*) { Entry(b)->mutable_kind_version()->set_kind("intoto"); },
-       "tlog entry:"},
+       "tlog entry:", Step::kTlogEntry},
       {"proof hash",
        [](BundleProto* b, VerifyOptions*) {
          FlipByte(Entry(b)->mutable_inclusion_proof()->mutable_hashes(1), 31);
        },
-       "inclusion proof:"},
+       "inclusion proof:", Step::kInclusionProof},
       {"proof index",
        [](BundleProto* b, VerifyOptions*) {
          Entry(b)->mutable_inclusion_proof()->set_log_index(4);
        },
-       "inclusion proof:"},
+       "inclusion proof:", Step::kInclusionProof},
       {"proof root",
        [](BundleProto* b, VerifyOptions*) {
          FlipByte(Entry(b)->mutable_inclusion_proof()->mutable_root_hash(), 0);
        },
-       "inclusion proof:"},
+       "inclusion proof:", Step::kInclusionProof},
       {"checkpoint signature",
        [](BundleProto* b, VerifyOptions*) {
          std::string* env =
              Entry(b)->mutable_inclusion_proof()->mutable_checkpoint()->mutable_envelope();
          (*env)[env->size() - 5] = (*env)[env->size() - 5] == 'A' ? 'B' : 'A';
        },
-       "checkpoint:"},
+       "checkpoint:", Step::kInclusionProof},
       {"checkpoint size",
        [](BundleProto* b, VerifyOptions*) {
          std::string* env =
              Entry(b)->mutable_inclusion_proof()->mutable_checkpoint()->mutable_envelope();
          (*env)[env->find('\n') + 1] = '9';
        },
-       "checkpoint:"},
+       "checkpoint:", Step::kInclusionProof},
       {"SET",
        [](BundleProto* b, VerifyOptions*) {
          FlipByte(Entry(b)->mutable_inclusion_promise()->mutable_signed_entry_timestamp(), 12);
        },
-       "SET:"},
+       "SET:", Step::kSet},
       {"integrated time",
        [](BundleProto* b, VerifyOptions*) {
          Entry(b)->set_integrated_time(Entry(b)->integrated_time() + 1);
        },
-       "SET:"},
+       "SET:", Step::kSet},
       {"future", [](BundleProto*, VerifyOptions* o) { o->now = absl::FromUnixSeconds(1600000000); },
-       "SET:"},
+       "SET:", Step::kSet},
   };
   for (const Mutation& m : mutations) {
     BundleProto b = Make();
@@ -248,7 +249,84 @@ TEST_F(VerifyTest, EachMutationFailsAtItsStep) {
     EXPECT_FALSE(r.ok()) << m.name;
     EXPECT_THAT(std::string(r.status().message()), StartsWith(m.step))
         << m.name << ": " << r.status();
+    // The structured result names the same check, last in its list of steps.
+    auto json = BundleToJson(b);
+    ASSERT_THAT(json, IsOk());
+    auto bundle = ParseBundle(*json);
+    ASSERT_THAT(bundle, IsOk());
+    BundleProto scratch = b;
+    m.apply(&scratch, &options_);  // for the options' half of the mutation
+    auto verifier = BundleVerifier::New(root_.get(), options_);
+    options_ = saved;
+    ASSERT_THAT(verifier, IsOk());
+    VerificationResult result = (*verifier)->Verify(*bundle, Artifact::FromBytes(kArtifact));
+    ASSERT_FALSE(result.verified()) << m.name;
+    EXPECT_EQ(result.failure()->step, m.failed)
+        << m.name << ": " << StepName(result.failure()->step);
+    EXPECT_EQ(result.status(), r.status()) << m.name;
+    for (size_t i = 0; i + 1 < result.steps.size(); ++i) {
+      EXPECT_TRUE(result.steps[i].status.ok()) << m.name;
+    }
   }
+}
+
+TEST_F(VerifyTest, ResultListsEveryCheckAndWhatItFound) {
+  auto json = BundleToJson(Make());
+  ASSERT_THAT(json, IsOk());
+  auto bundle = ParseBundle(*json);
+  ASSERT_THAT(bundle, IsOk());
+  auto verifier = BundleVerifier::New(root_.get(), options_);
+  ASSERT_THAT(verifier, IsOk());
+  VerificationResult r = (*verifier)->Verify(*bundle, Artifact::FromBytes(kArtifact));
+  ASSERT_TRUE(r.verified()) << r.status();
+  std::vector<Step> steps;
+  for (const StepOutcome& s : r.steps) steps.push_back(s.step);
+  // A keyless message signature with a proof and a SET: no key window, no attestation, and no
+  // SCT check (the fake trusted root lists no CT log).
+  EXPECT_THAT(steps, ::testing::ElementsAre(Step::kCertificate, Step::kArtifact, Step::kTlogEntry,
+                                            Step::kInclusionProof, Step::kSet, Step::kTimestamp,
+                                            Step::kChain, Step::kIdentity, Step::kSignature));
+  EXPECT_TRUE(r.keyless);
+  ASSERT_EQ(r.tlog_entries.size(), 1u);
+  EXPECT_EQ(r.tlog_entries[0].log_index, 1005);
+  EXPECT_EQ(r.tlog_entries[0].kind, "hashedrekord");
+  EXPECT_TRUE(r.tlog_entries[0].inclusion_proof);
+  EXPECT_GT(r.tlog_entries[0].checkpoint_size, 0u);
+  EXPECT_NE(r.tlog_entries[0].integrated_time, absl::InfinitePast());
+  EXPECT_EQ(r.public_key_sha256.size(), 64u);
+  bool issuer_ext = false;
+  for (const auto& [name, value] : r.certificate_extensions) {
+    if (name == "issuer" && value == kFakeIssuer) issuer_ext = true;
+  }
+  EXPECT_TRUE(issuer_ext);
+}
+
+TEST_F(VerifyTest, ExtensionConditionsAreChecked) {
+  options_.identity.extensions = {{"issuer", kFakeIssuer}};
+  EXPECT_THAT(Run(Make()), IsOk());
+  options_.identity.extensions = {{"issuer", "https://other.test"}};
+  EXPECT_THAT(Run(Make()), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                    HasSubstr("identity: certificate issuer is")));
+  options_.identity.extensions = {{"sourceRepositoryURI", "https://github.com/acme/app"}};
+  EXPECT_THAT(Run(Make()), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                    HasSubstr("has no sourceRepositoryURI extension")));
+}
+
+TEST_F(VerifyTest, RegularExpressionsAreRe2CompiledOnceAndRefusedWhenMalformed) {
+  options_.identity.identity.clear();
+  options_.identity.identity_regexp = "(unclosed";
+  EXPECT_THAT(BundleVerifier::New(root_.get(), options_),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("certificate-identity-regexp: bad regular expression")));
+  // Backreferences (exponential in backtracking engines) are not RE2 syntax.
+  options_.identity.identity_regexp = "(a*)\\1";
+  EXPECT_THAT(BundleVerifier::New(root_.get(), options_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // A pattern that is catastrophic for a backtracking engine runs in linear time under RE2;
+  // the SAN does not match, and the answer comes back.
+  options_.identity.identity_regexp = "(x+x+)+y";
+  auto r = Run(Make());
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("identity:")));
 }
 
 TEST_F(VerifyTest, RejectsWrongArtifact) {

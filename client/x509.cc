@@ -270,6 +270,56 @@ absl::StatusOr<std::string> Certificate::OidcIssuer() const {
   return absl::NotFoundError("certificate has no OIDC issuer extension");
 }
 
+std::vector<std::pair<std::string, std::string>> Certificate::FulcioExtensions() const {
+  // github.com/sigstore/fulcio docs/oid-info.md.
+  static const char* const kNames[] = {
+      nullptr,
+      "issuer",                    // .1 (deprecated, raw)
+      "githubWorkflowTrigger",     // .2 (deprecated, raw)
+      "githubWorkflowSHA",         // .3
+      "githubWorkflowName",        // .4
+      "githubWorkflowRepository",  // .5
+      "githubWorkflowRef",         // .6
+      nullptr,                     // .7 is the otherName SAN type, not an extension
+      "issuer",                    // .8
+      "buildSignerURI",
+      "buildSignerDigest",
+      "runnerEnvironment",
+      "sourceRepositoryURI",
+      "sourceRepositoryDigest",
+      "sourceRepositoryRef",
+      "sourceRepositoryIdentifier",
+      "sourceRepositoryOwnerURI",
+      "sourceRepositoryOwnerIdentifier",
+      "buildConfigURI",
+      "buildConfigDigest",
+      "buildTrigger",
+      "runInvocationURI",
+      "sourceRepositoryVisibilityAtSigning",  // .22
+  };
+  std::vector<std::pair<std::string, std::string>> out;
+  const bool have_v2_issuer = ExtensionValue(kOidFulcioIssuerV2).ok();
+  for (int i = 1; i < 23; ++i) {
+    if (kNames[i] == nullptr) continue;
+    if (i == 1 && have_v2_issuer) continue;
+    auto raw = ExtensionValue(absl::StrCat("1.3.6.1.4.1.57264.1.", i));
+    if (!raw.ok()) continue;
+    if (i < 8) {
+      out.emplace_back(kNames[i], *raw);
+      continue;
+    }
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(raw->data());
+    ASN1_UTF8STRING* s = d2i_ASN1_UTF8STRING(nullptr, &p, static_cast<long>(raw->size()));
+    if (s == nullptr) {
+      ERR_clear_error();
+      continue;
+    }
+    out.emplace_back(kNames[i], Asn1StringBytes(s));
+    ASN1_UTF8STRING_free(s);
+  }
+  return out;
+}
+
 std::string Certificate::SubjectString() const {
   char buf[512];
   X509_NAME_oneline(X509_get_subject_name(x509_.get()), buf, sizeof(buf));

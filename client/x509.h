@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -51,6 +52,12 @@ class Certificate {
   // The OIDC issuer: extension 1.3.6.1.4.1.57264.1.8 (UTF8String), else .1.1 (raw bytes).
   // NotFound when the certificate has neither.
   absl::StatusOr<std::string> OidcIssuer() const;
+  // The Fulcio extensions present (1.3.6.1.4.1.57264.1.1-6 and .8-22), by the names
+  // sigstore-go and policy-controller use ("issuer", "githubWorkflowRepository",
+  // "buildSignerURI", "sourceRepositoryURI", "sourceRepositoryRef", ...), in OID order. .1-.6
+  // hold raw strings, .8 and later DER UTF8Strings; values that do not decode are left out.
+  // "issuer" is the .8 value when both .1 and .8 are present.
+  std::vector<std::pair<std::string, std::string>> FulcioExtensions() const;
   // The value of the extension |oid| (dotted), as its raw extnValue bytes; NotFound if absent.
   absl::StatusOr<std::string> ExtensionValue(absl::string_view oid) const;
   // The subject as a one-line string (for messages).

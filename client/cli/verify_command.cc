@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
-#include <regex>
+#include <optional>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "client/bundle.h"
 #include "client/cli/args.h"
+#include "client/cli/report.h"
 #include "client/trust_root.h"
 #include "client/verify.h"
 #include "nlohmann/json.hpp"
@@ -66,39 +67,31 @@ std::string DefaultTrustedRoot() {
   return "";
 }
 
+// What a verify command found: a failure before any check ran (reading inputs), or the
+// checks' result.
+struct Outcome {
+  std::string input_step;  // "key", "trusted root", "bundle", "artifact" when reading failed
+  absl::Status input_error;
+  std::optional<client::VerificationResult> result;
+  bool verified() const { return input_error.ok() && result.has_value() && result->verified(); }
+};
+
 // Reports the outcome; returns the exit code.
-int Report(bool json_output, const absl::StatusOr<client::VerificationResult>& result) {
+int Report(bool json_output, const Outcome& o) {
   if (json_output) {
-    nlohmann::json out;
-    out["verified"] = result.ok();
-    if (!result.ok()) {
-      std::string msg(result.status().message());
-      out["error"] = msg;
-      size_t colon = msg.find(':');
-      out["step"] = colon == std::string::npos ? "" : msg.substr(0, colon);
-    } else {
-      out["subjectAlternativeNames"] = result->subject_alternative_names;
-      out["oidcIssuer"] = result->oidc_issuer;
-      std::vector<std::string> times;
-      for (absl::Time t : result->signing_times) {
-        times.push_back(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()));
-      }
-      out["signingTimes"] = times;
-      out["logIndexes"] = result->log_indexes;
-      if (!result->payload_type.empty()) out["payloadType"] = result->payload_type;
-      if (!result->predicate_type.empty()) out["predicateType"] = result->predicate_type;
-      if (!result->statement.empty()) {
-        nlohmann::json statement = nlohmann::json::parse(result->statement, nullptr, false);
-        if (!statement.is_discarded()) out["statement"] = std::move(statement);
-      }
-    }
+    nlohmann::json out = o.input_error.ok() ? VerificationJson(*o.result)
+                                            : InputErrorJson(o.input_step, o.input_error);
     std::cout << out.dump() << "\n";
-  } else if (result.ok()) {
+  } else if (o.verified()) {
     std::cerr << "Verified OK\n";
+  } else if (!o.input_error.ok()) {
+    std::cerr << "Error: not verified: " << o.input_error.message() << "\n";
   } else {
-    std::cerr << "Error: not verified: " << result.status().message() << "\n";
+    const client::StepOutcome* f = o.result->failure();
+    std::cerr << "Error: not verified at step \"" << client::StepName(f->step)
+              << "\": " << f->status.message() << "\n";
   }
-  return result.ok() ? kExitOk : kExitFailed;
+  return o.verified() ? kExitOk : kExitFailed;
 }
 
 int Run(Mode mode, const std::vector<std::string>& argv) {
@@ -139,14 +132,11 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
   options.identity.identity_regexp = args->Get("certificate-identity-regexp");
   options.identity.issuer = args->Get("certificate-oidc-issuer");
   options.identity.issuer_regexp = args->Get("certificate-oidc-issuer-regexp");
-  for (const std::string* re :
-       {&options.identity.identity_regexp, &options.identity.issuer_regexp}) {
-    if (re->empty()) continue;
-    try {
-      std::regex check(*re);
-    } catch (const std::regex_error&) {
-      return usage_error(absl::StrCat("invalid regular expression \"", *re, "\""));
-    }
+  {
+    // Regular expressions are checked (compiled) before anything is read.
+    client::TrustRoot no_root;
+    auto compiled = client::BundleVerifier::New(&no_root, options);
+    if (!compiled.ok()) return usage_error(compiled.status().message());
   }
   const bool has_identity =
       !options.identity.identity.empty() || !options.identity.identity_regexp.empty();
@@ -175,44 +165,61 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
   }
 
   // From here on, every problem means "not verified".
-  auto verify = [&]() -> absl::StatusOr<client::VerificationResult> {
+  auto verify = [&]() -> Outcome {
+    Outcome o;
+    auto input_error = [&o](const char* step, absl::Status s) {
+      o.input_step = step;
+      o.input_error = std::move(s);
+      return o;
+    };
     if (args->Has("key")) {
       auto pem = client::ReadFile(args->Get("key"));
-      if (!pem.ok())
-        return absl::Status(pem.status().code(), absl::StrCat("key: ", pem.status().message()));
+      if (!pem.ok()) {
+        return input_error("key", absl::Status(pem.status().code(),
+                                               absl::StrCat("key: ", pem.status().message())));
+      }
       auto key = signer::OpenSslVerifier::FromPem(*pem);
       if (!key.ok()) {
         auto from_cert = signer::OpenSslVerifier::FromCertificate(*pem);
         if (!from_cert.ok()) {
-          return absl::InvalidArgumentError(absl::StrCat("key: ", key.status().message()));
+          return input_error(
+              "key", absl::InvalidArgumentError(absl::StrCat("key: ", key.status().message())));
         }
         key = std::move(from_cert);
       }
       options.key = std::shared_ptr<const signer::Verifier>(*std::move(key));
     }
     auto root = client::TrustRoot::FromFile(trusted_root_path);
-    if (!root.ok()) return root.status();
+    if (!root.ok()) return input_error("trusted root", root.status());
     auto bundle_json = client::ReadFile(args->Get("bundle"));
-    if (!bundle_json.ok()) return bundle_json.status();
+    if (!bundle_json.ok()) return input_error("bundle", bundle_json.status());
     auto bundle = client::ParseBundle(*bundle_json);
-    if (!bundle.ok()) return bundle.status();
+    if (!bundle.ok()) return input_error("bundle", bundle.status());
     const std::string& input = args->positional[0];
     client::Artifact artifact;
     if (IsFile(input)) {
       auto data = client::ReadFile(input);
-      if (!data.ok())
-        return absl::Status(data.status().code(),
-                            absl::StrCat("artifact: ", data.status().message()));
+      if (!data.ok()) {
+        return input_error("artifact",
+                           absl::Status(data.status().code(),
+                                        absl::StrCat("artifact: ", data.status().message())));
+      }
       artifact = client::Artifact::FromBytes(*std::move(data));
     } else if (absl::StrContains(input, ":")) {
       auto a = client::Artifact::FromDigest(input);
-      if (!a.ok())
-        return absl::InvalidArgumentError(absl::StrCat("artifact: ", a.status().message()));
+      if (!a.ok()) {
+        return input_error("artifact", absl::InvalidArgumentError(
+                                           absl::StrCat("artifact: ", a.status().message())));
+      }
       artifact = *std::move(a);
     } else {
-      return absl::NotFoundError(absl::StrCat("artifact: no such file ", input));
+      return input_error("artifact",
+                         absl::NotFoundError(absl::StrCat("artifact: no such file ", input)));
     }
-    return client::Verify(*bundle, artifact, *root, options);
+    auto verifier = client::BundleVerifier::New(&*root, options);
+    if (!verifier.ok()) return input_error("policy", verifier.status());
+    o.result = (*verifier)->Verify(*bundle, artifact);
+    return o;
   };
   return Report(json_output, verify());
 }

@@ -13,6 +13,7 @@
 #include "client/fake_sigstore.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "signer/openssl_crypto.h"
 #include "tests/status_matchers.h"
 
@@ -119,6 +120,16 @@ TEST_F(VerifyCommandTest, RegexpFlagsAndJsonOutput) {
   const std::string out = ::testing::internal::GetCapturedStdout();
   EXPECT_THAT(out, HasSubstr("\"verified\":true"));
   EXPECT_THAT(out, HasSubstr(client::kFakeIdentity));
+  // Printed from the structured result: every check that ran, the signer and the log entry.
+  auto j = nlohmann::json::parse(out);
+  ASSERT_TRUE(j["steps"].is_array());
+  EXPECT_EQ(j["steps"][0]["step"], "certificate");
+  for (const auto& step : j["steps"]) EXPECT_TRUE(step["ok"].get<bool>()) << step;
+  EXPECT_EQ(j["signer"]["oidcIssuer"], client::kFakeIssuer);
+  EXPECT_EQ(j["signer"]["extensions"]["issuer"], client::kFakeIssuer);
+  ASSERT_EQ(j["tlogEntries"].size(), 1u);
+  EXPECT_EQ(j["tlogEntries"][0]["kind"], "hashedrekord");
+  EXPECT_TRUE(j["tlogEntries"][0]["inclusionProof"].get<bool>());
 }
 
 TEST_F(VerifyCommandTest, JsonOutputNamesFailingStep) {
@@ -129,6 +140,17 @@ TEST_F(VerifyCommandTest, JsonOutputNamesFailingStep) {
   const std::string out = ::testing::internal::GetCapturedStdout();
   EXPECT_THAT(out, HasSubstr("\"verified\":false"));
   EXPECT_THAT(out, HasSubstr("\"step\":\"artifact\""));
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["steps"].back()["step"], "artifact");
+  EXPECT_FALSE(j["steps"].back()["ok"].get<bool>());
+  // An unreadable bundle fails before any check, naming the input.
+  auto bad = Keyless(Write("bad2.json", "{"), artifact_);
+  bad.insert(bad.begin(), {"--output", "json"});
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(VerifyBlobCommand(bad), kExitFailed);
+  auto j2 = nlohmann::json::parse(::testing::internal::GetCapturedStdout());
+  EXPECT_EQ(j2["step"], "bundle");
+  EXPECT_TRUE(j2["steps"].empty());
 }
 
 TEST_F(VerifyCommandTest, AttestationTypeAndPredicateConditions) {
