@@ -852,6 +852,7 @@ class Replayer {
     }
     s.index_bytes = index_bytes_;
     s.updated = absl::Now();
+    if (o_.before_save) VOUCH_RETURN_IF_ERROR(o_.before_save());
     VOUCH_RETURN_IF_ERROR(dir_.Save(s));
     Remember(note_, cp_, "GET /checkpoint");
     return absl::OkStatus();

@@ -70,6 +70,8 @@ struct ReplayOptions {
   bool write_index = true;
   // Called for each entry in index order; an error stops the replay (and is returned).
   std::function<absl::Status(const EntryRecord&)> on_entry;
+  // Called after a clean replay, before the state advances (an error keeps the old state).
+  std::function<absl::Status()> before_save;
   // Progress: a rewritten line on a terminal, plain lines (every |progress_every|) otherwise;
   // null for none.
   std::FILE* progress = nullptr;
