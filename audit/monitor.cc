@@ -122,6 +122,13 @@ absl::StatusOr<MonitorConfig> ParseMonitorConfig(absl::string_view json_text) {
   return c;
 }
 
+struct Matcher::Compiled {
+  std::vector<std::unique_ptr<re2::RE2>> identity, issuer;
+};
+
+Matcher::Matcher(std::vector<WatchRule> rules)
+    : rules_(std::move(rules)), c_(std::make_unique<Compiled>()) {}
+
 Matcher::~Matcher() = default;
 
 absl::StatusOr<std::unique_ptr<Matcher>> Matcher::New(std::vector<WatchRule> rules) {
@@ -130,8 +137,8 @@ absl::StatusOr<std::unique_ptr<Matcher>> Matcher::New(std::vector<WatchRule> rul
     const WatchRule& r = m->rules_[i];
     VOUCH_ASSIGN_OR_RETURN(auto id, Compile(r.identity_regexp, r.name + ".identity_regexp"));
     VOUCH_ASSIGN_OR_RETURN(auto iss, Compile(r.issuer_regexp, r.name + ".issuer_regexp"));
-    m->identity_re_.push_back(std::move(id));
-    m->issuer_re_.push_back(std::move(iss));
+    m->c_->identity.push_back(std::move(id));
+    m->c_->issuer.push_back(std::move(iss));
   }
   return m;
 }
@@ -143,18 +150,18 @@ std::vector<std::string> Matcher::Match(const EntryRecord& rec,
   for (size_t i = 0; i < rules_.size(); ++i) {
     const WatchRule& r = rules_[i];
     bool ok = true;
-    if (!r.identity.empty() || identity_re_[i] != nullptr) {
+    if (!r.identity.empty() || c_->identity[i] != nullptr) {
       bool any = false;
       for (const std::string& san : f.identities) {
         if ((r.identity.empty() || san == r.identity) &&
-            (identity_re_[i] == nullptr || Full(san, *identity_re_[i]))) {
+            (c_->identity[i] == nullptr || Full(san, *c_->identity[i]))) {
           any = true;
         }
       }
       ok = ok && any;
     }
     if (!r.issuer.empty()) ok = ok && f.oidc_issuer == r.issuer;
-    if (issuer_re_[i] != nullptr) ok = ok && !f.oidc_issuer.empty() && Full(f.oidc_issuer, *issuer_re_[i]);
+    if (c_->issuer[i] != nullptr) ok = ok && !f.oidc_issuer.empty() && Full(f.oidc_issuer, *c_->issuer[i]);
     for (const auto& [name, want] : r.extensions) {
       bool found = false;
       for (const auto& [n, v] : f.extensions) found = found || (n == name && v == want);

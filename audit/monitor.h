@@ -72,9 +72,10 @@ class Matcher {
   const std::vector<WatchRule>& rules() const { return rules_; }
 
  private:
-  explicit Matcher(std::vector<WatchRule> rules) : rules_(std::move(rules)) {}
+  struct Compiled;
+  explicit Matcher(std::vector<WatchRule> rules);
   std::vector<WatchRule> rules_;
-  std::vector<std::unique_ptr<re2::RE2>> identity_re_, issuer_re_;
+  std::unique_ptr<Compiled> c_;
 };
 
 // The alert line for an entry that matched |rules|.
