@@ -264,7 +264,8 @@ absl::StatusOr<json> BuildReport(const ReportOptions& o) {
          findings.empty()
              ? absl::StrCat("every checkpoint seen verified, and the tree rebuilt from all ",
                             state.size, " entries matches the log's checkpoint and tiles")
-             : absl::StrCat(findings.size(), " findings; see the evidence files")},
+             : absl::StrCat(findings.size(), findings.size() == 1 ? " finding" : " findings",
+                            "; see the evidence files")},
         {"findings", findings}}},
       {"entries",
        {{"total", entries},
@@ -347,6 +348,7 @@ std::string Chart(const json& chart) {
       {"hashedrekord", "#3b6fb6"}, {"dsse", "#d9822b"}, {"intoto", "#2e9d5b"}};
   uint64_t max = 1;
   for (const json& b : series) max = std::max<uint64_t>(max, b["total"].get<uint64_t>());
+  max = (max + 3) / 4 * 4;  // four whole-number grid steps
   const int w = 860, h = 260, left = 50, bottom = 40, top = 20;
   const double bw = static_cast<double>(w - left - 10) / series.size();
   std::string s = absl::StrFormat(
@@ -379,9 +381,14 @@ std::string Chart(const json& chart) {
                             x, y, bw * 0.8, bh, color, Esc(Str(b["start"])), kind,
                             b[kind].get<int64_t>());
     }
-    if (series.size() <= 12 || i % ((series.size() + 11) / 12) == 0) {
+    // At most 8 labels: "MM-DD" per day, "MM-DD HH:00" per hour.
+    if (series.size() <= 8 || i % ((series.size() + 7) / 8) == 0) {
+      const std::string start = Str(b["start"]);
+      const std::string label = chart["bucket"] == "hour" && start.size() >= 13
+                                    ? absl::StrCat(start.substr(5, 5), " ", start.substr(11, 2), ":00")
+                                    : start.substr(5, 5);
       absl::StrAppendFormat(&s, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s</text>\n",
-                            x + bw * 0.4, h - bottom + 14, Esc(Str(b["start"]).substr(0, 13)));
+                            x + bw * 0.4, h - bottom + 14, Esc(label));
     }
   }
   int lx = left;
