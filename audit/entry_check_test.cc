@@ -1,0 +1,213 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "audit/entry_check.h"
+
+#include <cctype>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "client/fake_sigstore.h"
+#include "client/trust_root.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "log/entry/entry.h"
+#include "nlohmann/json.hpp"
+#include "signer/openssl_crypto.h"
+#include "tests/status_matchers.h"
+
+namespace vouch::audit {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using nlohmann::json;
+using vouch::testing::IsOk;
+using vouch::testing::StatusIs;
+
+std::string B64(const std::string& s) { return absl::Base64Escape(s); }
+
+class EntryCheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    key_ = *signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+    fake_ = *client::FakeSigstore::New();
+    auto root = client::TrustRoot::FromJson(fake_->TrustedRootJson());
+    ASSERT_THAT(root, IsOk());
+    root_ = std::make_unique<client::TrustRoot>(*std::move(root));
+    options_.root = root_.get();
+  }
+
+  // The stored body the log makes of a hashedrekord signed by |key| with |pem| recorded.
+  std::string HashedRekord(const std::string& artifact, const std::string& pem,
+                           const signer::OpenSslSigner& key) {
+    const std::string digest = signer::Sha256(artifact);
+    const std::string sig = *key.SignDigest(signer::HashAlgorithm::kSha256, digest);
+    json proposed = {{"apiVersion", "0.0.1"},
+                     {"kind", "hashedrekord"},
+                     {"spec",
+                      {{"signature", {{"content", B64(sig)}, {"publicKey", {{"content", B64(pem)}}}}},
+                       {"data",
+                        {{"hash", {{"algorithm", "sha256"},
+                                   {"value", absl::BytesToHexString(digest)}}}}}}}};
+    auto e = log::CanonicalizeEntry(proposed.dump());
+    EXPECT_THAT(e, IsOk());
+    return e.ok() ? e->body : "";
+  }
+
+  std::string Dsse(int signatures) {
+    const std::string payload = "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[]}";
+    const std::string pae = absl::StrCat("DSSEv1 28 application/vnd.in-toto+json ",
+                                         payload.size(), " ", payload);
+    json sigs = json::array();
+    json verifiers = json::array();
+    for (int i = 0; i < signatures; ++i) {
+      auto k = *signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+      sigs.push_back({{"sig", B64(*k->Sign(pae))}});
+      verifiers.push_back(B64(signer::PublicKeyDerToPem(k->PublicKeyDer())));
+    }
+    json env = {{"payload", B64(payload)},
+                {"payloadType", "application/vnd.in-toto+json"},
+                {"signatures", sigs}};
+    json proposed = {{"apiVersion", "0.0.1"},
+                     {"kind", "dsse"},
+                     {"spec", {{"proposedContent", {{"envelope", env.dump()}, {"verifiers", verifiers}}}}}};
+    auto e = log::CanonicalizeEntry(proposed.dump());
+    EXPECT_THAT(e, IsOk());
+    return e.ok() ? e->body : "";
+  }
+
+  std::unique_ptr<signer::OpenSslSigner> key_;
+  std::unique_ptr<client::FakeSigstore> fake_;
+  std::unique_ptr<client::TrustRoot> root_;
+  EntryCheckOptions options_;
+};
+
+TEST_F(EntryCheckTest, KeySignedHashedRekordVerifiesAndGivesItsFacts) {
+  const std::string body = HashedRekord("hello", signer::PublicKeyDerToPem(key_->PublicKeyDer()), *key_);
+  EntryCheck c = CheckEntry(body, options_);
+  ASSERT_THAT(c.status, IsOk());
+  EXPECT_EQ(c.facts.kind, "hashedrekord");
+  EXPECT_EQ(c.facts.api_version, "0.0.1");
+  EXPECT_EQ(c.facts.signatures_verified, 1);
+  EXPECT_FALSE(c.facts.keyless);
+  EXPECT_THAT(c.facts.key_sha256,
+              ElementsAre(absl::BytesToHexString(signer::Sha256(key_->PublicKeyDer()))));
+  EXPECT_THAT(c.facts.digests,
+              ElementsAre(absl::StrCat("sha256:", absl::BytesToHexString(signer::Sha256("hello")))));
+  EXPECT_THAT(c.facts.unchecked, IsEmpty());
+}
+
+TEST_F(EntryCheckTest, CertificateEntriesChainToTheTrustedRootAtIssuance) {
+  const absl::Time issued = absl::FromUnixSeconds(1700000000);
+  auto cert = fake_->IssueLeaf(*key_, "alice@example.com", client::kFakeIssuer, issued);
+  ASSERT_THAT(cert, IsOk());
+  const std::string pem = absl::StrCat("-----BEGIN CERTIFICATE-----\n", B64(*cert),
+                                       "\n-----END CERTIFICATE-----\n");
+  EntryCheck c = CheckEntry(HashedRekord("x", pem, *key_), options_);
+  ASSERT_THAT(c.status, IsOk());
+  EXPECT_TRUE(c.facts.keyless);
+  EXPECT_EQ(c.facts.chains_verified, 1);
+  EXPECT_THAT(c.facts.identities, Contains("alice@example.com"));
+  EXPECT_EQ(c.facts.oidc_issuer, client::kFakeIssuer);
+  EXPECT_EQ(c.facts.certificate_time, issued);
+  // Another CA's certificate: the chain check fails, naming the identity.
+  auto other = client::FakeSigstore::New();
+  ASSERT_THAT(other, IsOk());
+  auto foreign = (*other)->IssueLeaf(*key_, "mallory@example.com", client::kFakeIssuer, issued);
+  const std::string foreign_pem = absl::StrCat("-----BEGIN CERTIFICATE-----\n", B64(*foreign),
+                                               "\n-----END CERTIFICATE-----\n");
+  c = CheckEntry(HashedRekord("x", foreign_pem, *key_), options_);
+  EXPECT_THAT(c.status, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                 ::testing::AllOf(HasSubstr("chain"), HasSubstr("mallory@example.com"))));
+  EXPECT_THAT(c.facts.identities, Contains("mallory@example.com"));  // facts survive failures
+  // Without a trusted root the chain is noted as unchecked.
+  EntryCheckOptions no_root;
+  c = CheckEntry(HashedRekord("x", foreign_pem, *key_), no_root);
+  EXPECT_THAT(c.status, IsOk());
+  EXPECT_THAT(c.facts.unchecked, Contains(HasSubstr("no trusted root")));
+}
+
+TEST_F(EntryCheckTest, WhatALogMustNeverServeIsCaught) {
+  const std::string pem = signer::PublicKeyDerToPem(key_->PublicKeyDer());
+  const std::string good = HashedRekord("hello", pem, *key_);
+  json j = json::parse(good);
+  // Another artifact's digest under the same signature.
+  json wrong_digest = j;
+  wrong_digest["spec"]["data"]["hash"]["value"] = absl::BytesToHexString(signer::Sha256("bye"));
+  // A field outside the stored shape.
+  json extra = j;
+  extra["spec"]["data"]["content"] = "aGVsbG8=";
+  const struct {
+    std::string body;
+    std::string want;
+  } cases[] = {
+      {wrong_digest.dump(), "signature: "},
+      {extra.dump(), "kind rules"},
+      {absl::StrReplaceAll(good, {{",", ", "}}), "not canonical"},
+      {absl::StrReplaceAll(good, {{"\"hashedrekord\"", "\"rekord\""}}), "unknown kind"},
+      {"{\"a\":1", "not JSON"},
+      {"[]", "want a JSON object"},
+      {"{\"apiVersion\":\"0.0.1\",\"kind\":\"dsse\",\"spec\":{}}", "spec.envelopeHash: missing"},
+      {"{\"apiVersion\":\"0.0.1\",\"kind\":\"hashedrekord\",\"spec\":{},\"x\":1}",
+       "entry.x: not a field"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_THAT(CheckEntry(c.body, options_).status,
+                StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(c.want)))
+        << c.body;
+  }
+  // Signatures are only checked when asked.
+  EntryCheckOptions fast = options_;
+  fast.signatures = false;
+  EXPECT_THAT(CheckEntry(wrong_digest.dump(), fast).status, IsOk());
+}
+
+TEST_F(EntryCheckTest, DsseBodiesAreCheckedForWhatTheyHold) {
+  const std::string body = Dsse(2);
+  EntryCheck c = CheckEntry(body, options_);
+  ASSERT_THAT(c.status, IsOk());
+  EXPECT_EQ(c.facts.kind, "dsse");
+  EXPECT_EQ(c.facts.key_sha256.size(), 2u);
+  EXPECT_EQ(c.facts.digests.size(), 2u);  // payload and envelope hashes
+  EXPECT_EQ(c.facts.signatures_verified, 0);
+  EXPECT_THAT(c.facts.unchecked, Contains(HasSubstr("payload")));
+  json j = json::parse(body);
+  json unsorted = j;
+  std::swap(unsorted["spec"]["signatures"][0], unsorted["spec"]["signatures"][1]);
+  json upper = j;
+  std::string v = upper["spec"]["payloadHash"]["value"];
+  for (char& ch : v) ch = static_cast<char>(std::toupper(ch));
+  upper["spec"]["payloadHash"]["value"] = v;
+  json bad_key = j;
+  bad_key["spec"]["signatures"][0]["verifier"] = B64("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+  for (const json& bad : {unsorted, upper, bad_key}) {
+    EXPECT_THAT(CheckEntry(bad.dump(), options_).status,
+                StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("kind rules")))
+        << bad.dump();
+  }
+}
+
+TEST_F(EntryCheckTest, RealRekorEntriesOfEveryKindPass) {
+  // The stored bodies of real public-Rekor entries (log/entry/testdata), as the log stores them.
+  std::ifstream in("log/entry/testdata/rekor_entries.json");
+  ASSERT_TRUE(in.good());
+  json cases = json::parse(in);
+  EntryCheckOptions no_root;  // their CA is not ours; the rest must hold
+  int n = 0;
+  for (const json& c : cases) {
+    if (!c.contains("body")) continue;
+    const std::string body = c["body"].get<std::string>();
+    EntryCheck r = CheckEntry(body, no_root);
+    EXPECT_THAT(r.status, IsOk()) << c.value("source", std::string());
+    ++n;
+  }
+  EXPECT_GE(n, 20);
+}
+
+}  // namespace
+}  // namespace vouch::audit
