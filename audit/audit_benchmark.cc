@@ -82,10 +82,11 @@ int main(int argc, char** argv) {
                {{"signature",
                  {{"content", absl::Base64Escape(sig)},
                   {"publicKey",
-                   {{"content", absl::Base64Escape(
-                                    vouch::signer::PublicKeyDerToPem(key->PublicKeyDer()))}}}}},
-                {"data", {{"hash", {{"algorithm", "sha256"},
-                                    {"value", absl::BytesToHexString(digest)}}}}}}}};
+                   {{"content",
+                     absl::Base64Escape(vouch::signer::PublicKeyDerToPem(key->PublicKeyDer()))}}}}},
+                {"data",
+                 {{"hash",
+                   {{"algorithm", "sha256"}, {"value", absl::BytesToHexString(digest)}}}}}}}};
           bodies[i] = vouch::log::PrepareEntry(p.dump())->entry.body;
         }
       });
@@ -125,15 +126,19 @@ int main(int argc, char** argv) {
   const absl::Duration slice = absl::Seconds(seconds) / slices;
   double check_rate = 0, ceiling = 0;
   for (int s = 0; s < slices; ++s) {
-    check_rate += OpsPerSecond(cores, slice, [&] {
-      const uint64_t i = cursor++ % entries;
-      auto c = vouch::audit::CheckEntry(bodies[i], options);
-      if (!c.status.ok() || c.facts.signatures_verified != 1) ++failures;
-      return true;
-    }) / slices;
-    ceiling += OpsPerSecond(cores, slice, [&] {
-      return (*verifier)->VerifyDigest(HashAlgorithm::kSha256, digest, sig).ok();
-    }) / slices;
+    check_rate += OpsPerSecond(cores, slice,
+                               [&] {
+                                 const uint64_t i = cursor++ % entries;
+                                 auto c = vouch::audit::CheckEntry(bodies[i], options);
+                                 if (!c.status.ok() || c.facts.signatures_verified != 1) ++failures;
+                                 return true;
+                               }) /
+                  slices;
+    ceiling +=
+        OpsPerSecond(
+            cores, slice,
+            [&] { return (*verifier)->VerifyDigest(HashAlgorithm::kSha256, digest, sig).ok(); }) /
+        slices;
   }
 
   // Attribution: the checks without the signature, one thread.
@@ -143,8 +148,9 @@ int main(int argc, char** argv) {
   const double nosig_rate = OpsPerSecond(1, absl::Seconds(1), [&] {
     return vouch::audit::CheckEntry(bodies[c2++ % entries], no_sig).status.ok();
   });
-  std::printf("without sigs     %.0f entries/s on 1 thread (%.1f us per entry besides the signature)\n",
-              nosig_rate, 1e6 / nosig_rate);
+  std::printf(
+      "without sigs     %.0f entries/s on 1 thread (%.1f us per entry besides the signature)\n",
+      nosig_rate, 1e6 / nosig_rate);
   std::printf("tree part        %.0f entries/s on 1 thread (target 200000): %s\n", tree_rate,
               tree_rate >= 200000 ? "met" : "NOT met");
   std::printf("signature part   %.0f entries/s on %d cores (CheckEntry, one ECDSA P-256 each)\n",
@@ -153,9 +159,10 @@ int main(int argc, char** argv) {
   std::printf("ratio            %.2f of the ceiling (target 0.70): %s\n", check_rate / ceiling,
               check_rate / ceiling >= 0.70 ? "met" : "NOT met");
   std::printf("check failures   %d\n", failures.load());
-  std::printf("{\"tree_entries_per_second\":%.0f,\"check_entries_per_second\":%.0f,"
-              "\"verify_ceiling_all_cores\":%.0f,\"ratio\":%.3f,\"cores\":%d,\"compared\":%llu}\n",
-              tree_rate, check_rate, ceiling, check_rate / ceiling, cores,
-              static_cast<unsigned long long>(compared));
+  std::printf(
+      "{\"tree_entries_per_second\":%.0f,\"check_entries_per_second\":%.0f,"
+      "\"verify_ceiling_all_cores\":%.0f,\"ratio\":%.3f,\"cores\":%d,\"compared\":%llu}\n",
+      tree_rate, check_rate, ceiling, check_rate / ceiling, cores,
+      static_cast<unsigned long long>(compared));
   return failures.load() == 0 ? 0 : 1;
 }

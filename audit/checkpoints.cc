@@ -83,7 +83,8 @@ absl::StatusOr<log::Checkpoint> VerifyLogCheckpoint(absl::string_view note,
     log::KeyHintKind kind;
     if (l.hint == tlog.log_id.substr(0, 4)) {
       kind = log::KeyHintKind::kLogId;
-    } else if (tlog.checkpoint_key_id.size() >= 4 && l.hint == tlog.checkpoint_key_id.substr(0, 4)) {
+    } else if (tlog.checkpoint_key_id.size() >= 4 &&
+               l.hint == tlog.checkpoint_key_id.substr(0, 4)) {
       kind = log::KeyHintKind::kC2sp;
     } else {
       continue;

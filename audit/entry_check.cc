@@ -126,16 +126,16 @@ absl::Status CheckCertificate(absl::string_view der, const EntryCheckOptions& o,
     f->extensions = cert->FulcioExtensions();
   }
   const absl::Time t = cert->not_before();
-  f->certificate_time = std::min(f->certificate_time == absl::InfinitePast() ? t
-                                                                               : f->certificate_time,
-                                 t);
+  f->certificate_time =
+      std::min(f->certificate_time == absl::InfinitePast() ? t : f->certificate_time, t);
   if (o.root == nullptr || !o.chains) {
     AddUnique(&f->unchecked, "certificate chain: no trusted root given");
     return absl::OkStatus();
   }
   auto issuer = client::VerifyChainAt(*cert, o.root->certificate_authorities(), t);
   if (!issuer.ok()) {
-    return Fail("chain", absl::StrCat("certificate for [", absl::StrJoin(cert->SubjectAlternativeNames(), ", "),
+    return Fail("chain", absl::StrCat("certificate for [",
+                                      absl::StrJoin(cert->SubjectAlternativeNames(), ", "),
                                       "] issued ", absl::FormatTime(t, absl::UTCTimeZone()), ": ",
                                       issuer.status().message()));
   }
@@ -161,7 +161,8 @@ absl::Status CheckCertificate(absl::string_view der, const EntryCheckOptions& o,
 absl::Status CheckPemKey(const std::string& b64, bool canonical, absl::string_view path,
                          const EntryCheckOptions& o, EntryFacts* f) {
   std::string pem;
-  if (!absl::Base64Unescape(b64, &pem)) return Fail("kind rules", absl::StrCat(path, ": bad base64"));
+  if (!absl::Base64Unescape(b64, &pem))
+    return Fail("kind rules", absl::StrCat(path, ": bad base64"));
   const bool is_cert = absl::StrContains(pem, "-----BEGIN CERTIFICATE-----");
   auto der = signer::PemToDer(pem, is_cert ? "CERTIFICATE" : "PUBLIC KEY");
   if (!der.ok()) return Fail("kind rules", absl::StrCat(path, ": ", der.status().message()));
@@ -171,7 +172,8 @@ absl::Status CheckPemKey(const std::string& b64, bool canonical, absl::string_vi
     const std::string want =
         is_cert ? PemEncode("CERTIFICATE", *der) : PemEncode("PUBLIC KEY", key->spki_der);
     if (want != pem) {
-      return Fail("kind rules", absl::StrCat(path, ": not the canonical PEM encoding the log stores"));
+      return Fail("kind rules",
+                  absl::StrCat(path, ": not the canonical PEM encoding the log stores"));
     }
   }
   AddUnique(&f->key_sha256, absl::BytesToHexString(signer::Sha256(key->spki_der)));
@@ -237,11 +239,11 @@ absl::Status HashedRekord2(absl::string_view body, const json& root, const Entry
   VOUCH_RETURN_IF_ERROR(Shape(&v["data"], "spec.hashedRekordV002.data", {"algorithm", "digest"}));
   VOUCH_RETURN_IF_ERROR(
       Shape(&v["signature"], "spec.hashedRekordV002.signature", {"content", "verifier"}));
-  json request = {{"hashedRekordRequestV002",
-                   {{"digest", v["data"]["digest"]},
-                    {"signature",
-                     {{"content", v["signature"]["content"]},
-                      {"verifier", v["signature"]["verifier"]}}}}}};
+  json request = {
+      {"hashedRekordRequestV002",
+       {{"digest", v["data"]["digest"]},
+        {"signature",
+         {{"content", v["signature"]["content"]}, {"verifier", v["signature"]["verifier"]}}}}}};
   auto p = log::PrepareV2Entry(request.dump());
   if (!p.ok()) return Fail("kind rules", p.status().message());
   VOUCH_RETURN_IF_ERROR(FinishPrepared(body, *p, o, f));
@@ -249,7 +251,8 @@ absl::Status HashedRekord2(absl::string_view body, const json& root, const Entry
   if (cert != nullptr) {
     std::string der;
     const json* raw = Member(*cert, "rawBytes");
-    if (raw == nullptr || !raw->is_string() || !absl::Base64Unescape(raw->get<std::string>(), &der)) {
+    if (raw == nullptr || !raw->is_string() ||
+        !absl::Base64Unescape(raw->get<std::string>(), &der)) {
       return Fail("kind rules", "spec.hashedRekordV002.signature.verifier.x509Certificate: bad");
     }
     return CheckCertificate(der, o, f);
@@ -260,7 +263,8 @@ absl::Status HashedRekord2(absl::string_view body, const json& root, const Entry
 absl::Status Dsse1(const json& root, const EntryCheckOptions& o, EntryFacts* f) {
   const json* spec = Member(root, "spec");
   VOUCH_RETURN_IF_ERROR(Shape(spec, "spec", {"envelopeHash", "payloadHash", "signatures"}));
-  VOUCH_ASSIGN_OR_RETURN(std::string payload, Sha256Hash(Member(*spec, "payloadHash"), "spec.payloadHash"));
+  VOUCH_ASSIGN_OR_RETURN(std::string payload,
+                         Sha256Hash(Member(*spec, "payloadHash"), "spec.payloadHash"));
   VOUCH_ASSIGN_OR_RETURN(std::string envelope,
                          Sha256Hash(Member(*spec, "envelopeHash"), "spec.envelopeHash"));
   AddUnique(&f->digests, payload);
@@ -301,7 +305,8 @@ absl::Status Dsse2(const json& root, const EntryCheckOptions& o, EntryFacts* f) 
   }
   VOUCH_ASSIGN_OR_RETURN(std::string digest_b64,
                          String(&ph, "digest", "spec.dsseV002.payloadHash"));
-  VOUCH_ASSIGN_OR_RETURN(std::string digest, Base64(digest_b64, "spec.dsseV002.payloadHash.digest"));
+  VOUCH_ASSIGN_OR_RETURN(std::string digest,
+                         Base64(digest_b64, "spec.dsseV002.payloadHash.digest"));
   if (digest.size() != 32) {
     return Fail("kind rules", "spec.dsseV002.payloadHash.digest: want 32 bytes");
   }
@@ -348,8 +353,7 @@ absl::Status Intoto2(const json& root, const EntryCheckOptions& o, EntryFacts* f
   AddUnique(&f->digests, payload);
   const json& env = c["envelope"];
   VOUCH_RETURN_IF_ERROR(Shape(&env, "spec.content.envelope", {"payloadType", "signatures"}));
-  VOUCH_ASSIGN_OR_RETURN(f->payload_type,
-                         String(&env, "payloadType", "spec.content.envelope"));
+  VOUCH_ASSIGN_OR_RETURN(f->payload_type, String(&env, "payloadType", "spec.content.envelope"));
   const json& sigs = env["signatures"];
   if (!sigs.is_array() || sigs.empty() || sigs.size() > log::kMaxSignatures) {
     return Fail("kind rules", "spec.content.envelope.signatures: want 1 to 16 signatures");

@@ -21,11 +21,11 @@
 namespace vouch::audit {
 namespace {
 
+using nlohmann::json;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using nlohmann::json;
 using vouch::testing::IsOk;
 using vouch::testing::StatusIs;
 
@@ -47,13 +47,13 @@ class EntryCheckTest : public ::testing::Test {
                            const signer::OpenSslSigner& key) {
     const std::string digest = signer::Sha256(artifact);
     const std::string sig = *key.SignDigest(signer::HashAlgorithm::kSha256, digest);
-    json proposed = {{"apiVersion", "0.0.1"},
-                     {"kind", "hashedrekord"},
-                     {"spec",
-                      {{"signature", {{"content", B64(sig)}, {"publicKey", {{"content", B64(pem)}}}}},
-                       {"data",
-                        {{"hash", {{"algorithm", "sha256"},
-                                   {"value", absl::BytesToHexString(digest)}}}}}}}};
+    json proposed = {
+        {"apiVersion", "0.0.1"},
+        {"kind", "hashedrekord"},
+        {"spec",
+         {{"signature", {{"content", B64(sig)}, {"publicKey", {{"content", B64(pem)}}}}},
+          {"data",
+           {{"hash", {{"algorithm", "sha256"}, {"value", absl::BytesToHexString(digest)}}}}}}}};
     auto e = log::CanonicalizeEntry(proposed.dump());
     EXPECT_THAT(e, IsOk());
     return e.ok() ? e->body : "";
@@ -61,8 +61,8 @@ class EntryCheckTest : public ::testing::Test {
 
   std::string Dsse(int signatures) {
     const std::string payload = "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[]}";
-    const std::string pae = absl::StrCat("DSSEv1 28 application/vnd.in-toto+json ",
-                                         payload.size(), " ", payload);
+    const std::string pae =
+        absl::StrCat("DSSEv1 28 application/vnd.in-toto+json ", payload.size(), " ", payload);
     json sigs = json::array();
     json verifiers = json::array();
     for (int i = 0; i < signatures; ++i) {
@@ -73,9 +73,10 @@ class EntryCheckTest : public ::testing::Test {
     json env = {{"payload", B64(payload)},
                 {"payloadType", "application/vnd.in-toto+json"},
                 {"signatures", sigs}};
-    json proposed = {{"apiVersion", "0.0.1"},
-                     {"kind", "dsse"},
-                     {"spec", {{"proposedContent", {{"envelope", env.dump()}, {"verifiers", verifiers}}}}}};
+    json proposed = {
+        {"apiVersion", "0.0.1"},
+        {"kind", "dsse"},
+        {"spec", {{"proposedContent", {{"envelope", env.dump()}, {"verifiers", verifiers}}}}}};
     auto e = log::CanonicalizeEntry(proposed.dump());
     EXPECT_THAT(e, IsOk());
     return e.ok() ? e->body : "";
@@ -88,7 +89,8 @@ class EntryCheckTest : public ::testing::Test {
 };
 
 TEST_F(EntryCheckTest, KeySignedHashedRekordVerifiesAndGivesItsFacts) {
-  const std::string body = HashedRekord("hello", signer::PublicKeyDerToPem(key_->PublicKeyDer()), *key_);
+  const std::string body =
+      HashedRekord("hello", signer::PublicKeyDerToPem(key_->PublicKeyDer()), *key_);
   EntryCheck c = CheckEntry(body, options_);
   ASSERT_THAT(c.status, IsOk());
   EXPECT_EQ(c.facts.kind, "hashedrekord");
@@ -97,8 +99,8 @@ TEST_F(EntryCheckTest, KeySignedHashedRekordVerifiesAndGivesItsFacts) {
   EXPECT_FALSE(c.facts.keyless);
   EXPECT_THAT(c.facts.key_sha256,
               ElementsAre(absl::BytesToHexString(signer::Sha256(key_->PublicKeyDer()))));
-  EXPECT_THAT(c.facts.digests,
-              ElementsAre(absl::StrCat("sha256:", absl::BytesToHexString(signer::Sha256("hello")))));
+  EXPECT_THAT(c.facts.digests, ElementsAre(absl::StrCat(
+                                   "sha256:", absl::BytesToHexString(signer::Sha256("hello")))));
   EXPECT_THAT(c.facts.unchecked, IsEmpty());
 }
 
@@ -106,8 +108,8 @@ TEST_F(EntryCheckTest, CertificateEntriesChainToTheTrustedRootAtIssuance) {
   const absl::Time issued = absl::FromUnixSeconds(1700000000);
   auto cert = fake_->IssueLeaf(*key_, "alice@example.com", client::kFakeIssuer, issued);
   ASSERT_THAT(cert, IsOk());
-  const std::string pem = absl::StrCat("-----BEGIN CERTIFICATE-----\n", B64(*cert),
-                                       "\n-----END CERTIFICATE-----\n");
+  const std::string pem =
+      absl::StrCat("-----BEGIN CERTIFICATE-----\n", B64(*cert), "\n-----END CERTIFICATE-----\n");
   EntryCheck c = CheckEntry(HashedRekord("x", pem, *key_), options_);
   ASSERT_THAT(c.status, IsOk());
   EXPECT_TRUE(c.facts.keyless);
@@ -119,11 +121,12 @@ TEST_F(EntryCheckTest, CertificateEntriesChainToTheTrustedRootAtIssuance) {
   auto other = client::FakeSigstore::New();
   ASSERT_THAT(other, IsOk());
   auto foreign = (*other)->IssueLeaf(*key_, "mallory@example.com", client::kFakeIssuer, issued);
-  const std::string foreign_pem = absl::StrCat("-----BEGIN CERTIFICATE-----\n", B64(*foreign),
-                                               "\n-----END CERTIFICATE-----\n");
+  const std::string foreign_pem =
+      absl::StrCat("-----BEGIN CERTIFICATE-----\n", B64(*foreign), "\n-----END CERTIFICATE-----\n");
   c = CheckEntry(HashedRekord("x", foreign_pem, *key_), options_);
-  EXPECT_THAT(c.status, StatusIs(absl::StatusCode::kFailedPrecondition,
-                                 ::testing::AllOf(HasSubstr("chain"), HasSubstr("mallory@example.com"))));
+  EXPECT_THAT(c.status,
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       ::testing::AllOf(HasSubstr("chain"), HasSubstr("mallory@example.com"))));
   EXPECT_THAT(c.facts.identities, Contains("mallory@example.com"));  // facts survive failures
   // Without a trusted root the chain is noted as unchecked.
   EntryCheckOptions no_root;
@@ -184,7 +187,8 @@ TEST_F(EntryCheckTest, DsseBodiesAreCheckedForWhatTheyHold) {
   for (char& ch : v) ch = static_cast<char>(std::toupper(ch));
   upper["spec"]["payloadHash"]["value"] = v;
   json bad_key = j;
-  bad_key["spec"]["signatures"][0]["verifier"] = B64("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+  bad_key["spec"]["signatures"][0]["verifier"] =
+      B64("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
   for (const json& bad : {unsorted, upper, bad_key}) {
     EXPECT_THAT(CheckEntry(bad.dump(), options_).status,
                 StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("kind rules")))

@@ -22,7 +22,9 @@ struct Flags {
   std::set<std::string> bools;
   std::vector<std::string> positional;
 
-  bool Has(const std::string& name) const { return values.count(name) > 0 || bools.count(name) > 0; }
+  bool Has(const std::string& name) const {
+    return values.count(name) > 0 || bools.count(name) > 0;
+  }
   // The last value of |name|, or |fallback|.
   std::string Get(const std::string& name, const std::string& fallback = "") const;
   // Every value of |name|, comma-separated values split.

@@ -208,11 +208,11 @@ void HttpClient::Run(const std::vector<HttpRequest>& requests,
     if (remaining == 0) break;
     int wait_ms = 100;
     if (active.empty() && next_ready != absl::InfiniteFuture()) {
-      wait_ms = static_cast<int>(std::clamp<int64_t>(
-          absl::ToInt64Milliseconds(next_ready - absl::Now()) + 1, 1, 1000));
+      wait_ms = static_cast<int>(
+          std::clamp<int64_t>(absl::ToInt64Milliseconds(next_ready - absl::Now()) + 1, 1, 1000));
     } else if (next_ready != absl::InfiniteFuture()) {
-      wait_ms = static_cast<int>(std::clamp<int64_t>(
-          absl::ToInt64Milliseconds(next_ready - absl::Now()) + 1, 1, 100));
+      wait_ms = static_cast<int>(
+          std::clamp<int64_t>(absl::ToInt64Milliseconds(next_ready - absl::Now()) + 1, 1, 100));
     }
     int numfds = 0;
     curl_multi_poll(multi, nullptr, 0, wait_ms, &numfds);

@@ -51,11 +51,12 @@ absl::StatusOr<std::vector<std::string>> ParseEntryBundle(absl::string_view data
     }
     const size_t len = (static_cast<uint8_t>(data[p]) << 8) | static_cast<uint8_t>(data[p + 1]);
     p += 2;
-    if (len == 0) return absl::InvalidArgumentError(absl::StrCat("entry bundle: empty entry ", out.size()));
+    if (len == 0)
+      return absl::InvalidArgumentError(absl::StrCat("entry bundle: empty entry ", out.size()));
     if (data.size() - p < len) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("entry bundle: entry ", out.size(), " truncated (", data.size() - p,
-                       " of ", len, " bytes)"));
+      return absl::InvalidArgumentError(absl::StrCat("entry bundle: entry ", out.size(),
+                                                     " truncated (", data.size() - p, " of ", len,
+                                                     " bytes)"));
     }
     if (out.size() == max_entries) {
       return absl::InvalidArgumentError(
@@ -121,8 +122,7 @@ absl::StatusOr<std::vector<log::Hash>> LogReader::Tile(const log::TileId& tile) 
 
 absl::StatusOr<std::vector<log::Hash>> LogReader::ConsistencyProof(uint64_t size1,
                                                                    uint64_t size2) const {
-  const std::string path =
-      absl::StrCat("/api/v1/log/proof?firstSize=", size1, "&lastSize=", size2);
+  const std::string path = absl::StrCat("/api/v1/log/proof?firstSize=", size1, "&lastSize=", size2);
   VOUCH_ASSIGN_OR_RETURN(HttpResponse r, http_->Get(JoinUrl(base_url_, path)));
   if (r.status != 200) return HttpError(absl::StrCat("GET ", path), r);
   VOUCH_ASSIGN_OR_RETURN(json j, ParseBody(path, r));

@@ -14,8 +14,10 @@ namespace {
 constexpr char kUsage[] =
     "usage: vouch-audit COMMAND ...\n"
     "  replay URL --trusted-root FILE --state DIR   rebuild and verify the log, continue later\n"
-    "  monitor URL --config FILE                    watch new entries for identities, keys, digests\n"
-    "  witness --key FILE --logs FILE               C2SP tlog-witness: cosign consistent checkpoints\n"
+    "  monitor URL --config FILE                    watch new entries for identities, keys, "
+    "digests\n"
+    "  witness --key FILE --logs FILE               C2SP tlog-witness: cosign consistent "
+    "checkpoints\n"
     "  report --state DIR [--from T] [--to T]       audit report (JSON and HTML)\n"
     "Run a command with --help for its flags. Exit codes: 0 ok, 1 findings, 2 usage, 3 error.\n";
 

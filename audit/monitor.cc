@@ -24,7 +24,8 @@ absl::StatusOr<std::unique_ptr<re2::RE2>> Compile(const std::string& re, const s
   o.set_max_mem(8 << 20);
   auto r = std::make_unique<re2::RE2>(absl::StrCat("^(?:", re, ")$"), o);
   if (!r->ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": bad regular expression: ", r->error()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": bad regular expression: ", r->error()));
   }
   return r;
 }
@@ -37,7 +38,8 @@ bool Full(absl::string_view v, const re2::RE2& re) {
 
 absl::StatusOr<MonitorConfig> ParseMonitorConfig(absl::string_view json_text) {
   json j = json::parse(json_text.begin(), json_text.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError("config: not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    return absl::InvalidArgumentError("config: not a JSON object");
   MonitorConfig c;
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() != "rules" && it.key() != "webhook" && it.key() != "interval") {
@@ -79,7 +81,8 @@ absl::StatusOr<MonitorConfig> ParseMonitorConfig(absl::string_view json_text) {
         w.issuer_regexp = v;
       } else if (f.key() == "key_sha256") {
         w.key_sha256 = absl::AsciiStrToLower(v);
-        if (w.key_sha256.size() != 64) return absl::InvalidArgumentError(field + ": want 64 hex digits");
+        if (w.key_sha256.size() != 64)
+          return absl::InvalidArgumentError(field + ": want 64 hex digits");
       } else if (f.key() == "digest") {
         w.digest = absl::AsciiStrToLower(v);
         if (w.digest.find(':') == std::string::npos) {
@@ -161,18 +164,20 @@ std::vector<std::string> Matcher::Match(const EntryRecord& rec,
       ok = ok && any;
     }
     if (!r.issuer.empty()) ok = ok && f.oidc_issuer == r.issuer;
-    if (c_->issuer[i] != nullptr) ok = ok && !f.oidc_issuer.empty() && Full(f.oidc_issuer, *c_->issuer[i]);
+    if (c_->issuer[i] != nullptr)
+      ok = ok && !f.oidc_issuer.empty() && Full(f.oidc_issuer, *c_->issuer[i]);
     for (const auto& [name, want] : r.extensions) {
       bool found = false;
       for (const auto& [n, v] : f.extensions) found = found || (n == name && v == want);
       ok = ok && found;
     }
     if (!r.key_sha256.empty()) {
-      ok = ok && std::find(f.key_sha256.begin(), f.key_sha256.end(), r.key_sha256) !=
-                     f.key_sha256.end();
+      ok = ok &&
+           std::find(f.key_sha256.begin(), f.key_sha256.end(), r.key_sha256) != f.key_sha256.end();
     }
     if (!r.digest.empty()) {
-      const bool in_body = std::find(f.digests.begin(), f.digests.end(), r.digest) != f.digests.end();
+      const bool in_body =
+          std::find(f.digests.begin(), f.digests.end(), r.digest) != f.digests.end();
       const bool in_index = i < indexed.size() && indexed[i].count(rec.uuid) > 0;
       ok = ok && (in_body || in_index);
     }
@@ -284,7 +289,8 @@ absl::StatusOr<MonitorCycle> RunMonitorCycle(const StateDir& dir, const MonitorO
   // Digest rules: the entries the log's search index maps to each digest.
   std::vector<std::set<std::string>> indexed(matcher.rules().size());
   {
-    VOUCH_ASSIGN_OR_RETURN(auto reader, LogReader::New(options.replay.log_url, options.replay.http));
+    VOUCH_ASSIGN_OR_RETURN(auto reader,
+                           LogReader::New(options.replay.log_url, options.replay.http));
     for (size_t i = 0; i < matcher.rules().size(); ++i) {
       if (matcher.rules()[i].digest.empty()) continue;
       auto uuids = reader->Search("hash", matcher.rules()[i].digest);

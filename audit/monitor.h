@@ -90,8 +90,8 @@ struct MonitorOptions {
 
 struct MonitorCycle {
   ReplayResult replay;
-  int alerts = 0;             // new alerts this cycle
-  int delivered = 0;          // alerts delivered (printed and, with a webhook, posted)
+  int alerts = 0;               // new alerts this cycle
+  int delivered = 0;            // alerts delivered (printed and, with a webhook, posted)
   bool webhook_failed = false;  // some alert waits in the outbox for the next cycle
 };
 

@@ -36,8 +36,8 @@ int MonitorCommand(const std::vector<std::string>& args) {
   auto flags = ParseFlags(
       args, {"config", "trusted-root", "state", "interval", "start", "gossip", "in-flight"},
       {"once", "no-signatures", "help"});
-  if (!flags.ok() || flags->Has("help") || flags->positional.size() != 1 ||
-      !flags->Has("config") || !flags->Has("trusted-root") || !flags->Has("state")) {
+  if (!flags.ok() || flags->Has("help") || flags->positional.size() != 1 || !flags->Has("config") ||
+      !flags->Has("trusted-root") || !flags->Has("state")) {
     if (!flags.ok()) std::fprintf(stderr, "%s\n", std::string(flags.status().message()).c_str());
     std::fputs(kUsage, stderr);
     return kExitUsage;
@@ -76,15 +76,17 @@ int MonitorCommand(const std::vector<std::string>& args) {
   while (true) {
     auto cycle = RunMonitorCycle(**dir, o, **matcher);
     if (!cycle.ok()) {
-      std::fprintf(stderr, "vouch-audit monitor: %s\n", std::string(cycle.status().message()).c_str());
+      std::fprintf(stderr, "vouch-audit monitor: %s\n",
+                   std::string(cycle.status().message()).c_str());
       if (flags->Has("once")) return kExitError;
     } else {
-      std::fprintf(stderr,
-                   "vouch-audit monitor: tree %llu -> %llu, %llu entries, %d alerts, %d delivered%s\n",
-                   static_cast<unsigned long long>(cycle->replay.old_size),
-                   static_cast<unsigned long long>(cycle->replay.size),
-                   static_cast<unsigned long long>(cycle->replay.entries), cycle->alerts,
-                   cycle->delivered, cycle->webhook_failed ? " (webhook failed; retried next cycle)" : "");
+      std::fprintf(
+          stderr,
+          "vouch-audit monitor: tree %llu -> %llu, %llu entries, %d alerts, %d delivered%s\n",
+          static_cast<unsigned long long>(cycle->replay.old_size),
+          static_cast<unsigned long long>(cycle->replay.size),
+          static_cast<unsigned long long>(cycle->replay.entries), cycle->alerts, cycle->delivered,
+          cycle->webhook_failed ? " (webhook failed; retried next cycle)" : "");
       for (const Finding& f : cycle->replay.findings) {
         std::fprintf(stderr, "FINDING %s: %s (evidence: %s)\n", f.kind.c_str(), f.summary.c_str(),
                      f.evidence_path.c_str());

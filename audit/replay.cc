@@ -34,7 +34,9 @@ using nlohmann::json;
 
 constexpr size_t kMaxListedEntries = 100;  // entries quoted in one evidence file
 
-std::string Rfc3339(absl::Time t) { return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone()); }
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+}
 
 json CheckpointJson(const std::string& role, const std::string& source, const std::string& note) {
   json j = {{"role", role}, {"source", source}, {"note", note}};
@@ -49,7 +51,9 @@ json CheckpointJson(const std::string& role, const std::string& source, const st
 
 json ProofJson(uint64_t first, uint64_t last, const std::vector<log::Hash>& hashes,
                const std::string& source) {
-  return json{{"first_size", first}, {"last_size", last}, {"hashes", HashesToJson(hashes)},
+  return json{{"first_size", first},
+              {"last_size", last},
+              {"hashes", HashesToJson(hashes)},
               {"source", source}};
 }
 
@@ -57,8 +61,8 @@ json ProofJson(uint64_t first, uint64_t last, const std::vector<log::Hash>& hash
 struct Window {
   uint64_t first_bundle = 0;
   std::vector<absl::StatusOr<std::vector<std::string>>> bodies;  // per bundle
-  std::vector<absl::StatusOr<std::vector<log::Hash>>> leaves;     // level-0 tile per bundle
-  std::vector<V1Entry> v1;                                         // v1 mode
+  std::vector<absl::StatusOr<std::vector<log::Hash>>> leaves;    // level-0 tile per bundle
+  std::vector<V1Entry> v1;                                       // v1 mode
   absl::Status v1_status;
 };
 
@@ -80,17 +84,18 @@ class Replayer {
     VOUCH_ASSIGN_OR_RETURN(tlog_, FindTrustedLog(*o_.trust_root, o_.log_url, note_));
     auto cp = VerifyLogCheckpoint(note_, *tlog_);
     if (!cp.ok()) {
-      Report("bad-checkpoint-signature",
-             absl::StrCat("the log's checkpoint does not verify with its key from the trusted root: ",
-                          cp.status().message()),
-             {{"checkpoints", json::array({CheckpointJson("served now", "GET /checkpoint", note_)})}});
+      Report(
+          "bad-checkpoint-signature",
+          absl::StrCat("the log's checkpoint does not verify with its key from the trusted root: ",
+                       cp.status().message()),
+          {{"checkpoints", json::array({CheckpointJson("served now", "GET /checkpoint", note_)})}});
       return Finish(started);
     }
     cp_ = *cp;
     if (!state_.origin.empty() && state_.origin != cp_.origin) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the log's origin is \"", cp_.origin, "\" but the state was made for \"", state_.origin,
-          "\" (use another state directory)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the log's origin is \"", cp_.origin, "\" but the state was made for \"",
+                       state_.origin, "\" (use another state directory)"));
     }
     r_.old_size = state_.size;
     r_.size = cp_.size;
@@ -120,9 +125,10 @@ class Replayer {
     if (stopped_) return Finish(started);
     const log::Hash root = range_.Root();
     if (root != cp_.root) {
-      json j = {{"checkpoints", json::array({CheckpointJson("served now", "GET /checkpoint", note_)})},
-                {"recomputed_root", log::HashToHex(root)},
-                {"recomputed_size", range_.size()}};
+      json j = {
+          {"checkpoints", json::array({CheckpointJson("served now", "GET /checkpoint", note_)})},
+          {"recomputed_root", log::HashToHex(root)},
+          {"recomputed_size", range_.size()}};
       Report("root-mismatch",
              absl::StrCat("the tree rebuilt from the log's ", range_.size(), " entries has root ",
                           log::HashToHex(root), ", the checkpoint says ", log::HashToHex(cp_.root)),
@@ -197,8 +203,11 @@ class Replayer {
         return;
       }
     }
-    json line = {{"size", cp.size}, {"root", log::HashToHex(cp.root)}, {"note", note},
-                 {"source", source}, {"seen", Rfc3339(absl::Now())}};
+    json line = {{"size", cp.size},
+                 {"root", log::HashToHex(cp.root)},
+                 {"note", note},
+                 {"source", source},
+                 {"seen", Rfc3339(absl::Now())}};
     absl::Status s = dir_.RecordCheckpoint(line);
     if (!s.ok()) r_.warnings.push_back(std::string(s.message()));
     seen_.push_back(std::move(line));
@@ -213,8 +222,7 @@ class Replayer {
                                          " (the rebuilt tree decides)"));
       return;
     }
-    absl::Status s =
-        log::VerifyConsistency(state_.size, cp_.size, *proof, state_.root, cp_.root);
+    absl::Status s = log::VerifyConsistency(state_.size, cp_.size, *proof, state_.root, cp_.root);
     if (!s.ok()) {
       Report("inconsistent-checkpoint",
              absl::StrCat("the log's consistency proof from the verified size ", state_.size,
@@ -222,8 +230,8 @@ class Replayer {
              {{"checkpoints",
                json::array({CheckpointJson("verified before", "state", state_.checkpoint),
                             CheckpointJson("served now", "GET /checkpoint", note_)})},
-              {"consistency_proof", ProofJson(state_.size, cp_.size, *proof,
-                                              "GET /api/v1/log/proof")}});
+              {"consistency_proof",
+               ProofJson(state_.size, cp_.size, *proof, "GET /api/v1/log/proof")}});
     }
   }
 
@@ -245,8 +253,8 @@ class Replayer {
     for (uint32_t level = 0; level < 8 && (start >> (8 * level)) > 0; ++level) {
       const uint64_t c = start >> (8 * level);
       if (c % 256 == 0) continue;
-      VOUCH_ASSIGN_OR_RETURN(rows_[level],
-                             reader_->Tile(log::TileId{level, c / 256, static_cast<uint32_t>(c % 256)}));
+      VOUCH_ASSIGN_OR_RETURN(
+          rows_[level], reader_->Tile(log::TileId{level, c / 256, static_cast<uint32_t>(c % 256)}));
     }
     r_.warnings.push_back(absl::StrCat("started at entry ", start,
                                        ": the tree of the entries before it was taken from the "
@@ -453,9 +461,8 @@ class Replayer {
     if (o_.full && state_.size > 0 && range_.size() == state_.size) {
       if (range_.Root() != state_.root) {
         Report("altered-history",
-               absl::StrCat("the entries [0, ", state_.size,
-                            ") the log serves now hash to root ", log::HashToHex(range_.Root()),
-                            ", not to the root verified before"),
+               absl::StrCat("the entries [0, ", state_.size, ") the log serves now hash to root ",
+                            log::HashToHex(range_.Root()), ", not to the root verified before"),
                {{"checkpoints",
                  json::array({CheckpointJson("verified before", "state", state_.checkpoint),
                               CheckpointJson("served now", "GET /checkpoint", note_)})},
@@ -486,17 +493,18 @@ class Replayer {
     }
     for (size_t i = 0; i < rebuilt.size(); ++i) {
       if ((*served)[i] == rebuilt[i]) continue;
-      Report("rewritten-tree",
-             absl::StrCat("tile ", log::TilePath(t), " hash ", i, " is ",
-                          log::HashToHex((*served)[i]), " but the tree rebuilt from the entries "
-                          "has ", log::HashToHex(rebuilt[i])),
-             {{"checkpoints",
-               json::array({CheckpointJson("served now", "GET /checkpoint", note_)})},
-              {"tiles", json::array({{{"path", log::TilePath(t)},
-                                      {"position", i},
-                                      {"served", log::HashToHex((*served)[i])},
-                                      {"rebuilt", log::HashToHex(rebuilt[i])},
-                                      {"served_tile", HashesToJson(*served)}}})}});
+      Report(
+          "rewritten-tree",
+          absl::StrCat("tile ", log::TilePath(t), " hash ", i, " is ", log::HashToHex((*served)[i]),
+                       " but the tree rebuilt from the entries "
+                       "has ",
+                       log::HashToHex(rebuilt[i])),
+          {{"checkpoints", json::array({CheckpointJson("served now", "GET /checkpoint", note_)})},
+           {"tiles", json::array({{{"path", log::TilePath(t)},
+                                   {"position", i},
+                                   {"served", log::HashToHex((*served)[i])},
+                                   {"rebuilt", log::HashToHex(rebuilt[i])},
+                                   {"served_tile", HashesToJson(*served)}}})}});
       return;
     }
   }
@@ -526,12 +534,12 @@ class Replayer {
       if (!e.ok()) missing.push_back(i);
     }
     const bool removed = !missing.empty() || absl::IsNotFound(s);
-    Report(removed ? "removed-entry" : "unserved-entries",
-           absl::StrCat("the log's checkpoint covers ", cp_.size, " entries but ", what, ": ",
-                        detail),
-           {{"checkpoints", json::array({CheckpointJson("served now", "GET /checkpoint", note_)})},
-            {"bundle", log::EntriesPath(log::TileId{0, bundle, static_cast<uint32_t>(width)})},
-            {"missing_entries", missing}});
+    Report(
+        removed ? "removed-entry" : "unserved-entries",
+        absl::StrCat("the log's checkpoint covers ", cp_.size, " entries but ", what, ": ", detail),
+        {{"checkpoints", json::array({CheckpointJson("served now", "GET /checkpoint", note_)})},
+         {"bundle", log::EntriesPath(log::TileId{0, bundle, static_cast<uint32_t>(width)})},
+         {"missing_entries", missing}});
     stopped_ = true;
   }
 
@@ -541,14 +549,15 @@ class Replayer {
       const uint64_t first = bundle * 256;
       const uint64_t width = log::TileWidthForSize(0, bundle, n);
       if (!w.bodies[b].ok()) {
-        Unserved(bundle, absl::StrCat("entry bundle ", bundle, " cannot be read"), w.bodies[b].status());
+        Unserved(bundle, absl::StrCat("entry bundle ", bundle, " cannot be read"),
+                 w.bodies[b].status());
         return absl::OkStatus();
       }
       std::vector<std::string>& bodies = *w.bodies[b];
       if (bodies.size() != width) {
         Unserved(bundle,
-                 absl::StrCat("entry bundle ", bundle, " holds ", bodies.size(),
-                              " entries, want ", width),
+                 absl::StrCat("entry bundle ", bundle, " holds ", bodies.size(), " entries, want ",
+                              width),
                  absl::NotFoundError("short bundle"));
         return absl::OkStatus();
       }
@@ -601,8 +610,7 @@ class Replayer {
   absl::Status ProcessV1(Window& w, int threads) {
     if (!w.v1_status.ok()) {
       if (absl::StrContains(w.v1_status.message(), "is missing")) {
-        Unserved(w.first_bundle / 256, "the Rekor v1 API does not return every entry",
-                 w.v1_status);
+        Unserved(w.first_bundle / 256, "the Rekor v1 API does not return every entry", w.v1_status);
         return absl::OkStatus();
       }
       return w.v1_status;
@@ -627,10 +635,10 @@ class Replayer {
       // The SignedEntryTimestamp binds the integrated time.
       if (o_.check_signatures && !e.set.empty() && tlog_->verifier != nullptr) {
         // The Rekor SET payload: RFC 8785 canonical JSON, members in this order.
-        const std::string payload = absl::StrCat(
-            "{\"body\":\"", absl::Base64Escape(e.body), "\",\"integratedTime\":",
-            e.integrated_time, ",\"logID\":\"", absl::BytesToHexString(tlog_->log_id),
-            "\",\"logIndex\":", e.index, "}");
+        const std::string payload =
+            absl::StrCat("{\"body\":\"", absl::Base64Escape(e.body),
+                         "\",\"integratedTime\":", e.integrated_time, ",\"logID\":\"",
+                         absl::BytesToHexString(tlog_->log_id), "\",\"logIndex\":", e.index, "}");
         if (!tlog_->verifier->Verify(payload, e.set).ok()) {
           checks[k].status = absl::FailedPreconditionError(
               "SET: the signed entry timestamp does not verify with the log's key");
@@ -715,8 +723,7 @@ class Replayer {
 
   void Mismatch(uint64_t index, const std::string& body, const log::Hash& leaf,
                 const log::Hash& served, const log::Hash& expected) {
-    mismatches_.push_back(
-        {index, body, leaf, served, expected, std::string("altered-entry")});
+    mismatches_.push_back({index, body, leaf, served, expected, std::string("altered-entry")});
   }
 
   // Within one bundle: an entry whose body is the leaf of another position was moved there.
@@ -756,10 +763,12 @@ class Replayer {
                              " entries are served with a body that does not hash to the tree's "
                              "leaf (first: ",
                              entries[0]["index"].get<uint64_t>(), ")");
-      if (entries.size() > kMaxListedEntries) entries.erase(entries.begin() + kMaxListedEntries, entries.end());
-      Report(kind, summary,
-             {{"checkpoints", json::array({CheckpointJson("served now", "GET /checkpoint", note_)})},
-              {"entries", entries}});
+      if (entries.size() > kMaxListedEntries)
+        entries.erase(entries.begin() + kMaxListedEntries, entries.end());
+      Report(
+          kind, summary,
+          {{"checkpoints", json::array({CheckpointJson("served now", "GET /checkpoint", note_)})},
+           {"entries", entries}});
     }
   }
 
@@ -812,12 +821,12 @@ class Replayer {
       if (!proof.ok()) {
         if (g->size > cp_.size) {
           r_.warnings.push_back(absl::StrCat(
-              "gossip ", file, ": size ", g->size, " is ahead of the log's checkpoint (",
-              cp_.size, ") and the log gives no proof yet: ", proof.status().message()));
+              "gossip ", file, ": size ", g->size, " is ahead of the log's checkpoint (", cp_.size,
+              ") and the log gives no proof yet: ", proof.status().message()));
         } else {
           Report("inconsistent-checkpoint",
-                 absl::StrCat("the log gives no consistency proof from the gossiped size ",
-                              g->size, " to ", cp_.size, ": ", proof.status().message()),
+                 absl::StrCat("the log gives no consistency proof from the gossiped size ", g->size,
+                              " to ", cp_.size, ": ", proof.status().message()),
                  {{"checkpoints", both}});
         }
         continue;
@@ -826,8 +835,8 @@ class Replayer {
       if (!s.ok()) {
         Report("split-view",
                absl::StrCat("the gossiped checkpoint of size ", g->size,
-                            " is not consistent with the log's checkpoint of size ", cp_.size,
-                            ": ", s.message()),
+                            " is not consistent with the log's checkpoint of size ", cp_.size, ": ",
+                            s.message()),
                {{"checkpoints", both},
                 {"consistency_proof", ProofJson(lo, hi, *proof, "GET /api/v1/log/proof")}});
         continue;

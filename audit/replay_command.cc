@@ -28,14 +28,14 @@ constexpr char kUsage[] =
 }  // namespace
 
 int ReplayCommand(const std::vector<std::string>& args) {
-  auto flags = ParseFlags(args,
-                          {"trusted-root", "state", "gossip", "threads", "in-flight", "window",
-                           "start", "output"},
-                          {"full", "v1-api", "no-signatures", "no-chains", "help"});
+  auto flags = ParseFlags(
+      args,
+      {"trusted-root", "state", "gossip", "threads", "in-flight", "window", "start", "output"},
+      {"full", "v1-api", "no-signatures", "no-chains", "help"});
   if (!flags.ok() || flags->Has("help") || flags->positional.size() != 1 ||
       !flags->Has("trusted-root") || !flags->Has("state")) {
-    std::fprintf(stderr, "%s%s", flags.ok() ? "" : (std::string(flags.status().message()) + "\n").c_str(),
-                 kUsage);
+    std::fprintf(stderr, "%s%s",
+                 flags.ok() ? "" : (std::string(flags.status().message()) + "\n").c_str(), kUsage);
     return kExitUsage;
   }
   auto threads = flags->Uint("threads", 0);
@@ -117,14 +117,15 @@ int ReplayCommand(const std::vector<std::string>& args) {
     std::printf("replayed     %llu entries in %.2fs (%s)\n",
                 static_cast<unsigned long long>(r->entries), r->seconds,
                 r->used_v1_api ? "Rekor v1 API" : "tlog-tiles");
-    std::printf("checked      %llu signatures, %llu certificate chains, %llu SCTs; %llu invalid "
-                "entries\n",
-                static_cast<unsigned long long>(r->signatures),
-                static_cast<unsigned long long>(r->chains),
-                static_cast<unsigned long long>(r->scts),
-                static_cast<unsigned long long>(r->invalid_entries));
-    std::printf("rates        tree %.0f entries/s (one thread), checks %.0f entries/s (all threads)\n",
-                tree_rate, check_rate);
+    std::printf(
+        "checked      %llu signatures, %llu certificate chains, %llu SCTs; %llu invalid "
+        "entries\n",
+        static_cast<unsigned long long>(r->signatures), static_cast<unsigned long long>(r->chains),
+        static_cast<unsigned long long>(r->scts),
+        static_cast<unsigned long long>(r->invalid_entries));
+    std::printf(
+        "rates        tree %.0f entries/s (one thread), checks %.0f entries/s (all threads)\n",
+        tree_rate, check_rate);
     std::printf("gossip       %llu checkpoints verified\n",
                 static_cast<unsigned long long>(r->gossip_verified));
     if (r->clean()) {

@@ -120,7 +120,8 @@ absl::StatusOr<json> BuildReport(const ReportOptions& o) {
       if (line.empty()) continue;
       json j = json::parse(line, nullptr, false);
       if (!j.is_object()) {
-        return absl::DataLossError(absl::StrCat(o.admission_log, ":", line_no, ": not a JSON object"));
+        return absl::DataLossError(
+            absl::StrCat(o.admission_log, ":", line_no, ": not a JSON object"));
       }
       const absl::Time when = ParseRfc3339(j.value("time", json()));
       if (when < o.from || when >= o.to) continue;
@@ -193,7 +194,8 @@ absl::StatusOr<json> BuildReport(const ReportOptions& o) {
   for (const json& row : identity_issuer.Top(o.max_rows, "key")) {
     const std::string k = row["key"];
     const size_t tab = k.find('\t');
-    ii.push_back({{"identity", k.substr(0, tab)}, {"issuer", k.substr(tab + 1)},
+    ii.push_back({{"identity", k.substr(0, tab)},
+                  {"issuer", k.substr(tab + 1)},
                   {"entries", row["entries"]}});
   }
   json chart = json::array();
@@ -230,12 +232,13 @@ absl::StatusOr<json> BuildReport(const ReportOptions& o) {
         const uint64_t idx = i.get<uint64_t>();
         std::string problem;
         if (idx >= state.size) {
-          problem = absl::StrCat("log index ", idx, " is beyond the verified tree (size ", state.size, ")");
+          problem = absl::StrCat("log index ", idx, " is beyond the verified tree (size ",
+                                 state.size, ")");
         } else if (by_index.count(idx) == 0) {
           problem = absl::StrCat("log index ", idx, " was not replayed by this auditor");
         } else if (!by_index[idx].value("ok", true)) {
-          problem = absl::StrCat("log index ", idx, " failed its checks: ",
-                                 by_index[idx].value("err", std::string()));
+          problem = absl::StrCat("log index ", idx,
+                                 " failed its checks: ", by_index[idx].value("err", std::string()));
         }
         if (!problem.empty() && unverified.size() < o.max_rows) {
           json u = row;
@@ -307,12 +310,23 @@ std::string Esc(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -343,7 +357,8 @@ std::string Table(const json& rows, const std::vector<std::pair<std::string, std
 // A stacked bar chart of entries per bucket, as inline SVG.
 std::string Chart(const json& chart) {
   const json& series = chart["series"];
-  if (!series.is_array() || series.empty()) return "<p class=\"none\">no entries in this period</p>\n";
+  if (!series.is_array() || series.empty())
+    return "<p class=\"none\">no entries in this period</p>\n";
   const std::vector<std::pair<std::string, std::string>> kinds = {
       {"hashedrekord", "#3b6fb6"}, {"dsse", "#d9822b"}, {"intoto", "#2e9d5b"}};
   uint64_t max = 1;
@@ -355,17 +370,18 @@ std::string Chart(const json& chart) {
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" "
       "aria-label=\"entries per %s\">\n",
       w, h + 30, Esc(chart["bucket"].get<std::string>()));
-  absl::StrAppendFormat(&s, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", left,
-                        h - bottom, w - 10, h - bottom);
-  absl::StrAppendFormat(&s, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", left,
-                        top, left, h - bottom);
+  absl::StrAppendFormat(&s, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n",
+                        left, h - bottom, w - 10, h - bottom);
+  absl::StrAppendFormat(&s, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n",
+                        left, top, left, h - bottom);
   for (int k = 0; k <= 4; ++k) {
     const double v = static_cast<double>(max) * k / 4;
     const double y = h - bottom - (h - bottom - top) * k / 4.0;
-    absl::StrAppendFormat(&s,
-                          "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.0f</text>\n"
-                          "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>\n",
-                          left - 4, y + 4, v, left + 1, y, w - 10, y);
+    absl::StrAppendFormat(
+        &s,
+        "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%.0f</text>\n"
+        "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>\n",
+        left - 4, y + 4, v, left + 1, y, w - 10, y);
   }
   for (size_t i = 0; i < series.size(); ++i) {
     const json& b = series[i];
@@ -375,20 +391,22 @@ std::string Chart(const json& chart) {
       if (!b.contains(kind)) continue;
       const double bh = (h - bottom - top) * b[kind].get<double>() / max;
       y -= bh;
-      absl::StrAppendFormat(&s,
-                            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
-                            "<title>%s %s: %d</title></rect>\n",
-                            x, y, bw * 0.8, bh, color, Esc(Str(b["start"])), kind,
-                            b[kind].get<int64_t>());
+      absl::StrAppendFormat(
+          &s,
+          "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
+          "<title>%s %s: %d</title></rect>\n",
+          x, y, bw * 0.8, bh, color, Esc(Str(b["start"])), kind, b[kind].get<int64_t>());
     }
     // At most 8 labels: "MM-DD" per day, "MM-DD HH:00" per hour.
     if (series.size() <= 8 || i % ((series.size() + 7) / 8) == 0) {
       const std::string start = Str(b["start"]);
-      const std::string label = chart["bucket"] == "hour" && start.size() >= 13
-                                    ? absl::StrCat(start.substr(5, 5), " ", start.substr(11, 2), ":00")
-                                    : start.substr(5, 5);
-      absl::StrAppendFormat(&s, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s</text>\n",
-                            x + bw * 0.4, h - bottom + 14, Esc(label));
+      const std::string label =
+          chart["bucket"] == "hour" && start.size() >= 13
+              ? absl::StrCat(start.substr(5, 5), " ", start.substr(11, 2), ":00")
+              : start.substr(5, 5);
+      absl::StrAppendFormat(
+          &s, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s</text>\n",
+          x + bw * 0.4, h - bottom + 14, Esc(label));
     }
   }
   int lx = left;
@@ -429,51 +447,61 @@ std::string ReportHtml(const json& r) {
                   Esc(Str(r["log"]["verified_at"])), "</td></tr>\n<tr><td>Generated</td><td>",
                   Esc(Str(r["generated"])), "</td></tr>\n</table>\n");
   absl::StrAppend(&h, "<h2>Consistency</h2>\n<p class=\"status ", ok ? "ok" : "bad", "\">",
-                  ok ? "CONSISTENT" : "INCONSISTENT", ": ",
-                  Esc(Str(r["consistency"]["statement"])), "</p>\n",
-                  Table(r["consistency"]["findings"],
-                        {{"detected", "detected"}, {"kind", "finding"}, {"summary", "summary"},
-                         {"file", "evidence file"}}));
+                  ok ? "CONSISTENT" : "INCONSISTENT", ": ", Esc(Str(r["consistency"]["statement"])),
+                  "</p>\n",
+                  Table(r["consistency"]["findings"], {{"detected", "detected"},
+                                                       {"kind", "finding"},
+                                                       {"summary", "summary"},
+                                                       {"file", "evidence file"}}));
   absl::StrAppend(&h, "<h2>Signed checkpoint</h2>\n<pre>", Esc(Str(r["log"]["checkpoint"])),
                   "</pre>\n");
   const json& e = r["entries"];
   absl::StrAppend(&h, "<h2>Entries over time</h2>\n", Chart(r["chart"]));
-  absl::StrAppend(&h, "<h2>Entries</h2>\n<table class=\"kv\"><tr><td>Total</td><td>",
-                  Esc(Str(e["total"])), "</td></tr><tr><td>Signed with certificates</td><td>",
-                  Esc(Str(e["keyless"])), "</td></tr><tr><td>Signed with keys</td><td>",
-                  Esc(Str(e["key_signed"])), "</td></tr><tr><td>Attestations</td><td>",
-                  Esc(Str(e["attestations"])), "</td></tr><tr><td>Failing their checks</td><td>",
-                  Esc(Str(e["invalid"])), "</td></tr></table>\n",
-                  Table(e["by_kind"], {{"kind", "kind"}, {"entries", "entries"}}),
-                  Table(e["time_sources"], {{"source", "time taken from"}, {"entries", "entries"}}));
-  absl::StrAppend(&h, "<h2>Identities and issuers</h2>\n",
-                  Table(r["identity_issuer"],
-                        {{"identity", "identity"}, {"issuer", "OIDC issuer"}, {"entries", "entries"}}),
-                  "<p>Certificates: ", Esc(Str(r["certificates"]["entries"])),
-                  " entries signed with certificates, ", Esc(Str(r["certificates"]["distinct_keys"])),
-                  " distinct certified keys.</p>\n");
-  absl::StrAppend(&h, "<h2>Keys (key-signed entries)</h2>\n",
-                  Table(r["keys"], {{"key_sha256", "SHA-256 of the public key"}, {"entries", "entries"}}));
+  absl::StrAppend(
+      &h, "<h2>Entries</h2>\n<table class=\"kv\"><tr><td>Total</td><td>", Esc(Str(e["total"])),
+      "</td></tr><tr><td>Signed with certificates</td><td>", Esc(Str(e["keyless"])),
+      "</td></tr><tr><td>Signed with keys</td><td>", Esc(Str(e["key_signed"])),
+      "</td></tr><tr><td>Attestations</td><td>", Esc(Str(e["attestations"])),
+      "</td></tr><tr><td>Failing their checks</td><td>", Esc(Str(e["invalid"])),
+      "</td></tr></table>\n", Table(e["by_kind"], {{"kind", "kind"}, {"entries", "entries"}}),
+      Table(e["time_sources"], {{"source", "time taken from"}, {"entries", "entries"}}));
+  absl::StrAppend(
+      &h, "<h2>Identities and issuers</h2>\n",
+      Table(r["identity_issuer"],
+            {{"identity", "identity"}, {"issuer", "OIDC issuer"}, {"entries", "entries"}}),
+      "<p>Certificates: ", Esc(Str(r["certificates"]["entries"])),
+      " entries signed with certificates, ", Esc(Str(r["certificates"]["distinct_keys"])),
+      " distinct certified keys.</p>\n");
+  absl::StrAppend(
+      &h, "<h2>Keys (key-signed entries)</h2>\n",
+      Table(r["keys"], {{"key_sha256", "SHA-256 of the public key"}, {"entries", "entries"}}));
   absl::StrAppend(&h, "<h2>Artifacts signed</h2>\n",
                   Table(r["artifacts"], {{"digest", "digest"}, {"entries", "entries"}}));
-  absl::StrAppend(&h, "<h2>Attestations</h2>\n",
-                  Table(r["attestations"]["payload_types"],
-                        {{"payload_type", "payload type"}, {"entries", "entries"}}),
-                  Table(r["attestations"]["builders"], {{"builder", "builder (certificate)"}, {"entries", "entries"}}),
-                  Table(r["attestations"]["source_repositories"],
-                        {{"repository", "source repository (certificate)"}, {"entries", "entries"}}),
-                  "<p class=\"none\">", Esc(Str(r["attestations"]["slsa_provenance_note"])), "</p>\n");
+  absl::StrAppend(
+      &h, "<h2>Attestations</h2>\n",
+      Table(r["attestations"]["payload_types"],
+            {{"payload_type", "payload type"}, {"entries", "entries"}}),
+      Table(r["attestations"]["builders"],
+            {{"builder", "builder (certificate)"}, {"entries", "entries"}}),
+      Table(r["attestations"]["source_repositories"],
+            {{"repository", "source repository (certificate)"}, {"entries", "entries"}}),
+      "<p class=\"none\">", Esc(Str(r["attestations"]["slsa_provenance_note"])), "</p>\n");
   if (r.contains("admission")) {
     const json& a = r["admission"];
     absl::StrAppend(&h, "<h2>Admission decisions</h2>\n",
                     Table(a["decisions"], {{"decision", "decision"}, {"entries", "count"}}),
                     "<h3>Denied</h3>\n",
-                    Table(a["denied"], {{"time", "time"}, {"namespace", "namespace"}, {"name", "name"},
-                                        {"image", "image"}, {"reasons", "reasons"}}),
+                    Table(a["denied"], {{"time", "time"},
+                                        {"namespace", "namespace"},
+                                        {"name", "name"},
+                                        {"image", "image"},
+                                        {"reasons", "reasons"}}),
                     "<h3>Admitted without a verified log entry</h3>\n",
-                    Table(a["allowed_without_verified_entry"],
-                          {{"time", "time"}, {"namespace", "namespace"}, {"name", "name"},
-                           {"image", "image"}, {"problem", "problem"}}));
+                    Table(a["allowed_without_verified_entry"], {{"time", "time"},
+                                                                {"namespace", "namespace"},
+                                                                {"name", "name"},
+                                                                {"image", "image"},
+                                                                {"problem", "problem"}}));
   }
   absl::StrAppend(&h, "<h2>Entries failing their checks</h2>\n",
                   Table(e["invalid_entries"], {{"index", "index"}, {"problem", "problem"}}));

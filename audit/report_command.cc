@@ -48,7 +48,8 @@ int ReportCommand(const std::vector<std::string>& args) {
   }
   auto report = BuildReport(o);
   if (!report.ok()) {
-    std::fprintf(stderr, "vouch-audit report: %s\n", std::string(report.status().message()).c_str());
+    std::fprintf(stderr, "vouch-audit report: %s\n",
+                 std::string(report.status().message()).c_str());
     return kExitError;
   }
   const std::string json_path = flags->Get("json", o.state_dir + "/report.json");

@@ -217,9 +217,9 @@ absl::Status StateDir::RecordCheckpoint(const json& line) const {
 
 absl::StatusOr<std::string> StateDir::WriteEvidence(const json& evidence) const {
   const absl::Time now = absl::Now();
-  std::string base = absl::StrCat(
-      dir_, "/evidence/", absl::FormatTime("%Y%m%dT%H%M%E3SZ", now, absl::UTCTimeZone()), "-",
-      evidence.value("kind", std::string("finding")));
+  std::string base = absl::StrCat(dir_, "/evidence/",
+                                  absl::FormatTime("%Y%m%dT%H%M%E3SZ", now, absl::UTCTimeZone()),
+                                  "-", evidence.value("kind", std::string("finding")));
   std::string p = base + ".json";
   for (int i = 2; ::access(p.c_str(), F_OK) == 0; ++i) p = absl::StrCat(base, "-", i, ".json");
   VOUCH_RETURN_IF_ERROR(WriteFileAtomically(p, evidence.dump(2) + "\n"));

@@ -37,8 +37,8 @@ struct AuditState {
   std::string origin;
   std::string log_id_hex;
   uint64_t size = 0;
-  log::Hash root{};  // EmptyRoot() for size 0
-  std::string checkpoint;  // the signed note of |size| (empty for size 0)
+  log::Hash root{};                      // EmptyRoot() for size 0
+  std::string checkpoint;                // the signed note of |size| (empty for size 0)
   std::vector<log::Hash> compact_range;  // CompactRange::hashes() at |size|
   // Per tile level: the hashes of the level's last, unfinished tile (fewer than 256).
   std::map<uint32_t, std::vector<log::Hash>> tile_rows;

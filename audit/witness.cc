@@ -140,7 +140,8 @@ void Witness::Evidence(const std::string& kind, const std::string& summary,
             {"summary", summary},
             {"detected", absl::FormatTime(absl::RFC3339_sec, absl::Now(), absl::UTCTimeZone())},
             {"witness", options_.name},
-            {"checkpoints", json::array({{{"role", "last cosigned"}, {"note", stored.note},
+            {"checkpoints", json::array({{{"role", "last cosigned"},
+                                          {"note", stored.note},
                                           {"size", stored.size},
                                           {"root", log::HashToHex(stored.root)}}})},
             {"request", request}};
@@ -162,7 +163,8 @@ Witness::Answer Witness::AddCheckpoint(absl::string_view body) {
   size_t p = nl + 1;
   while (true) {
     const size_t end = body.find('\n', p);
-    if (end == absl::string_view::npos) return Text(400, "missing empty line before the checkpoint");
+    if (end == absl::string_view::npos)
+      return Text(400, "missing empty line before the checkpoint");
     absl::string_view line = body.substr(p, end - p);
     p = end + 1;
     if (line.empty()) break;
@@ -188,8 +190,8 @@ Witness::Answer Witness::AddCheckpoint(absl::string_view body) {
     return Text(403, std::string(cp.status().message()));
   }
   if (old_size > cp->size) {
-    return Text(400, absl::StrCat("old size ", old_size, " is larger than the checkpoint's ",
-                                  cp->size));
+    return Text(400,
+                absl::StrCat("old size ", old_size, " is larger than the checkpoint's ", cp->size));
   }
   // Check, persist and sign under one lock: no concurrent request can interleave.
   absl::MutexLock l(&mu_);
@@ -212,15 +214,15 @@ Witness::Answer Witness::AddCheckpoint(absl::string_view body) {
                             " with different roots"),
                std::string(body), stored);
       if (fresh) state_.erase(cp->origin);
-      return Text(409, absl::StrCat("checkpoint root differs from the cosigned one of size ",
-                                    cp->size));
+      return Text(409,
+                  absl::StrCat("checkpoint root differs from the cosigned one of size ", cp->size));
     }
   } else {
-    absl::Status s = old_size == 0
-                         ? (proof.empty() ? absl::OkStatus()
-                                          : absl::InvalidArgumentError(
-                                                "a proof from size 0 must be empty"))
-                         : log::VerifyConsistency(old_size, cp->size, proof, stored.root, cp->root);
+    absl::Status s =
+        old_size == 0
+            ? (proof.empty() ? absl::OkStatus()
+                             : absl::InvalidArgumentError("a proof from size 0 must be empty"))
+            : log::VerifyConsistency(old_size, cp->size, proof, stored.root, cp->root);
     if (!s.ok()) {
       if (old_size > 0) {
         Evidence("inconsistent-checkpoint",

@@ -35,8 +35,7 @@ int Fail(const std::string& msg, int code) {
 }  // namespace
 
 int WitnessCommand(const std::vector<std::string>& args) {
-  auto flags =
-      ParseFlags(args, {"key", "logs", "state", "name", "addr", "ready-file"}, {"help"});
+  auto flags = ParseFlags(args, {"key", "logs", "state", "name", "addr", "ready-file"}, {"help"});
   if (!flags.ok() || flags->Has("help") || !flags->positional.empty() || !flags->Has("key") ||
       !flags->Has("logs") || !flags->Has("state")) {
     if (!flags.ok()) std::fprintf(stderr, "%s\n", std::string(flags.status().message()).c_str());
@@ -51,7 +50,8 @@ int WitnessCommand(const std::vector<std::string>& args) {
   if (!logs.ok()) return Fail(std::string(logs.status().message()), kExitUsage);
   std::string host;
   int port = 0;
-  if (absl::Status s = http::ParseHostPort(flags->Get("addr", "127.0.0.1:8090"), "addr", &host, &port);
+  if (absl::Status s =
+          http::ParseHostPort(flags->Get("addr", "127.0.0.1:8090"), "addr", &host, &port);
       !s.ok()) {
     return Fail(std::string(s.message()), kExitUsage);
   }

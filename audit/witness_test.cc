@@ -59,7 +59,8 @@ class TestLog {
 
   log::Hash Node(log::NodeId id) const {
     if (id.level == 0) return leaves_[id.index];
-    return log::HashChildren(Node({id.level - 1, id.index * 2}), Node({id.level - 1, id.index * 2 + 1}));
+    return log::HashChildren(Node({id.level - 1, id.index * 2}),
+                             Node({id.level - 1, id.index * 2 + 1}));
   }
   log::Hash Root(uint64_t size) const {
     log::CompactRange r;
@@ -76,11 +77,14 @@ class TestLog {
     log::Checkpoint cp{origin_, size, Root(size), {}};
     return *log::SignCheckpoint(cp, "test.log", *key_);
   }
-  std::string Request(uint64_t old, uint64_t size) const { return RequestWith(old, Proof(old, size), Checkpoint(size)); }
+  std::string Request(uint64_t old, uint64_t size) const {
+    return RequestWith(old, Proof(old, size), Checkpoint(size));
+  }
   static std::string RequestWith(uint64_t old, const std::vector<log::Hash>& proof,
                                  const std::string& note) {
     std::string r = absl::StrCat("old ", old, "\n");
-    for (const log::Hash& h : proof) absl::StrAppend(&r, absl::Base64Escape(log::HashBytes(h)), "\n");
+    for (const log::Hash& h : proof)
+      absl::StrAppend(&r, absl::Base64Escape(log::HashBytes(h)), "\n");
     return absl::StrCat(r, "\n", note);
   }
   std::string LogsFile() const {
@@ -180,7 +184,7 @@ TEST_F(WitnessTest, MalformedRequestsAre400) {
       "old 01\n\n" + note,
       "old -1\n\n" + note,
       "old 18446744073709551616\n\n" + note,
-      "old 0\n" + note,                                  // no empty line: the note's lines are proof
+      "old 0\n" + note,  // no empty line: the note's lines are proof
       "old 0\nnot base64!\n\n" + note,
       "old 0\n" + absl::Base64Escape(std::string(31, 'x')) + "\n\n" + note,
       many + "\n" + note,
@@ -214,8 +218,18 @@ TEST_F(WitnessTest, ConcurrentRequestsNeverRollTheWitnessBack) {
     const std::string a = log_.Request(size, small), b = log_.Request(size, large);
     std::atomic<int> go{0};
     Witness::Answer ra, rb;
-    std::thread ta([&] { ++go; while (go < 2) {} ra = witness_->AddCheckpoint(a); });
-    std::thread tb([&] { ++go; while (go < 2) {} rb = witness_->AddCheckpoint(b); });
+    std::thread ta([&] {
+      ++go;
+      while (go < 2) {
+      }
+      ra = witness_->AddCheckpoint(a);
+    });
+    std::thread tb([&] {
+      ++go;
+      while (go < 2) {
+      }
+      rb = witness_->AddCheckpoint(b);
+    });
     ta.join();
     tb.join();
     // Both started from |size|: exactly one wins, the other is told the new size.
@@ -226,7 +240,8 @@ TEST_F(WitnessTest, ConcurrentRequestsNeverRollTheWitnessBack) {
     EXPECT_EQ(lost.body, absl::StrCat(won, "\n"));
     EXPECT_THAT(witness_->Latest(log_.origin()), HasSubstr(absl::StrCat("\n", won, "\n")));
     // Catch up to the large size for the next round.
-    if (won == small) ExpectCosigned(witness_->AddCheckpoint(log_.Request(small, large)), log_.Checkpoint(large));
+    if (won == small)
+      ExpectCosigned(witness_->AddCheckpoint(log_.Request(small, large)), log_.Checkpoint(large));
     size = large;
   }
 }
@@ -270,10 +285,9 @@ TEST(WitnessedLogs, BadFilesAreRefusedNamingTheEntry) {
   EXPECT_FALSE(ParseWitnessedLogs("[]").ok());
   EXPECT_THAT(ParseWitnessedLogs("{\"logs\":[{\"public_key\":\"x\"}]}").status().message(),
               HasSubstr("logs[0].origin"));
-  EXPECT_THAT(ParseWitnessedLogs("{\"logs\":[{\"origin\":\"a\",\"public_key\":\"x\"}]}")
-                  .status()
-                  .message(),
-              HasSubstr("logs[0].public_key"));
+  EXPECT_THAT(
+      ParseWitnessedLogs("{\"logs\":[{\"origin\":\"a\",\"public_key\":\"x\"}]}").status().message(),
+      HasSubstr("logs[0].public_key"));
 }
 
 }  // namespace

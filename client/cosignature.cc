@@ -104,10 +104,10 @@ absl::StatusOr<WitnessKey> ParseVkey(absl::string_view vkey) {
     }
   }
   std::string typed;
-  if (!absl::Base64Unescape(parts[2], &typed)) return absl::InvalidArgumentError("vkey: bad base64");
+  if (!absl::Base64Unescape(parts[2], &typed))
+    return absl::InvalidArgumentError("vkey: bad base64");
   if (typed.empty() || static_cast<uint8_t>(typed[0]) != kCosignatureV1Type) {
-    return absl::InvalidArgumentError(
-        "vkey: not an Ed25519 cosignature/v1 key (type byte 0x04)");
+    return absl::InvalidArgumentError("vkey: not an Ed25519 cosignature/v1 key (type byte 0x04)");
   }
   if (typed.size() != 33) return absl::InvalidArgumentError("vkey: key is not 32 bytes");
   WitnessKey k;
@@ -186,10 +186,9 @@ absl::Status VerifyCosignatures(absl::string_view note, absl::Span<const Witness
   if (*n < threshold) {
     std::vector<std::string> names;
     for (const WitnessKey& k : witnesses) names.push_back(k.name);
-    return absl::FailedPreconditionError(
-        absl::StrCat("checkpoint: ", *n, " of the ", threshold,
-                     " required witness cosignatures (witnesses: ", absl::StrJoin(names, ", "),
-                     ")"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "checkpoint: ", *n, " of the ", threshold,
+        " required witness cosignatures (witnesses: ", absl::StrJoin(names, ", "), ")"));
   }
   return absl::OkStatus();
 }

@@ -19,7 +19,8 @@ using ::testing::HasSubstr;
 using vouch::testing::IsOk;
 using vouch::testing::StatusIs;
 
-constexpr char kBody[] = "example.com/log\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+constexpr char kBody[] =
+    "example.com/log\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
 constexpr char kLogLine[] = "\xe2\x80\x94 example.com/log AAAAAGxvZ3NpZ25hdHVyZQ==\n";
 
 struct Witness {
@@ -102,10 +103,10 @@ TEST(Cosignature, CountsEachTrustedWitnessOnceAndIgnoresUnknownKeys) {
   EXPECT_EQ(CountCosignatures(Note({}), trusted).value_or(-1), 0);
   const std::string one = Note({a.Cosign(kBody, 100), stranger.Cosign(kBody, 100)});
   EXPECT_EQ(CountCosignatures(one, trusted).value_or(-1), 1);
-  EXPECT_EQ(CountCosignatures(Note({a.Cosign(kBody, 1), a.Cosign(kBody, 2), b.Cosign(kBody, 3)}),
-                              trusted)
-                .value_or(-1),
-            2);
+  EXPECT_EQ(
+      CountCosignatures(Note({a.Cosign(kBody, 1), a.Cosign(kBody, 2), b.Cosign(kBody, 3)}), trusted)
+          .value_or(-1),
+      2);
   EXPECT_THAT(VerifyCosignatures(one, trusted, 1), IsOk());
   EXPECT_THAT(VerifyCosignatures(one, trusted, 2),
               StatusIs(absl::StatusCode::kFailedPrecondition,
@@ -123,18 +124,17 @@ TEST(Cosignature, AlteredCheckpointsAndSignaturesFail) {
   // The timestamp is signed: changing it breaks the signature.
   std::string line = a.Cosign(kBody, 5);
   std::string raw;
-  ASSERT_TRUE(absl::Base64Unescape(line.substr(4 + a.name.size(), line.size() - 5 - a.name.size()),
-                                   &raw));
+  ASSERT_TRUE(
+      absl::Base64Unescape(line.substr(4 + a.name.size(), line.size() - 5 - a.name.size()), &raw));
   raw[11] ^= 1;
   EXPECT_THAT(CountCosignatures(
                   Note({absl::StrCat("\xe2\x80\x94 ", a.name, " ", absl::Base64Escape(raw), "\n")}),
                   trusted),
               StatusIs(absl::StatusCode::kPermissionDenied));
   // Truncated.
-  EXPECT_THAT(CountCosignatures(
-                  Note({absl::StrCat("\xe2\x80\x94 ", a.name, " ",
-                                     absl::Base64Escape(raw.substr(0, 40)), "\n")}),
-                  trusted),
+  EXPECT_THAT(CountCosignatures(Note({absl::StrCat("\xe2\x80\x94 ", a.name, " ",
+                                                   absl::Base64Escape(raw.substr(0, 40)), "\n")}),
+                                trusted),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("wrong length")));
   // Malformed notes.
   EXPECT_THAT(CountCosignatures(kBody, trusted), StatusIs(absl::StatusCode::kInvalidArgument));
