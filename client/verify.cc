@@ -619,9 +619,18 @@ class VerifyRun {
       any = true;
       VOUCH_RETURN_IF_ERROR(
           VerifyInclusionProof(entry.inclusion_proof(), entry.canonicalized_body(), *logs_[i]));
+      if (options_.witness_threshold > 0) {
+        absl::Status w = VerifyCosignatures(entry.inclusion_proof().checkpoint().envelope(),
+                                            options_.witnesses, options_.witness_threshold);
+        if (!w.ok()) return Fail("inclusion proof", w.message());
+      }
       result_.tlog_entries[i].inclusion_proof = true;
       result_.tlog_entries[i].checkpoint_size =
           static_cast<uint64_t>(entry.inclusion_proof().tree_size());
+    }
+    if (!any && options_.witness_threshold > 0) {
+      return Fail("inclusion proof",
+                  "witness cosignatures are required but the bundle has no inclusion proof");
     }
     return any ? absl::OkStatus() : Skip();
   }

@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "client/bundle.h"
+#include "client/cosignature.h"
 #include "client/trust_root.h"
 #include "signer/crypto.h"
 
@@ -80,6 +81,12 @@ struct VerifyOptions {
   AttestationPolicy attestation;
   // The bundle must carry a DSSE in-toto attestation (verify-attestation).
   bool require_attestation = false;
+  // Witnesses (C2SP tlog-cosignature/v1): when |witness_threshold| > 0, every inclusion proof's
+  // checkpoint must carry valid cosignatures of at least that many of |witnesses|, and the
+  // bundle must have an inclusion proof (step "inclusion proof"). A log that shows different
+  // views to different users cannot get both cosigned by honest witnesses.
+  std::vector<WitnessKey> witnesses;
+  int witness_threshold = 0;
   // "Now" for rejecting timestamps from the future; InfinitePast means absl::Now().
   absl::Time now = absl::InfinitePast();
 };

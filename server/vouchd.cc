@@ -1,5 +1,6 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "server/vouchd.h"
+#include "server/witness_collector.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -131,6 +132,8 @@ absl::Status Vouchd::Init() {
   VOUCH_ASSIGN_OR_RETURN(http_, HttpServer::New(http_host, http_port, options_.http));
   AddBaseRoutes();
   log_service_->RegisterHttp(http_->routes());
+  VOUCH_ASSIGN_OR_RETURN(witnesses_,
+                         NewVouchdWitnessing(options_.witnesses, log_.get(), &http_->routes()));
   if (options_.enable_ca) {
     VOUCH_RETURN_IF_ERROR(OpenCa());
     ca_->RegisterHttp(http_->routes());
@@ -266,6 +269,7 @@ absl::Status Vouchd::WriteReadyFile() const {
 
 absl::Status Vouchd::Start() {
   http_->Start();
+  if (witnesses_ != nullptr) witnesses_->Start();
   VLOG_INFO << "vouchd " << kVersion << " serving HTTP on " << http_address() << ", gRPC on "
             << grpc_address() << ", data in " << options_.data_dir;
   return WriteReadyFile();
@@ -274,6 +278,7 @@ absl::Status Vouchd::Start() {
 void Vouchd::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  if (witnesses_ != nullptr) witnesses_->Stop();
   if (http_ != nullptr) http_->Stop();
   if (grpc_ != nullptr) grpc_->Shutdown();
   if (log_ != nullptr) log_->Shutdown();

@@ -30,6 +30,7 @@ class CaService;
 }  // namespace vouch::signer
 namespace vouch::server {
 class CertificateRecorder;
+class WitnessCollector;
 }
 
 namespace vouch::server {
@@ -73,6 +74,9 @@ struct Options {
   std::string pkcs11_module;
   std::string pkcs11_key_uri;
   std::string pkcs11_pin;
+  // --witness URL,VKEY pairs (server/witness_collector.h): checkpoints sent to these C2SP
+  // witnesses, the cosigned one served at GET /checkpoint/witnessed.
+  std::vector<std::string> witnesses;
 };
 
 class Vouchd {
@@ -110,6 +114,7 @@ class Vouchd {
   std::unique_ptr<log::Log> log_;
   std::unique_ptr<log::LogService> log_service_;
   std::unique_ptr<CertificateRecorder> recorder_;
+  std::unique_ptr<WitnessCollector> witnesses_;
   std::unique_ptr<signer::CaService> ca_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<HealthService> health_;

@@ -47,6 +47,9 @@ ABSL_FLAG(std::string, pkcs11_module, "", "PKCS#11 module for the CA key (defaul
 ABSL_FLAG(
     std::string, pkcs11_key_uri, "",
     "PKCS#11 URI of the CA key (e.g. pkcs11:token=vouch;object=ca); PIN from $VOUCH_PKCS11_PIN.");
+ABSL_FLAG(std::vector<std::string>, witness, {},
+          "C2SP tlog-witnesses as URL,VKEY pairs (URL1,VKEY1,URL2,VKEY2,...): new checkpoints are "
+          "sent to them and the cosigned one is served at /checkpoint/witnessed.");
 ABSL_FLAG(std::string, log_level, "info", "Log level: debug, info, warning or error.");
 
 int main(int argc, char** argv) {
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
   }
 
   options.enable_ca = absl::GetFlag(FLAGS_ca);
+  options.witnesses = absl::GetFlag(FLAGS_witness);
   options.issuers_config = absl::GetFlag(FLAGS_issuers_config);
   options.oidc_issuers = absl::GetFlag(FLAGS_oidc_issuer);
   options.public_url = absl::GetFlag(FLAGS_public_url);

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -42,13 +43,16 @@ void Usage(Mode m, std::ostream& os) {
   os << "usage: vouch " << Name(m)
      << " --bundle FILE (--key PEM | --certificate-identity[-regexp] ID"
         " --certificate-oidc-issuer[-regexp] ISSUER)\n"
-        "       [--trusted-root FILE] [--output text|json]";
+        "       [--trusted-root FILE] [--witness-key FILE [--witness-threshold N]]\n"
+        "       [--output text|json]";
   if (m == Mode::kAttestation) {
     os << "\n       [--type PREDICATE_TYPE] [--slsa-builder-id ID] [--source-repository URL]";
   }
   os << " FILE_OR_sha256:HEX\n"
         "Verifies offline; exit 0 verified, 1 not verified, 2 usage error.\n"
-        "The trusted root defaults to $VOUCH_TRUSTED_ROOT, then ~/.vouch/trusted_root.json.\n";
+        "The trusted root defaults to $VOUCH_TRUSTED_ROOT, then ~/.vouch/trusted_root.json.\n"
+        "--witness-key: witness vkeys (one per line); the checkpoint of every inclusion proof\n"
+        "must carry cosignatures of --witness-threshold of them (default: all).\n";
 }
 
 bool IsFile(const std::string& path) {
@@ -102,6 +106,8 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
                                        "certificate-oidc-issuer",
                                        "certificate-oidc-issuer-regexp",
                                        "trusted-root",
+                                       "witness-key",
+                                       "witness-threshold",
                                        "output"};
   if (mode == Mode::kAttestation) {
     value_flags.insert({"type", "slsa-builder-id", "source-repository"});
@@ -156,6 +162,30 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
     options.attestation.predicate_type = args->Get("type");
     options.attestation.builder_id = args->Get("slsa-builder-id");
     options.attestation.source_repository = args->Get("source-repository");
+  }
+
+  if (args->Has("witness-threshold")) {
+    int n = 0;
+    if (!absl::SimpleAtoi(args->Get("witness-threshold"), &n) || n < 1) {
+      return usage_error("--witness-threshold: want a positive integer");
+    }
+    if (!args->Has("witness-key")) return usage_error("--witness-threshold needs --witness-key");
+    options.witness_threshold = n;
+  }
+  if (args->Has("witness-key")) {
+    // A file of witness vkeys (one per line, "# comments"); default threshold: all of them.
+    auto text = client::ReadFile(args->Get("witness-key"));
+    if (!text.ok()) return usage_error(absl::StrCat("--witness-key: ", text.status().message()));
+    auto keys = client::ParseVkeys(*text);
+    if (!keys.ok()) return usage_error(absl::StrCat("--witness-key: ", keys.status().message()));
+    if (keys->empty()) return usage_error("--witness-key: no witness key in the file");
+    options.witnesses = *std::move(keys);
+    if (options.witness_threshold == 0) {
+      options.witness_threshold = static_cast<int>(options.witnesses.size());
+    }
+    if (options.witness_threshold > static_cast<int>(options.witnesses.size())) {
+      return usage_error("--witness-threshold is larger than the number of witness keys");
+    }
   }
 
   std::string trusted_root_path =
