@@ -19,6 +19,7 @@ int ReplayCommand(const std::vector<std::string>& args);
 int WitnessCommand(const std::vector<std::string>& args);
 int MonitorCommand(const std::vector<std::string>& args);
 int ReportCommand(const std::vector<std::string>& args);
+int WitnessedBundleCommand(const std::vector<std::string>& args);
 
 }  // namespace vouch::audit
 

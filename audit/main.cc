@@ -19,6 +19,7 @@ constexpr char kUsage[] =
     "  witness --key FILE --logs FILE               C2SP tlog-witness: cosign consistent "
     "checkpoints\n"
     "  report --state DIR [--from T] [--to T]       audit report (JSON and HTML)\n"
+    "  witnessed-bundle BUNDLE --log URL            re-prove a bundle against the witnessed checkpoint\n"
     "Run a command with --help for its flags. Exit codes: 0 ok, 1 findings, 2 usage, 3 error.\n";
 
 }  // namespace
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   if (cmd == "witness") return vouch::audit::WitnessCommand(args);
   if (cmd == "monitor") return vouch::audit::MonitorCommand(args);
   if (cmd == "report") return vouch::audit::ReportCommand(args);
+  if (cmd == "witnessed-bundle") return vouch::audit::WitnessedBundleCommand(args);
   std::fprintf(stderr, "vouch-audit: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);
   return vouch::audit::kExitUsage;
 }
