@@ -428,6 +428,64 @@ class AuditE2ETest(unittest.TestCase):
         finally:
             b.kill()
 
+    def start_witness(self, name, server):
+        status, pem, _ = server.request("GET", "/api/v1/log/publicKey")
+        status, cp, _ = server.request("GET", "/checkpoint")
+        logs = os.path.join(self.dir, name + "-logs.json")
+        with open(logs, "w") as f:
+            json.dump({"logs": [{"origin": cp.decode().split("\n")[0], "public_key": pem.decode()}]}, f)
+        ready = os.path.join(self.dir, name + "-ready.json")
+        w = subprocess.Popen([AUDIT, "witness", "--key", os.path.join(self.dir, name + ".pem"),
+                              "--logs", logs, "--state", os.path.join(self.dir, name + "-state"),
+                              "--name", name, "--addr", "127.0.0.1:0", "--ready-file", ready],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(w)
+        deadline = time.time() + 30
+        while not os.path.exists(ready):
+            self.assertIsNone(w.poll())
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.05)
+        with open(ready) as f:
+            info = json.load(f)
+        return w, "http://" + info["addr"], info["vkey"]
+
+    def test_7_vouchd_collects_cosignatures_and_verify_requires_them(self):
+        data = os.path.join(self.dir, "witnessed")
+        c = self.start(data)  # first start: makes the log key
+        c.stop()
+        c = self.start(data)
+        w, url, vkey = self.start_witness("witness.test/vouchd", c)
+        c.stop()
+        c = vt.Server(data, ["--oidc-issuer", self.oidc.issuer, "--witness", url + "," + vkey])
+        self.servers.append(c)
+        index = self.sign_keyless("w1", server=c)
+        bundle = os.path.join(self.dir, "w1.sigstore.json")
+        deadline = time.time() + 30
+        while True:
+            status, note, _ = c.request("GET", "/checkpoint/witnessed")
+            if status == 200 and int(note.decode().split("\n")[1]) > index:
+                break
+            self.assertLess(time.time(), deadline, "no witnessed checkpoint")
+            time.sleep(0.2)
+        self.assertIn("\u2014 witness.test/vouchd ", note.decode())
+        # The plain checkpoint keeps exactly one signature line.
+        self.assertEqual(c.request("GET", "/checkpoint")[1].decode().count("\u2014"), 1)
+        keys = os.path.join(self.dir, "witness-keys.txt")
+        with open(keys, "w") as f:
+            f.write("# the witnesses we trust\n" + vkey + "\n")
+        root = self.trusted_root(c, "root-witnessed.json")
+        verify = [vt.runfile("client/cli/vouch"), "verify-blob", "--bundle", bundle,
+                  "--trusted-root", root, "--certificate-identity", EMAIL,
+                  "--certificate-oidc-issuer", self.oidc.issuer, "--witness-key", keys,
+                  os.path.join(self.dir, "w1")]
+        r = subprocess.run(verify, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("0 of the 1 required witness cosignatures", r.stderr)
+        self.audit("witnessed-bundle", bundle, "--log", "http://" + c.http, expect=0)
+        r = subprocess.run(verify, capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        c.kill()
+
 
 if __name__ == "__main__":
     vt.main()
