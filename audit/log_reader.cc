@@ -1,6 +1,7 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "audit/log_reader.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -211,6 +212,34 @@ absl::StatusOr<std::vector<V1Entry>> LogReader::EntriesByIndex(uint64_t first,
           absl::StrCat("POST /api/v1/log/entries/retrieve: entry ", i, " is missing"));
     }
     out.push_back(std::move(it->second));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<uint64_t>> LogReader::MissingIndexes(uint64_t first,
+                                                               uint64_t count) const {
+  json idx = json::array();
+  for (uint64_t i = 0; i < std::min<uint64_t>(count, kRetrieveBatch); ++i) idx.push_back(first + i);
+  VOUCH_ASSIGN_OR_RETURN(HttpResponse r,
+                         http_->Post(JoinUrl(base_url_, "/api/v1/log/entries/retrieve"),
+                                     json{{"logIndexes", idx}}.dump(), "application/json"));
+  if (r.status != 200) return HttpError("POST /api/v1/log/entries/retrieve", r);
+  json j = json::parse(r.body, nullptr, false);
+  if (!j.is_array()) {
+    return absl::FailedPreconditionError("POST /api/v1/log/entries/retrieve: not an array");
+  }
+  std::vector<bool> present(idx.size(), false);
+  for (const json& item : j) {
+    if (!item.is_object() || item.size() != 1) continue;
+    const json& e = item.begin().value();
+    if (e.is_object() && e.contains("logIndex") && e["logIndex"].is_number_unsigned()) {
+      const uint64_t i = e["logIndex"].get<uint64_t>();
+      if (i >= first && i - first < present.size()) present[i - first] = true;
+    }
+  }
+  std::vector<uint64_t> out;
+  for (size_t k = 0; k < present.size(); ++k) {
+    if (!present[k]) out.push_back(first + k);
   }
   return out;
 }

@@ -70,6 +70,10 @@ class LogReader {
   // order; FailedPrecondition naming the index otherwise.
   absl::StatusOr<std::vector<V1Entry>> EntriesByIndex(uint64_t first, uint64_t count) const;
 
+  // The indexes in [first, first + count) (count <= 1000) that POST
+  // /api/v1/log/entries/retrieve does not return: one request.
+  absl::StatusOr<std::vector<uint64_t>> MissingIndexes(uint64_t first, uint64_t count) const;
+
   // UUIDs (leaf hash hex) of the entries the log's search index maps to |query| (POST
   // /api/v1/index/retrieve {"hash": "sha256:..."} or {"email": "..."}).
   absl::StatusOr<std::vector<std::string>> Search(const std::string& field,

@@ -403,8 +403,11 @@ class Replayer {
       const std::string what =
           absl::StrCat("GET ", is_tile ? log::TilePath(t) : log::EntriesPath(t));
       if (!r.ok()) {
-        (is_tile ? w->leaves[b] : w->leaves[b]) = r.status();
-        if (!is_tile) w->bodies[b] = r.status();
+        if (is_tile) {
+          w->leaves[b] = r.status();
+        } else {
+          w->bodies[b] = r.status();
+        }
         return;
       }
       if (r->status != 200) {
@@ -515,9 +518,7 @@ class Replayer {
       if (row.empty()) continue;
       const uint64_t c = n >> (8 * level);
       if (c % 256 != row.size()) continue;  // not at this size (cannot happen after a replay)
-      if (level == 0 && from_ == n) {
-        // Nothing new: still compare the unfinished bundle with the leaves verified before.
-      }
+      // Also when nothing is new: the unfinished tiles must still hold what was verified.
       CompareTile(log::TileId{level, c / 256, static_cast<uint32_t>(c % 256)}, row);
     }
   }
@@ -526,12 +527,14 @@ class Replayer {
   void Unserved(uint64_t bundle, const std::string& what, const absl::Status& s) {
     const uint64_t first = bundle * 256;
     std::string detail(s.message());
-    // Ask the v1 API which entries are missing, to name them.
+    // Ask the v1 API (one request) which entries it does not have, to name them.
     json missing = json::array();
     const uint64_t width = log::TileWidthForSize(0, bundle, cp_.size);
-    for (uint64_t i = first; i < first + width && missing.size() < kMaxListedEntries; ++i) {
-      auto e = reader_->EntriesByIndex(i, 1);
-      if (!e.ok()) missing.push_back(i);
+    auto absent = reader_->MissingIndexes(first, width);
+    if (absent.ok()) {
+      for (uint64_t i : *absent) {
+        if (missing.size() < kMaxListedEntries) missing.push_back(i);
+      }
     }
     const bool removed = !missing.empty() || absl::IsNotFound(s);
     Report(
