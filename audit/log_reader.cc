@@ -217,7 +217,7 @@ absl::StatusOr<std::vector<V1Entry>> LogReader::EntriesByIndex(uint64_t first,
 }
 
 absl::StatusOr<std::vector<uint64_t>> LogReader::MissingIndexes(uint64_t first,
-                                                               uint64_t count) const {
+                                                                uint64_t count) const {
   json idx = json::array();
   for (uint64_t i = 0; i < std::min<uint64_t>(count, kRetrieveBatch); ++i) idx.push_back(first + i);
   VOUCH_ASSIGN_OR_RETURN(HttpResponse r,

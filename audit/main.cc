@@ -19,7 +19,8 @@ constexpr char kUsage[] =
     "  witness --key FILE --logs FILE               C2SP tlog-witness: cosign consistent "
     "checkpoints\n"
     "  report --state DIR [--from T] [--to T]       audit report (JSON and HTML)\n"
-    "  witnessed-bundle BUNDLE --log URL            re-prove a bundle against the witnessed checkpoint\n"
+    "  witnessed-bundle BUNDLE --log URL            re-prove a bundle against the witnessed "
+    "checkpoint\n"
     "Run a command with --help for its flags. Exit codes: 0 ok, 1 findings, 2 usage, 3 error.\n";
 
 }  // namespace

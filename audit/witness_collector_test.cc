@@ -39,12 +39,14 @@ class Log {
   }
   log::Hash Node(log::NodeId id) const {
     if (id.level == 0) return leaves_[id.index];
-    return log::HashChildren(Node({id.level - 1, id.index * 2}), Node({id.level - 1, id.index * 2 + 1}));
+    return log::HashChildren(Node({id.level - 1, id.index * 2}),
+                             Node({id.level - 1, id.index * 2 + 1}));
   }
   std::string Note() const {
     log::CompactRange r;
     for (const log::Hash& h : leaves_) r.Append(h, nullptr);
-    return *log::SignCheckpoint(log::Checkpoint{kOrigin, leaves_.size(), r.Root(), {}}, "test.log", *key_);
+    return *log::SignCheckpoint(log::Checkpoint{kOrigin, leaves_.size(), r.Root(), {}}, "test.log",
+                                *key_);
   }
   std::vector<log::Hash> Proof(uint64_t a, uint64_t b) const {
     auto nodes = *log::ConsistencyNodes(a, b);
@@ -74,8 +76,8 @@ struct RunningWitness {
 std::unique_ptr<RunningWitness> StartWitness(const Log& log, const std::string& name) {
   auto w = std::make_unique<RunningWitness>();
   w->key = *signer::OpenSslSigner::Generate(signer::KeyType::kEd25519);
-  std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp",
-                                 "/wcXXXXXX");
+  std::string dir =
+      absl::StrCat(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp", "/wcXXXXXX");
   WitnessOptions o;
   o.name = name;
   o.key = w->key.get();
@@ -98,11 +100,14 @@ TEST(WitnessCollector, CollectsCosignaturesAndFollowsTheLog) {
   std::string req = "old 0\n\n" + log.Note();
   ASSERT_EQ(b->witness->AddCheckpoint(req).status, 200);
   log.Append(3);
-  auto endpoints = server::ParseWitnessFlag({a->url, a->witness->vkey(), b->url, b->witness->vkey()});
+  auto endpoints =
+      server::ParseWitnessFlag({a->url, a->witness->vkey(), b->url, b->witness->vkey()});
   ASSERT_THAT(endpoints, IsOk());
   server::WitnessCollector c(
       *endpoints, [&] { return std::make_pair(log.size(), log.Note()); },
-      [&](uint64_t x, uint64_t y) -> absl::StatusOr<std::vector<log::Hash>> { return log.Proof(x, y); });
+      [&](uint64_t x, uint64_t y) -> absl::StatusOr<std::vector<log::Hash>> {
+        return log.Proof(x, y);
+      });
   EXPECT_EQ(c.Cosigned(), "");
   c.RunOnce();
   const std::string note = log.Note();
@@ -129,7 +134,9 @@ TEST(WitnessCollector, DropsCosignaturesThatDoNotVerifyWithTheConfiguredKey) {
   ASSERT_THAT(endpoints, IsOk());
   server::WitnessCollector c(
       *endpoints, [&] { return std::make_pair(log.size(), log.Note()); },
-      [&](uint64_t x, uint64_t y) -> absl::StatusOr<std::vector<log::Hash>> { return log.Proof(x, y); });
+      [&](uint64_t x, uint64_t y) -> absl::StatusOr<std::vector<log::Hash>> {
+        return log.Proof(x, y);
+      });
   c.RunOnce();
   EXPECT_EQ(c.Cosigned(), "");
 }

@@ -59,7 +59,8 @@ int WitnessedBundleCommand(const std::vector<std::string>& args) {
   if (!reader.ok()) return Fail(std::string(reader.status().message()));
   auto r = (*reader)->http().Get(JoinUrl((*reader)->base_url(), "/checkpoint/witnessed"));
   if (!r.ok()) return Fail(std::string(r.status().message()));
-  if (r->status != 200) return Fail(std::string(HttpError("GET /checkpoint/witnessed", *r).message()));
+  if (r->status != 200)
+    return Fail(std::string(HttpError("GET /checkpoint/witnessed", *r).message()));
   const std::string note = r->body;
   auto cp = ParseUnverified(note);
   if (!cp.ok()) return Fail(std::string(cp.status().message()));
@@ -74,8 +75,9 @@ int WitnessedBundleCommand(const std::vector<std::string>& args) {
       return Fail("a tlog entry has no canonicalizedBody");
     }
     if (index >= cp->size) {
-      return Fail(absl::StrCat("entry ", index, " is not covered by the witnessed checkpoint (size ",
-                               cp->size, ") yet; try again later"));
+      return Fail(absl::StrCat("entry ", index,
+                               " is not covered by the witnessed checkpoint (size ", cp->size,
+                               ") yet; try again later"));
     }
     // The bundle's own checkpoint must be consistent with the witnessed one.
     if (e.contains("inclusionProof") && e["inclusionProof"].contains("rootHash")) {
@@ -85,9 +87,9 @@ int WitnessedBundleCommand(const std::vector<std::string>& args) {
       auto old_hash = log::HashFromBytes(old_root);
       if (old_hash.ok() && old_size <= cp->size) {
         auto proof = (*reader)->ConsistencyProof(old_size, cp->size);
-        absl::Status s = proof.ok() ? log::VerifyConsistency(old_size, cp->size, *proof, *old_hash,
-                                                             cp->root)
-                                    : proof.status();
+        absl::Status s =
+            proof.ok() ? log::VerifyConsistency(old_size, cp->size, *proof, *old_hash, cp->root)
+                       : proof.status();
         if (!s.ok()) {
           return Fail(absl::StrCat("the bundle's checkpoint (size ", old_size,
                                    ") is not consistent with the witnessed one: ", s.message()));
@@ -101,7 +103,8 @@ int WitnessedBundleCommand(const std::vector<std::string>& args) {
     auto proof = log::Rehash(*nodes, *std::move(hashes));
     if (!proof.ok()) return Fail(std::string(proof.status().message()));
     absl::Status s = log::VerifyInclusion(index, cp->size, log::HashLeaf(body), *proof, cp->root);
-    if (!s.ok()) return Fail(absl::StrCat("the log's tiles do not prove entry ", index, ": ", s.message()));
+    if (!s.ok())
+      return Fail(absl::StrCat("the log's tiles do not prove entry ", index, ": ", s.message()));
     json hashes_json = json::array();
     for (const log::Hash& h : *proof) hashes_json.push_back(absl::Base64Escape(log::HashBytes(h)));
     e["inclusionProof"] = {{"logIndex", std::to_string(index)},

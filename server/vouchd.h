@@ -31,7 +31,7 @@ class CaService;
 namespace vouch::server {
 class CertificateRecorder;
 class WitnessCollector;
-}
+}  // namespace vouch::server
 
 namespace vouch::server {
 

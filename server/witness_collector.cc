@@ -29,7 +29,8 @@ absl::StatusOr<std::vector<WitnessEndpoint>> ParseWitnessFlag(
     }
     auto key = client::ParseVkey(values[i + 1]);
     if (!key.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--witness ", values[i], ": ", key.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--witness ", values[i], ": ", key.status().message()));
     }
     w.key = *std::move(key);
     out.push_back(std::move(w));
@@ -120,7 +121,8 @@ std::string WitnessCollector::Submit(size_t i, uint64_t size, const std::string&
                      << size << ": " << proof.status().message();
         return "";
       }
-      for (const log::Hash& h : *proof) absl::StrAppend(&body, absl::Base64Escape(log::HashBytes(h)), "\n");
+      for (const log::Hash& h : *proof)
+        absl::StrAppend(&body, absl::Base64Escape(log::HashBytes(h)), "\n");
     }
     absl::StrAppend(&body, "\n", note);
     auto res = client.Post(path.c_str(), body, "text/plain");

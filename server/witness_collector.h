@@ -86,7 +86,7 @@ class WitnessCollector {
   const WitnessCollectorOptions options_;
   std::vector<PerWitness> state_;  // only the round thread touches it
   mutable absl::Mutex mu_;
-  std::string note_ ABSL_GUARDED_BY(mu_);  // the note the lines below are for
+  std::string note_ ABSL_GUARDED_BY(mu_);                // the note the lines below are for
   std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);  // per witness, "" if none
   absl::Notification stop_;
   std::thread thread_;
