@@ -5,6 +5,7 @@
 #include "server/witness_collector.h"
 
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,11 +43,15 @@ class Log {
     return log::HashChildren(Node({id.level - 1, id.index * 2}),
                              Node({id.level - 1, id.index * 2 + 1}));
   }
-  std::string Note() const {
-    log::CompactRange r;
-    for (const log::Hash& h : leaves_) r.Append(h, nullptr);
-    return *log::SignCheckpoint(log::Checkpoint{kOrigin, leaves_.size(), r.Root(), {}}, "test.log",
-                                *key_);
+  // The signed note of the current size, signed once per size (as a log publishes it).
+  std::string Note() {
+    if (notes_.count(leaves_.size()) == 0) {
+      log::CompactRange r;
+      for (const log::Hash& h : leaves_) r.Append(h, nullptr);
+      notes_[leaves_.size()] = *log::SignCheckpoint(
+          log::Checkpoint{kOrigin, leaves_.size(), r.Root(), {}}, "test.log", *key_);
+    }
+    return notes_[leaves_.size()];
   }
   std::vector<log::Hash> Proof(uint64_t a, uint64_t b) const {
     auto nodes = *log::ConsistencyNodes(a, b);
@@ -63,6 +68,7 @@ class Log {
  private:
   std::vector<log::Hash> leaves_;
   std::unique_ptr<signer::OpenSslSigner> key_;
+  std::map<uint64_t, std::string> notes_;
 };
 
 struct RunningWitness {

@@ -57,12 +57,14 @@ class VerifyWitnessTest : public ::testing::Test {
     a_ = NewWitness("a.example/w");
     b_ = NewWitness("b.example/w");
     options_.witnesses = {a_.verifier, b_.verifier};
+    auto proto = fake_->MakeBundle(kArtifact);
+    ASSERT_THAT(proto, IsOk());
+    proto_ = *std::move(proto);
   }
 
   absl::StatusOr<VerificationResult> Run(const std::vector<std::string>& lines) {
-    auto proto = fake_->MakeBundle(kArtifact);
-    EXPECT_THAT(proto, IsOk());
-    auto* cp = proto->mutable_verification_material()
+    auto proto = proto_;
+    auto* cp = proto.mutable_verification_material()
                    ->mutable_tlog_entries(0)
                    ->mutable_inclusion_proof()
                    ->mutable_checkpoint();
@@ -70,7 +72,7 @@ class VerifyWitnessTest : public ::testing::Test {
     std::string cosigned = note;
     for (const std::string& l : lines) cosigned += l;
     cp->set_envelope(cosigned);
-    auto json = BundleToJson(*proto);
+    auto json = BundleToJson(proto);
     if (!json.ok()) return json.status();
     auto bundle = ParseBundle(*json);
     if (!bundle.ok()) return bundle.status();
@@ -78,14 +80,14 @@ class VerifyWitnessTest : public ::testing::Test {
   }
 
   std::string Note() {
-    auto proto = fake_->MakeBundle(kArtifact);
-    return proto->verification_material().tlog_entries(0).inclusion_proof().checkpoint().envelope();
+    return proto_.verification_material().tlog_entries(0).inclusion_proof().checkpoint().envelope();
   }
 
   std::unique_ptr<FakeSigstore> fake_;
   std::unique_ptr<TrustRoot> root_;
   VerifyOptions options_;
   TestWitness a_, b_;
+  dev::sigstore::bundle::v1::Bundle proto_;
 };
 
 TEST_F(VerifyWitnessTest, RequiresTheThresholdOfCosignatures) {
