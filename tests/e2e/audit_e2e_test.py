@@ -123,7 +123,7 @@ class AuditE2ETest(unittest.TestCase):
                             "--oidc-email", EMAIL, path], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stdout + r.stderr
         with open(path + ".sigstore.json") as f:
-            return int(json.load(f)["verificationMaterial"]["tlogEntries"][0]["logIndex"])
+            return int(json.load(f)["verificationMaterial"]["tlogEntries"][0].get("logIndex", 0))
 
     @classmethod
     def trusted_root(cls, server, name):
@@ -429,14 +429,15 @@ class AuditE2ETest(unittest.TestCase):
             b.kill()
 
     def start_witness(self, name, server):
+        stem = name.replace("/", "_")
         status, pem, _ = server.request("GET", "/api/v1/log/publicKey")
         status, cp, _ = server.request("GET", "/checkpoint")
-        logs = os.path.join(self.dir, name + "-logs.json")
+        logs = os.path.join(self.dir, stem + "-logs.json")
         with open(logs, "w") as f:
             json.dump({"logs": [{"origin": cp.decode().split("\n")[0], "public_key": pem.decode()}]}, f)
-        ready = os.path.join(self.dir, name + "-ready.json")
-        w = subprocess.Popen([AUDIT, "witness", "--key", os.path.join(self.dir, name + ".pem"),
-                              "--logs", logs, "--state", os.path.join(self.dir, name + "-state"),
+        ready = os.path.join(self.dir, stem + "-ready.json")
+        w = subprocess.Popen([AUDIT, "witness", "--key", os.path.join(self.dir, stem + ".pem"),
+                              "--logs", logs, "--state", os.path.join(self.dir, stem + "-state"),
                               "--name", name, "--addr", "127.0.0.1:0", "--ready-file", ready],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(w)
