@@ -58,7 +58,8 @@ absl::StatusOr<std::string> MakeCert(const OpenSslSigner& subject_key, const cha
                                      const OpenSslSigner& signing_key, X509* issuer, bool ca,
                                      absl::Time not_before, absl::Time not_after,
                                      const std::string& san_uri, const std::string& oidc_issuer,
-                                     long serial, bool with_sct_extension = false) {
+                                     long serial, bool with_sct_extension = false,
+                                     const std::vector<std::pair<int, std::string>>& extra = {}) {
   X509* x = X509_new();
   X509_set_version(x, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
@@ -100,6 +101,9 @@ absl::StatusOr<std::string> MakeCert(const OpenSslSigner& subject_key, const cha
                 std::string(1, '\x04') + static_cast<char>(body.size()) + body);
     }
     AddRawExt(x, "1.3.6.1.4.1.57264.1.8", Utf8Der(oidc_issuer));
+    for (const auto& [arc, value] : extra) {
+      AddRawExt(x, absl::StrCat("1.3.6.1.4.1.57264.1.", arc).c_str(), Utf8Der(value));
+    }
   }
   AddExt(x, iss, NID_authority_key_identifier, "keyid:always");
   if (X509_sign(x, static_cast<EVP_PKEY*>(signing_key.evp_pkey()), EVP_sha256()) <= 0) {
@@ -273,14 +277,14 @@ std::string FakeSigstore::TrustedRootJson() const {
   return out;
 }
 
-absl::StatusOr<std::string> FakeSigstore::IssueLeaf(const OpenSslSigner& subject_key,
-                                                    const std::string& identity,
-                                                    const std::string& issuer,
-                                                    absl::Time not_before,
-                                                    bool with_sct_extension) const {
+absl::StatusOr<std::string> FakeSigstore::IssueLeaf(
+    const OpenSslSigner& subject_key, const std::string& identity, const std::string& issuer,
+    absl::Time not_before, bool with_sct_extension,
+    const std::vector<std::pair<int, std::string>>& fulcio_extensions) const {
   X509* inter = ParseX509(intermediate_der_);
   auto der = MakeCert(subject_key, nullptr, *intermediate_key_, inter, false, not_before,
-                      not_before + absl::Minutes(10), identity, issuer, 1000, with_sct_extension);
+                      not_before + absl::Minutes(10), identity, issuer, 1000, with_sct_extension,
+                      fulcio_extensions);
   X509_free(inter);
   return der;
 }
@@ -301,8 +305,9 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   } else {
     VOUCH_ASSIGN_OR_RETURN(ephemeral, OpenSslSigner::Generate(KeyType::kEcdsaP256));
     key = ephemeral.get();
-    VOUCH_ASSIGN_OR_RETURN(cert_der,
-                           IssueLeaf(*key, o.identity, o.issuer, o.integrated_time - o.cert_age));
+    VOUCH_ASSIGN_OR_RETURN(
+        cert_der, IssueLeaf(*key, o.identity, o.issuer, o.integrated_time - o.cert_age, false,
+                            o.fulcio_extensions));
     if (o.media_type == kBundleMediaTypeV03 || o.media_type == kBundleMediaTypeV03New) {
       vm->mutable_certificate()->set_raw_bytes(cert_der);
     } else {
@@ -316,8 +321,13 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   if (o.dsse) {
     std::string statement = absl::StrCat(
         R"({"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"artifact","digest":{"sha256":")",
-        absl::BytesToHexString(digest),
-        R"("}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"buildDefinition":{"buildType":"https://vouch.test/build","externalParameters":{"workflow":{"repository":"https://github.com/acme/app"}}},"runDetails":{"builder":{"id":"https://vouch.test/builder"}}}})");
+        absl::BytesToHexString(digest), R"("}}],"predicateType":")",
+        o.predicate_type.empty() ? "https://slsa.dev/provenance/v1" : o.predicate_type,
+        R"(","predicate":)",
+        o.predicate_json.empty()
+            ? R"({"buildDefinition":{"buildType":"https://vouch.test/build","externalParameters":{"workflow":{"repository":"https://github.com/acme/app"}}},"runDetails":{"builder":{"id":"https://vouch.test/builder"}}})"
+            : o.predicate_json,
+        "}");
     auto* env = b.mutable_dsse_envelope();
     env->set_payload(statement);
     env->set_payloadtype("application/vnd.in-toto+json");

@@ -708,7 +708,7 @@ class VerifyRun {
   }
 
   absl::Status Scts() {
-    if (!leaf_.has_value() || root_.ctlogs().empty()) return Skip();
+    if (!leaf_.has_value() || root_.ctlogs().empty() || options_.ignore_sct) return Skip();
     return Prefix("SCT", VerifyEmbeddedScts(*leaf_, *issuer_, root_.ctlogs()));
   }
 

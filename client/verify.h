@@ -80,6 +80,9 @@ struct VerifyOptions {
   AttestationPolicy attestation;
   // The bundle must carry a DSSE in-toto attestation (verify-attestation).
   bool require_attestation = false;
+  // Skip the SCT check even when the trusted root lists CT logs (cosign's
+  // --insecure-ignore-sct).
+  bool ignore_sct = false;
   // "Now" for rejecting timestamps from the future; InfinitePast means absl::Now().
   absl::Time now = absl::InfinitePast();
 };
