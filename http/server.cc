@@ -570,9 +570,11 @@ class Connection : public ConnBase, public std::enable_shared_from_this<Connecti
   // head is done and the body (if any) may be parsed.
   bool ParseHead() {
     const ServerOptions& o = core_->options;
-    // Scan only the bytes that arrived since the last call (a head sent a byte at a time must
-    // not cost quadratic time).
-    for (size_t i = scanned_; i < in_.size(); ++i) {
+    // Scan only the head's bytes that arrived since the last call (a head sent a byte at a time
+    // must not cost quadratic time), never the body after it.
+    const size_t end = in_.find("\r\n\r\n", head_scan_);
+    const size_t scan_end = end == std::string::npos ? in_.size() : end + 4;
+    for (size_t i = scanned_; i < scan_end; ++i) {
       const char c = in_[i];
       if (c == '\0') {
         Refuse(400, "NUL byte in the request head");
@@ -586,8 +588,7 @@ class Connection : public ConnBase, public std::enable_shared_from_this<Connecti
         if (first_eol_ == std::string::npos) first_eol_ = i - 1;
       }
     }
-    scanned_ = in_.size();
-    const size_t end = in_.find("\r\n\r\n", head_scan_);
+    scanned_ = scan_end;
     if (end == std::string::npos) {
       head_scan_ = in_.size() >= 3 ? in_.size() - 3 : 0;
       const size_t line_len = first_eol_ == std::string::npos ? in_.size() : first_eol_;

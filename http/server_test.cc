@@ -247,6 +247,16 @@ TEST_F(ServerTest, EchoesBodiesInlineAndOnWorkers) {
   }
 }
 
+TEST_F(ServerTest, BodyBytesSentWithTheHeadAreNotCheckedAsHead) {
+  Start();
+  // Line feeds, CRs and NULs are fine in a body, even when it arrives in the same packet.
+  const std::string body("{\n  \"a\": 1\r\x00\n}\n", 16);
+  std::string r = Exchange(absl::StrCat(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ", body.size(), "\r\n\r\n", body));
+  EXPECT_EQ(StatusOf(r), 200) << r;
+  EXPECT_EQ(BodyOf(r), body);
+}
+
 TEST_F(ServerTest, DecodesChunkedBodiesWithExtensionsAndTrailers) {
   Start();
   std::string r = Exchange(
