@@ -304,9 +304,13 @@ class Evaluation {
       }
       return std::move(d_);
     };
-    auto digest = e_.source_->Resolve(d_.name);
-    if (!digest.ok()) return infra(digest.status());
-    d_.digest = *digest;
+    if (!d_.name.digest.empty()) {
+      d_.digest = d_.name.digest;  // By digest: nothing to resolve.
+    } else {
+      auto digest = e_.source_->Resolve(d_.name);
+      if (!digest.ok()) return infra(digest.status());
+      d_.digest = *digest;
+    }
     auto attachments = e_.source_->Attachments(d_.name, d_.digest);
     if (!attachments.ok()) return infra(attachments.status());
     attachments_ = *std::move(attachments);

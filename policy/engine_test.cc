@@ -162,7 +162,7 @@ TEST_F(EngineTest, DigestReferencesAreUsedAsTheyAreAndTagsResolvedOnce) {
   const int before = source_.resolves;
   d = Check(PolicyYaml(kCi));
   EXPECT_TRUE(d.allowed);
-  EXPECT_EQ(source_.resolves, before + 1);
+  EXPECT_EQ(source_.resolves, before + 1);  // the tag, once; the digest reference not at all
   d = Check(PolicyYaml(kCi), "registry.example.com/app/web:unknown");
   EXPECT_FALSE(d.allowed);
   EXPECT_TRUE(d.infrastructure_error);
