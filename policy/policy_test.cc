@@ -294,5 +294,15 @@ TEST_F(PolicyLoadTest, LoadsADirectoryInNameOrderAndVersionsIt) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("c.yaml:1:")));
 }
 
+TEST_F(PolicyLoadTest, TheExamplesLoad) {
+  auto set = PolicySet::Load("policy/examples", options_);
+  ASSERT_THAT(set, IsOk());
+  ASSERT_EQ((*set)->policies().size(), 2u);
+  EXPECT_EQ((*set)->policies()[0].name, "acme-release");
+  EXPECT_EQ((*set)->policies()[1].count, 2);
+  EXPECT_FALSE((*set)->settings().default_allow);
+  EXPECT_EQ((*set)->settings().trusted_registries.size(), 2u);
+}
+
 }  // namespace
 }  // namespace vouch::policy
