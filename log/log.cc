@@ -8,6 +8,7 @@
 #include <random>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -168,7 +169,24 @@ void Log::Shutdown() {
   }
 }
 
+namespace {
+constexpr char kExistingEntryPayload[] = "vouch.dev/log.ExistingEntryLeaf";
+}  // namespace
+
+std::optional<Hash> ExistingEntryLeaf(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kAlreadyExists) return std::nullopt;
+  auto payload = status.GetPayload(kExistingEntryPayload);
+  if (!payload.has_value()) return std::nullopt;
+  auto leaf = HashFromBytes(std::string(*payload));
+  if (!leaf.ok()) return std::nullopt;
+  return *leaf;
+}
+
 void Log::Complete(const std::shared_ptr<Pending>& p) {
+  // Every duplicate is answered here: name the existing entry (its leaf hash is this one's).
+  if (p->status.code() == absl::StatusCode::kAlreadyExists) {
+    p->status.SetPayload(kExistingEntryPayload, absl::Cord(HashBytes(p->leaf)));
+  }
   p->completed = true;
   if (!p->callback) {
     p->done.Notify();

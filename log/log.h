@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -84,6 +85,10 @@ struct NewEntry {
   std::vector<std::string> keys;
 };
 
+// The leaf hash (UUID) of the existing entry that an AlreadyExists status from Log::Append or
+// Log::AppendAsync carries as a payload; nullopt for any other status.
+std::optional<Hash> ExistingEntryLeaf(const absl::Status& status);
+
 // Observes appends for metrics. Called from the sequencer thread.
 struct LogStats {
   uint64_t batches = 0;
@@ -104,7 +109,8 @@ class Log {
   Log& operator=(const Log&) = delete;
 
   // Appends |entry| and blocks until it is durable and covered by a signed checkpoint.
-  // AlreadyExists (message "entry already exists at index N") for a duplicate body;
+  // AlreadyExists (message "entry already exists at index N") for a duplicate body, carrying the
+  // existing entry's leaf hash (read it with ExistingEntryLeaf);
   // Unavailable if the log is shutting down or storage failed (nothing was written);
   // ResourceExhausted if max_pending appends are already waiting.
   absl::StatusOr<EntryWithProof> Append(NewEntry entry);

@@ -416,6 +416,49 @@ TEST_F(LogTest, RefusesDuplicatesNamingTheExistingIndex) {
   EXPECT_EQ(log_->Latest().size, 2u);
 }
 
+// Every duplicate carries the existing entry's leaf hash (the HTTP API names it in the 409's
+// Location header), whichever path found it: stored, a twin in the same batch, or a follower of
+// an in-flight original.
+TEST_F(LogTest, DuplicatesCarryTheExistingEntryLeafHash) {
+  ASSERT_THAT(log_->Append(NewEntry{"a", {}}), IsOk());
+  const absl::Status stored = log_->Append(NewEntry{"a", {}}).status();
+  ASSERT_THAT(stored, StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(ExistingEntryLeaf(stored), HashLeaf("a"));
+
+  // With the disk stalled the first copy is in flight while the others arrive (followers or
+  // twins; stored duplicates if the machine is slow): every one names the same leaf.
+  FaultyStorage stalled(storage_.get());
+  stalled.stall = true;
+  log_.reset();
+  auto log = Log::Open(&stalled, key_.get(), options_);
+  ASSERT_THAT(log, IsOk());
+  absl::Mutex mu;
+  std::vector<absl::Status> answers;
+  auto record = [&](absl::StatusOr<EntryWithProof> r) {
+    absl::MutexLock l(&mu);
+    answers.push_back(r.status());
+  };
+  constexpr size_t kCopies = 8;
+  for (size_t i = 0; i < kCopies; ++i) (*log)->AppendAsync(NewEntry{"b", {}}, record);
+  stalled.release.Notify();
+  absl::MutexLock l(&mu);
+  auto all = [&] { return answers.size() == kCopies; };
+  mu.Await(absl::Condition(&all));
+  size_t ok = 0;
+  for (const absl::Status& s : answers) {
+    if (s.ok()) {
+      ++ok;
+      continue;
+    }
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kAlreadyExists));
+    EXPECT_EQ(ExistingEntryLeaf(s), HashLeaf("b")) << s;
+  }
+  EXPECT_EQ(ok, 1u);
+  EXPECT_FALSE(ExistingEntryLeaf(absl::OkStatus()).has_value());
+  EXPECT_FALSE(ExistingEntryLeaf(absl::UnavailableError("disk")).has_value());
+  EXPECT_FALSE(ExistingEntryLeaf(absl::AlreadyExistsError("no payload")).has_value());
+}
+
 TEST_F(LogTest, ReopenKeepsTreeAndProofsStayConsistent) {
   auto first = AppendMany(300, "x");
   const TreeState before = log_->Latest();

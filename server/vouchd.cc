@@ -17,13 +17,17 @@
 #include "base/logging.h"
 #include "base/status.h"
 #include "grpcpp/grpcpp.h"
-#include "httplib.h"
 #include "log/log.h"
 #include "log/log_service.h"
 #include "log/sqlite_storage.h"
 #include "nlohmann/json.hpp"
 #include "proto/health.grpc.pb.h"
+#include "server/ca_grpc.h"
+#include "server/ca_http.h"
 #include "server/certificate_recorder.h"
+#include "server/log_grpc.h"
+#include "server/log_http.h"
+#include "server/router_bridge.h"
 #include "signer/ca_service.h"
 #include "signer/openssl_crypto.h"
 
@@ -129,12 +133,9 @@ absl::Status Vouchd::Init() {
 
   VOUCH_RETURN_IF_ERROR(OpenLog(http_host));
   VOUCH_ASSIGN_OR_RETURN(http_, HttpServer::New(http_host, http_port, options_.http));
-  AddBaseRoutes();
-  log_service_->RegisterHttp(http_->routes());
-  if (options_.enable_ca) {
-    VOUCH_RETURN_IF_ERROR(OpenCa());
-    ca_->RegisterHttp(http_->routes());
-  }
+  if (options_.enable_ca) VOUCH_RETURN_IF_ERROR(OpenCa());
+  AddRoutes();
+  ServeRouter(&router_, &http_->routes());
 
   health_ = std::make_unique<HealthService>();
   grpc::ServerBuilder builder;
@@ -154,8 +155,12 @@ absl::Status Vouchd::Init() {
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               options_.grpc_max_threads);
   builder.RegisterService(health_.get());
-  builder.RegisterService(log_service_->grpc_service());
-  if (ca_ != nullptr) builder.RegisterService(ca_->grpc_service());
+  log_grpc_ = std::make_unique<LogGrpcService>(log_service_.get(), &metrics_);
+  builder.RegisterService(log_grpc_.get());
+  if (ca_ != nullptr) {
+    ca_grpc_ = std::make_unique<CaGrpcService>(ca_.get());
+    builder.RegisterService(ca_grpc_.get());
+  }
   grpc_ = builder.BuildAndStart();
   if (grpc_ == nullptr || grpc_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", options_.grpc_addr));
@@ -231,7 +236,6 @@ absl::Status Vouchd::OpenCa() {
   if (!options_.pkcs11_module.empty()) co.pkcs11_module = options_.pkcs11_module;
   co.pkcs11_key_uri = options_.pkcs11_key_uri;
   co.pkcs11_pin = options_.pkcs11_pin;
-  co.max_body_bytes = options_.http.max_body_bytes;
   recorder_ = std::make_unique<CertificateRecorder>(storage_.get());
   auto ca = signer::CaService::New(co, recorder_.get());
   if (!ca.ok()) return Annotate(ca.status(), "CA");
@@ -239,15 +243,29 @@ absl::Status Vouchd::OpenCa() {
   return absl::OkStatus();
 }
 
-void Vouchd::AddBaseRoutes() {
-  auto& r = http_->routes();
-  r.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("{\"status\":\"SERVING\"}", "application/json");
+void Vouchd::AddRoutes() {
+  router_.Handle(
+      "GET", "/healthz",
+      [](const http::Request&) { return http::Response::Json(200, "{\"status\":\"SERVING\"}"); },
+      http::Exec::kInline);
+  router_.Handle(
+      "GET", "/api/v1/version",
+      [](const http::Request&) {
+        nlohmann::json body = {{"name", "vouchd"}, {"version", kVersion}};
+        return http::Response::Json(200, body.dump());
+      },
+      http::Exec::kInline);
+  router_.Handle("GET", "/metrics", [this](const http::Request&) {
+    return http::Response::Make(200, "text/plain; version=0.0.4", metrics_.Render());
   });
-  r.Get("/api/v1/version", [](const httplib::Request&, httplib::Response& res) {
-    nlohmann::json body = {{"name", "vouchd"}, {"version", kVersion}};
-    res.set_content(body.dump(), "application/json");
-  });
+  LogHttpOptions log_http;
+  log_http.max_body_bytes = options_.http.max_body_bytes;
+  RegisterLogRoutes(log_service_.get(), &metrics_, log_http, &router_);
+  if (ca_ != nullptr) {
+    CaHttpOptions ca_http;
+    ca_http.max_body_bytes = options_.http.max_body_bytes;
+    RegisterCaRoutes(ca_.get(), ca_http, &router_);
+  }
 }
 
 std::string Vouchd::http_address() const { return absl::StrCat(http_->host(), ":", http_->port()); }

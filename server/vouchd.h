@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/metrics.h"
+#include "http/router.h"
 #include "server/http_server.h"
 #include "signer/crypto.h"
 
@@ -29,8 +30,10 @@ class OpenSslSigner;
 class CaService;
 }  // namespace vouch::signer
 namespace vouch::server {
+class CaGrpcService;
 class CertificateRecorder;
-}
+class LogGrpcService;
+}  // namespace vouch::server
 
 namespace vouch::server {
 
@@ -98,7 +101,8 @@ class Vouchd {
   explicit Vouchd(const Options& options);
   absl::Status Init();
   absl::Status WriteReadyFile() const;
-  void AddBaseRoutes();
+  // Every HTTP route, in one Router: /healthz, /api/v1/version, /metrics, the log's, the CA's.
+  void AddRoutes();
   absl::Status OpenLog(const std::string& http_host);
   absl::Status OpenCa();
 
@@ -111,8 +115,11 @@ class Vouchd {
   std::unique_ptr<log::LogService> log_service_;
   std::unique_ptr<CertificateRecorder> recorder_;
   std::unique_ptr<signer::CaService> ca_;
-  std::unique_ptr<HttpServer> http_;
+  http::Router router_;
+  std::unique_ptr<HttpServer> http_;  // Serves router_ (server/router_bridge.h).
   std::unique_ptr<HealthService> health_;
+  std::unique_ptr<LogGrpcService> log_grpc_;
+  std::unique_ptr<CaGrpcService> ca_grpc_;
   std::unique_ptr<grpc::Server> grpc_;
   std::string grpc_host_;
   int grpc_port_ = 0;

@@ -77,6 +77,40 @@ TEST(Vouchd, ServesHealthOverHttpAndGrpcAndWritesReadyFile) {
   (*d)->Stop();
 }
 
+// vouchd serves one Router: its own routes, the log's and the CA's, with the Router's 404 and 405.
+TEST(Vouchd, ServesBaseLogAndCaRoutesFromOneRouter) {
+  const std::string dir = TempDir();
+  auto d = Vouchd::New(TestOptions(dir));
+  ASSERT_THAT(d, IsOk());
+  ASSERT_THAT((*d)->Start(), IsOk());
+  const std::string http = (*d)->http_address();
+  httplib::Client client(http.substr(0, http.rfind(':')),
+                         std::stoi(http.substr(http.rfind(':') + 1)));
+  auto version = client.Get("/api/v1/version");
+  ASSERT_TRUE(version);
+  EXPECT_EQ(nlohmann::json::parse(version->body),
+            nlohmann::json({{"name", "vouchd"}, {"version", kVersion}}));
+  auto log = client.Get("/api/v1/log");
+  ASSERT_TRUE(log);
+  EXPECT_EQ(nlohmann::json::parse(log->body)["treeSize"], 0);
+  auto root = client.Get("/api/v1/trustedRoot");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->status, 200);
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->get_header_value("Content-Type"), "text/plain; version=0.0.4");
+  EXPECT_THAT(metrics->body, HasSubstr("vouch_requests_total{route=\"GET /api/v1/log\"} 1"));
+  EXPECT_THAT(metrics->body, HasSubstr("vouch_requests_total{route=\"grpc:CreateEntry\"} 0"));
+  auto wrong = client.Delete("/api/v1/log");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405);
+  EXPECT_EQ(wrong->get_header_value("Allow"), "GET, HEAD");
+  auto missing = client.Get("/api/v1/nope");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  (*d)->Stop();
+}
+
 TEST(Vouchd, RefusesSecondServerOnSameDataDir) {
   const std::string dir = TempDir();
   auto first = Vouchd::New(TestOptions(dir));

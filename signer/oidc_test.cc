@@ -3,7 +3,10 @@
 
 #include <openssl/hmac.h>
 
+#include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +15,6 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
-#include "server/http_server.h"
 #include "signer/jwt.h"
 #include "signer/openssl_crypto.h"
 #include "tests/status_matchers.h"
@@ -319,8 +321,33 @@ TEST(IssuersConfig, ParsesTheDocumentedFormat) {
   EXPECT_THAT(ParseIssuersConfig("{"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// A loopback OIDC provider on a plain cpp-httplib server (signer/ may not use server/).
+class LocalIssuer {
+ public:
+  LocalIssuer() { port_ = server_.bind_to_any_port("127.0.0.1"); }
+  ~LocalIssuer() { Stop(); }
+  httplib::Server& routes() { return server_; }
+  int port() const { return port_; }
+  void Start() {
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() is ignored until the accept loop runs.
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  void Stop() {
+    if (!thread_.joinable()) return;
+    server_.stop();
+    thread_.join();
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
 TEST(OidcDiscovery, FetchesCachesAndRefetchesOnceOnUnknownKid) {
-  auto server = *server::HttpServer::New("127.0.0.1", 0, server::HttpOptions());
+  auto server = std::make_unique<LocalIssuer>();
+  ASSERT_GT(server->port(), 0);
   const std::string issuer = absl::StrCat("http://127.0.0.1:", server->port());
   auto key1 = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
   auto key2 = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
