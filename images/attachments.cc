@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -38,6 +39,11 @@ std::string StatementPredicateType(absl::string_view payload) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// Sigstore bundle media types (v0.3 and the older "+json;version=" spellings).
+bool IsBundleType(absl::string_view t) {
+  return absl::StartsWith(t, "application/vnd.dev.sigstore.bundle");
+}
+
 std::string DerToPem(absl::string_view der) {
   const std::string b64 = absl::Base64Escape(der);
   std::string out = "-----BEGIN CERTIFICATE-----\n";
@@ -53,9 +59,8 @@ absl::Status FillMaterial(const oci::CosignLayer& layer, bundle_pb::Bundle* b) {
   if (!layer.certificate.empty()) {
     auto der = signer::PemToDer(layer.certificate, "CERTIFICATE");
     if (!der.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(oci::kCosignCertificateAnnotation,
-                                                     ": not a PEM certificate: ",
-                                                     der.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          oci::kCosignCertificateAnnotation, ": not a PEM certificate: ", der.status().message()));
     }
     vm->mutable_x509_certificate_chain()->add_certificates()->set_raw_bytes(*der);
   } else {
@@ -111,7 +116,8 @@ absl::Status FillMaterial(const oci::CosignLayer& layer, bundle_pb::Bundle* b) {
       return absl::InvalidArgumentError(what + ": want {\"SignedRFC3161TimestampResponse\": B64}");
     }
     bool ok = false;
-    const std::string der = Base64Decode(ts["SignedRFC3161TimestampResponse"].get<std::string>(), &ok);
+    const std::string der =
+        Base64Decode(ts["SignedRFC3161TimestampResponse"].get<std::string>(), &ok);
     if (!ok) return absl::InvalidArgumentError(what + ": not base64");
     vm->mutable_timestamp_verification_data()->add_rfc3161_timestamps()->set_signed_timestamp(der);
   }
@@ -181,7 +187,8 @@ absl::StatusOr<client::Bundle> BundleFromCosignAttestation(const oci::CosignLaye
     auto* out = e->add_signatures();
     out->set_sig(Base64Decode(s["sig"].get<std::string>(), &ok));
     if (!ok) return absl::InvalidArgumentError("DSSE envelope: sig is not base64");
-    if (s.contains("keyid") && s["keyid"].is_string()) out->set_keyid(s["keyid"].get<std::string>());
+    if (s.contains("keyid") && s["keyid"].is_string())
+      out->set_keyid(s["keyid"].get<std::string>());
   }
   absl::Status s = FillMaterial(layer, &b);
   if (!s.ok()) return s;
@@ -214,13 +221,13 @@ absl::StatusOr<oci::CosignLayer> CosignLayerFromBundle(const bundle_pb::Bundle& 
         "legacy format: the tlog entry has no signed entry timestamp (cosign's bundle "
         "annotation needs a Rekor v1 entry; use --rekor-version 1)");
   }
-  json rb = {{"SignedEntryTimestamp",
-              absl::Base64Escape(e.inclusion_promise().signed_entry_timestamp())},
-             {"Payload",
-              {{"body", absl::Base64Escape(e.canonicalized_body())},
-               {"integratedTime", e.integrated_time()},
-               {"logIndex", e.log_index()},
-               {"logID", absl::BytesToHexString(e.log_id().key_id())}}}};
+  json rb = {
+      {"SignedEntryTimestamp", absl::Base64Escape(e.inclusion_promise().signed_entry_timestamp())},
+      {"Payload",
+       {{"body", absl::Base64Escape(e.canonicalized_body())},
+        {"integratedTime", e.integrated_time()},
+        {"logIndex", e.log_index()},
+        {"logID", absl::BytesToHexString(e.log_id().key_id())}}}};
   layer.bundle = rb.dump();
   const auto& ts = vm.timestamp_verification_data();
   if (ts.rfc3161_timestamps_size() > 0) {
@@ -237,14 +244,14 @@ absl::Status CheckSimpleSigning(absl::string_view payload, const oci::Digest& im
   auto ss = oci::ParseSimpleSigning(payload);
   if (!ss.ok()) return absl::FailedPreconditionError(ss.status().message());
   if (ss->docker_manifest_digest != image.ToString()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "claims: the signed payload names docker-manifest-digest ", ss->docker_manifest_digest,
-        ", not this image ", image.ToString()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("claims: the signed payload names docker-manifest-digest ",
+                     ss->docker_manifest_digest, ", not this image ", image.ToString()));
   }
   if (absl::AsciiStrToLower(ss->type) != kSimpleSigningType) {
-    return absl::FailedPreconditionError(absl::StrCat("claims: the signed payload's critical.type is \"",
-                                                      ss->type, "\", want \"", kSimpleSigningType,
-                                                      "\""));
+    return absl::FailedPreconditionError(
+        absl::StrCat("claims: the signed payload's critical.type is \"", ss->type, "\", want \"",
+                     kSimpleSigningType, "\""));
   }
   if (!repository.empty() && ReferenceName(ss->docker_reference) != repository) {
     return absl::FailedPreconditionError(
@@ -259,13 +266,16 @@ absl::StatusOr<Discovery> Discover(oci::Target& target, const oci::Digest& image
   Discovery out;
   const client::Artifact image_artifact = *client::Artifact::FromDigest(image.ToString());
   if (options.referrers) {
-    auto referrers = target.Referrers(image, oci::kSigstoreBundleV03);
+    // All referrers, filtered here: skopeo 1.9 rewrites the tag schema index without the
+    // entries' artifactType, so an entry without one is looked at (its manifest says).
+    auto referrers = target.Referrers(image, "");
     if (!referrers.ok()) return referrers.status();
     if (referrers->size() > target.limits().max_index_entries) {
-      return absl::ResourceExhaustedError(absl::StrCat(target.Name(), ": ", referrers->size(),
-                                                       " referrers of ", image.ToString()));
+      return absl::ResourceExhaustedError(
+          absl::StrCat(target.Name(), ": ", referrers->size(), " referrers of ", image.ToString()));
     }
     for (const oci::Descriptor& r : *referrers) {
+      if (!r.artifact_type.empty() && !IsBundleType(r.artifact_type)) continue;
       const std::string description =
           absl::StrCat("referrer ", ShortDigest(r.digest), " (sigstore bundle)");
       auto unusable = [&](const absl::Status& s) {
@@ -288,8 +298,14 @@ absl::StatusOr<Discovery> Discover(oci::Target& target, const oci::Digest& image
             parsed->subject.has_value() ? parsed->subject->digest.ToString() : "missing")));
         continue;
       }
-      if (parsed->layers.size() != 1 ||
-          parsed->layers[0].media_type.rfind("application/vnd.dev.sigstore.bundle", 0) != 0) {
+      if (!IsBundleType(parsed->artifact_type)) {
+        if (r.artifact_type.empty()) continue;  // another kind of referrer
+        unusable(absl::FailedPreconditionError(
+            absl::StrCat("listed as a Sigstore bundle but the manifest's artifactType is \"",
+                         parsed->artifact_type, "\"")));
+        continue;
+      }
+      if (parsed->layers.size() != 1 || !IsBundleType(parsed->layers[0].media_type)) {
         unusable(absl::FailedPreconditionError(
             absl::StrCat("want exactly one layer of ", oci::kSigstoreBundleV03)));
         continue;

@@ -46,8 +46,8 @@ absl::StatusOr<ImageRef> OpenImage(absl::string_view text, const oci::RegistryOp
 absl::StatusOr<oci::Descriptor> Resolve(ImageRef& ref) {
   auto d = ref.target->Resolve(ref.reference);
   if (!d.ok()) {
-    return absl::Status(d.status().code(), absl::StrCat(ref.name, ":", ref.reference, ": ",
-                                                        d.status().message()));
+    return absl::Status(d.status().code(),
+                        absl::StrCat(ref.name, ":", ref.reference, ": ", d.status().message()));
   }
   return d;
 }
@@ -75,17 +75,16 @@ std::string PlatformString(const oci::Platform& p) {
 absl::StatusOr<std::vector<oci::Descriptor>> IndexManifests(oci::Target& target,
                                                             const oci::Descriptor& index) {
   if (!oci::IsIndexMediaType(index.media_type)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(target.Name(), "@", index.digest.ToString(), " is not an index (",
-                     index.media_type, ")"));
+    return absl::FailedPreconditionError(absl::StrCat(target.Name(), "@", index.digest.ToString(),
+                                                      " is not an index (", index.media_type, ")"));
   }
   auto m = target.FetchManifest(index.digest.ToString());
   if (!m.ok()) return m.status();
   auto parsed = oci::ParseImageIndex(m->bytes, oci::ParseLimits{target.limits().max_index_entries});
   if (!parsed.ok()) {
-    return absl::Status(parsed.status().code(),
-                        absl::StrCat(target.Name(), "@", index.digest.ToString(), ": ",
-                                     parsed.status().message()));
+    return absl::Status(
+        parsed.status().code(),
+        absl::StrCat(target.Name(), "@", index.digest.ToString(), ": ", parsed.status().message()));
   }
   return parsed->manifests;
 }
@@ -103,10 +102,10 @@ absl::StatusOr<oci::Descriptor> SelectPlatform(oci::Target& target, const oci::D
       return d;
     }
   }
-  return absl::NotFoundError(absl::StrCat(
-      target.Name(), "@", index.digest.ToString(), " has no image for platform ",
-      PlatformString(platform), " (it has: ", have.empty() ? "none" : absl::StrJoin(have, ", "),
-      ")"));
+  return absl::NotFoundError(
+      absl::StrCat(target.Name(), "@", index.digest.ToString(), " has no image for platform ",
+                   PlatformString(platform),
+                   " (it has: ", have.empty() ? "none" : absl::StrJoin(have, ", "), ")"));
 }
 
 namespace {
@@ -118,9 +117,9 @@ absl::Status Walk(oci::Target& target, const oci::Descriptor& d, int depth,
     return absl::OkStatus();
   }
   if (depth >= target.limits().max_index_depth) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(target.Name(), "@", d.digest.ToString(), ": indexes nested deeper than ",
-                     target.limits().max_index_depth));
+    return absl::ResourceExhaustedError(absl::StrCat(target.Name(), "@", d.digest.ToString(),
+                                                     ": indexes nested deeper than ",
+                                                     target.limits().max_index_depth));
   }
   auto entries = IndexManifests(target, d);
   if (!entries.ok()) return entries.status();

@@ -36,9 +36,7 @@ struct ImageRef {
   bool is_layout = false;
 
   // NAME@DIGEST, for messages.
-  std::string WithDigest(const oci::Digest& digest) const {
-    return name + "@" + digest.ToString();
-  }
+  std::string WithDigest(const oci::Digest& digest) const { return name + "@" + digest.ToString(); }
 };
 
 // Parses |text| and opens its Target. Registry references make no request here; layouts are

@@ -21,8 +21,8 @@ std::string ImageVerification::Reason() const {
   if (attachments.empty()) return "";
   std::vector<std::string> lines;
   for (const AttachmentResult& a : attachments) {
-    lines.push_back(absl::StrCat(a.description, ": at step \"", a.failed_step(), "\": ",
-                                 a.status.message()));
+    lines.push_back(
+        absl::StrCat(a.description, ": at step \"", a.failed_step(), "\": ", a.status.message()));
   }
   return absl::StrJoin(lines, "\n");
 }
@@ -61,8 +61,7 @@ absl::StatusOr<ImageVerification> VerifyImage(oci::Target& target, const oci::Di
   for (const oci::Digest& subject : subjects) {
     auto found = Discover(target, subject, discover);
     if (!found.ok()) return found.status();
-    const std::string suffix =
-        subject == digest ? "" : absl::StrCat(" of ", subject.ToString());
+    const std::string suffix = subject == digest ? "" : absl::StrCat(" of ", subject.ToString());
     for (const Attachment& a : found->attachments) {
       if (options.attestations) {
         if (a.is_signature()) {

@@ -49,7 +49,7 @@ struct VerifyImageOptions {
 };
 
 struct ImageVerification {
-  oci::Digest digest;  // the digest verified
+  oci::Digest digest;                         // the digest verified
   std::vector<AttachmentResult> attachments;  // those considered, in discovery order
   int verified = 0;                           // how many verified
   bool ok() const { return verified > 0; }
