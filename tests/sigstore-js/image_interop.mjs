@@ -19,7 +19,7 @@
 //     in-toto subject compared with the image digest (and, to show the check bites, with
 //     CONFIG.otherDigest, which must not match).
 //
-// CONFIG: {vouchd, oidc, registry, repo, digest, otherDigest, manifest (file), username,
+// CONFIG: {expectReject (verify: every bundle must be rejected), vouchd, oidc, registry, repo, digest, otherDigest, manifest (file), username,
 //          password, trustedRoot (file), identity, issuer, keyPem (file), outDir}
 // Prints one JSON line per case ({"case", "ok", ...}); exit 0 iff every case is ok.
 import crypto from 'node:crypto';
@@ -43,12 +43,13 @@ if (!['attach', 'verify'].includes(mode) || !configPath) {
 const c = JSON.parse(fs.readFileSync(configPath, 'utf8'));
 const BUNDLE_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const results = [];
+// CONFIG.expectReject: every case must fail (another identity or key).
 async function run(name, fn) {
   try {
     const extra = await fn();
-    results.push({ case: name, ok: true, ...(extra || {}) });
+    results.push({ case: name, ok: !c.expectReject, ...(extra || {}) });
   } catch (e) {
-    results.push({ case: name, ok: false, error: String((e && (e.stack || e.message)) || e) });
+    results.push({ case: name, ok: !!c.expectReject, error: String((e && (e.stack || e.message)) || e) });
   }
 }
 
