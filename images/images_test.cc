@@ -11,6 +11,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "client/bundle.h"
 #include "client/fake_sigstore.h"
 #include "client/sign/fake_services.h"
@@ -410,6 +411,40 @@ TEST_F(ImageSigningTest, ARegistryServingWrongBytesIsCaught) {
   ASSERT_THAT(v->attachments, SizeIs(1));
   EXPECT_THAT(v->attachments[0].status,
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("hashes to")));
+}
+
+TEST_F(ImageSigningTest, VerifyingThreeSignaturesTakesTheseRegistryRequests) {
+  ImageRef direct = Push("trips/app");
+  const oci::Descriptor image = ResolveOk(direct);
+  auto signer = Keyless();
+  for (int i = 0; i < 3; ++i)
+    ASSERT_THAT(SignImage(*direct.target, image, *signer).status(), IsOk());
+  auto proxy = RegistryProxy::Start(registry_->host(), {});
+  ASSERT_THAT(proxy.status(), IsOk());
+  // A new client, as in one `vouch verify-image` process: resolve once, then by digest.
+  ImageRef ref = Open(absl::StrCat((*proxy)->host(), "/trips/app:v1"));
+  const oci::Descriptor d = ResolveOk(ref);
+  auto v = VerifyImage(*ref.target, d.digest, *IdentityVerifier());
+  ASSERT_THAT(v.status(), IsOk());
+  EXPECT_EQ(v->verified, 3);
+  const std::vector<std::string> requests = (*proxy)->requests();
+  const std::string tag_schema =
+      absl::StrCat("GET /v2/trips/app/manifests/", image.digest.TagName());
+  std::vector<std::string> want = {
+      "GET /v2/",                         // first contact (http)
+      "HEAD /v2/trips/app/manifests/v1",  // the tag, resolved once
+      absl::StrCat("GET /v2/trips/app/referrers/", image.digest.ToString()),  // 404: no API
+      tag_schema,                                                             // the referrers index
+  };
+  for (size_t i = 4; i + 1 < requests.size() && i < 10; i += 2) {
+    EXPECT_THAT(requests[i], HasSubstr("GET /v2/trips/app/manifests/sha256:"));  // referrer
+    EXPECT_THAT(requests[i + 1], HasSubstr("GET /v2/trips/app/blobs/sha256:"));  // its bundle
+  }
+  ASSERT_EQ(requests.size(), 11u) << absl::StrJoin(requests, "\n");
+  EXPECT_EQ(std::vector<std::string>(requests.begin(), requests.begin() + 4), want);
+  EXPECT_EQ(requests[10], absl::StrCat(tag_schema, ".sig"));  // cosign's legacy tag (404)
+  // The client also counts its refused https attempt on this plain-http loopback registry.
+  EXPECT_EQ(ref.client->stats().requests, 12u);
 }
 
 TEST_F(ImageSigningTest, MultiArchRecursiveSigningAndPlatformVerification) {

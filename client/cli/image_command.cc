@@ -66,9 +66,8 @@ struct Parsed {
   int exit_code = -1;  // >= 0: return it
 };
 
-Parsed Parse(const char* command, const std::vector<std::string>& raw,
-             std::set<std::string> values, std::set<std::string> bools,
-             const std::string& usage) {
+Parsed Parse(const char* command, const std::vector<std::string>& raw, std::set<std::string> values,
+             std::set<std::string> bools, const std::string& usage) {
   values.insert(RegistryValueFlags().begin(), RegistryValueFlags().end());
   bools.insert(RegistryBoolFlags().begin(), RegistryBoolFlags().end());
   bools.insert("help");
@@ -201,13 +200,13 @@ int RunSign(bool attest, const std::vector<std::string>& raw, client::Transport*
   options.legacy_format = args.Has("legacy-format");
   options.docker_reference = ref->name;
   for (const oci::Descriptor& d : todo) {
-    auto done = attest ? images::AttestImage(*ref->target, d, **signer, predicate_type,
-                                             predicate, options)
-                       : images::SignImage(*ref->target, d, **signer, options);
+    auto done =
+        attest ? images::AttestImage(*ref->target, d, **signer, predicate_type, predicate, options)
+               : images::SignImage(*ref->target, d, **signer, options);
     if (!done.ok()) {
-      return Failed(command, absl::Status(done.status().code(),
-                                          absl::StrCat(ref->WithDigest(d.digest), ": ",
-                                                       done.status().message())));
+      return Failed(command,
+                    absl::Status(done.status().code(), absl::StrCat(ref->WithDigest(d.digest), ": ",
+                                                                    done.status().message())));
     }
     std::cerr << (attest ? "attested " : "signed ") << ref->WithDigest(d.digest) << " -> "
               << done->where << " (" << DescribeBundle(done->bundle) << ")\n";
@@ -350,9 +349,10 @@ int RunVerify(bool attest, const std::vector<std::string>& raw) {
   if (!v->ok()) {
     const std::string reason =
         v->attachments.empty()
-            ? absl::StrCat("no ", kind, attest && !image_options.predicate_type.empty()
-                                            ? absl::StrCat(" of type ", image_options.predicate_type)
-                                            : "",
+            ? absl::StrCat("no ", kind,
+                           attest && !image_options.predicate_type.empty()
+                               ? absl::StrCat(" of type ", image_options.predicate_type)
+                               : "",
                            " attached to ", verified_what)
             : absl::StrCat("none of ", v->attachments.size(), " ", kind, " of ", verified_what,
                            " verifies");
@@ -368,9 +368,8 @@ int RunVerify(bool attest, const std::vector<std::string>& raw) {
       std::cerr << "  FAIL " << a.description << ": at step \"" << a.failed_step()
                 << "\": " << a.status.message() << "\n";
     }
-    std::cerr << "Error: not verified"
-              << (v->attachments.empty() ? " at step \"discovery\"" : "") << ": " << reason
-              << "\n";
+    std::cerr << "Error: not verified" << (v->attachments.empty() ? " at step \"discovery\"" : "")
+              << ": " << reason << "\n";
     return kExitFailed;
   }
   if (json_output) {
@@ -400,9 +399,10 @@ int RunVerify(bool attest, const std::vector<std::string>& raw) {
 
 int RunTree(const std::vector<std::string>& raw) {
   const std::string usage =
-      std::string("usage: vouch tree [--output text|json] [registry flags] REF\n"
-                  "Lists what is attached to the image: OCI referrers (every artifact type) and\n"
-                  "cosign's .sig / .att tags.\n\n") +
+      std::string(
+          "usage: vouch tree [--output text|json] [registry flags] REF\n"
+          "Lists what is attached to the image: OCI referrers (every artifact type) and\n"
+          "cosign's .sig / .att tags.\n\n") +
       kRegistryUsage;
   Parsed p = Parse("tree", raw, {"output"}, {}, usage);
   if (p.exit_code >= 0) return p.exit_code;
@@ -421,8 +421,8 @@ int RunTree(const std::vector<std::string>& raw) {
   if (!image.ok()) return Failed("tree", image.status());
   auto referrers = ref->target->Referrers(image->digest, "");
   if (!referrers.ok()) return Failed("tree", referrers.status());
-  ordered_json out = {{"name", ref->name}, {"digest", image->digest.ToString()},
-              {"mediaType", image->media_type}};
+  ordered_json out = {
+      {"name", ref->name}, {"digest", image->digest.ToString()}, {"mediaType", image->media_type}};
   ordered_json refs = ordered_json::array();
   for (const oci::Descriptor& d : *referrers) refs.push_back(d.ToJson());
   out["referrers"] = std::move(refs);
@@ -447,7 +447,8 @@ int RunTree(const std::vector<std::string>& raw) {
         }
         layers.push_back(layer.ToJson());
       }
-      out[l.key] = {{"tag", l.tag}, {"manifest", m->descriptor.digest.ToString()},
+      out[l.key] = {{"tag", l.tag},
+                    {"manifest", m->descriptor.digest.ToString()},
                     {"layers", std::move(layers)}};
     }
   }
@@ -515,8 +516,8 @@ int RunDownload(const std::vector<std::string>& raw) {
   options.legacy_signatures = false;
   auto found = images::Discover(*ref->target, image->digest, options);
   if (!found.ok()) return Failed("download-attestations", found.status());
-  const std::string want = args.Has("predicate-type") ? PredicateTypeUri(args.Get("predicate-type"))
-                                                      : "";
+  const std::string want =
+      args.Has("predicate-type") ? PredicateTypeUri(args.Get("predicate-type")) : "";
   const std::string dir = args.Get("output-dir");
   if (!dir.empty() && mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return Failed("download-attestations",
