@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/status.h"
 #include "client/bundle.h"
 #include "images/attachments.h"
 #include "images/image_ref.h"
@@ -46,6 +47,22 @@ std::string EnvelopeJson(const dev::sigstore::bundle::v1::Bundle& bundle) {
   return env.dump();
 }
 
+absl::Status LegacyNeedsRekorV1(const client::BundleSigner& signer) {
+  if (signer.services().rekor_version == 1) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "legacy format: needs a Rekor v1 log (cosign's bundle annotation carries the SET)");
+}
+
+SignedImage Signed(const oci::Descriptor& image, dev::sigstore::bundle::v1::Bundle bundle,
+                   const oci::Descriptor& stored, std::string where) {
+  SignedImage out;
+  out.image = image.digest;
+  out.bundle = std::move(bundle);
+  out.stored = stored;
+  out.where = std::move(where);
+  return out;
+}
+
 absl::StatusOr<SignedImage> StoreReferrer(oci::Target& target, const oci::Descriptor& image,
                                           dev::sigstore::bundle::v1::Bundle bundle,
                                           const SignImageOptions& options) {
@@ -55,12 +72,8 @@ absl::StatusOr<SignedImage> StoreReferrer(oci::Target& target, const oci::Descri
       options.created == absl::InfinitePast() ? absl::Now() : options.created;
   auto stored = oci::AttachBundle(target, image, *text, created);
   if (!stored.ok()) return stored.status();
-  SignedImage out;
-  out.image = image.digest;
-  out.bundle = std::move(bundle);
-  out.stored = *stored;
-  out.where = absl::StrCat("referrer ", stored->digest.ToString());
-  return out;
+  return Signed(image, std::move(bundle), *stored,
+                absl::StrCat("referrer ", stored->digest.ToString()));
 }
 
 }  // namespace
@@ -80,10 +93,7 @@ absl::StatusOr<SignedImage> SignImage(oci::Target& target, const oci::Descriptor
   if (options.docker_reference.empty()) {
     return absl::InvalidArgumentError("legacy format: the docker-reference to sign is empty");
   }
-  if (signer.services().rekor_version != 1) {
-    return absl::InvalidArgumentError(
-        "legacy format: needs a Rekor v1 log (cosign's bundle annotation carries the SET)");
-  }
+  VOUCH_RETURN_IF_ERROR(LegacyNeedsRekorV1(signer));
   std::string payload = oci::SimpleSigningPayload(options.docker_reference, image.digest);
   auto bundle = signer.SignDigest(signer::Sha256(payload));
   if (!bundle.ok()) return bundle.status();
@@ -91,12 +101,7 @@ absl::StatusOr<SignedImage> SignImage(oci::Target& target, const oci::Descriptor
   if (!layer.ok()) return layer.status();
   auto stored = oci::WriteCosignSignature(target, image.digest, *layer);
   if (!stored.ok()) return stored.status();
-  SignedImage out;
-  out.image = image.digest;
-  out.bundle = *std::move(bundle);
-  out.stored = *stored;
-  out.where = oci::CosignSignatureTag(image.digest);
-  return out;
+  return Signed(image, *std::move(bundle), *stored, oci::CosignSignatureTag(image.digest));
 }
 
 absl::StatusOr<SignedImage> AttestImage(oci::Target& target, const oci::Descriptor& image,
@@ -110,10 +115,7 @@ absl::StatusOr<SignedImage> AttestImage(oci::Target& target, const oci::Descript
   if (!predicate.is_object()) {
     return absl::InvalidArgumentError("predicate: not a JSON object");
   }
-  if (options.legacy_format && signer.services().rekor_version != 1) {
-    return absl::InvalidArgumentError(
-        "legacy format: needs a Rekor v1 log (cosign's bundle annotation carries the SET)");
-  }
+  if (options.legacy_format) VOUCH_RETURN_IF_ERROR(LegacyNeedsRekorV1(signer));
   auto bundle = signer.SignDsse(client::kInTotoPayloadType,
                                 Statement(image.digest, predicate_type, predicate));
   if (!bundle.ok()) return bundle.status();
@@ -123,12 +125,7 @@ absl::StatusOr<SignedImage> AttestImage(oci::Target& target, const oci::Descript
   layer->predicate_type = std::string(predicate_type);
   auto stored = oci::WriteCosignAttestation(target, image.digest, *layer);
   if (!stored.ok()) return stored.status();
-  SignedImage out;
-  out.image = image.digest;
-  out.bundle = *std::move(bundle);
-  out.stored = *stored;
-  out.where = oci::CosignAttestationTag(image.digest);
-  return out;
+  return Signed(image, *std::move(bundle), *stored, oci::CosignAttestationTag(image.digest));
 }
 
 }  // namespace vouch::images

@@ -11,11 +11,7 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import unittest
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import registrytest as rt  # noqa: E402
@@ -35,33 +31,18 @@ class ImageE2eTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="vouch-image-e2e-")
-        cls.oidc = vt.DevOidc()
-        cls.server = vt.Server(os.path.join(cls.dir, "data"), ["--oidc-issuer", cls.oidc.issuer])
-        cls.registry = rt.Registry()
+        cls.stack = rt.Stack("vouch-image-e2e-")
+        cls.dir, cls.oidc, cls.server = cls.stack.dir, cls.stack.oidc, cls.stack.server
+        cls.registry, cls.root = cls.stack.registry, cls.stack.root
         cls.vouch_bin = vt.runfile("client/cli/vouch")
-        status, raw, _ = cls.server.request("GET", "/api/v1/trustedRoot")
-        assert status == 200
-        cls.root = os.path.join(cls.dir, "trusted_root.json")
-        with open(cls.root, "wb") as f:
-            f.write(raw)
         cls.layout = os.path.join(cls.dir, "umoci")
         cls.v1 = rt.umoci_image(cls.layout, "v1", "image one\n")
         cls.v2 = rt.umoci_image(cls.layout, "v2", "image two\n")
-        key = ec.generate_private_key(ec.SECP256R1())
-        cls.key = os.path.join(cls.dir, "cosign.key")
-        cls.pub = os.path.join(cls.dir, "cosign.pub")
-        with open(cls.key, "wb") as f:
-            f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
-        with open(cls.pub, "wb") as f:
-            f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+        cls.key, cls.pub = rt.key_pair(cls.dir, "cosign")
 
     @classmethod
     def tearDownClass(cls):
-        for p in (cls.registry, cls.server, cls.oidc):
-            p.kill()
+        cls.stack.kill()
 
     # ---------------------------------------------------------------- helpers
 
@@ -240,11 +221,7 @@ class ImageE2eTest(unittest.TestCase):
                          "--type", "https://example.com/review/v1", name + ":v1", env=docker)
         self.ok(out, "verify-image-attestation --key")
         # Another key: not verified.
-        other = ec.generate_private_key(ec.SECP256R1())
-        other_pub = os.path.join(self.dir, "other.pub")
-        with open(other_pub, "wb") as f:
-            f.write(other.public_key().public_bytes(serialization.Encoding.PEM,
-                                                    serialization.PublicFormat.SubjectPublicKeyInfo))
+        _, other_pub = rt.key_pair(self.dir, "other")
         out = self.vouch("verify-image", "--trusted-root", self.root, "--key", other_pub,
                          name + ":v1", env=docker)
         self.assertEqual(out.returncode, 1, out.stderr)

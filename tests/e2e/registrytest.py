@@ -155,3 +155,41 @@ def multi_arch_layout(layout, tag, platforms):
     with open(os.path.join(layout, "oci-layout"), "w") as f:
         f.write('{"imageLayoutVersion":"1.0.0"}')
     return index["digest"], digests
+
+
+class Stack:
+    """What the image tests run against: vouch-dev-oidc, vouchd trusting it, a Registry, and
+    vouchd's trusted root in a file (self.root). Stop with kill()."""
+
+    def __init__(self, prefix):
+        import vouchtest as vt
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        self.oidc = vt.DevOidc()
+        self.server = vt.Server(os.path.join(self.dir, "data"), ["--oidc-issuer", self.oidc.issuer])
+        self.registry = Registry()
+        status, raw, _ = self.server.request("GET", "/api/v1/trustedRoot")
+        if status != 200:
+            self.kill()
+            raise RuntimeError("GET /api/v1/trustedRoot: %d" % status)
+        self.root = os.path.join(self.dir, "trusted_root.json")
+        with open(self.root, "wb") as f:
+            f.write(raw)
+
+    def kill(self):
+        for p in (self.registry, self.server, self.oidc):
+            p.kill()
+
+
+def key_pair(directory, name):
+    """A new ECDSA P-256 key: (private key PKCS#8 PEM path, public key PEM path)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    priv, pub = os.path.join(directory, name + ".key"), os.path.join(directory, name + ".pub")
+    with open(priv, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    with open(pub, "wb") as f:
+        f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo))
+    return priv, pub

@@ -14,11 +14,7 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import unittest
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import registrytest as rt  # noqa: E402
@@ -36,16 +32,10 @@ class SigstoreJsImageTest(unittest.TestCase):
         if cls.js is None or not os.path.isdir(os.path.join(cls.js, "node_modules", "@sigstore", "oci")):
             cls.js = None
             return
-        cls.dir = tempfile.mkdtemp(prefix="vouch-js-image-")
-        cls.oidc = vt.DevOidc()
-        cls.server = vt.Server(os.path.join(cls.dir, "data"), ["--oidc-issuer", cls.oidc.issuer])
-        cls.registry = rt.Registry()
+        cls.stack = rt.Stack("vouch-js-image-")
+        cls.dir, cls.oidc, cls.server = cls.stack.dir, cls.stack.oidc, cls.stack.server
+        cls.registry, cls.root = cls.stack.registry, cls.stack.root
         cls.vouch_bin = vt.runfile("client/cli/vouch")
-        status, raw, _ = cls.server.request("GET", "/api/v1/trustedRoot")
-        assert status == 200
-        cls.root = os.path.join(cls.dir, "trusted_root.json")
-        with open(cls.root, "wb") as f:
-            f.write(raw)
         cls.layout = os.path.join(cls.dir, "umoci")
         cls.v1 = rt.umoci_image(cls.layout, "v1", "js one\n")
         cls.v2 = rt.umoci_image(cls.layout, "v2", "js two\n")
@@ -53,8 +43,7 @@ class SigstoreJsImageTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         if cls.js is not None:
-            for p in (cls.registry, cls.server, cls.oidc):
-                p.kill()
+            cls.stack.kill()
 
     def setUp(self):
         if self.js is None:
@@ -129,11 +118,7 @@ class SigstoreJsImageTest(unittest.TestCase):
                          name + ":v1")
         self.assertEqual(out.returncode, 1)
         self.assertIn('at step "identity"', out.stderr)
-        key = ec.generate_private_key(ec.SECP256R1())
-        other = os.path.join(self.dir, "other.pub")
-        with open(other, "wb") as f:
-            f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+        _, other = rt.key_pair(self.dir, "other")
         out = self.vouch("verify-image-attestation", "--trusted-root", self.root, "--key", other,
                          "--type", "https://example.com/js-review/v1", name + ":v1")
         self.assertEqual(out.returncode, 1)
@@ -153,14 +138,7 @@ class SigstoreJsImageTest(unittest.TestCase):
                          name + ":v1")
         self.assertEqual(out.returncode, 0, out.stderr)
         # A key-signed attestation too.
-        key = ec.generate_private_key(ec.SECP256R1())
-        key_path, pub_path = os.path.join(self.dir, "vouch.key"), os.path.join(self.dir, "vouch.pub")
-        with open(key_path, "wb") as f:
-            f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
-        with open(pub_path, "wb") as f:
-            f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+        key_path, pub_path = rt.key_pair(self.dir, "vouch")
         out = self.vouch("attest-image", *server, "--key", key_path, "--type",
                          "https://example.com/review/v1", "--predicate", prov, name + ":v1")
         self.assertEqual(out.returncode, 0, out.stderr)
@@ -175,11 +153,7 @@ class SigstoreJsImageTest(unittest.TestCase):
                           ("https://slsa.dev/provenance/v1", False)])
 
         # @sigstore/verify rejects them for another identity and another key.
-        other = ec.generate_private_key(ec.SECP256R1())
-        other_pub = os.path.join(self.dir, "other-vouch.pub")
-        with open(other_pub, "wb") as f:
-            f.write(other.public_key().public_bytes(serialization.Encoding.PEM,
-                                                    serialization.PublicFormat.SubjectPublicKeyInfo))
+        _, other_pub = rt.key_pair(self.dir, "other-vouch")
         config.update(identity="mallory@example.com", keyPem=other_pub, expectReject=True)
         out, results = self.node("verify", config)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
