@@ -60,16 +60,19 @@ struct Attachment {
   std::string description;
   // Run after the bundle verified (legacy .sig: the payload names this image); null: nothing.
   std::function<absl::Status()> post_check;
+  // The fields below have default initializers so that Attachment{bundle, artifact,
+  // description, post_check} stays valid (and warning-free) for callers that build one.
+  //
   // The in-toto predicate type of DSSE bundles, read from the (not yet verified) payload; ""
   // for message signatures and legacy .sig signatures. Use it to choose what to verify, never
   // as a verified fact (VerificationResult::predicate_type is).
-  std::string predicate_type;
+  std::string predicate_type = {};
   // Where it was found: kSourceReferrer, kSourceCosignSignature or kSourceCosignAttestation.
-  std::string source;
+  std::string source = {};
   // The digest it is attached to (the image, or with --platform possibly the index) and, for
   // referrers, the referrer manifest's digest (else the legacy tag's manifest digest).
-  oci::Digest subject;
-  oci::Digest manifest;
+  oci::Digest subject = {};
+  oci::Digest manifest = {};
 
   // A signature: a message signature, a DSSE statement of kCosignSignPredicate, or a legacy
   // .sig layer. Else an attestation.
