@@ -32,25 +32,19 @@
 #include "absl/time/time.h"
 #include "client/bundle.h"
 #include "client/verify.h"
+#include "images/attachments.h"
 #include "policy/glob.h"
 #include "policy/policy.h"
 
 namespace vouch::policy {
 
 // The predicate type cosign v3 and `vouch sign-image` give image signatures made as DSSE.
-inline constexpr char kCosignSignPredicate[] = "https://sigstore.dev/cosign/sign/v1";
+inline constexpr const char* kCosignSignPredicate = images::kCosignSignPredicate;
 
-// One signed thing attached to an image.
-struct Attachment {
-  client::Bundle bundle;
-  // What the signature covers: the image digest for Sigstore bundles; for legacy cosign
-  // signatures, the simple-signing payload.
-  client::Artifact artifact;
-  // For reasons and audit: e.g. "referrer sha256:ab12... (sigstore bundle)".
-  std::string description;
-  // Run after the bundle verified (legacy cosign: the payload names this image's digest).
-  std::function<absl::Status()> post_check;
-};
+// One signed thing attached to an image: the bundle, what its signature covers (the image
+// digest; for legacy cosign signatures the simple-signing payload), a description for reasons,
+// and a post check (legacy: the payload names this image). images/attachments.h.
+using Attachment = images::Attachment;
 
 // Where the engine gets digests and attachments (a registry or an oci: layout; tests: a fake).
 class AttachmentSource {

@@ -76,8 +76,11 @@ class EngineTest : public ::testing::Test {
     ASSERT_THAT(bundle, IsOk());
     auto artifact = client::Artifact::FromDigest(digest_);
     ASSERT_THAT(artifact, IsOk());
-    source_.attached[digest_].push_back(
-        Attachment{*std::move(bundle), *std::move(artifact), what, nullptr});
+    Attachment a;
+    a.bundle = *std::move(bundle);
+    a.artifact = *std::move(artifact);
+    a.description = what;
+    source_.attached[digest_].push_back(std::move(a));
   }
   void Sign(const std::string& identity = client::kFakeIdentity) {
     client::FakeBundleOptions o;

@@ -84,7 +84,11 @@ inline absl::StatusOr<Attachment> MakeAttachment(const client::FakeSigstore& fak
   if (!bundle.ok()) return bundle.status();
   auto artifact = client::Artifact::FromDigest(DigestOf(manifest));
   if (!artifact.ok()) return artifact.status();
-  return Attachment{*std::move(bundle), *std::move(artifact), description, nullptr};
+  Attachment a;
+  a.bundle = *std::move(bundle);
+  a.artifact = *std::move(artifact);
+  a.description = description;
+  return a;
 }
 
 }  // namespace vouch::policy

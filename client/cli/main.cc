@@ -10,6 +10,7 @@
 #include "client/cli/args.h"
 #include "client/cli/attest_command.h"
 #include "client/cli/image_command.h"
+#include "client/cli/policy_command.h"
 #include "client/cli/provenance_command.h"
 #include "client/cli/sign_command.h"
 #include "client/cli/verify_command.h"
@@ -44,6 +45,8 @@ const Command kCommands[] = {
     {"tree", "list what is attached to a container image", vouch::cli::TreeCommand},
     {"download-attestations", "write a container image's attestation bundles",
      vouch::cli::DownloadAttestationsCommand},
+    {"policy", "lint image policies, or check images against them (the admission decision)",
+     vouch::cli::PolicyCommand},
 };
 
 void Usage(std::ostream& os) {
