@@ -21,13 +21,17 @@
 #include "log/log_service.h"
 #include "log/sqlite_storage.h"
 #include "nlohmann/json.hpp"
+#include "policy/cache.h"
+#include "policy/engine.h"
+#include "policy/image_source.h"
+#include "policy/policy.h"
 #include "proto/health.grpc.pb.h"
+#include "server/admission.h"
 #include "server/ca_grpc.h"
 #include "server/ca_http.h"
 #include "server/certificate_recorder.h"
 #include "server/log_grpc.h"
 #include "server/log_http.h"
-#include "server/router_bridge.h"
 #include "signer/ca_service.h"
 #include "signer/openssl_crypto.h"
 
@@ -115,8 +119,10 @@ Vouchd::~Vouchd() {
 absl::Status Vouchd::Init() {
   std::string http_host, grpc_host;
   int http_port = 0, grpc_port = 0;
-  VOUCH_RETURN_IF_ERROR(ParseHostPort(options_.http_addr, "http-addr", &http_host, &http_port));
-  VOUCH_RETURN_IF_ERROR(ParseHostPort(options_.grpc_addr, "grpc-addr", &grpc_host, &grpc_port));
+  VOUCH_RETURN_IF_ERROR(
+      http::ParseHostPort(options_.http_addr, "http-addr", &http_host, &http_port));
+  VOUCH_RETURN_IF_ERROR(
+      http::ParseHostPort(options_.grpc_addr, "grpc-addr", &grpc_host, &grpc_port));
   VOUCH_RETURN_IF_ERROR(PrepareDataDir(options_.data_dir));
 
   const std::string lock_path = options_.data_dir + "/vouchd.lock";
@@ -132,10 +138,11 @@ absl::Status Vouchd::Init() {
   }
 
   VOUCH_RETURN_IF_ERROR(OpenLog(http_host));
-  VOUCH_ASSIGN_OR_RETURN(http_, HttpServer::New(http_host, http_port, options_.http));
+  // Bound first (the CA's public URL names the actual port); routes are added before Start().
+  VOUCH_ASSIGN_OR_RETURN(http_, http::Server::New(http_host, http_port, &router_, options_.http));
   if (options_.enable_ca) VOUCH_RETURN_IF_ERROR(OpenCa());
   AddRoutes();
-  ServeRouter(&router_, &http_->routes());
+  VOUCH_RETURN_IF_ERROR(OpenAdmission());
 
   health_ = std::make_unique<HealthService>();
   grpc::ServerBuilder builder;
@@ -272,18 +279,71 @@ std::string Vouchd::http_address() const { return absl::StrCat(http_->host(), ":
 
 std::string Vouchd::grpc_address() const { return absl::StrCat(grpc_host_, ":", grpc_port_); }
 
+std::string Vouchd::admission_address() const {
+  if (admission_http_ == nullptr) return "";
+  return absl::StrCat(admission_http_->host(), ":", admission_http_->port());
+}
+
+absl::Status Vouchd::OpenAdmission() {
+  if (options_.admission_policy.empty()) return absl::OkStatus();
+  if (options_.admission_tls_cert.empty() || options_.admission_tls_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--admission-policy needs --admission-tls-cert and --admission-tls-key (the API server "
+        "calls webhooks over HTTPS only)");
+  }
+  policy::PolicySet::LoadOptions lo;
+  lo.default_trusted_root = options_.admission_trusted_root;
+  if (lo.default_trusted_root.empty() && ca_ != nullptr) {
+    // Policies that name no trusted root trust this vouchd.
+    lo.default_trusted_root = options_.data_dir + "/trusted_root.json";
+    VOUCH_RETURN_IF_ERROR(
+        WriteFileAtomically(lo.default_trusted_root, ca_->trusted_root_json(), 0644));
+  }
+  auto set = policy::PolicySet::Load(options_.admission_policy, lo);
+  if (!set.ok()) return Annotate(set.status(), "--admission-policy");
+  admission_policies_ = *std::move(set);
+  admission_source_ = std::make_unique<policy::ImageSource>(oci::RegistryOptions{});
+  VOUCH_ASSIGN_OR_RETURN(admission_engine_,
+                         policy::Engine::New(admission_policies_.get(), admission_source_.get()));
+  admission_cache_ =
+      std::make_unique<policy::CachingEngine>(admission_engine_.get(), admission_source_.get());
+  AdmissionOptions ao;
+  ao.audit_log = options_.admission_audit_log;
+  ao.namespace_labels = options_.admission_namespace_labels;
+  ao.max_review_bytes = options_.http.max_body_bytes;
+  VOUCH_ASSIGN_OR_RETURN(admission_, AdmissionWebhook::New(admission_cache_.get(), &metrics_, ao));
+  admission_->Register(admission_router_);
+  admission_router_.Handle(
+      "GET", "/healthz",
+      [](const http::Request&) { return http::Response::Json(200, "{\"status\":\"SERVING\"}"); },
+      http::Exec::kInline);
+  std::string host;
+  int port = 0;
+  VOUCH_RETURN_IF_ERROR(
+      http::ParseHostPort(options_.admission_addr, "admission-addr", &host, &port));
+  http::ServerOptions so = options_.http;
+  so.tls_cert_file = options_.admission_tls_cert;
+  so.tls_key_file = options_.admission_tls_key;
+  auto server = http::Server::New(host, port, &admission_router_, so);
+  if (!server.ok()) return Annotate(server.status(), "admission webhook");
+  admission_http_ = *std::move(server);
+  VLOG_INFO << "admission webhook: " << admission_policies_->policies().size()
+            << " policies (version " << admission_policies_->version() << ") from "
+            << options_.admission_policy;
+  return absl::OkStatus();
+}
+
 absl::Status Vouchd::WriteReadyFile() const {
   if (options_.ready_file.empty()) return absl::OkStatus();
-  nlohmann::json ready = {{"http", http_address()},
-                          {"grpc", grpc_address()},
-                          {"pid", static_cast<int>(::getpid())},
-                          {"data_dir", options_.data_dir},
-                          {"version", kVersion}};
+  nlohmann::json ready = {{"http", http_address()},        {"admission", admission_address()},
+                          {"grpc", grpc_address()},        {"pid", static_cast<int>(::getpid())},
+                          {"data_dir", options_.data_dir}, {"version", kVersion}};
   return WriteFileAtomically(options_.ready_file, ready.dump() + "\n", 0644);
 }
 
 absl::Status Vouchd::Start() {
   http_->Start();
+  if (admission_http_ != nullptr) admission_http_->Start();
   VLOG_INFO << "vouchd " << kVersion << " serving HTTP on " << http_address() << ", gRPC on "
             << grpc_address() << ", data in " << options_.data_dir;
   return WriteReadyFile();
@@ -292,6 +352,7 @@ absl::Status Vouchd::Start() {
 void Vouchd::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  if (admission_http_ != nullptr) admission_http_->Stop();
   if (http_ != nullptr) http_->Stop();
   if (grpc_ != nullptr) grpc_->Shutdown();
   if (log_ != nullptr) log_->Shutdown();

@@ -14,7 +14,7 @@
 #include "absl/time/time.h"
 #include "base/metrics.h"
 #include "http/router.h"
-#include "server/http_server.h"
+#include "http/server.h"
 #include "signer/crypto.h"
 
 namespace grpc {
@@ -29,7 +29,14 @@ namespace vouch::signer {
 class OpenSslSigner;
 class CaService;
 }  // namespace vouch::signer
+namespace vouch::policy {
+class CachingEngine;
+class Engine;
+class ImageSource;
+class PolicySet;
+}  // namespace vouch::policy
 namespace vouch::server {
+class AdmissionWebhook;
 class CaGrpcService;
 class CertificateRecorder;
 class LogGrpcService;
@@ -46,7 +53,8 @@ struct Options {
   std::string grpc_addr = "127.0.0.1:8081";
   // When set, written once serving: {"http": "H:P", "grpc": "H:P", "pid": N, "data_dir": ...}.
   std::string ready_file;
-  HttpOptions http;
+  // The event-driven HTTP front (http/server.h): body limit, deadlines, connection cap, threads.
+  http::ServerOptions http;
   // Most threads the gRPC front runs requests on (each append blocks one until durable); more
   // concurrent calls than this wait or get RESOURCE_EXHAUSTED. Idle threads are kept (up to
   // this many) instead of being exited and re-created per request.
@@ -76,6 +84,17 @@ struct Options {
   std::string pkcs11_module;
   std::string pkcs11_key_uri;
   std::string pkcs11_pin;
+
+  // The Kubernetes admission webhook (docs/policy.md): served when admission_policy is set, on
+  // admission_addr over HTTPS with the given certificate chain and key (TLS 1.2+).
+  std::string admission_policy;  // a policy file or directory
+  std::string admission_addr = "127.0.0.1:8443";
+  std::string admission_tls_cert;
+  std::string admission_tls_key;
+  // Default trusted root for policies that name none; empty: this vouchd's own (with the CA).
+  std::string admission_trusted_root;
+  std::string admission_audit_log;
+  std::string admission_namespace_labels;
 };
 
 class Vouchd {
@@ -93,6 +112,8 @@ class Vouchd {
 
   std::string http_address() const;
   std::string grpc_address() const;
+  // "HOST:PORT" of the admission webhook's HTTPS listener; "" when not serving one.
+  std::string admission_address() const;
   log::Log* transparency_log() const { return log_.get(); }
   signer::CaService* ca() const { return ca_.get(); }
 
@@ -105,6 +126,7 @@ class Vouchd {
   void AddRoutes();
   absl::Status OpenLog(const std::string& http_host);
   absl::Status OpenCa();
+  absl::Status OpenAdmission();
 
   Options options_;
   int lock_fd_ = -1;
@@ -116,7 +138,15 @@ class Vouchd {
   std::unique_ptr<CertificateRecorder> recorder_;
   std::unique_ptr<signer::CaService> ca_;
   http::Router router_;
-  std::unique_ptr<HttpServer> http_;  // Serves router_ (server/router_bridge.h).
+  std::unique_ptr<http::Server> http_;  // Serves router_.
+  // The admission webhook (docs/policy.md), on its own HTTPS listener.
+  std::unique_ptr<policy::PolicySet> admission_policies_;
+  std::unique_ptr<policy::ImageSource> admission_source_;
+  std::unique_ptr<policy::Engine> admission_engine_;
+  std::unique_ptr<policy::CachingEngine> admission_cache_;
+  std::unique_ptr<AdmissionWebhook> admission_;
+  http::Router admission_router_;
+  std::unique_ptr<http::Server> admission_http_;
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<LogGrpcService> log_grpc_;
   std::unique_ptr<CaGrpcService> ca_grpc_;

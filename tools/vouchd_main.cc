@@ -2,6 +2,7 @@
 //
 // vouchd: the Vouch server. `vouchd --help` lists the flags; README.md explains them.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +24,30 @@ ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:8081",
           "gRPC listen address HOST:PORT (port 0 = any free port).");
 ABSL_FLAG(std::string, ready_file, "", "Once serving, write the actual addresses here as JSON.");
 ABSL_FLAG(int64_t, max_body_bytes, 4 << 20, "Largest accepted request body in bytes (413 above).");
+ABSL_FLAG(int64_t, max_connections, 20000,
+          "Most open HTTP connections; beyond: new ones get 503 and are closed.");
+ABSL_FLAG(absl::Duration, http_idle_timeout, absl::Seconds(60),
+          "An idle keep-alive HTTP connection is closed after this long.");
+ABSL_FLAG(absl::Duration, http_head_timeout, absl::Seconds(10),
+          "Time allowed for a whole HTTP request head (408 and close after).");
+ABSL_FLAG(absl::Duration, http_body_timeout, absl::Seconds(30),
+          "Time allowed for a whole HTTP request body (408 and close after).");
+ABSL_FLAG(int, http_io_threads, 1, "HTTP event-loop threads.");
+ABSL_FLAG(int, http_worker_threads, 32,
+          "Threads for HTTP handlers that may block (CA, reads, admission).");
+ABSL_FLAG(std::string, admission_policy, "",
+          "Serve the Kubernetes admission webhook with the image policies in this file or "
+          "directory (docs/policy.md).");
+ABSL_FLAG(std::string, admission_addr, "127.0.0.1:8443",
+          "HTTPS listen address of the admission webhook.");
+ABSL_FLAG(std::string, admission_tls_cert, "", "Admission webhook TLS certificate chain (PEM).");
+ABSL_FLAG(std::string, admission_tls_key, "", "Admission webhook TLS private key (PEM).");
+ABSL_FLAG(std::string, admission_trusted_root, "",
+          "Trusted root for policies that name none (default: this vouchd's own).");
+ABSL_FLAG(std::string, admission_audit_log, "",
+          "Append one JSON line per admission decision to this file.");
+ABSL_FLAG(std::string, admission_namespace_labels, "",
+          "YAML/JSON map namespace -> {label: value} for policies' namespace selectors.");
 ABSL_FLAG(int, grpc_max_threads, 512,
           "Most gRPC request threads (idle ones are kept for reuse); beyond: RESOURCE_EXHAUSTED.");
 ABSL_FLAG(std::string, log_origin, "",
@@ -90,6 +115,36 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.http.max_body_bytes = static_cast<size_t>(max_body);
+  const int64_t max_connections = absl::GetFlag(FLAGS_max_connections);
+  if (max_connections < 1 || max_connections > 10000000) {
+    std::fprintf(stderr, "vouchd: --max-connections must be 1..10000000\n");
+    return 2;
+  }
+  options.http.max_connections = static_cast<size_t>(max_connections);
+  options.http.idle_timeout = absl::GetFlag(FLAGS_http_idle_timeout);
+  options.http.head_timeout = absl::GetFlag(FLAGS_http_head_timeout);
+  options.http.body_timeout = absl::GetFlag(FLAGS_http_body_timeout);
+  for (absl::Duration d :
+       {options.http.idle_timeout, options.http.head_timeout, options.http.body_timeout}) {
+    if (d <= absl::ZeroDuration() || d > absl::Hours(1)) {
+      std::fprintf(stderr, "vouchd: --http-*-timeout must be more than 0 and at most 1h\n");
+      return 2;
+    }
+  }
+  options.http.io_threads = absl::GetFlag(FLAGS_http_io_threads);
+  options.http.worker_threads = absl::GetFlag(FLAGS_http_worker_threads);
+  if (options.http.io_threads < 1 || options.http.io_threads > 64 ||
+      options.http.worker_threads < 1 || options.http.worker_threads > 4096) {
+    std::fprintf(stderr,
+                 "vouchd: --http-io-threads must be 1..64, --http-worker-threads 1..4096\n");
+    return 2;
+  }
+  // Each connection is a file descriptor: use all the process may have.
+  struct rlimit nofile;
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
 
   options.grpc_max_threads = absl::GetFlag(FLAGS_grpc_max_threads);
   if (options.grpc_max_threads < 4 || options.grpc_max_threads > 65536) {
@@ -132,6 +187,13 @@ int main(int argc, char** argv) {
   options.pkcs11_module = absl::GetFlag(FLAGS_pkcs11_module);
   options.pkcs11_key_uri = absl::GetFlag(FLAGS_pkcs11_key_uri);
   if (const char* pin = std::getenv("VOUCH_PKCS11_PIN")) options.pkcs11_pin = pin;
+  options.admission_policy = absl::GetFlag(FLAGS_admission_policy);
+  options.admission_addr = absl::GetFlag(FLAGS_admission_addr);
+  options.admission_tls_cert = absl::GetFlag(FLAGS_admission_tls_cert);
+  options.admission_tls_key = absl::GetFlag(FLAGS_admission_tls_key);
+  options.admission_trusted_root = absl::GetFlag(FLAGS_admission_trusted_root);
+  options.admission_audit_log = absl::GetFlag(FLAGS_admission_audit_log);
+  options.admission_namespace_labels = absl::GetFlag(FLAGS_admission_namespace_labels);
 
   auto server = vouch::server::Vouchd::New(options);
   if (!server.ok()) {
