@@ -78,6 +78,10 @@ bool Contains(const std::vector<std::string>& v, absl::string_view s) {
 
 }  // namespace
 
+absl::Status CheckNoteText(absl::string_view text) {
+  return CheckText(text, /*allow_newline=*/true);
+}
+
 absl::Status CheckNoteKeyName(absl::string_view name) {
   if (name.empty()) return absl::InvalidArgumentError("key name is empty");
   for (size_t i = 0; i < name.size();) {

@@ -59,6 +59,10 @@ struct SignedNote {
 // shorter than 5 bytes, more than kMaxNoteSignatures lines.
 absl::StatusOr<SignedNote> ParseSignedNote(absl::string_view note);
 
+// Checks note text: valid UTF-8 without C0 control characters other than newline.
+// InvalidArgument ("invalid UTF-8 at byte N", "control character 0x0d at byte N").
+absl::Status CheckNoteText(absl::string_view text);
+
 // Checks a key name: non-empty, valid UTF-8, no Unicode space, '+' or control character.
 // InvalidArgument naming the problem.
 absl::Status CheckNoteKeyName(absl::string_view name);

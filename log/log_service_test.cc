@@ -11,6 +11,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "formats/signed_entry_timestamp.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -145,11 +146,11 @@ TEST_F(LogServiceTest, RestAppendReturnsVerifiableRekorEntry) {
   std::string set;
   ASSERT_TRUE(
       absl::Base64Unescape(e["verification"]["signedEntryTimestamp"].get<std::string>(), &set));
-  EXPECT_THAT(
-      (*verifier)->Verify(Log::SetPayload(entry_body, e["integratedTime"].get<int64_t>(),
-                                          log_->log_id_hex(), e["logIndex"].get<uint64_t>()),
-                          set),
-      IsOk());
+  EXPECT_THAT((*verifier)->Verify(formats::SignedEntryTimestampPayload(
+                                      entry_body, e["integratedTime"].get<int64_t>(),
+                                      log_->log_id(), e["logIndex"].get<int64_t>()),
+                                  set),
+              IsOk());
 
   // Read back by UUID, by index, by batch retrieve and by search.
   auto by_uuid = client_->Get(("/api/v1/log/entries/" + uuid).c_str());
