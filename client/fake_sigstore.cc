@@ -16,6 +16,9 @@
 #include "client/bundle.h"
 #include "client/tlog.h"
 #include "client/verify.h"
+#include "formats/dsse.h"
+#include "formats/signed_entry_timestamp.h"
+#include "formats/signed_note.h"
 #include "google/protobuf/util/json_util.h"
 #include "log/hash.h"
 
@@ -320,8 +323,9 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
         R"("}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"buildDefinition":{"buildType":"https://vouch.test/build","externalParameters":{"workflow":{"repository":"https://github.com/acme/app"}}},"runDetails":{"builder":{"id":"https://vouch.test/builder"}}}})");
     auto* env = b.mutable_dsse_envelope();
     env->set_payload(statement);
-    env->set_payloadtype("application/vnd.in-toto+json");
-    VOUCH_ASSIGN_OR_RETURN(std::string sig, key->Sign(DssePae(env->payloadtype(), statement)));
+    env->set_payloadtype(formats::kInTotoPayloadType);
+    VOUCH_ASSIGN_OR_RETURN(std::string sig,
+                           key->Sign(formats::DssePae(env->payloadtype(), statement)));
     env->add_signatures()->set_sig(sig);
     kind = "dsse";
     body = absl::StrCat(
@@ -374,8 +378,8 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   if (!o.rekor_v2) {
     e->set_integrated_time(absl::ToUnixSeconds(o.integrated_time));
     VOUCH_ASSIGN_OR_RETURN(std::string set,
-                           log_key_->Sign(SignedEntryTimestampPayload(body, e->integrated_time(),
-                                                                      log_id(), e->log_index())));
+                           log_key_->Sign(formats::SignedEntryTimestampPayload(
+                               body, e->integrated_time(), log_id(), e->log_index())));
     e->mutable_inclusion_promise()->set_signed_entry_timestamp(set);
   }
 
@@ -391,10 +395,9 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   const std::string origin = o.rekor_v2 ? "log.vouch.test" : "log.vouch.test - 42";
   const std::string text =
       absl::StrCat(origin, "\n", o.tree_size, "\n", absl::Base64Escape(root), "\n");
-  VOUCH_ASSIGN_OR_RETURN(std::string note_sig, log_key_->Sign(text));
-  p->mutable_checkpoint()->set_envelope(
-      absl::StrCat(text, "\n\xe2\x80\x94 log.vouch.test ",
-                   absl::Base64Escape(log_id().substr(0, 4) + note_sig), "\n"));
+  VOUCH_ASSIGN_OR_RETURN(std::string note, formats::SignNote(text, "log.vouch.test",
+                                                             log_id().substr(0, 4), *log_key_));
+  p->mutable_checkpoint()->set_envelope(note);
   return b;
 }
 

@@ -360,12 +360,6 @@ TEST(Artifact, ParsesDigests) {
   EXPECT_THAT(a->Digest(signer::HashAlgorithm::kSha512), StatusIs(absl::StatusCode::kNotFound));
 }
 
-TEST(Dsse, PaeMatchesSpecExample) {
-  // From the DSSE protocol document.
-  EXPECT_EQ(DssePae("http://example.com/HelloWorld", "hello world"),
-            "DSSEv1 29 http://example.com/HelloWorld 11 hello world");
-}
-
 }  // namespace
 }  // namespace vouch::client
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "base/file.h"
 #include "client/bundle.h"
 #include "client/cli/args.h"
 #include "client/trust_root.h"
@@ -177,7 +178,7 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
   // From here on, every problem means "not verified".
   auto verify = [&]() -> absl::StatusOr<client::VerificationResult> {
     if (args->Has("key")) {
-      auto pem = client::ReadFile(args->Get("key"));
+      auto pem = ReadFile(args->Get("key"));
       if (!pem.ok())
         return absl::Status(pem.status().code(), absl::StrCat("key: ", pem.status().message()));
       auto key = signer::OpenSslVerifier::FromPem(*pem);
@@ -192,14 +193,14 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
     }
     auto root = client::TrustRoot::FromFile(trusted_root_path);
     if (!root.ok()) return root.status();
-    auto bundle_json = client::ReadFile(args->Get("bundle"));
+    auto bundle_json = ReadFile(args->Get("bundle"));
     if (!bundle_json.ok()) return bundle_json.status();
     auto bundle = client::ParseBundle(*bundle_json);
     if (!bundle.ok()) return bundle.status();
     const std::string& input = args->positional[0];
     client::Artifact artifact;
     if (IsFile(input)) {
-      auto data = client::ReadFile(input);
+      auto data = ReadFile(input);
       if (!data.ok())
         return absl::Status(data.status().code(),
                             absl::StrCat("artifact: ", data.status().message()));
