@@ -17,32 +17,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "base/openssl_ptr.h"
 #include "base/status.h"
 #include "signer/openssl_crypto.h"
 #include "signer/x509.h"
 
 namespace vouch::signer {
 namespace {
-
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct ReqFree {
-  void operator()(X509_REQ* r) const { X509_REQ_free(r); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct NameFree {
-  void operator()(X509_NAME* n) const { X509_NAME_free(n); }
-};
-struct ObjFree {
-  void operator()(ASN1_OBJECT* o) const { ASN1_OBJECT_free(o); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
 
 constexpr char kFulcioArc[] = "1.3.6.1.4.1.57264.1.";
 
@@ -408,9 +389,9 @@ absl::Status VerifyProofOfPossession(absl::string_view spki_der, absl::string_vi
 }
 
 absl::StatusOr<std::string> VerifyCsr(absl::string_view csr) {
-  std::unique_ptr<X509_REQ, ReqFree> req;
+  X509ReqPtr req;
   if (IsPem(csr)) {
-    std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(csr.data(), static_cast<int>(csr.size())));
+    BioPtr bio(BIO_new_mem_buf(csr.data(), static_cast<int>(csr.size())));
     req.reset(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
   } else {
     const unsigned char* p = U(csr);

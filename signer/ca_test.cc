@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "base/openssl_ptr.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "signer/openssl_crypto.h"
@@ -26,11 +27,6 @@ using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
 const absl::Time kNow = absl::FromUnixSeconds(1800000000);
-
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
 
 X509Ptr Parse(const std::string& der) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());

@@ -4,13 +4,12 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -129,14 +128,6 @@ bool WildcardMatch(absl::string_view pattern, absl::string_view text) {
     ++t;
   }
   return t == text.size();
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Optional string claim ("" when absent or not a string; numbers are printed).

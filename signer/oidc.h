@@ -66,7 +66,8 @@ struct IssuerConfig {
 //                 "jwks_file": "...", "jwks_uri": "...", "jwks": {...}}, ...]}
 // InvalidArgument naming the entry and member on any problem (unknown type, missing URL, ...).
 absl::StatusOr<std::vector<IssuerConfig>> ParseIssuersConfig(absl::string_view json_text);
-// Reads and parses |path|. NotFound / InvalidArgument.
+// Reads and parses |path|. ReadFile's errors (NotFound, PermissionDenied, ...) naming the path,
+// InvalidArgument for the content.
 absl::StatusOr<std::vector<IssuerConfig>> LoadIssuersConfig(const std::string& path);
 
 enum class SanType { kEmail, kUri, kOtherName };
