@@ -20,6 +20,7 @@
 #include "base/openssl_ptr.h"
 #include "base/status.h"
 #include "signer/openssl_crypto.h"
+#include "signer/san.h"
 #include "signer/x509.h"
 
 namespace vouch::signer {
@@ -250,6 +251,22 @@ absl::StatusOr<IssuedCertificate> CertificateAuthority::Issue(
   }
   if (identity.san.empty()) return absl::InvalidArgumentError("identity without a SAN");
   if (identity.issuer.empty()) return absl::InvalidArgumentError("identity without an issuer");
+  // Whatever built |identity|, nothing malformed is signed (signer/san.h).
+  absl::Status san_ok = CheckSan(SubjectAltName{identity.san_type, identity.san});
+  if (!san_ok.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("identity: ", SanTypeName(identity.san_type), " SAN: ", san_ok.message()));
+  }
+  san_ok = CheckCertificateText(identity.issuer);
+  if (!san_ok.ok())
+    return absl::InvalidArgumentError(absl::StrCat("identity issuer: ", san_ok.message()));
+  for (const auto& [arc, value] : identity.extensions) {
+    absl::Status ok = CheckCertificateText(value);
+    if (!ok.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("identity extension ", kFulcioArc, arc, ": ", ok.message()));
+    }
+  }
   // The TBSCertificate is written directly in DER: OpenSSL 3's X509 objects decode the public key
   // through its generic decoders, which costs more than the signature.
   const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(options_.clock->Now()));
@@ -274,7 +291,11 @@ absl::StatusOr<IssuedCertificate> CertificateAuthority::Issue(
       name = DerTlv(0x86, identity.san);
       break;
     case SanType::kOtherName:
-      name = DerTlv(0xa0, absl::StrCat(DerOid("1.3.6.1.4.1.57264.1.7"),
+      name = DerTlv(
+          0xa0, absl::StrCat(DerOid(kOidFulcioUsername), DerTlv(0xa0, DerTlv(0x0c, identity.san))));
+      break;
+    case SanType::kSmtpUtf8Mailbox:  // RFC 9598: otherName, UTF8String
+      name = DerTlv(0xa0, absl::StrCat(DerOid(kOidSmtpUtf8Mailbox),
                                        DerTlv(0xa0, DerTlv(0x0c, identity.san))));
       break;
   }
