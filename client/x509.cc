@@ -211,8 +211,14 @@ std::vector<std::string> Certificate::SubjectAlternativeNames() const {
         out.push_back(Asn1StringBytes(gn->d.ia5));
         break;
       case GEN_OTHERNAME: {
+        // Only the two otherName forms that name an identity: Fulcio's username and RFC 9598's
+        // SmtpUTF8Mailbox; an otherName of any other type says nothing we could match.
+        char oid[64];
+        const int n = OBJ_obj2txt(oid, sizeof(oid), gn->d.otherName->type_id, 1);
+        const absl::string_view type(oid, n > 0 ? static_cast<size_t>(n) : 0);
         const ASN1_TYPE* v = gn->d.otherName->value;
-        if (v != nullptr && v->type == V_ASN1_UTF8STRING) {
+        if ((type == kOidFulcioUsername || type == kOidSmtpUtf8Mailbox) && v != nullptr &&
+            v->type == V_ASN1_UTF8STRING) {
           out.push_back(Asn1StringBytes(v->value.utf8string));
         }
         break;

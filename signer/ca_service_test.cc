@@ -30,6 +30,7 @@
 #include "signer/tsa.h"
 #include "signer/x509.h"
 #include "tests/status_matchers.h"
+#include "tools/dev_oidc/dev_oidc.h"
 
 namespace vouch::signer {
 namespace {
@@ -378,6 +379,72 @@ TEST_F(CaServiceTest, ServesGrpc) {
     EXPECT_EQ(config.issuers(0).issuer_url(), kIssuer);
   }
   server->Shutdown();
+}
+
+// Tokens minted by the real dev OIDC issuer (discovery and JWKS over HTTP), e-mail claims that
+// must not become certificate identities: over gRPC, INVALID_ARGUMENT naming the claim, and
+// nothing recorded; a well-formed address still gets its certificate.
+TEST(CaServiceDevOidc, GrpcRefusesForgedEmailClaimsNamingTheClaim) {
+  auto oidc = tools::DevOidcIssuer::New(tools::DevOidcOptions());
+  ASSERT_THAT(oidc, IsOk());
+  (*oidc)->Start();
+  CaServiceOptions options;
+  options.data_dir = TempDir();
+  IssuerConfig issuer;
+  issuer.issuer_url = (*oidc)->issuer_url();  // keys by OIDC discovery
+  options.issuers.push_back(issuer);
+  RecordingRecorder recorder;
+  auto service = CaService::New(options, &recorder);
+  ASSERT_THAT(service, IsOk());
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService((*service)->grpc_service());
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = fulcio::CA::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto call = [&](const std::string& email) {
+    tools::TokenRequest t;
+    t.sub = "s";
+    t.email = email;
+    auto token = (*oidc)->Mint(t);
+    EXPECT_THAT(token, IsOk());
+    auto key = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
+    fulcio::CreateSigningCertificateRequest req;
+    req.mutable_credentials()->set_oidc_identity_token(*token);
+    req.mutable_public_key_request()->mutable_public_key()->set_algorithm(fulcio::ECDSA);
+    req.mutable_public_key_request()->mutable_public_key()->set_content(
+        PublicKeyDerToPem(key->PublicKeyDer()));
+    req.mutable_public_key_request()->set_proof_of_possession(*key->Sign(email));
+    grpc::ClientContext ctx;
+    fulcio::SigningCertificate resp;
+    return stub->CreateSigningCertificate(&ctx, req, &resp);
+  };
+  const struct {
+    std::string email;
+    const char* message;
+  } cases[] = {
+      {std::string("me@example.com\0@evil.com", 24), "control character U+0000 at byte 14"},
+      {"@", "empty local part"},
+      {"a@b@c", "want exactly one '@', found 2"},
+      {"<x@y>", "character \"<\" is not allowed in the local part"},
+      {"a@b.com,c@d", "want exactly one '@', found 2"},
+      {"a@b.com\nx", "control character U+000A at byte 7"},
+  };
+  for (const auto& c : cases) {
+    grpc::Status s = call(c.email);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.email;
+    EXPECT_THAT(s.error_message(),
+                HasSubstr(absl::StrCat("identity token claim \"email\": ", c.message)))
+        << c.email;
+  }
+  EXPECT_TRUE(recorder.records().empty());
+  EXPECT_TRUE(call("dev@example.com").ok());
+  ASSERT_EQ(recorder.records().size(), 1u);
+  EXPECT_EQ(recorder.records()[0].identity, "dev@example.com");
+  server->Shutdown();
+  (*oidc)->Stop();
 }
 
 TEST(CaServiceConfig, TsaCanBeDisabled) {

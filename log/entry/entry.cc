@@ -175,7 +175,8 @@ std::string PemEncode(absl::string_view type, absl::string_view der) {
   return out;
 }
 
-// E-mail (lower-cased) and URI names of a DER GeneralNames (the subjectAltName extension value).
+// E-mail (lower-cased; rfc822Name and RFC 9598 SmtpUTF8Mailbox otherName) and URI names of a DER
+// GeneralNames (the subjectAltName extension value).
 bool SubjectAltNames(absl::string_view der, std::vector<std::string>* out) {
   const unsigned char* q = reinterpret_cast<const unsigned char*>(der.data());
   GENERAL_NAMES* names = d2i_GENERAL_NAMES(nullptr, &q, static_cast<long>(der.size()));
@@ -186,6 +187,15 @@ bool SubjectAltNames(absl::string_view der, std::vector<std::string>* out) {
   }
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    if (n->type == GEN_OTHERNAME &&
+        OBJ_obj2nid(n->d.otherName->type_id) == NID_id_on_SmtpUTF8Mailbox &&
+        n->d.otherName->value != nullptr && n->d.otherName->value->type == V_ASN1_UTF8STRING) {
+      const ASN1_UTF8STRING* str = n->d.otherName->value->value.utf8string;
+      std::string v(reinterpret_cast<const char*>(ASN1_STRING_get0_data(str)),
+                    static_cast<size_t>(ASN1_STRING_length(str)));
+      if (!v.empty()) out->push_back(absl::AsciiStrToLower(v));
+      continue;
+    }
     if (n->type != GEN_EMAIL && n->type != GEN_URI) continue;
     const ASN1_IA5STRING* str =
         n->type == GEN_EMAIL ? n->d.rfc822Name : n->d.uniformResourceIdentifier;

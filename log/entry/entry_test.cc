@@ -343,6 +343,13 @@ TEST(HashedRekord, CertificateIdentitiesAndCanonicalPem) {
                                               "release.yml@refs/heads/main"));
   EXPECT_THAT(e->keys.public_key_hashes, ElementsAre("sha256:" + Hex(signer::Sha256(key.spki))));
   EXPECT_THAT(e->body, HasSubstr(B64(key.pem)));
+  // An RFC 9598 SmtpUTF8Mailbox (what vouchd's CA writes for a non-ASCII local part) is an
+  // e-mail identity too; another otherName is not.
+  const Key smtp = NewCertKey(
+      "otherName:1.3.6.1.5.5.7.8.9;UTF8:Mailbox@Example.com,otherName:1.2.3.4;UTF8:x@y.com");
+  e = PrepareAndVerify(MakeHashedRekord(smtp).json);
+  ASSERT_THAT(e, IsOk());
+  EXPECT_THAT(e->keys.identities, ElementsAre("mailbox@example.com"));
 }
 
 TEST(HashedRekord, KeyEncodingsOffTheFastPath) {
