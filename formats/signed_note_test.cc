@@ -286,6 +286,7 @@ TEST(SignedNoteRealData, RealCheckpointsVerify) {
   EXPECT_GE(cosigned, 3);
   EXPECT_EQ(refused, 3);
   RecordProperty("verified", verified);
+  RecordProperty("cosigned", cosigned);
 }
 
 }  // namespace
