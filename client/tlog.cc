@@ -4,10 +4,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/status.h"
 #include "formats/signed_entry_timestamp.h"
@@ -43,8 +40,9 @@ absl::StatusOr<log::Checkpoint> VerifyCheckpointNote(absl::string_view envelope,
     key.names.push_back(origin.substr(0, at));
   }
   key.key_hints.push_back(log.log_id.substr(0, 4));
-  if (log.checkpoint_key_id.size() >= 4)
+  if (log.checkpoint_key_id.size() >= 4) {
     key.key_hints.push_back(log.checkpoint_key_id.substr(0, 4));
+  }
   absl::Status s = formats::VerifyNoteSignatures(*note, key);
   if (!s.ok()) return Prefixed(s);
   return checkpoint;
