@@ -25,6 +25,7 @@ inline constexpr char kFakeIssuer[] = "https://token.actions.githubusercontent.c
 struct FakeBundleOptions {
   bool dsse = false;      // an in-toto statement in a DSSE envelope, dsse 0.0.1 entry
   bool with_key = false;  // sign with FakeSigstore::artifact_key() instead of a cert
+  // The certificate's SAN: a URI, "email:ADDR" or "otherName:OID;UTF8:VALUE" (VALUE as UTF-8).
   std::string identity = kFakeIdentity;
   std::string issuer = kFakeIssuer;
   absl::Time integrated_time = absl::FromUnixSeconds(1700000000);

@@ -184,9 +184,6 @@ class BundleVerifier {
 absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& artifact,
                                           const TrustRoot& root, const VerifyOptions& options);
 
-// PAE(type, body) of DSSE v1: "DSSEv1 LEN(type) type LEN(body) body".
-std::string DssePae(absl::string_view payload_type, absl::string_view payload);
-
 }  // namespace vouch::client
 
 #endif  // VOUCH_CLIENT_VERIFY_H_

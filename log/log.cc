@@ -15,6 +15,8 @@
 #include "absl/time/clock.h"
 #include "base/logging.h"
 #include "base/status.h"
+#include "formats/signed_entry_timestamp.h"
+#include "formats/signed_note.h"
 #include "log/checkpoint.h"
 #include "log/merkle.h"
 #include "signer/openssl_crypto.h"
@@ -104,15 +106,6 @@ std::vector<NodeId> CompactRangeNodes(uint64_t size) {
 }
 
 }  // namespace
-
-std::string Log::SetPayload(absl::string_view body, int64_t integrated_time,
-                            const std::string& log_id_hex, uint64_t index) {
-  // RFC 8785: keys in code-unit order (body, integratedTime, logID, logIndex); base64 and hex
-  // need no escaping.
-  return absl::StrCat("{\"body\":\"", absl::Base64Escape(body),
-                      "\",\"integratedTime\":", integrated_time, ",\"logID\":\"", log_id_hex,
-                      "\",\"logIndex\":", index, "}");
-}
 
 Log::Log(LogStorage* storage, const signer::Signer* key, const LogOptions& options)
     : storage_(storage), key_(key), options_(options) {
@@ -288,12 +281,8 @@ absl::Status Log::CheckStoredTree(const TreeState& state) {
   if (!verifier.ok()) return verifier.status();
   // The note may have been signed under an earlier signer name (the host name changed).
   std::string name = options_.signer_name;
-  const size_t sig = state.checkpoint.find("\n\n\xe2\x80\x94 ");
-  if (sig != std::string::npos) {
-    const size_t begin = sig + 6;
-    const size_t end = state.checkpoint.find(' ', begin);
-    if (end != std::string::npos) name = state.checkpoint.substr(begin, end - begin);
-  }
+  auto note = formats::ParseSignedNote(state.checkpoint);
+  if (note.ok()) name = note->signatures[0].name;
   auto cp = VerifyCheckpoint(state.checkpoint, name, **verifier);
   if (!cp.ok()) {
     return absl::DataLossError(
@@ -827,7 +816,8 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   std::vector<absl::Status> sign_status(fresh.size());
   auto sign_range = [&](size_t begin, size_t step) {
     for (size_t i = begin; i < stored.size(); i += step) {
-      auto sig = key_->Sign(SetPayload(stored[i].body, now, log_id_hex_, stored[i].index));
+      auto sig = key_->Sign(
+          formats::SignedEntryTimestampPayload(stored[i].body, now, log_id_, stored[i].index));
       if (sig.ok()) {
         stored[i].set = std::move(*sig);
       } else {

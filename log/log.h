@@ -155,10 +155,6 @@ class Log {
   const LogOptions& options() const { return options_; }
   LogStats stats() const;
 
-  // The SignedEntryTimestamp payload for an entry (RFC 8785 canonical JSON).
-  static std::string SetPayload(absl::string_view body, int64_t integrated_time,
-                                const std::string& log_id_hex, uint64_t index);
-
   // Stops the sequencer; pending appends fail with Unavailable.
   void Shutdown();
 

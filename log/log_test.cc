@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "formats/signed_entry_timestamp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "log/checkpoint.h"
@@ -112,10 +113,11 @@ class LogTest : public ::testing::Test {
     ASSERT_THAT(cp, IsOk());
     EXPECT_EQ(cp->size, e.tree_size);
     EXPECT_EQ(cp->root, e.root);
-    EXPECT_THAT(verifier_->Verify(Log::SetPayload(e.entry.body, e.entry.integrated_time,
-                                                  log->log_id_hex(), e.entry.index),
-                                  e.entry.set),
-                IsOk());
+    EXPECT_THAT(
+        verifier_->Verify(formats::SignedEntryTimestampPayload(
+                              e.entry.body, e.entry.integrated_time, log->log_id(), e.entry.index),
+                          e.entry.set),
+        IsOk());
   }
 
   std::vector<EntryWithProof> AppendMany(int n, const std::string& prefix) {
@@ -401,9 +403,10 @@ TEST_F(LogTest, Ed25519LogKeySignsCheckpointsAndSets) {
   auto r = (*log)->Append(NewEntry{"ed25519 entry", {}});
   ASSERT_THAT(r, IsOk());
   EXPECT_THAT(VerifyCheckpoint(r->checkpoint, options_.signer_name, **verifier), IsOk());
-  EXPECT_THAT((*verifier)->Verify(Log::SetPayload(r->entry.body, r->entry.integrated_time,
-                                                  (*log)->log_id_hex(), r->entry.index),
-                                  r->entry.set),
+  EXPECT_THAT((*verifier)->Verify(
+                  formats::SignedEntryTimestampPayload(r->entry.body, r->entry.integrated_time,
+                                                       (*log)->log_id(), r->entry.index),
+                  r->entry.set),
               IsOk());
   EXPECT_EQ(committed, 1u);
 }

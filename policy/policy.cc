@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/status.h"
+#include "formats/predicate_types.h"
 #include "signer/openssl_crypto.h"
 #include "yaml-cpp/yaml.h"
 
@@ -97,24 +98,7 @@ bool NamespaceSelector::Matches(const std::string& ns,
   return true;
 }
 
-std::string PredicateTypeFor(const std::string& t) {
-  static const std::pair<const char*, const char*> kShort[] = {
-      {"slsaprovenance", "https://slsa.dev/provenance/v0.2"},
-      {"slsaprovenance02", "https://slsa.dev/provenance/v0.2"},
-      {"slsaprovenance1", "https://slsa.dev/provenance/v1"},
-      {"link", "https://in-toto.io/Link/v1"},
-      {"spdx", "https://spdx.dev/Document"},
-      {"spdxjson", "https://spdx.dev/Document"},
-      {"cyclonedx", "https://cyclonedx.org/bom"},
-      {"vuln", "https://cosign.sigstore.dev/attestation/vuln/v1"},
-      {"openvex", "https://openvex.dev/ns"},
-      {"custom", "https://cosign.sigstore.dev/attestation/v1"},
-  };
-  for (const auto& [name, uri] : kShort) {
-    if (t == name) return uri;
-  }
-  return t;
-}
+std::string PredicateTypeFor(const std::string& t) { return formats::PredicateTypeUri(t); }
 
 namespace {
 

@@ -16,6 +16,7 @@
 #include "signer/ca_service_testing.h"
 #include "signer/openssl_crypto.h"
 #include "tests/status_matchers.h"
+#include "tools/dev_oidc/dev_oidc.h"
 
 namespace vouch::server {
 namespace {
@@ -144,6 +145,74 @@ TEST_F(CaGrpcTest, UndecodableRequestIsInvalidArgumentNamingTheType) {
     EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << method;
     EXPECT_THAT(bad.error_message(), HasSubstr(type)) << method;
   }
+}
+
+// Tokens minted by the real dev OIDC issuer (discovery and JWKS over HTTP), e-mail claims that
+// must not become certificate identities: over gRPC, INVALID_ARGUMENT naming the claim, and
+// nothing recorded; a well-formed address still gets its certificate.
+TEST(CaGrpcDevOidc, RefusesForgedEmailClaimsNamingTheClaim) {
+  auto oidc = tools::DevOidcIssuer::New(tools::DevOidcOptions());
+  ASSERT_THAT(oidc, IsOk());
+  (*oidc)->Start();
+  signer::CaServiceOptions options;
+  options.data_dir = ::testing::TempDir() + "/devoidc_ca";
+  ASSERT_EQ(system(("rm -rf " + options.data_dir + " && mkdir -p " + options.data_dir).c_str()), 0);
+  signer::IssuerConfig issuer;
+  issuer.issuer_url = (*oidc)->issuer_url();  // keys by OIDC discovery
+  options.issuers.push_back(issuer);
+  signer::testing::RecordingRecorder recorder;
+  auto service = signer::CaService::New(options, &recorder);
+  ASSERT_THAT(service, IsOk());
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  CaGrpcService grpc_service(service->get());
+  builder.RegisterService(&grpc_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto stub = fulcio::CA::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto call = [&](const std::string& email) {
+    tools::TokenRequest t;
+    t.sub = "s";
+    t.email = email;
+    auto token = (*oidc)->Mint(t);
+    EXPECT_THAT(token, IsOk());
+    auto key = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
+    fulcio::CreateSigningCertificateRequest req;
+    req.mutable_credentials()->set_oidc_identity_token(*token);
+    req.mutable_public_key_request()->mutable_public_key()->set_algorithm(fulcio::ECDSA);
+    req.mutable_public_key_request()->mutable_public_key()->set_content(
+        signer::PublicKeyDerToPem(key->PublicKeyDer()));
+    req.mutable_public_key_request()->set_proof_of_possession(*key->Sign(email));
+    grpc::ClientContext ctx;
+    fulcio::SigningCertificate resp;
+    return stub->CreateSigningCertificate(&ctx, req, &resp);
+  };
+  const struct {
+    std::string email;
+    const char* message;
+  } cases[] = {
+      {std::string("me@example.com\0@evil.com", 24), "control character U+0000 at byte 14"},
+      {"@", "empty local part"},
+      {"a@b@c", "want exactly one '@', found 2"},
+      {"<x@y>", "character \"<\" is not allowed in the local part"},
+      {"a@b.com,c@d", "want exactly one '@', found 2"},
+      {"a@b.com\nx", "control character U+000A at byte 7"},
+  };
+  for (const auto& c : cases) {
+    grpc::Status s = call(c.email);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.email;
+    EXPECT_THAT(s.error_message(),
+                HasSubstr(absl::StrCat("identity token claim \"email\": ", c.message)))
+        << c.email;
+  }
+  EXPECT_TRUE(recorder.records().empty());
+  EXPECT_TRUE(call("dev@example.com").ok());
+  ASSERT_EQ(recorder.records().size(), 1u);
+  EXPECT_EQ(recorder.records()[0].identity, "dev@example.com");
+  server->Shutdown();
+  (*oidc)->Stop();
 }
 
 }  // namespace

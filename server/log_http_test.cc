@@ -11,6 +11,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "formats/signed_entry_timestamp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "log/checkpoint.h"
@@ -89,10 +90,10 @@ TEST_F(LogHttpTest, RestAppendReturnsVerifiableRekorEntry) {
   std::string set;
   ASSERT_TRUE(
       absl::Base64Unescape(e["verification"]["signedEntryTimestamp"].get<std::string>(), &set));
-  EXPECT_THAT((*verifier)->Verify(
-                  log::Log::SetPayload(entry_body, e["integratedTime"].get<int64_t>(),
-                                       t_->log->log_id_hex(), e["logIndex"].get<uint64_t>()),
-                  set),
+  EXPECT_THAT((*verifier)->Verify(formats::SignedEntryTimestampPayload(
+                                      entry_body, e["integratedTime"].get<int64_t>(),
+                                      t_->log->log_id(), e["logIndex"].get<int64_t>()),
+                                  set),
               IsOk());
 
   // Read back by UUID, by index, by batch retrieve and by search.

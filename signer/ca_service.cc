@@ -9,8 +9,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -18,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "base/file.h"
 #include "base/logging.h"
 #include "base/status.h"
 #include "signer/openssl_crypto.h"
@@ -31,12 +30,11 @@ namespace fulcio = ::dev::sigstore::fulcio::v2;
 
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// A chain file in the data directory: every read error is FailedPrecondition (CaService::New).
+absl::StatusOr<std::string> ReadChainFile(const std::string& path) {
+  absl::StatusOr<std::string> pem = ReadFile(path, 1 << 20);
+  if (!pem.ok()) return absl::FailedPreconditionError(pem.status().message());
+  return pem;
 }
 
 // Rotated-out CA and TSA chains in |dir| (see the header), oldest first.
@@ -86,7 +84,7 @@ absl::Status LoadRetiredChains(const std::string& dir, const std::string& base_u
       return absl::FailedPreconditionError(
           absl::StrCat(path, ": not a regular file of at most 1 MiB"));
     }
-    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadChainFile(path));
     auto chain = ParsePemCertificates(pem);
     if (!chain.ok() || chain->empty()) {
       return absl::FailedPreconditionError(
@@ -198,7 +196,7 @@ absl::Status CaService::Init() {
   const std::string chain_path = dir + "/ca_chain.pem";
   std::vector<std::string> ca_chain;
   if (Exists(chain_path)) {
-    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(chain_path));
+    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadChainFile(chain_path));
     auto parsed = ParsePemCertificates(pem);
     if (!parsed.ok())
       return absl::FailedPreconditionError(
@@ -221,7 +219,7 @@ absl::Status CaService::Init() {
     tsa_key = *std::move(key);
     const std::string tsa_chain_path = dir + "/tsa_chain.pem";
     if (Exists(tsa_chain_path)) {
-      VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(tsa_chain_path));
+      VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadChainFile(tsa_chain_path));
       auto parsed = ParsePemCertificates(pem);
       if (!parsed.ok()) {
         return absl::FailedPreconditionError(

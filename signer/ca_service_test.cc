@@ -19,6 +19,7 @@
 #include "signer/tsa.h"
 #include "signer/x509.h"
 #include "tests/status_matchers.h"
+#include "tools/dev_oidc/dev_oidc.h"
 
 namespace vouch::signer {
 namespace {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "base/file.h"
 #include "client/bundle.h"
 #include "client/cli/attest_command.h"
 #include "client/cli/report.h"
@@ -21,6 +22,7 @@
 #include "client/sign/http_transport.h"
 #include "client/trust_root.h"
 #include "client/verify.h"
+#include "formats/predicate_types.h"
 #include "images/attachments.h"
 #include "images/image_ref.h"
 #include "images/predicate.h"
@@ -166,8 +168,8 @@ int RunSign(bool attest, const std::vector<std::string>& raw, client::Transport*
   }
   std::string predicate_type, predicate;
   if (attest) {
-    predicate_type = PredicateTypeUri(args.Get("type"));
-    auto text = ReadFileToString(args.Get("predicate"));
+    predicate_type = formats::PredicateTypeUri(args.Get("type"));
+    auto text = ReadFile(args.Get("predicate"));
     if (!text.ok()) return Failed(command, text.status());
     predicate = *std::move(text);
     if (predicate_type == images::kVulnPredicateType) {
@@ -283,7 +285,8 @@ int RunVerify(bool attest, const std::vector<std::string>& raw) {
     options.attestation.builder_id = args.Get("slsa-builder-id");
     options.attestation.source_repository = args.Get("source-repository");
     image_options.attestations = true;
-    image_options.predicate_type = args.Has("type") ? PredicateTypeUri(args.Get("type")) : "";
+    image_options.predicate_type =
+        args.Has("type") ? formats::PredicateTypeUri(args.Get("type")) : "";
   }
   std::optional<oci::Platform> platform;
   if (args.Has("platform")) {
@@ -517,7 +520,7 @@ int RunDownload(const std::vector<std::string>& raw) {
   auto found = images::Discover(*ref->target, image->digest, options);
   if (!found.ok()) return Failed("download-attestations", found.status());
   const std::string want =
-      args.Has("predicate-type") ? PredicateTypeUri(args.Get("predicate-type")) : "";
+      args.Has("predicate-type") ? formats::PredicateTypeUri(args.Get("predicate-type")) : "";
   const std::string dir = args.Get("output-dir");
   if (!dir.empty() && mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return Failed("download-attestations",

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "base/file.h"
 #include "client/bundle.h"
 #include "client/cli/args.h"
 #include "client/cli/report.h"
@@ -149,14 +150,14 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
     }
     auto root = client::TrustRoot::FromFile(trusted_root_path);
     if (!root.ok()) return input_error("trusted root", root.status());
-    auto bundle_json = client::ReadFile(args->Get("bundle"));
+    auto bundle_json = ReadFile(args->Get("bundle"));
     if (!bundle_json.ok()) return input_error("bundle", bundle_json.status());
     auto bundle = client::ParseBundle(*bundle_json);
     if (!bundle.ok()) return input_error("bundle", bundle.status());
     const std::string& input = args->positional[0];
     client::Artifact artifact;
     if (IsFile(input)) {
-      auto data = client::ReadFile(input);
+      auto data = ReadFile(input);
       if (!data.ok()) {
         return input_error("artifact",
                            absl::Status(data.status().code(),
@@ -226,7 +227,7 @@ absl::StatusOr<client::VerifyOptions> VerifyOptionsFromFlags(const ParsedArgs& a
 
 absl::Status LoadVerifyKey(const ParsedArgs& args, client::VerifyOptions* options) {
   if (!args.Has("key")) return absl::OkStatus();
-  auto pem = client::ReadFile(args.Get("key"));
+  auto pem = ReadFile(args.Get("key"));
   if (!pem.ok()) {
     return absl::Status(pem.status().code(), absl::StrCat("key: ", pem.status().message()));
   }
