@@ -67,6 +67,61 @@ class FaultyStorage : public LogStorage {
   LogStorage* inner_;
 };
 
+// Storage whose tile reads come back with every hash zeroed while |corrupt| is set (a disk or
+// cache returning bad data after the start-up check).
+class CorruptTileStorage : public LogStorage {
+ public:
+  explicit CorruptTileStorage(LogStorage* inner) : inner_(inner) {}
+  absl::Status ReadTx(const std::function<absl::Status(LogReader&)>& f) override {
+    return inner_->ReadTx([&](LogReader& r) {
+      Reader wrapped(&r, corrupt.load());
+      return f(wrapped);
+    });
+  }
+  absl::Status WriteTx(const std::function<absl::Status(LogWriter&)>& f) override {
+    return inner_->WriteTx(f);
+  }
+  std::atomic<bool> corrupt{false};
+
+ private:
+  class Reader : public LogReader {
+   public:
+    Reader(LogReader* r, bool corrupt) : r_(r), corrupt_(corrupt) {}
+    absl::StatusOr<std::optional<TreeState>> ReadTreeState() override {
+      return r_->ReadTreeState();
+    }
+    absl::StatusOr<StoredEntry> ReadEntry(uint64_t i) override { return r_->ReadEntry(i); }
+    absl::StatusOr<std::vector<StoredEntry>> ReadEntries(uint64_t b, uint64_t e) override {
+      return r_->ReadEntries(b, e);
+    }
+    absl::StatusOr<std::optional<uint64_t>> FindLeaf(const Hash& h) override {
+      return r_->FindLeaf(h);
+    }
+    absl::StatusOr<std::vector<uint64_t>> FindByKey(const std::string& k, size_t n) override {
+      return r_->FindByKey(k, n);
+    }
+    absl::StatusOr<StoredTile> ReadTile(uint32_t level, uint64_t index) override {
+      auto t = r_->ReadTile(level, index);
+      if (t.ok() && corrupt_) t->hashes.assign(t->hashes.size(), '\0');
+      return t;
+    }
+    absl::StatusOr<uint64_t> CountEntries() override { return r_->CountEntries(); }
+    absl::StatusOr<uint64_t> CountEntryRows() override { return r_->CountEntryRows(); }
+    absl::StatusOr<std::optional<CertificateRecord>> ReadCertificate(
+        const std::string& s) override {
+      return r_->ReadCertificate(s);
+    }
+    absl::StatusOr<std::optional<std::string>> ReadMeta(const std::string& k) override {
+      return r_->ReadMeta(k);
+    }
+
+   private:
+    LogReader* r_;
+    bool corrupt_;
+  };
+  LogStorage* inner_;
+};
+
 class LogTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -790,6 +845,29 @@ TEST_F(LogTest, ReadsRefuseProofsThatDoNotVerify) {
   // Appends still work (their own proofs verify) but the log stays unhealthy.
   EXPECT_THAT(log_->Append(NewEntry{"later", {}}), IsOk());
   EXPECT_FALSE(health.Check().serving);
+}
+
+// An append's answer is checked like a read: a proof built from bad tile data (here every tile
+// read from storage comes back zeroed, and the cache holds one tile) is not handed out; the entry
+// itself is durable.
+TEST_F(LogTest, AppendAnswerWhoseProofDoesNotVerifyIsDataLoss) {
+  AppendMany(300, "e");
+  log_.reset();
+  CorruptTileStorage corrupting(storage_.get());
+  Health health;
+  LogOptions options = options_;
+  options.tile_cache_size = 1;
+  options.health = &health;
+  auto log = Log::Open(&corrupting, key_.get(), options);
+  ASSERT_THAT(log, IsOk());
+  corrupting.corrupt = true;
+  EXPECT_THAT((*log)->Append(NewEntry{"new", {}}),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("entry 300: inclusion proof does not verify against the "
+                                 "checkpoint of size 301")));
+  EXPECT_EQ((*log)->Latest().size, 301u);
+  EXPECT_FALSE(health.Check().serving);
+  EXPECT_EQ((*log)->stats().integrity_failures, 1u);
 }
 
 // A row removed with the counter fixed up too (which the start-up check cannot see outside the
