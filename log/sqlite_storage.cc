@@ -535,6 +535,11 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::NewConnection(b
     return absl::FailedPreconditionError(
         absl::StrCat(path_, ": not a usable SQLite database: ", s.message()));
   }
+  if (read_only_) {
+    // Not even the WAL checkpoint SQLite runs when the last connection closes.
+    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    VOUCH_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=ON;"));
+  }
   if (writer) {
     // Checkpoints run on the background thread instead (see the header).
     // After a WAL reset the file is cut back to 64 MiB.

@@ -239,6 +239,11 @@ TEST(SqliteStorage, ReportsCorruptedTileRowAsDataLoss) {
               IsOk());
 }
 
+off_t FileSize(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? st.st_size : -1;
+}
+
 void Sql(const std::string& db, const std::string& sql) {
   const std::string cmd = "sqlite3 " + db + " \"" + sql + "\"";
   ASSERT_EQ(system(cmd.c_str()), 0) << cmd;
@@ -405,21 +410,24 @@ TEST(SqliteStorage, ReadOnlyOpenChangesNothingAndRefusesMissingOrEmptyFiles) {
   EXPECT_THAT(SqliteStorage::OpenReadOnly(db),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("empty")));
   ::unlink(db.c_str());
-  {
-    auto s = SqliteStorage::Open(db);
-    ASSERT_THAT(s, IsOk());
-    ASSERT_THAT(WriteEntries(**s, 0, 3), IsOk());
-  }
+  auto s = SqliteStorage::Open(db);
+  ASSERT_THAT(s, IsOk());
+  ASSERT_THAT(WriteEntries(**s, 0, 3), IsOk());
   auto ro = SqliteStorage::OpenReadOnly(db);
   ASSERT_THAT(ro, IsOk());
+  s->reset();  // Not the last connection: the WAL stays.
+  const off_t wal = FileSize(db + "-wal");
+  ASSERT_GT(wal, 0);
   EXPECT_EQ(*Count(**ro), 3u);
   EXPECT_THAT(WriteEntries(**ro, 3, 4),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("read-only")));
-}
-
-off_t FileSize(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 ? st.st_size : -1;
+  EXPECT_THAT((*ro)->ReadTx([](LogReader& r) -> absl::Status {
+    return static_cast<LogWriter&>(r).WriteMeta("x", "y");  // (It is a SqliteConnection.)
+  }),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("readonly")));
+  // The last connection closing does not fold the WAL into the database either.
+  ro->reset();
+  EXPECT_EQ(FileSize(db + "-wal"), wal);
 }
 
 // Commit number |commit|: |n| full level-0 tiles (16 KiB each), filled with 'a', 'b', ...
