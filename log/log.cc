@@ -240,13 +240,13 @@ absl::StatusOr<LogIdentity> IdentityOfNote(const std::string& note) {
 
 // StoredIdentity over an open read transaction.
 absl::StatusOr<std::optional<LogIdentity>> ReadIdentity(LogReader& r) {
+  VOUCH_ASSIGN_OR_RETURN(std::optional<TreeState> state, r.ReadTreeState());
+  if (!state.has_value()) return std::optional<LogIdentity>();  // No log.
   VOUCH_ASSIGN_OR_RETURN(std::optional<std::string> origin, r.ReadMeta("log_origin"));
   VOUCH_ASSIGN_OR_RETURN(std::optional<std::string> name, r.ReadMeta("log_name"));
   if (origin.has_value() && name.has_value()) {
     return std::optional<LogIdentity>(LogIdentity{*origin, *name});
   }
-  VOUCH_ASSIGN_OR_RETURN(std::optional<TreeState> state, r.ReadTreeState());
-  if (!state.has_value()) return std::optional<LogIdentity>();
   auto id = IdentityOfNote(state->checkpoint);
   if (!id.ok()) {
     return absl::DataLossError(
@@ -310,13 +310,10 @@ absl::Status Log::CheckPublished(const std::optional<Checkpoint>& published,
   const std::string& path = options_.published_checkpoint_path;
   if (published->size > state.size) {
     return absl::DataLossError(absl::StrCat(
-        "the database's tree has ", state.size,
-        " entries but this log already published a "
-        "checkpoint of size ",
-        published->size, " (", path,
-        "): the database is older than what "
-        "clients have seen (restored from an old backup, emptied or replaced?); restore the newest "
-        "copy of vouch.db"));
+        "the database's tree has ", state.size, " entries but this log already published a ",
+        "checkpoint of size ", published->size, " (", path, "): the database is older than ",
+        "what clients have seen (restored from an old backup, emptied or replaced?); restore ",
+        "the newest copy of vouch.db"));
   }
   absl::Status consistent;
   if (published->size == state.size) {
@@ -336,13 +333,10 @@ absl::Status Log::CheckPublished(const std::optional<Checkpoint>& published,
                             : proof.status();
   }
   if (!consistent.ok()) {
-    return absl::DataLossError(absl::StrCat("the database's tree (size ", state.size,
-                                            ") is not consistent with the checkpoint this "
-                                            "log published at size ",
-                                            published->size, " (", path,
-                                            "): not the tree this log "
-                                            "published (a fork): ",
-                                            consistent.message()));
+    return absl::DataLossError(absl::StrCat(
+        "the database's tree (size ", state.size, ") is not consistent with the checkpoint ",
+        "this log published at size ", published->size, " (", path, "): not the tree this log ",
+        "published (a fork): ", consistent.message()));
   }
   return absl::OkStatus();
 }

@@ -143,7 +143,10 @@ class Log {
   static absl::StatusOr<std::optional<LogIdentity>> StoredIdentity(LogStorage* storage);
 
   // Opens the log in |storage| signed by |key| (both must outlive the Log), checking the stored
-  // tree (see the file comment). A new log gets a signed checkpoint of size 0.
+  // tree (see the file comment). A new log gets a signed checkpoint of size 0. DataLoss (naming
+  // what differs) for storage that was altered or is behind the published checkpoint file;
+  // FailedPrecondition for an identity other than the stored one, or for storage without a log
+  // when !create_if_missing.
   static absl::StatusOr<std::unique_ptr<Log>> Open(LogStorage* storage, const signer::Signer* key,
                                                    const LogOptions& options);
   ~Log();
@@ -153,7 +156,8 @@ class Log {
   // Appends |entry| and blocks until it is durable and covered by a signed checkpoint.
   // AlreadyExists (message "entry already exists at index N") for a duplicate body;
   // Unavailable if the log is shutting down or storage failed (nothing was written);
-  // ResourceExhausted if max_pending appends are already waiting.
+  // ResourceExhausted if max_pending appends are already waiting; DataLoss if the entry is
+  // durable but the inclusion proof for the answer does not verify (an integrity failure).
   absl::StatusOr<EntryWithProof> Append(NewEntry entry);
 
   // Append without blocking the caller: |done| is called exactly once with what Append would
@@ -172,9 +176,13 @@ class Log {
   // An inclusion proof for |index| in the tree of |size| (size <= the published size).
   absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size);
 
-  // The entry at |index| with a proof against the latest checkpoint. NotFound past the end.
+  // The entry at |index| with a proof against the latest checkpoint. NotFound past the end;
+  // DataLoss naming the entry (an integrity failure: counted and reported) if storage lacks it,
+  // its body does not hash to its UUID, its integratedTime is not positive or the proof does not
+  // verify against the checkpoint.
   absl::StatusOr<EntryWithProof> GetByIndex(uint64_t index);
-  // The entry whose leaf hash is |leaf_hash| (the UUID). NotFound if absent.
+  // The entry whose leaf hash is |leaf_hash| (the UUID). NotFound if absent; DataLoss as
+  // GetByIndex.
   absl::StatusOr<EntryWithProof> GetByLeafHash(const Hash& leaf_hash);
   // Indices of entries with search key |key| (at most |limit|).
   absl::StatusOr<std::vector<uint64_t>> Search(const std::string& key, size_t limit);
