@@ -168,8 +168,13 @@ TEST(Vouchd, RefusesKeyWithoutItsLog) {
   {
     auto d = Vouchd::New(o);
     ASSERT_THAT(d, IsOk());
-    ASSERT_THAT((*d)->transparency_log()->Append(log::NewEntry{"x", {}}), IsOk());
+    for (int i = 0; i < 300; ++i) {
+      ASSERT_THAT((*d)->transparency_log()->Append(log::NewEntry{absl::StrCat("x", i), {}}),
+                  IsOk());
+    }
   }
+  const std::string backup = dir + "/vouch.db.copy";
+  ASSERT_EQ(system(("cp " + data + "/vouch.db " + backup).c_str()), 0);
   RemoveDb(data);
   EXPECT_THAT(Vouchd::New(o),
               StatusIs(absl::StatusCode::kFailedPrecondition,
@@ -181,6 +186,13 @@ TEST(Vouchd, RefusesKeyWithoutItsLog) {
   std::ofstream(data + "/vouch.db") << std::string(5000, 'x');
   EXPECT_THAT(Vouchd::New(o), StatusIs(absl::StatusCode::kFailedPrecondition,
                                        AllOf(HasSubstr("vouch.db"), HasSubstr("--new-log"))));
+  // Truncated: the first pages of a real log database.
+  ASSERT_EQ(::rename(backup.c_str(), (data + "/vouch.db").c_str()), 0);
+  ASSERT_EQ(::truncate((data + "/vouch.db").c_str(), 8192), 0);
+  absl::Status truncated = Vouchd::New(o).status();
+  EXPECT_FALSE(truncated.ok());
+  EXPECT_THAT(std::string(truncated.message()),
+              AllOf(HasSubstr(data + "/vouch.db"), HasSubstr("--new-log")));
   // A valid SQLite file without the log (the published checkpoint file still knows it).
   RemoveDb(data);
   ASSERT_EQ(system(("sqlite3 " + data + "/vouch.db 'CREATE TABLE t(x)'").c_str()), 0);
