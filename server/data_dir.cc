@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/files.h"
 #include "base/logging.h"
@@ -80,6 +81,39 @@ absl::StatusOr<bool> PrepareLogFiles(const std::string& data_dir, bool new_log, 
         kLogFilesAdvice));
   }
   return false;
+}
+
+absl::StatusOr<log::LogIdentity> LogIdentityFor(const std::optional<log::LogIdentity>& stored,
+                                                const std::string& log_name,
+                                                const std::string& log_origin,
+                                                const std::string& http_host,
+                                                const std::string& key_der, const std::string& db) {
+  if (stored.has_value()) {
+    if (!log_name.empty() && log_name != stored->signer_name) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--log-name=", log_name, " contradicts the log's signer name \"",
+                       stored->signer_name, "\", fixed when it was created (", db,
+                       "); omit --log-name or pass --log-name=", stored->signer_name));
+    }
+    if (!log_origin.empty() && log_origin != stored->origin) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--log-origin=\"", log_origin, "\" contradicts the log's origin \"", stored->origin,
+          "\", fixed when it was created (", db, "); omit --log-origin or pass that value"));
+    }
+    return *stored;
+  }
+  log::LogIdentity id;
+  id.signer_name = log_name.empty() ? http_host : log_name;
+  if (id.signer_name.empty() || id.signer_name.find_first_of(" +\t\n") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("--log-name=\"", id.signer_name,
+                                                   "\": must be non-empty without spaces or '+'"));
+  }
+  id.origin = log_origin;
+  if (id.origin.empty()) {
+    id.origin = absl::StrCat(id.signer_name, " - ",
+                             absl::BytesToHexString(signer::Sha256(key_der)).substr(0, 16));
+  }
+  return id;
 }
 
 absl::StatusOr<log::IntegrityReport> VerifyDataDir(const std::string& data_dir,

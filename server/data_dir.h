@@ -9,11 +9,13 @@
 #ifndef VOUCH_SERVER_DATA_DIR_H_
 #define VOUCH_SERVER_DATA_DIR_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "log/integrity.h"
+#include "log/log.h"
 
 namespace vouch::server {
 
@@ -38,6 +40,17 @@ inline constexpr char kLogFilesAdvice[] =
 // ".retired-<UTC time>" (nothing is deleted); FailedPrecondition if vouch.db still holds a
 // readable log (it is not set aside: move it yourself if you mean to retire that log).
 absl::StatusOr<bool> PrepareLogFiles(const std::string& data_dir, bool new_log, absl::Time now);
+
+// The identity the log signs with: |stored| (fixed when the log was created, whatever the
+// addresses now) if the database holds a log, else the flags' values with their defaults (name:
+// |http_host|; origin: "<name> - <first 16 hex of SHA-256(|key_der|)>"). FailedPrecondition naming
+// both values (and |db|) for a --log-name or --log-origin that contradicts the stored one;
+// InvalidArgument for a name that is empty or has spaces or '+'.
+absl::StatusOr<log::LogIdentity> LogIdentityFor(const std::optional<log::LogIdentity>& stored,
+                                                const std::string& log_name,
+                                                const std::string& log_origin,
+                                                const std::string& http_host,
+                                                const std::string& key_der, const std::string& db);
 
 // vouchd --verify-storage: opens the data directory's database read-only (vouchd may be serving
 // from it meanwhile) and its log key, and checks everything (log/integrity.h) using every core.

@@ -181,35 +181,11 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
   VOUCH_ASSIGN_OR_RETURN(log_key_,
                          signer::OpenSslSigner::LoadOrCreate(files.key, options_.log_key_type));
   log::LogOptions lo;
-  if (stored.has_value()) {
-    // Fixed when the log was created, whatever the addresses now.
-    if (!options_.log_name.empty() && options_.log_name != stored->signer_name) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--log-name=", options_.log_name, " contradicts the log's signer name \"",
-                       stored->signer_name, "\", fixed when it was created (", files.db,
-                       "); omit --log-name or pass --log-name=", stored->signer_name));
-    }
-    if (!options_.log_origin.empty() && options_.log_origin != stored->origin) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--log-origin=\"", options_.log_origin, "\" contradicts the log's origin \"",
-                       stored->origin, "\", fixed when it was created (", files.db,
-                       "); omit --log-origin or pass that value"));
-    }
-    lo.signer_name = stored->signer_name;
-    lo.origin = stored->origin;
-  } else {
-    lo.signer_name = options_.log_name.empty() ? http_host : options_.log_name;
-    if (lo.signer_name.empty() || lo.signer_name.find_first_of(" +\t\n") != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--log-name=\"", lo.signer_name, "\": must be non-empty without spaces or '+'"));
-    }
-    lo.origin = options_.log_origin;
-    if (lo.origin.empty()) {
-      lo.origin = absl::StrCat(
-          lo.signer_name, " - ",
-          absl::BytesToHexString(signer::Sha256(log_key_->PublicKeyDer())).substr(0, 16));
-    }
-  }
+  VOUCH_ASSIGN_OR_RETURN(log::LogIdentity identity,
+                         LogIdentityFor(stored, options_.log_name, options_.log_origin, http_host,
+                                        log_key_->PublicKeyDer(), files.db));
+  lo.origin = identity.origin;
+  lo.signer_name = identity.signer_name;
   lo.create_if_missing = new_key;
   lo.published_checkpoint_path = files.published_checkpoint;
   lo.health = &health_;
