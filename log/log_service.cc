@@ -105,6 +105,10 @@ absl::StatusOr<std::unique_ptr<LogService>> LogService::New(Log* log, Metrics* m
                  [log] { return static_cast<double>(log->stats().batches); });
   metrics->Gauge("vouch_log_last_batch_size", "Entries in the latest group commit.",
                  [log] { return static_cast<double>(log->stats().last_batch_size); });
+  metrics->Gauge(
+      "vouch_log_integrity_failures_total",
+      "Stored entries, tiles or proofs found not to match the signed tree (reads, verifier).",
+      [log] { return static_cast<double>(log->stats().integrity_failures); });
   return s;
 }
 

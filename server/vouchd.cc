@@ -13,10 +13,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "base/files.h"
 #include "base/logging.h"
 #include "base/status.h"
 #include "grpcpp/grpcpp.h"
+#include "log/integrity.h"
 #include "log/log.h"
 #include "log/log_service.h"
 #include "log/sqlite_storage.h"
@@ -30,6 +33,7 @@
 #include "server/ca_grpc.h"
 #include "server/ca_http.h"
 #include "server/certificate_recorder.h"
+#include "server/data_dir.h"
 #include "server/log_grpc.h"
 #include "server/log_http.h"
 #include "signer/ca_service.h"
@@ -39,15 +43,21 @@ namespace vouch::server {
 
 class Vouchd::HealthService final : public grpc::health::v1::Health::Service {
  public:
+  explicit HealthService(const Health* health) : health_(health) {}
   grpc::Status Check(grpc::ServerContext*, const grpc::health::v1::HealthCheckRequest* request,
                      grpc::health::v1::HealthCheckResponse* response) override {
     if (!request->service().empty()) {
       return grpc::Status(grpc::StatusCode::NOT_FOUND,
                           absl::StrCat("service: unknown service '", request->service(), "'"));
     }
-    response->set_status(grpc::health::v1::HealthCheckResponse::SERVING);
+    response->set_status(health_->Check().serving
+                             ? grpc::health::v1::HealthCheckResponse::SERVING
+                             : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
     return grpc::Status::OK;
   }
+
+ private:
+  const Health* health_;
 };
 
 absl::Status PrepareDataDir(const std::string& dir) {
@@ -60,6 +70,16 @@ absl::Status PrepareDataDir(const std::string& dir) {
     }
   } else if (!S_ISDIR(st.st_mode)) {
     return absl::FailedPreconditionError(absl::StrCat("--data-dir=", dir, ": not a directory"));
+  } else if ((st.st_mode & 077) != 0) {
+    // The database and keys are owner-only; so is the directory that holds them.
+    if (::chmod(dir.c_str(), st.st_mode & 0700) != 0) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "--data-dir=%s: mode %o gives group/others access and chmod %o failed: %s", dir,
+          st.st_mode & 0777, st.st_mode & 0700, std::strerror(errno)));
+    }
+    VLOG_WARNING << "--data-dir=" << dir << ": mode " << absl::StrFormat("%o", st.st_mode & 0777)
+                 << " gave group/others access; changed to "
+                 << absl::StrFormat("%o", st.st_mode & 0700);
   }
   if (::access(dir.c_str(), R_OK | W_OK | X_OK) != 0) {
     return absl::FailedPreconditionError(
@@ -69,33 +89,7 @@ absl::Status PrepareDataDir(const std::string& dir) {
 }
 
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents, int mode) {
-  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(tmp, ": cannot create: ", std::strerror(errno)));
-  }
-  size_t done = 0;
-  while (done < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return absl::InternalError(absl::StrCat(tmp, ": write: ", std::strerror(err)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat(tmp, ": fsync: ", std::strerror(errno)));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat(path, ": rename: ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
+  return vouch::WriteFileAtomically(path, contents, mode);
 }
 
 absl::StatusOr<std::unique_ptr<Vouchd>> Vouchd::New(const Options& options) {
@@ -111,6 +105,7 @@ Vouchd::~Vouchd() {
   ca_.reset();
   recorder_.reset();
   log_service_.reset();
+  verifier_.reset();
   log_.reset();
   storage_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -144,7 +139,7 @@ absl::Status Vouchd::Init() {
   AddRoutes();
   VOUCH_RETURN_IF_ERROR(OpenAdmission());
 
-  health_ = std::make_unique<HealthService>();
+  health_service_ = std::make_unique<HealthService>(&health_);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(
       absl::StrCat(
@@ -161,7 +156,7 @@ absl::Status Vouchd::Init() {
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               options_.grpc_max_threads);
-  builder.RegisterService(health_.get());
+  builder.RegisterService(health_service_.get());
   log_grpc_ = std::make_unique<LogGrpcService>(log_service_.get(), &metrics_);
   builder.RegisterService(log_grpc_.get());
   if (ca_ != nullptr) {
@@ -177,22 +172,35 @@ absl::Status Vouchd::Init() {
 }
 
 absl::Status Vouchd::OpenLog(const std::string& http_host) {
-  const std::string db_path = options_.data_dir + "/vouch.db";
-  VOUCH_ASSIGN_OR_RETURN(storage_, log::SqliteStorage::Open(db_path));
-  VOUCH_ASSIGN_OR_RETURN(log_key_, signer::OpenSslSigner::LoadOrCreate(
-                                       options_.data_dir + "/log_key.pem", options_.log_key_type));
+  const LogFiles files = LogFiles::In(options_.data_dir);
+  // A key without its log (vouch.db gone or empty) never starts a new tree under that key.
+  VOUCH_ASSIGN_OR_RETURN(const bool new_key,
+                         PrepareLogFiles(options_.data_dir, options_.new_log, absl::Now()));
+  auto storage = log::SqliteStorage::Open(files.db);
+  if (!storage.ok()) {
+    return new_key ? storage.status()
+                   : absl::FailedPreconditionError(
+                         absl::StrCat(storage.status().message(), "; ", kLogFilesAdvice));
+  }
+  storage_ = std::move(*storage);
+  VOUCH_ASSIGN_OR_RETURN(std::optional<log::LogIdentity> stored,
+                         log::Log::StoredIdentity(storage_.get()));
+  if (new_key && stored.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        files.db, " holds a log but its key ", files.key,
+        " is missing: restore the key file from your backup (a new key cannot continue the log)"));
+  }
+  VOUCH_ASSIGN_OR_RETURN(log_key_,
+                         signer::OpenSslSigner::LoadOrCreate(files.key, options_.log_key_type));
   log::LogOptions lo;
-  lo.signer_name = options_.log_name.empty() ? http_host : options_.log_name;
-  if (lo.signer_name.empty() || lo.signer_name.find_first_of(" +\t\n") != std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("--log-name=\"", lo.signer_name,
-                                                   "\": must be non-empty without spaces or '+'"));
-  }
-  lo.origin = options_.log_origin;
-  if (lo.origin.empty()) {
-    lo.origin = absl::StrCat(
-        lo.signer_name, " - ",
-        absl::BytesToHexString(signer::Sha256(log_key_->PublicKeyDer())).substr(0, 16));
-  }
+  VOUCH_ASSIGN_OR_RETURN(log::LogIdentity identity,
+                         LogIdentityFor(stored, options_.log_name, options_.log_origin, http_host,
+                                        log_key_->PublicKeyDer(), files.db));
+  lo.origin = identity.origin;
+  lo.signer_name = identity.signer_name;
+  lo.create_if_missing = new_key;
+  lo.published_checkpoint_path = files.published_checkpoint;
+  lo.health = &health_;
   lo.max_batch = options_.log_max_batch;
   HistogramCell* batch_sizes =
       metrics_.Histogram("vouch_log_batch_size", "Entries per group commit.", {},
@@ -206,8 +214,18 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
   lo.linger = options_.log_linger;
   lo.max_pending = options_.log_max_pending;
   auto log = log::Log::Open(storage_.get(), log_key_.get(), lo);
-  if (!log.ok()) return Annotate(log.status(), db_path);
+  if (!log.ok()) {
+    const absl::Status& s = log.status();
+    if (!absl::IsDataLoss(s) && !absl::IsFailedPrecondition(s)) return Annotate(s, files.db);
+    return absl::Status(s.code(), absl::StrCat(files.db, ": ", s.message(), "; ", kLogFilesAdvice));
+  }
   log_ = std::move(*log);
+  if (options_.verify_rate > 0) {
+    log::BackgroundVerifierOptions vo;
+    vo.entries_per_second = options_.verify_rate;
+    VOUCH_ASSIGN_OR_RETURN(verifier_,
+                           log::BackgroundVerifier::Start(log_.get(), storage_.get(), vo));
+  }
   log::LogServiceOptions so;
   so.max_entry_bytes = options_.http.max_body_bytes;
   VOUCH_ASSIGN_OR_RETURN(log_service_, log::LogService::New(log_.get(), &metrics_, so));
@@ -253,7 +271,10 @@ absl::Status Vouchd::OpenCa() {
 void Vouchd::AddRoutes() {
   router_.Handle(
       "GET", "/healthz",
-      [](const http::Request&) { return http::Response::Json(200, "{\"status\":\"SERVING\"}"); },
+      [this](const http::Request&) {
+        const HealthReport h = health_.Check();
+        return http::Response::Json(h.http_status(), h.Json());
+      },
       http::Exec::kInline);
   router_.Handle(
       "GET", "/api/v1/version",
@@ -355,6 +376,7 @@ void Vouchd::Stop() {
   if (admission_http_ != nullptr) admission_http_->Stop();
   if (http_ != nullptr) http_->Stop();
   if (grpc_ != nullptr) grpc_->Shutdown();
+  if (verifier_ != nullptr) verifier_->Stop();
   if (log_ != nullptr) log_->Shutdown();
 }
 

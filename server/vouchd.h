@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/health.h"
 #include "base/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -21,6 +22,7 @@ namespace grpc {
 class Server;
 }
 namespace vouch::log {
+class BackgroundVerifier;
 class Log;
 class LogService;
 class SqliteStorage;
@@ -60,12 +62,20 @@ struct Options {
   // this many) instead of being exited and re-created per request.
   int grpc_max_threads = 512;
 
-  // The log: checkpoint origin (default "vouch.local - <first 16 hex of the log id>"), the key
+  // The log: checkpoint origin (default "<log name> - <first 16 hex of the log id>"), the key
   // type generated on first start (ecdsa-p256 or ed25519), group-commit batch size and linger.
+  // Origin and name are fixed when the log is created and stored with it: a restart keeps them
+  // whatever the addresses, and a value here that contradicts the stored one is refused.
   std::string log_origin;
-  // The checkpoint signer name (no spaces); default: the HTTP host. sigstore-js requires the
-  // trusted root's log baseUrl to contain it.
+  // The checkpoint signer name (no spaces); default for a new log: the HTTP host. sigstore-js
+  // requires the trusted root's log baseUrl to contain it.
   std::string log_name;
+  // Start a new log although a log key exists (its database being gone, empty or unreadable):
+  // the old key, database remains and published checkpoint are moved aside
+  // (server/data_dir.h). Refused while vouch.db holds a readable log.
+  bool new_log = false;
+  // Entries per second the background verifier checks (log/integrity.h); 0: off.
+  double verify_rate = 1000;
   signer::KeyType log_key_type = signer::KeyType::kEcdsaP256;
   size_t log_max_batch = 1024;
   absl::Duration log_linger = absl::ZeroDuration();
@@ -115,6 +125,8 @@ class Vouchd {
   // "HOST:PORT" of the admission webhook's HTTPS listener; "" when not serving one.
   std::string admission_address() const;
   log::Log* transparency_log() const { return log_.get(); }
+  // What /healthz and the gRPC health service answer from.
+  Health& health() { return health_; }
   signer::CaService* ca() const { return ca_.get(); }
 
  private:
@@ -131,9 +143,11 @@ class Vouchd {
   Options options_;
   int lock_fd_ = -1;
   Metrics metrics_;
+  Health health_;
   std::unique_ptr<log::SqliteStorage> storage_;
   std::unique_ptr<signer::OpenSslSigner> log_key_;
   std::unique_ptr<log::Log> log_;
+  std::unique_ptr<log::BackgroundVerifier> verifier_;
   std::unique_ptr<log::LogService> log_service_;
   std::unique_ptr<CertificateRecorder> recorder_;
   std::unique_ptr<signer::CaService> ca_;
@@ -147,7 +161,7 @@ class Vouchd {
   std::unique_ptr<AdmissionWebhook> admission_;
   http::Router admission_router_;
   std::unique_ptr<http::Server> admission_http_;
-  std::unique_ptr<HealthService> health_;
+  std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<LogGrpcService> log_grpc_;
   std::unique_ptr<CaGrpcService> ca_grpc_;
   std::unique_ptr<grpc::Server> grpc_;
@@ -156,7 +170,9 @@ class Vouchd {
   bool stopped_ = false;
 };
 
-// Creates |dir| (mode 0700) if it does not exist and checks that it is a writable directory.
+// Creates |dir| (mode 0700) if it does not exist and checks that it is a writable directory. An
+// existing directory that group or others can access is changed to owner-only (logged);
+// FailedPrecondition if that fails.
 absl::Status PrepareDataDir(const std::string& dir);
 
 // Writes |contents| to |path| atomically (temporary file, fsync, rename) with |mode|.

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "base/flags.h"
 #include "base/logging.h"
+#include "server/data_dir.h"
 #include "server/vouchd.h"
 
 ABSL_FLAG(std::string, data_dir, "",
@@ -51,9 +52,20 @@ ABSL_FLAG(std::string, admission_namespace_labels, "",
 ABSL_FLAG(int, grpc_max_threads, 512,
           "Most gRPC request threads (idle ones are kept for reuse); beyond: RESOURCE_EXHAUSTED.");
 ABSL_FLAG(std::string, log_origin, "",
-          "Checkpoint origin line (default: \"vouch.local - <log id prefix>\").");
+          "Checkpoint origin line of a new log (default: \"<log name> - <log id prefix>\"); fixed "
+          "when the log is created, a different value later is an error.");
 ABSL_FLAG(std::string, log_name, "",
-          "Checkpoint signer name, e.g. the log's host name (default: the HTTP host).");
+          "Checkpoint signer name of a new log, e.g. its host name (default: the HTTP host); fixed "
+          "when the log is created, a different value later is an error.");
+ABSL_FLAG(bool, new_log, false,
+          "Start a new log although the log key exists (its vouch.db being gone, empty or "
+          "unreadable): moves the old key, database remains and published checkpoint aside.");
+ABSL_FLAG(bool, verify_storage, false,
+          "Check every entry, SET, tile and checkpoint in --data-dir, print a report and exit (0 "
+          "clean, 1 with the problems found). Can run next to a serving vouchd.");
+ABSL_FLAG(int64_t, verify_problems, 20, "Problems named by --verify-storage (all are counted).");
+ABSL_FLAG(double, verify_rate, 1000,
+          "Entries per second the background verifier checks while serving; 0 = off.");
 ABSL_FLAG(std::string, log_key_type, "ecdsa-p256",
           "Log key generated on first start: ecdsa-p256 or ed25519.");
 ABSL_FLAG(int64_t, batch_size, 1024, "Most entries committed in one group commit.");
@@ -96,6 +108,27 @@ int main(int argc, char** argv) {
   }
   vouch::SetMinLogLevel(level);
 
+  if (absl::GetFlag(FLAGS_verify_storage)) {
+    const int64_t max_problems = absl::GetFlag(FLAGS_verify_problems);
+    if (max_problems < 1) {
+      std::fprintf(stderr, "vouchd: --verify-problems must be positive\n");
+      return 2;
+    }
+    const std::string dir = absl::GetFlag(FLAGS_data_dir);
+    if (dir.empty()) {
+      std::fprintf(stderr, "vouchd: --verify-storage needs --data-dir\n");
+      return 2;
+    }
+    auto report = vouch::server::VerifyDataDir(dir, static_cast<size_t>(max_problems));
+    if (!report.ok()) {
+      std::fprintf(stderr, "vouchd: --verify-storage: %s\n",
+                   std::string(report.status().message()).c_str());
+      return 1;
+    }
+    std::printf("vouchd --verify-storage %s: %s", dir.c_str(), report->ToString().c_str());
+    return report->ok() ? 0 : 1;
+  }
+
   // Block the stop signals in every thread; main waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -103,6 +136,9 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file size limit (ulimit -f) reached by the database is an I/O error the log reports
+  // (appends 503, health NOT_SERVING), not a signal that kills the server.
+  signal(SIGXFSZ, SIG_IGN);
 
   vouch::server::Options options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
@@ -153,6 +189,12 @@ int main(int argc, char** argv) {
   }
   options.log_origin = absl::GetFlag(FLAGS_log_origin);
   options.log_name = absl::GetFlag(FLAGS_log_name);
+  options.new_log = absl::GetFlag(FLAGS_new_log);
+  options.verify_rate = absl::GetFlag(FLAGS_verify_rate);
+  if (!(options.verify_rate >= 0) || options.verify_rate > 1e9) {
+    std::fprintf(stderr, "vouchd: --verify-rate must be 0..1e9 entries per second\n");
+    return 2;
+  }
   const std::string key_type = absl::GetFlag(FLAGS_log_key_type);
   if (key_type == "ecdsa-p256") {
     options.log_key_type = vouch::signer::KeyType::kEcdsaP256;
