@@ -1,6 +1,8 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "audit/checkpoints.h"
 
+#include "formats/signed_note.h"
+
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -80,12 +82,12 @@ absl::StatusOr<log::Checkpoint> VerifyLogCheckpoint(absl::string_view note,
     const bool name_ok =
         l.name == body->origin || absl::StartsWith(body->origin, absl::StrCat(l.name, " - "));
     if (!name_ok) continue;
-    log::KeyHintKind kind;
+    formats::KeyHintKind kind;
     if (l.hint == tlog.log_id.substr(0, 4)) {
-      kind = log::KeyHintKind::kLogId;
+      kind = formats::KeyHintKind::kLogId;
     } else if (tlog.checkpoint_key_id.size() >= 4 &&
                l.hint == tlog.checkpoint_key_id.substr(0, 4)) {
-      kind = log::KeyHintKind::kC2sp;
+      kind = formats::KeyHintKind::kC2sp;
     } else {
       continue;
     }

@@ -223,7 +223,26 @@ absl::StatusOr<std::vector<uint64_t>> LogReader::MissingIndexes(uint64_t first,
   VOUCH_ASSIGN_OR_RETURN(HttpResponse r,
                          http_->Post(JoinUrl(base_url_, "/api/v1/log/entries/retrieve"),
                                      json{{"logIndexes", idx}}.dump(), "application/json"));
-  if (r.status != 200) return HttpError("POST /api/v1/log/entries/retrieve", r);
+  if (r.status != 200) {
+    // The batch fails as a whole (a log that answers 5xx for a missing row): ask entry by
+    // entry, once each, every answer but 200 counting as missing.
+    HttpClientOptions once = http_->options();
+    once.max_attempts = 1;
+    VOUCH_ASSIGN_OR_RETURN(auto probe, HttpClient::New(once));
+    std::vector<HttpRequest> requests;
+    for (const json& i : idx) {
+      HttpRequest req;
+      req.url =
+          JoinUrl(base_url_, absl::StrCat("/api/v1/log/entries?logIndex=", i.get<uint64_t>()));
+      requests.push_back(std::move(req));
+    }
+    std::vector<uint64_t> out;
+    probe->Run(requests, [&](size_t k, absl::StatusOr<HttpResponse> res) {
+      if (!res.ok() || res->status != 200) out.push_back(first + k);
+    });
+    std::sort(out.begin(), out.end());
+    return out;
+  }
   json j = json::parse(r.body, nullptr, false);
   if (!j.is_array()) {
     return absl::FailedPreconditionError("POST /api/v1/log/entries/retrieve: not an array");

@@ -12,6 +12,7 @@
 #include "audit/checkpoints.h"
 #include "base/status.h"
 #include "client/cosignature.h"
+#include "formats/signed_note.h"
 #include "log/checkpoint.h"
 #include "log/merkle.h"
 #include "nlohmann/json.hpp"
@@ -86,7 +87,7 @@ absl::StatusOr<std::unique_ptr<Witness>> Witness::New(WitnessOptions options) {
     return absl::InvalidArgumentError(
         absl::StrCat("witness name \"", options.name, "\": want a key name without spaces or '+'"));
   }
-  auto raw = log::Ed25519RawPublicKey(options.key->PublicKeyDer());
+  auto raw = formats::Ed25519RawPublicKey(options.key->PublicKeyDer());
   if (!raw.ok()) return raw.status();
   VOUCH_ASSIGN_OR_RETURN(auto dir, StateDir::Open(options.state_dir));
   auto w = std::unique_ptr<Witness>(new Witness(std::move(options), std::move(dir), *raw));

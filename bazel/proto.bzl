@@ -7,7 +7,10 @@ and a cc_library compiles what it produced. Imports resolve against the workspac
 
     vouch_proto_library(name = "foo", srcs = ["foo.proto"], deps = [":bar"], grpc = True)
 
-defines `:foo` (the C++ library; include "proto/foo.pb.h" / "proto/foo.grpc.pb.h").
+defines `:foo`, the messages (include "proto/foo.pb.h"; depends on protobuf only), and with
+`grpc = True` also `:foo_grpc`, the service stubs (include "proto/foo.grpc.pb.h"; depends on `:foo`
+and gRPC). Libraries that only use the messages (the services in log/ and signer/) depend on `:foo`
+and so do not link gRPC; the transport adapters in server/ and gRPC clients depend on `:foo_grpc`.
 """
 
 load("//bazel:copts.bzl", "GENERATED_COPTS")
@@ -16,13 +19,11 @@ def vouch_proto_library(name, srcs, deps = [], grpc = False, visibility = None):
     bases = [s[:-len(".proto")] for s in srcs]
     pkg = native.package_name()
     outs = []
-    hdrs = []
+    grpc_outs = []
     for b in bases:
         outs += [b + ".pb.h", b + ".pb.cc"]
-        hdrs.append(b + ".pb.h")
         if grpc:
-            outs += [b + ".grpc.pb.h", b + ".grpc.pb.cc"]
-            hdrs.append(b + ".grpc.pb.h")
+            grpc_outs += [b + ".grpc.pb.h", b + ".grpc.pb.cc"]
 
     # Sources of the deps are needed for imports; each dep exports its .proto files as
     # `<dep>_srcs` (a filegroup).
@@ -35,7 +36,7 @@ def vouch_proto_library(name, srcs, deps = [], grpc = False, visibility = None):
     native.genrule(
         name = name + "_gen",
         srcs = srcs + dep_srcs,
-        outs = outs,
+        outs = outs + grpc_outs,
         cmd = ("protoc -I. -I$(GENDIR) -I/usr/include --cpp_out=$(GENDIR)" + grpc_cmd + " " +
                " ".join(["%s/%s" % (pkg, s) for s in srcs])),
         message = "protoc " + name,
@@ -43,8 +44,17 @@ def vouch_proto_library(name, srcs, deps = [], grpc = False, visibility = None):
     native.cc_library(
         name = name,
         srcs = [o for o in outs if o.endswith(".cc")],
-        hdrs = hdrs,
+        hdrs = [o for o in outs if o.endswith(".h")],
         copts = GENERATED_COPTS,
-        deps = deps + ["@system//:protobuf"] + (["@system//:grpc"] if grpc else []),
+        deps = deps + ["@system//:protobuf"],
         visibility = visibility,
     )
+    if grpc:
+        native.cc_library(
+            name = name + "_grpc",
+            srcs = [o for o in grpc_outs if o.endswith(".cc")],
+            hdrs = [o for o in grpc_outs if o.endswith(".h")],
+            copts = GENERATED_COPTS,
+            deps = [":" + name, "@system//:grpc", "@system//:protobuf"],
+            visibility = visibility,
+        )

@@ -11,11 +11,17 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "base/openssl_ptr.h"
 #include "base/status.h"
 #include "client/bundle.h"
 #include "client/tlog.h"
 #include "client/verify.h"
+#include "formats/dsse.h"
+#include "formats/signed_entry_timestamp.h"
+#include "formats/signed_note.h"
 #include "google/protobuf/util/json_util.h"
 #include "log/hash.h"
 
@@ -32,6 +38,20 @@ void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
   X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
   X509_add_ext(cert, ext, -1);
   X509_EXTENSION_free(ext);
+}
+
+// A critical subjectAltName holding one otherName |oid| with a UTF8String of |utf8| (the bytes
+// as given: OpenSSL's configuration syntax would re-encode them as Latin-1).
+void AddOtherNameSan(X509* cert, const std::string& oid, const std::string& utf8) {
+  GENERAL_NAME* gn = GENERAL_NAME_new();
+  ASN1_TYPE* value = ASN1_TYPE_new();
+  ASN1_UTF8STRING* s = ASN1_UTF8STRING_new();
+  ASN1_STRING_set(s, utf8.data(), static_cast<int>(utf8.size()));
+  ASN1_TYPE_set(value, V_ASN1_UTF8STRING, s);
+  GENERAL_NAME_set0_othername(gn, OBJ_txt2obj(oid.c_str(), 1), value);
+  GeneralNamesPtr names(GENERAL_NAMES_new());
+  sk_GENERAL_NAME_push(names.get(), gn);
+  X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), /*crit=*/1, X509V3_ADD_DEFAULT);
 }
 
 void AddRawExt(X509* cert, const char* oid, const std::string& der_value) {
@@ -58,7 +78,8 @@ absl::StatusOr<std::string> MakeCert(const OpenSslSigner& subject_key, const cha
                                      const OpenSslSigner& signing_key, X509* issuer, bool ca,
                                      absl::Time not_before, absl::Time not_after,
                                      const std::string& san_uri, const std::string& oidc_issuer,
-                                     long serial, bool with_sct_extension = false) {
+                                     long serial, bool with_sct_extension = false,
+                                     const std::vector<std::pair<int, std::string>>& extra = {}) {
   X509* x = X509_new();
   X509_set_version(x, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
@@ -85,7 +106,16 @@ absl::StatusOr<std::string> MakeCert(const OpenSslSigner& subject_key, const cha
   } else {
     AddExt(x, iss, NID_key_usage, "critical,digitalSignature");
     AddExt(x, iss, NID_ext_key_usage, "codeSigning");
-    AddExt(x, iss, NID_subject_alt_name, absl::StrCat("critical,URI:", san_uri).c_str());
+    // "otherName:OID;UTF8:VALUE", "email:ADDR", else a URI.
+    absl::string_view typed = san_uri;
+    if (absl::ConsumePrefix(&typed, "otherName:")) {
+      const size_t semi = typed.find(";UTF8:");
+      AddOtherNameSan(x, std::string(typed.substr(0, semi)), std::string(typed.substr(semi + 6)));
+    } else if (absl::StartsWith(san_uri, "email:")) {
+      AddExt(x, iss, NID_subject_alt_name, absl::StrCat("critical,", san_uri).c_str());
+    } else {
+      AddExt(x, iss, NID_subject_alt_name, absl::StrCat("critical,URI:", san_uri).c_str());
+    }
     AddRawExt(x, "1.3.6.1.4.1.57264.1.1", oidc_issuer);
     if (with_sct_extension) {
       // OCTET STRING { SignedCertificateTimestampList with one made-up 47-byte v1 SCT }.
@@ -100,6 +130,9 @@ absl::StatusOr<std::string> MakeCert(const OpenSslSigner& subject_key, const cha
                 std::string(1, '\x04') + static_cast<char>(body.size()) + body);
     }
     AddRawExt(x, "1.3.6.1.4.1.57264.1.8", Utf8Der(oidc_issuer));
+    for (const auto& [arc, value] : extra) {
+      AddRawExt(x, absl::StrCat("1.3.6.1.4.1.57264.1.", arc).c_str(), Utf8Der(value));
+    }
   }
   AddExt(x, iss, NID_authority_key_identifier, "keyid:always");
   if (X509_sign(x, static_cast<EVP_PKEY*>(signing_key.evp_pkey()), EVP_sha256()) <= 0) {
@@ -273,14 +306,14 @@ std::string FakeSigstore::TrustedRootJson() const {
   return out;
 }
 
-absl::StatusOr<std::string> FakeSigstore::IssueLeaf(const OpenSslSigner& subject_key,
-                                                    const std::string& identity,
-                                                    const std::string& issuer,
-                                                    absl::Time not_before,
-                                                    bool with_sct_extension) const {
+absl::StatusOr<std::string> FakeSigstore::IssueLeaf(
+    const OpenSslSigner& subject_key, const std::string& identity, const std::string& issuer,
+    absl::Time not_before, bool with_sct_extension,
+    const std::vector<std::pair<int, std::string>>& fulcio_extensions) const {
   X509* inter = ParseX509(intermediate_der_);
   auto der = MakeCert(subject_key, nullptr, *intermediate_key_, inter, false, not_before,
-                      not_before + absl::Minutes(10), identity, issuer, 1000, with_sct_extension);
+                      not_before + absl::Minutes(10), identity, issuer, 1000, with_sct_extension,
+                      fulcio_extensions);
   X509_free(inter);
   return der;
 }
@@ -301,8 +334,9 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   } else {
     VOUCH_ASSIGN_OR_RETURN(ephemeral, OpenSslSigner::Generate(KeyType::kEcdsaP256));
     key = ephemeral.get();
-    VOUCH_ASSIGN_OR_RETURN(cert_der,
-                           IssueLeaf(*key, o.identity, o.issuer, o.integrated_time - o.cert_age));
+    VOUCH_ASSIGN_OR_RETURN(
+        cert_der, IssueLeaf(*key, o.identity, o.issuer, o.integrated_time - o.cert_age, false,
+                            o.fulcio_extensions));
     if (o.media_type == kBundleMediaTypeV03 || o.media_type == kBundleMediaTypeV03New) {
       vm->mutable_certificate()->set_raw_bytes(cert_der);
     } else {
@@ -316,12 +350,18 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   if (o.dsse) {
     std::string statement = absl::StrCat(
         R"({"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"artifact","digest":{"sha256":")",
-        absl::BytesToHexString(digest),
-        R"("}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"buildDefinition":{"buildType":"https://vouch.test/build","externalParameters":{"workflow":{"repository":"https://github.com/acme/app"}}},"runDetails":{"builder":{"id":"https://vouch.test/builder"}}}})");
+        absl::BytesToHexString(digest), R"("}}],"predicateType":")",
+        o.predicate_type.empty() ? "https://slsa.dev/provenance/v1" : o.predicate_type,
+        R"(","predicate":)",
+        o.predicate_json.empty()
+            ? R"({"buildDefinition":{"buildType":"https://vouch.test/build","externalParameters":{"workflow":{"repository":"https://github.com/acme/app"}}},"runDetails":{"builder":{"id":"https://vouch.test/builder"}}})"
+            : o.predicate_json,
+        "}");
     auto* env = b.mutable_dsse_envelope();
     env->set_payload(statement);
-    env->set_payloadtype("application/vnd.in-toto+json");
-    VOUCH_ASSIGN_OR_RETURN(std::string sig, key->Sign(DssePae(env->payloadtype(), statement)));
+    env->set_payloadtype(formats::kInTotoPayloadType);
+    VOUCH_ASSIGN_OR_RETURN(std::string sig,
+                           key->Sign(formats::DssePae(env->payloadtype(), statement)));
     env->add_signatures()->set_sig(sig);
     kind = "dsse";
     body = absl::StrCat(
@@ -374,8 +414,8 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   if (!o.rekor_v2) {
     e->set_integrated_time(absl::ToUnixSeconds(o.integrated_time));
     VOUCH_ASSIGN_OR_RETURN(std::string set,
-                           log_key_->Sign(SignedEntryTimestampPayload(body, e->integrated_time(),
-                                                                      log_id(), e->log_index())));
+                           log_key_->Sign(formats::SignedEntryTimestampPayload(
+                               body, e->integrated_time(), log_id(), e->log_index())));
     e->mutable_inclusion_promise()->set_signed_entry_timestamp(set);
   }
 
@@ -391,10 +431,9 @@ absl::StatusOr<dev::sigstore::bundle::v1::Bundle> FakeSigstore::MakeBundle(
   const std::string origin = o.rekor_v2 ? "log.vouch.test" : "log.vouch.test - 42";
   const std::string text =
       absl::StrCat(origin, "\n", o.tree_size, "\n", absl::Base64Escape(root), "\n");
-  VOUCH_ASSIGN_OR_RETURN(std::string note_sig, log_key_->Sign(text));
-  p->mutable_checkpoint()->set_envelope(
-      absl::StrCat(text, "\n\xe2\x80\x94 log.vouch.test ",
-                   absl::Base64Escape(log_id().substr(0, 4) + note_sig), "\n"));
+  VOUCH_ASSIGN_OR_RETURN(std::string note, formats::SignNote(text, "log.vouch.test",
+                                                             log_id().substr(0, 4), *log_key_));
+  p->mutable_checkpoint()->set_envelope(note);
   return b;
 }
 

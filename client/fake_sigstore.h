@@ -25,6 +25,7 @@ inline constexpr char kFakeIssuer[] = "https://token.actions.githubusercontent.c
 struct FakeBundleOptions {
   bool dsse = false;      // an in-toto statement in a DSSE envelope, dsse 0.0.1 entry
   bool with_key = false;  // sign with FakeSigstore::artifact_key() instead of a cert
+  // The certificate's SAN: a URI, "email:ADDR" or "otherName:OID;UTF8:VALUE" (VALUE as UTF-8).
   std::string identity = kFakeIdentity;
   std::string issuer = kFakeIssuer;
   absl::Time integrated_time = absl::FromUnixSeconds(1700000000);
@@ -36,6 +37,12 @@ struct FakeBundleOptions {
   // Rekor v2 style: hashedrekord 0.0.2 entry without integrated time or SET; the signing time
   // comes from an RFC 3161 timestamp (at integrated_time) by the fake TSA.
   bool rekor_v2 = false;
+  // DSSE: the statement's predicate type and predicate JSON (default: SLSA v1 provenance by
+  // https://vouch.test/builder from https://github.com/acme/app).
+  std::string predicate_type;
+  std::string predicate_json;
+  // More Fulcio extensions in the leaf: (N of 1.3.6.1.4.1.57264.1.N, UTF8String value).
+  std::vector<std::pair<int, std::string>> fulcio_extensions;
 };
 
 class FakeSigstore {
@@ -64,10 +71,10 @@ class FakeSigstore {
   // A certificate for |public_key| issued by the intermediate, valid [not_before, +10 min].
   // With |with_sct_extension|, it carries an SCT list extension (1.3.6.1.4.1.11129.2.4.2) whose
   // SCT no log signed.
-  absl::StatusOr<std::string> IssueLeaf(const signer::OpenSslSigner& subject_key,
-                                        const std::string& identity, const std::string& issuer,
-                                        absl::Time not_before,
-                                        bool with_sct_extension = false) const;
+  absl::StatusOr<std::string> IssueLeaf(
+      const signer::OpenSslSigner& subject_key, const std::string& identity,
+      const std::string& issuer, absl::Time not_before, bool with_sct_extension = false,
+      const std::vector<std::pair<int, std::string>>& fulcio_extensions = {}) const;
 
  private:
   FakeSigstore() = default;

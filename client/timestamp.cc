@@ -11,19 +11,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "base/openssl_ptr.h"
 
 namespace vouch::client {
 namespace {
-
-struct RespDeleter {
-  void operator()(TS_RESP* r) const { TS_RESP_free(r); }
-};
-struct TokenDeleter {
-  void operator()(PKCS7* p) const { PKCS7_free(p); }
-};
-struct CtxDeleter {
-  void operator()(TS_VERIFY_CTX* c) const { TS_VERIFY_CTX_free(c); }
-};
 
 std::string Errors() {
   std::string out;
@@ -43,9 +34,8 @@ absl::StatusOr<absl::Time> VerifyRfc3161Timestamp(absl::string_view response,
                                                   absl::string_view data,
                                                   absl::Span<const TrustedChain> authorities) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(response.data());
-  std::unique_ptr<PKCS7, TokenDeleter> token;
-  std::unique_ptr<TS_RESP, RespDeleter> resp(
-      d2i_TS_RESP(nullptr, &p, static_cast<long>(response.size())));
+  Pkcs7Ptr token;
+  TsRespPtr resp(d2i_TS_RESP(nullptr, &p, static_cast<long>(response.size())));
   if (resp) {
     const TS_STATUS_INFO* status = TS_RESP_get_status_info(resp.get());
     long st = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(status));
@@ -85,7 +75,7 @@ absl::StatusOr<absl::Time> VerifyRfc3161Timestamp(absl::string_view response,
                           tsa.certificates.front().SubjectString());
       continue;
     }
-    std::unique_ptr<TS_VERIFY_CTX, CtxDeleter> ctx(TS_VERIFY_CTX_new());
+    TsVerifyCtxPtr ctx(TS_VERIFY_CTX_new());
     X509_STORE* store = X509_STORE_new();
     STACK_OF(X509)* certs = sk_X509_new_null();
     BIO* bio = BIO_new_mem_buf(data.data(), static_cast<int>(data.size()));

@@ -4,12 +4,11 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/status.h"
+#include "formats/signed_entry_timestamp.h"
+#include "formats/signed_note.h"
 #include "log/checkpoint.h"
 #include "log/hash.h"
 #include "log/merkle.h"
@@ -17,82 +16,36 @@
 namespace vouch::client {
 namespace {
 
-constexpr absl::string_view kSigPrefix = "\xe2\x80\x94 ";  // "— "
-
-absl::Status Bad(absl::string_view what) { return absl::InvalidArgumentError(std::string(what)); }
+absl::Status Prefixed(const absl::Status& s) {
+  return absl::Status(s.code(), absl::StrCat("checkpoint: ", s.message()));
+}
 
 }  // namespace
 
-absl::StatusOr<SignedNote> ParseSignedNote(absl::string_view envelope) {
-  size_t split = envelope.find("\n\n");
-  if (split == absl::string_view::npos) return Bad("checkpoint: no blank line before signatures");
-  SignedNote note;
-  note.text = std::string(envelope.substr(0, split + 1));
-  absl::string_view rest = envelope.substr(split + 2);
-  for (absl::string_view line : absl::StrSplit(rest, '\n')) {
-    if (line.empty()) continue;
-    if (!absl::ConsumePrefix(&line, kSigPrefix)) {
-      return Bad("checkpoint: signature line does not start with an em dash");
-    }
-    size_t space = line.rfind(' ');
-    if (space == absl::string_view::npos || space == 0) {
-      return Bad("checkpoint: signature line has no key name");
-    }
-    std::string raw;
-    if (!absl::Base64Unescape(line.substr(space + 1), &raw) || raw.size() < 5) {
-      return Bad("checkpoint: signature is not base64 of key hint and signature");
-    }
-    note.signatures.push_back(
-        NoteSignature{std::string(line.substr(0, space)), raw.substr(0, 4), raw.substr(4)});
-  }
-  return note;
-}
-
-absl::StatusOr<CheckpointBody> ParseCheckpointText(absl::string_view text) {
-  // The body grammar (and its strictness: canonical decimal size, canonical base64 root, no
-  // control characters) is the log's own, so what Vouch signs and what it accepts agree.
-  auto parsed = log::ParseCheckpointBody(text);
-  if (!parsed.ok()) {
-    absl::string_view msg = parsed.status().message();
-    absl::ConsumePrefix(&msg, "checkpoint: ");
-    return Bad(absl::StrCat("checkpoint: ", msg));
-  }
-  CheckpointBody body;
-  body.origin = parsed->origin;
-  body.size = parsed->size;
-  body.root_hash = log::HashBytes(parsed->root);
-  return body;
-}
-
-absl::StatusOr<CheckpointBody> VerifyCheckpointNote(absl::string_view envelope,
-                                                    const TransparencyLog& log) {
-  VOUCH_ASSIGN_OR_RETURN(SignedNote note, ParseSignedNote(envelope));
-  VOUCH_ASSIGN_OR_RETURN(CheckpointBody body, ParseCheckpointText(note.text));
+absl::StatusOr<log::Checkpoint> VerifyCheckpointNote(absl::string_view envelope,
+                                                     const TransparencyLog& log) {
+  absl::StatusOr<formats::SignedNote> note = formats::ParseSignedNote(envelope);
+  if (!note.ok()) return Prefixed(note.status());
+  absl::StatusOr<log::Checkpoint> checkpoint = log::ParseCheckpointBody(note->text);
+  if (!checkpoint.ok()) return Prefixed(checkpoint.status());
   if (log.verifier == nullptr) {
-    return absl::FailedPreconditionError("checkpoint: the log's key is not usable");
+    return absl::PermissionDeniedError("checkpoint: the log's key is not usable");
   }
-  int good = 0;
-  for (const NoteSignature& sig : note.signatures) {
-    bool key_match =
-        sig.key_hint == log.log_id.substr(0, 4) ||
-        (log.checkpoint_key_id.size() >= 4 && sig.key_hint == log.checkpoint_key_id.substr(0, 4));
-    if (!key_match) continue;
-    bool name_match =
-        sig.name == body.origin || absl::StartsWith(body.origin, absl::StrCat(sig.name, " - "));
-    if (!name_match) continue;
-    absl::Status s = log.verifier->Verify(note.text, sig.signature);
-    if (!s.ok()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("checkpoint: signature by ", sig.name, " does not verify: ", s.message()));
-    }
-    ++good;
+  formats::NoteVerifier key;
+  key.verifier = log.verifier.get();
+  // The origin itself (Rekor v2, C2SP), or for Rekor v1 "NAME - TREEID" the NAME.
+  const std::string& origin = checkpoint->origin;
+  key.names.push_back(origin);
+  for (size_t at = origin.find(" - "); at != std::string::npos; at = origin.find(" - ", at + 1)) {
+    key.names.push_back(origin.substr(0, at));
   }
-  if (good == 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("checkpoint: no signature by the log (origin \"", body.origin, "\", key hint ",
-                     absl::BytesToHexString(log.log_id.substr(0, 4)), ")"));
+  key.key_hints.push_back(log.log_id.substr(0, 4));
+  if (log.checkpoint_key_id.size() >= 4) {
+    key.key_hints.push_back(log.checkpoint_key_id.substr(0, 4));
   }
-  return body;
+  absl::Status s = formats::VerifyNoteSignatures(*note, key);
+  if (!s.ok()) return Prefixed(s);
+  return checkpoint;
 }
 
 absl::Status VerifyInclusionProof(const dev::sigstore::rekor::v1::InclusionProof& proof,
@@ -126,20 +79,12 @@ absl::Status VerifyInclusionProof(const dev::sigstore::rekor::v1::InclusionProof
     return absl::FailedPreconditionError(absl::StrCat("checkpoint: tree size ", checkpoint->size,
                                                       ", inclusion proof has ", proof.tree_size()));
   }
-  if (checkpoint->root_hash != proof.root_hash()) {
+  if (log::HashBytes(checkpoint->root) != proof.root_hash()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "checkpoint: root hash ", absl::BytesToHexString(checkpoint->root_hash),
+        "checkpoint: root hash ", log::HashToHex(checkpoint->root),
         " differs from the inclusion proof's ", absl::BytesToHexString(proof.root_hash())));
   }
   return absl::OkStatus();
-}
-
-std::string SignedEntryTimestampPayload(absl::string_view body, int64_t integrated_time,
-                                        absl::string_view log_id, int64_t log_index) {
-  // Keys in RFC 8785 order; base64 and hex need no JSON escaping.
-  return absl::StrCat("{\"body\":\"", absl::Base64Escape(body),
-                      "\",\"integratedTime\":", integrated_time, ",\"logID\":\"",
-                      absl::BytesToHexString(log_id), "\",\"logIndex\":", log_index, "}");
 }
 
 absl::Status VerifySignedEntryTimestamp(const dev::sigstore::rekor::v1::TransparencyLogEntry& entry,
@@ -148,8 +93,8 @@ absl::Status VerifySignedEntryTimestamp(const dev::sigstore::rekor::v1::Transpar
   if (set.empty()) return absl::FailedPreconditionError("SET: entry has no inclusion promise");
   if (log.verifier == nullptr) return absl::FailedPreconditionError("SET: log key is not usable");
   std::string payload =
-      SignedEntryTimestampPayload(entry.canonicalized_body(), entry.integrated_time(),
-                                  entry.log_id().key_id(), entry.log_index());
+      formats::SignedEntryTimestampPayload(entry.canonicalized_body(), entry.integrated_time(),
+                                           entry.log_id().key_id(), entry.log_index());
   absl::Status s = log.verifier->Verify(payload, set);
   if (!s.ok()) {
     return absl::FailedPreconditionError(

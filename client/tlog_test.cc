@@ -2,10 +2,14 @@
 #include "client/tlog.h"
 
 #include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "client/fake_sigstore.h"
+#include "formats/signed_note.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "signer/openssl_crypto.h"
@@ -17,51 +21,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
-
-TEST(SignedEntryTimestamp, PayloadIsCanonicalJson) {
-  // Golden bytes: keys sorted (RFC 8785), no spaces, body as standard base64, log id as hex.
-  EXPECT_EQ(SignedEntryTimestampPayload("{}", 1700000000, std::string("\x01\xab", 2), 7),
-            R"({"body":"e30=","integratedTime":1700000000,"logID":"01ab","logIndex":7})");
-}
-
-TEST(Checkpoint, ParsesRekorV1Note) {
-  const std::string root(32, '\x11');
-  const std::string env =
-      absl::StrCat("rekor.sigstore.dev - 2605736670972794746\n23083062\n", absl::Base64Escape(root),
-                   "\nTimestamp: 1689177396617352539\n\n\xe2\x80\x94 rekor.sigstore.dev ",
-                   absl::Base64Escape("HINTsignature"), "\n");
-  auto note = ParseSignedNote(env);
-  ASSERT_THAT(note, IsOk());
-  ASSERT_EQ(note->signatures.size(), 1u);
-  EXPECT_EQ(note->signatures[0].name, "rekor.sigstore.dev");
-  EXPECT_EQ(note->signatures[0].key_hint, "HINT");
-  EXPECT_EQ(note->signatures[0].signature, "signature");
-  auto body = ParseCheckpointText(note->text);
-  ASSERT_THAT(body, IsOk());
-  EXPECT_EQ(body->origin, "rekor.sigstore.dev - 2605736670972794746");
-  EXPECT_EQ(body->size, 23083062u);
-  EXPECT_EQ(body->root_hash, root);
-}
-
-TEST(Checkpoint, RejectsMalformedBodies) {
-  const std::string root = absl::Base64Escape(std::string(32, 'x'));
-  const std::string cases[] = {
-      absl::StrCat("5\n", root, "\n"),           // missing origin
-      absl::StrCat("origin\n", root, "\n"),      // missing size
-      "origin\n5\n\n",                           // missing root
-      absl::StrCat("origin\n-5\n", root, "\n"),  // negative size
-      absl::StrCat("origin\n05\n", root, "\n"),  // non-canonical size
-      "origin\n5\nAAAA\n",                       // short root
-      absl::StrCat("\n5\n", root, "\n"),         // empty origin
-  };
-  for (const std::string& text : cases) {
-    EXPECT_THAT(ParseCheckpointText(text),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("checkpoint: ")))
-        << text;
-  }
-  EXPECT_THAT(ParseSignedNote("origin\n5\n"), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseSignedNote("a\n\nno dash line\n"), StatusIs(absl::StatusCode::kInvalidArgument));
-}
 
 class TlogTest : public ::testing::Test {
  protected:
@@ -101,12 +60,59 @@ TEST_F(TlogTest, RejectsCheckpointFromAnotherKey) {
       absl::StrCat(text, "\n\xe2\x80\x94 log.vouch.test ",
                    absl::Base64Escape(fake_->log_id().substr(0, 4) + *sig), "\n");
   EXPECT_THAT(VerifyCheckpointNote(env, log()),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("does not verify")));
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("does not verify")));
   // Only a witness signature: no signature by the log.
   const std::string witness =
       absl::StrCat(text, "\n\xe2\x80\x94 witness.test ", absl::Base64Escape("WXYZ" + *sig), "\n");
-  EXPECT_THAT(VerifyCheckpointNote(witness, log()), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                                             HasSubstr("no signature by the log")));
+  EXPECT_THAT(VerifyCheckpointNote(witness, log()),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("checkpoint: note has no signature by log.vouch.test - 42 or "
+                                 "log.vouch.test")));
+  // Inside an inclusion proof, every failure is FailedPrecondition.
+  auto proof = entry_.inclusion_proof();
+  proof.mutable_checkpoint()->set_envelope(witness);
+  EXPECT_THAT(VerifyInclusionProof(proof, entry_.canonicalized_body(), log()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no signature by")));
+}
+
+// The Rekor v1 rule: the note is signed as NAME for an origin "NAME - TREEID", or as the whole
+// origin (Rekor v2, C2SP); a name that is merely a prefix of the origin is not the log's.
+TEST_F(TlogTest, SignerNameIsTheOriginOrItsRekorV1Name) {
+  const std::string root = entry_.inclusion_proof().root_hash();
+  for (const auto& [origin, name, ok] : std::vector<std::tuple<std::string, std::string, bool>>{
+           {"log.vouch.test - 42", "log.vouch.test", true},
+           {"log.vouch.test - 42", "log.vouch.test - 42", false},  // spaces: not a key name
+           {"log.vouch.test", "log.vouch.test", true},
+           {"log.vouch.test/v2", "log.vouch.test", false},
+           {"log.vouch.test-42", "log.vouch.test", false},
+       }) {
+    const std::string text = absl::StrCat(origin, "\n11\n", absl::Base64Escape(root), "\n");
+    auto note = formats::SignNote(text, "x", fake_->log_id().substr(0, 4), fake_->log_key());
+    ASSERT_THAT(note, IsOk());
+    std::string env = *note;
+    env.replace(env.find("\xe2\x80\x94 x ") + 4, 1, name);
+    auto cp = VerifyCheckpointNote(env, log());
+    if (ok) {
+      ASSERT_THAT(cp, IsOk()) << origin;
+      EXPECT_EQ(cp->size, 11u);
+      EXPECT_EQ(log::HashBytes(cp->root), root);
+    } else {
+      EXPECT_FALSE(cp.ok()) << origin << " / " << name;
+    }
+  }
+}
+
+TEST_F(TlogTest, MalformedCheckpointsAreInvalidArgument) {
+  EXPECT_THAT(
+      VerifyCheckpointNote("origin\n5\n", log()),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("checkpoint: malformed note")));
+  const std::string body_without_root = "origin\n5\n\n";
+  auto note = formats::SignNote(body_without_root, "origin", fake_->log_id().substr(0, 4),
+                                fake_->log_key());
+  ASSERT_THAT(note, IsOk());
+  EXPECT_THAT(
+      VerifyCheckpointNote(*note, log()),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("checkpoint: malformed checkpoint")));
 }
 
 TEST_F(TlogTest, ProofOfOtherLeafFails) {

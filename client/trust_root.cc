@@ -3,11 +3,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "google/protobuf/util/json_util.h"
 #include "proto/sigstore/sigstore_trustroot.pb.h"
@@ -59,20 +58,6 @@ std::string TransparencyLog::Host() const {
   size_t slash = u.find('/');
   if (slash != absl::string_view::npos) u = u.substr(0, slash);
   return std::string(u);
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    int err = errno;
-    std::string msg = absl::StrCat(path, ": ", std::strerror(err));
-    if (err == ENOENT) return absl::NotFoundError(msg);
-    if (err == EACCES) return absl::PermissionDeniedError(msg);
-    return absl::InternalError(msg);
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 absl::StatusOr<TrustRoot> TrustRoot::FromFile(const std::string& path) {

@@ -60,9 +60,6 @@ class TrustRoot {
   std::vector<TrustedChain> tsas_;
 };
 
-// Reads a whole file. NotFound / PermissionDenied / Internal from the OS error.
-absl::StatusOr<std::string> ReadFile(const std::string& path);
-
 }  // namespace vouch::client
 
 #endif  // VOUCH_CLIENT_TRUST_ROOT_H_

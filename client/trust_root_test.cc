@@ -99,8 +99,8 @@ TEST(TrustRoot, RejectsUndecodableCertificate) {
   EXPECT_THAT(TrustRoot::FromJson(ToJson(tr)), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST(ReadFile, NamesMissingFile) {
-  EXPECT_THAT(ReadFile("/nonexistent/vouch"),
+TEST(TrustRootFile, NamesMissingFile) {
+  EXPECT_THAT(TrustRoot::FromFile("/nonexistent/vouch"),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("/nonexistent/vouch")));
 }
 

@@ -14,6 +14,8 @@
 #include "client/timestamp.h"
 #include "client/tlog.h"
 #include "client/x509.h"
+#include "formats/dsse.h"
+#include "formats/predicate_types.h"
 #include "nlohmann/json.hpp"
 #include "re2/re2.h"
 #include "signer/openssl_crypto.h"
@@ -23,8 +25,6 @@ namespace {
 
 using nlohmann::json;
 using signer::HashAlgorithm;
-
-constexpr char kInTotoPayloadType[] = "application/vnd.in-toto+json";
 
 absl::Status Fail(absl::string_view step, absl::string_view msg) {
   return absl::FailedPreconditionError(absl::StrCat(step, ": ", msg));
@@ -249,25 +249,6 @@ absl::Status CheckBody(const dev::sigstore::rekor::v1::TransparencyLogEntry& ent
   return Fail("tlog entry", absl::StrCat("unsupported entry kind ", kind, " ", version));
 }
 
-std::string PredicateTypeFor(const std::string& t) {
-  static const std::pair<const char*, const char*> kShort[] = {
-      {"slsaprovenance", "https://slsa.dev/provenance/v0.2"},
-      {"slsaprovenance02", "https://slsa.dev/provenance/v0.2"},
-      {"slsaprovenance1", "https://slsa.dev/provenance/v1"},
-      {"link", "https://in-toto.io/Link/v1"},
-      {"spdx", "https://spdx.dev/Document"},
-      {"spdxjson", "https://spdx.dev/Document"},
-      {"cyclonedx", "https://cyclonedx.org/bom"},
-      {"vuln", "https://cosign.sigstore.dev/attestation/vuln/v1"},
-      {"openvex", "https://openvex.dev/ns"},
-      {"custom", "https://cosign.sigstore.dev/attestation/v1"},
-  };
-  for (const auto& [name, uri] : kShort) {
-    if (t == name) return uri;
-  }
-  return t;
-}
-
 std::string NormalizeRepo(std::string s) {
   absl::string_view v = s;
   absl::ConsumePrefix(&v, "git+");
@@ -305,9 +286,9 @@ absl::Status CheckStatement(const json& statement, const Artifact& artifact,
   if (!matched) return Fail("attestation", "no subject digest matches the artifact");
   result->predicate_type = Str(statement, {"predicateType"});
   if (!policy.predicate_type.empty() &&
-      result->predicate_type != PredicateTypeFor(policy.predicate_type)) {
+      result->predicate_type != formats::PredicateTypeUri(policy.predicate_type)) {
     return Fail("attestation", absl::StrCat("predicate type is ", result->predicate_type, ", want ",
-                                            PredicateTypeFor(policy.predicate_type)));
+                                            formats::PredicateTypeUri(policy.predicate_type)));
   }
   if (!policy.builder_id.empty()) {
     std::string id = Str(statement, {"predicate", "runDetails", "builder", "id"});
@@ -368,11 +349,6 @@ absl::StatusOr<std::string> Artifact::Digest(HashAlgorithm hash) const {
   if (it != digests_.end()) return it->second;
   if (!has_bytes_) return absl::NotFoundError("artifact digest under this algorithm is unknown");
   return signer::Digest(hash, data_);
-}
-
-std::string DssePae(absl::string_view payload_type, absl::string_view payload) {
-  return absl::StrCat("DSSEv1 ", payload_type.size(), " ", payload_type, " ", payload.size(), " ",
-                      payload);
 }
 
 const char* StepName(Step step) {
@@ -563,7 +539,7 @@ class VerifyRun {
     if (bundle_.is_dsse()) {
       const auto& env = bundle_.proto.dsse_envelope();
       s_.dsse = true;
-      pae_ = DssePae(env.payloadtype(), env.payload());
+      pae_ = formats::DssePae(env.payloadtype(), env.payload());
       s_.digest = signer::Sha256(pae_);
       s_.payload_sha256 = signer::Sha256(env.payload());
     } else {
@@ -717,7 +693,7 @@ class VerifyRun {
   }
 
   absl::Status Scts() {
-    if (!leaf_.has_value() || root_.ctlogs().empty()) return Skip();
+    if (!leaf_.has_value() || root_.ctlogs().empty() || options_.ignore_sct) return Skip();
     return Prefix("SCT", VerifyEmbeddedScts(*leaf_, *issuer_, root_.ctlogs()));
   }
 
@@ -783,9 +759,9 @@ class VerifyRun {
     if (!s_.dsse) return Skip();
     const auto& env = bundle_.proto.dsse_envelope();
     result_.payload_type = env.payloadtype();
-    if (env.payloadtype() != kInTotoPayloadType) {
+    if (env.payloadtype() != formats::kInTotoPayloadType) {
       return Fail("attestation", absl::StrCat("payload type is ", env.payloadtype(), ", want ",
-                                              kInTotoPayloadType));
+                                              formats::kInTotoPayloadType));
     }
     json statement = json::parse(env.payload(), nullptr, /*allow_exceptions=*/false);
     if (statement.is_discarded() || !statement.is_object()) {

@@ -87,6 +87,9 @@ struct VerifyOptions {
   // views to different users cannot get both cosigned by honest witnesses.
   std::vector<WitnessKey> witnesses;
   int witness_threshold = 0;
+  // Skip the SCT check even when the trusted root lists CT logs (cosign's
+  // --insecure-ignore-sct).
+  bool ignore_sct = false;
   // "Now" for rejecting timestamps from the future; InfinitePast means absl::Now().
   absl::Time now = absl::InfinitePast();
 };
@@ -187,9 +190,6 @@ class BundleVerifier {
 // Verify in one call. The error is the failed check's status (see Step).
 absl::StatusOr<VerificationResult> Verify(const Bundle& bundle, const Artifact& artifact,
                                           const TrustRoot& root, const VerifyOptions& options);
-
-// PAE(type, body) of DSSE v1: "DSSEv1 LEN(type) type LEN(body) body".
-std::string DssePae(absl::string_view payload_type, absl::string_view payload);
 
 }  // namespace vouch::client
 

@@ -96,6 +96,37 @@ TEST_F(VerifyTest, AcceptsIdentityRegexpAnchored) {
               StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("identity:")));
 }
 
+// E-mail identities: an rfc822Name, and an RFC 9598 SmtpUTF8Mailbox otherName (what vouchd's CA
+// writes for a non-ASCII local part) match --certificate-identity as they are written; an
+// otherName of another type is no identity.
+TEST_F(VerifyTest, MatchesRfc822NameAndSmtpUtf8MailboxIdentities) {
+  const std::string mailbox = "j\xC3\xB6rg@xn--bcher-kva.example";
+  FakeBundleOptions o;
+  o.identity = "otherName:1.3.6.1.5.5.7.8.9;UTF8:" + mailbox;
+  options_.identity.identity = mailbox;
+  auto r = Run(Make(o));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->subject_alternative_names, ::testing::ElementsAre(mailbox));
+  options_.identity.identity =
+      "j\xC3\xB6rg@b\xC3\xBC"
+      "cher.example";  // not as written
+  EXPECT_THAT(Run(Make(o)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("identity:")));
+  options_.identity.identity.clear();
+  options_.identity.identity_regexp = "j\xC3\xB6rg@.*";
+  EXPECT_THAT(Run(Make(o)), IsOk());
+
+  o.identity = "email:dev@example.com";
+  options_.identity.identity_regexp.clear();
+  options_.identity.identity = "dev@example.com";
+  EXPECT_THAT(Run(Make(o)), IsOk());
+
+  o.identity = "otherName:1.2.3.4;UTF8:" + mailbox;
+  options_.identity.identity = mailbox;
+  r = Run(Make(o));
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kFailedPrecondition, StartsWith("identity:")));
+}
+
 TEST_F(VerifyTest, AcceptsDsseAttestationAndChecksPolicy) {
   FakeBundleOptions o;
   o.dsse = true;
@@ -436,12 +467,6 @@ TEST(Artifact, ParsesDigests) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   auto a = Artifact::FromDigest("sha256:" + std::string(64, 'a'));
   EXPECT_THAT(a->Digest(signer::HashAlgorithm::kSha512), StatusIs(absl::StatusCode::kNotFound));
-}
-
-TEST(Dsse, PaeMatchesSpecExample) {
-  // From the DSSE protocol document.
-  EXPECT_EQ(DssePae("http://example.com/HelloWorld", "hello world"),
-            "DSSEv1 29 http://example.com/HelloWorld 11 hello world");
 }
 
 }  // namespace

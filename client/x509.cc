@@ -16,27 +16,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/openssl_ptr.h"
 #include "base/status.h"
 #include "signer/openssl_crypto.h"
 
 namespace vouch::client {
 namespace {
-
-struct StoreDeleter {
-  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
-};
-struct StoreCtxDeleter {
-  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
-};
-struct StackDeleter {
-  void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }
-};
-struct SctListDeleter {
-  void operator()(STACK_OF(SCT) * s) const { SCT_LIST_free(s); }
-};
-struct X509Deleter {
-  void operator()(X509* x) const { X509_free(x); }
-};
 
 absl::Time Asn1ToTime(const ASN1_TIME* t) {
   struct tm tm = {};
@@ -171,7 +156,7 @@ absl::StatusOr<Certificate> Certificate::FromDer(absl::string_view der) {
     X509_free(x);
     return absl::InvalidArgumentError("certificate has trailing bytes");
   }
-  return Certificate(std::shared_ptr<x509_st>(x, X509Deleter()), std::string(der));
+  return Certificate(std::shared_ptr<x509_st>(x, OpenSslFree()), std::string(der));
 }
 
 absl::StatusOr<Certificate> Certificate::FromPem(absl::string_view pem) {
@@ -226,8 +211,14 @@ std::vector<std::string> Certificate::SubjectAlternativeNames() const {
         out.push_back(Asn1StringBytes(gn->d.ia5));
         break;
       case GEN_OTHERNAME: {
+        // Only the two otherName forms that name an identity: Fulcio's username and RFC 9598's
+        // SmtpUTF8Mailbox; an otherName of any other type says nothing we could match.
+        char oid[64];
+        const int n = OBJ_obj2txt(oid, sizeof(oid), gn->d.otherName->type_id, 1);
+        const absl::string_view type(oid, n > 0 ? static_cast<size_t>(n) : 0);
         const ASN1_TYPE* v = gn->d.otherName->value;
-        if (v != nullptr && v->type == V_ASN1_UTF8STRING) {
+        if ((type == kOidFulcioUsername || type == kOidSmtpUtf8Mailbox) && v != nullptr &&
+            v->type == V_ASN1_UTF8STRING) {
           out.push_back(Asn1StringBytes(v->value.utf8string));
         }
         break;
@@ -338,9 +329,9 @@ absl::StatusOr<Certificate> VerifyChainAt(const Certificate& leaf,
                           ca.certificates.back().SubjectString());
       continue;
     }
-    std::unique_ptr<X509_STORE, StoreDeleter> store(X509_STORE_new());
-    std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
-    std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());
+    X509StorePtr store(X509_STORE_new());
+    X509StackView untrusted(sk_X509_new_null());
+    X509StoreCtxPtr ctx(X509_STORE_CTX_new());
     if (!store || !untrusted || !ctx) return absl::ResourceExhaustedError("out of memory");
     // Every certificate the trusted root lists is trust material, so the chain may end at the
     // first one reached (PARTIAL_CHAIN): links inside the trusted root need no re-verification.
@@ -370,7 +361,7 @@ absl::StatusOr<Certificate> VerifyChainAt(const Certificate& leaf,
 
 absl::Status VerifyEmbeddedScts(const Certificate& leaf, const Certificate& issuer,
                                 absl::Span<const CtLogKey> logs) {
-  std::unique_ptr<STACK_OF(SCT), SctListDeleter> scts(static_cast<STACK_OF(SCT)*>(
+  SctListPtr scts(static_cast<STACK_OF(SCT)*>(
       X509_get_ext_d2i(leaf.get(), NID_ct_precert_scts, nullptr, nullptr)));
   if (!scts || sk_SCT_num(scts.get()) == 0) {
     ERR_clear_error();

@@ -26,6 +26,9 @@ namespace vouch::client {
 // OIDs of the Fulcio certificate extensions (github.com/sigstore/fulcio docs/oid-info.md).
 inline constexpr char kOidFulcioIssuerV1[] = "1.3.6.1.4.1.57264.1.1";  // raw string
 inline constexpr char kOidFulcioIssuerV2[] = "1.3.6.1.4.1.57264.1.8";  // DER UTF8String
+// otherName SAN types read as identities.
+inline constexpr char kOidFulcioUsername[] = "1.3.6.1.4.1.57264.1.7";  // "user!domain"
+inline constexpr char kOidSmtpUtf8Mailbox[] = "1.3.6.1.5.5.7.8.9";     // RFC 9598 e-mail
 
 class Certificate {
  public:
@@ -47,7 +50,9 @@ class Certificate {
   bool HasCodeSigningUsage() const;
   // Issuer == subject and the signature verifies with its own key.
   bool IsSelfSigned() const;
-  // URI, email (rfc822Name) and otherName (Fulcio username, as UTF-8) subject alternative names.
+  // URI, email (rfc822Name), DNS and otherName (Fulcio username 1.3.6.1.4.1.57264.1.7 and RFC 9598
+  // SmtpUTF8Mailbox 1.3.6.1.5.5.7.8.9, UTF8String, as UTF-8) subject alternative names, as
+  // written in the certificate; other otherName types are left out.
   std::vector<std::string> SubjectAlternativeNames() const;
   // The OIDC issuer: extension 1.3.6.1.4.1.57264.1.8 (UTF8String), else .1.1 (raw bytes).
   // NotFound when the certificate has neither.

@@ -649,6 +649,46 @@ TEST(ServerNew, RefusesAPortInUseAndBadAddresses) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("/nonexistent/cert.pem")));
 }
 
+TEST(ServerNew, QueuesABurstOfConnectionsBeforeAccepting) {
+  Router router;
+  auto server = Server::New("127.0.0.1", 0, &router, {});  // Not started: no accept().
+  ASSERT_THAT(server, IsOk());
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>((*server)->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  constexpr int kConnections = 64;  // a listen backlog of 5 (cpp-httplib's) refused some
+  std::vector<int> fds;
+  for (int i = 0; i < kConnections; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ASSERT_GE(fd, 0);
+    ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    fds.push_back(fd);
+  }
+  int established = 0;
+  for (int fd : fds) {
+    pollfd p{fd, POLLOUT, 0};
+    int err = -1;
+    socklen_t len = sizeof(err);
+    if (::poll(&p, 1, 500) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+        err == 0) {
+      ++established;
+    }
+    ::close(fd);
+  }
+  EXPECT_EQ(established, kConnections);
+}
+
+TEST(ServerNew, StopRightAfterStartReturns) {
+  Router router;
+  for (int i = 0; i < 50; ++i) {
+    auto server = Server::New("127.0.0.1", 0, &router, {});
+    ASSERT_THAT(server, IsOk());
+    (*server)->Start();
+    (*server)->Stop();
+  }
+}
+
 TEST(ParseHostPort, ParsesAndNamesTheFlag) {
   std::string host;
   int port = -1;

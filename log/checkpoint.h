@@ -12,7 +12,8 @@
 //   — rekor.example.com wNI9a...\n            "— <name> <base64(key hint(4) || signature)>"
 //
 // The signature covers the body bytes (everything before the blank line, including the last
-// newline). Key hints: see KeyHintKind; Vouch signs with KeyHintKind::kLogId (docs/merkle.md).
+// newline). The note envelope, key hints and the error convention are formats/signed_note.h's;
+// Vouch signs with formats::KeyHintKind::kLogId (docs/merkle.md, docs/formats.md).
 // Pure functions; thread-safe as far as the Signer/Verifier passed in are.
 #ifndef VOUCH_LOG_CHECKPOINT_H_
 #define VOUCH_LOG_CHECKPOINT_H_
@@ -24,15 +25,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "formats/signed_note.h"
 #include "log/hash.h"
 #include "signer/crypto.h"
 
 namespace vouch::log {
-
-// Notes larger than this are rejected unread (and never produced).
-inline constexpr size_t kMaxNoteSize = 1 << 20;
-// At most this many signature lines are accepted in a note (C2SP requires at least 16).
-inline constexpr size_t kMaxNoteSignatures = 100;
 
 struct Checkpoint {
   std::string origin;                   // non-empty, one line
@@ -46,34 +43,6 @@ struct Checkpoint {
   bool operator!=(const Checkpoint& o) const { return !(*this == o); }
 };
 
-// How the 4-byte key hint in front of each signature is derived from the key.
-enum class KeyHintKind {
-  // Rekor v1 and sigstore-js: SHA-256(DER SubjectPublicKeyInfo)[:4] for every key type, i.e. the
-  // first four bytes of the Rekor v1 log ID. sigstore-js matches the hint against the first four
-  // bytes of the log ID in the trusted root. The default.
-  kLogId,
-  // c2sp.org/signed-note: Ed25519 keys (signature type 0x01) use
-  // SHA-256(name || 0x0A || 0x01 || 32-byte public key)[:4] (Rekor v2 / tessera logs and
-  // witnesses); ECDSA keys (type 0x02) use SHA-256(DER SPKI)[:4], the same as kLogId; RSA has
-  // no C2SP type and falls back to kLogId.
-  kC2sp,
-};
-
-// The Rekor v1 / sigstore-js key hint: SHA-256(spki_der)[:4] (4 raw bytes).
-std::string KeyHint(absl::string_view spki_der);
-
-// The C2SP Ed25519 key hint: SHA-256(name || "\n" || 0x01 || ed25519_public_key)[:4], where
-// |ed25519_public_key| is the raw 32-byte key (RFC 8032).
-std::string C2spEd25519KeyHint(absl::string_view name, absl::string_view ed25519_public_key);
-
-// The key hint of |kind| for a key (|type|, |spki_der|) signing as |name|. InvalidArgument if an
-// Ed25519 SPKI is malformed.
-absl::StatusOr<std::string> KeyHintFor(KeyHintKind kind, absl::string_view name,
-                                       signer::KeyType type, absl::string_view spki_der);
-
-// The raw 32-byte public key inside an Ed25519 SubjectPublicKeyInfo; InvalidArgument otherwise.
-absl::StatusOr<std::string> Ed25519RawPublicKey(absl::string_view spki_der);
-
 // The checkpoint body: "<origin>\n<size>\n<base64 root>\n" followed by "<extension>\n" for each
 // extension. Does not validate; SignCheckpoint does.
 std::string MarshalCheckpointBody(const Checkpoint& checkpoint);
@@ -82,31 +51,29 @@ std::string MarshalCheckpointBody(const Checkpoint& checkpoint);
 // problem) for: fewer than three lines, an empty origin, a size that is not canonical decimal
 // (leading zeros, sign, spaces, > 2^64-1), a root that is not canonical standard base64 of 32
 // bytes, empty extension lines, a missing final newline, control characters, invalid UTF-8,
-// or more than kMaxNoteSize bytes.
+// or more than formats::kMaxNoteSize bytes.
 absl::StatusOr<Checkpoint> ParseCheckpointBody(absl::string_view body);
 
 // Signs |checkpoint| as |signer_name| and returns the whole note text (body, blank line, one
-// signature line with the key hint of |kind|). InvalidArgument for an invalid checkpoint (empty
-// origin, newlines or control characters in origin or extensions, empty extensions) or signer
-// name (empty, containing spaces, '+' or control characters: C2SP key names; sigstore-js also
-// requires no whitespace). Errors of |signer| are returned as they are.
-absl::StatusOr<std::string> SignCheckpoint(const Checkpoint& checkpoint,
-                                           const std::string& signer_name,
-                                           const signer::Signer& signer,
-                                           KeyHintKind kind = KeyHintKind::kLogId);
+// signature line with the key hint of |kind|; formats::SignNote). InvalidArgument for an invalid
+// checkpoint (empty origin, newlines or control characters in origin or extensions, empty
+// extensions) or signer name (empty, containing spaces, '+' or control characters: C2SP key
+// names; sigstore-js also requires no whitespace). Errors of |signer| are returned as they are.
+absl::StatusOr<std::string> SignCheckpoint(
+    const Checkpoint& checkpoint, const std::string& signer_name, const signer::Signer& signer,
+    formats::KeyHintKind kind = formats::KeyHintKind::kLogId);
 
 // Verifies a signed note and returns its checkpoint. The signature lines whose name is
 // |signer_name| and whose key hint is |verifier|'s (per |kind|) must all verify over the body;
 // other signature lines (e.g. witness cosignatures) are ignored, as c2sp.org/signed-note
-// requires. Returns InvalidArgument for a malformed note (over kMaxNoteSize, invalid UTF-8 or
-// control characters, no blank line before the signatures, a malformed signature line or bad
-// base64, a signature shorter than 5 bytes, too many signatures, an invalid body) and
-// PermissionDenied when no signature line matches the key or a matching one does not verify
-// (including a malformed signature encoding, e.g. a truncated ECDSA signature).
-// The caller checks the origin and size it expects.
-absl::StatusOr<Checkpoint> VerifyCheckpoint(absl::string_view note, const std::string& signer_name,
-                                            const signer::Verifier& verifier,
-                                            KeyHintKind kind = KeyHintKind::kLogId);
+// requires. formats/signed_note.h's convention: InvalidArgument for a malformed note
+// (formats::ParseSignedNote) or an invalid body (ParseCheckpointBody), PermissionDenied when no
+// signature line matches the key or a matching one does not verify (including a malformed
+// signature encoding, e.g. a truncated ECDSA signature). The caller checks the origin and size
+// it expects.
+absl::StatusOr<Checkpoint> VerifyCheckpoint(
+    absl::string_view note, const std::string& signer_name, const signer::Verifier& verifier,
+    formats::KeyHintKind kind = formats::KeyHintKind::kLogId);
 
 }  // namespace vouch::log
 

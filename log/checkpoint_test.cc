@@ -107,7 +107,7 @@ TEST(Checkpoint, RejectsMalformedBodies) {
       {"origin\r\n5\n" + root + "\n", "control character"},
       {"ori\xffgin\n5\n" + root + "\n", "UTF-8"},
       {"ori\xc0\xafgin\n5\n" + root + "\n", "UTF-8"},  // overlong '/'
-      {std::string(kMaxNoteSize + 1, 'a'), "limit"},
+      {std::string(formats::kMaxNoteSize + 1, 'a'), "limit"},
   };
   for (const auto& [body, why] : cases) {
     EXPECT_THAT(ParseCheckpointBody(body),
@@ -124,24 +124,27 @@ TEST(Checkpoint, KeyHintsMatchSigstoreLogIds) {
   const std::string rekor_v1 = FromBase64(
       "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwrkBbmLSGtks4L3qX6yYY0zufBnhC8"
       "Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==");
-  EXPECT_EQ(absl::BytesToHexString(KeyHint(rekor_v1)), "c0d23d6a");
+  EXPECT_EQ(absl::BytesToHexString(formats::KeyHint(rekor_v1)), "c0d23d6a");
   // The Rekor v2 log log2025-alpha1.rekor.sigstage.dev (Ed25519): its log ID in the trusted root
   // is the C2SP key ID, f30d5a99..., not SHA-256 of its SPKI (47272b9d...).
   const std::string rekor_v2 =
       FromBase64("MCowBQYDK2VwAyEAPn+AREHoBaZ7wgS1zBqpxmLSGnyhxXj4lFxSdWVB8o8=");
-  absl::StatusOr<std::string> raw = Ed25519RawPublicKey(rekor_v2);
+  absl::StatusOr<std::string> raw = formats::Ed25519RawPublicKey(rekor_v2);
   ASSERT_THAT(raw, IsOk());
-  EXPECT_EQ(absl::BytesToHexString(C2spEd25519KeyHint("log2025-alpha1.rekor.sigstage.dev", *raw)),
+  EXPECT_EQ(absl::BytesToHexString(
+                formats::C2spEd25519KeyHint("log2025-alpha1.rekor.sigstage.dev", *raw)),
             "f30d5a99");
-  EXPECT_EQ(absl::BytesToHexString(KeyHint(rekor_v2)), "47272b9d");
-  EXPECT_EQ(*KeyHintFor(KeyHintKind::kC2sp, "log2025-alpha1.rekor.sigstage.dev", KeyType::kEd25519,
-                        rekor_v2),
-            C2spEd25519KeyHint("log2025-alpha1.rekor.sigstage.dev", *raw));
-  EXPECT_EQ(*KeyHintFor(KeyHintKind::kLogId, "x", KeyType::kEd25519, rekor_v2), KeyHint(rekor_v2));
+  EXPECT_EQ(absl::BytesToHexString(formats::KeyHint(rekor_v2)), "47272b9d");
+  EXPECT_EQ(*formats::KeyHintFor(formats::KeyHintKind::kC2sp, "log2025-alpha1.rekor.sigstage.dev",
+                                 KeyType::kEd25519, rekor_v2),
+            formats::C2spEd25519KeyHint("log2025-alpha1.rekor.sigstage.dev", *raw));
+  EXPECT_EQ(*formats::KeyHintFor(formats::KeyHintKind::kLogId, "x", KeyType::kEd25519, rekor_v2),
+            formats::KeyHint(rekor_v2));
   // C2SP ECDSA (type 0x02) hints are the same as the log-ID hint.
-  EXPECT_EQ(*KeyHintFor(KeyHintKind::kC2sp, "x", KeyType::kEcdsaP256, rekor_v1), KeyHint(rekor_v1));
-  EXPECT_THAT(Ed25519RawPublicKey(rekor_v1), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(KeyHintFor(KeyHintKind::kC2sp, "x", KeyType::kEd25519, rekor_v1),
+  EXPECT_EQ(*formats::KeyHintFor(formats::KeyHintKind::kC2sp, "x", KeyType::kEcdsaP256, rekor_v1),
+            formats::KeyHint(rekor_v1));
+  EXPECT_THAT(formats::Ed25519RawPublicKey(rekor_v1), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(formats::KeyHintFor(formats::KeyHintKind::kC2sp, "x", KeyType::kEd25519, rekor_v1),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -192,8 +195,8 @@ TEST(Checkpoint, VerifiesRekorV2CheckpointWithWitnessCosignatures) {
   auto verifier = OpenSslVerifier::FromDer(
       FromBase64("MCowBQYDK2VwAyEAlD3dVc8yaP25mPtT/sJ59D3LLxGBgW/qYrM6x6KmOqk="));
   ASSERT_THAT(verifier, IsOk());
-  absl::StatusOr<Checkpoint> c =
-      VerifyCheckpoint(note, "log2025-alpha3.rekor.sigstage.dev", **verifier, KeyHintKind::kC2sp);
+  absl::StatusOr<Checkpoint> c = VerifyCheckpoint(note, "log2025-alpha3.rekor.sigstage.dev",
+                                                  **verifier, formats::KeyHintKind::kC2sp);
   ASSERT_THAT(c, IsOk());
   EXPECT_EQ(c->size, 4026479u);
   // With Rekor v1 style hints the signature is not recognised as this key's.
@@ -209,7 +212,7 @@ TEST(Checkpoint, VerifiesTheExampleInDocs) {
       "X8dT4NQU/IBG6/sJMeoNVgc=\n");
   const std::string der =
       FromBase64("MCowBQYDK2VwAyEAuRFsiDX2Bhap/V0i59wrauT213iRxD/0dd2hfnFmJL0=");
-  EXPECT_EQ(absl::BytesToHexString(KeyHint(der)), "28540946");
+  EXPECT_EQ(absl::BytesToHexString(formats::KeyHint(der)), "28540946");
   auto verifier = OpenSslVerifier::FromDer(der);
   ASSERT_THAT(verifier, IsOk());
   absl::StatusOr<Checkpoint> c = VerifyCheckpoint(note, "vouch.example.com/log", **verifier);
@@ -242,7 +245,7 @@ class SignVerify : public ::testing::TestWithParam<KeyType> {
 TEST_P(SignVerify, RoundTrip) {
   Checkpoint c = Example();
   c.extensions = {"Timestamp: 1700000000"};
-  for (KeyHintKind kind : {KeyHintKind::kLogId, KeyHintKind::kC2sp}) {
+  for (formats::KeyHintKind kind : {formats::KeyHintKind::kLogId, formats::KeyHintKind::kC2sp}) {
     absl::StatusOr<std::string> note = SignCheckpoint(c, "vouch.example.com", *signer_, kind);
     ASSERT_THAT(note, IsOk());
     const std::string body = MarshalCheckpointBody(c);
@@ -252,7 +255,7 @@ TEST_P(SignVerify, RoundTrip) {
     const std::string b64 = note->substr(body.size() + 1 + kDash.size() + 19);
     std::string raw = FromBase64(b64.substr(0, b64.size() - 1));
     EXPECT_EQ(raw.substr(0, 4),
-              *KeyHintFor(kind, "vouch.example.com", GetParam(), signer_->PublicKeyDer()));
+              *formats::KeyHintFor(kind, "vouch.example.com", GetParam(), signer_->PublicKeyDer()));
     EXPECT_THAT(verifier_->Verify(body, raw.substr(4)), IsOk());
 
     absl::StatusOr<Checkpoint> back =
@@ -263,8 +266,9 @@ TEST_P(SignVerify, RoundTrip) {
   // The default is the log-ID hint.
   absl::StatusOr<std::string> note = SignCheckpoint(c, "vouch.example.com", *signer_);
   ASSERT_THAT(note, IsOk());
-  EXPECT_THAT(VerifyCheckpoint(*note, "vouch.example.com", *verifier_, KeyHintKind::kLogId),
-              IsOk());
+  EXPECT_THAT(
+      VerifyCheckpoint(*note, "vouch.example.com", *verifier_, formats::KeyHintKind::kLogId),
+      IsOk());
 }
 
 TEST_P(SignVerify, RejectionTable) {
@@ -346,7 +350,7 @@ TEST_P(SignVerify, RejectionTable) {
       {"CRLF line ends", absl::StrReplaceAll(note, {{"\n", "\r\n"}}), "vouch.example.com", false,
        kInvalid},
       {"invalid UTF-8", absl::StrCat("\xff", note), "vouch.example.com", false, kInvalid},
-      {"oversize note", std::string(kMaxNoteSize - note.size() + 1, 'a') + note,
+      {"oversize note", std::string(formats::kMaxNoteSize - note.size() + 1, 'a') + note,
        "vouch.example.com", false, kInvalid},
       {"non-canonical size (signed as such)", "", "", false, kInvalid},   // filled in below
       {"too many signatures", "", "vouch.example.com", false, kInvalid},  // filled in below
@@ -361,7 +365,8 @@ TEST_P(SignVerify, RejectionTable) {
       tc.name = "vouch.example.com";
     } else if (tc.what == "too many signatures") {
       tc.note = note;
-      for (size_t i = 0; i < kMaxNoteSignatures; ++i) tc.note += line("w.example", "12345");
+      for (size_t i = 0; i < formats::kMaxNoteSignatures; ++i)
+        tc.note += line("w.example", "12345");
     }
     const OpenSslVerifier& v = tc.other_key ? *other_verifier_ : *verifier_;
     EXPECT_THAT(VerifyCheckpoint(tc.note, tc.name, v), StatusIs(tc.code)) << tc.what;
@@ -411,7 +416,7 @@ TEST(Checkpoint, SignRejectsInvalidInput) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty extension")));
   c.extensions = {"a\nb"};
   EXPECT_THAT(SignCheckpoint(c, "n", **signer), StatusIs(absl::StatusCode::kInvalidArgument));
-  c.extensions = {std::string(kMaxNoteSize, 'e')};
+  c.extensions = {std::string(formats::kMaxNoteSize, 'e')};
   EXPECT_THAT(SignCheckpoint(c, "n", **signer), StatusIs(absl::StatusCode::kInvalidArgument));
   // Unicode in the origin is fine (Rekor v1 origins contain spaces).
   c = Example();

@@ -8,12 +8,16 @@
 #include <random>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "base/files.h"
 #include "base/logging.h"
 #include "base/status.h"
+#include "formats/signed_entry_timestamp.h"
+#include "formats/signed_note.h"
 #include "log/checkpoint.h"
 #include "log/merkle.h"
 #include "signer/openssl_crypto.h"
@@ -104,15 +108,6 @@ std::vector<NodeId> CompactRangeNodes(uint64_t size) {
 
 }  // namespace
 
-std::string Log::SetPayload(absl::string_view body, int64_t integrated_time,
-                            const std::string& log_id_hex, uint64_t index) {
-  // RFC 8785: keys in code-unit order (body, integratedTime, logID, logIndex); base64 and hex
-  // need no escaping.
-  return absl::StrCat("{\"body\":\"", absl::Base64Escape(body),
-                      "\",\"integratedTime\":", integrated_time, ",\"logID\":\"", log_id_hex,
-                      "\",\"logIndex\":", index, "}");
-}
-
 Log::Log(LogStorage* storage, const signer::Signer* key, const LogOptions& options)
     : storage_(storage), key_(key), options_(options) {
   log_id_ = signer::Sha256(key_->PublicKeyDer());
@@ -158,6 +153,8 @@ void Log::Shutdown() {
     writer_stopping_ = true;
   }
   if (writer_.joinable()) writer_.join();
+  // Nothing is committed any more: leave the newest checkpoint in the file (no lag after a stop).
+  if (checkpoint_file_ != nullptr) checkpoint_file_->Stop();
   // Everything is answered or queued for an answer; run the queued callbacks, then stop.
   {
     absl::MutexLock l(&completion_mu_);
@@ -168,7 +165,24 @@ void Log::Shutdown() {
   }
 }
 
+namespace {
+constexpr char kExistingEntryPayload[] = "vouch.dev/log.ExistingEntryLeaf";
+}  // namespace
+
+std::optional<Hash> ExistingEntryLeaf(const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kAlreadyExists) return std::nullopt;
+  auto payload = status.GetPayload(kExistingEntryPayload);
+  if (!payload.has_value()) return std::nullopt;
+  auto leaf = HashFromBytes(std::string(*payload));
+  if (!leaf.ok()) return std::nullopt;
+  return *leaf;
+}
+
 void Log::Complete(const std::shared_ptr<Pending>& p) {
+  // Every duplicate is answered here: name the existing entry (its leaf hash is this one's).
+  if (p->status.code() == absl::StatusCode::kAlreadyExists) {
+    p->status.SetPayload(kExistingEntryPayload, absl::Cord(HashBytes(p->leaf)));
+  }
   p->completed = true;
   if (!p->callback) {
     p->done.Notify();
@@ -182,6 +196,7 @@ absl::StatusOr<EntryWithProof> Log::Result(Pending& p) {
   if (!p.status.ok()) return p.status;
   EntryWithProof out;
   VOUCH_ASSIGN_OR_RETURN(out.proof, InclusionProof(p.stored.index, p.state.size));
+  VOUCH_RETURN_IF_ERROR(CheckServedProof(p.stored, p.state.size, p.state.root, out.proof));
   out.entry = std::move(p.stored);
   out.tree_size = p.state.size;
   out.root = p.state.root;
@@ -215,22 +230,146 @@ absl::StatusOr<std::string> Log::SignCheckpointFor(uint64_t size, const Hash& ro
   return SignCheckpoint(cp, options_.signer_name, *key_);
 }
 
+namespace {
+
+// The identity a signed note shows: its origin line and the name on its first signature line.
+absl::StatusOr<LogIdentity> IdentityOfNote(const std::string& note) {
+  const size_t blank = note.find("\n\n");
+  if (blank == std::string::npos) return absl::DataLossError("checkpoint: no blank line");
+  VOUCH_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(note.substr(0, blank + 1)));
+  LogIdentity id;
+  id.origin = cp.origin;
+  const std::string dash = "\xe2\x80\x94 ";
+  if (note.compare(blank + 2, dash.size(), dash) == 0) {
+    const size_t begin = blank + 2 + dash.size();
+    const size_t end = note.find(' ', begin);
+    if (end != std::string::npos) id.signer_name = note.substr(begin, end - begin);
+  }
+  if (id.signer_name.empty()) return absl::DataLossError("checkpoint: no signature line");
+  return id;
+}
+
+// StoredIdentity over an open read transaction.
+absl::StatusOr<std::optional<LogIdentity>> ReadIdentity(LogReader& r) {
+  VOUCH_ASSIGN_OR_RETURN(std::optional<TreeState> state, r.ReadTreeState());
+  if (!state.has_value()) return std::optional<LogIdentity>();  // No log.
+  VOUCH_ASSIGN_OR_RETURN(std::optional<std::string> origin, r.ReadMeta("log_origin"));
+  VOUCH_ASSIGN_OR_RETURN(std::optional<std::string> name, r.ReadMeta("log_name"));
+  if (origin.has_value() && name.has_value()) {
+    return std::optional<LogIdentity>(LogIdentity{*origin, *name});
+  }
+  auto id = IdentityOfNote(state->checkpoint);
+  if (!id.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("tree_state: the stored checkpoint is malformed: ", id.status().message()));
+  }
+  return std::optional<LogIdentity>(*id);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<LogIdentity>> Log::StoredIdentity(LogStorage* storage) {
+  std::optional<LogIdentity> out;
+  VOUCH_RETURN_IF_ERROR(storage->ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(out, ReadIdentity(r));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 absl::Status Log::PublishEmpty() {
   TreeState state;
   state.size = 0;
   state.root = EmptyRoot();
   state.timestamp = absl::ToUnixSeconds(options_.clock->Now());
   VOUCH_ASSIGN_OR_RETURN(state.checkpoint, SignCheckpointFor(0, state.root));
-  VOUCH_RETURN_IF_ERROR(storage_->WriteTx([&](LogWriter& w) { return w.WriteTreeState(state); }));
+  // The identity is fixed here, with the log's first checkpoint.
+  VOUCH_RETURN_IF_ERROR(storage_->WriteTx([&](LogWriter& w) -> absl::Status {
+    VOUCH_RETURN_IF_ERROR(w.WriteMeta("log_origin", options_.origin));
+    VOUCH_RETURN_IF_ERROR(w.WriteMeta("log_name", options_.signer_name));
+    return w.WriteTreeState(state);
+  }));
   absl::MutexLock l(&state_mu_);
   state_ = state;
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<Checkpoint>> Log::ReadPublished() {
+  const std::string& path = options_.published_checkpoint_path;
+  if (path.empty()) return std::optional<Checkpoint>();
+  absl::StatusOr<std::string> note = ReadSmallFile(path, formats::kMaxNoteSize);
+  if (absl::IsNotFound(note.status())) return std::optional<Checkpoint>();
+  if (!note.ok()) return note.status();
+  auto verifier = signer::OpenSslVerifier::FromDer(key_->PublicKeyDer());
+  if (!verifier.ok()) return verifier.status();
+  auto cp = VerifyCheckpoint(*note, options_.signer_name, **verifier);
+  if (!cp.ok()) {
+    return absl::DataLossError(absl::StrCat(path, ": not a checkpoint signed by this log (name ",
+                                            options_.signer_name, ", log id ", log_id_hex_,
+                                            "): ", cp.status().message()));
+  }
+  if (cp->origin != options_.origin) {
+    return absl::DataLossError(absl::StrCat(path, ": checkpoint origin \"", cp->origin,
+                                            "\", this log's is \"", options_.origin, "\""));
+  }
+  return std::optional<Checkpoint>(*cp);
+}
+
+absl::Status Log::CheckPublished(const std::optional<Checkpoint>& published,
+                                 const TreeState& state) {
+  if (!published.has_value()) return absl::OkStatus();
+  const std::string& path = options_.published_checkpoint_path;
+  if (published->size > state.size) {
+    return absl::DataLossError(absl::StrCat(
+        "the database's tree has ", state.size, " entries but this log already published a ",
+        "checkpoint of size ", published->size, " (", path, "): the database is older than ",
+        "what clients have seen (restored from an old backup, emptied or replaced?); restore ",
+        "the newest copy of vouch.db"));
+  }
+  absl::Status consistent;
+  if (published->size == state.size) {
+    consistent =
+        published->root == state.root
+            ? absl::OkStatus()
+            : absl::FailedPreconditionError(absl::StrCat(
+                  "root ", HashToHex(state.root), ", published ", HashToHex(published->root)));
+  } else if (published->size == 0) {
+    consistent = published->root == EmptyRoot()
+                     ? absl::OkStatus()
+                     : absl::FailedPreconditionError("the published empty tree has a root");
+  } else {
+    auto proof = ConsistencyProof(published->size, state.size);
+    consistent = proof.ok() ? VerifyConsistency(published->size, state.size, *proof,
+                                                published->root, state.root)
+                            : proof.status();
+  }
+  if (!consistent.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "the database's tree (size ", state.size, ") is not consistent with the checkpoint ",
+        "this log published at size ", published->size, " (", path, "): not the tree this log ",
+        "published (a fork): ", consistent.message()));
+  }
+  return absl::OkStatus();
+}
+
+void Log::StartCheckpointFile(const std::optional<Checkpoint>& published, const TreeState& state) {
+  if (options_.published_checkpoint_path.empty()) return;
+  checkpoint_file_ = CheckpointFile::Start(
+      options_.published_checkpoint_path, options_.published_checkpoint_interval,
+      published.has_value() ? std::optional<uint64_t>(published->size) : std::nullopt,
+      options_.health);
+  checkpoint_file_->Publish(state.size, state.checkpoint);
+}
+
 absl::Status Log::Init() {
   std::optional<TreeState> stored;
+  std::optional<LogIdentity> identity;
+  bool identity_in_meta = false;
   VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
     VOUCH_ASSIGN_OR_RETURN(stored, r.ReadTreeState());
+    VOUCH_ASSIGN_OR_RETURN(identity, ReadIdentity(r));
+    VOUCH_ASSIGN_OR_RETURN(std::optional<std::string> name, r.ReadMeta("log_name"));
+    identity_in_meta = name.has_value();
     if (!stored.has_value()) {
       VOUCH_ASSIGN_OR_RETURN(uint64_t count, r.CountEntries());
       if (count != 0) {
@@ -240,9 +379,37 @@ absl::Status Log::Init() {
     }
     return absl::OkStatus();
   }));
+  VOUCH_ASSIGN_OR_RETURN(std::optional<Checkpoint> published, ReadPublished());
   if (!stored.has_value()) {
+    if (published.has_value() && published->size > 0) {
+      return absl::DataLossError(absl::StrCat(
+          "the database holds no log but this log already published a checkpoint of size ",
+          published->size, " (", options_.published_checkpoint_path,
+          "): the database was emptied or replaced; restore vouch.db from a backup"));
+    }
+    if (!options_.create_if_missing) {
+      return absl::FailedPreconditionError(
+          "the database holds no log (no signed tree state) and this log key has signed one "
+          "before: a new log under it would contradict the checkpoints it signed");
+    }
     VLOG_INFO << "new log " << options_.origin << ", log id " << log_id_hex_;
-    return PublishEmpty();
+    VOUCH_RETURN_IF_ERROR(PublishEmpty());
+    StartCheckpointFile(published, Latest());
+    if (checkpoint_file_ != nullptr) VOUCH_RETURN_IF_ERROR(checkpoint_file_->Flush());
+    return absl::OkStatus();
+  }
+  if (identity.has_value()) {
+    if (identity->origin != options_.origin) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "checkpoint origin \"", options_.origin, "\" contradicts this log's origin \"",
+          identity->origin, "\" (fixed when the log was created)"));
+    }
+    if (identity->signer_name != options_.signer_name) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("checkpoint signer name \"", options_.signer_name,
+                       "\" contradicts this log's signer name \"", identity->signer_name,
+                       "\" (fixed when the log was created)"));
+    }
   }
   VOUCH_RETURN_IF_ERROR(CheckStoredTree(*stored));
   VOUCH_ASSIGN_OR_RETURN(range_, CompactRange::FromHashes(stored->size, stored->compact_range));
@@ -256,10 +423,30 @@ absl::Status Log::Init() {
     edge_tiles_[{level, n / 256}] = tile;
   }
   last_signed_time_ = stored->timestamp;
-  absl::MutexLock l(&state_mu_);
-  state_ = *stored;
-  stats_.tree_size = stored->size;
-  stats_.checkpoint_time = stored->timestamp;
+  {
+    absl::MutexLock l(&state_mu_);
+    state_ = *stored;
+    stats_.tree_size = stored->size;
+    stats_.checkpoint_time = stored->timestamp;
+  }
+  VOUCH_RETURN_IF_ERROR(CheckPublished(published, *stored));
+  if (!identity_in_meta) {
+    // A log created before identities were stored: its checkpoint's (verified above) is kept.
+    VOUCH_RETURN_IF_ERROR(storage_->WriteTx([&](LogWriter& w) -> absl::Status {
+      VOUCH_RETURN_IF_ERROR(w.WriteMeta("log_origin", options_.origin));
+      return w.WriteMeta("log_name", options_.signer_name);
+    }));
+    VLOG_INFO << "recorded the log's origin \"" << options_.origin << "\" and signer name \""
+              << options_.signer_name << "\" in the database";
+  }
+  const bool file_missing = !published.has_value();
+  StartCheckpointFile(published, *stored);
+  if (file_missing && checkpoint_file_ != nullptr) {
+    VLOG_WARNING << options_.published_checkpoint_path
+                 << " was missing; wrote the database's checkpoint (size " << stored->size
+                 << ") into it";
+    VOUCH_RETURN_IF_ERROR(checkpoint_file_->Flush());
+  }
   VLOG_INFO << "opened log " << options_.origin << " at size " << stored->size << ", log id "
             << log_id_hex_;
   return absl::OkStatus();
@@ -268,19 +455,15 @@ absl::Status Log::Init() {
 absl::Status Log::CheckStoredTree(const TreeState& state) {
   auto verifier = signer::OpenSslVerifier::FromDer(key_->PublicKeyDer());
   if (!verifier.ok()) return verifier.status();
-  // The note may have been signed under an earlier signer name (the host name changed).
-  std::string name = options_.signer_name;
-  const size_t sig = state.checkpoint.find("\n\n\xe2\x80\x94 ");
-  if (sig != std::string::npos) {
-    const size_t begin = sig + 6;
-    const size_t end = state.checkpoint.find(' ', begin);
-    if (end != std::string::npos) name = state.checkpoint.substr(begin, end - begin);
-  }
-  auto cp = VerifyCheckpoint(state.checkpoint, name, **verifier);
+  auto cp = VerifyCheckpoint(state.checkpoint, options_.signer_name, **verifier);
   if (!cp.ok()) {
     return absl::DataLossError(
-        absl::StrCat("stored checkpoint does not verify with this log's key (log id ", log_id_hex_,
-                     "): ", cp.status().message()));
+        absl::StrCat("stored checkpoint does not verify with this log's key (",
+                     options_.signer_name, ", log id ", log_id_hex_, "): ", cp.status().message()));
+  }
+  if (cp->origin != options_.origin) {
+    return absl::DataLossError(absl::StrCat("stored checkpoint has origin \"", cp->origin,
+                                            "\", the log's is \"", options_.origin, "\""));
   }
   if (cp->size != state.size || cp->root != state.root) {
     return absl::DataLossError(absl::StrCat(
@@ -478,6 +661,7 @@ absl::StatusOr<EntryWithProof> Log::WithProof(StoredEntry entry) {
     return absl::NotFoundError(absl::StrCat("entry ", entry.index, " is not yet published"));
   }
   VOUCH_ASSIGN_OR_RETURN(out.proof, InclusionProof(entry.index, latest.size));
+  VOUCH_RETURN_IF_ERROR(CheckServedProof(entry, latest.size, latest.root, out.proof));
   out.entry = std::move(entry);
   out.tree_size = latest.size;
   out.root = latest.root;
@@ -492,11 +676,68 @@ absl::StatusOr<EntryWithProof> Log::GetByIndex(uint64_t index) {
         absl::StrCat("logIndex ", index, " is past the end of the log (size ", size, ")"));
   }
   StoredEntry e;
-  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+  absl::Status read = storage_->ReadTx([&](LogReader& r) -> absl::Status {
     VOUCH_ASSIGN_OR_RETURN(e, r.ReadEntry(index));
     return absl::OkStatus();
-  }));
+  });
+  if (absl::IsNotFound(read)) {
+    return ReportIntegrityFailure(absl::DataLossError(absl::StrCat(
+        "entry ", index, " is missing from storage (the signed tree has ", size, " entries)")));
+  }
+  VOUCH_RETURN_IF_ERROR(read);
   return WithProof(std::move(e));
+}
+
+absl::Status Log::CheckServedProof(const StoredEntry& entry, uint64_t size, const Hash& root,
+                                   const std::vector<Hash>& proof) {
+  const Hash leaf = HashLeaf(entry.body);
+  if (leaf != entry.leaf_hash) {
+    return ReportIntegrityFailure(absl::DataLossError(
+        absl::StrCat("entry ", entry.index, ": body hashes to ", HashToHex(leaf),
+                     " but its stored UUID (leaf hash) is ", HashToHex(entry.leaf_hash))));
+  }
+  if (entry.integrated_time <= 0) {
+    return ReportIntegrityFailure(absl::DataLossError(absl::StrCat(
+        "entry ", entry.index, ": integratedTime ", entry.integrated_time, " is not positive")));
+  }
+  absl::StatusOr<Hash> got = RootFromInclusionProof(entry.index, size, leaf, proof);
+  if (!got.ok() || *got != root) {
+    return ReportIntegrityFailure(absl::DataLossError(absl::StrCat(
+        "entry ", entry.index, ": inclusion proof does not verify against the checkpoint of size ",
+        size, ": ",
+        got.ok() ? absl::StrCat("the stored body and proof lead to root ", HashToHex(*got),
+                                ", the checkpoint's is ", HashToHex(root))
+                 : std::string(got.status().message()))));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Log::ReportIntegrityFailure(const absl::Status& failure) {
+  VLOG_ERROR << "integrity failure: " << failure.message();
+  {
+    absl::MutexLock l(&state_mu_);
+    stats_.integrity_failures++;
+  }
+  if (options_.health != nullptr) {
+    options_.health->SetProblem(kIntegrityHealthKey, std::string(failure.message()),
+                                /*sticky=*/true);
+  }
+  return failure;
+}
+
+void Log::AppendsFailing(const absl::Status& s) {
+  absl::MutexLock l(&health_mu_);
+  appends_failing_.store(true, std::memory_order_relaxed);
+  if (options_.health != nullptr) {
+    options_.health->SetProblem(kAppendHealthKey, absl::StrCat("appends failing: ", s.message()));
+  }
+}
+
+void Log::AppendsSucceeded() {
+  if (!appends_failing_.load(std::memory_order_relaxed)) return;  // The common case: no lock.
+  absl::MutexLock l(&health_mu_);
+  appends_failing_.store(false, std::memory_order_relaxed);
+  if (options_.health != nullptr) options_.health->ClearProblem(kAppendHealthKey);
 }
 
 absl::StatusOr<EntryWithProof> Log::GetByLeafHash(const Hash& leaf_hash) {
@@ -550,7 +791,11 @@ absl::StatusOr<std::string> Log::EntryBundle(uint64_t index, uint32_t width) {
     VOUCH_ASSIGN_OR_RETURN(entries, r.ReadEntries(begin, begin + width));
     return absl::OkStatus();
   }));
-  if (entries.size() != width) return absl::DataLossError("entries missing from storage");
+  if (entries.size() != width) {
+    return ReportIntegrityFailure(
+        absl::DataLossError(absl::StrCat("entry bundle ", index, ": ", width - entries.size(),
+                                         " of its ", width, " entries are missing from storage")));
+  }
   std::string out;
   for (const StoredEntry& e : entries) {
     if (e.body.size() > 0xffff) {
@@ -736,7 +981,10 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
           this));
       absl::Status reloaded = ReloadTreeFromStorage();
       if (!reloaded.ok()) {
-        fail_all(absl::UnavailableError(absl::StrCat("storage: ", reloaded.message())));
+        const absl::Status failed =
+            absl::UnavailableError(absl::StrCat("storage: ", reloaded.message()));
+        AppendsFailing(failed);
+        fail_all(failed);
         return;
       }
       commit_failed_ = false;
@@ -784,7 +1032,9 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     return absl::OkStatus();
   });
   if (!read.ok()) {
-    fail_all(absl::UnavailableError(absl::StrCat("storage: ", read.message())));
+    const absl::Status failed = absl::UnavailableError(absl::StrCat("storage: ", read.message()));
+    AppendsFailing(failed);
+    fail_all(failed);
     return;
   }
   if (fresh.empty()) {
@@ -809,7 +1059,8 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   std::vector<absl::Status> sign_status(fresh.size());
   auto sign_range = [&](size_t begin, size_t step) {
     for (size_t i = begin; i < stored.size(); i += step) {
-      auto sig = key_->Sign(SetPayload(stored[i].body, now, log_id_hex_, stored[i].index));
+      auto sig = key_->Sign(
+          formats::SignedEntryTimestampPayload(stored[i].body, now, log_id_, stored[i].index));
       if (sig.ok()) {
         stored[i].set = std::move(*sig);
       } else {
@@ -825,7 +1076,10 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   for (auto& t : threads) t.join();
   for (const absl::Status& s : sign_status) {
     if (!s.ok()) {
-      fail_all(absl::UnavailableError(absl::StrCat("signing entry timestamp: ", s.message())));
+      const absl::Status failed =
+          absl::UnavailableError(absl::StrCat("signing entry timestamp: ", s.message()));
+      AppendsFailing(failed);
+      fail_all(failed);
       return;
     }
   }
@@ -863,7 +1117,10 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   state.compact_range = range.hashes();
   auto note = SignCheckpointFor(state.size, state.root);
   if (!note.ok()) {
-    fail_all(absl::UnavailableError(absl::StrCat("signing checkpoint: ", note.status().message())));
+    const absl::Status failed =
+        absl::UnavailableError(absl::StrCat("signing checkpoint: ", note.status().message()));
+    AppendsFailing(failed);
+    fail_all(failed);
     return;
   }
   state.checkpoint = std::move(*note);
@@ -949,6 +1206,7 @@ void Log::WriterLoop() {
       if (!failed) VLOG_ERROR << "commit of " << jobs.size() << " batches failed: " << written;
       const absl::Status reply =
           absl::UnavailableError(absl::StrCat("storage: ", written.message()));
+      if (!failed) AppendsFailing(reply);
       {
         // Flag the failure before answering, so a retry is sequenced on the durable tree.
         absl::MutexLock l(&commit_mu_);
@@ -963,8 +1221,12 @@ void Log::WriterLoop() {
     VLOG_DEBUG << "wrote " << jobs.size() << " batches in "
                << absl::ToDoubleMilliseconds(t_written - t_write) << " ms";
     // Durable: serve the new tiles and tree head, then answer the waiters.
+    AppendsSucceeded();
     for (const auto& job : jobs) {
       for (const auto& tile : job->tiles) CacheTile(tile);
+    }
+    if (checkpoint_file_ != nullptr) {
+      checkpoint_file_->Publish(jobs.back()->state.size, jobs.back()->state.checkpoint);
     }
     {
       absl::MutexLock l(&state_mu_);

@@ -9,18 +9,28 @@
 //
 // On Open the stored tree is checked against the last signed checkpoint without a full rebuild
 // (signature, compact range, entry count, the tiles behind the compact range, the newest entries
-// and a random sample); a database that was altered is refused with DataLoss naming what differs.
+// and a random sample) and against the last checkpoint published before (a file next to the keys,
+// log/checkpoint_file.h): a database that was altered, or is older than what clients have seen, is
+// refused with DataLoss naming what differs. The log's identity (checkpoint origin and signer
+// name) is fixed when it is created and stored with it.
+//
+// Reads never serve an inclusion proof that does not verify: each answer is checked against its
+// checkpoint from the stored body (O(log n) hashes) and a mismatch is answered with DataLoss
+// naming the entry, counted (stats().integrity_failures) and reported to the Health object as a
+// lasting integrity failure. Failing commits are reported there too, until one succeeds.
 //
 // Thread-safe.
 #ifndef VOUCH_LOG_LOG_H_
 #define VOUCH_LOG_LOG_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -32,6 +42,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "base/health.h"
+#include "log/checkpoint.h"
+#include "log/checkpoint_file.h"
 #include "log/compact_range.h"
 #include "log/hash.h"
 #include "log/merkle.h"
@@ -41,11 +54,28 @@
 namespace vouch::log {
 
 struct LogOptions {
+  // The log's identity, fixed when it is created and stored with it (meta log_origin, log_name):
+  // a new log takes these; an existing log must have been created with them, else Open fails with
+  // FailedPrecondition naming both values (Log::StoredIdentity reads them first).
   // First line of every checkpoint (C2SP origin).
   std::string origin = "vouch.local";
   // The signed-note signer name: no spaces; sigstore-js requires the trusted root's log baseUrl
   // to contain it, so use the log's host name (e.g. "rekor.example.com" or "127.0.0.1").
   std::string signer_name = "vouch.local";
+  // Whether Open may create a new log when |storage| holds none. Without it such storage is
+  // refused (FailedPrecondition): vouchd allows it only with a log key it has just generated, so
+  // a key whose log is gone never signs a second tree (a fork of what it signed before).
+  bool create_if_missing = true;
+  // The file that keeps the last published checkpoint (log/checkpoint_file.h), e.g.
+  // DATA_DIR/published_checkpoint; empty: none. Open refuses a tree smaller than, or not
+  // consistent with, the checkpoint in it, and writes it if it is missing.
+  std::string published_checkpoint_path;
+  // Least time between two writes of that file (its largest lag behind the newest checkpoint,
+  // plus one write; none after Shutdown).
+  absl::Duration published_checkpoint_interval = absl::Milliseconds(100);
+  // Where failing appends ("log.append", until a commit succeeds) and integrity failures
+  // ("log.integrity", for good) are reported. Null: nowhere. Must outlive the Log.
+  Health* health = nullptr;
   // Largest batch committed at once.
   size_t max_batch = 1024;
   // How long the sequencer waits for more entries before committing a batch that is not full.
@@ -84,19 +114,43 @@ struct NewEntry {
   std::vector<std::string> keys;
 };
 
+// The leaf hash (UUID) of the existing entry that an AlreadyExists status from Log::Append or
+// Log::AppendAsync carries as a payload; nullopt for any other status.
+std::optional<Hash> ExistingEntryLeaf(const absl::Status& status);
+
 // Observes appends for metrics. Called from the sequencer thread.
 struct LogStats {
   uint64_t batches = 0;
+  // Integrity failures found by reads or reported by a verifier (ReportIntegrityFailure).
+  uint64_t integrity_failures = 0;
   uint64_t appended = 0;
   uint64_t last_batch_size = 0;
   uint64_t tree_size = 0;
   int64_t checkpoint_time = 0;
 };
 
+// A log's identity: its checkpoints' origin line and signer name.
+struct LogIdentity {
+  std::string origin;
+  std::string signer_name;
+};
+
 class Log {
  public:
+  // Health keys the log reports under (see LogOptions::health).
+  static constexpr char kAppendHealthKey[] = "log.append";
+  static constexpr char kIntegrityHealthKey[] = "log.integrity";
+
+  // The identity of the log in |storage|: as stored when it was created, or for a log created
+  // before identities were stored, as its latest signed checkpoint shows (unverified here; Open
+  // verifies it). std::nullopt for storage without a log.
+  static absl::StatusOr<std::optional<LogIdentity>> StoredIdentity(LogStorage* storage);
+
   // Opens the log in |storage| signed by |key| (both must outlive the Log), checking the stored
-  // tree (see the file comment). A new log gets a signed checkpoint of size 0.
+  // tree (see the file comment). A new log gets a signed checkpoint of size 0. DataLoss (naming
+  // what differs) for storage that was altered or is behind the published checkpoint file;
+  // FailedPrecondition for an identity other than the stored one, or for storage without a log
+  // when !create_if_missing.
   static absl::StatusOr<std::unique_ptr<Log>> Open(LogStorage* storage, const signer::Signer* key,
                                                    const LogOptions& options);
   ~Log();
@@ -104,9 +158,11 @@ class Log {
   Log& operator=(const Log&) = delete;
 
   // Appends |entry| and blocks until it is durable and covered by a signed checkpoint.
-  // AlreadyExists (message "entry already exists at index N") for a duplicate body;
+  // AlreadyExists (message "entry already exists at index N") for a duplicate body, carrying the
+  // existing entry's leaf hash (read it with ExistingEntryLeaf);
   // Unavailable if the log is shutting down or storage failed (nothing was written);
-  // ResourceExhausted if max_pending appends are already waiting.
+  // ResourceExhausted if max_pending appends are already waiting; DataLoss if the entry is
+  // durable but the inclusion proof for the answer does not verify (an integrity failure).
   absl::StatusOr<EntryWithProof> Append(NewEntry entry);
 
   // Append without blocking the caller: |done| is called exactly once with what Append would
@@ -125,9 +181,13 @@ class Log {
   // An inclusion proof for |index| in the tree of |size| (size <= the published size).
   absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size);
 
-  // The entry at |index| with a proof against the latest checkpoint. NotFound past the end.
+  // The entry at |index| with a proof against the latest checkpoint. NotFound past the end;
+  // DataLoss naming the entry (an integrity failure: counted and reported) if storage lacks it,
+  // its body does not hash to its UUID, its integratedTime is not positive or the proof does not
+  // verify against the checkpoint.
   absl::StatusOr<EntryWithProof> GetByIndex(uint64_t index);
-  // The entry whose leaf hash is |leaf_hash| (the UUID). NotFound if absent.
+  // The entry whose leaf hash is |leaf_hash| (the UUID). NotFound if absent; DataLoss as
+  // GetByIndex.
   absl::StatusOr<EntryWithProof> GetByLeafHash(const Hash& leaf_hash);
   // Indices of entries with search key |key| (at most |limit|).
   absl::StatusOr<std::vector<uint64_t>> Search(const std::string& key, size_t limit);
@@ -149,11 +209,13 @@ class Log {
   const LogOptions& options() const { return options_; }
   LogStats stats() const;
 
-  // The SignedEntryTimestamp payload for an entry (RFC 8785 canonical JSON).
-  static std::string SetPayload(absl::string_view body, int64_t integrated_time,
-                                const std::string& log_id_hex, uint64_t index);
+  // Records an integrity failure found outside the log (the background verifier): logged,
+  // counted in stats().integrity_failures and reported to options().health for good. Returns
+  // |failure|.
+  absl::Status ReportIntegrityFailure(const absl::Status& failure);
 
-  // Stops the sequencer; pending appends fail with Unavailable.
+  // Stops the sequencer; pending appends fail with Unavailable. Writes the published checkpoint
+  // file up to date.
   void Shutdown();
 
  private:
@@ -167,7 +229,20 @@ class Log {
   // Queues |p| for the sequencer; an error if the log is stopping or full.
   absl::Status Enqueue(std::shared_ptr<Pending> p);
   absl::Status CheckStoredTree(const TreeState& state);
+  // Checks the stored tree (already loaded into state_) against |published|, the checkpoint in
+  // the published checkpoint file.
+  absl::Status CheckPublished(const std::optional<Checkpoint>& published, const TreeState& state);
+  // Reads and verifies the published checkpoint file; std::nullopt if there is none.
+  absl::StatusOr<std::optional<Checkpoint>> ReadPublished();
+  void StartCheckpointFile(const std::optional<Checkpoint>& published, const TreeState& state);
   absl::Status PublishEmpty();
+  // DataLoss (reported as an integrity failure) unless |proof| proves |entry|, hashed from its
+  // stored body, is in the tree of |size| with |root|.
+  absl::Status CheckServedProof(const StoredEntry& entry, uint64_t size, const Hash& root,
+                                const std::vector<Hash>& proof);
+  // Appends fail (storage, signing): reported to health until a commit succeeds.
+  void AppendsFailing(const absl::Status& s);
+  void AppendsSucceeded();
   void SequencerLoop();
   // Stage 1 (sequencer thread): dedup, sequence, sign SETs, integrate, sign the checkpoint, and
   // hand the batch to the writer.
@@ -194,6 +269,9 @@ class Log {
 
   LogStorage* const storage_;
   const signer::Signer* const key_;
+  std::unique_ptr<CheckpointFile> checkpoint_file_;
+  std::atomic<bool> appends_failing_{false};
+  absl::Mutex health_mu_;  // Orders the appends' health reports.
   const LogOptions options_;
   std::string log_id_;
   std::string log_id_hex_;

@@ -2,6 +2,7 @@
 #include "log/log.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <memory>
@@ -15,6 +16,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "base/files.h"
+#include "base/health.h"
+#include "base/status.h"
+#include "formats/signed_entry_timestamp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "log/checkpoint.h"
@@ -26,6 +31,7 @@
 namespace vouch::log {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
@@ -59,6 +65,61 @@ class FaultyStorage : public LogStorage {
   absl::Notification release;
 
  private:
+  LogStorage* inner_;
+};
+
+// Storage whose tile reads come back with every hash zeroed while |corrupt| is set (a disk or
+// cache returning bad data after the start-up check).
+class CorruptTileStorage : public LogStorage {
+ public:
+  explicit CorruptTileStorage(LogStorage* inner) : inner_(inner) {}
+  absl::Status ReadTx(const std::function<absl::Status(LogReader&)>& f) override {
+    return inner_->ReadTx([&](LogReader& r) {
+      Reader wrapped(&r, corrupt.load());
+      return f(wrapped);
+    });
+  }
+  absl::Status WriteTx(const std::function<absl::Status(LogWriter&)>& f) override {
+    return inner_->WriteTx(f);
+  }
+  std::atomic<bool> corrupt{false};
+
+ private:
+  class Reader : public LogReader {
+   public:
+    Reader(LogReader* r, bool corrupt) : r_(r), corrupt_(corrupt) {}
+    absl::StatusOr<std::optional<TreeState>> ReadTreeState() override {
+      return r_->ReadTreeState();
+    }
+    absl::StatusOr<StoredEntry> ReadEntry(uint64_t i) override { return r_->ReadEntry(i); }
+    absl::StatusOr<std::vector<StoredEntry>> ReadEntries(uint64_t b, uint64_t e) override {
+      return r_->ReadEntries(b, e);
+    }
+    absl::StatusOr<std::optional<uint64_t>> FindLeaf(const Hash& h) override {
+      return r_->FindLeaf(h);
+    }
+    absl::StatusOr<std::vector<uint64_t>> FindByKey(const std::string& k, size_t n) override {
+      return r_->FindByKey(k, n);
+    }
+    absl::StatusOr<StoredTile> ReadTile(uint32_t level, uint64_t index) override {
+      auto t = r_->ReadTile(level, index);
+      if (t.ok() && corrupt_) t->hashes.assign(t->hashes.size(), '\0');
+      return t;
+    }
+    absl::StatusOr<uint64_t> CountEntries() override { return r_->CountEntries(); }
+    absl::StatusOr<uint64_t> CountEntryRows() override { return r_->CountEntryRows(); }
+    absl::StatusOr<std::optional<CertificateRecord>> ReadCertificate(
+        const std::string& s) override {
+      return r_->ReadCertificate(s);
+    }
+    absl::StatusOr<std::optional<std::string>> ReadMeta(const std::string& k) override {
+      return r_->ReadMeta(k);
+    }
+
+   private:
+    LogReader* r_;
+    bool corrupt_;
+  };
   LogStorage* inner_;
 };
 
@@ -96,6 +157,15 @@ class LogTest : public ::testing::Test {
     return Log::Open(storage_.get(), key_.get(), options_).status();
   }
 
+  // Deletes the database (the key stays).
+  void RemoveDb() {
+    log_.reset();
+    storage_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      ::unlink((dir_ + "/vouch.db" + suffix).c_str());
+    }
+  }
+
   void Sql(const std::string& sql) {
     log_.reset();
     storage_.reset();
@@ -112,10 +182,11 @@ class LogTest : public ::testing::Test {
     ASSERT_THAT(cp, IsOk());
     EXPECT_EQ(cp->size, e.tree_size);
     EXPECT_EQ(cp->root, e.root);
-    EXPECT_THAT(verifier_->Verify(Log::SetPayload(e.entry.body, e.entry.integrated_time,
-                                                  log->log_id_hex(), e.entry.index),
-                                  e.entry.set),
-                IsOk());
+    EXPECT_THAT(
+        verifier_->Verify(formats::SignedEntryTimestampPayload(
+                              e.entry.body, e.entry.integrated_time, log->log_id(), e.entry.index),
+                          e.entry.set),
+        IsOk());
   }
 
   std::vector<EntryWithProof> AppendMany(int n, const std::string& prefix) {
@@ -401,9 +472,10 @@ TEST_F(LogTest, Ed25519LogKeySignsCheckpointsAndSets) {
   auto r = (*log)->Append(NewEntry{"ed25519 entry", {}});
   ASSERT_THAT(r, IsOk());
   EXPECT_THAT(VerifyCheckpoint(r->checkpoint, options_.signer_name, **verifier), IsOk());
-  EXPECT_THAT((*verifier)->Verify(Log::SetPayload(r->entry.body, r->entry.integrated_time,
-                                                  (*log)->log_id_hex(), r->entry.index),
-                                  r->entry.set),
+  EXPECT_THAT((*verifier)->Verify(
+                  formats::SignedEntryTimestampPayload(r->entry.body, r->entry.integrated_time,
+                                                       (*log)->log_id(), r->entry.index),
+                  r->entry.set),
               IsOk());
   EXPECT_EQ(committed, 1u);
 }
@@ -414,6 +486,49 @@ TEST_F(LogTest, RefusesDuplicatesNamingTheExistingIndex) {
   EXPECT_THAT(log_->Append(NewEntry{"a", {}}),
               StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("at index 0")));
   EXPECT_EQ(log_->Latest().size, 2u);
+}
+
+// Every duplicate carries the existing entry's leaf hash (the HTTP API names it in the 409's
+// Location header), whichever path found it: stored, a twin in the same batch, or a follower of
+// an in-flight original.
+TEST_F(LogTest, DuplicatesCarryTheExistingEntryLeafHash) {
+  ASSERT_THAT(log_->Append(NewEntry{"a", {}}), IsOk());
+  const absl::Status stored = log_->Append(NewEntry{"a", {}}).status();
+  ASSERT_THAT(stored, StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(ExistingEntryLeaf(stored), HashLeaf("a"));
+
+  // With the disk stalled the first copy is in flight while the others arrive (followers or
+  // twins; stored duplicates if the machine is slow): every one names the same leaf.
+  FaultyStorage stalled(storage_.get());
+  stalled.stall = true;
+  log_.reset();
+  auto log = Log::Open(&stalled, key_.get(), options_);
+  ASSERT_THAT(log, IsOk());
+  absl::Mutex mu;
+  std::vector<absl::Status> answers;
+  auto record = [&](absl::StatusOr<EntryWithProof> r) {
+    absl::MutexLock l(&mu);
+    answers.push_back(r.status());
+  };
+  constexpr size_t kCopies = 8;
+  for (size_t i = 0; i < kCopies; ++i) (*log)->AppendAsync(NewEntry{"b", {}}, record);
+  stalled.release.Notify();
+  absl::MutexLock l(&mu);
+  auto all = [&] { return answers.size() == kCopies; };
+  mu.Await(absl::Condition(&all));
+  size_t ok = 0;
+  for (const absl::Status& s : answers) {
+    if (s.ok()) {
+      ++ok;
+      continue;
+    }
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kAlreadyExists));
+    EXPECT_EQ(ExistingEntryLeaf(s), HashLeaf("b")) << s;
+  }
+  EXPECT_EQ(ok, 1u);
+  EXPECT_FALSE(ExistingEntryLeaf(absl::OkStatus()).has_value());
+  EXPECT_FALSE(ExistingEntryLeaf(absl::UnavailableError("disk")).has_value());
+  EXPECT_FALSE(ExistingEntryLeaf(absl::AlreadyExistsError("no payload")).has_value());
 }
 
 TEST_F(LogTest, ReopenKeepsTreeAndProofsStayConsistent) {
@@ -554,6 +669,286 @@ TEST_F(LogTest, RefusesForeignKeyOrForgedCheckpoint) {
   Sql("UPDATE tree_state SET checkpoint = replace(checkpoint, char(10) || '4' || char(10), "
       "char(10) || '5' || char(10))");
   EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not verify")));
+}
+
+// A row deleted from the middle of an older tile (outside the newest 256 entries and the random
+// sample) is seen at start-up: the row counter disagrees with the highest index.
+TEST_F(LogTest, RefusesEntryDeletedFromTheMiddle) {
+  options_.startup_sample = 0;
+  Reopen();
+  AppendMany(300, "e");
+  Sql("DELETE FROM entries WHERE idx = 5");
+  EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kDataLoss,
+                                     HasSubstr("indices run from 0 to 299 (a row is missing")));
+}
+
+// The origin and signer name are fixed when the log is created: reopening under other ones is
+// refused naming both values; StoredIdentity tells what they are.
+TEST_F(LogTest, IdentityIsFixedWhenTheLogIsCreated) {
+  options_.origin = "rekor.example.com - 0123";
+  options_.signer_name = "rekor.example.com";
+  RemoveDb();
+  Reopen();
+  AppendMany(3, "e");
+  auto id = Log::StoredIdentity(storage_.get());
+  ASSERT_THAT(id, IsOk());
+  ASSERT_TRUE(id->has_value());
+  EXPECT_EQ((*id)->origin, "rekor.example.com - 0123");
+  EXPECT_EQ((*id)->signer_name, "rekor.example.com");
+  LogOptions original = options_;
+  options_.signer_name = "127.0.0.2";
+  EXPECT_THAT(OpenStatus(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("\"127.0.0.2\""), HasSubstr("\"rekor.example.com\""))));
+  options_ = original;
+  options_.origin = "127.0.0.2 - 0123";
+  EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     AllOf(HasSubstr("\"127.0.0.2 - 0123\""),
+                                           HasSubstr("\"rekor.example.com - 0123\""))));
+  options_ = original;
+  Reopen();
+  auto r = log_->Append(NewEntry{"after", {}});
+  ASSERT_THAT(r, IsOk());
+  ExpectValid(*r);
+  auto cp = VerifyCheckpoint(r->checkpoint, "rekor.example.com", *verifier_);
+  ASSERT_THAT(cp, IsOk());
+  EXPECT_EQ(cp->origin, "rekor.example.com - 0123");
+}
+
+// A log created before the identity was stored takes its latest checkpoint's, and keeps it.
+TEST_F(LogTest, AdoptsTheIdentityOfItsCheckpointWhenNoneIsStored) {
+  options_.origin = "old.example - 1";
+  options_.signer_name = "old.example";
+  RemoveDb();
+  Reopen();
+  AppendMany(3, "e");
+  Sql("DELETE FROM meta WHERE key IN ('log_origin', 'log_name')");
+  auto s = SqliteStorage::Open(dir_ + "/vouch.db");
+  ASSERT_THAT(s, IsOk());
+  auto id = Log::StoredIdentity(s->get());
+  ASSERT_THAT(id, IsOk());
+  ASSERT_TRUE(id->has_value());
+  EXPECT_EQ((*id)->origin, "old.example - 1");
+  EXPECT_EQ((*id)->signer_name, "old.example");
+  s->reset();
+  Reopen();  // Same identity as the checkpoint's: accepted and now stored.
+  ASSERT_THAT(storage_->ReadTx([](LogReader& r) -> absl::Status {
+    EXPECT_EQ(**r.ReadMeta("log_name"), "old.example");
+    EXPECT_EQ(**r.ReadMeta("log_origin"), "old.example - 1");
+    return absl::OkStatus();
+  }),
+              IsOk());
+}
+
+// An identity in meta that the signed checkpoint does not bear (meta edited) is refused.
+TEST_F(LogTest, RefusesStoredIdentityThatItsCheckpointContradicts) {
+  AppendMany(2, "e");
+  Sql("UPDATE meta SET value = 'evil.example' WHERE key = 'log_name'");
+  options_.signer_name = "evil.example";
+  EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("does not verify")));
+}
+
+// Storage without a log is refused unless creating one is allowed (a key that signed before).
+TEST_F(LogTest, RefusesToStartANewLogUnlessAllowed) {
+  AppendMany(2, "e");
+  RemoveDb();
+  options_.create_if_missing = false;
+  EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     HasSubstr("the database holds no log")));
+  options_.create_if_missing = true;
+  EXPECT_THAT(OpenStatus(), IsOk());
+}
+
+class PublishedCheckpointTest : public LogTest {
+ protected:
+  void SetUp() override {
+    options_.published_checkpoint_path = NewTempDir() + "/published_checkpoint";
+    LogTest::SetUp();
+  }
+  std::string File() {
+    auto s = ReadSmallFile(options_.published_checkpoint_path);
+    return s.ok() ? *s : std::string(s.status().message());
+  }
+  void CopyDb(const std::string& from, const std::string& to) {
+    const std::string cmd = absl::StrCat("sqlite3 ", from, " \".backup ", to, "\"");
+    ASSERT_EQ(system(cmd.c_str()), 0) << cmd;
+  }
+};
+
+// The file holds the newest checkpoint once the log stops, and is written when missing.
+TEST_F(PublishedCheckpointTest, FileFollowsThePublishedCheckpoint) {
+  EXPECT_EQ(File(), log_->Latest().checkpoint) << "a new log writes it at once";
+  AppendMany(20, "e");
+  log_->Shutdown();
+  EXPECT_EQ(File(), log_->Latest().checkpoint);
+  ASSERT_EQ(::unlink(options_.published_checkpoint_path.c_str()), 0);
+  Reopen();
+  EXPECT_EQ(File(), log_->Latest().checkpoint);
+}
+
+// A database restored from an older backup is refused: a checkpoint of a larger tree was already
+// published. Copying the newer database back makes it start again.
+TEST_F(PublishedCheckpointTest, RefusesDatabaseOlderThanThePublishedCheckpoint) {
+  AppendMany(10, "e");
+  const std::string backup = NewTempDir() + "/backup.db";
+  CopyDb(dir_ + "/vouch.db", backup);
+  AppendMany(5, "f");
+  const std::string newer = NewTempDir() + "/newer.db";
+  CopyDb(dir_ + "/vouch.db", newer);
+  RemoveDb();
+  CopyDb(backup, dir_ + "/vouch.db");
+  EXPECT_THAT(OpenStatus(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       AllOf(HasSubstr("tree has 10 entries but this log already published a "
+                                       "checkpoint of size 15"),
+                             HasSubstr(options_.published_checkpoint_path))));
+  RemoveDb();
+  CopyDb(newer, dir_ + "/vouch.db");
+  EXPECT_THAT(OpenStatus(), IsOk());
+}
+
+// An emptied or deleted database under a log that published is refused, even where creating a
+// log would be allowed.
+TEST_F(PublishedCheckpointTest, RefusesEmptiedDatabase) {
+  AppendMany(4, "e");
+  RemoveDb();
+  EXPECT_THAT(OpenStatus(),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("holds no log but this log already published a checkpoint of "
+                                 "size 4")));
+}
+
+// A tree under the same key that is not an extension of the published one (a fork) is refused,
+// whether larger or the same size.
+TEST_F(PublishedCheckpointTest, RefusesTreeInconsistentWithThePublishedCheckpoint) {
+  AppendMany(5, "a");
+  log_->Shutdown();
+  const std::string published = File();
+  for (int size : {5, 9}) {
+    SCOPED_TRACE(size);
+    RemoveDb();
+    ASSERT_EQ(::unlink(options_.published_checkpoint_path.c_str()), 0);
+    Reopen();  // A new log under the same key...
+    AppendMany(size, "b");
+    log_.reset();
+    // ...next to the checkpoint of the first one.
+    ASSERT_THAT(WriteFileAtomically(options_.published_checkpoint_path, published, 0600), IsOk());
+    EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kDataLoss,
+                                       AllOf(HasSubstr("not consistent with the checkpoint this "
+                                                       "log published at size 5"),
+                                             HasSubstr("fork"))));
+  }
+}
+
+// A file that is not this log's checkpoint is refused naming it.
+TEST_F(PublishedCheckpointTest, RefusesFileNotSignedByTheLog) {
+  AppendMany(2, "e");
+  log_.reset();
+  ASSERT_THAT(WriteFileAtomically(options_.published_checkpoint_path, "garbage\n", 0600), IsOk());
+  EXPECT_THAT(OpenStatus(), StatusIs(absl::StatusCode::kDataLoss,
+                                     AllOf(HasSubstr(options_.published_checkpoint_path),
+                                           HasSubstr("not a checkpoint signed by this log"))));
+}
+
+// Reads check every proof they serve against its checkpoint, from the stored body: damage that
+// the start-up check does not look at (an inner tile node, an old body, a time) is answered with
+// DataLoss naming the entry, counted, and reported to health for good.
+TEST_F(LogTest, ReadsRefuseProofsThatDoNotVerify) {
+  options_.startup_sample = 0;
+  Reopen();
+  AppendMany(600, "e");
+  // Node (level 1, index 129) (leaves 258-259) is row 1, position 1 of tile 0/1: in the proofs
+  // of entries 256 and 257, in no compact range node and not a leaf.
+  log_.reset();
+  ASSERT_THAT(storage_->WriteTx([](LogWriter& w) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(StoredTile t, w.ReadTile(0, 1));
+    t.hashes.replace(TileRowOffset(256, 1) + 32, 32, std::string(32, '\0'));
+    return w.WriteTile(t);
+  }),
+              IsOk());
+  Sql("UPDATE entries SET body = 'evil' WHERE idx = 5");
+  Sql("UPDATE entries SET integrated_time = -5 WHERE idx = 6");
+  Health health;
+  options_.health = &health;
+  Reopen();
+  EXPECT_TRUE(health.Check().serving);
+  EXPECT_THAT(log_->GetByIndex(256),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("entry 256: inclusion proof does not verify against the "
+                                 "checkpoint of size 600")));
+  EXPECT_THAT(log_->GetByLeafHash(HashLeaf("e257")),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("entry 257: inclusion proof")));
+  EXPECT_THAT(log_->GetByIndex(258), IsOk());
+  EXPECT_THAT(log_->GetByIndex(5),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("entry 5: body hashes to")));
+  EXPECT_THAT(log_->GetByIndex(6),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("entry 6: integratedTime -5")));
+  EXPECT_EQ(log_->stats().integrity_failures, 4u);
+  const HealthReport r = health.Check();
+  EXPECT_FALSE(r.serving);
+  ASSERT_EQ(r.reasons.size(), 1u);
+  EXPECT_THAT(r.reasons[0], HasSubstr("log.integrity: entry 256: inclusion proof"));
+  // Appends still work (their own proofs verify) but the log stays unhealthy.
+  EXPECT_THAT(log_->Append(NewEntry{"later", {}}), IsOk());
+  EXPECT_FALSE(health.Check().serving);
+}
+
+// An append's answer is checked like a read: a proof built from bad tile data (here every tile
+// read from storage comes back zeroed, and the cache holds one tile) is not handed out; the entry
+// itself is durable.
+TEST_F(LogTest, AppendAnswerWhoseProofDoesNotVerifyIsDataLoss) {
+  AppendMany(300, "e");
+  log_.reset();
+  CorruptTileStorage corrupting(storage_.get());
+  Health health;
+  LogOptions options = options_;
+  options.tile_cache_size = 1;
+  options.health = &health;
+  auto log = Log::Open(&corrupting, key_.get(), options);
+  ASSERT_THAT(log, IsOk());
+  corrupting.corrupt = true;
+  EXPECT_THAT((*log)->Append(NewEntry{"new", {}}),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("entry 300: inclusion proof does not verify against the "
+                                 "checkpoint of size 301")));
+  EXPECT_EQ((*log)->Latest().size, 301u);
+  EXPECT_FALSE(health.Check().serving);
+  EXPECT_EQ((*log)->stats().integrity_failures, 1u);
+}
+
+// A row removed with the counter fixed up too (which the start-up check cannot see outside the
+// newest entries) is DataLoss on read, not "not found".
+TEST_F(LogTest, ReadOfAMissingEntryInsideTheTreeIsDataLoss) {
+  options_.startup_sample = 0;
+  Reopen();
+  AppendMany(300, "e");
+  Sql("DELETE FROM entries WHERE idx = 4; UPDATE entry_count SET n = n + 1");
+  Reopen();
+  EXPECT_THAT(log_->GetByIndex(4),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("entry 4 is missing from storage (the signed tree has 300")));
+  EXPECT_EQ(log_->stats().integrity_failures, 1u);
+}
+
+// Failing commits turn health NOT_SERVING naming the storage error; a later successful commit
+// turns it back.
+TEST_F(LogTest, FailingAppendsAreUnhealthyUntilACommitSucceeds) {
+  FaultyStorage flaky(storage_.get());
+  Health health;
+  LogOptions options = options_;
+  options.health = &health;
+  log_.reset();
+  auto log = Log::Open(&flaky, key_.get(), options);
+  ASSERT_THAT(log, IsOk());
+  flaky.fail = true;
+  EXPECT_THAT((*log)->Append(NewEntry{"x", {}}), StatusIs(absl::StatusCode::kUnavailable));
+  HealthReport r = health.Check();
+  EXPECT_FALSE(r.serving);
+  ASSERT_EQ(r.reasons.size(), 1u);
+  EXPECT_EQ(r.reasons[0], "log.append: appends failing: storage: disk on fire");
+  flaky.fail = false;
+  EXPECT_THAT((*log)->Append(NewEntry{"x", {}}), IsOk());
+  EXPECT_TRUE(health.Check().serving);
 }
 
 }  // namespace

@@ -1,20 +1,29 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "log/sqlite_storage.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "base/logging.h"
 #include "base/status.h"
 
 namespace vouch::log {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 2: the entry row counter (entry_count, kept by triggers). Version 1 databases are migrated on
+// open.
+constexpr int kSchemaVersion = 2;
 
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS meta(
@@ -50,6 +59,19 @@ CREATE TABLE IF NOT EXISTS certificates(
   key_sha256 TEXT NOT NULL,
   not_before INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS certificates_identity ON certificates(identity);
+CREATE TABLE IF NOT EXISTS entry_count(
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  n INTEGER NOT NULL);
+)sql";
+
+// The row counter: every INSERT and DELETE on entries, by vouchd or anything else that opens the
+// file (sqlite3, a script), moves entry_count.n in the same transaction, so the start-up check can
+// see a deleted row without counting 10M rows. Created with the counter set from COUNT(*).
+constexpr char kCountTriggers[] = R"sql(
+CREATE TRIGGER entries_counted_insert AFTER INSERT ON entries
+  BEGIN UPDATE entry_count SET n = n + 1 WHERE id = 0; END;
+CREATE TRIGGER entries_counted_delete AFTER DELETE ON entries
+  BEGIN UPDATE entry_count SET n = n - 1 WHERE id = 0; END;
 )sql";
 
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
@@ -256,9 +278,41 @@ class SqliteConnection : public LogWriter {
 
   absl::StatusOr<uint64_t> CountEntries() override {
     VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
-                           Stmt("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries"));
+                           Stmt("SELECT (SELECT n FROM entry_count WHERE id = 0), "
+                                "(SELECT MIN(idx) FROM entries), (SELECT MAX(idx) FROM entries)"));
     const int rc = sqlite3_step(st);
     VOUCH_RETURN_IF_ERROR(Done(rc, "count entries"));
+    if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+      return absl::DataLossError("entry_count: the row counter is missing");
+    }
+    const int64_t n = sqlite3_column_int64(st, 0);
+    const bool empty = sqlite3_column_type(st, 1) == SQLITE_NULL;
+    const int64_t lo = sqlite3_column_int64(st, 1), hi = sqlite3_column_int64(st, 2);
+    if (n < 0 || (empty && n != 0) || (!empty && (lo != 0 || hi != n - 1))) {
+      const std::string span = empty ? std::string("there are none")
+                                     : absl::StrCat("their indices run from ", lo, " to ", hi);
+      return absl::DataLossError(
+          absl::StrCat("entries: the row counter says ", n, " entries but ", span,
+                       !empty && lo == 0 && hi > n - 1 ? " (a row is missing: deleted?)"
+                                                       : " (rows were added, deleted or moved)",
+                       "; vouchd --verify-storage names the entries"));
+    }
+    return static_cast<uint64_t>(n);
+  }
+
+  absl::StatusOr<uint64_t> CountEntryRows() override {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st, Stmt("SELECT COUNT(*) FROM entries"));
+    const int rc = sqlite3_step(st);
+    VOUCH_RETURN_IF_ERROR(Done(rc, "count entry rows"));
+    return static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+  }
+
+  // The index the next entry gets: one past the highest stored (O(log n)).
+  absl::StatusOr<uint64_t> NextIndex() {
+    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                           Stmt("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries"));
+    const int rc = sqlite3_step(st);
+    VOUCH_RETURN_IF_ERROR(Done(rc, "next entry index"));
     return static_cast<uint64_t>(sqlite3_column_int64(st, 0));
   }
 
@@ -305,7 +359,7 @@ class SqliteConnection : public LogWriter {
 
   absl::Status WriteEntries(const std::vector<StoredEntry>& entries) override {
     if (entries.empty()) return absl::OkStatus();
-    VOUCH_ASSIGN_OR_RETURN(uint64_t next, CountEntries());
+    VOUCH_ASSIGN_OR_RETURN(uint64_t next, NextIndex());
     VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
                            Stmt("INSERT INTO entries(idx, leaf_hash, body, integrated_time, "
                                 "sets) VALUES(?, ?, ?, ?, ?)"));
@@ -400,8 +454,10 @@ class SqliteConnection : public LogWriter {
   std::map<const char*, sqlite3_stmt*> stmts_;
 };
 
-SqliteStorage::SqliteStorage(std::string path, int checkpoint_frames)
-    : path_(std::move(path)), checkpoint_frames_(std::max(1, checkpoint_frames)) {}
+SqliteStorage::SqliteStorage(std::string path, int checkpoint_frames, bool read_only)
+    : path_(std::move(path)),
+      checkpoint_frames_(std::max(1, checkpoint_frames)),
+      read_only_(read_only) {}
 
 SqliteStorage::~SqliteStorage() {
   {
@@ -461,7 +517,8 @@ void SqliteStorage::CheckpointLoop() {
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::NewConnection(bool writer) {
   sqlite3* db = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      SQLITE_OPEN_READWRITE | (read_only_ ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path_.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status s = absl::FailedPreconditionError(
@@ -478,6 +535,11 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::NewConnection(b
     return absl::FailedPreconditionError(
         absl::StrCat(path_, ": not a usable SQLite database: ", s.message()));
   }
+  if (read_only_) {
+    // Not even the WAL checkpoint SQLite runs when the last connection closes.
+    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    VOUCH_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only=ON;"));
+  }
   if (writer) {
     // Checkpoints run on the background thread instead (see the header).
     // After a WAL reset the file is cut back to 64 MiB.
@@ -487,34 +549,120 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::NewConnection(b
   return conn;
 }
 
+namespace {
+
+// Creates |path| empty with mode 0600 if it does not exist (SQLite gives its -wal and -shm files
+// the database file's mode), and takes group and other access away from it and its -wal and -shm
+// files if they have it. FailedPrecondition if that is not possible.
+absl::Status PrepareDatabaseFiles(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": cannot create: ", std::strerror(errno)));
+  }
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    struct stat st;
+    if (::stat(file.c_str(), &st) != 0) continue;  // No -wal/-shm while the database is closed.
+    if ((st.st_mode & 077) == 0) continue;
+    const mode_t mode = st.st_mode & 0700;
+    if (::chmod(file.c_str(), mode) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrFormat("%s: mode %o gives group/others access and chmod %o failed: %s", file,
+                          st.st_mode & 0777, mode, std::strerror(errno)));
+    }
+    VLOG_WARNING << file << ": mode " << absl::StrFormat("%o", st.st_mode & 0777)
+                 << " gave group/others access; changed to " << absl::StrFormat("%o", mode);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> SchemaVersion(SqliteConnection& c) {
+  VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                         c.Stmt("SELECT value FROM meta WHERE key = 'schema_version'"));
+  const int rc = sqlite3_step(st);
+  std::optional<std::string> out;
+  if (rc == SQLITE_ROW) {
+    const unsigned char* v = sqlite3_column_text(st, 0);
+    out = v ? reinterpret_cast<const char*>(v) : "";
+  } else {
+    VOUCH_RETURN_IF_ERROR(c.Done(rc, "read schema version"));
+  }
+  sqlite3_reset(st);
+  return out;
+}
+
+// Creates the entry row counter and its triggers if they are missing (a new or version 1
+// database, or triggers someone dropped), with the counter set to the rows present, and records
+// the schema version. One transaction.
+absl::Status EnsureRowCounter(SqliteConnection& c, const std::string& path, bool new_database) {
+  VOUCH_RETURN_IF_ERROR(c.Exec("BEGIN IMMEDIATE"));
+  auto body = [&]() -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(
+        sqlite3_stmt * st,
+        c.Stmt("SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+               "('entries_counted_insert', 'entries_counted_delete')), "
+               "(SELECT COUNT(*) FROM entry_count WHERE id = 0)"));
+    VOUCH_RETURN_IF_ERROR(c.Done(sqlite3_step(st), "read the row counter"));
+    const bool present = sqlite3_column_int64(st, 0) == 2 && sqlite3_column_int64(st, 1) == 1;
+    sqlite3_reset(st);
+    if (!present) {
+      VOUCH_RETURN_IF_ERROR(
+          c.Exec("DROP TRIGGER IF EXISTS entries_counted_insert; "
+                 "DROP TRIGGER IF EXISTS entries_counted_delete; "
+                 "INSERT OR REPLACE INTO entry_count(id, n) "
+                 "SELECT 0, COUNT(*) FROM entries;"));
+      VOUCH_RETURN_IF_ERROR(c.Exec(kCountTriggers));
+      if (!new_database) {
+        VLOG_WARNING << path
+                     << ": the entry row counter or its triggers were missing (a version 1 "
+                        "database, or dropped); counted the entry rows and recreated them";
+      }
+    }
+    return c.Exec(absl::StrCat("INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', '",
+                               kSchemaVersion, "')")
+                      .c_str());
+  };
+  absl::Status s = body();
+  if (!s.ok()) {
+    absl::Status rb = c.Exec("ROLLBACK");
+    (void)rb;
+    return s;
+  }
+  return c.Exec("COMMIT");
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::string& path,
                                                                    int checkpoint_frames) {
-  std::unique_ptr<SqliteStorage> s(new SqliteStorage(path, checkpoint_frames));
+  VOUCH_RETURN_IF_ERROR(PrepareDatabaseFiles(path));
+  std::unique_ptr<SqliteStorage> s(new SqliteStorage(path, checkpoint_frames, false));
   VOUCH_ASSIGN_OR_RETURN(auto writer, s->NewConnection(true));
+  // Check the schema version before creating anything in a database we might not understand.
+  absl::StatusOr<std::optional<std::string>> version = std::optional<std::string>();
+  VOUCH_ASSIGN_OR_RETURN(
+      sqlite3_stmt * has_meta,
+      writer->Stmt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'"));
+  VOUCH_RETURN_IF_ERROR(writer->Done(sqlite3_step(has_meta), "read the schema"));
+  const bool new_database = sqlite3_column_int64(has_meta, 0) == 0;
+  sqlite3_reset(has_meta);
+  if (!new_database) version = SchemaVersion(*writer);
+  if (!version.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": cannot read the schema version: ", version.status().message()));
+  }
+  if (version->has_value() && **version != "1" && **version != std::to_string(kSchemaVersion)) {
+    return absl::FailedPreconditionError(absl::StrCat(path, ": database schema version ", **version,
+                                                      ", this vouchd needs ", kSchemaVersion));
+  }
   absl::Status schema = writer->Exec(kSchema);
   if (!schema.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, ": cannot create the schema: ", schema.message()));
   }
-  // Record or check the schema version.
-  VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
-                         writer->Stmt("SELECT value FROM meta WHERE key = 'schema_version'"));
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    const unsigned char* v = sqlite3_column_text(st, 0);
-    const std::string version = v ? reinterpret_cast<const char*>(v) : "";
-    if (version != std::to_string(kSchemaVersion)) {
-      return absl::FailedPreconditionError(absl::StrCat(path, ": database schema version ", version,
-                                                        ", this vouchd needs ", kSchemaVersion));
-    }
-  } else {
-    VOUCH_RETURN_IF_ERROR(writer->Done(rc, "read schema version"));
-    VOUCH_RETURN_IF_ERROR(
-        writer->Exec(absl::StrCat("INSERT INTO meta(key, value) VALUES('schema_version', '",
-                                  kSchemaVersion, "')")
-                         .c_str()));
-  }
-  sqlite3_reset(st);
+  VOUCH_RETURN_IF_ERROR(EnsureRowCounter(*writer, path, new_database));
   VOUCH_ASSIGN_OR_RETURN(s->checkpointer_, s->NewConnection(false));
   sqlite3_wal_hook(
       writer->db(),
@@ -531,6 +679,31 @@ absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::st
     pthread_setname_np(pthread_self(), "vouch-walckpt");  // Named for top/perf.
     p->CheckpointLoop();
   });
+  return s;
+}
+
+absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::OpenReadOnly(
+    const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(path, ": ", std::strerror(errno)));
+  }
+  if (st.st_size == 0) return absl::FailedPreconditionError(absl::StrCat(path, ": empty file"));
+  std::unique_ptr<SqliteStorage> s(new SqliteStorage(path, 0, true));
+  VOUCH_ASSIGN_OR_RETURN(auto conn, s->NewConnection(false));
+  absl::StatusOr<std::optional<std::string>> version = SchemaVersion(*conn);
+  if (!version.ok() || !version->has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": not a Vouch database (no schema version): ",
+                     version.ok() ? "meta has no schema_version" : version.status().message()));
+  }
+  if (**version != "1" && **version != std::to_string(kSchemaVersion)) {
+    return absl::FailedPreconditionError(absl::StrCat(path, ": database schema version ", **version,
+                                                      ", this vouchd reads 1 and ",
+                                                      kSchemaVersion));
+  }
+  absl::MutexLock l(&s->pool_mu_);
+  s->readers_.push_back(std::move(conn));
   return s;
 }
 
@@ -560,6 +733,9 @@ absl::Status SqliteStorage::ReadTx(const std::function<absl::Status(LogReader&)>
 
 absl::Status SqliteStorage::WriteTx(const std::function<absl::Status(LogWriter&)>& f) {
   absl::MutexLock l(&write_mu_);
+  if (writer_ == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(path_, ": opened read-only"));
+  }
   VOUCH_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
   absl::Status s = f(*writer_);
   writer_->ResetAll();

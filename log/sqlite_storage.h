@@ -12,6 +12,12 @@
 // back-to-back commits a PASSIVE checkpoint never catches up and SQLite can never restart the
 // WAL, so past 4x that size the thread runs a TRUNCATE checkpoint, which briefly holds off the
 // writer, resets the WAL and shrinks the file: the WAL stays bounded under sustained load.
+//
+// The database file is created with mode 0600 (SQLite gives its -wal and -shm files the same
+// mode); existing files with group or other access are tightened to owner-only on open. The
+// number of entry rows is kept in entry_count by triggers on entries, so CountEntries() sees a
+// deleted row in O(1) (schema version 2; version 1 databases are migrated on open, counting their
+// rows once).
 #ifndef VOUCH_LOG_SQLITE_STORAGE_H_
 #define VOUCH_LOG_SQLITE_STORAGE_H_
 
@@ -33,19 +39,27 @@ class SqliteStorage : public LogStorage {
   // Opens (creating if absent) the database at |path| and its schema. FailedPrecondition if the
   // file is not a Vouch database or cannot be opened.
   // |checkpoint_frames|: WAL pages (4 KiB) that start a background checkpoint (tests use less).
+  // Creates the file with mode 0600 and tightens existing database files (see the file comment;
+  // FailedPrecondition if chmod fails). Migrates a version 1 database.
   static absl::StatusOr<std::unique_ptr<SqliteStorage>> Open(const std::string& path,
                                                              int checkpoint_frames = 4000);
+  // Opens an existing database to read it without changing it (no schema creation, migration or
+  // background checkpoints; WriteTx answers FailedPrecondition), e.g. for vouchd --verify-storage
+  // next to a serving vouchd. FailedPrecondition if the file is missing, empty or not a Vouch
+  // database of a version this code reads.
+  static absl::StatusOr<std::unique_ptr<SqliteStorage>> OpenReadOnly(const std::string& path);
   ~SqliteStorage() override;
 
   absl::Status ReadTx(const std::function<absl::Status(LogReader&)>& f) override;
   absl::Status WriteTx(const std::function<absl::Status(LogWriter&)>& f) override;
 
  private:
-  SqliteStorage(std::string path, int checkpoint_frames);
+  SqliteStorage(std::string path, int checkpoint_frames, bool read_only);
   absl::StatusOr<std::unique_ptr<SqliteConnection>> NewConnection(bool writer);
 
   const std::string path_;
   const int checkpoint_frames_;
+  const bool read_only_;
   absl::Mutex write_mu_;
   std::unique_ptr<SqliteConnection> writer_ ABSL_GUARDED_BY(write_mu_);
   absl::Mutex pool_mu_;

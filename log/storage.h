@@ -81,8 +81,13 @@ class LogReader {
   virtual absl::StatusOr<std::vector<uint64_t>> FindByKey(const std::string& key, size_t limit) = 0;
   // NotFound if the tile does not exist.
   virtual absl::StatusOr<StoredTile> ReadTile(uint32_t level, uint64_t index) = 0;
-  // Number of stored entries (max index + 1); used by the start-up check.
+  // Number of stored entries without a scan (O(1); the start-up check): SQLite keeps a row
+  // counter that triggers move on every insert and delete, whoever makes them. DataLoss (naming
+  // the counter and the indices) if the rows visibly disagree with it: the lowest index is not 0
+  // or the highest is not count - 1, e.g. a row deleted from the middle.
   virtual absl::StatusOr<uint64_t> CountEntries() = 0;
+  // Number of stored entry rows, counted one by one (O(n): vouchd --verify-storage).
+  virtual absl::StatusOr<uint64_t> CountEntryRows() = 0;
   virtual absl::StatusOr<std::optional<CertificateRecord>> ReadCertificate(
       const std::string& serial_hex) = 0;
   // A small named value (e.g. "log_created"), or std::nullopt.

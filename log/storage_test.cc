@@ -6,10 +6,14 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -238,6 +242,192 @@ TEST(SqliteStorage, ReportsCorruptedTileRowAsDataLoss) {
 off_t FileSize(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 ? st.st_size : -1;
+}
+
+void Sql(const std::string& db, const std::string& sql) {
+  const std::string cmd = "sqlite3 " + db + " \"" + sql + "\"";
+  ASSERT_EQ(system(cmd.c_str()), 0) << cmd;
+}
+
+absl::StatusOr<uint64_t> Count(LogStorage& s) {
+  absl::StatusOr<uint64_t> n;
+  absl::Status tx = s.ReadTx([&](LogReader& r) -> absl::Status {
+    n = r.CountEntries();
+    return absl::OkStatus();
+  });
+  if (!tx.ok()) return tx;
+  return n;
+}
+
+absl::Status WriteEntries(LogStorage& s, uint64_t begin, uint64_t end) {
+  return s.WriteTx([&](LogWriter& w) {
+    std::vector<StoredEntry> entries;
+    for (uint64_t i = begin; i < end; ++i) entries.push_back(Entry(i, absl::StrCat("e", i)));
+    return w.WriteEntries(entries);
+  });
+}
+
+// The row counter is kept by triggers, so a row deleted, added or moved by anything that opens
+// the file (here the sqlite3 shell) is seen without a scan.
+TEST(SqliteStorage, RowCounterSeesRowsDeletedAddedOrMovedBehindItsBack) {
+  const std::string dir = NewTempDir();
+  const std::string db = dir + "/vouch.db";
+  struct Case {
+    const char* sql;
+    const char* want;
+  } cases[] = {
+      {"DELETE FROM entries WHERE idx = 4",
+       "says 9 entries but their indices run from 0 to 9 (a row is missing"},
+      {"DELETE FROM entries WHERE idx = 0", "says 9 entries but their indices run from 1 to 9"},
+      {"UPDATE entries SET idx = 12 WHERE idx = 3",
+       "says 10 entries but their indices run from 0 to 12"},
+      {"UPDATE entries SET idx = -1 WHERE idx = 3",
+       "says 10 entries but their indices run from -1 to 9"},
+      {"INSERT INTO entries VALUES(-5, x'00', x'00', 1, x'00')",
+       "says 11 entries but their indices run from -5 to 9 (rows were added"},
+      {"DELETE FROM entries", "says 0 entries but there are none"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.sql);
+    ::unlink(db.c_str());
+    {
+      auto s = SqliteStorage::Open(db);
+      ASSERT_THAT(s, IsOk());
+      ASSERT_THAT(WriteEntries(**s, 0, 10), IsOk());
+      EXPECT_THAT(Count(**s), IsOk());
+    }
+    Sql(db, c.sql);
+    auto s = SqliteStorage::Open(db);
+    ASSERT_THAT(s, IsOk());
+    if (absl::string_view(c.sql) == "DELETE FROM entries") {
+      // Consistent (all gone), like a row added at the end: the log's start-up check compares
+      // the count with the signed tree size.
+      EXPECT_THAT(Count(**s), IsOk());
+      EXPECT_EQ(*Count(**s), 0u);
+      continue;
+    }
+    EXPECT_THAT(Count(**s), StatusIs(absl::StatusCode::kDataLoss, HasSubstr(c.want)));
+  }
+}
+
+// Dropping the triggers does not blind the check: on open the counter is rebuilt from COUNT(*).
+TEST(SqliteStorage, DroppedCounterTriggersAreRecreatedFromACountOnOpen) {
+  const std::string dir = NewTempDir();
+  const std::string db = dir + "/vouch.db";
+  {
+    auto s = SqliteStorage::Open(db);
+    ASSERT_THAT(s, IsOk());
+    ASSERT_THAT(WriteEntries(**s, 0, 10), IsOk());
+  }
+  Sql(db, "DROP TRIGGER entries_counted_delete; DELETE FROM entries WHERE idx = 5;");
+  auto s = SqliteStorage::Open(db);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_THAT(Count(**s), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("a row is missing")));
+  ASSERT_THAT((*s)->ReadTx([](LogReader& r) -> absl::Status {
+    EXPECT_EQ(*r.CountEntryRows(), 9u);
+    return absl::OkStatus();
+  }),
+              IsOk());
+  s->reset();
+  // The triggers are back: a later delete is counted.
+  Sql(db, "DELETE FROM entries WHERE idx = 9");
+  auto again = SqliteStorage::Open(db);
+  ASSERT_THAT(again, IsOk());
+  ASSERT_THAT((*again)->ReadTx([](LogReader& r) -> absl::Status {
+    EXPECT_EQ(*r.CountEntryRows(), 8u);
+    EXPECT_THAT(r.CountEntries(),
+                StatusIs(absl::StatusCode::kDataLoss,
+                         HasSubstr("says 8 entries but their indices run from 0 to 8")));
+    return absl::OkStatus();
+  }),
+              IsOk());
+}
+
+// A version 1 database (no row counter) is migrated on open: its rows are counted once.
+TEST(SqliteStorage, MigratesVersionOneDatabase) {
+  const std::string dir = NewTempDir();
+  const std::string db = dir + "/vouch.db";
+  {
+    auto s = SqliteStorage::Open(db);
+    ASSERT_THAT(s, IsOk());
+    ASSERT_THAT(WriteEntries(**s, 0, 7), IsOk());
+  }
+  Sql(db,
+      "DROP TRIGGER entries_counted_insert; DROP TRIGGER entries_counted_delete; "
+      "DROP TABLE entry_count; UPDATE meta SET value = '1' WHERE key = 'schema_version';");
+  auto s = SqliteStorage::Open(db);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_THAT(Count(**s), IsOk());
+  EXPECT_EQ(*Count(**s), 7u);
+  ASSERT_THAT(WriteEntries(**s, 7, 9), IsOk());
+  EXPECT_EQ(*Count(**s), 9u);
+  ASSERT_THAT((*s)->ReadTx([](LogReader& r) -> absl::Status {
+    EXPECT_EQ(**r.ReadMeta("schema_version"), "2");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  s->reset();
+  Sql(db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+  EXPECT_THAT(SqliteStorage::Open(db),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("schema version 3, this vouchd needs 2")));
+}
+
+mode_t Mode(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 0777) : 0;
+}
+
+TEST(SqliteStorage, DatabaseFilesAreOwnerOnly) {
+  const std::string dir = NewTempDir();
+  const std::string db = dir + "/vouch.db";
+  const mode_t old_umask = ::umask(022);
+  {
+    auto s = SqliteStorage::Open(db);
+    ASSERT_THAT(s, IsOk());
+    ASSERT_THAT(WriteEntries(**s, 0, 1), IsOk());
+    EXPECT_EQ(Mode(db), 0600u);
+    EXPECT_EQ(Mode(db + "-wal"), 0600u);
+    EXPECT_EQ(Mode(db + "-shm"), 0600u);
+  }
+  // Loosened behind its back: tightened again on open.
+  ASSERT_EQ(::chmod(db.c_str(), 0644), 0);
+  auto s = SqliteStorage::Open(db);
+  ::umask(old_umask);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(Mode(db), 0600u);
+  EXPECT_EQ(Mode(db + "-wal"), 0600u);
+  EXPECT_EQ(*Count(**s), 1u);
+}
+
+TEST(SqliteStorage, ReadOnlyOpenChangesNothingAndRefusesMissingOrEmptyFiles) {
+  const std::string dir = NewTempDir();
+  const std::string db = dir + "/vouch.db";
+  EXPECT_THAT(SqliteStorage::OpenReadOnly(db), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(::access(db.c_str(), F_OK), -1) << "created the file";
+  FILE* f = fopen(db.c_str(), "w");
+  fclose(f);
+  EXPECT_THAT(SqliteStorage::OpenReadOnly(db),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("empty")));
+  ::unlink(db.c_str());
+  auto s = SqliteStorage::Open(db);
+  ASSERT_THAT(s, IsOk());
+  ASSERT_THAT(WriteEntries(**s, 0, 3), IsOk());
+  auto ro = SqliteStorage::OpenReadOnly(db);
+  ASSERT_THAT(ro, IsOk());
+  s->reset();  // Not the last connection: the WAL stays.
+  const off_t wal = FileSize(db + "-wal");
+  ASSERT_GT(wal, 0);
+  EXPECT_EQ(*Count(**ro), 3u);
+  EXPECT_THAT(WriteEntries(**ro, 3, 4),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("read-only")));
+  EXPECT_THAT((*ro)->ReadTx([](LogReader& r) -> absl::Status {
+    return static_cast<LogWriter&>(r).WriteMeta("x", "y");  // (It is a SqliteConnection.)
+  }),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("readonly")));
+  // The last connection closing does not fold the WAL into the database either.
+  ro->reset();
+  EXPECT_EQ(FileSize(db + "-wal"), wal);
 }
 
 // Commit number |commit|: |n| full level-0 tiles (16 KiB each), filled with 'a', 'b', ...

@@ -14,17 +14,29 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "base/files.h"
 #include "base/logging.h"
 #include "base/status.h"
 #include "grpcpp/grpcpp.h"
-#include "httplib.h"
+#include "log/integrity.h"
 #include "log/log.h"
 #include "log/log_service.h"
 #include "log/sqlite_storage.h"
 #include "nlohmann/json.hpp"
+#include "policy/cache.h"
+#include "policy/engine.h"
+#include "policy/image_source.h"
+#include "policy/policy.h"
 #include "proto/health.grpc.pb.h"
+#include "server/admission.h"
+#include "server/ca_grpc.h"
+#include "server/ca_http.h"
 #include "server/certificate_recorder.h"
+#include "server/data_dir.h"
+#include "server/log_grpc.h"
+#include "server/log_http.h"
 #include "signer/ca_service.h"
 #include "signer/openssl_crypto.h"
 
@@ -32,15 +44,21 @@ namespace vouch::server {
 
 class Vouchd::HealthService final : public grpc::health::v1::Health::Service {
  public:
+  explicit HealthService(const Health* health) : health_(health) {}
   grpc::Status Check(grpc::ServerContext*, const grpc::health::v1::HealthCheckRequest* request,
                      grpc::health::v1::HealthCheckResponse* response) override {
     if (!request->service().empty()) {
       return grpc::Status(grpc::StatusCode::NOT_FOUND,
                           absl::StrCat("service: unknown service '", request->service(), "'"));
     }
-    response->set_status(grpc::health::v1::HealthCheckResponse::SERVING);
+    response->set_status(health_->Check().serving
+                             ? grpc::health::v1::HealthCheckResponse::SERVING
+                             : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
     return grpc::Status::OK;
   }
+
+ private:
+  const Health* health_;
 };
 
 absl::Status PrepareDataDir(const std::string& dir) {
@@ -53,6 +71,16 @@ absl::Status PrepareDataDir(const std::string& dir) {
     }
   } else if (!S_ISDIR(st.st_mode)) {
     return absl::FailedPreconditionError(absl::StrCat("--data-dir=", dir, ": not a directory"));
+  } else if ((st.st_mode & 077) != 0) {
+    // The database and keys are owner-only; so is the directory that holds them.
+    if (::chmod(dir.c_str(), st.st_mode & 0700) != 0) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "--data-dir=%s: mode %o gives group/others access and chmod %o failed: %s", dir,
+          st.st_mode & 0777, st.st_mode & 0700, std::strerror(errno)));
+    }
+    VLOG_WARNING << "--data-dir=" << dir << ": mode " << absl::StrFormat("%o", st.st_mode & 0777)
+                 << " gave group/others access; changed to "
+                 << absl::StrFormat("%o", st.st_mode & 0700);
   }
   if (::access(dir.c_str(), R_OK | W_OK | X_OK) != 0) {
     return absl::FailedPreconditionError(
@@ -62,33 +90,7 @@ absl::Status PrepareDataDir(const std::string& dir) {
 }
 
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents, int mode) {
-  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(tmp, ": cannot create: ", std::strerror(errno)));
-  }
-  size_t done = 0;
-  while (done < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return absl::InternalError(absl::StrCat(tmp, ": write: ", std::strerror(err)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat(tmp, ": fsync: ", std::strerror(errno)));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat(path, ": rename: ", std::strerror(errno)));
-  }
-  return absl::OkStatus();
+  return vouch::WriteFileAtomically(path, contents, mode);
 }
 
 absl::StatusOr<std::unique_ptr<Vouchd>> Vouchd::New(const Options& options) {
@@ -104,6 +106,7 @@ Vouchd::~Vouchd() {
   ca_.reset();
   recorder_.reset();
   log_service_.reset();
+  verifier_.reset();
   log_.reset();
   storage_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -112,8 +115,10 @@ Vouchd::~Vouchd() {
 absl::Status Vouchd::Init() {
   std::string http_host, grpc_host;
   int http_port = 0, grpc_port = 0;
-  VOUCH_RETURN_IF_ERROR(ParseHostPort(options_.http_addr, "http-addr", &http_host, &http_port));
-  VOUCH_RETURN_IF_ERROR(ParseHostPort(options_.grpc_addr, "grpc-addr", &grpc_host, &grpc_port));
+  VOUCH_RETURN_IF_ERROR(
+      http::ParseHostPort(options_.http_addr, "http-addr", &http_host, &http_port));
+  VOUCH_RETURN_IF_ERROR(
+      http::ParseHostPort(options_.grpc_addr, "grpc-addr", &grpc_host, &grpc_port));
   VOUCH_RETURN_IF_ERROR(PrepareDataDir(options_.data_dir));
 
   const std::string lock_path = options_.data_dir + "/vouchd.lock";
@@ -129,17 +134,14 @@ absl::Status Vouchd::Init() {
   }
 
   VOUCH_RETURN_IF_ERROR(OpenLog(http_host));
-  VOUCH_ASSIGN_OR_RETURN(http_, HttpServer::New(http_host, http_port, options_.http));
-  AddBaseRoutes();
-  log_service_->RegisterHttp(http_->routes());
-  VOUCH_ASSIGN_OR_RETURN(witnesses_,
-                         NewVouchdWitnessing(options_.witnesses, log_.get(), &http_->routes()));
-  if (options_.enable_ca) {
-    VOUCH_RETURN_IF_ERROR(OpenCa());
-    ca_->RegisterHttp(http_->routes());
-  }
+  // Bound first (the CA's public URL names the actual port); routes are added before Start().
+  VOUCH_ASSIGN_OR_RETURN(http_, http::Server::New(http_host, http_port, &router_, options_.http));
+  if (options_.enable_ca) VOUCH_RETURN_IF_ERROR(OpenCa());
+  AddRoutes();
+  VOUCH_ASSIGN_OR_RETURN(witnesses_, NewVouchdWitnessing(options_.witnesses, log_.get(), &router_));
+  VOUCH_RETURN_IF_ERROR(OpenAdmission());
 
-  health_ = std::make_unique<HealthService>();
+  health_service_ = std::make_unique<HealthService>(&health_);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(
       absl::StrCat(
@@ -156,9 +158,13 @@ absl::Status Vouchd::Init() {
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               options_.grpc_max_threads);
-  builder.RegisterService(health_.get());
-  builder.RegisterService(log_service_->grpc_service());
-  if (ca_ != nullptr) builder.RegisterService(ca_->grpc_service());
+  builder.RegisterService(health_service_.get());
+  log_grpc_ = std::make_unique<LogGrpcService>(log_service_.get(), &metrics_);
+  builder.RegisterService(log_grpc_.get());
+  if (ca_ != nullptr) {
+    ca_grpc_ = std::make_unique<CaGrpcService>(ca_.get());
+    builder.RegisterService(ca_grpc_.get());
+  }
   grpc_ = builder.BuildAndStart();
   if (grpc_ == nullptr || grpc_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", options_.grpc_addr));
@@ -168,22 +174,35 @@ absl::Status Vouchd::Init() {
 }
 
 absl::Status Vouchd::OpenLog(const std::string& http_host) {
-  const std::string db_path = options_.data_dir + "/vouch.db";
-  VOUCH_ASSIGN_OR_RETURN(storage_, log::SqliteStorage::Open(db_path));
-  VOUCH_ASSIGN_OR_RETURN(log_key_, signer::OpenSslSigner::LoadOrCreate(
-                                       options_.data_dir + "/log_key.pem", options_.log_key_type));
+  const LogFiles files = LogFiles::In(options_.data_dir);
+  // A key without its log (vouch.db gone or empty) never starts a new tree under that key.
+  VOUCH_ASSIGN_OR_RETURN(const bool new_key,
+                         PrepareLogFiles(options_.data_dir, options_.new_log, absl::Now()));
+  auto storage = log::SqliteStorage::Open(files.db);
+  if (!storage.ok()) {
+    return new_key ? storage.status()
+                   : absl::FailedPreconditionError(
+                         absl::StrCat(storage.status().message(), "; ", kLogFilesAdvice));
+  }
+  storage_ = std::move(*storage);
+  VOUCH_ASSIGN_OR_RETURN(std::optional<log::LogIdentity> stored,
+                         log::Log::StoredIdentity(storage_.get()));
+  if (new_key && stored.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        files.db, " holds a log but its key ", files.key,
+        " is missing: restore the key file from your backup (a new key cannot continue the log)"));
+  }
+  VOUCH_ASSIGN_OR_RETURN(log_key_,
+                         signer::OpenSslSigner::LoadOrCreate(files.key, options_.log_key_type));
   log::LogOptions lo;
-  lo.signer_name = options_.log_name.empty() ? http_host : options_.log_name;
-  if (lo.signer_name.empty() || lo.signer_name.find_first_of(" +\t\n") != std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("--log-name=\"", lo.signer_name,
-                                                   "\": must be non-empty without spaces or '+'"));
-  }
-  lo.origin = options_.log_origin;
-  if (lo.origin.empty()) {
-    lo.origin = absl::StrCat(
-        lo.signer_name, " - ",
-        absl::BytesToHexString(signer::Sha256(log_key_->PublicKeyDer())).substr(0, 16));
-  }
+  VOUCH_ASSIGN_OR_RETURN(log::LogIdentity identity,
+                         LogIdentityFor(stored, options_.log_name, options_.log_origin, http_host,
+                                        log_key_->PublicKeyDer(), files.db));
+  lo.origin = identity.origin;
+  lo.signer_name = identity.signer_name;
+  lo.create_if_missing = new_key;
+  lo.published_checkpoint_path = files.published_checkpoint;
+  lo.health = &health_;
   lo.max_batch = options_.log_max_batch;
   HistogramCell* batch_sizes =
       metrics_.Histogram("vouch_log_batch_size", "Entries per group commit.", {},
@@ -197,8 +216,18 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
   lo.linger = options_.log_linger;
   lo.max_pending = options_.log_max_pending;
   auto log = log::Log::Open(storage_.get(), log_key_.get(), lo);
-  if (!log.ok()) return Annotate(log.status(), db_path);
+  if (!log.ok()) {
+    const absl::Status& s = log.status();
+    if (!absl::IsDataLoss(s) && !absl::IsFailedPrecondition(s)) return Annotate(s, files.db);
+    return absl::Status(s.code(), absl::StrCat(files.db, ": ", s.message(), "; ", kLogFilesAdvice));
+  }
   log_ = std::move(*log);
+  if (options_.verify_rate > 0) {
+    log::BackgroundVerifierOptions vo;
+    vo.entries_per_second = options_.verify_rate;
+    VOUCH_ASSIGN_OR_RETURN(verifier_,
+                           log::BackgroundVerifier::Start(log_.get(), storage_.get(), vo));
+  }
   log::LogServiceOptions so;
   so.max_entry_bytes = options_.http.max_body_bytes;
   VOUCH_ASSIGN_OR_RETURN(log_service_, log::LogService::New(log_.get(), &metrics_, so));
@@ -234,7 +263,6 @@ absl::Status Vouchd::OpenCa() {
   if (!options_.pkcs11_module.empty()) co.pkcs11_module = options_.pkcs11_module;
   co.pkcs11_key_uri = options_.pkcs11_key_uri;
   co.pkcs11_pin = options_.pkcs11_pin;
-  co.max_body_bytes = options_.http.max_body_bytes;
   recorder_ = std::make_unique<CertificateRecorder>(storage_.get());
   auto ca = signer::CaService::New(co, recorder_.get());
   if (!ca.ok()) return Annotate(ca.status(), "CA");
@@ -242,34 +270,104 @@ absl::Status Vouchd::OpenCa() {
   return absl::OkStatus();
 }
 
-void Vouchd::AddBaseRoutes() {
-  auto& r = http_->routes();
-  r.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("{\"status\":\"SERVING\"}", "application/json");
+void Vouchd::AddRoutes() {
+  router_.Handle(
+      "GET", "/healthz",
+      [this](const http::Request&) {
+        const HealthReport h = health_.Check();
+        return http::Response::Json(h.http_status(), h.Json());
+      },
+      http::Exec::kInline);
+  router_.Handle(
+      "GET", "/api/v1/version",
+      [](const http::Request&) {
+        nlohmann::json body = {{"name", "vouchd"}, {"version", kVersion}};
+        return http::Response::Json(200, body.dump());
+      },
+      http::Exec::kInline);
+  router_.Handle("GET", "/metrics", [this](const http::Request&) {
+    return http::Response::Make(200, "text/plain; version=0.0.4", metrics_.Render());
   });
-  r.Get("/api/v1/version", [](const httplib::Request&, httplib::Response& res) {
-    nlohmann::json body = {{"name", "vouchd"}, {"version", kVersion}};
-    res.set_content(body.dump(), "application/json");
-  });
+  LogHttpOptions log_http;
+  log_http.max_body_bytes = options_.http.max_body_bytes;
+  RegisterLogRoutes(log_service_.get(), &metrics_, log_http, &router_);
+  if (ca_ != nullptr) {
+    CaHttpOptions ca_http;
+    ca_http.max_body_bytes = options_.http.max_body_bytes;
+    RegisterCaRoutes(ca_.get(), ca_http, &router_);
+  }
 }
 
 std::string Vouchd::http_address() const { return absl::StrCat(http_->host(), ":", http_->port()); }
 
 std::string Vouchd::grpc_address() const { return absl::StrCat(grpc_host_, ":", grpc_port_); }
 
+std::string Vouchd::admission_address() const {
+  if (admission_http_ == nullptr) return "";
+  return absl::StrCat(admission_http_->host(), ":", admission_http_->port());
+}
+
+absl::Status Vouchd::OpenAdmission() {
+  if (options_.admission_policy.empty()) return absl::OkStatus();
+  if (options_.admission_tls_cert.empty() || options_.admission_tls_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--admission-policy needs --admission-tls-cert and --admission-tls-key (the API server "
+        "calls webhooks over HTTPS only)");
+  }
+  policy::PolicySet::LoadOptions lo;
+  lo.default_trusted_root = options_.admission_trusted_root;
+  if (lo.default_trusted_root.empty() && ca_ != nullptr) {
+    // Policies that name no trusted root trust this vouchd.
+    lo.default_trusted_root = options_.data_dir + "/trusted_root.json";
+    VOUCH_RETURN_IF_ERROR(
+        WriteFileAtomically(lo.default_trusted_root, ca_->trusted_root_json(), 0644));
+  }
+  auto set = policy::PolicySet::Load(options_.admission_policy, lo);
+  if (!set.ok()) return Annotate(set.status(), "--admission-policy");
+  admission_policies_ = *std::move(set);
+  admission_source_ = std::make_unique<policy::ImageSource>(oci::RegistryOptions{});
+  VOUCH_ASSIGN_OR_RETURN(admission_engine_,
+                         policy::Engine::New(admission_policies_.get(), admission_source_.get()));
+  admission_cache_ =
+      std::make_unique<policy::CachingEngine>(admission_engine_.get(), admission_source_.get());
+  AdmissionOptions ao;
+  ao.audit_log = options_.admission_audit_log;
+  ao.namespace_labels = options_.admission_namespace_labels;
+  ao.max_review_bytes = options_.http.max_body_bytes;
+  VOUCH_ASSIGN_OR_RETURN(admission_, AdmissionWebhook::New(admission_cache_.get(), &metrics_, ao));
+  admission_->Register(admission_router_);
+  admission_router_.Handle(
+      "GET", "/healthz",
+      [](const http::Request&) { return http::Response::Json(200, "{\"status\":\"SERVING\"}"); },
+      http::Exec::kInline);
+  std::string host;
+  int port = 0;
+  VOUCH_RETURN_IF_ERROR(
+      http::ParseHostPort(options_.admission_addr, "admission-addr", &host, &port));
+  http::ServerOptions so = options_.http;
+  so.tls_cert_file = options_.admission_tls_cert;
+  so.tls_key_file = options_.admission_tls_key;
+  auto server = http::Server::New(host, port, &admission_router_, so);
+  if (!server.ok()) return Annotate(server.status(), "admission webhook");
+  admission_http_ = *std::move(server);
+  VLOG_INFO << "admission webhook: " << admission_policies_->policies().size()
+            << " policies (version " << admission_policies_->version() << ") from "
+            << options_.admission_policy;
+  return absl::OkStatus();
+}
+
 absl::Status Vouchd::WriteReadyFile() const {
   if (options_.ready_file.empty()) return absl::OkStatus();
-  nlohmann::json ready = {{"http", http_address()},
-                          {"grpc", grpc_address()},
-                          {"pid", static_cast<int>(::getpid())},
-                          {"data_dir", options_.data_dir},
-                          {"version", kVersion}};
+  nlohmann::json ready = {{"http", http_address()},        {"admission", admission_address()},
+                          {"grpc", grpc_address()},        {"pid", static_cast<int>(::getpid())},
+                          {"data_dir", options_.data_dir}, {"version", kVersion}};
   return WriteFileAtomically(options_.ready_file, ready.dump() + "\n", 0644);
 }
 
 absl::Status Vouchd::Start() {
   http_->Start();
   if (witnesses_ != nullptr) witnesses_->Start();
+  if (admission_http_ != nullptr) admission_http_->Start();
   VLOG_INFO << "vouchd " << kVersion << " serving HTTP on " << http_address() << ", gRPC on "
             << grpc_address() << ", data in " << options_.data_dir;
   return WriteReadyFile();
@@ -279,8 +377,10 @@ void Vouchd::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (witnesses_ != nullptr) witnesses_->Stop();
+  if (admission_http_ != nullptr) admission_http_->Stop();
   if (http_ != nullptr) http_->Stop();
   if (grpc_ != nullptr) grpc_->Shutdown();
+  if (verifier_ != nullptr) verifier_->Stop();
   if (log_ != nullptr) log_->Shutdown();
 }
 

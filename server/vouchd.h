@@ -12,14 +12,17 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/health.h"
 #include "base/metrics.h"
-#include "server/http_server.h"
+#include "http/router.h"
+#include "http/server.h"
 #include "signer/crypto.h"
 
 namespace grpc {
 class Server;
 }
 namespace vouch::log {
+class BackgroundVerifier;
 class Log;
 class LogService;
 class SqliteStorage;
@@ -28,9 +31,18 @@ namespace vouch::signer {
 class OpenSslSigner;
 class CaService;
 }  // namespace vouch::signer
+namespace vouch::policy {
+class CachingEngine;
+class Engine;
+class ImageSource;
+class PolicySet;
+}  // namespace vouch::policy
 namespace vouch::server {
+class AdmissionWebhook;
+class CaGrpcService;
 class CertificateRecorder;
 class WitnessCollector;
+class LogGrpcService;
 }  // namespace vouch::server
 
 namespace vouch::server {
@@ -44,18 +56,27 @@ struct Options {
   std::string grpc_addr = "127.0.0.1:8081";
   // When set, written once serving: {"http": "H:P", "grpc": "H:P", "pid": N, "data_dir": ...}.
   std::string ready_file;
-  HttpOptions http;
+  // The event-driven HTTP front (http/server.h): body limit, deadlines, connection cap, threads.
+  http::ServerOptions http;
   // Most threads the gRPC front runs requests on (each append blocks one until durable); more
   // concurrent calls than this wait or get RESOURCE_EXHAUSTED. Idle threads are kept (up to
   // this many) instead of being exited and re-created per request.
   int grpc_max_threads = 512;
 
-  // The log: checkpoint origin (default "vouch.local - <first 16 hex of the log id>"), the key
+  // The log: checkpoint origin (default "<log name> - <first 16 hex of the log id>"), the key
   // type generated on first start (ecdsa-p256 or ed25519), group-commit batch size and linger.
+  // Origin and name are fixed when the log is created and stored with it: a restart keeps them
+  // whatever the addresses, and a value here that contradicts the stored one is refused.
   std::string log_origin;
-  // The checkpoint signer name (no spaces); default: the HTTP host. sigstore-js requires the
-  // trusted root's log baseUrl to contain it.
+  // The checkpoint signer name (no spaces); default for a new log: the HTTP host. sigstore-js
+  // requires the trusted root's log baseUrl to contain it.
   std::string log_name;
+  // Start a new log although a log key exists (its database being gone, empty or unreadable):
+  // the old key, database remains and published checkpoint are moved aside
+  // (server/data_dir.h). Refused while vouch.db holds a readable log.
+  bool new_log = false;
+  // Entries per second the background verifier checks (log/integrity.h); 0: off.
+  double verify_rate = 1000;
   signer::KeyType log_key_type = signer::KeyType::kEcdsaP256;
   size_t log_max_batch = 1024;
   absl::Duration log_linger = absl::ZeroDuration();
@@ -74,6 +95,17 @@ struct Options {
   std::string pkcs11_module;
   std::string pkcs11_key_uri;
   std::string pkcs11_pin;
+
+  // The Kubernetes admission webhook (docs/policy.md): served when admission_policy is set, on
+  // admission_addr over HTTPS with the given certificate chain and key (TLS 1.2+).
+  std::string admission_policy;  // a policy file or directory
+  std::string admission_addr = "127.0.0.1:8443";
+  std::string admission_tls_cert;
+  std::string admission_tls_key;
+  // Default trusted root for policies that name none; empty: this vouchd's own (with the CA).
+  std::string admission_trusted_root;
+  std::string admission_audit_log;
+  std::string admission_namespace_labels;
   // --witness URL,VKEY pairs (server/witness_collector.h): checkpoints sent to these C2SP
   // witnesses, the cosigned one served at GET /checkpoint/witnessed.
   std::vector<std::string> witnesses;
@@ -94,7 +126,11 @@ class Vouchd {
 
   std::string http_address() const;
   std::string grpc_address() const;
+  // "HOST:PORT" of the admission webhook's HTTPS listener; "" when not serving one.
+  std::string admission_address() const;
   log::Log* transparency_log() const { return log_.get(); }
+  // What /healthz and the gRPC health service answer from.
+  Health& health() { return health_; }
   signer::CaService* ca() const { return ca_.get(); }
 
  private:
@@ -102,29 +138,46 @@ class Vouchd {
   explicit Vouchd(const Options& options);
   absl::Status Init();
   absl::Status WriteReadyFile() const;
-  void AddBaseRoutes();
+  // Every HTTP route, in one Router: /healthz, /api/v1/version, /metrics, the log's, the CA's.
+  void AddRoutes();
   absl::Status OpenLog(const std::string& http_host);
   absl::Status OpenCa();
+  absl::Status OpenAdmission();
 
   Options options_;
   int lock_fd_ = -1;
   Metrics metrics_;
+  Health health_;
   std::unique_ptr<log::SqliteStorage> storage_;
   std::unique_ptr<signer::OpenSslSigner> log_key_;
   std::unique_ptr<log::Log> log_;
+  std::unique_ptr<log::BackgroundVerifier> verifier_;
   std::unique_ptr<log::LogService> log_service_;
   std::unique_ptr<CertificateRecorder> recorder_;
   std::unique_ptr<WitnessCollector> witnesses_;
   std::unique_ptr<signer::CaService> ca_;
-  std::unique_ptr<HttpServer> http_;
-  std::unique_ptr<HealthService> health_;
+  http::Router router_;
+  std::unique_ptr<http::Server> http_;  // Serves router_.
+  // The admission webhook (docs/policy.md), on its own HTTPS listener.
+  std::unique_ptr<policy::PolicySet> admission_policies_;
+  std::unique_ptr<policy::ImageSource> admission_source_;
+  std::unique_ptr<policy::Engine> admission_engine_;
+  std::unique_ptr<policy::CachingEngine> admission_cache_;
+  std::unique_ptr<AdmissionWebhook> admission_;
+  http::Router admission_router_;
+  std::unique_ptr<http::Server> admission_http_;
+  std::unique_ptr<HealthService> health_service_;
+  std::unique_ptr<LogGrpcService> log_grpc_;
+  std::unique_ptr<CaGrpcService> ca_grpc_;
   std::unique_ptr<grpc::Server> grpc_;
   std::string grpc_host_;
   int grpc_port_ = 0;
   bool stopped_ = false;
 };
 
-// Creates |dir| (mode 0700) if it does not exist and checks that it is a writable directory.
+// Creates |dir| (mode 0700) if it does not exist and checks that it is a writable directory. An
+// existing directory that group or others can access is changed to owner-only (logged);
+// FailedPrecondition if that fails.
 absl::Status PrepareDataDir(const std::string& dir);
 
 // Writes |contents| to |path| atomically (temporary file, fsync, rename) with |mode|.

@@ -3,22 +3,27 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "log/log.h"
 #include "nlohmann/json.hpp"
 #include "proto/health.grpc.pb.h"
+#include "server/data_dir.h"
 #include "tests/status_matchers.h"
 
 namespace vouch::server {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
@@ -77,6 +82,40 @@ TEST(Vouchd, ServesHealthOverHttpAndGrpcAndWritesReadyFile) {
   (*d)->Stop();
 }
 
+// vouchd serves one Router: its own routes, the log's and the CA's, with the Router's 404 and 405.
+TEST(Vouchd, ServesBaseLogAndCaRoutesFromOneRouter) {
+  const std::string dir = TempDir();
+  auto d = Vouchd::New(TestOptions(dir));
+  ASSERT_THAT(d, IsOk());
+  ASSERT_THAT((*d)->Start(), IsOk());
+  const std::string http = (*d)->http_address();
+  httplib::Client client(http.substr(0, http.rfind(':')),
+                         std::stoi(http.substr(http.rfind(':') + 1)));
+  auto version = client.Get("/api/v1/version");
+  ASSERT_TRUE(version);
+  EXPECT_EQ(nlohmann::json::parse(version->body),
+            nlohmann::json({{"name", "vouchd"}, {"version", kVersion}}));
+  auto log = client.Get("/api/v1/log");
+  ASSERT_TRUE(log);
+  EXPECT_EQ(nlohmann::json::parse(log->body)["treeSize"], 0);
+  auto root = client.Get("/api/v1/trustedRoot");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->status, 200);
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->get_header_value("Content-Type"), "text/plain; version=0.0.4");
+  EXPECT_THAT(metrics->body, HasSubstr("vouch_requests_total{route=\"GET /api/v1/log\"} 1"));
+  EXPECT_THAT(metrics->body, HasSubstr("vouch_requests_total{route=\"grpc:CreateEntry\"} 0"));
+  auto wrong = client.Delete("/api/v1/log");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405);
+  EXPECT_EQ(wrong->get_header_value("Allow"), "GET, HEAD");
+  auto missing = client.Get("/api/v1/nope");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  (*d)->Stop();
+}
+
 TEST(Vouchd, RefusesSecondServerOnSameDataDir) {
   const std::string dir = TempDir();
   auto first = Vouchd::New(TestOptions(dir));
@@ -102,6 +141,226 @@ TEST(Vouchd, RefusesBadAddresses) {
   o.http_addr = "nonsense";
   EXPECT_THAT(Vouchd::New(o),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--http-addr")));
+}
+
+std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+mode_t Mode(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 0777) : 0;
+}
+
+void RemoveDb(const std::string& data) {
+  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((data + "/vouch.db" + suffix).c_str());
+}
+
+// The checkpoint origin and signer name are fixed when the log is created: a restart on another
+// address keeps them, and flags that contradict them are refused naming both values.
+TEST(Vouchd, RestartOnAnotherAddressKeepsTheLogsOrigin) {
+  const std::string dir = TempDir();
+  Options o = TestOptions(dir);
+  o.enable_ca = false;
+  std::string origin;
+  {
+    auto d = Vouchd::New(o);
+    ASSERT_THAT(d, IsOk());
+    origin = FirstLine((*d)->transparency_log()->Latest().checkpoint);
+    EXPECT_THAT(origin, ::testing::StartsWith("127.0.0.1 - "));
+  }
+  o.http_addr = "127.0.0.2:0";
+  {
+    auto d = Vouchd::New(o);
+    ASSERT_THAT(d, IsOk());
+    EXPECT_EQ(FirstLine((*d)->transparency_log()->Latest().checkpoint), origin);
+    auto e = (*d)->transparency_log()->Append(log::NewEntry{"after the move", {}});
+    ASSERT_THAT(e, IsOk());
+    EXPECT_EQ(FirstLine(e->checkpoint), origin);
+    EXPECT_THAT(e->checkpoint, HasSubstr("\n\xe2\x80\x94 127.0.0.1 "));
+  }
+  o.log_name = "127.0.0.2";
+  EXPECT_THAT(Vouchd::New(o),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("--log-name=127.0.0.2 contradicts the log's signer name "
+                                       "\"127.0.0.1\""),
+                             HasSubstr("pass --log-name=127.0.0.1"))));
+  o.log_name = "127.0.0.1";  // The stored value: accepted.
+  o.log_origin = "elsewhere";
+  EXPECT_THAT(Vouchd::New(o), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                       AllOf(HasSubstr("--log-origin=\"elsewhere\" contradicts"),
+                                             HasSubstr(origin))));
+  o.log_origin = origin;
+  EXPECT_THAT(Vouchd::New(o), IsOk());
+}
+
+// A log key whose database is missing, empty or unreadable does not start a new log (which would
+// sign a tree contradicting what it signed before); the message says why and what to do.
+TEST(Vouchd, RefusesKeyWithoutItsLog) {
+  const std::string dir = TempDir();
+  Options o = TestOptions(dir);
+  o.enable_ca = false;
+  const std::string data = o.data_dir;
+  {
+    auto d = Vouchd::New(o);
+    ASSERT_THAT(d, IsOk());
+    for (int i = 0; i < 300; ++i) {
+      ASSERT_THAT((*d)->transparency_log()->Append(log::NewEntry{absl::StrCat("x", i), {}}),
+                  IsOk());
+    }
+  }
+  const std::string backup = dir + "/vouch.db.copy";
+  ASSERT_EQ(system(("cp " + data + "/vouch.db " + backup).c_str()), 0);
+  RemoveDb(data);
+  EXPECT_THAT(Vouchd::New(o),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("log_key.pem exists but " + data + "/vouch.db is missing"),
+                             HasSubstr("--new-log"))));
+  std::ofstream(data + "/vouch.db").close();
+  EXPECT_THAT(Vouchd::New(o),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("/vouch.db is empty")));
+  std::ofstream(data + "/vouch.db") << std::string(5000, 'x');
+  EXPECT_THAT(Vouchd::New(o), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                       AllOf(HasSubstr("vouch.db"), HasSubstr("--new-log"))));
+  // Truncated: the first pages of a real log database.
+  ASSERT_EQ(::rename(backup.c_str(), (data + "/vouch.db").c_str()), 0);
+  ASSERT_EQ(::truncate((data + "/vouch.db").c_str(), 8192), 0);
+  absl::Status truncated = Vouchd::New(o).status();
+  EXPECT_FALSE(truncated.ok());
+  EXPECT_THAT(std::string(truncated.message()),
+              AllOf(HasSubstr(data + "/vouch.db"), HasSubstr("--new-log")));
+  // A valid SQLite file without the log (the published checkpoint file still knows it).
+  RemoveDb(data);
+  ASSERT_EQ(system(("sqlite3 " + data + "/vouch.db 'CREATE TABLE t(x)'").c_str()), 0);
+  EXPECT_THAT(Vouchd::New(o), StatusIs(absl::StatusCode::kDataLoss,
+                                       HasSubstr("holds no log but this log already published")));
+  ::unlink((data + "/published_checkpoint").c_str());
+  EXPECT_THAT(Vouchd::New(o), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                       HasSubstr("this log key has signed one before")));
+}
+
+// --new-log moves the old key (and what is left of its log) aside, dated, and starts a new log
+// under a new key; it refuses to set aside a readable log.
+TEST(Vouchd, NewLogMovesTheOldKeyAside) {
+  const std::string dir = TempDir();
+  Options o = TestOptions(dir);
+  o.enable_ca = false;
+  const std::string data = o.data_dir;
+  std::string old_id;
+  {
+    auto d = Vouchd::New(o);
+    ASSERT_THAT(d, IsOk());
+    old_id = (*d)->transparency_log()->log_id_hex();
+  }
+  o.new_log = true;
+  EXPECT_THAT(Vouchd::New(o),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("--new-log: " + data + "/vouch.db holds a log of 0 entries")));
+  RemoveDb(data);
+  {
+    auto d = Vouchd::New(o);
+    ASSERT_THAT(d, IsOk());
+    EXPECT_NE((*d)->transparency_log()->log_id_hex(), old_id);
+  }
+  const std::string ls = "ls " + data + " > " + dir + "/ls.txt";
+  ASSERT_EQ(system(ls.c_str()), 0);
+  std::ifstream in(dir + "/ls.txt");
+  std::stringstream listing;
+  listing << in.rdbuf();
+  EXPECT_THAT(listing.str(), ::testing::ContainsRegex("log_key.pem.retired-[0-9]{8}T[0-9]{6}Z"));
+  EXPECT_THAT(listing.str(),
+              ::testing::ContainsRegex("published_checkpoint.retired-[0-9]{8}T[0-9]{6}Z"));
+  // Without the flag the new log starts again as any log does.
+  o.new_log = false;
+  EXPECT_THAT(Vouchd::New(o), IsOk());
+}
+
+TEST(Vouchd, RefusesLogWhoseKeyIsMissing) {
+  const std::string dir = TempDir();
+  Options o = TestOptions(dir);
+  o.enable_ca = false;
+  ASSERT_THAT(Vouchd::New(o), IsOk());
+  ASSERT_EQ(::unlink((o.data_dir + "/log_key.pem").c_str()), 0);
+  EXPECT_THAT(Vouchd::New(o), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                       HasSubstr("vouch.db holds a log but its key " + o.data_dir +
+                                                 "/log_key.pem is missing")));
+  EXPECT_EQ(::access((o.data_dir + "/log_key.pem").c_str(), F_OK), -1) << "generated a key";
+}
+
+TEST(Vouchd, DataDirectoryAndLogFilesAreOwnerOnly) {
+  const std::string dir = TempDir();
+  Options o = TestOptions(dir);
+  ASSERT_EQ(::mkdir(o.data_dir.c_str(), 0755), 0);
+  ASSERT_EQ(::chmod(o.data_dir.c_str(), 0755), 0);
+  auto d = Vouchd::New(o);
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(Mode(o.data_dir), 0700u);
+  for (const char* f :
+       {"vouch.db", "vouch.db-wal", "vouch.db-shm", "log_key.pem", "published_checkpoint"}) {
+    EXPECT_EQ(Mode(o.data_dir + "/" + f), 0600u) << f;
+  }
+}
+
+// /healthz and the gRPC health service answer from the server's Health object.
+TEST(Vouchd, HealthAnswersNotServingWithReasons) {
+  const std::string dir = TempDir();
+  Options o = TestOptions(dir);
+  o.enable_ca = false;
+  auto d = Vouchd::New(o);
+  ASSERT_THAT(d, IsOk());
+  ASSERT_THAT((*d)->Start(), IsOk());
+  const std::string http = (*d)->http_address();
+  httplib::Client client(http.substr(0, http.rfind(':')),
+                         std::stoi(http.substr(http.rfind(':') + 1)));
+  auto channel = grpc::CreateChannel((*d)->grpc_address(), grpc::InsecureChannelCredentials());
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  auto grpc_status = [&] {
+    grpc::ClientContext ctx;
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+    EXPECT_TRUE(stub->Check(&ctx, req, &resp).ok());
+    return resp.status();
+  };
+  (*d)->health().SetProblem("log.append", "appends failing: storage: disk full");
+  auto res = client.Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(nlohmann::json::parse(res->body),
+            nlohmann::json::parse(R"({"status":"NOT_SERVING","reasons":["log.append: appends )"
+                                  R"(failing: storage: disk full"]})"));
+  EXPECT_EQ(grpc_status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  (*d)->health().ClearProblem("log.append");
+  res = client.Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, R"({"status":"SERVING"})");
+  EXPECT_EQ(grpc_status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  (*d)->Stop();
+}
+
+TEST(Vouchd, VerifyDataDirReportsCleanAndDamagedLogs) {
+  const std::string dir = TempDir();
+  Options o = TestOptions(dir);
+  o.enable_ca = false;
+  {
+    auto d = Vouchd::New(o);
+    ASSERT_THAT(d, IsOk());
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_THAT((*d)->transparency_log()->Append(log::NewEntry{absl::StrCat("e", i), {}}),
+                  IsOk());
+    }
+  }
+  auto clean = VerifyDataDir(o.data_dir, 20);
+  ASSERT_THAT(clean, IsOk());
+  EXPECT_TRUE(clean->ok()) << clean->ToString();
+  EXPECT_EQ(clean->entries_checked, 3u);
+  ASSERT_EQ(system(("sqlite3 " + o.data_dir +
+                    "/vouch.db \"UPDATE entries SET body = 'evil' WHERE idx = 1\"")
+                       .c_str()),
+            0);
+  auto damaged = VerifyDataDir(o.data_dir, 20);
+  ASSERT_THAT(damaged, IsOk());
+  EXPECT_THAT(damaged->problems, ::testing::ElementsAre(HasSubstr("entry 1: body hashes to")));
+  EXPECT_THAT(VerifyDataDir(dir + "/nothing-here", 20),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 }  // namespace

@@ -28,8 +28,8 @@
 #include "client/cosignature.h"
 #include "log/hash.h"
 
-namespace httplib {
-class Server;
+namespace vouch::http {
+class Router;
 }
 namespace vouch::log {
 class Log;
@@ -96,7 +96,7 @@ class WitnessCollector {
 // and serves GET /checkpoint/witnessed (404 until a witness cosigned) on |routes|. Null when
 // |flag| is empty. InvalidArgument for a bad --witness value.
 absl::StatusOr<std::unique_ptr<WitnessCollector>> NewVouchdWitnessing(
-    const std::vector<std::string>& flag, log::Log* log, httplib::Server* routes);
+    const std::vector<std::string>& flag, log::Log* log, http::Router* routes);
 
 }  // namespace vouch::server
 

@@ -17,32 +17,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "base/openssl_ptr.h"
 #include "base/status.h"
 #include "signer/openssl_crypto.h"
+#include "signer/san.h"
 #include "signer/x509.h"
 
 namespace vouch::signer {
 namespace {
-
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct ReqFree {
-  void operator()(X509_REQ* r) const { X509_REQ_free(r); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct NameFree {
-  void operator()(X509_NAME* n) const { X509_NAME_free(n); }
-};
-struct ObjFree {
-  void operator()(ASN1_OBJECT* o) const { ASN1_OBJECT_free(o); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
 
 constexpr char kFulcioArc[] = "1.3.6.1.4.1.57264.1.";
 
@@ -269,6 +251,22 @@ absl::StatusOr<IssuedCertificate> CertificateAuthority::Issue(
   }
   if (identity.san.empty()) return absl::InvalidArgumentError("identity without a SAN");
   if (identity.issuer.empty()) return absl::InvalidArgumentError("identity without an issuer");
+  // Whatever built |identity|, nothing malformed is signed (signer/san.h).
+  absl::Status san_ok = CheckSan(SubjectAltName{identity.san_type, identity.san});
+  if (!san_ok.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("identity: ", SanTypeName(identity.san_type), " SAN: ", san_ok.message()));
+  }
+  san_ok = CheckCertificateText(identity.issuer);
+  if (!san_ok.ok())
+    return absl::InvalidArgumentError(absl::StrCat("identity issuer: ", san_ok.message()));
+  for (const auto& [arc, value] : identity.extensions) {
+    absl::Status ok = CheckCertificateText(value);
+    if (!ok.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("identity extension ", kFulcioArc, arc, ": ", ok.message()));
+    }
+  }
   // The TBSCertificate is written directly in DER: OpenSSL 3's X509 objects decode the public key
   // through its generic decoders, which costs more than the signature.
   const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(options_.clock->Now()));
@@ -293,7 +291,11 @@ absl::StatusOr<IssuedCertificate> CertificateAuthority::Issue(
       name = DerTlv(0x86, identity.san);
       break;
     case SanType::kOtherName:
-      name = DerTlv(0xa0, absl::StrCat(DerOid("1.3.6.1.4.1.57264.1.7"),
+      name = DerTlv(
+          0xa0, absl::StrCat(DerOid(kOidFulcioUsername), DerTlv(0xa0, DerTlv(0x0c, identity.san))));
+      break;
+    case SanType::kSmtpUtf8Mailbox:  // RFC 9598: otherName, UTF8String
+      name = DerTlv(0xa0, absl::StrCat(DerOid(kOidSmtpUtf8Mailbox),
                                        DerTlv(0xa0, DerTlv(0x0c, identity.san))));
       break;
   }
@@ -408,9 +410,9 @@ absl::Status VerifyProofOfPossession(absl::string_view spki_der, absl::string_vi
 }
 
 absl::StatusOr<std::string> VerifyCsr(absl::string_view csr) {
-  std::unique_ptr<X509_REQ, ReqFree> req;
+  X509ReqPtr req;
   if (IsPem(csr)) {
-    std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(csr.data(), static_cast<int>(csr.size())));
+    BioPtr bio(BIO_new_mem_buf(csr.data(), static_cast<int>(csr.size())));
     req.reset(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
   } else {
     const unsigned char* p = U(csr);

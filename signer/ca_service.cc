@@ -9,8 +9,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -18,14 +16,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "base/file.h"
 #include "base/logging.h"
 #include "base/status.h"
-#include "google/protobuf/util/json_util.h"
-#include "grpcpp/grpcpp.h"
-#include "httplib.h"
-#include "nlohmann/json.hpp"
-#include "proto/fulcio/fulcio.grpc.pb.h"
-#include "server/status_map.h"
 #include "signer/openssl_crypto.h"
 #include "signer/pkcs11_crypto.h"
 #include "signer/tsa.h"
@@ -37,14 +30,11 @@ namespace fulcio = ::dev::sigstore::fulcio::v2;
 
 namespace {
 
-constexpr char kJson[] = "application/json";
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// A chain file in the data directory: every read error is FailedPrecondition (CaService::New).
+absl::StatusOr<std::string> ReadChainFile(const std::string& path) {
+  absl::StatusOr<std::string> pem = ReadFile(path, 1 << 20);
+  if (!pem.ok()) return absl::FailedPreconditionError(pem.status().message());
+  return pem;
 }
 
 // Rotated-out CA and TSA chains in |dir| (see the header), oldest first.
@@ -94,7 +84,7 @@ absl::Status LoadRetiredChains(const std::string& dir, const std::string& base_u
       return absl::FailedPreconditionError(
           absl::StrCat(path, ": not a regular file of at most 1 MiB"));
     }
-    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
+    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadChainFile(path));
     auto chain = ParsePemCertificates(pem);
     if (!chain.ok() || chain->empty()) {
       return absl::FailedPreconditionError(
@@ -117,37 +107,6 @@ absl::Status LoadRetiredChains(const std::string& dir, const std::string& base_u
 bool Exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
-}
-
-void SendError(httplib::Response& res, const absl::Status& status) {
-  const int code = server::HttpStatusFor(status);
-  res.status = code;
-  res.set_content(server::ErrorJson(code, std::string(status.message())), kJson);
-}
-
-bool CheckBody(const httplib::Request& req, httplib::Response& res, size_t limit) {
-  if (req.body.size() <= limit) return true;
-  res.status = 413;
-  res.set_content(server::ErrorJson(413, absl::StrCat("request body is ", req.body.size(),
-                                                      " bytes, limit ", limit)),
-                  kJson);
-  return false;
-}
-
-std::string BearerToken(absl::string_view header) {
-  header = absl::StripAsciiWhitespace(header);
-  if (header.size() > 7 && absl::EqualsIgnoreCase(header.substr(0, 7), "bearer ")) {
-    return std::string(absl::StripAsciiWhitespace(header.substr(7)));
-  }
-  return "";
-}
-
-absl::StatusOr<std::string> ProtoToJson(const google::protobuf::Message& msg) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  const auto status = google::protobuf::util::MessageToJsonString(msg, &out, options);
-  if (!status.ok()) return absl::InternalError(std::string(status.message()));
-  return out;
 }
 
 }  // namespace
@@ -191,40 +150,6 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view contents
   }
   return absl::OkStatus();
 }
-
-class CaService::GrpcService final : public fulcio::CA::Service {
- public:
-  explicit GrpcService(const CaService* service) : service_(service) {}
-
-  grpc::Status CreateSigningCertificate(grpc::ServerContext* context,
-                                        const fulcio::CreateSigningCertificateRequest* request,
-                                        fulcio::SigningCertificate* response) override {
-    std::string bearer;
-    auto it = context->client_metadata().find("authorization");
-    if (it != context->client_metadata().end()) {
-      bearer = BearerToken(absl::string_view(it->second.data(), it->second.size()));
-    }
-    auto result = service_->CreateSigningCertificate(*request, bearer);
-    if (!result.ok()) return server::ToGrpcStatus(result.status());
-    *response = *std::move(result);
-    return grpc::Status::OK;
-  }
-
-  grpc::Status GetTrustBundle(grpc::ServerContext*, const fulcio::GetTrustBundleRequest*,
-                              fulcio::TrustBundle* response) override {
-    *response = service_->GetTrustBundle();
-    return grpc::Status::OK;
-  }
-
-  grpc::Status GetConfiguration(grpc::ServerContext*, const fulcio::GetConfigurationRequest*,
-                                fulcio::Configuration* response) override {
-    *response = service_->GetConfiguration();
-    return grpc::Status::OK;
-  }
-
- private:
-  const CaService* service_;
-};
 
 CaService::CaService(const CaServiceOptions& options, IssuedCertificateRecorder* recorder)
     : options_(options), recorder_(recorder) {}
@@ -271,7 +196,7 @@ absl::Status CaService::Init() {
   const std::string chain_path = dir + "/ca_chain.pem";
   std::vector<std::string> ca_chain;
   if (Exists(chain_path)) {
-    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(chain_path));
+    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadChainFile(chain_path));
     auto parsed = ParsePemCertificates(pem);
     if (!parsed.ok())
       return absl::FailedPreconditionError(
@@ -294,7 +219,7 @@ absl::Status CaService::Init() {
     tsa_key = *std::move(key);
     const std::string tsa_chain_path = dir + "/tsa_chain.pem";
     if (Exists(tsa_chain_path)) {
-      VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(tsa_chain_path));
+      VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadChainFile(tsa_chain_path));
       auto parsed = ParsePemCertificates(pem);
       if (!parsed.ok()) {
         return absl::FailedPreconditionError(
@@ -362,7 +287,6 @@ absl::Status CaService::Init() {
   if (tsa_ != nullptr)
     signing.tsa_urls.push_back({base + "/api/v1/timestamp", 1, start, {}, "vouch"});
   VOUCH_ASSIGN_OR_RETURN(signing_config_json_, SigningConfigJson(signing));
-  grpc_ = std::make_unique<GrpcService>(this);
   return absl::OkStatus();
 }
 
@@ -371,8 +295,6 @@ const std::vector<std::string>& CaService::ca_chain_der() const { return ca_->ch
 std::vector<std::string> CaService::tsa_chain_der() const {
   return tsa_ != nullptr ? tsa_->chain_der() : std::vector<std::string>();
 }
-
-grpc::Service* CaService::grpc_service() { return grpc_.get(); }
 
 absl::StatusOr<fulcio::SigningCertificate> CaService::CreateSigningCertificate(
     const fulcio::CreateSigningCertificateRequest& request, absl::string_view bearer_token) const {
@@ -450,75 +372,17 @@ absl::StatusOr<std::string> CaService::Timestamp(absl::string_view request_der) 
   return tsa_->Timestamp(request_der);
 }
 
-void CaService::RegisterHttp(httplib::Server& server) {
-  const size_t limit = options_.max_body_bytes;
-  server.Post(
-      "/api/v2/signingCert", [this, limit](const httplib::Request& req, httplib::Response& res) {
-        if (!CheckBody(req, res, limit)) return;
-        fulcio::CreateSigningCertificateRequest request;
-        google::protobuf::util::JsonParseOptions parse;
-        parse.ignore_unknown_fields = true;
-        const auto parsed = google::protobuf::util::JsonStringToMessage(req.body, &request, parse);
-        if (!parsed.ok()) {
-          SendError(res, absl::InvalidArgumentError(
-                             absl::StrCat("malformed request: ", std::string(parsed.message()))));
-          return;
-        }
-        auto result =
-            CreateSigningCertificate(request, BearerToken(req.get_header_value("Authorization")));
-        if (!result.ok()) {
-          SendError(res, result.status());
-          return;
-        }
-        auto json = ProtoToJson(*result);
-        if (!json.ok()) {
-          SendError(res, json.status());
-          return;
-        }
-        res.status = 201;
-        res.set_content(*json, kJson);
-      });
-  server.Get("/api/v2/trustBundle", [this](const httplib::Request&, httplib::Response& res) {
-    auto json = ProtoToJson(GetTrustBundle());
-    if (!json.ok()) return SendError(res, json.status());
-    res.set_content(*json, kJson);
-  });
-  server.Get("/api/v2/configuration", [this](const httplib::Request&, httplib::Response& res) {
-    auto json = ProtoToJson(GetConfiguration());
-    if (!json.ok()) return SendError(res, json.status());
-    res.set_content(*json, kJson);
-  });
-  server.Post(
-      "/api/v1/timestamp", [this, limit](const httplib::Request& req, httplib::Response& res) {
-        if (!CheckBody(req, res, limit)) return;
-        const std::string type = absl::AsciiStrToLower(req.get_header_value("Content-Type"));
-        const bool is_json = absl::StartsWith(type, "application/json") ||
-                             (!absl::StartsWith(type, "application/timestamp-query") &&
-                              !req.body.empty() && req.body[0] == '{');
-        std::string der = req.body;
-        if (is_json) {
-          auto built = TimestampRequestFromJson(req.body);
-          if (!built.ok()) return SendError(res, built.status());
-          der = *std::move(built);
-        }
-        auto resp = Timestamp(der);
-        if (!resp.ok()) return SendError(res, resp.status());
-        res.status = is_json ? 201 : 200;
-        res.set_content(*resp, "application/timestamp-reply");
-      });
-  server.Get("/api/v1/timestamp/certchain",
-             [this](const httplib::Request&, httplib::Response& res) {
-               if (tsa_ == nullptr) {
-                 return SendError(res, absl::NotFoundError("the timestamp authority is disabled"));
-               }
-               res.set_content(ChainToPem(tsa_->chain_der()), "application/pem-certificate-chain");
-             });
-  server.Get("/api/v1/trustedRoot", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(trusted_root_json_, kJson);
-  });
-  server.Get("/api/v1/signingConfig", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(signing_config_json_, kJson);
-  });
+absl::StatusOr<std::vector<std::string>> CaService::GetTimestampCertChain() const {
+  if (tsa_ == nullptr) return absl::NotFoundError("the timestamp authority is disabled");
+  return tsa_->chain_der();
+}
+
+std::string BearerToken(absl::string_view authorization) {
+  authorization = absl::StripAsciiWhitespace(authorization);
+  if (authorization.size() > 7 && absl::EqualsIgnoreCase(authorization.substr(0, 7), "bearer ")) {
+    return std::string(absl::StripAsciiWhitespace(authorization.substr(7)));
+  }
+  return "";
 }
 
 }  // namespace vouch::signer

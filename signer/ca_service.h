@@ -1,26 +1,15 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 //
 // CaService: the CA, the timestamp authority and the trust-root documents as vouchd serves them,
-// over HTTP (cpp-httplib) and gRPC (dev.sigstore.fulcio.v2.CA). Glue only: tokens are verified by
-// oidc.h, certificates built by ca.h, timestamps by tsa.h, documents by trust_root.h.
+// independent of any transport: each operation takes a typed request (the Fulcio v2 protobuf
+// messages, a DER TimeStampReq) and returns a typed response or an absl::Status. Glue only:
+// tokens are verified by oidc.h, certificates built by ca.h, timestamps by tsa.h, documents by
+// trust_root.h. The transports are thin adapters in server/: server/ca_http.h (Fulcio v2 JSON,
+// the timestamp and trust-root routes) and server/ca_grpc.h (dev.sigstore.fulcio.v2.CA).
 //
-// HTTP routes (RegisterHttp), errors as {"code": N, "message": "..."}:
-//   POST /api/v2/signingCert          Fulcio v2 JSON CreateSigningCertificateRequest (token in
-//                                     credentials.oidcIdentityToken or Authorization: Bearer);
-//                                     201 {"signedCertificateEmbeddedSct":{"chain":{"certificates":
-//                                     [leaf PEM, ..., root PEM]}}}
-//   GET  /api/v2/trustBundle          {"chains":[{"certificates":[PEM...]}]}
-//   GET  /api/v2/configuration        {"issuers":[{"issuerUrl"|"wildcardIssuerUrl","audience",
-//                                     "challengeClaim","spiffeTrustDomain"}]}
-//   POST /api/v1/timestamp            JSON {artifactHash, hashAlgorithm, nonce, certificates}
-//                                     (201) or application/timestamp-query DER (200); answers
-//                                     application/timestamp-reply DER
-//   GET  /api/v1/timestamp/certchain  TSA chain, PEM
-//   GET  /api/v1/trustedRoot          Sigstore TrustedRoot v0.2 JSON
-//   GET  /api/v1/signingConfig        Sigstore SigningConfig v0.2 JSON
-// Status codes: 401 bad/expired/misaddressed token or untrusted issuer, 400 bad proof,
-// unsupported key, malformed CSR or request, 413 body over max_body_bytes, 503 key source or
-// recorder unavailable.
+// Errors: Unauthenticated for a bad, expired or misaddressed token or an untrusted issuer;
+// InvalidArgument for a bad proof of possession, an unsupported key, a malformed CSR or request;
+// Unavailable when the key source or the recorder is unavailable.
 //
 // Key files in data_dir, generated on first start when absent (mode 0600):
 //   ca_key.pem, ca_chain.pem   CA key (unless PKCS#11) and chain (issuing cert first, root last;
@@ -51,13 +40,6 @@
 #include "signer/crypto.h"
 #include "signer/oidc.h"
 #include "signer/trust_root.h"
-
-namespace httplib {
-class Server;
-}
-namespace grpc {
-class Service;
-}
 
 namespace vouch::signer {
 
@@ -95,8 +77,6 @@ struct CaServiceOptions {
   // Serve the timestamp authority.
   bool enable_tsa = true;
   vouch::Clock* clock = vouch::Clock::Real();
-  // Larger request bodies are answered 413.
-  size_t max_body_bytes = 4 << 20;
 };
 
 // Where issued certificates are recorded; vouchd implements it on its storage. Record must be
@@ -117,21 +97,22 @@ class CaService {
                                                         IssuedCertificateRecorder* recorder);
   ~CaService();
 
-  // Adds the routes listed above to |server|.
-  void RegisterHttp(httplib::Server& server);
-  // The dev.sigstore.fulcio.v2.CA service, to register with a grpc::ServerBuilder. Owned by this.
-  grpc::Service* grpc_service();
-
-  // The operation behind both fronts. |bearer_token| is used when the request has no
-  // credentials. Errors as described above.
+  // Issues a short-lived certificate (Fulcio v2 CreateSigningCertificate) for the identity in the
+  // request's OIDC token, or |bearer_token| when the request has no credentials, and records it
+  // before handing it out. Errors as described above; Unavailable if it could not be recorded.
   absl::StatusOr<dev::sigstore::fulcio::v2::SigningCertificate> CreateSigningCertificate(
       const dev::sigstore::fulcio::v2::CreateSigningCertificateRequest& request,
       absl::string_view bearer_token) const;
+  // The CA chain (Fulcio v2 GetTrustBundle) and the trusted issuers (GetConfiguration).
   dev::sigstore::fulcio::v2::TrustBundle GetTrustBundle() const;
   dev::sigstore::fulcio::v2::Configuration GetConfiguration() const;
-  // A DER TimeStampResp for a DER TimeStampReq. FailedPrecondition when the TSA is disabled.
+  // A DER TimeStampResp for a DER TimeStampReq. FailedPrecondition when the TSA is disabled,
+  // InvalidArgument for a malformed request.
   absl::StatusOr<std::string> Timestamp(absl::string_view request_der) const;
+  // The TSA chain, TSA certificate first, DER. NotFound when the TSA is disabled.
+  absl::StatusOr<std::vector<std::string>> GetTimestampCertChain() const;
 
+  // The Sigstore TrustedRoot v0.2 and SigningConfig v0.2 JSON documents (fixed until restart).
   const std::string& trusted_root_json() const { return trusted_root_json_; }
   const std::string& signing_config_json() const { return signing_config_json_; }
   // CA chain (issuing cert first, root last) and TSA chain (TSA cert first), DER.
@@ -139,7 +120,6 @@ class CaService {
   std::vector<std::string> tsa_chain_der() const;
 
  private:
-  class GrpcService;
   explicit CaService(const CaServiceOptions& options, IssuedCertificateRecorder* recorder);
   absl::Status Init();
 
@@ -148,10 +128,13 @@ class CaService {
   std::unique_ptr<OidcVerifier> oidc_;
   std::unique_ptr<CertificateAuthority> ca_;
   std::unique_ptr<TimestampAuthority> tsa_;
-  std::unique_ptr<GrpcService> grpc_;
   std::string trusted_root_json_;
   std::string signing_config_json_;
 };
+
+// The token of an HTTP Authorization header or gRPC "authorization" metadata value
+// "Bearer <token>" (scheme case-insensitive, whitespace trimmed); "" for anything else.
+std::string BearerToken(absl::string_view authorization);
 
 // Writes |contents| to |path| atomically (temporary file, fsync, rename) with |mode|.
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view contents, int mode);

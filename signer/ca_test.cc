@@ -11,7 +11,9 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "base/clock.h"
+#include "base/openssl_ptr.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "signer/openssl_crypto.h"
@@ -21,16 +23,12 @@
 namespace vouch::signer {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
 
 const absl::Time kNow = absl::FromUnixSeconds(1800000000);
-
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
 
 X509Ptr Parse(const std::string& der) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
@@ -197,6 +195,76 @@ TEST_F(CaTest, WritesCiExtensionsAndUriAndOtherNameSans) {
   ASSERT_EQ(sk_GENERAL_NAME_num(names), 1);
   EXPECT_EQ(sk_GENERAL_NAME_value(names, 0)->type, GEN_OTHERNAME);
   GENERAL_NAMES_free(names);
+}
+
+// RFC 9598: a non-ASCII local part is an otherName SmtpUTF8Mailbox (1.3.6.1.5.5.7.8.9) holding a
+// UTF8String, never an rfc822Name (IA5String). Exact DER of the SAN extension value.
+TEST_F(CaTest, WritesSmtpUtf8MailboxAsOtherName) {
+  Identity id = email_;
+  id.san_type = SanType::kSmtpUtf8Mailbox;
+  id.san = "j\xC3\xB6rg@xn--bcher-kva.example";
+  auto leaf = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
+  auto issued = ca_->Issue(id, leaf->PublicKeyDer());
+  ASSERT_THAT(issued, IsOk());
+  X509Ptr cert = Parse(issued->certificate_der);
+  // SEQUENCE { [0] { OID 1.3.6.1.5.5.7.8.9, [0] { UTF8String } } }
+  const std::string value = id.san;
+  const std::string oid("\x06\x08\x2b\x06\x01\x05\x05\x07\x08\x09", 10);
+  const std::string utf8 =
+      absl::StrCat("\x0c", std::string(1, static_cast<char>(value.size())), value);
+  const std::string explicit0 =
+      absl::StrCat("\xa0", std::string(1, static_cast<char>(utf8.size())), utf8);
+  const std::string other = absl::StrCat(
+      "\xa0", std::string(1, static_cast<char>(oid.size() + explicit0.size())), oid, explicit0);
+  EXPECT_EQ(ExtensionValue(cert.get(), "2.5.29.17"),
+            absl::StrCat("\x30", std::string(1, static_cast<char>(other.size())), other));
+  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr)));
+  ASSERT_EQ(sk_GENERAL_NAME_num(names.get()), 1);
+  const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), 0);
+  ASSERT_EQ(gn->type, GEN_OTHERNAME);
+  char oid_text[64];
+  OBJ_obj2txt(oid_text, sizeof(oid_text), gn->d.otherName->type_id, 1);
+  EXPECT_STREQ(oid_text, "1.3.6.1.5.5.7.8.9");
+  ASSERT_EQ(gn->d.otherName->value->type, V_ASN1_UTF8STRING);
+  const ASN1_UTF8STRING* s = gn->d.otherName->value->value.utf8string;
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                        static_cast<size_t>(ASN1_STRING_length(s))),
+            value);
+}
+
+// Whatever hands the CA an identity, a malformed SAN or control characters in an extension are
+// refused before anything is signed.
+TEST_F(CaTest, RefusesMalformedIdentitiesWhateverBuiltThem) {
+  auto leaf = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
+  const struct {
+    SanType type;
+    std::string san;
+    const char* message;
+  } cases[] = {
+      {SanType::kEmail, std::string("me@example.com\0@evil.com", 24), "U+0000"},
+      {SanType::kEmail, "m\xC3\xA9@example.com", "needs SmtpUTF8Mailbox"},  // IA5String
+      {SanType::kEmail, "a@b@c", "exactly one '@'"},
+      {SanType::kEmail, "me@Example.com", "not normalized"},
+      {SanType::kSmtpUtf8Mailbox, "me@example.com", "needs rfc822Name"},
+      {SanType::kUri, "https://github.com@evil.com/x", "user information"},
+      {SanType::kUri, "https://github.com/a\nb", "control character"},
+      {SanType::kOtherName, std::string("alice\0!example.com", 18), "U+0000"},
+  };
+  for (const auto& c : cases) {
+    Identity id = email_;
+    id.san_type = c.type;
+    id.san = c.san;
+    EXPECT_THAT(ca_->Issue(id, leaf->PublicKeyDer()),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr("identity: "), HasSubstr(c.message))))
+        << c.san;
+  }
+  Identity gh = email_;
+  gh.extensions = {{14, std::string("refs/heads/main\0evil", 20)}};
+  EXPECT_THAT(ca_->Issue(gh, leaf->PublicKeyDer()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("identity extension 1.3.6.1.4.1.57264.1.14")));
 }
 
 TEST_F(CaTest, AcceptsThePolicyKeyTypesAndRefusesOthers) {

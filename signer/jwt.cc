@@ -14,6 +14,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/openssl_ptr.h"
 #include "base/status.h"
 #include "nlohmann/json.hpp"
 #include "signer/openssl_crypto.h"
@@ -22,27 +23,6 @@ namespace vouch::signer {
 namespace {
 
 using json = nlohmann::json;
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct SigFree {
-  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
-};
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 
 const unsigned char* U(absl::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
@@ -82,9 +62,8 @@ absl::StatusOr<std::string> GetB64(const json& jwk, const char* name) {
 }
 
 absl::StatusOr<PkeyPtr> FromData(const char* type, OSSL_PARAM_BLD* bld) {
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld));
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  OsslParamPtr params(OSSL_PARAM_BLD_to_param(bld));
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* pkey = nullptr;
   if (params == nullptr || ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
@@ -156,8 +135,7 @@ const char* JwsAlgorithm(KeyType type) {
 
 absl::StatusOr<std::string> EcdsaDerToRaw(absl::string_view der, size_t coord_bytes) {
   const unsigned char* p = U(der);
-  std::unique_ptr<ECDSA_SIG, SigFree> sig(
-      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
   if (sig == nullptr || p != U(der) + der.size()) {
     return absl::InvalidArgumentError("malformed ECDSA signature (DER)");
   }
@@ -179,7 +157,7 @@ absl::StatusOr<std::string> EcdsaRawToDer(absl::string_view raw) {
   const size_t half = raw.size() / 2;
   BIGNUM* r = BN_bin2bn(U(raw), static_cast<int>(half), nullptr);
   BIGNUM* s = BN_bin2bn(U(raw) + half, static_cast<int>(half), nullptr);
-  std::unique_ptr<ECDSA_SIG, SigFree> sig(ECDSA_SIG_new());
+  EcdsaSigPtr sig(ECDSA_SIG_new());
   if (r == nullptr || s == nullptr || sig == nullptr || !ECDSA_SIG_set0(sig.get(), r, s)) {
     BN_free(r);
     BN_free(s);
@@ -243,7 +221,7 @@ absl::StatusOr<std::string> PublicKeyToJwk(absl::string_view spki_der, absl::str
     BIGNUM* e = nullptr;
     EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_RSA_N, &n);
     EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_RSA_E, &e);
-    BnPtr nn(n), ee(e);
+    BignumPtr nn(n), ee(e);
     if (n == nullptr || e == nullptr) return absl::InternalError("RSA public key export failed");
     jwk["kty"] = "RSA";
     jwk["n"] = Base64UrlEncode(BnBytes(n, 0));
@@ -253,7 +231,7 @@ absl::StatusOr<std::string> PublicKeyToJwk(absl::string_view spki_der, absl::str
     BIGNUM* y = nullptr;
     EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_EC_PUB_X, &x);
     EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_EC_PUB_Y, &y);
-    BnPtr xx(x), yy(y);
+    BignumPtr xx(x), yy(y);
     if (x == nullptr || y == nullptr) return absl::InternalError("EC public key export failed");
     const int coord = type == KeyType::kEcdsaP256 ? 32 : type == KeyType::kEcdsaP384 ? 48 : 66;
     jwk["kty"] = "EC";
@@ -292,7 +270,7 @@ absl::StatusOr<std::string> JwkToPublicKeyDer(absl::string_view jwk_json) {
           absl::StrCat("JWK: ", crv, " coordinates must be ", coord, " bytes"));
     }
     const std::string point = absl::StrCat(std::string(1, '\x04'), x, y);
-    std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
+    OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
     OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
     OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
                                      point.size());
@@ -313,9 +291,9 @@ absl::StatusOr<std::string> JwkToPublicKeyDer(absl::string_view jwk_json) {
     VOUCH_ASSIGN_OR_RETURN(std::string n, GetB64(jwk, "n"));
     VOUCH_ASSIGN_OR_RETURN(std::string e, GetB64(jwk, "e"));
     if (n.empty() || e.empty()) return absl::InvalidArgumentError("JWK: empty RSA member");
-    BnPtr bn_n(BN_bin2bn(U(n), static_cast<int>(n.size()), nullptr));
-    BnPtr bn_e(BN_bin2bn(U(e), static_cast<int>(e.size()), nullptr));
-    std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
+    BignumPtr bn_n(BN_bin2bn(U(n), static_cast<int>(n.size()), nullptr));
+    BignumPtr bn_e(BN_bin2bn(U(e), static_cast<int>(e.size()), nullptr));
+    OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
     OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get());
     OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get());
     VOUCH_ASSIGN_OR_RETURN(PkeyPtr pkey, FromData("RSA", bld.get()));

@@ -4,13 +4,16 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
+#include <initializer_list>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -131,14 +134,6 @@ bool WildcardMatch(absl::string_view pattern, absl::string_view text) {
   return t == text.size();
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Optional string claim ("" when absent or not a string; numbers are printed).
 std::string Claim(const json& claims, const char* name) {
   auto it = claims.find(name);
@@ -147,6 +142,61 @@ std::string Claim(const json& claims, const char* name) {
   if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
   if (it->is_number_unsigned()) return std::to_string(it->get<uint64_t>());
   return "";
+}
+
+// A claim value that cannot be written into a certificate: 400, naming the claim.
+absl::Status BadClaim(absl::string_view name, const absl::Status& why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("identity token claim \"", name, "\": ", why.message()));
+}
+
+// Every present claim of |names| must be certificate text (no control characters): they go into
+// the CI extensions.
+absl::Status CheckTextClaims(const json& claims, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    absl::Status s = CheckCertificateText(Claim(claims, name));
+    if (!s.ok()) return BadClaim(name, s);
+  }
+  return absl::OkStatus();
+}
+
+// A URI SAN built from |claim|: it must parse as signer/san.h says.
+absl::Status CheckUriClaim(absl::string_view claim, const std::string& uri) {
+  absl::StatusOr<UriSan> parsed = ParseUriSan(uri);
+  if (parsed.ok()) return absl::OkStatus();
+  return BadClaim(claim, absl::InvalidArgumentError(
+                             absl::StrCat("URI \"", absl::CHexEscape(uri.substr(0, 256)),
+                                          "\" is malformed: ", parsed.status().message())));
+}
+
+// RFC 1123 label (Kubernetes namespace names): [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63.
+absl::Status CheckDnsLabel(absl::string_view s) {
+  if (s.empty() || s.size() > 63) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("want an RFC 1123 label of 1 to 63 characters, got ", s.size()));
+  }
+  for (char c : s) {
+    if (!absl::ascii_islower(static_cast<unsigned char>(c)) &&
+        !absl::ascii_isdigit(static_cast<unsigned char>(c)) && c != '-') {
+      return absl::InvalidArgumentError(
+          "want an RFC 1123 label (lower-case letters, digits and '-')");
+    }
+  }
+  if (s.front() == '-' || s.back() == '-') {
+    return absl::InvalidArgumentError("an RFC 1123 label does not start or end with '-'");
+  }
+  return absl::OkStatus();
+}
+
+// RFC 1123 subdomain (Kubernetes service account names): labels joined by '.', at most 253.
+absl::Status CheckDnsSubdomain(absl::string_view s) {
+  if (s.empty() || s.size() > 253) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("want an RFC 1123 subdomain of 1 to 253 characters, got ", s.size()));
+  }
+  for (absl::string_view label : absl::StrSplit(s, '.'))
+    VOUCH_RETURN_IF_ERROR(CheckDnsLabel(label));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> RequiredClaim(const json& claims, const char* name) {
@@ -357,15 +407,21 @@ absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
       const bool verified = v != claims.end() && ((v->is_boolean() && v->get<bool>()) ||
                                                   (v->is_string() && *v == "true"));
       if (!verified) return Refuse("email not verified (\"email_verified\" is not true)");
-      if (id.san.find('@') == std::string::npos) {
-        return Refuse(absl::StrCat("claim \"email\" is not an email address: ", id.san));
-      }
-      id.san_type = SanType::kEmail;
+      absl::StatusOr<SubjectAltName> san = EmailSan(id.san);
+      if (!san.ok()) return BadClaim("email", san.status());
+      id.san_type = san->type;
+      id.san = san->value;
       if (challenge_claim.empty()) challenge_claim = "email";
       break;
     }
     case IdentityType::kUri: {
-      if (config.subject_domain.empty() || !absl::StartsWith(id.subject, config.subject_domain)) {
+      VOUCH_RETURN_IF_ERROR(CheckUriClaim("sub", id.subject));
+      // Under the configured domain: the same scheme and host (as Fulcio) and the prefix.
+      const absl::StatusOr<UriSan> sub = ParseUriSan(id.subject);
+      const absl::StatusOr<UriSan> domain = ParseUriSan(config.subject_domain);
+      if (!domain.ok() || !absl::EqualsIgnoreCase(sub->scheme, domain->scheme) ||
+          !absl::EqualsIgnoreCase(sub->host, domain->host) || sub->port != domain->port ||
+          !absl::StartsWith(id.subject, config.subject_domain)) {
         return Refuse(
             absl::StrCat("subject ", id.subject, " is not under ", config.subject_domain));
       }
@@ -377,6 +433,8 @@ absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
       if (id.subject.find('!') != std::string::npos) return Refuse("subject contains '!'");
       id.san_type = SanType::kOtherName;
       id.san = absl::StrCat(id.subject, "!", config.subject_domain);
+      absl::Status ok = CheckUsernameSan(id.san);
+      if (!ok.ok()) return BadClaim("sub", ok);
       break;
     }
     case IdentityType::kSpiffe: {
@@ -386,6 +444,8 @@ absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
         return Refuse(absl::StrCat("subject ", id.subject, " is not a SPIFFE ID in trust domain ",
                                    config.spiffe_trust_domain));
       }
+      absl::Status ok = CheckSpiffeId(id.subject);
+      if (!ok.ok()) return BadClaim("sub", ok);
       id.san_type = SanType::kUri;
       id.san = id.subject;
       break;
@@ -400,6 +460,10 @@ absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
       if (ns.empty() || sa.empty()) {
         return Refuse("claim \"kubernetes.io\" lacks namespace or serviceaccount.name");
       }
+      absl::Status ok = CheckDnsLabel(ns);
+      if (!ok.ok()) return BadClaim("kubernetes.io.namespace", ok);
+      ok = CheckDnsSubdomain(sa);
+      if (!ok.ok()) return BadClaim("kubernetes.io.serviceaccount.name", ok);
       id.san_type = SanType::kUri;
       id.san = absl::StrCat("https://kubernetes.io/namespaces/", ns, "/serviceaccounts/", sa);
       break;
@@ -414,8 +478,14 @@ absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
       VOUCH_ASSIGN_OR_RETURN(std::string ref, RequiredClaim(claims, "ref"));
       VOUCH_ASSIGN_OR_RETURN(std::string event_name, RequiredClaim(claims, "event_name"));
       const std::string workflow = Claim(claims, "workflow");
+      VOUCH_RETURN_IF_ERROR(CheckTextClaims(
+          claims, {"job_workflow_ref", "repository", "sha", "ref", "event_name", "workflow",
+                   "job_workflow_sha", "runner_environment", "repository_id", "repository_owner",
+                   "repository_owner_id", "workflow_ref", "workflow_sha", "run_id", "run_attempt",
+                   "repository_visibility", "environment", "sub"}));
       id.san_type = SanType::kUri;
       id.san = absl::StrCat(base, "/", job_workflow_ref);
+      VOUCH_RETURN_IF_ERROR(CheckUriClaim("job_workflow_ref", id.san));
       auto put = [&](int arc, const std::string& v) {
         if (!v.empty()) id.extensions[arc] = v;
       };
@@ -456,8 +526,13 @@ absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
                              RequiredClaim(claims, "ci_config_ref_uri"));
       VOUCH_ASSIGN_OR_RETURN(std::string project_path, RequiredClaim(claims, "project_path"));
       VOUCH_ASSIGN_OR_RETURN(std::string sha, RequiredClaim(claims, "sha"));
+      VOUCH_RETURN_IF_ERROR(CheckTextClaims(
+          claims, {"ci_config_ref_uri", "project_path", "sha", "ci_config_sha",
+                   "runner_environment", "ref", "ref_type", "project_id", "namespace_path",
+                   "namespace_id", "pipeline_source", "job_id", "project_visibility", "sub"}));
       id.san_type = SanType::kUri;
       id.san = absl::StrCat("https://", config_ref_uri);
+      VOUCH_RETURN_IF_ERROR(CheckUriClaim("ci_config_ref_uri", id.san));
       auto put = [&](int arc, const std::string& v) {
         if (!v.empty()) id.extensions[arc] = v;
       };

@@ -27,12 +27,14 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "signer/san.h"
 
 namespace vouch::signer {
 
 // How a token's claims become a certificate identity (Fulcio's issuer types).
 enum class IdentityType {
-  kEmail,           // SAN rfc822Name = email (email_verified must be true); challenge = email
+  kEmail,           // SAN rfc822Name (or SmtpUTF8Mailbox, RFC 9598) = email (email_verified
+                    // must be true; signer/san.h's rules); challenge = email
   kUri,             // SAN URI = sub, which must start with subject_domain; challenge = sub
   kUsername,        // SAN otherName (1.3.6.1.4.1.57264.1.7) = sub "!" subject_domain
   kGithubWorkflow,  // SAN URI = https://github.com/ + job_workflow_ref, CI extensions .2-.6, .9-.24
@@ -66,19 +68,18 @@ struct IssuerConfig {
 //                 "jwks_file": "...", "jwks_uri": "...", "jwks": {...}}, ...]}
 // InvalidArgument naming the entry and member on any problem (unknown type, missing URL, ...).
 absl::StatusOr<std::vector<IssuerConfig>> ParseIssuersConfig(absl::string_view json_text);
-// Reads and parses |path|. NotFound / InvalidArgument.
+// Reads and parses |path|. ReadFile's errors (NotFound, PermissionDenied, ...) naming the path,
+// InvalidArgument for the content.
 absl::StatusOr<std::vector<IssuerConfig>> LoadIssuersConfig(const std::string& path);
-
-enum class SanType { kEmail, kUri, kOtherName };
 
 // What a verified token says about its holder, ready for the certificate.
 struct Identity {
   IdentityType type = IdentityType::kEmail;
-  std::string issuer;   // the token's `iss` (extensions .1 and .8)
-  std::string subject;  // the token's `sub`
-  SanType san_type = SanType::kEmail;
-  std::string san;        // the SubjectAltName value
-  std::string challenge;  // the bytes the proof of possession must sign
+  std::string issuer;                  // the token's `iss` (extensions .1 and .8)
+  std::string subject;                 // the token's `sub`
+  SanType san_type = SanType::kEmail;  // signer/san.h
+  std::string san;                     // the SubjectAltName value, checked by signer/san.h
+  std::string challenge;               // the bytes the proof of possession must sign
   // Fulcio extensions by last OID arc under 1.3.6.1.4.1.57264.1: arcs 2-6 are written as raw
   // bytes (deprecated encoding), arcs 9-24 as DER UTF8String. (.1/.8 come from |issuer|.)
   std::map<int, std::string> extensions;
@@ -110,7 +111,8 @@ class OidcVerifier {
   // Verifies |token| and maps its claims to an Identity. Every refusal is Unauthenticated with a
   // message naming the reason ("invalid identity token: token expired at ...", "...: untrusted
   // issuer ...", "...: wrong audience ...", "...: signature does not verify", ...), except an
-  // unreachable key source, which is Unavailable.
+  // unreachable key source, which is Unavailable, and a verified token whose claims cannot become
+  // a certificate identity (IdentityFromClaims), which is InvalidArgument naming the claim.
   absl::StatusOr<Identity> Verify(absl::string_view token) const;
 
   const std::vector<IssuerConfig>& issuers() const { return options_.issuers; }
@@ -140,7 +142,11 @@ class OidcVerifier {
 };
 
 // Maps verified |claims_json| (the token payload) of an issuer configured as |config| to an
-// Identity. Unauthenticated naming the missing or unacceptable claim. Exposed for tests.
+// Identity. Unauthenticated for a missing claim, an unverified e-mail or a subject outside the
+// issuer's domain; InvalidArgument ("identity token claim \"email\": want exactly one '@',
+// found 2") when a claim's value cannot be written into a certificate: an e-mail, URI, SPIFFE ID,
+// Kubernetes name or username that signer/san.h refuses, or a control character in a claim that
+// goes into a CI extension. Exposed for tests.
 absl::StatusOr<Identity> IdentityFromClaims(const IssuerConfig& config,
                                             absl::string_view claims_json);
 

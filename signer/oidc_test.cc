@@ -3,7 +3,10 @@
 
 #include <openssl/hmac.h>
 
+#include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +15,6 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
-#include "server/http_server.h"
 #include "signer/jwt.h"
 #include "signer/openssl_crypto.h"
 #include "tests/status_matchers.h"
@@ -21,6 +23,7 @@ namespace vouch::signer {
 namespace {
 
 using json = nlohmann::json;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
@@ -97,6 +100,15 @@ TEST_F(OidcTest, AcceptsEveryAlgorithmWithItsKey) {
     EXPECT_EQ(id->issuer, kIssuer);
     EXPECT_EQ(id->subject, "user-123");
   }
+}
+
+// A correctly signed token whose e-mail claim cannot be a certificate identity is 400, not 401.
+TEST_F(OidcTest, SignedTokenWithForgedEmailIsInvalidArgument) {
+  json c = Claims();
+  c["email"] = std::string("dev@example.com\0@evil.com", 25);
+  EXPECT_THAT(verifier_->Verify(*SignJws(*es_, "es", c.dump())),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("identity token claim \"email\": control character U+0000")));
 }
 
 TEST_F(OidcTest, AcceptsPs256AndAudienceArraysAndTokensWithoutKid) {
@@ -296,6 +308,151 @@ TEST(IdentityFromClaims, MapsOtherIssuerTypes) {
   EXPECT_EQ(id->challenge, "s");
 }
 
+// E-mail claims that must never become a certificate identity (each once made it into a SAN):
+// 400 (InvalidArgument) naming the claim and the problem; nothing is written.
+TEST(IdentityFromClaims, RefusesForgedEmailClaims) {
+  IssuerConfig email;
+  const struct {
+    std::string email;
+    const char* message;
+  } cases[] = {
+      {std::string("me@example.com\0@evil.com", 24), "control character U+0000 at byte 14"},
+      {"@", "empty local part"},
+      {"a@b@c", "want exactly one '@', found 2"},
+      {"<x@y>", "character \"<\" is not allowed in the local part"},
+      {"a@b.com,c@d", "want exactly one '@', found 2"},
+      {"a@b.com\nx", "control character U+000A at byte 7"},
+      {"admin\xE2\x80\xAEmoc.elgoog@example.com", "U+202E"},
+      {"me@[127.0.0.1]", "address literals"},
+      {"me@localhost", "not fully qualified"},
+      {std::string(65, 'a') + "@example.com", "local part of 65 bytes, limit 64"},
+  };
+  for (const auto& c : cases) {
+    const json claims = {{"sub", "s"}, {"email", c.email}, {"email_verified", true}};
+    EXPECT_THAT(
+        IdentityFromClaims(email, claims.dump()),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 AllOf(HasSubstr("identity token claim \"email\": "), HasSubstr(c.message))))
+        << c.email;
+  }
+}
+
+// Non-ASCII: an SmtpUTF8Mailbox for a UTF-8 local part (RFC 9598), A-labels for the domain.
+TEST(IdentityFromClaims, InternationalizedEmail) {
+  IssuerConfig email;
+  auto id = IdentityFromClaims(email, json{{"sub", "s"},
+                                           {"email",
+                                            "j\xC3\xB6rg@B\xC3\xBC"
+                                            "cher.example"},
+                                           {"email_verified", true}}
+                                          .dump());
+  ASSERT_THAT(id, IsOk());
+  EXPECT_EQ(id->san_type, SanType::kSmtpUtf8Mailbox);
+  EXPECT_EQ(id->san, "j\xC3\xB6rg@xn--bcher-kva.example");
+  // The proof of possession is over the claim as the token says it.
+  EXPECT_EQ(id->challenge,
+            "j\xC3\xB6rg@B\xC3\xBC"
+            "cher.example");
+  id = IdentityFromClaims(email, json{{"sub", "s"},
+                                      {"email",
+                                       "joerg@b\xC3\xBC"
+                                       "cher.example"},
+                                      {"email_verified", true}}
+                                     .dump());
+  ASSERT_THAT(id, IsOk());
+  EXPECT_EQ(id->san_type, SanType::kEmail);
+  EXPECT_EQ(id->san, "joerg@xn--bcher-kva.example");
+}
+
+TEST(IdentityFromClaims, RefusesMalformedUriIdentities) {
+  IssuerConfig uri;
+  uri.type = IdentityType::kUri;
+  uri.subject_domain = "https://ci.example.com";
+  IssuerConfig spiffe;
+  spiffe.type = IdentityType::kSpiffe;
+  spiffe.spiffe_trust_domain = "example.org";
+  IssuerConfig k8s;
+  k8s.type = IdentityType::kKubernetes;
+  IssuerConfig github;
+  github.type = IdentityType::kGithubWorkflow;
+  IssuerConfig gitlab;
+  gitlab.type = IdentityType::kGitlabPipeline;
+  const json gh = {{"sub", "repo:octo/app:ref:refs/heads/main"},
+                   {"job_workflow_ref", "octo/app/.github/workflows/ci.yml@refs/heads/main"},
+                   {"repository", "octo/app"},
+                   {"sha", "cccc"},
+                   {"ref", "refs/heads/main"},
+                   {"event_name", "push"}};
+  const json gl = {{"sub", "project_path:g/p:ref_type:branch:ref:main"},
+                   {"ci_config_ref_uri", "gitlab.com/g/p//.gitlab-ci.yml@refs/heads/main"},
+                   {"project_path", "g/p"},
+                   {"sha", "cccc"}};
+  ASSERT_THAT(IdentityFromClaims(github, gh.dump()), IsOk());
+  ASSERT_THAT(IdentityFromClaims(gitlab, gl.dump()), IsOk());
+  auto with = [](json claims, const char* name, const json& value) {
+    claims[name] = value;
+    return claims.dump();
+  };
+  const struct {
+    const char* what;
+    const IssuerConfig& config;
+    std::string claims;
+    const char* claim;
+    const char* message;
+  } cases[] = {
+      {"uri: NUL", uri, json{{"sub", std::string("https://ci.example.com/a\0b", 26)}}.dump(), "sub",
+       "control character U+0000"},
+      {"uri: space", uri, json{{"sub", "https://ci.example.com/a b"}}.dump(), "sub", "space"},
+      {"uri: user info", uri, json{{"sub", "https://ci.example.com@evil.com/x"}}.dump(), "sub",
+       "user information"},
+      {"uri: dot segment", uri, json{{"sub", "https://ci.example.com/jobs/../admin"}}.dump(), "sub",
+       "path segments"},
+      {"uri: non-ASCII", uri,
+       json{{"sub",
+             "https://ci.example.com/j\xC3\xB6"
+             "b"}}
+           .dump(),
+       "sub", "non-ASCII"},
+      {"spiffe: empty segment", spiffe, json{{"sub", "spiffe://example.org/a//b"}}.dump(), "sub",
+       "empty path segment"},
+      {"spiffe: query", spiffe, json{{"sub", "spiffe://example.org/a?x=1"}}.dump(), "sub",
+       "no query"},
+      {"k8s: slash in namespace", k8s,
+       json{{"sub", "x"},
+            {"kubernetes.io",
+             {{"namespace", "ns/serviceaccounts/admin"}, {"serviceaccount", {{"name", "sa"}}}}}}
+           .dump(),
+       "kubernetes.io.namespace", "RFC 1123 label"},
+      {"k8s: upper case service account", k8s,
+       json{{"sub", "x"},
+            {"kubernetes.io", {{"namespace", "ns"}, {"serviceaccount", {{"name", "Admin"}}}}}}
+           .dump(),
+       "kubernetes.io.serviceaccount.name", "RFC 1123"},
+      {"github: space in workflow ref", github,
+       with(gh, "job_workflow_ref", "octo/app/.github/workflows/ci.yml@refs/heads/a b"),
+       "job_workflow_ref", "space"},
+      {"github: fragment", github,
+       with(gh, "job_workflow_ref", "octo/app/.github/workflows/ci.yml@refs/heads/x#y"),
+       "job_workflow_ref", "fragments"},
+      {"github: NUL in ref (extension)", github, with(gh, "ref", std::string("refs/heads/\0x", 13)),
+       "ref", "control character U+0000"},
+      {"github: escape in workflow (extension)", github, with(gh, "workflow", "CI\x1b[2J"),
+       "workflow", "control character U+001B"},
+      {"gitlab: user info", gitlab,
+       with(gl, "ci_config_ref_uri", "gitlab.com@evil.com/g/p//.gitlab-ci.yml@refs/heads/main"),
+       "ci_config_ref_uri", "user information"},
+      {"gitlab: newline in project path (extension)", gitlab, with(gl, "project_path", "g/p\n"),
+       "project_path", "control character U+000A"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_THAT(IdentityFromClaims(c.config, c.claims),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         AllOf(HasSubstr(absl::StrCat("identity token claim \"", c.claim, "\"")),
+                               HasSubstr(c.message))))
+        << c.what;
+  }
+}
+
 TEST(IssuersConfig, ParsesTheDocumentedFormat) {
   auto issuers = ParseIssuersConfig(R"({"issuers": [
       {"issuer_url": "https://accounts.example", "type": "email"},
@@ -319,8 +476,33 @@ TEST(IssuersConfig, ParsesTheDocumentedFormat) {
   EXPECT_THAT(ParseIssuersConfig("{"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// A loopback OIDC provider on a plain cpp-httplib server (signer/ may not use server/).
+class LocalIssuer {
+ public:
+  LocalIssuer() { port_ = server_.bind_to_any_port("127.0.0.1"); }
+  ~LocalIssuer() { Stop(); }
+  httplib::Server& routes() { return server_; }
+  int port() const { return port_; }
+  void Start() {
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() is ignored until the accept loop runs.
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  void Stop() {
+    if (!thread_.joinable()) return;
+    server_.stop();
+    thread_.join();
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
 TEST(OidcDiscovery, FetchesCachesAndRefetchesOnceOnUnknownKid) {
-  auto server = *server::HttpServer::New("127.0.0.1", 0, server::HttpOptions());
+  auto server = std::make_unique<LocalIssuer>();
+  ASSERT_GT(server->port(), 0);
   const std::string issuer = absl::StrCat("http://127.0.0.1:", server->port());
   auto key1 = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
   auto key2 = *OpenSslSigner::Generate(KeyType::kEcdsaP256);

@@ -10,8 +10,6 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -27,6 +25,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/file.h"
+#include "base/openssl_ptr.h"
 #include "base/status.h"
 
 namespace vouch::signer {
@@ -72,24 +72,6 @@ absl::Status EcdsaVerifyDigest(EC_KEY* ec, KeyType type, absl::string_view diges
   if (rc == 0) return absl::PermissionDeniedError("signature does not verify");
   return absl::InvalidArgumentError(absl::StrCat("malformed ", KeyTypeName(type), " signature"));
 }
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct CtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 const EVP_MD* Md(HashAlgorithm h) {
   switch (h) {
@@ -164,14 +146,6 @@ std::string SpkiDer(EVP_PKEY* pkey) {
   std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
   OPENSSL_free(der);
   return out;
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::FailedPreconditionError(absl::StrCat(path, ": cannot read"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 absl::Status WriteNewFile(const std::string& path, const std::string& contents) {
@@ -390,8 +364,9 @@ absl::StatusOr<std::unique_ptr<OpenSslSigner>> OpenSslSigner::LoadOrCreate(const
           absl::StrCat(path, ": private key file is readable by group or others (mode ",
                        absl::StrFormat("%o", st.st_mode & 0777), "); chmod 600 it"));
     }
-    VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadFile(path));
-    auto signer = FromPem(pem);
+    absl::StatusOr<std::string> pem = ReadFile(path);
+    if (!pem.ok()) return absl::FailedPreconditionError(pem.status().message());
+    auto signer = FromPem(*pem);
     if (!signer.ok()) return Annotate(signer.status(), path);
     return signer;
   }
@@ -433,7 +408,7 @@ std::string OpenSslSigner::PrivateKeyPem() const {
 
 absl::StatusOr<std::string> OpenSslSigner::Sign(absl::string_view message) const {
   if (ec_ != nullptr) return EcdsaSignDigest(E(ec_), Digest(DigestForKeyType(type_), message));
-  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   const EVP_MD* md = type_ == KeyType::kEd25519 ? nullptr : Md(DigestForKeyType(type_));
   if (EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, P(pkey_)) != 1) {
@@ -464,7 +439,7 @@ absl::StatusOr<std::string> OpenSslSigner::SignDigest(HashAlgorithm hash,
         absl::StrCat("digest length ", digest.size(), ", want ", DigestSize(hash)));
   }
   if (ec_ != nullptr) return EcdsaSignDigest(E(ec_), digest);
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> pctx(EVP_PKEY_CTX_new(P(pkey_), nullptr));
+  PkeyCtxPtr pctx(EVP_PKEY_CTX_new(P(pkey_), nullptr));
   if (EVP_PKEY_sign_init(pctx.get()) != 1 ||
       EVP_PKEY_CTX_set_signature_md(pctx.get(), Md(hash)) != 1) {
     return absl::InternalError(absl::StrCat("sign init: ", OpenSslErrors()));
@@ -565,7 +540,7 @@ absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromPem(absl::
 
 absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromCertificate(
     absl::string_view cert, bool rsa_pss) {
-  std::unique_ptr<X509, X509Free> x509;
+  X509Ptr x509;
   if (absl::StartsWith(cert, "-----BEGIN")) {
     BioPtr bio(BIO_new_mem_buf(cert.data(), static_cast<int>(cert.size())));
     x509.reset(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
@@ -604,7 +579,7 @@ absl::Status OpenSslVerifier::Verify(absl::string_view message, absl::string_vie
   if (ec_ != nullptr) {
     return EcdsaVerifyDigest(E(ec_), type_, Digest(DigestForKeyType(type_), message), signature);
   }
-  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   const EVP_MD* md = type_ == KeyType::kEd25519 ? nullptr : Md(DigestForKeyType(type_));
   if (EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, P(pkey_)) != 1) {
@@ -630,7 +605,7 @@ absl::Status OpenSslVerifier::VerifyDigest(HashAlgorithm hash, absl::string_view
         absl::StrCat("digest length ", digest.size(), ", want ", DigestSize(hash)));
   }
   if (ec_ != nullptr) return EcdsaVerifyDigest(E(ec_), type_, digest, signature);
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> pctx(EVP_PKEY_CTX_new(P(pkey_), nullptr));
+  PkeyCtxPtr pctx(EVP_PKEY_CTX_new(P(pkey_), nullptr));
   if (EVP_PKEY_verify_init(pctx.get()) != 1 ||
       EVP_PKEY_CTX_set_signature_md(pctx.get(), Md(hash)) != 1) {
     return absl::InternalError(absl::StrCat("verify init: ", OpenSslErrors()));

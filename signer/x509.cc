@@ -14,25 +14,12 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "base/openssl_ptr.h"
 #include "base/status.h"
 #include "signer/openssl_crypto.h"
 
 namespace vouch::signer {
 namespace {
-
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct NameFree {
-  void operator()(X509_NAME* n) const { X509_NAME_free(n); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
 
 std::string DerLength(size_t n) {
   if (n < 0x80) return std::string(1, static_cast<char>(n));
@@ -54,7 +41,7 @@ absl::StatusOr<X509Ptr> ParseDer(absl::string_view der) {
 }
 
 absl::Status SetName(X509* cert, const CertName& name, bool subject) {
-  std::unique_ptr<X509_NAME, NameFree> n(X509_NAME_new());
+  X509NamePtr n(X509_NAME_new());
   auto add = [&](const char* field, const std::string& value) {
     if (value.empty()) return true;
     return X509_NAME_add_entry_by_txt(n.get(), field, MBSTRING_UTF8,
@@ -96,8 +83,7 @@ absl::Status SetCommon(X509* cert, absl::string_view spki_der, absl::Time not_be
   ASN1_TIME_set(X509_getm_notBefore(cert), absl::ToTimeT(not_before));
   ASN1_TIME_set(X509_getm_notAfter(cert), absl::ToTimeT(not_before + validity));
   const unsigned char* p = reinterpret_cast<const unsigned char*>(spki_der.data());
-  std::unique_ptr<EVP_PKEY, PkeyFree> pkey(
-      d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
+  PkeyPtr pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
   if (pkey == nullptr) return absl::InvalidArgumentError("malformed public key");
   if (X509_set_pubkey(cert, pkey.get()) != 1) return absl::InternalError("set public key failed");
   return absl::OkStatus();
@@ -334,7 +320,7 @@ std::string ChainToPem(const std::vector<std::string>& ders) {
 }
 
 absl::StatusOr<std::vector<std::string>> ParsePemCertificates(absl::string_view pem) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   std::vector<std::string> out;
   for (;;) {
     X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);

@@ -2,6 +2,7 @@
 //
 // vouchd: the Vouch server. `vouchd --help` lists the flags; README.md explains them.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "absl/time/time.h"
 #include "base/flags.h"
 #include "base/logging.h"
+#include "server/data_dir.h"
 #include "server/vouchd.h"
 
 ABSL_FLAG(std::string, data_dir, "",
@@ -23,12 +25,47 @@ ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:8081",
           "gRPC listen address HOST:PORT (port 0 = any free port).");
 ABSL_FLAG(std::string, ready_file, "", "Once serving, write the actual addresses here as JSON.");
 ABSL_FLAG(int64_t, max_body_bytes, 4 << 20, "Largest accepted request body in bytes (413 above).");
+ABSL_FLAG(int64_t, max_connections, 20000,
+          "Most open HTTP connections; beyond: new ones get 503 and are closed.");
+ABSL_FLAG(absl::Duration, http_idle_timeout, absl::Seconds(60),
+          "An idle keep-alive HTTP connection is closed after this long.");
+ABSL_FLAG(absl::Duration, http_head_timeout, absl::Seconds(10),
+          "Time allowed for a whole HTTP request head (408 and close after).");
+ABSL_FLAG(absl::Duration, http_body_timeout, absl::Seconds(30),
+          "Time allowed for a whole HTTP request body (408 and close after).");
+ABSL_FLAG(int, http_io_threads, 1, "HTTP event-loop threads.");
+ABSL_FLAG(int, http_worker_threads, 32,
+          "Threads for HTTP handlers that may block (CA, reads, admission).");
+ABSL_FLAG(std::string, admission_policy, "",
+          "Serve the Kubernetes admission webhook with the image policies in this file or "
+          "directory (docs/policy.md).");
+ABSL_FLAG(std::string, admission_addr, "127.0.0.1:8443",
+          "HTTPS listen address of the admission webhook.");
+ABSL_FLAG(std::string, admission_tls_cert, "", "Admission webhook TLS certificate chain (PEM).");
+ABSL_FLAG(std::string, admission_tls_key, "", "Admission webhook TLS private key (PEM).");
+ABSL_FLAG(std::string, admission_trusted_root, "",
+          "Trusted root for policies that name none (default: this vouchd's own).");
+ABSL_FLAG(std::string, admission_audit_log, "",
+          "Append one JSON line per admission decision to this file.");
+ABSL_FLAG(std::string, admission_namespace_labels, "",
+          "YAML/JSON map namespace -> {label: value} for policies' namespace selectors.");
 ABSL_FLAG(int, grpc_max_threads, 512,
           "Most gRPC request threads (idle ones are kept for reuse); beyond: RESOURCE_EXHAUSTED.");
 ABSL_FLAG(std::string, log_origin, "",
-          "Checkpoint origin line (default: \"vouch.local - <log id prefix>\").");
+          "Checkpoint origin line of a new log (default: \"<log name> - <log id prefix>\"); fixed "
+          "when the log is created, a different value later is an error.");
 ABSL_FLAG(std::string, log_name, "",
-          "Checkpoint signer name, e.g. the log's host name (default: the HTTP host).");
+          "Checkpoint signer name of a new log, e.g. its host name (default: the HTTP host); fixed "
+          "when the log is created, a different value later is an error.");
+ABSL_FLAG(bool, new_log, false,
+          "Start a new log although the log key exists (its vouch.db being gone, empty or "
+          "unreadable): moves the old key, database remains and published checkpoint aside.");
+ABSL_FLAG(bool, verify_storage, false,
+          "Check every entry, SET, tile and checkpoint in --data-dir, print a report and exit (0 "
+          "clean, 1 with the problems found). Can run next to a serving vouchd.");
+ABSL_FLAG(int64_t, verify_problems, 20, "Problems named by --verify-storage (all are counted).");
+ABSL_FLAG(double, verify_rate, 1000,
+          "Entries per second the background verifier checks while serving; 0 = off.");
 ABSL_FLAG(std::string, log_key_type, "ecdsa-p256",
           "Log key generated on first start: ecdsa-p256 or ed25519.");
 ABSL_FLAG(int64_t, batch_size, 1024, "Most entries committed in one group commit.");
@@ -74,6 +111,27 @@ int main(int argc, char** argv) {
   }
   vouch::SetMinLogLevel(level);
 
+  if (absl::GetFlag(FLAGS_verify_storage)) {
+    const int64_t max_problems = absl::GetFlag(FLAGS_verify_problems);
+    if (max_problems < 1) {
+      std::fprintf(stderr, "vouchd: --verify-problems must be positive\n");
+      return 2;
+    }
+    const std::string dir = absl::GetFlag(FLAGS_data_dir);
+    if (dir.empty()) {
+      std::fprintf(stderr, "vouchd: --verify-storage needs --data-dir\n");
+      return 2;
+    }
+    auto report = vouch::server::VerifyDataDir(dir, static_cast<size_t>(max_problems));
+    if (!report.ok()) {
+      std::fprintf(stderr, "vouchd: --verify-storage: %s\n",
+                   std::string(report.status().message()).c_str());
+      return 1;
+    }
+    std::printf("vouchd --verify-storage %s: %s", dir.c_str(), report->ToString().c_str());
+    return report->ok() ? 0 : 1;
+  }
+
   // Block the stop signals in every thread; main waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -81,6 +139,9 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file size limit (ulimit -f) reached by the database is an I/O error the log reports
+  // (appends 503, health NOT_SERVING), not a signal that kills the server.
+  signal(SIGXFSZ, SIG_IGN);
 
   vouch::server::Options options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
@@ -93,6 +154,36 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.http.max_body_bytes = static_cast<size_t>(max_body);
+  const int64_t max_connections = absl::GetFlag(FLAGS_max_connections);
+  if (max_connections < 1 || max_connections > 10000000) {
+    std::fprintf(stderr, "vouchd: --max-connections must be 1..10000000\n");
+    return 2;
+  }
+  options.http.max_connections = static_cast<size_t>(max_connections);
+  options.http.idle_timeout = absl::GetFlag(FLAGS_http_idle_timeout);
+  options.http.head_timeout = absl::GetFlag(FLAGS_http_head_timeout);
+  options.http.body_timeout = absl::GetFlag(FLAGS_http_body_timeout);
+  for (absl::Duration d :
+       {options.http.idle_timeout, options.http.head_timeout, options.http.body_timeout}) {
+    if (d <= absl::ZeroDuration() || d > absl::Hours(1)) {
+      std::fprintf(stderr, "vouchd: --http-*-timeout must be more than 0 and at most 1h\n");
+      return 2;
+    }
+  }
+  options.http.io_threads = absl::GetFlag(FLAGS_http_io_threads);
+  options.http.worker_threads = absl::GetFlag(FLAGS_http_worker_threads);
+  if (options.http.io_threads < 1 || options.http.io_threads > 64 ||
+      options.http.worker_threads < 1 || options.http.worker_threads > 4096) {
+    std::fprintf(stderr,
+                 "vouchd: --http-io-threads must be 1..64, --http-worker-threads 1..4096\n");
+    return 2;
+  }
+  // Each connection is a file descriptor: use all the process may have.
+  struct rlimit nofile;
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
 
   options.grpc_max_threads = absl::GetFlag(FLAGS_grpc_max_threads);
   if (options.grpc_max_threads < 4 || options.grpc_max_threads > 65536) {
@@ -101,6 +192,12 @@ int main(int argc, char** argv) {
   }
   options.log_origin = absl::GetFlag(FLAGS_log_origin);
   options.log_name = absl::GetFlag(FLAGS_log_name);
+  options.new_log = absl::GetFlag(FLAGS_new_log);
+  options.verify_rate = absl::GetFlag(FLAGS_verify_rate);
+  if (!(options.verify_rate >= 0) || options.verify_rate > 1e9) {
+    std::fprintf(stderr, "vouchd: --verify-rate must be 0..1e9 entries per second\n");
+    return 2;
+  }
   const std::string key_type = absl::GetFlag(FLAGS_log_key_type);
   if (key_type == "ecdsa-p256") {
     options.log_key_type = vouch::signer::KeyType::kEcdsaP256;
@@ -136,6 +233,13 @@ int main(int argc, char** argv) {
   options.pkcs11_module = absl::GetFlag(FLAGS_pkcs11_module);
   options.pkcs11_key_uri = absl::GetFlag(FLAGS_pkcs11_key_uri);
   if (const char* pin = std::getenv("VOUCH_PKCS11_PIN")) options.pkcs11_pin = pin;
+  options.admission_policy = absl::GetFlag(FLAGS_admission_policy);
+  options.admission_addr = absl::GetFlag(FLAGS_admission_addr);
+  options.admission_tls_cert = absl::GetFlag(FLAGS_admission_tls_cert);
+  options.admission_tls_key = absl::GetFlag(FLAGS_admission_tls_key);
+  options.admission_trusted_root = absl::GetFlag(FLAGS_admission_trusted_root);
+  options.admission_audit_log = absl::GetFlag(FLAGS_admission_audit_log);
+  options.admission_namespace_labels = absl::GetFlag(FLAGS_admission_namespace_labels);
 
   auto server = vouch::server::Vouchd::New(options);
   if (!server.ok()) {

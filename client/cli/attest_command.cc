@@ -5,10 +5,12 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "base/file.h"
 #include "client/cli/sign_command.h"
 #include "client/sign/http_transport.h"
 #include "client/sign/sign.h"
 #include "client/sign/statement.h"
+#include "formats/predicate_types.h"
 
 namespace vouch::cli {
 namespace {
@@ -19,31 +21,12 @@ void Usage(std::ostream& os) {
         "Signs an in-toto Statement v1 about the SUBJECT files (sha256) with the predicate\n"
         "(a JSON object) as a DSSE envelope, logs it, and writes the bundle (default\n"
         "FIRST_SUBJECT.intoto.sigstore.json). --type takes a URI or cosign's short names\n"
-        "(slsaprovenance1, slsaprovenance, link, spdx, spdxjson, cyclonedx, vuln, openvex, "
-        "custom).\n\n"
+        "("
+     << formats::PredicateShortNameList() << ").\n\n"
      << SigningFlagsUsage();
 }
 
 }  // namespace
-
-std::string PredicateTypeUri(const std::string& t) {
-  static const std::pair<const char*, const char*> kShort[] = {
-      {"slsaprovenance", "https://slsa.dev/provenance/v0.2"},
-      {"slsaprovenance02", "https://slsa.dev/provenance/v0.2"},
-      {"slsaprovenance1", "https://slsa.dev/provenance/v1"},
-      {"link", "https://in-toto.io/Link/v1"},
-      {"spdx", "https://spdx.dev/Document"},
-      {"spdxjson", "https://spdx.dev/Document"},
-      {"cyclonedx", "https://cyclonedx.org/bom"},
-      {"vuln", "https://cosign.sigstore.dev/attestation/vuln/v1"},
-      {"openvex", "https://openvex.dev/ns"},
-      {"custom", "https://cosign.sigstore.dev/attestation/v1"},
-  };
-  for (const auto& [name, uri] : kShort) {
-    if (t == name) return uri;
-  }
-  return t;
-}
 
 absl::Status SignStatement(const ParsedArgs& args, const std::string& statement,
                            const std::string& bundle_path, client::Transport* transport) {
@@ -96,7 +79,7 @@ int RunAttest(const std::vector<std::string>& raw, client::Transport* transport)
     std::cerr << "vouch attest: " << s.message() << "\n";
     return kExitFailed;
   };
-  auto predicate = ReadFileToString(args->Get("predicate"));
+  auto predicate = ReadFile(args->Get("predicate"));
   if (!predicate.ok()) return fail(predicate.status());
   std::vector<client::ResourceDescriptor> subjects;
   for (const std::string& file : args->positional) {
@@ -104,7 +87,8 @@ int RunAttest(const std::vector<std::string>& raw, client::Transport* transport)
     if (!subject.ok()) return fail(subject.status());
     subjects.push_back(*std::move(subject));
   }
-  auto statement = client::MakeStatement(subjects, PredicateTypeUri(args->Get("type")), *predicate);
+  auto statement =
+      client::MakeStatement(subjects, formats::PredicateTypeUri(args->Get("type")), *predicate);
   if (!statement.ok()) {
     return fail(absl::InvalidArgumentError(
         absl::StrCat(args->Get("predicate"), ": ", statement.status().message())));

@@ -19,9 +19,6 @@ namespace vouch::cli {
 int AttestCommand(const std::vector<std::string>& args);
 int RunAttest(const std::vector<std::string>& args, client::Transport* transport);
 
-// cosign's short predicate type names (slsaprovenance1, spdxjson, ...) as URIs; others as given.
-std::string PredicateTypeUri(const std::string& type);
-
 // Signs |statement| (in-toto Statement JSON) as DSSE with the signer the signing flags in |args|
 // describe, writes the bundle to |bundle_path| and, if --statement-out is set, the statement.
 // Prints a progress line on stderr.

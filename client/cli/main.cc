@@ -9,6 +9,8 @@
 
 #include "client/cli/args.h"
 #include "client/cli/attest_command.h"
+#include "client/cli/image_command.h"
+#include "client/cli/policy_command.h"
 #include "client/cli/provenance_command.h"
 #include "client/cli/sign_command.h"
 #include "client/cli/verify_command.h"
@@ -33,6 +35,18 @@ const Command kCommands[] = {
     {"attest", "sign an in-toto statement about files (DSSE)", vouch::cli::AttestCommand},
     {"provenance", "run or describe a build and sign SLSA provenance v1 for its outputs",
      vouch::cli::ProvenanceCommand},
+    {"sign-image", "sign a container image (bundle referrer, or cosign's legacy .sig)",
+     vouch::cli::SignImageCommand},
+    {"attest-image", "attest an in-toto predicate about a container image",
+     vouch::cli::AttestImageCommand},
+    {"verify-image", "verify a container image's signatures", vouch::cli::VerifyImageCommand},
+    {"verify-image-attestation", "verify a container image's attestations",
+     vouch::cli::VerifyImageAttestationCommand},
+    {"tree", "list what is attached to a container image", vouch::cli::TreeCommand},
+    {"download-attestations", "write a container image's attestation bundles",
+     vouch::cli::DownloadAttestationsCommand},
+    {"policy", "lint image policies, or check images against them (the admission decision)",
+     vouch::cli::PolicyCommand},
 };
 
 void Usage(std::ostream& os) {

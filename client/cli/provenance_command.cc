@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "client/cli/args.h"
 #include "client/cli/attest_command.h"
@@ -175,7 +176,7 @@ int RunProvenance(const std::vector<std::string>& raw_in, client::Transport* tra
 
   client::BuildDescription build;
   if (args->Has("description")) {
-    auto text = ReadFileToString(args->Get("description"));
+    auto text = ReadFile(args->Get("description"));
     if (!text.ok()) return Fail(text.status());
     auto parsed = client::ParseBuildDescription(*text);
     if (!parsed.ok()) {

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "client/bundle.h"
 #include "client/sign/http_transport.h"
@@ -118,7 +119,7 @@ int RunSign(const std::vector<std::string>& raw, client::Transport* transport) {
   }
   if (hash != signer::HashAlgorithm::kSha256) {
     for (size_t i = 0; i < args->positional.size(); ++i) {
-      auto data = ReadFileToString(args->positional[i]);
+      auto data = ReadFile(args->positional[i]);
       if (!data.ok()) return Fail("sign-blob", data.status());
       digests[i] = signer::Digest(hash, *data);
     }
@@ -217,7 +218,7 @@ absl::StatusOr<client::SigningServices> ServicesFromFlags(const ParsedArgs& args
   }
   client::SigningServices services;
   if (args.Has("signing-config")) {
-    auto text = ReadFileToString(args.Get("signing-config"));
+    auto text = ReadFile(args.Get("signing-config"));
     if (!text.ok()) return text.status();
     auto parsed = client::ServicesFromSigningConfig(*text, absl::Now(), rekor_version);
     if (!parsed.ok()) {
@@ -231,7 +232,7 @@ absl::StatusOr<client::SigningServices> ServicesFromFlags(const ParsedArgs& args
       services = client::ServicesFromServer(server);
     } else if (args.Has("trusted-root")) {
       // A ClientTrustConfig carries a signing config next to the trusted root.
-      auto text = ReadFileToString(args.Get("trusted-root"));
+      auto text = ReadFile(args.Get("trusted-root"));
       if (!text.ok()) return text.status();
       if (absl::StrContains(*text, "\"signingConfig\"")) {
         auto parsed = client::ServicesFromSigningConfig(*text, absl::Now(), rekor_version);
@@ -275,7 +276,7 @@ absl::StatusOr<std::string> IdentityTokenFromFlags(const ParsedArgs& args,
     return std::string(absl::StripAsciiWhitespace(args.Get("identity-token")));
   }
   if (args.Has("identity-token-file")) {
-    auto text = ReadFileToString(args.Get("identity-token-file"));
+    auto text = ReadFile(args.Get("identity-token-file"));
     if (!text.ok()) return Annotate(text.status(), "identity token");
     return std::string(absl::StripAsciiWhitespace(*text));
   }
@@ -309,7 +310,7 @@ absl::StatusOr<std::unique_ptr<client::BundleSigner>> SignerFromFlags(
   auto services = ServicesFromFlags(args, keyless);
   if (!services.ok()) return services.status();
   if (!keyless) {
-    auto pem = ReadFileToString(args.Get("key"));
+    auto pem = ReadFile(args.Get("key"));
     if (!pem.ok()) return Annotate(pem.status(), "key");
     auto key = signer::OpenSslSigner::FromPem(*pem);
     if (!key.ok()) {
@@ -321,19 +322,6 @@ absl::StatusOr<std::unique_ptr<client::BundleSigner>> SignerFromFlags(
   auto token = IdentityTokenFromFlags(args, transport);
   if (!token.ok()) return token.status();
   return client::BundleSigner::Keyless(*token, *services, transport);
-}
-
-absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int e = errno;
-    const std::string msg = absl::StrCat(path, ": ", strerror(e));
-    return e == ENOENT ? absl::NotFoundError(msg) : absl::InvalidArgumentError(msg);
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return absl::InternalError(absl::StrCat(path, ": read error"));
-  return ss.str();
 }
 
 absl::Status WriteBundleFile(const std::string& path,
@@ -448,7 +436,7 @@ int RunSignBundle(const std::vector<std::string>& raw, client::Transport* transp
     return kExitUsage;
   }
   const std::string& file = args->positional[0];
-  auto data = ReadFileToString(file);
+  auto data = ReadFile(file);
   if (!data.ok()) return Fail("sign-bundle", data.status());
   auto signer = SignerFromFlags(*args, transport);
   if (!signer.ok()) return Fail("sign-bundle", signer.status());

@@ -65,7 +65,6 @@ absl::StatusOr<std::unique_ptr<client::BundleSigner>> SignerFromFlags(const Pars
 // Writes |bundle| as JSON to |path| (atomically: temporary file, then rename).
 absl::Status WriteBundleFile(const std::string& path,
                              const dev::sigstore::bundle::v1::Bundle& bundle);
-absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
 // Removes every "--NAME VALUE" / "--NAME=VALUE" for NAME in |names| from |args| (before a "--")
 // and returns the values by name in order: for repeatable flags, which ParseArgs keeps only once.

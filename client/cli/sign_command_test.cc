@@ -4,12 +4,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "base/file.h"
 #include "client/bundle.h"
 #include "client/cli/attest_command.h"
 #include "client/cli/provenance_command.h"
@@ -42,12 +42,7 @@ std::string Write(const std::string& name, const std::string& content) {
   return path;
 }
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Read(const std::string& path) { return ReadFile(path).value_or(""); }
 
 class SignCommandTest : public ::testing::Test {
  protected:

@@ -14,9 +14,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "base/file.h"
 #include "client/bundle.h"
 #include "client/cli/args.h"
 #include "client/cli/report.h"
+#include "client/cosignature.h"
 #include "client/trust_root.h"
 #include "client/verify.h"
 #include "nlohmann/json.hpp"
@@ -99,16 +101,8 @@ int Report(bool json_output, const Outcome& o) {
 }
 
 int Run(Mode mode, const std::vector<std::string>& argv) {
-  std::set<std::string> value_flags = {"bundle",
-                                       "key",
-                                       "certificate-identity",
-                                       "certificate-identity-regexp",
-                                       "certificate-oidc-issuer",
-                                       "certificate-oidc-issuer-regexp",
-                                       "trusted-root",
-                                       "witness-key",
-                                       "witness-threshold",
-                                       "output"};
+  std::set<std::string> value_flags = VerifyPolicyFlags();
+  value_flags.insert("bundle");
   if (mode == Mode::kAttestation) {
     value_flags.insert({"type", "slsa-builder-id", "source-repository"});
   }
@@ -133,30 +127,9 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
   if (output != "text" && output != "json") return usage_error("--output must be text or json");
   const bool json_output = output == "json";
 
-  client::VerifyOptions options;
-  options.identity.identity = args->Get("certificate-identity");
-  options.identity.identity_regexp = args->Get("certificate-identity-regexp");
-  options.identity.issuer = args->Get("certificate-oidc-issuer");
-  options.identity.issuer_regexp = args->Get("certificate-oidc-issuer-regexp");
-  {
-    // Regular expressions are checked (compiled) before anything is read.
-    client::TrustRoot no_root;
-    auto compiled = client::BundleVerifier::New(&no_root, options);
-    if (!compiled.ok()) return usage_error(compiled.status().message());
-  }
-  const bool has_identity =
-      !options.identity.identity.empty() || !options.identity.identity_regexp.empty();
-  const bool has_issuer =
-      !options.identity.issuer.empty() || !options.identity.issuer_regexp.empty();
-  if (args->Has("key")) {
-    if (has_identity || has_issuer) {
-      return usage_error("give either --key or a certificate identity policy, not both");
-    }
-  } else if (!has_identity || !has_issuer) {
-    return usage_error(
-        "keyless verification needs --certificate-identity[-regexp] and "
-        "--certificate-oidc-issuer[-regexp] (or use --key)");
-  }
+  auto parsed_options = VerifyOptionsFromFlags(*args);
+  if (!parsed_options.ok()) return usage_error(parsed_options.status().message());
+  client::VerifyOptions options = *std::move(parsed_options);
   if (mode == Mode::kAttestation) {
     options.require_attestation = true;
     options.attestation.predicate_type = args->Get("type");
@@ -164,32 +137,7 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
     options.attestation.source_repository = args->Get("source-repository");
   }
 
-  if (args->Has("witness-threshold")) {
-    int n = 0;
-    if (!absl::SimpleAtoi(args->Get("witness-threshold"), &n) || n < 1) {
-      return usage_error("--witness-threshold: want a positive integer");
-    }
-    if (!args->Has("witness-key")) return usage_error("--witness-threshold needs --witness-key");
-    options.witness_threshold = n;
-  }
-  if (args->Has("witness-key")) {
-    // A file of witness vkeys (one per line, "# comments"); default threshold: all of them.
-    auto text = client::ReadFile(args->Get("witness-key"));
-    if (!text.ok()) return usage_error(absl::StrCat("--witness-key: ", text.status().message()));
-    auto keys = client::ParseVkeys(*text);
-    if (!keys.ok()) return usage_error(absl::StrCat("--witness-key: ", keys.status().message()));
-    if (keys->empty()) return usage_error("--witness-key: no witness key in the file");
-    options.witnesses = *std::move(keys);
-    if (options.witness_threshold == 0) {
-      options.witness_threshold = static_cast<int>(options.witnesses.size());
-    }
-    if (options.witness_threshold > static_cast<int>(options.witnesses.size())) {
-      return usage_error("--witness-threshold is larger than the number of witness keys");
-    }
-  }
-
-  std::string trusted_root_path =
-      args->Has("trusted-root") ? args->Get("trusted-root") : DefaultTrustedRoot();
+  const std::string trusted_root_path = TrustedRootPath(*args);
   if (trusted_root_path.empty()) {
     return usage_error("no trusted root: give --trusted-root (or set $VOUCH_TRUSTED_ROOT)");
   }
@@ -202,33 +150,19 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
       o.input_error = std::move(s);
       return o;
     };
-    if (args->Has("key")) {
-      auto pem = client::ReadFile(args->Get("key"));
-      if (!pem.ok()) {
-        return input_error("key", absl::Status(pem.status().code(),
-                                               absl::StrCat("key: ", pem.status().message())));
-      }
-      auto key = signer::OpenSslVerifier::FromPem(*pem);
-      if (!key.ok()) {
-        auto from_cert = signer::OpenSslVerifier::FromCertificate(*pem);
-        if (!from_cert.ok()) {
-          return input_error(
-              "key", absl::InvalidArgumentError(absl::StrCat("key: ", key.status().message())));
-        }
-        key = std::move(from_cert);
-      }
-      options.key = std::shared_ptr<const signer::Verifier>(*std::move(key));
+    if (absl::Status key = LoadVerifyKey(*args, &options); !key.ok()) {
+      return input_error("key", key);
     }
     auto root = client::TrustRoot::FromFile(trusted_root_path);
     if (!root.ok()) return input_error("trusted root", root.status());
-    auto bundle_json = client::ReadFile(args->Get("bundle"));
+    auto bundle_json = ReadFile(args->Get("bundle"));
     if (!bundle_json.ok()) return input_error("bundle", bundle_json.status());
     auto bundle = client::ParseBundle(*bundle_json);
     if (!bundle.ok()) return input_error("bundle", bundle.status());
     const std::string& input = args->positional[0];
     client::Artifact artifact;
     if (IsFile(input)) {
-      auto data = client::ReadFile(input);
+      auto data = ReadFile(input);
       if (!data.ok()) {
         return input_error("artifact",
                            absl::Status(data.status().code(),
@@ -255,6 +189,101 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
 }
 
 }  // namespace
+
+const std::set<std::string>& VerifyPolicyFlags() {
+  static const std::set<std::string> kFlags = {"key",
+                                               "certificate-identity",
+                                               "certificate-identity-regexp",
+                                               "certificate-oidc-issuer",
+                                               "certificate-oidc-issuer-regexp",
+                                               "trusted-root",
+                                               "witness-key",
+                                               "witness-threshold",
+                                               "output"};
+  return kFlags;
+}
+
+absl::StatusOr<client::VerifyOptions> VerifyOptionsFromFlags(const ParsedArgs& args) {
+  client::VerifyOptions options;
+  options.identity.identity = args.Get("certificate-identity");
+  options.identity.identity_regexp = args.Get("certificate-identity-regexp");
+  options.identity.issuer = args.Get("certificate-oidc-issuer");
+  options.identity.issuer_regexp = args.Get("certificate-oidc-issuer-regexp");
+  {
+    // Regular expressions are checked (compiled) before anything is read.
+    client::TrustRoot no_root;
+    auto compiled = client::BundleVerifier::New(&no_root, options);
+    if (!compiled.ok()) return compiled.status();
+  }
+  const bool has_identity =
+      !options.identity.identity.empty() || !options.identity.identity_regexp.empty();
+  const bool has_issuer =
+      !options.identity.issuer.empty() || !options.identity.issuer_regexp.empty();
+  if (args.Has("key")) {
+    if (has_identity || has_issuer) {
+      return absl::InvalidArgumentError(
+          "give either --key or a certificate identity policy, not both");
+    }
+  } else if (!has_identity || !has_issuer) {
+    return absl::InvalidArgumentError(
+        "keyless verification needs --certificate-identity[-regexp] and "
+        "--certificate-oidc-issuer[-regexp] (or use --key)");
+  }
+  if (args.Has("witness-threshold")) {
+    int n = 0;
+    if (!absl::SimpleAtoi(args.Get("witness-threshold"), &n) || n < 1) {
+      return absl::InvalidArgumentError("--witness-threshold: want a positive integer");
+    }
+    if (!args.Has("witness-key")) {
+      return absl::InvalidArgumentError("--witness-threshold needs --witness-key");
+    }
+    options.witness_threshold = n;
+  }
+  if (args.Has("witness-key")) {
+    // A file of witness vkeys (one per line, "# comments"); default threshold: all of them.
+    auto text = ReadFile(args.Get("witness-key"));
+    if (!text.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--witness-key: ", text.status().message()));
+    }
+    auto keys = client::ParseVkeys(*text);
+    if (!keys.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--witness-key: ", keys.status().message()));
+    }
+    if (keys->empty())
+      return absl::InvalidArgumentError("--witness-key: no witness key in the file");
+    options.witnesses = *std::move(keys);
+    if (options.witness_threshold == 0) {
+      options.witness_threshold = static_cast<int>(options.witnesses.size());
+    }
+    if (options.witness_threshold > static_cast<int>(options.witnesses.size())) {
+      return absl::InvalidArgumentError(
+          "--witness-threshold is larger than the number of witness keys");
+    }
+  }
+  return options;
+}
+
+absl::Status LoadVerifyKey(const ParsedArgs& args, client::VerifyOptions* options) {
+  if (!args.Has("key")) return absl::OkStatus();
+  auto pem = ReadFile(args.Get("key"));
+  if (!pem.ok()) {
+    return absl::Status(pem.status().code(), absl::StrCat("key: ", pem.status().message()));
+  }
+  auto key = signer::OpenSslVerifier::FromPem(*pem);
+  if (!key.ok()) {
+    auto from_cert = signer::OpenSslVerifier::FromCertificate(*pem);
+    if (!from_cert.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("key: ", key.status().message()));
+    }
+    key = std::move(from_cert);
+  }
+  options->key = std::shared_ptr<const signer::Verifier>(*std::move(key));
+  return absl::OkStatus();
+}
+
+std::string TrustedRootPath(const ParsedArgs& args) {
+  return args.Has("trusted-root") ? args.Get("trusted-root") : DefaultTrustedRoot();
+}
 
 int VerifyBundleCommand(const std::vector<std::string>& args) { return Run(Mode::kBundle, args); }
 int VerifyBlobCommand(const std::vector<std::string>& args) { return Run(Mode::kBlob, args); }

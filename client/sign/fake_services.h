@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "client/fake_sigstore.h"
 #include "client/sign/transport.h"
+#include "formats/signed_entry_timestamp.h"
 #include "log/checkpoint.h"
 #include "log/entry/entry.h"
 #include "nlohmann/json.hpp"
@@ -90,9 +91,8 @@ class FakeServices : public Transport {
     const int64_t now = absl::ToUnixSeconds(absl::Now());
     const std::string log_id = absl::BytesToHexString(fake_->log_id());
     const std::string body_b64 = absl::Base64Escape(body);
-    nlohmann::json set_payload = {
-        {"body", body_b64}, {"integratedTime", now}, {"logID", log_id}, {"logIndex", 0}};
-    auto set = fake_->log_key().Sign(set_payload.dump());
+    auto set =
+        fake_->log_key().Sign(formats::SignedEntryTimestampPayload(body, now, fake_->log_id(), 0));
     if (!set.ok()) return Answer(500, {{"message", "SET"}});
     nlohmann::json e = {{"body", body_b64},
                         {"integratedTime", now},

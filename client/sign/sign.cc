@@ -18,9 +18,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/openssl_ptr.h"
 #include "base/status.h"
 #include "client/bundle.h"
-#include "client/verify.h"  // DssePae
+#include "formats/dsse.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "proto/sigstore/sigstore_trustroot.pb.h"
@@ -202,21 +203,10 @@ absl::Status CheckServices(const SigningServices& services) {
   return absl::OkStatus();
 }
 
-struct TsReqDeleter {
-  void operator()(TS_REQ* r) const { TS_REQ_free(r); }
-};
-struct TsRespDeleter {
-  void operator()(TS_RESP* r) const { TS_RESP_free(r); }
-};
-struct TsVerifyCtxDeleter {
-  void operator()(TS_VERIFY_CTX* c) const { TS_VERIFY_CTX_free(c); }
-};
-
 // A DER RFC 3161 TimeStampReq over SHA-256(|data|) with a random nonce, asking for the TSA's
 // certificate. |req_out| keeps the request for checking the answer.
-absl::StatusOr<std::string> TimestampQuery(absl::string_view data,
-                                           std::unique_ptr<TS_REQ, TsReqDeleter>* req_out) {
-  std::unique_ptr<TS_REQ, TsReqDeleter> req(TS_REQ_new());
+absl::StatusOr<std::string> TimestampQuery(absl::string_view data, TsReqPtr* req_out) {
+  TsReqPtr req(TS_REQ_new());
   if (req == nullptr || !TS_REQ_set_version(req.get(), 1)) {
     return absl::InternalError("timestamp: TS_REQ_new failed");
   }
@@ -257,12 +247,11 @@ absl::StatusOr<std::string> TimestampQuery(absl::string_view data,
 // The TSA's signature is checked by verifiers against their trusted root.
 absl::Status CheckTimestampResponse(absl::string_view response, TS_REQ* req) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(response.data());
-  std::unique_ptr<TS_RESP, TsRespDeleter> resp(
-      d2i_TS_RESP(nullptr, &p, static_cast<long>(response.size())));
+  TsRespPtr resp(d2i_TS_RESP(nullptr, &p, static_cast<long>(response.size())));
   if (resp == nullptr) {
     return absl::InvalidArgumentError("timestamp: the answer is not a DER TimeStampResp");
   }
-  std::unique_ptr<TS_VERIFY_CTX, TsVerifyCtxDeleter> ctx(TS_REQ_to_TS_VERIFY_CTX(req, nullptr));
+  TsVerifyCtxPtr ctx(TS_REQ_to_TS_VERIFY_CTX(req, nullptr));
   if (ctx == nullptr) return absl::InternalError("timestamp: TS_REQ_to_TS_VERIFY_CTX failed");
   if (TS_RESP_verify_response(ctx.get(), resp.get()) != 1) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -602,7 +591,7 @@ absl::Status BundleSigner::Log(const std::string& proposed_json, const std::stri
 
 absl::Status BundleSigner::Timestamp(absl::string_view signature, bundle_v1::Bundle* bundle) const {
   if (services_.tsa_url.empty()) return absl::OkStatus();
-  std::unique_ptr<TS_REQ, TsReqDeleter> ts_req;
+  TsReqPtr ts_req;
   VOUCH_ASSIGN_OR_RETURN(std::string query, TimestampQuery(signature, &ts_req));
   HttpRequest req;
   req.method = "POST";
@@ -668,7 +657,7 @@ absl::StatusOr<bundle_v1::Bundle> BundleSigner::SignDigest(absl::string_view dig
 absl::StatusOr<bundle_v1::Bundle> BundleSigner::SignDsse(absl::string_view payload_type,
                                                          absl::string_view payload) const {
   if (payload.empty()) return absl::InvalidArgumentError("sign: empty DSSE payload");
-  auto sig = key_->Sign(DssePae(payload_type, payload));
+  auto sig = key_->Sign(formats::DssePae(payload_type, payload));
   if (!sig.ok()) return Annotate(sig.status(), "sign");
   bundle_v1::Bundle bundle;
   SetVerificationMaterial(&bundle);

@@ -33,12 +33,13 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "client/sign/transport.h"
+#include "formats/dsse.h"
 #include "proto/sigstore/sigstore_bundle.pb.h"
 #include "signer/openssl_crypto.h"
 
 namespace vouch::client {
 
-inline constexpr char kInTotoPayloadType[] = "application/vnd.in-toto+json";
+using formats::kInTotoPayloadType;  // "application/vnd.in-toto+json"
 
 // Where to sign. URLs are base URLs without a trailing slash, except tsa_url, which is the full
 // URL of the RFC 3161 endpoint.

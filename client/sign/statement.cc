@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/openssl_ptr.h"
 
 namespace vouch::client {
 namespace {
@@ -76,9 +77,6 @@ absl::StatusOr<absl::Time> ParseTime(const json& j, absl::string_view where) {
 struct FileCloser {
   void operator()(FILE* f) const { fclose(f); }
 };
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 
 }  // namespace
 
@@ -91,7 +89,7 @@ absl::StatusOr<std::string> Sha256FileHex(const std::string& path) {
     if (e == EACCES) return absl::PermissionDeniedError(msg);
     return absl::InternalError(msg);
   }
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   if (ctx == nullptr || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
     return absl::InternalError("SHA-256 init failed");
   }

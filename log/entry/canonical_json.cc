@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "base/utf8.h"
 
 namespace vouch::log {
 namespace {
@@ -97,42 +98,6 @@ class StrictSax {
 };
 
 // ----------------------------------------------------------------------------- serialization
-
-// Decodes one UTF-8 sequence at s[*i]; returns false for ill-formed input (overlong forms,
-// surrogates, > U+10FFFF, truncation).
-bool NextCodePoint(absl::string_view s, size_t* i, uint32_t* cp) {
-  const auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-  const uint8_t c = b(*i);
-  int len;
-  uint32_t v;
-  if (c < 0x80) {
-    *cp = c;
-    ++*i;
-    return true;
-  } else if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    v = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    v = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    v = c & 0x07;
-  } else {
-    return false;
-  }
-  if (*i + len > s.size()) return false;
-  for (int k = 1; k < len; ++k) {
-    const uint8_t cc = b(*i + k);
-    if ((cc & 0xC0) != 0x80) return false;
-    v = (v << 6) | (cc & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (v < kMin[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return false;
-  *cp = v;
-  *i += len;
-  return true;
-}
 
 // |s| as UTF-16 code units, the order RFC 8785 sorts member names by.
 absl::StatusOr<std::u16string> Utf16(absl::string_view s) {

@@ -11,17 +11,12 @@
 #include <openssl/sha.h>
 
 #include "absl/strings/str_cat.h"
+#include "base/openssl_ptr.h"
 
 namespace vouch::log {
 namespace {
 
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct CtxFree {
-  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
-};
-using Bn = std::unique_ptr<BIGNUM, BnFree>;
+using Bn = BignumPtr;
 
 Bn NewBn() { return Bn(BN_new()); }
 
@@ -184,7 +179,7 @@ class Curve {
     return r;
   }
 
-  std::unique_ptr<BN_CTX, CtxFree> ctx_;
+  BnCtxPtr ctx_;
   Bn p_, l_, d_, d2_, sqrtm1_;
   Point base_;
   bool ok_ = false;

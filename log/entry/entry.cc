@@ -24,7 +24,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/openssl_ptr.h"
 #include "base/status.h"
+#include "formats/dsse.h"
 #include "log/entry/canonical_json.h"
 #include "log/entry/ed25519ph.h"
 #include "nlohmann/json.hpp"
@@ -36,8 +38,6 @@ namespace {
 using json = nlohmann::json;
 using signer::HashAlgorithm;
 using signer::KeyType;
-
-constexpr absl::string_view kInTotoPayloadType = "application/vnd.in-toto+json";
 
 absl::Status Bad(absl::string_view path, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", what));
@@ -157,10 +157,6 @@ std::string Sha256Hex(absl::string_view data) { return Hex(signer::Sha256(data))
 
 // ------------------------------------------------------------------------- keys
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-
 struct ParsedKey {
   std::shared_ptr<const signer::Verifier> verifier;
   std::string canonical_pem;  // what Rekor stores: the key or certificate re-encoded as PEM
@@ -179,7 +175,8 @@ std::string PemEncode(absl::string_view type, absl::string_view der) {
   return out;
 }
 
-// E-mail (lower-cased) and URI names of a DER GeneralNames (the subjectAltName extension value).
+// E-mail (lower-cased; rfc822Name and RFC 9598 SmtpUTF8Mailbox otherName) and URI names of a DER
+// GeneralNames (the subjectAltName extension value).
 bool SubjectAltNames(absl::string_view der, std::vector<std::string>* out) {
   const unsigned char* q = reinterpret_cast<const unsigned char*>(der.data());
   GENERAL_NAMES* names = d2i_GENERAL_NAMES(nullptr, &q, static_cast<long>(der.size()));
@@ -190,6 +187,15 @@ bool SubjectAltNames(absl::string_view der, std::vector<std::string>* out) {
   }
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
+    if (n->type == GEN_OTHERNAME &&
+        OBJ_obj2nid(n->d.otherName->type_id) == NID_id_on_SmtpUTF8Mailbox &&
+        n->d.otherName->value != nullptr && n->d.otherName->value->type == V_ASN1_UTF8STRING) {
+      const ASN1_UTF8STRING* str = n->d.otherName->value->value.utf8string;
+      std::string v(reinterpret_cast<const char*>(ASN1_STRING_get0_data(str)),
+                    static_cast<size_t>(ASN1_STRING_length(str)));
+      if (!v.empty()) out->push_back(absl::AsciiStrToLower(v));
+      continue;
+    }
     if (n->type != GEN_EMAIL && n->type != GEN_URI) continue;
     const ASN1_IA5STRING* str =
         n->type == GEN_EMAIL ? n->d.rfc822Name : n->d.uniformResourceIdentifier;
@@ -364,7 +370,7 @@ absl::StatusOr<ParsedKey> ParseKey(absl::string_view pem, absl::string_view p, b
       return Bad(p, "garbage PEM: text before the PEM block");
     }
   }
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   char* name = nullptr;
   char* header = nullptr;
   unsigned char* data = nullptr;
@@ -485,10 +491,6 @@ absl::StatusOr<std::string> Finish(const json& body) {
 // A signature named in a message: its first base64 characters.
 std::string SigRef(absl::string_view sig_text) {
   return absl::StrCat(sig_text.substr(0, 16), sig_text.size() > 16 ? "..." : "");
-}
-
-std::string Pae(absl::string_view type, absl::string_view body) {
-  return absl::StrCat("DSSEv1 ", type.size(), " ", type, " ", body.size(), " ", body);
 }
 
 // A check of DSSE signature |sig| over |pae| by |key|, as Rekor does it: ECDSA and RSA over
@@ -697,7 +699,7 @@ absl::StatusOr<PreparedEntry> PrepareDsse(const json& spec) {
                              }),
                  env.sigs.end());
 
-  auto pae = std::make_shared<const std::string>(Pae(env.payload_type, env.payload));
+  auto pae = std::make_shared<const std::string>(formats::DssePae(env.payload_type, env.payload));
   auto pae_sha256 = std::make_shared<const std::string>(signer::Sha256(*pae));
   PreparedEntry out;
   // Which verifier signed which signature. With one verifier it signed all of them (VerifyEntry
@@ -747,7 +749,7 @@ absl::StatusOr<PreparedEntry> PrepareDsse(const json& spec) {
                                      " does not verify against spec.proposedContent.verifiers[0]")
                       : absl::StrCat(ep, ": signature does not verify against the public key")));
   }
-  if (env.payload_type == kInTotoPayloadType) AddInTotoDigests(env.payload, &ik, &seen);
+  if (env.payload_type == formats::kInTotoPayloadType) AddInTotoDigests(env.payload, &ik, &seen);
 
   json body = {{"apiVersion", "0.0.1"},
                {"kind", "dsse"},
@@ -811,7 +813,7 @@ absl::StatusOr<PreparedEntry> PrepareIntoto(const json& spec) {
   }
   hval = absl::AsciiStrToLower(hval);
 
-  auto pae = std::make_shared<const std::string>(Pae(payload_type, payload));
+  auto pae = std::make_shared<const std::string>(formats::DssePae(payload_type, payload));
   auto pae_sha256 = std::make_shared<const std::string>(signer::Sha256(*pae));
   PreparedEntry out;
   IndexKeys& ik = out.entry.keys;
@@ -848,7 +850,7 @@ absl::StatusOr<PreparedEntry> PrepareIntoto(const json& spec) {
                   absl::StrCat(Join(ip, "sig"), ": signature does not verify against ",
                                Join(ip, "publicKey"))));
   }
-  if (payload_type == kInTotoPayloadType) AddInTotoDigests(payload, &ik, &seen);
+  if (payload_type == formats::kInTotoPayloadType) AddInTotoDigests(payload, &ik, &seen);
 
   json body = {{"apiVersion", "0.0.2"},
                {"kind", "intoto"},

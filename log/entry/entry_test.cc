@@ -2,11 +2,9 @@
 #include "log/entry/entry.h"
 
 #include <atomic>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -23,6 +21,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "base/file.h"
+#include "base/openssl_ptr.h"
+#include "formats/dsse.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "log/entry/canonical_json.h"
@@ -53,11 +54,6 @@ std::string Pem(absl::string_view type, absl::string_view der) {
   for (size_t i = 0; i < b.size(); i += 64) absl::StrAppend(&out, b.substr(i, 64), "\n");
   return absl::StrCat(out, "-----END ", type, "-----\n");
 }
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 std::string PrivatePem(EVP_PKEY* k) {
   BIO* b = BIO_new(BIO_s_mem());
@@ -215,9 +211,7 @@ HashedRekord MakeHashedRekord(const Key& key, HashAlgorithm h = HashAlgorithm::k
   return r;
 }
 
-std::string Pae(const std::string& type, const std::string& body) {
-  return absl::StrCat("DSSEv1 ", type.size(), " ", type, " ", body.size(), " ", body);
-}
+using formats::DssePae;
 
 constexpr char kInToto[] = "application/vnd.in-toto+json";
 
@@ -241,7 +235,7 @@ std::string Envelope(const std::string& type, const std::string& payload,
                      const std::vector<const Key*>& signers, std::vector<std::string>* sigs_b64) {
   json sigs = json::array();
   for (const Key* k : signers) {
-    const std::string s = B64(k->SignPae(Pae(type, payload)));
+    const std::string s = B64(k->SignPae(DssePae(type, payload)));
     if (sigs_b64 != nullptr) sigs_b64->push_back(s);
     sigs.push_back({{"keyid", ""}, {"sig", s}});
   }
@@ -263,7 +257,7 @@ std::string IntotoJson(const std::string& type, const std::string& payload,
                        const std::string& envelope_hash) {
   json sigs = json::array();
   for (const Key* k : signers) {
-    json s = {{"sig", B64(B64(k->SignPae(Pae(type, payload))))}, {"publicKey", B64(k->pem)}};
+    json s = {{"sig", B64(B64(k->SignPae(DssePae(type, payload))))}, {"publicKey", B64(k->pem)}};
     if (!keyid.empty()) s["keyid"] = keyid;
     sigs.push_back(s);
   }
@@ -349,6 +343,13 @@ TEST(HashedRekord, CertificateIdentitiesAndCanonicalPem) {
                                               "release.yml@refs/heads/main"));
   EXPECT_THAT(e->keys.public_key_hashes, ElementsAre("sha256:" + Hex(signer::Sha256(key.spki))));
   EXPECT_THAT(e->body, HasSubstr(B64(key.pem)));
+  // An RFC 9598 SmtpUTF8Mailbox (what vouchd's CA writes for a non-ASCII local part) is an
+  // e-mail identity too; another otherName is not.
+  const Key smtp = NewCertKey(
+      "otherName:1.3.6.1.5.5.7.8.9;UTF8:Mailbox@Example.com,otherName:1.2.3.4;UTF8:x@y.com");
+  e = PrepareAndVerify(MakeHashedRekord(smtp).json);
+  ASSERT_THAT(e, IsOk());
+  EXPECT_THAT(e->keys.identities, ElementsAre("mailbox@example.com"));
 }
 
 TEST(HashedRekord, KeyEncodingsOffTheFastPath) {
@@ -901,11 +902,9 @@ TEST(Entry, RandomMutationsFailCleanly) {
 // bundles; testdata/rekor_entries.json, see docs/entries.md): each proposed entry, rebuilt from
 // its bundle, must give Rekor's stored body byte for byte, and its real signature must verify.
 TEST(Entry, ReproducesRealRekorBodiesByteForByte) {
-  std::ifstream in("log/entry/testdata/rekor_entries.json");
-  ASSERT_TRUE(in.good()) << "missing testdata";
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const json cases = json::parse(ss.str());
+  auto text = ReadFile("log/entry/testdata/rekor_entries.json");
+  ASSERT_THAT(text, IsOk());
+  const json cases = json::parse(*text);
   ASSERT_GE(cases.size(), 20u);
   std::map<std::string, int> kinds;
   for (const json& c : cases) {

@@ -20,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "base/status.h"
+#include "formats/dsse.h"
 #include "log/entry/canonical_json.h"
 #include "nlohmann/json.hpp"
 #include "signer/openssl_crypto.h"
@@ -32,7 +33,6 @@ using signer::HashAlgorithm;
 using signer::KeyType;
 
 constexpr absl::string_view kApiVersion = "0.0.2";
-constexpr absl::string_view kInTotoPayloadType = "application/vnd.in-toto+json";
 constexpr absl::string_view kHr = "hashedRekordRequestV002";
 constexpr absl::string_view kDsse = "dsseRequestV002";
 
@@ -477,10 +477,6 @@ struct EnvelopeSig {
   size_t index;  // first position in the envelope
 };
 
-std::string Pae(absl::string_view type, absl::string_view body) {
-  return absl::StrCat("DSSEv1 ", type.size(), " ", type, " ", body.size(), " ", body);
-}
-
 // How rekor-tiles verifies a DSSE signature by |v|: signature.LoadVerifier(key, keyDetails'
 // hash), i.e. ECDSA and RSA over that hash of the PAE, Ed25519 pure over the PAE itself.
 SignatureCheck DsseCheck(const V2Verifier& v, const std::shared_ptr<const std::string>& pae,
@@ -549,7 +545,7 @@ absl::StatusOr<PreparedEntry> PrepareDsse(const json& ds) {
                   [](const EnvelopeSig& a, const EnvelopeSig& b) { return a.raw == b.raw; }),
       env_sigs.end());
 
-  auto pae = std::make_shared<const std::string>(Pae(payload_type, payload));
+  auto pae = std::make_shared<const std::string>(formats::DssePae(payload_type, payload));
   std::map<HashAlgorithm, std::shared_ptr<const std::string>> digests;
   // Which verifier signed which signature. With one verifier it signed all of them (VerifyEntry
   // checks); with several, the match is found here by trial verification, first verifier in
@@ -597,7 +593,7 @@ absl::StatusOr<PreparedEntry> PrepareDsse(const json& ds) {
                                                    Join(At(sp, env_sigs[s].index), kSig.json),
                                                    SigRef(env_sigs[s].raw), v.path)));
   }
-  if (payload_type == kInTotoPayloadType) AddInTotoIndexKeys(payload, &ik);
+  if (payload_type == formats::kInTotoPayloadType) AddInTotoIndexKeys(payload, &ik);
 
   json body = {{"apiVersion", std::string(kApiVersion)},
                {"kind", "dsse"},

@@ -3,9 +3,7 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +17,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "base/file.h"
+#include "base/openssl_ptr.h"
+#include "formats/dsse.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "log/entry/canonical_json.h"
@@ -47,11 +48,6 @@ std::string Unb64(absl::string_view s) {
   EXPECT_TRUE(absl::Base64Unescape(s, &out)) << s;
   return out;
 }
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 // A key pair: its signer, its DER SubjectPublicKeyInfo and (if made so) a self-signed DER
 // certificate.
@@ -140,9 +136,7 @@ json SignedHashed(const Key& k, const std::string& details,
   return HashedRequest(digest, k.Sign("artifact"), Verifier(k, details, cert));
 }
 
-std::string Pae(absl::string_view type, absl::string_view payload) {
-  return absl::StrCat("DSSEv1 ", type.size(), " ", type, " ", payload.size(), " ", payload);
-}
+using formats::DssePae;
 
 json DsseRequest(absl::string_view payload, absl::string_view type,
                  const std::vector<std::string>& sigs, const std::vector<json>& verifiers) {
@@ -298,7 +292,7 @@ TEST(RekorV2Dsse, GoldenBodyOneVerifier) {
   const std::string payload = R"({"_type":"https://in-toto.io/Statement/v1","subject":[)"
                               R"({"name":"a","digest":{"sha256":"AB12"}}]})";
   const std::string type = "application/vnd.in-toto+json";
-  const std::string sig = k.Sign(Pae(type, payload));
+  const std::string sig = k.Sign(DssePae(type, payload));
   auto e = PrepareAndVerify(
       DsseRequest(payload, type, {sig}, {Verifier(k, "PKIX_ECDSA_P256_SHA_256")}).dump());
   ASSERT_THAT(e, IsOk());
@@ -318,7 +312,7 @@ TEST(RekorV2Dsse, GoldenBodyOneVerifier) {
 
 // ECDSA signatures are over keyDetails' hash of the PAE (SHA-384 for P-384), Ed25519 pure.
 TEST(RekorV2Dsse, SignatureHashFollowsKeyDetails) {
-  const std::string pae = Pae("text/plain", "hello");
+  const std::string pae = DssePae("text/plain", "hello");
   const Key p384 = NewKey("EC", "P-384");
   EXPECT_THAT(PrepareAndVerify(DsseRequest("hello", "text/plain", {p384.Sign(pae)},
                                            {Verifier(p384, "PKIX_ECDSA_P384_SHA_384")})
@@ -351,7 +345,7 @@ TEST(RekorV2Dsse, SignatureHashFollowsKeyDetails) {
 TEST(RekorV2Dsse, SeveralVerifiersMatchedAndSignaturesSorted) {
   const Key a = NewKey("EC", "P-256");
   const Key b = NewKey("EC", "P-384", 0, "email:b@example.com");
-  const std::string pae = Pae("text/plain", "hello");
+  const std::string pae = DssePae("text/plain", "hello");
   const std::string sa = a.Sign(pae);
   const std::string sb = b.Sign(pae);
   const std::vector<json> vs = {Verifier(b, "PKIX_ECDSA_P384_SHA_384", /*cert=*/true),
@@ -385,7 +379,7 @@ TEST(RekorV2Dsse, SeveralVerifiersMatchedAndSignaturesSorted) {
 TEST(RekorV2, HostileRequestsAreRefusedNamingTheField) {
   const Key& k = P256();
   const json good = SignedHashed(k, "PKIX_ECDSA_P256_SHA_256");
-  const std::string pae = Pae("text/plain", "hello");
+  const std::string pae = DssePae("text/plain", "hello");
   const json good_dsse =
       DsseRequest("hello", "text/plain", {k.Sign(pae)}, {Verifier(k, "PKIX_ECDSA_P256_SHA_256")});
   ASSERT_THAT(PrepareAndVerify(good.dump()), IsOk());
@@ -624,7 +618,7 @@ TEST(RekorV2, HostileRequestsAreRefusedNamingTheField) {
 // Random byte flips, truncations and insertions of valid requests fail cleanly or verify.
 TEST(RekorV2, MutatedRequestsFailCleanly) {
   const Key& k = P256();
-  const std::string pae = Pae("text/plain", "hello");
+  const std::string pae = DssePae("text/plain", "hello");
   const std::vector<std::string> seeds = {
       SignedHashed(k, "PKIX_ECDSA_P256_SHA_256").dump(),
       DsseRequest("hello", "text/plain", {k.Sign(pae)}, {Verifier(k, "PKIX_ECDSA_P256_SHA_256")})
@@ -673,13 +667,6 @@ bool InCi() {
   return ci != nullptr && std::string(ci) == "true";
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 struct RealEntry {
   std::string name;
   json bundle;
@@ -691,7 +678,7 @@ std::vector<RealEntry> RealV2HashedRekords() {
   std::error_code ec;
   for (const auto& d : std::filesystem::directory_iterator(BundleDir(), ec)) {
     const std::string f = d.path().string() + "/bundle.sigstore.json";
-    json b = json::parse(ReadFile(f), nullptr, /*allow_exceptions=*/false);
+    json b = json::parse(ReadFile(f).value_or(""), nullptr, /*allow_exceptions=*/false);
     if (!b.is_object()) continue;
     const json* entries = nullptr;
     if (auto vm = b.find("verificationMaterial"); vm != b.end() && vm->is_object()) {
@@ -740,7 +727,7 @@ TEST(RekorV2RealEntries, ConformanceBodiesReproducedByteForByte) {
       // hashedrekord over DSSE: the digest is SHA-256 of the envelope's PAE.
       const json& env = r.bundle["dsseEnvelope"];
       digest = signer::Sha256(
-          Pae(env["payloadType"].get<std::string>(), Unb64(env["payload"].get<std::string>())));
+          DssePae(env["payloadType"].get<std::string>(), Unb64(env["payload"].get<std::string>())));
       sig = Unb64(env["signatures"][0]["sig"].get<std::string>());
     }
     const std::string cert =
@@ -796,7 +783,7 @@ TEST(TransparencyLogEntryV2Json, Golden) {
 // The entry of a real Rekor v2 bundle, rendered from its parts, is the bundle's tlog entry.
 TEST(TransparencyLogEntryV2Json, MatchesRealRekorV2Entry) {
   const std::string f = BundleDir() + "/rekor2-happy-path/bundle.sigstore.json";
-  json b = json::parse(ReadFile(f), nullptr, /*allow_exceptions=*/false);
+  json b = json::parse(ReadFile(f).value_or(""), nullptr, /*allow_exceptions=*/false);
   if (!b.is_object()) {
     if (InCi()) FAIL() << "cannot read " << f;
     GTEST_SKIP() << "cannot read " << f << " (set VOUCH_SHARED)";

@@ -285,6 +285,68 @@ class SignE2eTest(unittest.TestCase):
         r = self.run_vouch(["sign-blob", "--server", self.url, "--bogus", f])
         self.assertEqual(r.returncode, 2, r.stderr)
 
+    def signing_cert(self, token, challenge):
+        """POST /api/v2/signingCert as sigstore-js's FulcioSigner does, with a fresh P-256 key and
+        its proof of possession over |challenge|: (HTTP status, JSON answer)."""
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+        proof = key.sign(challenge.encode(), ec.ECDSA(hashes.SHA256()))
+        status, raw, _ = self.server.request("POST", "/api/v2/signingCert", {
+            "credentials": {"oidcIdentityToken": token},
+            "publicKeyRequest": {"publicKey": {"algorithm": "ECDSA", "content": pem.decode()},
+                                 "proofOfPossession": base64.b64encode(proof).decode()}})
+        return status, json.loads(raw)
+
+    def test_8c_identity_claims_from_a_real_issuer(self):
+        """E-mail claims that once became certificate identities, minted by vouch-dev-oidc (a
+        validly signed token) and sent over HTTP: 400 naming the claim, nothing issued."""
+        forgeries = {
+            "me@example.com\0@evil.com": "control character U+0000 at byte 14",
+            "@": "empty local part",
+            "a@b@c": "want exactly one '@', found 2",
+            "<x@y>": "character \"<\" is not allowed in the local part",
+            "a@b.com,c@d": "want exactly one '@', found 2",
+            "a@b.com\nx": "control character U+000A at byte 7",
+            "admin\u202emoc.elgoog@example.com": "U+202E is not allowed",
+        }
+        for email, why in forgeries.items():
+            status, answer = self.signing_cert(self.oidc.token_for(email=email, sub="s"), email)
+            self.assertEqual(status, 400, (email, answer))
+            self.assertEqual(answer["code"], 400)
+            self.assertIn('identity token claim "email": ' + why, answer["message"], email)
+
+        # A non-ASCII local part: an RFC 9598 SmtpUTF8Mailbox otherName (UTF8String), the domain
+        # in lower-case A-labels; checked here with Python's own X.509 parser.
+        from cryptography import x509
+        email = "j\u00f6rg@B\u00fccher.Example"
+        mailbox = "j\u00f6rg@xn--bcher-kva.example"
+        status, answer = self.signing_cert(self.oidc.token_for(email=email), email)
+        self.assertEqual(status, 201, answer)
+        leaf = x509.load_pem_x509_certificate(
+            answer["signedCertificateEmbeddedSct"]["chain"]["certificates"][0].encode())
+        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        self.assertTrue(san.critical)
+        (name,) = list(san.value)
+        self.assertIsInstance(name, x509.OtherName)
+        self.assertEqual(name.type_id.dotted_string, "1.3.6.1.5.5.7.8.9")
+        utf8 = mailbox.encode()
+        self.assertEqual(name.value, b"\x0c" + bytes([len(utf8)]) + utf8)
+
+        # The whole flow: sign with that token, verify with the mailbox as the certificate has it.
+        f = self.write("utf8-mailbox.txt", b"signed by an internationalized address\n")
+        out = self.path("utf8-mailbox.sigstore.json")
+        self.assert_ok(self.run_vouch(["sign-blob", "--server", self.url, "--identity-token",
+                                       self.oidc.token_for(email=email), "--bundle", out, f]))
+        args = ["verify-blob", f, "--bundle", out, "--certificate-oidc-issuer", self.oidc.issuer,
+                "--trusted-root", self.vouch_root, "--certificate-identity"]
+        self.assert_ok(self.run_vouch(args + [mailbox]))
+        r = self.run_vouch(args + [email])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("identity", r.stderr)
+
     def check_v2_bundle(self, path, kind):
         """A Rekor v2 bundle: a kind 0.0.2 entry without SET or integrated time, with an inclusion
         proof and checkpoint by the log, and an RFC 3161 timestamp (the only signing time)."""

@@ -224,6 +224,16 @@ class DevOidc:
         with urllib.request.urlopen(self.issuer + "/token?" + q) as r:
             return r.read().decode().strip()
 
+    def token_for(self, **body):
+        """A token minted with POST /token: any JSON strings (NUL, newlines, non-ASCII) as
+        claims, e.g. token_for(email="a@b@c")."""
+        import urllib.request
+        req = urllib.request.Request(self.issuer + "/token?format=raw",
+                                     data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req) as r:
+            return r.read().decode().strip()
+
     def kill(self):
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGKILL)

@@ -7,6 +7,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "nlohmann/json.hpp"
 #include "signer/openssl_crypto.h"
@@ -26,9 +27,9 @@ absl::StatusOr<std::unique_ptr<NpmData>> LoadNpmData(const std::string& dir) {
   auto data = std::make_unique<NpmData>();
   VOUCH_ASSIGN_OR_RETURN(data->root,
                          client::TrustRoot::FromFile(dir + "/public-good-trusted_root.json"));
-  VOUCH_ASSIGN_OR_RETURN(std::string keys_json, client::ReadFile(dir + "/npm-registry-keys.json"));
+  VOUCH_ASSIGN_OR_RETURN(std::string keys_json, ReadFile(dir + "/npm-registry-keys.json"));
   nlohmann::json keys = nlohmann::json::parse(keys_json, nullptr, false);
-  VOUCH_ASSIGN_OR_RETURN(std::string index_json, client::ReadFile(dir + "/index.json"));
+  VOUCH_ASSIGN_OR_RETURN(std::string index_json, ReadFile(dir + "/index.json"));
   nlohmann::json index = nlohmann::json::parse(index_json, nullptr, false);
   if (keys.is_discarded() || index.is_discarded() || !index.contains("cases")) {
     return absl::InvalidArgumentError("npm-provenance: index.json or npm-registry-keys.json");
@@ -39,12 +40,12 @@ absl::StatusOr<std::unique_ptr<NpmData>> LoadNpmData(const std::string& dir) {
     nc.kind = c["kind"].get<std::string>();
     nc.name = absl::StrCat(c["package"].get<std::string>(), " ", nc.kind);
     VOUCH_ASSIGN_OR_RETURN(nc.bundle_json,
-                           client::ReadFile(case_dir + "/" + c["bundle"].get<std::string>()));
+                           ReadFile(case_dir + "/" + c["bundle"].get<std::string>()));
     auto bundle = client::ParseBundle(nc.bundle_json);
     if (!bundle.ok()) return Annotate(bundle.status(), nc.name);
     nc.bundle = *std::move(bundle);
     VOUCH_ASSIGN_OR_RETURN(std::string tgz,
-                           client::ReadFile(case_dir + "/" + c["artifact"].get<std::string>()));
+                           ReadFile(case_dir + "/" + c["artifact"].get<std::string>()));
     nc.artifact = client::Artifact::FromBytes(std::move(tgz));
     nc.options.require_attestation = true;
     nc.options.attestation.predicate_type = c["predicateType"].get<std::string>();

@@ -3,11 +3,11 @@
 
 #include <sys/stat.h>
 
-#include <cstdio>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "base/file.h"
 #include "base/status.h"
 #include "signer/ca.h"
 #include "signer/ca_service.h"
@@ -115,17 +115,9 @@ absl::StatusOr<std::string> SampleLeaf(const std::string& dir, const std::string
                                        const std::string& oidc_issuer) {
   VOUCH_ASSIGN_OR_RETURN(auto key, signer::OpenSslSigner::LoadOrCreate(
                                        dir + "/ca_key.pem", signer::KeyType::kEcdsaP256));
-  std::string pem;
-  {
-    FILE* f = std::fopen((dir + "/ca_chain.pem").c_str(), "r");
-    if (f == nullptr)
-      return absl::FailedPreconditionError(absl::StrCat("cannot read ", dir, "/ca_chain.pem"));
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) pem.append(buf, n);
-    std::fclose(f);
-  }
-  VOUCH_ASSIGN_OR_RETURN(auto chain, signer::ParsePemCertificates(pem));
+  absl::StatusOr<std::string> pem = ReadFile(dir + "/ca_chain.pem");
+  if (!pem.ok()) return absl::FailedPreconditionError(pem.status().message());
+  VOUCH_ASSIGN_OR_RETURN(auto chain, signer::ParsePemCertificates(*pem));
   VOUCH_ASSIGN_OR_RETURN(
       auto ca, signer::CertificateAuthority::New(std::move(key), chain, signer::CaOptions()));
   signer::Identity id;

@@ -6,7 +6,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
-#include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "signer/jwt.h"
 #include "signer/x509.h"
@@ -16,9 +15,8 @@ namespace vouch::tools {
 using json = nlohmann::json;
 
 DevOidcIssuer::DevOidcIssuer(const DevOidcOptions& options,
-                             std::unique_ptr<server::HttpServer> http,
                              std::unique_ptr<signer::OpenSslSigner> key)
-    : options_(options), http_(std::move(http)), key_(std::move(key)) {
+    : options_(options), key_(std::move(key)) {
   kid_ = signer::HexEncode(signer::Sha256(key_->PublicKeyDer())).substr(0, 16);
 }
 
@@ -26,14 +24,14 @@ DevOidcIssuer::~DevOidcIssuer() { Stop(); }
 
 absl::StatusOr<std::unique_ptr<DevOidcIssuer>> DevOidcIssuer::New(const DevOidcOptions& options) {
   VOUCH_ASSIGN_OR_RETURN(auto key, signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256));
-  server::HttpOptions http_options;
-  http_options.max_body_bytes = 64 * 1024;
-  http_options.threads = 16;
-  VOUCH_ASSIGN_OR_RETURN(auto http,
-                         server::HttpServer::New(options.host, options.port, http_options));
-  std::unique_ptr<DevOidcIssuer> issuer(
-      new DevOidcIssuer(options, std::move(http), std::move(key)));
+  std::unique_ptr<DevOidcIssuer> issuer(new DevOidcIssuer(options, std::move(key)));
   issuer->AddRoutes();
+  http::ServerOptions http_options;
+  http_options.max_body_bytes = 64 * 1024;
+  http_options.worker_threads = 2;
+  http_options.server_name = "vouch-dev-oidc";
+  VOUCH_ASSIGN_OR_RETURN(
+      issuer->http_, http::Server::New(options.host, options.port, &issuer->router_, http_options));
   return issuer;
 }
 
@@ -83,89 +81,83 @@ absl::StatusOr<std::string> DevOidcIssuer::Mint(const TokenRequest& request) con
 }
 
 void DevOidcIssuer::AddRoutes() {
-  httplib::Server& s = http_->routes();
-  s.Get("/.well-known/openid-configuration",
-        [this](const httplib::Request&, httplib::Response& res) {
-          const std::string base = issuer_url();
-          json doc = {
-              {"issuer", base},
-              {"jwks_uri", base + "/jwks"},
-              {"token_endpoint", base + "/token"},
-              {"authorization_endpoint", base + "/authorize"},
-              {"response_types_supported", {"id_token"}},
-              {"subject_types_supported", {"public"}},
-              {"id_token_signing_alg_values_supported", {"ES256"}},
-              {"claims_supported", {"iss", "sub", "aud", "exp", "iat", "email", "email_verified"}}};
-          res.set_content(doc.dump(), "application/json");
-        });
-  auto jwks = [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(jwks_json(), "application/json");
-  };
-  s.Get("/jwks", jwks);
-  s.Get("/.well-known/jwks.json", jwks);
-  auto answer = [this](const TokenRequest& request, bool raw, httplib::Response& res) {
+  router_.Handle(
+      "GET", "/.well-known/openid-configuration",
+      [this](const http::Request&) {
+        const std::string base = issuer_url();
+        json doc = {
+            {"issuer", base},
+            {"jwks_uri", base + "/jwks"},
+            {"token_endpoint", base + "/token"},
+            {"authorization_endpoint", base + "/authorize"},
+            {"response_types_supported", {"id_token"}},
+            {"subject_types_supported", {"public"}},
+            {"id_token_signing_alg_values_supported", {"ES256"}},
+            {"claims_supported", {"iss", "sub", "aud", "exp", "iat", "email", "email_verified"}}};
+        return http::Response::Json(200, doc.dump());
+      },
+      http::Exec::kInline);
+  auto jwks = [this](const http::Request&) { return http::Response::Json(200, jwks_json()); };
+  router_.Handle("GET", "/jwks", jwks, http::Exec::kInline);
+  router_.Handle("GET", "/.well-known/jwks.json", jwks, http::Exec::kInline);
+  auto answer = [this](const TokenRequest& request, bool raw) {
     auto token = Mint(request);
-    if (!token.ok()) {
-      res.status = 400;
-      res.set_content(
-          json{{"code", 400}, {"message", std::string(token.status().message())}}.dump(),
-          "application/json");
-      return;
-    }
-    if (raw) {
-      res.set_content(*token + "\n", "text/plain");
-      return;
-    }
+    if (!token.ok()) return http::Response::Error(400, token.status().message());
+    if (raw) return http::Response::Make(200, "text/plain", *token + "\n");
     const absl::Duration lifetime =
         request.lifetime > absl::ZeroDuration() ? request.lifetime : options_.token_lifetime;
-    res.set_content(json{{"id_token", *token},
-                         {"access_token", *token},
-                         {"token_type", "Bearer"},
-                         {"expires_in", absl::ToInt64Seconds(lifetime)}}
-                        .dump(),
-                    "application/json");
+    return http::Response::Json(200, json{{"id_token", *token},
+                                          {"access_token", *token},
+                                          {"token_type", "Bearer"},
+                                          {"expires_in", absl::ToInt64Seconds(lifetime)}}
+                                         .dump());
   };
-  auto bad = [](httplib::Response& res, const std::string& message) {
-    res.status = 400;
-    res.set_content(json{{"code", 400}, {"message", message}}.dump(), "application/json");
-  };
-  s.Get("/token", [answer, bad](const httplib::Request& req, httplib::Response& res) {
-    TokenRequest request;
-    request.sub = req.get_param_value("sub");
-    request.email = req.get_param_value("email");
-    request.audience = req.get_param_value("aud");
-    const std::string ttl = req.get_param_value("ttl_seconds");
-    if (!ttl.empty()) {
-      int64_t secs = 0;
-      if (!absl::SimpleAtoi(ttl, &secs) || secs <= 0)
-        return bad(res, "ttl_seconds must be positive");
-      request.lifetime = absl::Seconds(secs);
-    }
-    answer(request, req.get_param_value("format") == "raw", res);
-  });
-  s.Post("/token", [answer, bad](const httplib::Request& req, httplib::Response& res) {
-    TokenRequest request;
-    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return bad(res, "body must be a JSON object");
-    auto str = [&](const char* name, std::string* out) {
-      if (!body.contains(name)) return true;
-      if (!body[name].is_string()) return false;
-      *out = body[name].get<std::string>();
-      return true;
-    };
-    if (!str("sub", &request.sub) || !str("email", &request.email) ||
-        !str("aud", &request.audience)) {
-      return bad(res, "sub, email and aud must be strings");
-    }
-    if (body.contains("ttl_seconds")) {
-      if (!body["ttl_seconds"].is_number_integer() || body["ttl_seconds"].get<int64_t>() <= 0) {
-        return bad(res, "ttl_seconds must be a positive integer");
-      }
-      request.lifetime = absl::Seconds(body["ttl_seconds"].get<int64_t>());
-    }
-    if (body.contains("claims")) request.extra_claims_json = body["claims"].dump();
-    answer(request, req.get_param_value("format") == "raw", res);
-  });
+  router_.Handle(
+      "GET", "/token",
+      [answer](const http::Request& req) {
+        TokenRequest request;
+        request.sub = req.Query("sub").value_or("");
+        request.email = req.Query("email").value_or("");
+        request.audience = req.Query("aud").value_or("");
+        const std::string ttl = req.Query("ttl_seconds").value_or("");
+        if (!ttl.empty()) {
+          int64_t secs = 0;
+          if (!absl::SimpleAtoi(ttl, &secs) || secs <= 0) {
+            return http::Response::Error(400, "ttl_seconds must be positive");
+          }
+          request.lifetime = absl::Seconds(secs);
+        }
+        return answer(request, req.Query("format").value_or("") == "raw");
+      },
+      http::Exec::kInline);
+  router_.Handle(
+      "POST", "/token",
+      [answer](const http::Request& req) {
+        TokenRequest request;
+        json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+        if (body.is_discarded() || !body.is_object()) {
+          return http::Response::Error(400, "body must be a JSON object");
+        }
+        auto str = [&](const char* name, std::string* out) {
+          if (!body.contains(name)) return true;
+          if (!body[name].is_string()) return false;
+          *out = body[name].get<std::string>();
+          return true;
+        };
+        if (!str("sub", &request.sub) || !str("email", &request.email) ||
+            !str("aud", &request.audience)) {
+          return http::Response::Error(400, "sub, email and aud must be strings");
+        }
+        if (body.contains("ttl_seconds")) {
+          if (!body["ttl_seconds"].is_number_integer() || body["ttl_seconds"].get<int64_t>() <= 0) {
+            return http::Response::Error(400, "ttl_seconds must be a positive integer");
+          }
+          request.lifetime = absl::Seconds(body["ttl_seconds"].get<int64_t>());
+        }
+        if (body.contains("claims")) request.extra_claims_json = body["claims"].dump();
+        return answer(request, req.Query("format").value_or("") == "raw");
+      },
+      http::Exec::kInline);
 }
 
 }  // namespace vouch::tools

@@ -22,7 +22,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "server/http_server.h"
+#include "http/router.h"
+#include "http/server.h"
 #include "signer/openssl_crypto.h"
 
 namespace vouch::tools {
@@ -61,12 +62,12 @@ class DevOidcIssuer {
   absl::StatusOr<std::string> Mint(const TokenRequest& request) const;
 
  private:
-  DevOidcIssuer(const DevOidcOptions& options, std::unique_ptr<server::HttpServer> http,
-                std::unique_ptr<signer::OpenSslSigner> key);
+  DevOidcIssuer(const DevOidcOptions& options, std::unique_ptr<signer::OpenSslSigner> key);
   void AddRoutes();
 
   DevOidcOptions options_;
-  std::unique_ptr<server::HttpServer> http_;
+  http::Router router_;
+  std::unique_ptr<http::Server> http_;
   std::unique_ptr<signer::OpenSslSigner> key_;
   std::string kid_;
 };

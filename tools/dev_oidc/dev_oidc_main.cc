@@ -14,8 +14,8 @@
 #include "absl/time/time.h"
 #include "base/flags.h"
 #include "base/logging.h"
+#include "http/server.h"
 #include "nlohmann/json.hpp"
-#include "server/http_server.h"
 #include "tools/dev_oidc/dev_oidc.h"
 
 ABSL_FLAG(std::string, addr, "127.0.0.1:0", "Listen address HOST:PORT (port 0 = any free port).");
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
 
   vouch::tools::DevOidcOptions options;
   absl::Status parsed =
-      vouch::server::ParseHostPort(absl::GetFlag(FLAGS_addr), "addr", &options.host, &options.port);
+      vouch::http::ParseHostPort(absl::GetFlag(FLAGS_addr), "addr", &options.host, &options.port);
   if (!parsed.ok()) {
     std::fprintf(stderr, "vouch-dev-oidc: %s\n", std::string(parsed.message()).c_str());
     return 1;

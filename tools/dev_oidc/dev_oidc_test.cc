@@ -6,11 +6,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "base/file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -107,10 +106,7 @@ TEST(DevOidc, BinaryWritesReadyFileAndStopsOnSigterm) {
   }
   json doc;
   for (int i = 0; i < 200; ++i) {
-    std::ifstream in(ready);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    doc = json::parse(ss.str(), nullptr, false);
+    doc = json::parse(ReadFile(ready).value_or(""), nullptr, false);
     if (!doc.is_discarded() && doc.is_object()) break;
     usleep(50 * 1000);
   }

@@ -1,9 +1,9 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
-#include "server/status_map.h"
+#include "base/status_map.h"
 
-#include "nlohmann/json.hpp"
+#include <string>
 
-namespace vouch::server {
+namespace vouch {
 
 int HttpStatusFor(const absl::Status& status) {
   switch (status.code()) {
@@ -40,9 +40,4 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-std::string ErrorJson(int http_status, const std::string& message) {
-  nlohmann::json j = {{"code", http_status}, {"message", message}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-}  // namespace vouch::server
+}  // namespace vouch

@@ -1,0 +1,104 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "policy/cache.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace vouch::policy {
+
+CachingEngine::CachingEngine(const Engine* engine, AttachmentSource* source,
+                             const CacheOptions& options)
+    : engine_(engine), source_(source), options_(options) {}
+
+CacheStats CachingEngine::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+Decision CachingEngine::Evaluate(const Request& request, bool* cached) {
+  if (cached != nullptr) *cached = false;
+  auto name = ParseImageName(request.image);
+  if (!name.ok()) return engine_->Evaluate(request);  // The engine explains the refusal.
+  const absl::Time now = options_.clock->Now();
+  // 1. The digest: given, or the tag resolved at most once per resolve_ttl.
+  std::string digest = name->digest;
+  if (digest.empty()) {
+    const std::string ref = name->Reference();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = resolved_.find(ref);
+      if (it != resolved_.end() && it->second.second > now) digest = it->second.first;
+    }
+    if (digest.empty()) {
+      auto d = source_->Resolve(*name);
+      if (!d.ok()) {
+        // Let the engine report it (fail closed or open by the policies).
+        return engine_->Evaluate(request);
+      }
+      digest = *d;
+      std::lock_guard<std::mutex> lock(mu_);
+      resolved_[ref] = {digest, now + options_.resolve_ttl};
+    }
+  }
+  // 2. The decision for this digest, policy version and namespace.
+  std::string key = absl::StrCat(name->Name(), "@", digest, "\n", engine_->policies().version(),
+                                 "\n", request.ns);
+  for (const auto& [k, v] : request.ns_labels) absl::StrAppend(&key, "\n", k, "=", v);
+  std::shared_ptr<InFlight> flight;
+  bool owner = false;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto it = decisions_.find(key);
+    if (it != decisions_.end() && it->second.expires > now) {
+      ++stats_.hits;
+      if (cached != nullptr) *cached = true;
+      Decision d = it->second.decision;
+      d.image = request.image;
+      return d;
+    }
+    auto f = in_flight_.find(key);
+    if (f != in_flight_.end()) {
+      flight = f->second;
+      ++stats_.coalesced;
+      flight->cv.wait(lock, [&] { return flight->done; });
+      if (cached != nullptr) *cached = true;
+      Decision d = flight->decision;
+      d.image = request.image;
+      return d;
+    }
+    ++stats_.misses;
+    ++stats_.evaluations;
+    flight = std::make_shared<InFlight>();
+    in_flight_[key] = flight;
+    owner = true;
+  }
+  Request by_digest = request;
+  by_digest.image =
+      absl::StrCat(name->Name(), name->tag.empty() ? "" : ":" + name->tag, "@", digest);
+  Decision d = engine_->Evaluate(by_digest);
+  d.image = request.image;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!d.infrastructure_error) {
+      if (decisions_.size() >= options_.max_entries) {
+        // Drop the entries that expire first (a simple bound, not an LRU).
+        std::vector<std::pair<absl::Time, std::string>> order;
+        for (const auto& [k, e] : decisions_) order.emplace_back(e.expires, k);
+        std::sort(order.begin(), order.end());
+        for (size_t i = 0; i < order.size() / 2; ++i) decisions_.erase(order[i].second);
+      }
+      decisions_[key] = Entry{d, now + options_.decision_ttl};
+    }
+    if (owner) {
+      flight->decision = d;
+      flight->done = true;
+      in_flight_.erase(key);
+    }
+  }
+  flight->cv.notify_all();
+  return d;
+}
+
+}  // namespace vouch::policy

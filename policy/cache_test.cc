@@ -1,0 +1,137 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "policy/cache.h"
+
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "policy/test_source.h"
+#include "tests/status_matchers.h"
+
+namespace vouch::policy {
+namespace {
+
+using ::testing::HasSubstr;
+using ::vouch::testing::IsOk;
+
+constexpr char kManifest[] = R"({"schemaVersion":2})";
+
+class CacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto f = client::FakeSigstore::New();
+    ASSERT_THAT(f, IsOk());
+    fake_ = *std::move(f);
+    const std::string root = ::testing::TempDir() + "/cache_root.json";
+    std::ofstream(root) << fake_->TrustedRootJson();
+    digest_ = DigestOf(kManifest);
+    source_.tags["registry.example.com/app:1"] = digest_;
+    auto a = MakeAttachment(*fake_, kManifest, {}, "signature");
+    ASSERT_THAT(a, IsOk());
+    source_.attached[digest_].push_back(*std::move(a));
+    PolicySet::LoadOptions lo;
+    lo.default_trusted_root = root;
+    auto set = PolicySet::Parse(
+        "c.yaml",
+        absl::StrCat("apiVersion: policy.vouch.dev/v1\nkind: ImagePolicy\nmetadata: {name: p}\n"
+                     "spec:\n  images: [{glob: 'registry.example.com/**'}]\n  authorities:\n"
+                     "    - name: ci\n      keyless: {issuer: '",
+                     client::kFakeIssuer, "', subject: '", client::kFakeIdentity, "'}\n"),
+        lo);
+    ASSERT_THAT(set, IsOk());
+    set_ = *std::move(set);
+    EngineOptions eo;
+    eo.now = absl::FromUnixSeconds(1700000000) + absl::Hours(1);
+    auto engine = Engine::New(set_.get(), &source_, eo);
+    ASSERT_THAT(engine, IsOk());
+    engine_ = *std::move(engine);
+    options_.clock = &clock_;
+    options_.resolve_ttl = absl::Seconds(30);
+    options_.decision_ttl = absl::Minutes(10);
+  }
+
+  std::unique_ptr<client::FakeSigstore> fake_;
+  std::unique_ptr<PolicySet> set_;
+  std::unique_ptr<Engine> engine_;
+  FakeSource source_;
+  FakeClock clock_{absl::FromUnixSeconds(1700000000)};
+  CacheOptions options_;
+  std::string digest_;
+};
+
+TEST_F(CacheTest, SecondCheckIsAHitUntilTheTtl) {
+  CachingEngine cache(engine_.get(), &source_, options_);
+  bool cached = true;
+  Decision d = cache.Evaluate({"registry.example.com/app:1", "default", {}}, &cached);
+  EXPECT_TRUE(d.allowed) << ::testing::PrintToString(d.reasons);
+  EXPECT_FALSE(cached);
+  d = cache.Evaluate({"registry.example.com/app:1", "default", {}}, &cached);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_TRUE(cached);
+  EXPECT_EQ(d.image, "registry.example.com/app:1");
+  EXPECT_EQ(source_.Fetches(), 1);
+  // The same digest by digest reference is the same decision.
+  d = cache.Evaluate({"registry.example.com/app@" + digest_, "default", {}}, &cached);
+  EXPECT_TRUE(cached);
+  // Another namespace is another key.
+  cache.Evaluate({"registry.example.com/app:1", "other", {}}, &cached);
+  EXPECT_FALSE(cached);
+  clock_.Advance(absl::Minutes(11));
+  cache.Evaluate({"registry.example.com/app:1", "default", {}}, &cached);
+  EXPECT_FALSE(cached);
+  EXPECT_EQ(cache.stats().evaluations, 3u);
+}
+
+TEST_F(CacheTest, TagsAreResolvedAtMostOncePerResolveTtl) {
+  CachingEngine cache(engine_.get(), &source_, options_);
+  for (int i = 0; i < 5; ++i) cache.Evaluate({"registry.example.com/app:1", "", {}});
+  EXPECT_EQ(source_.resolves, 1);
+  // The tag moves to an unsigned image: seen after the resolve TTL.
+  const std::string other = DigestOf("other manifest");
+  source_.tags["registry.example.com/app:1"] = other;
+  EXPECT_TRUE(cache.Evaluate({"registry.example.com/app:1", "", {}}).allowed);
+  clock_.Advance(absl::Seconds(31));
+  Decision d = cache.Evaluate({"registry.example.com/app:1", "", {}});
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.digest, other);
+}
+
+TEST_F(CacheTest, ConcurrentChecksOfOneImageAreCoalesced) {
+  CachingEngine cache(engine_.get(), &source_, options_);
+  source_.Block();
+  std::vector<std::thread> threads;
+  std::vector<Decision> decisions(8);
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      decisions[i] = cache.Evaluate({"registry.example.com/app@" + digest_, "", {}});
+    });
+  }
+  // Wait until one evaluation is fetching and the others wait for it.
+  for (int i = 0; i < 500 && cache.stats().coalesced < 7; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  source_.Unblock();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(source_.Fetches(), 1);
+  EXPECT_EQ(cache.stats().evaluations, 1u);
+  EXPECT_EQ(cache.stats().coalesced, 7u);
+  for (const Decision& d : decisions) EXPECT_TRUE(d.allowed);
+}
+
+TEST_F(CacheTest, InfrastructureErrorsAreNotCached) {
+  CachingEngine cache(engine_.get(), &source_, options_);
+  source_.down = absl::UnavailableError("connection refused");
+  Decision d = cache.Evaluate({"registry.example.com/app@" + digest_, "", {}});
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.reasons[0], HasSubstr("connection refused"));
+  source_.down = absl::OkStatus();
+  bool cached = true;
+  d = cache.Evaluate({"registry.example.com/app@" + digest_, "", {}}, &cached);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_FALSE(cached);
+}
+
+}  // namespace
+}  // namespace vouch::policy

@@ -1,0 +1,134 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "server/data_dir.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include <cstring>
+#include <optional>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "base/files.h"
+#include "base/logging.h"
+#include "base/status.h"
+#include "log/sqlite_storage.h"
+#include "signer/openssl_crypto.h"
+
+namespace vouch::server {
+namespace {
+
+// Size of |path|, or std::nullopt if it does not exist.
+absl::StatusOr<std::optional<off_t>> FileSize(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) return std::optional<off_t>(st.st_size);
+  if (errno == ENOENT) return std::optional<off_t>();
+  return absl::FailedPreconditionError(absl::StrCat(path, ": ", std::strerror(errno)));
+}
+
+// The size of the log in |db| if it opens and holds one.
+std::optional<uint64_t> ReadableLogSize(const std::string& db) {
+  auto storage = log::SqliteStorage::OpenReadOnly(db);
+  if (!storage.ok()) return std::nullopt;
+  std::optional<log::TreeState> state;
+  absl::Status s = (*storage)->ReadTx([&](log::LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(state, r.ReadTreeState());
+    return absl::OkStatus();
+  });
+  if (!s.ok() || !state.has_value()) return std::nullopt;
+  return state->size;
+}
+
+}  // namespace
+
+LogFiles LogFiles::In(const std::string& data_dir) {
+  return LogFiles{data_dir + "/vouch.db", data_dir + "/log_key.pem",
+                  data_dir + "/published_checkpoint"};
+}
+
+absl::StatusOr<bool> PrepareLogFiles(const std::string& data_dir, bool new_log, absl::Time now) {
+  const LogFiles f = LogFiles::In(data_dir);
+  if (new_log) {
+    if (std::optional<uint64_t> size = ReadableLogSize(f.db)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--new-log: ", f.db, " holds a log of ", *size,
+          " entries; refusing to set it aside (move it away yourself if you mean to retire that "
+          "log, and keep its key)"));
+    }
+    const std::string suffix =
+        absl::StrCat(".retired-", absl::FormatTime("%Y%m%dT%H%M%SZ", now, absl::UTCTimeZone()));
+    for (const std::string& path :
+         {f.key, f.published_checkpoint, f.db, f.db + "-wal", f.db + "-shm"}) {
+      VOUCH_ASSIGN_OR_RETURN(std::optional<off_t> size, FileSize(path));
+      if (!size.has_value()) continue;
+      const std::string to = path + suffix;
+      if (::rename(path.c_str(), to.c_str()) != 0) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("--new-log: cannot move ", path, " to ", to, ": ", std::strerror(errno)));
+      }
+      VLOG_WARNING << "--new-log: moved " << path << " to " << to;
+    }
+  }
+  VOUCH_ASSIGN_OR_RETURN(std::optional<off_t> key, FileSize(f.key));
+  if (!key.has_value()) return true;
+  VOUCH_ASSIGN_OR_RETURN(std::optional<off_t> db, FileSize(f.db));
+  if (!db.has_value() || *db == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        f.key, " exists but ", f.db, db.has_value() ? " is empty" : " is missing",
+        ": the log this key signed is gone, and a new log under the same key would contradict "
+        "every checkpoint it signed; ",
+        kLogFilesAdvice));
+  }
+  return false;
+}
+
+absl::StatusOr<log::LogIdentity> LogIdentityFor(const std::optional<log::LogIdentity>& stored,
+                                                const std::string& log_name,
+                                                const std::string& log_origin,
+                                                const std::string& http_host,
+                                                const std::string& key_der, const std::string& db) {
+  if (stored.has_value()) {
+    if (!log_name.empty() && log_name != stored->signer_name) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--log-name=", log_name, " contradicts the log's signer name \"",
+                       stored->signer_name, "\", fixed when it was created (", db,
+                       "); omit --log-name or pass --log-name=", stored->signer_name));
+    }
+    if (!log_origin.empty() && log_origin != stored->origin) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--log-origin=\"", log_origin, "\" contradicts the log's origin \"", stored->origin,
+          "\", fixed when it was created (", db, "); omit --log-origin or pass that value"));
+    }
+    return *stored;
+  }
+  log::LogIdentity id;
+  id.signer_name = log_name.empty() ? http_host : log_name;
+  if (id.signer_name.empty() || id.signer_name.find_first_of(" +\t\n") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("--log-name=\"", id.signer_name,
+                                                   "\": must be non-empty without spaces or '+'"));
+  }
+  id.origin = log_origin;
+  if (id.origin.empty()) {
+    id.origin = absl::StrCat(id.signer_name, " - ",
+                             absl::BytesToHexString(signer::Sha256(key_der)).substr(0, 16));
+  }
+  return id;
+}
+
+absl::StatusOr<log::IntegrityReport> VerifyDataDir(const std::string& data_dir,
+                                                   size_t max_problems) {
+  const LogFiles f = LogFiles::In(data_dir);
+  VOUCH_ASSIGN_OR_RETURN(auto storage, log::SqliteStorage::OpenReadOnly(f.db));
+  absl::StatusOr<std::string> pem = ReadSmallFile(f.key);
+  if (!pem.ok()) return absl::FailedPreconditionError(pem.status().message());
+  auto key = signer::OpenSslSigner::FromPem(*pem);
+  if (!key.ok()) return Annotate(key.status(), f.key);
+  VOUCH_ASSIGN_OR_RETURN(auto verifier, signer::OpenSslVerifier::FromDer((*key)->PublicKeyDer()));
+  log::IntegrityOptions options;
+  options.max_problems = max_problems;
+  options.threads = 0;  // Every core.
+  return log::VerifyStorage(storage.get(), *verifier, f.published_checkpoint, options);
+}
+
+}  // namespace vouch::server

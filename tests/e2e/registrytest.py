@@ -1,0 +1,195 @@
+# Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+"""Helpers for cross-process image tests: a real docker-registry (Debian's distribution 2.8)
+with htpasswd basic auth on 127.0.0.1 and a free port, storage in a temporary directory, stopped
+by pid; test images made with umoci (or a multi-platform OCI layout written directly) and copied
+with skopeo. The C++ twin is tests/registry/registry_fixture.h."""
+
+import crypt
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+
+class Registry:
+    """docker-registry serve with htpasswd auth (bcrypt) on 127.0.0.1:0."""
+
+    def __init__(self, username="alice", password="s3cret pass"):
+        self.username, self.password = username, password
+        self.dir = tempfile.mkdtemp(prefix="vouch-registry-")
+        htpasswd = os.path.join(self.dir, "htpasswd")
+        with open(htpasswd, "w") as f:
+            f.write("%s:%s\n" % (username, crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))))
+        config = os.path.join(self.dir, "config.yml")
+        with open(config, "w") as f:
+            f.write("version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\n"
+                    "storage:\n  filesystem:\n    rootdirectory: %s/data\n  delete:\n    enabled: true\n"
+                    "auth:\n  htpasswd:\n    realm: vouch-test\n    path: %s\n"
+                    "http:\n  addr: 127.0.0.1:0\n  secret: vouch-test-secret\n" % (self.dir, htpasswd))
+        self.log = os.path.join(self.dir, "registry.log")
+        with open(self.log, "w") as out:
+            self.proc = subprocess.Popen(["docker-registry", "serve", config], stdout=out,
+                                         stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        self.host = None
+        while self.host is None:
+            with open(self.log) as f:
+                text = f.read()
+            at = text.find("listening on 127.0.0.1:")
+            if at >= 0:
+                port = ""
+                for ch in text[at + len("listening on 127.0.0.1:"):]:
+                    if not ch.isdigit():
+                        break
+                    port += ch
+                if port:
+                    self.host = "127.0.0.1:" + port
+                    break
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.kill()
+                raise RuntimeError("docker-registry did not start: " + text)
+            time.sleep(0.02)
+
+    def creds(self):
+        return "%s:%s" % (self.username, self.password)
+
+    def flags(self):
+        """vouch's registry flags for this registry."""
+        return ["--registry-username", self.username, "--registry-password", self.password]
+
+    def blob_path(self, digest):
+        hex_ = digest.split(":", 1)[1]
+        return os.path.join(self.dir, "data/docker/registry/v2/blobs/sha256", hex_[:2], hex_, "data")
+
+    def copy(self, src, dest, all_=True):
+        """skopeo copy SRC DEST where either may be docker://THIS/... (credentials added)."""
+        argv = ["skopeo", "--insecure-policy", "copy", "--quiet"]
+        if all_:
+            argv.append("--all")
+        if src.startswith("docker://"):
+            argv += ["--src-tls-verify=false", "--src-creds", self.creds()]
+        if dest.startswith("docker://"):
+            argv += ["--dest-tls-verify=false", "--dest-creds", self.creds()]
+        out = subprocess.run(argv + [src, dest], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError("skopeo copy %s %s: %s" % (src, dest, out.stderr))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def run(argv, **kw):
+    out = subprocess.run(argv, capture_output=True, text=True, **kw)
+    if out.returncode != 0:
+        raise RuntimeError("%s: %s" % (" ".join(argv), out.stderr))
+    return out.stdout
+
+
+def umoci_image(layout, tag, content):
+    """An image made by umoci in LAYOUT under TAG holding /hello.txt = CONTENT; its digest."""
+    if not os.path.exists(os.path.join(layout, "index.json")):
+        run(["umoci", "init", "--layout", layout])
+    image = "%s:%s" % (layout, tag)
+    bundle = tempfile.mkdtemp(prefix="vouch-umoci-")
+    os.rmdir(bundle)
+    run(["umoci", "new", "--image", image])
+    run(["umoci", "unpack", "--rootless", "--image", image, bundle])
+    with open(os.path.join(bundle, "rootfs", "hello.txt"), "w") as f:
+        f.write(content)
+    run(["umoci", "repack", "--image", image, bundle])
+    return layout_digest(layout, tag)
+
+
+def layout_digest(layout, tag):
+    with open(os.path.join(layout, "index.json")) as f:
+        for m in json.load(f)["manifests"]:
+            if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag:
+                return m["digest"]
+    raise KeyError(tag)
+
+
+def multi_arch_layout(layout, tag, platforms):
+    """An OCI layout with an index over one small image per platform ("linux/amd64", ...).
+    Returns (index digest, {platform: manifest digest})."""
+    blobs = os.path.join(layout, "blobs", "sha256")
+    os.makedirs(blobs, exist_ok=True)
+
+    def put(data):
+        data = data if isinstance(data, bytes) else data.encode()
+        h = hashlib.sha256(data).hexdigest()
+        with open(os.path.join(blobs, h), "wb") as f:
+            f.write(data)
+        return {"digest": "sha256:" + h, "size": len(data)}
+
+    entries, digests = [], {}
+    for p in platforms:
+        os_, arch = p.split("/")[:2]
+        layer = dict(put("layer for %s (not really a tar)" % p),
+                     mediaType="application/vnd.oci.image.layer.v1.tar")
+        config = dict(put(json.dumps({"architecture": arch, "os": os_, "config": {},
+                                      "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}})),
+                      mediaType="application/vnd.oci.image.config.v1+json")
+        manifest = put(json.dumps({"schemaVersion": 2,
+                                   "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                                   "config": config, "layers": [layer]}))
+        manifest.update(mediaType="application/vnd.oci.image.manifest.v1+json",
+                        platform={"architecture": arch, "os": os_})
+        entries.append(manifest)
+        digests[p] = manifest["digest"]
+    index = dict(put(json.dumps({"schemaVersion": 2,
+                                 "mediaType": "application/vnd.oci.image.index.v1+json",
+                                 "manifests": entries})),
+                 mediaType="application/vnd.oci.image.index.v1+json",
+                 annotations={"org.opencontainers.image.ref.name": tag})
+    with open(os.path.join(layout, "index.json"), "w") as f:
+        json.dump({"schemaVersion": 2, "manifests": [index]}, f)
+    with open(os.path.join(layout, "oci-layout"), "w") as f:
+        f.write('{"imageLayoutVersion":"1.0.0"}')
+    return index["digest"], digests
+
+
+class Stack:
+    """What the image tests run against: vouch-dev-oidc, vouchd trusting it, a Registry, and
+    vouchd's trusted root in a file (self.root). Stop with kill()."""
+
+    def __init__(self, prefix):
+        import vouchtest as vt
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        self.oidc = vt.DevOidc()
+        self.server = vt.Server(os.path.join(self.dir, "data"), ["--oidc-issuer", self.oidc.issuer])
+        self.registry = Registry()
+        status, raw, _ = self.server.request("GET", "/api/v1/trustedRoot")
+        if status != 200:
+            self.kill()
+            raise RuntimeError("GET /api/v1/trustedRoot: %d" % status)
+        self.root = os.path.join(self.dir, "trusted_root.json")
+        with open(self.root, "wb") as f:
+            f.write(raw)
+
+    def kill(self):
+        for p in (self.registry, self.server, self.oidc):
+            p.kill()
+
+
+def key_pair(directory, name):
+    """A new ECDSA P-256 key: (private key PKCS#8 PEM path, public key PEM path)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    priv, pub = os.path.join(directory, name + ".key"), os.path.join(directory, name + ".pub")
+    with open(priv, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    with open(pub, "wb") as f:
+        f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo))
+    return priv, pub
