@@ -23,7 +23,9 @@
 #include "log/sqlite_storage.h"
 #include "nlohmann/json.hpp"
 #include "proto/health.grpc.pb.h"
+#include "http/router.h"
 #include "server/certificate_recorder.h"
+#include "server/tuf_http.h"
 #include "signer/ca_service.h"
 #include "signer/openssl_crypto.h"
 
@@ -135,6 +137,7 @@ absl::Status Vouchd::Init() {
     VOUCH_RETURN_IF_ERROR(OpenCa());
     ca_->RegisterHttp(http_->routes());
   }
+  if (options_.enable_tuf) VOUCH_RETURN_IF_ERROR(OpenTuf());
 
   health_ = std::make_unique<HealthService>();
   grpc::ServerBuilder builder;
@@ -239,6 +242,40 @@ absl::Status Vouchd::OpenCa() {
   return absl::OkStatus();
 }
 
+absl::Status Vouchd::OpenTuf() {
+  TufServiceOptions to;
+  to.repo_dir = options_.tuf_dir.empty() ? options_.data_dir + "/tuf" : options_.tuf_dir;
+  to.snapshot_key_path = options_.data_dir + "/tuf_snapshot_key.pem";
+  to.timestamp_key_path = options_.data_dir + "/tuf_timestamp_key.pem";
+  if (ca_ != nullptr) {
+    to.expected_targets["trusted_root.json"] = ca_->trusted_root_json();
+    to.expected_targets["signing_config.v0.2.json"] = ca_->signing_config_json();
+  }
+  auto tuf = TufService::New(to);
+  if (!tuf.ok()) return Annotate(tuf.status(), "TUF");
+  tuf_ = std::move(*tuf);
+  tuf_routes_ = std::make_unique<http::Router>();
+  tuf_->RegisterHttp(*tuf_routes_);
+  // Bridge from the httplib front until vouchd's routes all live on an http::Router.
+  http::Router* routes = tuf_routes_.get();
+  http_->routes().Get(R"(/tuf/.*)", [routes](const httplib::Request& req, httplib::Response& res) {
+    http::Request r;
+    r.method = req.method;
+    r.target = req.target;
+    r.path = req.path;
+    r.peer = req.remote_addr;
+    routes->Dispatch(std::move(r), [&res](http::Response out) {
+      res.status = out.status;
+      for (const auto& [name, value] : out.headers.fields()) {
+        if (name != "Content-Type") res.set_header(name, value);
+      }
+      auto type = out.headers.Get("Content-Type");
+      res.set_content(out.body, type.has_value() ? std::string(*type) : "application/json");
+    });
+  });
+  return absl::OkStatus();
+}
+
 void Vouchd::AddBaseRoutes() {
   auto& r = http_->routes();
   r.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -266,6 +303,7 @@ absl::Status Vouchd::WriteReadyFile() const {
 
 absl::Status Vouchd::Start() {
   http_->Start();
+  if (tuf_ != nullptr) tuf_->Start();
   VLOG_INFO << "vouchd " << kVersion << " serving HTTP on " << http_address() << ", gRPC on "
             << grpc_address() << ", data in " << options_.data_dir;
   return WriteReadyFile();
@@ -275,6 +313,7 @@ void Vouchd::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (http_ != nullptr) http_->Stop();
+  if (tuf_ != nullptr) tuf_->Stop();
   if (grpc_ != nullptr) grpc_->Shutdown();
   if (log_ != nullptr) log_->Shutdown();
 }

@@ -30,6 +30,10 @@ class CaService;
 }  // namespace vouch::signer
 namespace vouch::server {
 class CertificateRecorder;
+class TufService;
+}
+namespace vouch::http {
+class Router;
 }
 
 namespace vouch::server {
@@ -73,6 +77,11 @@ struct Options {
   std::string pkcs11_module;
   std::string pkcs11_key_uri;
   std::string pkcs11_pin;
+
+  // The TUF mirror at /tuf/ (server/tuf_http.h, docs/trust.md): the repository directory
+  // (default DATA_DIR/tuf) written by vouch-tuf; online keys DATA_DIR/tuf_{snapshot,timestamp}_key.pem.
+  bool enable_tuf = true;
+  std::string tuf_dir;
 };
 
 class Vouchd {
@@ -101,6 +110,7 @@ class Vouchd {
   void AddBaseRoutes();
   absl::Status OpenLog(const std::string& http_host);
   absl::Status OpenCa();
+  absl::Status OpenTuf();
 
   Options options_;
   int lock_fd_ = -1;
@@ -111,6 +121,8 @@ class Vouchd {
   std::unique_ptr<log::LogService> log_service_;
   std::unique_ptr<CertificateRecorder> recorder_;
   std::unique_ptr<signer::CaService> ca_;
+  std::unique_ptr<TufService> tuf_;
+  std::unique_ptr<http::Router> tuf_routes_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<grpc::Server> grpc_;
