@@ -52,7 +52,10 @@ for (const c of cases) {
     }
     verified = true;
   } catch (e) {
-    error = String((e && (e.message || e)) || e);
+    // @sigstore/tuf wraps tuf-js's error ("error refreshing TUF metadata"): keep the causes.
+    const parts = [];
+    for (let x = e; x && parts.length < 5; x = x.cause) parts.push(String(x.message || x));
+    error = parts.join(': ');
   }
   let ok = verified === (c.expect !== 'reject');
   if (c.expect === 'reject' && c.error) ok &&= error.includes(c.error);
