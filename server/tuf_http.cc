@@ -128,7 +128,8 @@ http::Response TufService::Serve(const std::string& path) {
         404, "no TUF repository yet: create one with vouch-tuf init (docs/trust.md)");
   }
   auto it = files->find(path);
-  if (it == files->end()) return http::Response::Error(404, absl::StrCat("/tuf/", path, ": not found"));
+  if (it == files->end())
+    return http::Response::Error(404, absl::StrCat("/tuf/", path, ": not found"));
   http::Response r = http::Response::Make(
       200, absl::StartsWith(path, "targets/") ? "application/octet-stream" : "application/json",
       it->second);
@@ -139,9 +140,8 @@ http::Response TufService::Serve(const std::string& path) {
 }
 
 void TufService::RegisterHttp(http::Router& router) {
-  router.Handle("GET", "/tuf/{file}", [this](const http::Request& req) {
-    return Serve(req.path_params.at(0));
-  });
+  router.Handle("GET", "/tuf/{file}",
+                [this](const http::Request& req) { return Serve(req.path_params.at(0)); });
   router.Handle("GET", "/tuf/targets/{file}", [this](const http::Request& req) {
     return Serve("targets/" + req.path_params.at(0));
   });

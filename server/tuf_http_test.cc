@@ -20,8 +20,8 @@ using ::vouch::testing::StatusIs;
 const absl::Time kStart = absl::FromUnixSeconds(1800000000);
 
 std::string TempDir() {
-  std::string t = absl::StrCat(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp",
-                               "/tufhttpXXXXXX");
+  std::string t =
+      absl::StrCat(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp", "/tufhttpXXXXXX");
   return mkdtemp(t.data());
 }
 
@@ -93,7 +93,8 @@ class TufServiceTest : public ::testing::Test {
   std::string data_;
   http::Router router_;
   std::unique_ptr<TufService> service_;
-  std::unique_ptr<tuf::PrivateKey> root_key_ = *tuf::PrivateKey::Generate(signer::KeyType::kEd25519);
+  std::unique_ptr<tuf::PrivateKey> root_key_ =
+      *tuf::PrivateKey::Generate(signer::KeyType::kEd25519);
   std::unique_ptr<tuf::PrivateKey> targets_key_ =
       *tuf::PrivateKey::Generate(signer::KeyType::kEcdsaP256);
 };

@@ -31,7 +31,7 @@ class CaService;
 namespace vouch::server {
 class CertificateRecorder;
 class TufService;
-}
+}  // namespace vouch::server
 namespace vouch::http {
 class Router;
 }
@@ -79,7 +79,8 @@ struct Options {
   std::string pkcs11_pin;
 
   // The TUF mirror at /tuf/ (server/tuf_http.h, docs/trust.md): the repository directory
-  // (default DATA_DIR/tuf) written by vouch-tuf; online keys DATA_DIR/tuf_{snapshot,timestamp}_key.pem.
+  // (default DATA_DIR/tuf) written by vouch-tuf; online keys
+  // DATA_DIR/tuf_{snapshot,timestamp}_key.pem.
   bool enable_tuf = true;
   std::string tuf_dir;
 };

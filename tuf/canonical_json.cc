@@ -32,8 +32,7 @@ absl::Status Append(const nlohmann::json& v, std::string* out) {
       absl::StrAppend(out, v.get<uint64_t>());
       return absl::OkStatus();
     case nlohmann::json::value_t::number_float:
-      return absl::InvalidArgumentError(
-          absl::StrCat("canonical JSON has no floats: ", v.dump()));
+      return absl::InvalidArgumentError(absl::StrCat("canonical JSON has no floats: ", v.dump()));
     case nlohmann::json::value_t::string:
       AppendString(v.get_ref<const std::string&>(), out);
       return absl::OkStatus();
@@ -78,8 +77,6 @@ absl::StatusOr<std::string> CanonicalJson(const nlohmann::json& value) {
   return out;
 }
 
-absl::StatusOr<nlohmann::json> ParseJson(absl::string_view text) {
-  return log::ParseJson(text);
-}
+absl::StatusOr<nlohmann::json> ParseJson(absl::string_view text) { return log::ParseJson(text); }
 
 }  // namespace vouch::tuf

@@ -17,8 +17,7 @@ constexpr unsigned char kEd25519SpkiPrefix[] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x
                                                 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
 
 std::string Ed25519Prefix() {
-  return std::string(reinterpret_cast<const char*>(kEd25519SpkiPrefix),
-                     sizeof(kEd25519SpkiPrefix));
+  return std::string(reinterpret_cast<const char*>(kEd25519SpkiPrefix), sizeof(kEd25519SpkiPrefix));
 }
 
 bool IsHex(absl::string_view s) {
@@ -62,7 +61,8 @@ absl::StatusOr<PublicKey> PublicKey::FromJson(const nlohmann::json& key) {
     want = k.scheme_ == "ecdsa-sha2-nistp256" ? signer::KeyType::kEcdsaP256
                                               : signer::KeyType::kEcdsaP384;
     if (keytype != "ecdsa" && keytype != k.scheme_) {
-      k.unusable_reason_ = absl::StrCat("keytype \"", keytype, "\" does not fit scheme ", k.scheme_);
+      k.unusable_reason_ =
+          absl::StrCat("keytype \"", keytype, "\" does not fit scheme ", k.scheme_);
       return k;
     }
   } else if (k.scheme_ == "ed25519") {
@@ -119,9 +119,8 @@ absl::StatusOr<PublicKey> PublicKey::FromSpki(absl::string_view spki_der) {
       break;
     }
     default:
-      return absl::InvalidArgumentError(
-          absl::StrCat("TUF keys are ECDSA P-256 or Ed25519, not ",
-                       signer::KeyTypeName((*verifier)->key_type())));
+      return absl::InvalidArgumentError(absl::StrCat("TUF keys are ECDSA P-256 or Ed25519, not ",
+                                                     signer::KeyTypeName((*verifier)->key_type())));
   }
   return FromJson(j);
 }

@@ -14,16 +14,15 @@ using ::vouch::testing::StatusIs;
 TEST(Keys, KeyidOfThePublicGoodNpmDelegationKey) {
   // sigstore/root-signing targets.json v8 lists this key under keyid a89d235e...: the keyid is
   // SHA-256 over the canonical JSON of the whole key object (newlines in the PEM written raw).
-  nlohmann::json key = {
-      {"keytype", "ecdsa-sha2-nistp256"},
-      {"scheme", "ecdsa-sha2-nistp256"},
-      {"keyid_hash_algorithms", {"sha256", "sha512"}},
-      {"keyval",
-       {{"public",
-         "-----BEGIN PUBLIC KEY-----\n"
-         "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEoLrh0jmOfHWLwsyo/4oGbldF91WV\n"
-         "fXvxVlDhW8fZwP/3vTnliBkDp5sH8/Dpm1SBOHkqENVt1+4Un/sFtl2zAQ==\n"
-         "-----END PUBLIC KEY-----\n"}}}};
+  nlohmann::json key = {{"keytype", "ecdsa-sha2-nistp256"},
+                        {"scheme", "ecdsa-sha2-nistp256"},
+                        {"keyid_hash_algorithms", {"sha256", "sha512"}},
+                        {"keyval",
+                         {{"public",
+                           "-----BEGIN PUBLIC KEY-----\n"
+                           "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEoLrh0jmOfHWLwsyo/4oGbldF91WV\n"
+                           "fXvxVlDhW8fZwP/3vTnliBkDp5sH8/Dpm1SBOHkqENVt1+4Un/sFtl2zAQ==\n"
+                           "-----END PUBLIC KEY-----\n"}}}};
   auto k = PublicKey::FromJson(key);
   ASSERT_TRUE(k.ok()) << k.status();
   EXPECT_EQ(k->keyid(), "a89d235ee2f298d757438c7473b11b0b7b42ff1a45f1dfaac4c014183d6f8c45");
@@ -60,8 +59,8 @@ TEST(Keys, UnsupportedOrMismatchedKeysParseButVerifyNothing) {
   auto k = PublicKey::FromJson(j);
   ASSERT_TRUE(k.ok());
   EXPECT_FALSE(k->usable());
-  EXPECT_THAT(k->Verify("m", "00"), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                            HasSubstr("unsupported scheme")));
+  EXPECT_THAT(k->Verify("m", "00"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("unsupported scheme")));
   // An Ed25519 value under an ECDSA scheme.
   j["scheme"] = "ecdsa-sha2-nistp256";
   j["keytype"] = "ecdsa";

@@ -56,7 +56,8 @@ absl::StatusOr<std::map<std::string, std::string>> ParseHashes(const nlohmann::j
   std::map<std::string, std::string> out;
   bool known = false;
   for (auto h = it->begin(); h != it->end(); ++h) {
-    if (!h.value().is_string()) return Bad(absl::StrCat(where, ".hashes.", h.key()), "not a string");
+    if (!h.value().is_string())
+      return Bad(absl::StrCat(where, ".hashes.", h.key()), "not a string");
     const std::string v = h.value().get<std::string>();
     const size_t size = HashSize(h.key());
     if (size != 0) {
@@ -173,8 +174,8 @@ absl::StatusOr<Envelope> ParseEnvelope(absl::string_view bytes, absl::string_vie
   auto e = NewEnvelope(*signed_it);
   if (!e.ok()) return e.status();
   if (e->type != want_type) {
-    return Bad("signed._type", absl::StrCat("\"", absl::CEscape(e->type), "\", want \"",
-                                            want_type, "\""));
+    return Bad("signed._type",
+               absl::StrCat("\"", absl::CEscape(e->type), "\", want \"", want_type, "\""));
   }
   std::set<std::string> seen;
   for (const auto& s : *sigs) {
@@ -396,10 +397,9 @@ absl::Status VerifyRole(const Envelope& e, const Root& root, absl::string_view r
   }
   const int64_t n = CountValidSignatures(e, root, role);
   if (n < r->second.threshold) {
-    return absl::PermissionDeniedError(absl::StrCat(role, " v", e.version, ": ", n, " of ",
-                                                    r->second.threshold,
-                                                    " required signatures (root v", root.version,
-                                                    ")"));
+    return absl::PermissionDeniedError(
+        absl::StrCat(role, " v", e.version, ": ", n, " of ", r->second.threshold,
+                     " required signatures (root v", root.version, ")"));
   }
   return absl::OkStatus();
 }

@@ -114,19 +114,19 @@ TEST(Metadata, StrictParsing) {
         << s;
   }
   EXPECT_THAT(ParseEnvelope(R"({"signatures":[{"keyid":"a","sig":"00"},{"keyid":"a","sig":"01"}],)"
-                            R"("signed":)" + ok_signed + "}",
+                            R"("signed":)" +
+                                ok_signed + "}",
                             kTimestamp),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("twice")));
   // Snapshot meta without targets.json, targets with a path escaping the directory.
   auto sn = NewEnvelope(nlohmann::json::parse(
       R"({"_type":"snapshot","spec_version":"1.0","version":1,"expires":"2030-01-01T00:00:00Z","meta":{}})"));
-  EXPECT_THAT(ParseSnapshot(*sn), StatusIs(absl::StatusCode::kInvalidArgument,
-                                           HasSubstr("targets.json")));
+  EXPECT_THAT(ParseSnapshot(*sn),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("targets.json")));
   for (const char* path : {"../x", "/etc/passwd", "a\\b", ""}) {
     nlohmann::json t = nlohmann::json::parse(
         R"({"_type":"targets","spec_version":"1.0","version":1,"expires":"2030-01-01T00:00:00Z","targets":{}})");
-    t["targets"][path] = {{"length", 1},
-                          {"hashes", {{"sha256", std::string(64, 'a')}}}};
+    t["targets"][path] = {{"length", 1}, {"hashes", {{"sha256", std::string(64, 'a')}}}};
     EXPECT_THAT(ParseTargets(*NewEnvelope(t)), StatusIs(absl::StatusCode::kInvalidArgument))
         << path;
   }

@@ -111,9 +111,9 @@ absl::Status Promote(const std::string& dir, Outcome* out) {
       VOUCH_RETURN_IF_ERROR(WriteFileAtomic(Join(dir, Name(root_next, kRoot)), bytes, 0644));
       ::unlink(root_path.c_str());
       out->written.push_back(Name(root_next, kRoot));
-      out->notes.push_back(absl::StrCat("root v", root_next, ": published (", by_old, "/",
-                                        need_old, " of root v", root_next - 1, ", ", by_new, "/",
-                                        need_new, " of itself)"));
+      out->notes.push_back(absl::StrCat("root v", root_next, ": published (", by_old, "/", need_old,
+                                        " of root v", root_next - 1, ", ", by_new, "/", need_new,
+                                        " of itself)"));
       VOUCH_ASSIGN_OR_RETURN(state, LoadRepository(dir));
     } else {
       out->notes.push_back(absl::StrCat("root v", root_next, ": staged, signatures ", by_old,
@@ -138,11 +138,10 @@ absl::Status Promote(const std::string& dir, Outcome* out) {
       VOUCH_RETURN_IF_ERROR(WriteFileAtomic(Join(dir, name), bytes, 0644));
       ::unlink(path.c_str());
       out->written.push_back(name);
-      out->notes.push_back(absl::StrCat("targets v", v, ": published (", n, " of ", need,
-                                        " signatures)"));
-    } else {
       out->notes.push_back(
-          absl::StrCat("targets v", v, ": staged, signatures ", n, " of ", need));
+          absl::StrCat("targets v", v, ": published (", n, " of ", need, " signatures)"));
+    } else {
+      out->notes.push_back(absl::StrCat("targets v", v, ": staged, signatures ", n, " of ", need));
     }
   }
   return absl::OkStatus();
@@ -161,8 +160,8 @@ absl::Status CheckKeys(const std::vector<PublicKey>& keys, int64_t threshold,
                        absl::string_view role) {
   if (keys.empty()) return absl::InvalidArgumentError(absl::StrCat(role, ": no keys"));
   if (threshold < 1 || threshold > static_cast<int64_t>(keys.size())) {
-    return absl::InvalidArgumentError(absl::StrCat(role, ": threshold ", threshold, " with ",
-                                                   keys.size(), " keys"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(role, ": threshold ", threshold, " with ", keys.size(), " keys"));
   }
   std::set<std::string> ids;
   for (const PublicKey& k : keys) {
@@ -330,8 +329,8 @@ absl::StatusOr<RepositoryState> LoadRepository(const std::string& dir) {
       const std::string file = absl::StrCat(h->second, ".", name);
       if (s.target_files.count(file)) continue;
       auto data = ReadWholeFile(Join(Join(dir, kTargetsDir), file));
-      absl::Status st = data.ok() ? CheckLengthAndHashes(*data, info.length, info.hashes, file)
-                                  : data.status();
+      absl::Status st =
+          data.ok() ? CheckLengthAndHashes(*data, info.length, info.hashes, file) : data.status();
       if (!st.ok()) {
         s.warnings.push_back(absl::StrCat("targets/", file, ": not served: ", st.message()));
         continue;
@@ -520,8 +519,7 @@ absl::StatusOr<Outcome> Sign(const std::string& dir, const std::string& role,
   }
   VOUCH_ASSIGN_OR_RETURN(int n, SignWith(&e, signers, ids));
   if (n == 0) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("none of the given keys signs staged/", name));
+    return absl::PermissionDeniedError(absl::StrCat("none of the given keys signs staged/", name));
   }
   Outcome out;
   VOUCH_RETURN_IF_ERROR(Stage(dir, name, e, &out));
@@ -534,8 +532,8 @@ absl::StatusOr<Outcome> Sign(const std::string& dir, const std::string& role,
       out.written.push_back(name);
       out.notes.push_back("root v1: published");
     } else {
-      out.notes.push_back(absl::StrCat("root v1: staged, signatures ", have, " of ",
-                                       r.roles.at(kRoot).threshold));
+      out.notes.push_back(
+          absl::StrCat("root v1: staged, signatures ", have, " of ", r.roles.at(kRoot).threshold));
       return out;
     }
   } else if (fresh) {

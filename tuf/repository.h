@@ -55,7 +55,7 @@ struct RepositoryState {
   // Snapshots that verify with the newest root, by version; the newest parsed.
   std::map<int64_t, std::string> snapshot_files;
   std::optional<Snapshot> snapshot;
-  int64_t max_snapshot_version = 0;  // over every parsable snapshot file, verified or not
+  int64_t max_snapshot_version = 0;           // over every parsable snapshot file, verified or not
   std::optional<std::string> timestamp_file;  // when it verifies with the newest root
   std::optional<Timestamp> timestamp;
   int64_t max_timestamp_version = 0;  // of timestamp.json even if it no longer verifies

@@ -17,8 +17,8 @@ using ::vouch::testing::StatusIs;
 const absl::Time kNow = absl::FromUnixSeconds(1800000000);
 
 std::string TempDir() {
-  std::string t = absl::StrCat(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp",
-                               "/tufrepoXXXXXX");
+  std::string t =
+      absl::StrCat(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp", "/tufrepoXXXXXX");
   return mkdtemp(t.data());
 }
 
@@ -96,8 +96,8 @@ TEST(Repository, OneKeyRepositoryPublishesAtOnce) {
 TEST(Repository, TwoOfThreeCeremonyAndRotationNeedBothThresholds) {
   const std::string dir = TempDir();
   Keys k;
-  for (int i = 0; i < 3; ++i) k.root.push_back(Key(i == 1 ? signer::KeyType::kEd25519
-                                                          : signer::KeyType::kEcdsaP256));
+  for (int i = 0; i < 3; ++i)
+    k.root.push_back(Key(i == 1 ? signer::KeyType::kEd25519 : signer::KeyType::kEcdsaP256));
   k.targets.push_back(Key());
   k.targets.push_back(Key());
   // One root key signs at init: root v1 stays staged, and so does targets v1.
@@ -120,8 +120,8 @@ TEST(Repository, TwoOfThreeCeremonyAndRotationNeedBothThresholds) {
   auto fresh = Key();
   RootChange change;
   change.root_keys = {fresh->public_key(), k.root[1]->public_key(), k.root[2]->public_key()};
-  auto r = RotateRoot(dir, change, Ptrs({fresh.get(), k.root[1].get()}), absl::Hours(24 * 365),
-                      kNow);
+  auto r =
+      RotateRoot(dir, change, Ptrs({fresh.get(), k.root[1].get()}), absl::Hours(24 * 365), kNow);
   ASSERT_TRUE(r.ok()) << r.status();
   s = LoadRepository(dir);
   // Old root's threshold: only root[1] of the old keys signed -> 1 of 2: not published.
@@ -143,8 +143,8 @@ TEST(Repository, UnsignedOrTamperedFilesAreNotServed) {
                             absl::Hours(24), kNow)
                   .ok());
   auto s = LoadRepository(dir);
-  const std::string file = absl::StrCat(s->targets->targets.at("t.json").hashes.at("sha256"),
-                                        ".t.json");
+  const std::string file =
+      absl::StrCat(s->targets->targets.at("t.json").hashes.at("sha256"), ".t.json");
   ASSERT_TRUE(WriteFileAtomic(dir + "/targets/" + file, "paylo4d", 0644).ok());
   // A root v2 written by someone without root keys.
   auto rogue = Key();

@@ -31,8 +31,9 @@ absl::StatusOr<Client> Open(const std::string& cache_dir) {
   auto config_text = tuf::ReadWholeFile(cache_dir + "/config.json");
   if (!config_text.ok()) {
     return absl::FailedPreconditionError(
-        absl::StrCat(cache_dir, ": not initialized (run vouch trust init --mirror URL --root "
-                                "root.json)"));
+        absl::StrCat(cache_dir,
+                     ": not initialized (run vouch trust init --mirror URL --root "
+                     "root.json)"));
   }
   nlohmann::json config = nlohmann::json::parse(*config_text, nullptr, false);
   if (!config.is_object() || !config.contains("mirror") || !config["mirror"].is_string()) {
@@ -58,8 +59,8 @@ absl::StatusOr<std::string> Update(Client& c) {
   VOUCH_RETURN_IF_ERROR(Annotate(c.updater->Refresh(), "TUF refresh"));
   VOUCH_ASSIGN_OR_RETURN(std::string root, c.updater->GetTarget(kTrustedRoot));
   std::string summary = absl::StrCat("root v", c.updater->root_version(), ", targets v",
-                                     c.updater->targets_version().value_or(0), ", ",
-                                     kTrustedRoot, " (", root.size(), " bytes)");
+                                     c.updater->targets_version().value_or(0), ", ", kTrustedRoot,
+                                     " (", root.size(), " bytes)");
   auto sc = c.updater->GetTarget(kSigningConfig);
   if (sc.ok()) {
     absl::StrAppend(&summary, ", ", kSigningConfig, " (", sc->size(), " bytes)");

@@ -33,8 +33,7 @@ absl::StatusOr<std::string> FileFetcher::Fetch(const std::string& url, size_t ma
     if (n == 0) break;
     if (out.size() + static_cast<size_t>(n) > max_bytes) {
       ::close(fd);
-      return absl::ResourceExhaustedError(
-          absl::StrCat(url, ": more than ", max_bytes, " bytes"));
+      return absl::ResourceExhaustedError(absl::StrCat(url, ": more than ", max_bytes, " bytes"));
     }
     out.append(buf, static_cast<size_t>(n));
   }

@@ -11,8 +11,8 @@
 #include <utility>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/status.h"
 #include "tuf/repository.h"
 
@@ -111,17 +111,26 @@ absl::Status Updater::LoadLocal() {
   timestamp_env_ = load("timestamp.json", tuf::kTimestamp);
   if (timestamp_env_.has_value()) {
     auto t = tuf::ParseTimestamp(timestamp_env_->envelope);
-    if (t.ok()) timestamp_ = *t; else timestamp_env_.reset();
+    if (t.ok())
+      timestamp_ = *t;
+    else
+      timestamp_env_.reset();
   }
   snapshot_env_ = load("snapshot.json", tuf::kSnapshot);
   if (snapshot_env_.has_value()) {
     auto s = tuf::ParseSnapshot(snapshot_env_->envelope);
-    if (s.ok()) snapshot_ = *s; else snapshot_env_.reset();
+    if (s.ok())
+      snapshot_ = *s;
+    else
+      snapshot_env_.reset();
   }
   targets_env_ = load("targets.json", tuf::kTargets);
   if (targets_env_.has_value()) {
     auto t = tuf::ParseTargets(targets_env_->envelope);
-    if (t.ok()) targets_ = *t; else targets_env_.reset();
+    if (t.ok())
+      targets_ = *t;
+    else
+      targets_env_.reset();
   }
   return absl::OkStatus();
 }
@@ -139,7 +148,8 @@ void Updater::Forget(const std::string& name) const {
 }
 
 absl::Status Updater::Refresh() {
-  if (options_.fetcher == nullptr) return absl::FailedPreconditionError("no mirror to refresh from");
+  if (options_.fetcher == nullptr)
+    return absl::FailedPreconditionError("no mirror to refresh from");
   ready_ = false;
   const absl::Time now = options_.clock->Now();  // 5.1: one reference time for the update
   VOUCH_RETURN_IF_ERROR(UpdateRoot(now));
@@ -166,8 +176,8 @@ absl::Status Updater::UpdateRoot(absl::Time now) {
     // Signed by the trusted root's threshold AND by its own.
     VOUCH_RETURN_IF_ERROR(Annotate(tuf::VerifyRole(*e, root_, tuf::kRoot),
                                    absl::StrCat(name, " by root v", root_.version)));
-    VOUCH_RETURN_IF_ERROR(Annotate(tuf::VerifyRole(*e, *next, tuf::kRoot),
-                                   absl::StrCat(name, " by itself")));
+    VOUCH_RETURN_IF_ERROR(
+        Annotate(tuf::VerifyRole(*e, *next, tuf::kRoot), absl::StrCat(name, " by itself")));
     if (next->version != v) {
       return Denied(name, absl::StrCat("says version ", next->version, ", want ", v));
     }
@@ -175,9 +185,9 @@ absl::Status Updater::UpdateRoot(absl::Time now) {
     VOUCH_RETURN_IF_ERROR(Persist("root.json", *bytes));
   }
   if (now >= root_.expires) {
-    return Denied("root.json", absl::StrCat("root v", root_.version, " expired at ",
-                                            tuf::TufTime(root_.expires),
-                                            " (a stale mirror, or a freeze attack)"));
+    return Denied("root.json",
+                  absl::StrCat("root v", root_.version, " expired at ", tuf::TufTime(root_.expires),
+                               " (a stale mirror, or a freeze attack)"));
   }
   // Fast-forward attack recovery (5.3.11): metadata signed by rotated-out keys is forgotten,
   // so a version inflated by a compromised key does not block the legitimate one.
@@ -240,11 +250,10 @@ absl::Status Updater::UpdateSnapshot(absl::Time now) {
     }
     return absl::OkStatus();
   }
-  const std::string name = root_.consistent_snapshot
-                               ? absl::StrCat(meta.version, ".snapshot.json")
-                               : std::string("snapshot.json");
-  const size_t max = meta.length.has_value() ? static_cast<size_t>(*meta.length)
-                                             : options_.snapshot_max_bytes;
+  const std::string name = root_.consistent_snapshot ? absl::StrCat(meta.version, ".snapshot.json")
+                                                     : std::string("snapshot.json");
+  const size_t max =
+      meta.length.has_value() ? static_cast<size_t>(*meta.length) : options_.snapshot_max_bytes;
   VOUCH_ASSIGN_OR_RETURN(std::string bytes, options_.fetcher->Fetch(Url(name), max));
   VOUCH_RETURN_IF_ERROR(tuf::CheckLengthAndHashes(bytes, meta.length, meta.hashes, name));
   auto e = tuf::ParseEnvelope(bytes, tuf::kSnapshot);
@@ -286,8 +295,8 @@ absl::Status Updater::UpdateTargets(absl::Time now) {
   }
   const std::string name = root_.consistent_snapshot ? absl::StrCat(meta.version, ".targets.json")
                                                      : std::string("targets.json");
-  const size_t max = meta.length.has_value() ? static_cast<size_t>(*meta.length)
-                                             : options_.targets_max_bytes;
+  const size_t max =
+      meta.length.has_value() ? static_cast<size_t>(*meta.length) : options_.targets_max_bytes;
   VOUCH_ASSIGN_OR_RETURN(std::string bytes, options_.fetcher->Fetch(Url(name), max));
   VOUCH_RETURN_IF_ERROR(tuf::CheckLengthAndHashes(bytes, meta.length, meta.hashes, name));
   auto e = tuf::ParseEnvelope(bytes, tuf::kTargets);
@@ -316,8 +325,9 @@ absl::Status Updater::LoadCached() {
         absl::StrCat("cached root v", root_.version, " expired at ", tuf::TufTime(root_.expires)));
   }
   if (!timestamp_.has_value() || !snapshot_.has_value() || !targets_.has_value()) {
-    return absl::FailedPreconditionError("the cache holds no verified timestamp, snapshot and "
-                                         "targets (never refreshed, or keys rotated)");
+    return absl::FailedPreconditionError(
+        "the cache holds no verified timestamp, snapshot and "
+        "targets (never refreshed, or keys rotated)");
   }
   const tuf::MetaInfo& sm = timestamp_->snapshot;
   if (snapshot_->version != sm.version ||
@@ -345,9 +355,9 @@ absl::StatusOr<std::string> Updater::GetTarget(const std::string& name, bool all
   if (!ready_) return absl::FailedPreconditionError("TUF metadata not loaded: refresh first");
   auto it = targets_->targets.find(name);
   if (it == targets_->targets.end()) {
-    return absl::NotFoundError(absl::StrCat(
-        "target \"", name, "\" is not listed in targets v", targets_->version,
-        targets_->has_delegations ? " (delegated roles are not consulted)" : ""));
+    return absl::NotFoundError(
+        absl::StrCat("target \"", name, "\" is not listed in targets v", targets_->version,
+                     targets_->has_delegations ? " (delegated roles are not consulted)" : ""));
   }
   const tuf::TargetInfo& info = it->second;
   const std::string dir = absl::StrCat(options_.cache_dir, "/targets");
@@ -357,8 +367,7 @@ absl::StatusOr<std::string> Updater::GetTarget(const std::string& name, bool all
     return *cached;
   }
   if (!allow_download || options_.fetcher == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("target \"", name, "\" is not in the cache"));
+    return absl::FailedPreconditionError(absl::StrCat("target \"", name, "\" is not in the cache"));
   }
   std::string path = name;
   if (root_.consistent_snapshot) {

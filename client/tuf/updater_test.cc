@@ -23,16 +23,17 @@ namespace vouch::client {
 namespace {
 
 using ::testing::HasSubstr;
+using tuf::PrivateKey;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
-using tuf::PrivateKey;
 
 const absl::Time kStart = absl::FromUnixSeconds(1800000000);
-constexpr char kTrustedRoot[] = "{\"mediaType\":\"application/vnd.dev.sigstore.trustedroot.v0.2+json\"}";
+constexpr char kTrustedRoot[] =
+    "{\"mediaType\":\"application/vnd.dev.sigstore.trustedroot.v0.2+json\"}";
 
 std::string TempDir(const char* name) {
-  std::string t = absl::StrCat(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp", "/", name,
-                               "XXXXXX");
+  std::string t =
+      absl::StrCat(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp", "/", name, "XXXXXX");
   return mkdtemp(t.data());
 }
 
@@ -52,10 +53,10 @@ class UpdaterTest : public ::testing::Test {
     o.targets_threshold = 2;
     o.snapshot_key = snapshot_key_->public_key();
     o.timestamp_key = timestamp_key_->public_key();
-    ASSERT_THAT(tuf::Init(mirror_, o, Ptrs({root_key_.get(), targets_keys_[0].get(),
-                                            targets_keys_[1].get()}),
-                          kStart),
-                IsOk());
+    ASSERT_THAT(
+        tuf::Init(mirror_, o,
+                  Ptrs({root_key_.get(), targets_keys_[0].get(), targets_keys_[1].get()}), kStart),
+        IsOk());
     AddTarget("trusted_root.json", kTrustedRoot);
     ASSERT_THAT(Bootstrap(), IsOk());
   }
@@ -68,9 +69,9 @@ class UpdaterTest : public ::testing::Test {
     Publish();
   }
   void Publish() {
-    ASSERT_THAT(tuf::PublishOnline(mirror_, *snapshot_key_, *timestamp_key_, tuf::Expiries(),
-                                   clock_.Now()),
-                IsOk());
+    ASSERT_THAT(
+        tuf::PublishOnline(mirror_, *snapshot_key_, *timestamp_key_, tuf::Expiries(), clock_.Now()),
+        IsOk());
   }
   absl::Status Bootstrap() {
     return Updater::Bootstrap(cache_, *tuf::ReadWholeFile(mirror_ + "/1.root.json"));
@@ -154,13 +155,13 @@ TEST_F(UpdaterTest, RootChainWalkNeedsBothThresholds) {
   std::unique_ptr<PrivateKey> k2 = Key(), k3 = Key();
   tuf::RootChange c;
   c.root_keys = {k2->public_key()};
-  ASSERT_THAT(tuf::RotateRoot(mirror_, c, Ptrs({root_key_.get(), k2.get()}),
-                              absl::Hours(24 * 365), clock_.Now()),
-              IsOk());
-  c.root_keys = {k3->public_key()};
-  ASSERT_THAT(tuf::RotateRoot(mirror_, c, Ptrs({k2.get(), k3.get()}), absl::Hours(24 * 365),
+  ASSERT_THAT(tuf::RotateRoot(mirror_, c, Ptrs({root_key_.get(), k2.get()}), absl::Hours(24 * 365),
                               clock_.Now()),
               IsOk());
+  c.root_keys = {k3->public_key()};
+  ASSERT_THAT(
+      tuf::RotateRoot(mirror_, c, Ptrs({k2.get(), k3.get()}), absl::Hours(24 * 365), clock_.Now()),
+      IsOk());
   ASSERT_EQ(State().root.version, 3);
   ASSERT_THAT(u->Refresh(), IsOk());
   EXPECT_EQ(u->root_version(), 3);
@@ -177,18 +178,18 @@ TEST_F(UpdaterTest, RootChainWalkNeedsBothThresholds) {
   }
   r.roles[tuf::kRoot].keyids = {rogue->keyid()};
   Write("4.root.json", Signed(tuf::RootJson(r), {rogue.get()}));
-  EXPECT_THAT(u->Refresh(), StatusIs(absl::StatusCode::kPermissionDenied,
-                                     HasSubstr("4.root.json by root v3")));
+  EXPECT_THAT(u->Refresh(),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("4.root.json by root v3")));
   // ... and one signed by root v3 but not by its own new key too.
   Write("4.root.json", Signed(tuf::RootJson(r), {k3.get()}));
-  EXPECT_THAT(u->Refresh(), StatusIs(absl::StatusCode::kPermissionDenied,
-                                     HasSubstr("4.root.json by itself")));
+  EXPECT_THAT(u->Refresh(),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("4.root.json by itself")));
   // A file named 4.root.json that says version 5.
   r.version = 5;
   r.roles[tuf::kRoot].keyids = {k3->keyid()};
   Write("4.root.json", Signed(tuf::RootJson(r), {k3.get()}));
-  EXPECT_THAT(u->Refresh(), StatusIs(absl::StatusCode::kPermissionDenied,
-                                     HasSubstr("says version 5, want 4")));
+  EXPECT_THAT(u->Refresh(),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("says version 5, want 4")));
   EXPECT_EQ(Client()->root_version(), 3);
 }
 
@@ -255,16 +256,16 @@ TEST_F(UpdaterTest, IndefiniteFreezeIsRefused) {
   ASSERT_THAT(u->Refresh(), IsOk());
   // The mirror keeps serving the same (valid when signed) files; time passes.
   clock_.Advance(absl::Hours(24) + absl::Seconds(1));
-  EXPECT_THAT(u->Refresh(), StatusIs(absl::StatusCode::kPermissionDenied,
-                                     HasSubstr("timestamp v1 expired")));
+  EXPECT_THAT(u->Refresh(),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("timestamp v1 expired")));
   // A fresh timestamp over a snapshot that expired is refused too.
   clock_.Advance(absl::Hours(24 * 7));
   tuf::Timestamp ts = *State().timestamp;
   ts.version += 1;
   ts.expires = clock_.Now() + absl::Hours(1);
   Write("timestamp.json", Signed(tuf::TimestampJson(ts), {timestamp_key_.get()}));
-  EXPECT_THAT(Client()->Refresh(), StatusIs(absl::StatusCode::kPermissionDenied,
-                                            HasSubstr("snapshot v1 expired")));
+  EXPECT_THAT(Client()->Refresh(),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("snapshot v1 expired")));
   // And a root that expired.
   clock_.Advance(absl::Hours(24 * 365));
   EXPECT_THAT(Client()->Refresh(),
@@ -295,9 +296,8 @@ TEST(HttpFetcherTest, EndlessStreamIsCutOffAtTheLimit) {
       return sink.write(chunk.data(), chunk.size());  // never ends
     });
   });
-  server.Get("/tuf/1.root.json", [](const httplib::Request&, httplib::Response& res) {
-    res.status = 500;
-  });
+  server.Get("/tuf/1.root.json",
+             [](const httplib::Request&, httplib::Response& res) { res.status = 500; });
   const int port = server.bind_to_any_port("127.0.0.1");
   std::thread t([&] { server.listen_after_bind(); });
   while (!server.is_running()) std::this_thread::yield();
@@ -352,9 +352,9 @@ TEST_F(UpdaterTest, FastForwardAttackRecoveryAfterKeyRotation) {
   std::unique_ptr<PrivateKey> new_ts = Key();
   tuf::RootChange c;
   c.timestamp_key = new_ts->public_key();
-  ASSERT_THAT(tuf::RotateRoot(mirror_, c, Ptrs({root_key_.get()}), absl::Hours(24 * 365),
-                              clock_.Now()),
-              IsOk());
+  ASSERT_THAT(
+      tuf::RotateRoot(mirror_, c, Ptrs({root_key_.get()}), absl::Hours(24 * 365), clock_.Now()),
+      IsOk());
   ts.version = 2;
   Write("timestamp.json", Signed(tuf::TimestampJson(ts), {new_ts.get()}));
   ASSERT_THAT(u->Refresh(), IsOk());

@@ -54,7 +54,8 @@ absl::StatusOr<Flags> ParseArgs(const std::vector<std::string>& args, size_t fro
       name = name.substr(0, eq);
     }
     absl::StrReplaceAll({{"_", "-"}}, &name);
-    if (!known.count(name)) return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+    if (!known.count(name))
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     if (!has_value) {
       if (i + 1 >= args.size()) {
         return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
@@ -164,10 +165,25 @@ int RunVouchTuf(const std::vector<std::string>& args, absl::Time now, std::ostre
     return args.empty() ? kUsage : kOk;
   }
   const std::string cmd = args[0];
-  const std::set<std::string> known = {
-      "repo", "out", "type", "root-key", "root-threshold", "targets-key", "targets-threshold",
-      "snapshot-key", "timestamp-key", "key", "target", "custom", "name", "role", "expires",
-      "root-expires", "targets-expires", "snapshot-expires", "timestamp-expires"};
+  const std::set<std::string> known = {"repo",
+                                       "out",
+                                       "type",
+                                       "root-key",
+                                       "root-threshold",
+                                       "targets-key",
+                                       "targets-threshold",
+                                       "snapshot-key",
+                                       "timestamp-key",
+                                       "key",
+                                       "target",
+                                       "custom",
+                                       "name",
+                                       "role",
+                                       "expires",
+                                       "root-expires",
+                                       "targets-expires",
+                                       "snapshot-expires",
+                                       "timestamp-expires"};
   auto flags = ParseArgs(args, 1, known);
   if (!flags.ok()) {
     err << "vouch-tuf " << cmd << ": " << flags.status().message() << "\n";
@@ -272,8 +288,8 @@ int RunVouchTuf(const std::vector<std::string>& args, absl::Time now, std::ostre
         VOUCH_ASSIGN_OR_RETURN(expiry, ParseDays(*e, "expires"));
       }
       usage = false;
-      VOUCH_ASSIGN_OR_RETURN(
-          tuf::Outcome r, tuf::UpdateTargets(repo, files, remove, custom, Ptrs(signers), expiry, now));
+      VOUCH_ASSIGN_OR_RETURN(tuf::Outcome r, tuf::UpdateTargets(repo, files, remove, custom,
+                                                                Ptrs(signers), expiry, now));
       Print(r, out);
       return absl::OkStatus();
     }
@@ -298,8 +314,7 @@ int RunVouchTuf(const std::vector<std::string>& args, absl::Time now, std::ostre
         }
         if (f.All(role).size() == 1) {
           VOUCH_ASSIGN_OR_RETURN(auto k, RoleKeys(f, role, &role_privates));
-          (std::string(role) == "snapshot-key" ? change.snapshot_key : change.timestamp_key) =
-              k[0];
+          (std::string(role) == "snapshot-key" ? change.snapshot_key : change.timestamp_key) = k[0];
         }
       }
       // Private root keys given for the new root sign it too.

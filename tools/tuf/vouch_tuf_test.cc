@@ -21,8 +21,8 @@ const absl::Time kNow = absl::FromUnixSeconds(1800000000);
 class VouchTufTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string t = absl::StrCat(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp",
-                                 "/vouchtufXXXXXX");
+    std::string t =
+        absl::StrCat(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp", "/vouchtufXXXXXX");
     dir_ = mkdtemp(t.data());
     repo_ = dir_ + "/repo";
   }
@@ -61,9 +61,8 @@ TEST_F(VouchTufTest, CeremonyOneSignatureAtATime) {
 
   const std::string file = dir_ + "/trusted_root.json";
   std::ofstream(file) << "{\"mediaType\":\"x\"}";
-  ASSERT_EQ(Run({"add-target", "--repo", repo_, "--target", "trusted_root.json=" + file,
-                 "--key", t1}),
-            0)
+  ASSERT_EQ(
+      Run({"add-target", "--repo", repo_, "--target", "trusted_root.json=" + file, "--key", t1}), 0)
       << err_.str();
   EXPECT_THAT(out_.str(), HasSubstr("targets v2: published"));
   ASSERT_EQ(Run({"publish", "--repo", repo_, "--snapshot-key", sn, "--timestamp-key", ts}), 0)
