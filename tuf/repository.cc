@@ -490,8 +490,13 @@ absl::StatusOr<Outcome> Sign(const std::string& dir, const std::string& role,
   if (!state.ok() && !fresh) return state.status();
   const std::string staged = Join(dir, kStaged);
   std::string name;
+  int64_t newest = 0;
   for (const std::string& n : ListDir(staged)) {
-    if (VersionOf(n, role) != 0) name = n;  // the newest (sorted, same digit count rare)
+    const int64_t v = VersionOf(n, role);
+    if (v > newest) {
+      newest = v;
+      name = n;
+    }
   }
   if (name.empty()) {
     return absl::NotFoundError(absl::StrCat(dir, ": no staged ", role, " metadata to sign"));
