@@ -36,6 +36,7 @@
 #include "server/data_dir.h"
 #include "server/log_grpc.h"
 #include "server/log_http.h"
+#include "server/tuf_http.h"
 #include "signer/ca_service.h"
 #include "signer/openssl_crypto.h"
 
@@ -137,6 +138,7 @@ absl::Status Vouchd::Init() {
   VOUCH_ASSIGN_OR_RETURN(http_, http::Server::New(http_host, http_port, &router_, options_.http));
   if (options_.enable_ca) VOUCH_RETURN_IF_ERROR(OpenCa());
   AddRoutes();
+  if (options_.enable_tuf) VOUCH_RETURN_IF_ERROR(OpenTuf());
   VOUCH_RETURN_IF_ERROR(OpenAdmission());
 
   health_service_ = std::make_unique<HealthService>(&health_);
@@ -268,6 +270,22 @@ absl::Status Vouchd::OpenCa() {
   return absl::OkStatus();
 }
 
+absl::Status Vouchd::OpenTuf() {
+  TufServiceOptions to;
+  to.repo_dir = options_.tuf_dir.empty() ? options_.data_dir + "/tuf" : options_.tuf_dir;
+  to.snapshot_key_path = options_.data_dir + "/tuf_snapshot_key.pem";
+  to.timestamp_key_path = options_.data_dir + "/tuf_timestamp_key.pem";
+  if (ca_ != nullptr) {
+    to.expected_targets["trusted_root.json"] = ca_->trusted_root_json();
+    to.expected_targets["signing_config.v0.2.json"] = ca_->signing_config_json();
+  }
+  auto tuf = TufService::New(to);
+  if (!tuf.ok()) return Annotate(tuf.status(), "TUF");
+  tuf_ = std::move(*tuf);
+  tuf_->RegisterHttp(router_);
+  return absl::OkStatus();
+}
+
 void Vouchd::AddRoutes() {
   router_.Handle(
       "GET", "/healthz",
@@ -365,6 +383,7 @@ absl::Status Vouchd::WriteReadyFile() const {
 absl::Status Vouchd::Start() {
   http_->Start();
   if (admission_http_ != nullptr) admission_http_->Start();
+  if (tuf_ != nullptr) tuf_->Start();
   VLOG_INFO << "vouchd " << kVersion << " serving HTTP on " << http_address() << ", gRPC on "
             << grpc_address() << ", data in " << options_.data_dir;
   return WriteReadyFile();
@@ -375,6 +394,7 @@ void Vouchd::Stop() {
   stopped_ = true;
   if (admission_http_ != nullptr) admission_http_->Stop();
   if (http_ != nullptr) http_->Stop();
+  if (tuf_ != nullptr) tuf_->Stop();
   if (grpc_ != nullptr) grpc_->Shutdown();
   if (verifier_ != nullptr) verifier_->Stop();
   if (log_ != nullptr) log_->Shutdown();

@@ -42,6 +42,7 @@ class AdmissionWebhook;
 class CaGrpcService;
 class CertificateRecorder;
 class LogGrpcService;
+class TufService;
 }  // namespace vouch::server
 
 namespace vouch::server {
@@ -105,6 +106,12 @@ struct Options {
   std::string admission_trusted_root;
   std::string admission_audit_log;
   std::string admission_namespace_labels;
+
+  // The TUF mirror at /tuf/ (server/tuf_http.h, docs/trust.md): the repository directory
+  // (default DATA_DIR/tuf) written by vouch-tuf; online keys
+  // DATA_DIR/tuf_{snapshot,timestamp}_key.pem.
+  bool enable_tuf = true;
+  std::string tuf_dir;
 };
 
 class Vouchd {
@@ -139,6 +146,7 @@ class Vouchd {
   absl::Status OpenLog(const std::string& http_host);
   absl::Status OpenCa();
   absl::Status OpenAdmission();
+  absl::Status OpenTuf();
 
   Options options_;
   int lock_fd_ = -1;
@@ -164,6 +172,7 @@ class Vouchd {
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<LogGrpcService> log_grpc_;
   std::unique_ptr<CaGrpcService> ca_grpc_;
+  std::unique_ptr<TufService> tuf_;
   std::unique_ptr<grpc::Server> grpc_;
   std::string grpc_host_;
   int grpc_port_ = 0;

@@ -84,6 +84,9 @@ ABSL_FLAG(std::string, pkcs11_module, "", "PKCS#11 module for the CA key (defaul
 ABSL_FLAG(
     std::string, pkcs11_key_uri, "",
     "PKCS#11 URI of the CA key (e.g. pkcs11:token=vouch;object=ca); PIN from $VOUCH_PKCS11_PIN.");
+ABSL_FLAG(bool, tuf, true, "Serve the TUF mirror at /tuf/ (docs/trust.md).");
+ABSL_FLAG(std::string, tuf_dir, "",
+          "TUF repository directory written by vouch-tuf (default DATA_DIR/tuf).");
 ABSL_FLAG(std::string, log_level, "info", "Log level: debug, info, warning or error.");
 
 int main(int argc, char** argv) {
@@ -226,6 +229,8 @@ int main(int argc, char** argv) {
   options.issuers_config = absl::GetFlag(FLAGS_issuers_config);
   options.oidc_issuers = absl::GetFlag(FLAGS_oidc_issuer);
   options.public_url = absl::GetFlag(FLAGS_public_url);
+  options.enable_tuf = absl::GetFlag(FLAGS_tuf);
+  options.tuf_dir = absl::GetFlag(FLAGS_tuf_dir);
   options.pkcs11_module = absl::GetFlag(FLAGS_pkcs11_module);
   options.pkcs11_key_uri = absl::GetFlag(FLAGS_pkcs11_key_uri);
   if (const char* pin = std::getenv("VOUCH_PKCS11_PIN")) options.pkcs11_pin = pin;
