@@ -37,6 +37,7 @@
 #include "server/data_dir.h"
 #include "server/log_grpc.h"
 #include "server/log_http.h"
+#include "server/tuf_http.h"
 #include "signer/ca_service.h"
 #include "signer/openssl_crypto.h"
 
@@ -139,6 +140,7 @@ absl::Status Vouchd::Init() {
   if (options_.enable_ca) VOUCH_RETURN_IF_ERROR(OpenCa());
   AddRoutes();
   VOUCH_ASSIGN_OR_RETURN(witnesses_, NewVouchdWitnessing(options_.witnesses, log_.get(), &router_));
+  if (options_.enable_tuf) VOUCH_RETURN_IF_ERROR(OpenTuf());
   VOUCH_RETURN_IF_ERROR(OpenAdmission());
 
   health_service_ = std::make_unique<HealthService>(&health_);
@@ -270,6 +272,22 @@ absl::Status Vouchd::OpenCa() {
   return absl::OkStatus();
 }
 
+absl::Status Vouchd::OpenTuf() {
+  TufServiceOptions to;
+  to.repo_dir = options_.tuf_dir.empty() ? options_.data_dir + "/tuf" : options_.tuf_dir;
+  to.snapshot_key_path = options_.data_dir + "/tuf_snapshot_key.pem";
+  to.timestamp_key_path = options_.data_dir + "/tuf_timestamp_key.pem";
+  if (ca_ != nullptr) {
+    to.expected_targets["trusted_root.json"] = ca_->trusted_root_json();
+    to.expected_targets["signing_config.v0.2.json"] = ca_->signing_config_json();
+  }
+  auto tuf = TufService::New(to);
+  if (!tuf.ok()) return Annotate(tuf.status(), "TUF");
+  tuf_ = std::move(*tuf);
+  tuf_->RegisterHttp(router_);
+  return absl::OkStatus();
+}
+
 void Vouchd::AddRoutes() {
   router_.Handle(
       "GET", "/healthz",
@@ -368,6 +386,7 @@ absl::Status Vouchd::Start() {
   http_->Start();
   if (witnesses_ != nullptr) witnesses_->Start();
   if (admission_http_ != nullptr) admission_http_->Start();
+  if (tuf_ != nullptr) tuf_->Start();
   VLOG_INFO << "vouchd " << kVersion << " serving HTTP on " << http_address() << ", gRPC on "
             << grpc_address() << ", data in " << options_.data_dir;
   return WriteReadyFile();
@@ -379,6 +398,7 @@ void Vouchd::Stop() {
   if (witnesses_ != nullptr) witnesses_->Stop();
   if (admission_http_ != nullptr) admission_http_->Stop();
   if (http_ != nullptr) http_->Stop();
+  if (tuf_ != nullptr) tuf_->Stop();
   if (grpc_ != nullptr) grpc_->Shutdown();
   if (verifier_ != nullptr) verifier_->Stop();
   if (log_ != nullptr) log_->Shutdown();

@@ -43,6 +43,7 @@ class CaGrpcService;
 class CertificateRecorder;
 class WitnessCollector;
 class LogGrpcService;
+class TufService;
 }  // namespace vouch::server
 
 namespace vouch::server {
@@ -109,6 +110,12 @@ struct Options {
   // --witness URL,VKEY pairs (server/witness_collector.h): checkpoints sent to these C2SP
   // witnesses, the cosigned one served at GET /checkpoint/witnessed.
   std::vector<std::string> witnesses;
+
+  // The TUF mirror at /tuf/ (server/tuf_http.h, docs/trust.md): the repository directory
+  // (default DATA_DIR/tuf) written by vouch-tuf; online keys
+  // DATA_DIR/tuf_{snapshot,timestamp}_key.pem.
+  bool enable_tuf = true;
+  std::string tuf_dir;
 };
 
 class Vouchd {
@@ -143,6 +150,7 @@ class Vouchd {
   absl::Status OpenLog(const std::string& http_host);
   absl::Status OpenCa();
   absl::Status OpenAdmission();
+  absl::Status OpenTuf();
 
   Options options_;
   int lock_fd_ = -1;
@@ -169,6 +177,7 @@ class Vouchd {
   std::unique_ptr<HealthService> health_service_;
   std::unique_ptr<LogGrpcService> log_grpc_;
   std::unique_ptr<CaGrpcService> ca_grpc_;
+  std::unique_ptr<TufService> tuf_;
   std::unique_ptr<grpc::Server> grpc_;
   std::string grpc_host_;
   int grpc_port_ = 0;

@@ -87,6 +87,9 @@ ABSL_FLAG(
 ABSL_FLAG(std::vector<std::string>, witness, {},
           "C2SP tlog-witnesses as URL,VKEY pairs (URL1,VKEY1,URL2,VKEY2,...): new checkpoints are "
           "sent to them and the cosigned one is served at /checkpoint/witnessed.");
+ABSL_FLAG(bool, tuf, true, "Serve the TUF mirror at /tuf/ (docs/trust.md).");
+ABSL_FLAG(std::string, tuf_dir, "",
+          "TUF repository directory written by vouch-tuf (default DATA_DIR/tuf).");
 ABSL_FLAG(std::string, log_level, "info", "Log level: debug, info, warning or error.");
 
 int main(int argc, char** argv) {
@@ -230,6 +233,8 @@ int main(int argc, char** argv) {
   options.issuers_config = absl::GetFlag(FLAGS_issuers_config);
   options.oidc_issuers = absl::GetFlag(FLAGS_oidc_issuer);
   options.public_url = absl::GetFlag(FLAGS_public_url);
+  options.enable_tuf = absl::GetFlag(FLAGS_tuf);
+  options.tuf_dir = absl::GetFlag(FLAGS_tuf_dir);
   options.pkcs11_module = absl::GetFlag(FLAGS_pkcs11_module);
   options.pkcs11_key_uri = absl::GetFlag(FLAGS_pkcs11_key_uri);
   if (const char* pin = std::getenv("VOUCH_PKCS11_PIN")) options.pkcs11_pin = pin;

@@ -13,6 +13,7 @@
 #include "client/cli/policy_command.h"
 #include "client/cli/provenance_command.h"
 #include "client/cli/sign_command.h"
+#include "client/cli/trust_command.h"
 #include "client/cli/verify_command.h"
 
 namespace {
@@ -33,6 +34,9 @@ const Command kCommands[] = {
     {"sign-blob", "sign files (keyless or --key), one bundle each", vouch::cli::SignBlobCommand},
     {"sign-bundle", "sign a file (Sigstore conformance protocol)", vouch::cli::SignBundleCommand},
     {"attest", "sign an in-toto statement about files (DSSE)", vouch::cli::AttestCommand},
+    {"trust",
+     "keep a TUF cache of a deployment's trusted root (init --mirror URL --root FILE, update)",
+     vouch::cli::TrustCommand},
     {"provenance", "run or describe a build and sign SLSA provenance v1 for its outputs",
      vouch::cli::ProvenanceCommand},
     {"sign-image", "sign a container image (bundle referrer, or cosign's legacy .sig)",

@@ -15,10 +15,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "base/file.h"
+#include "base/status.h"
 #include "client/bundle.h"
 #include "client/cli/args.h"
 #include "client/cli/report.h"
 #include "client/cosignature.h"
+#include "client/cli/trust_command.h"
 #include "client/trust_root.h"
 #include "client/verify.h"
 #include "nlohmann/json.hpp"
@@ -52,7 +54,8 @@ void Usage(Mode m, std::ostream& os) {
   }
   os << " FILE_OR_sha256:HEX\n"
         "Verifies offline; exit 0 verified, 1 not verified, 2 usage error.\n"
-        "The trusted root defaults to $VOUCH_TRUSTED_ROOT, then ~/.vouch/trusted_root.json.\n"
+        "The trusted root defaults to $VOUCH_TRUSTED_ROOT, then ~/.vouch/trusted_root.json, then\n"
+        "the TUF cache of `vouch trust init` ($VOUCH_TUF_CACHE, else ~/.vouch/tuf).\n"
         "--witness-key: witness vkeys (one per line); the checkpoint of every inclusion proof\n"
         "must carry cosignatures of --witness-threshold of them (default: all).\n";
 }
@@ -138,8 +141,12 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
   }
 
   const std::string trusted_root_path = TrustedRootPath(*args);
-  if (trusted_root_path.empty()) {
-    return usage_error("no trusted root: give --trusted-root (or set $VOUCH_TRUSTED_ROOT)");
+  const std::string tuf_cache = DefaultTufCache();
+  const bool from_tuf = trusted_root_path.empty() && TufCacheInitialized(tuf_cache);
+  if (trusted_root_path.empty() && !from_tuf) {
+    return usage_error(
+        "no trusted root: give --trusted-root (or set $VOUCH_TRUSTED_ROOT, or run vouch trust "
+        "init)");
   }
 
   // From here on, every problem means "not verified".
@@ -153,7 +160,16 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
     if (absl::Status key = LoadVerifyKey(*args, &options); !key.ok()) {
       return input_error("key", key);
     }
-    auto root = client::TrustRoot::FromFile(trusted_root_path);
+    absl::StatusOr<client::TrustRoot> root;
+    if (from_tuf) {
+      auto json = TrustedRootFromTuf(tuf_cache);
+      if (!json.ok()) {
+        return input_error("trusted root", Annotate(json.status(), tuf_cache));
+      }
+      root = client::TrustRoot::FromJson(*json);
+    } else {
+      root = client::TrustRoot::FromFile(trusted_root_path);
+    }
     if (!root.ok()) return input_error("trusted root", root.status());
     auto bundle_json = ReadFile(args->Get("bundle"));
     if (!bundle_json.ok()) return input_error("bundle", bundle_json.status());

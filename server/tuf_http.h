@@ -1,0 +1,106 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+//
+// TufService: vouchd's TUF mirror (docs/trust.md). It serves a repository directory written by
+// `vouch-tuf` (tuf/repository.h) under /tuf/ and holds the two ONLINE keys, snapshot and
+// timestamp, with which it signs a new snapshot when a newly signed targets file appears and
+// re-signs timestamp.json before it expires. Root and targets are signed offline; vouchd only
+// picks up what verifies (an under-signed or tampered file in the directory is not served).
+//
+// HTTP routes (RegisterHttp), what Sigstore clients fetch from a mirror URL `<public>/tuf`:
+//   GET /tuf/N.root.json            every root of the verified chain
+//   GET /tuf/timestamp.json         (Cache-Control: no-cache)
+//   GET /tuf/N.snapshot.json        snapshots that verify with the newest root
+//   GET /tuf/N.targets.json         targets that verify with the newest root
+//   GET /tuf/targets/H.NAME         target files by SHA-256 prefix, as listed
+// 404 ({"code":404,"message":...}) for anything else, and for every path while the directory
+// holds no repository yet.
+//
+// Freshness: each request first checks the directory's modification time (one stat) and reloads
+// when it changed, so a file the offline tool just published is served at once; a background
+// thread (Start) re-signs the timestamp/snapshot when half their lifetime has passed.
+//
+// Key files (generated on first start, PKCS#8 PEM, 0600; the public halves as .pub, 0644, to give
+// `vouch-tuf init --snapshot-key/--timestamp-key`): DATA_DIR/tuf_snapshot_key.pem,
+// DATA_DIR/tuf_timestamp_key.pem.
+//
+// Thread-safe.
+#ifndef VOUCH_SERVER_TUF_HTTP_H_
+#define VOUCH_SERVER_TUF_HTTP_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "base/clock.h"
+#include "http/router.h"
+#include "tuf/keys.h"
+#include "tuf/repository.h"
+
+namespace vouch::server {
+
+struct TufServiceOptions {
+  // The repository directory (default in vouchd: DATA_DIR/tuf). Need not exist yet.
+  std::string repo_dir;
+  // Online key files; generated (ECDSA P-256) when absent.
+  std::string snapshot_key_path;
+  std::string timestamp_key_path;
+  tuf::Expiries expiries;
+  // How often the background thread checks expiries.
+  absl::Duration refresh_interval = absl::Minutes(1);
+  vouch::Clock* clock = vouch::Clock::Real();
+  // Targets vouchd can compare with what the repository lists (e.g. "trusted_root.json" -> the
+  // /api/v1/trustedRoot bytes); a difference is logged as a warning on each reload that sees it.
+  std::map<std::string, std::string> expected_targets;
+};
+
+class TufService {
+ public:
+  // Loads or generates the online keys and loads the repository if there is one.
+  // FailedPrecondition for unusable key files.
+  static absl::StatusOr<std::unique_ptr<TufService>> New(const TufServiceOptions& options);
+  ~TufService();
+
+  void RegisterHttp(http::Router& router);
+
+  // Reloads the directory, signs snapshot/timestamp when needed (PublishOnline) and swaps in
+  // what is served. NotFound when there is no repository yet; FailedPrecondition when the online
+  // keys are not the ones the root lists (then the verified files are still served).
+  absl::Status Refresh();
+
+  // Starts / stops the background refresh thread. Stop is idempotent.
+  void Start();
+  void Stop();
+
+  const tuf::PrivateKey& snapshot_key() const { return *snapshot_key_; }
+  const tuf::PrivateKey& timestamp_key() const { return *timestamp_key_; }
+
+  // The files served now, by path below /tuf/ ("1.root.json", "targets/H.NAME").
+  std::shared_ptr<const std::map<std::string, std::string>> served() const;
+
+ private:
+  explicit TufService(const TufServiceOptions& options) : options_(options) {}
+  http::Response Serve(const std::string& path);
+  void RefreshIfChanged();
+
+  TufServiceOptions options_;
+  std::unique_ptr<tuf::PrivateKey> snapshot_key_, timestamp_key_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const std::map<std::string, std::string>> files_ ABSL_GUARDED_BY(mu_);
+  struct timespec dir_mtime_ ABSL_GUARDED_BY(mu_) = {0, 0};
+  absl::Mutex refresh_mu_;  // one Refresh at a time
+  // The targets version last warned about (expected_targets), so each is logged once.
+  int64_t warned_targets_version_ ABSL_GUARDED_BY(refresh_mu_) = 0;
+  std::thread thread_;
+  absl::Notification stop_;
+  bool started_ = false;
+};
+
+}  // namespace vouch::server
+
+#endif  // VOUCH_SERVER_TUF_HTTP_H_

@@ -1,0 +1,108 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+#include "tools/tuf/vouch_tuf.h"
+
+#include <stdlib.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tuf/repository.h"
+
+namespace vouch::tools {
+namespace {
+
+using ::testing::HasSubstr;
+
+const absl::Time kNow = absl::FromUnixSeconds(1800000000);
+
+class VouchTufTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string t =
+        absl::StrCat(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp", "/vouchtufXXXXXX");
+    dir_ = mkdtemp(t.data());
+    repo_ = dir_ + "/repo";
+  }
+  int Run(std::vector<std::string> args) {
+    out_.str("");
+    err_.str("");
+    return RunVouchTuf(args, kNow, out_, err_);
+  }
+  std::string Key(const std::string& name, const std::string& type = "ecdsa-p256") {
+    const std::string path = dir_ + "/" + name + ".pem";
+    EXPECT_EQ(Run({"keygen", "--out", path, "--type", type}), 0) << err_.str();
+    return path;
+  }
+  std::string dir_, repo_;
+  std::ostringstream out_, err_;
+};
+
+TEST_F(VouchTufTest, CeremonyOneSignatureAtATime) {
+  const std::string r1 = Key("r1"), r2 = Key("r2", "ed25519"), r3 = Key("r3");
+  const std::string t1 = Key("t1"), sn = Key("sn"), ts = Key("ts", "ed25519");
+  // keygen refuses to overwrite.
+  EXPECT_EQ(Run({"keygen", "--out", r1}), 1);
+  // Root 2 of 3 (public keys only), targets 1 of 1; the conductor holds no root key.
+  ASSERT_EQ(Run({"init", "--repo", repo_, "--root-key", r1 + ".pub", "--root-key", r2 + ".pub",
+                 "--root-key", r3 + ".pub", "--root-threshold", "2", "--targets-key", t1,
+                 "--snapshot-key", sn + ".pub", "--timestamp-key", ts + ".pub"}),
+            0)
+      << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("root v1: staged, signatures 0 of 2"));
+  ASSERT_EQ(Run({"sign", "--repo", repo_, "--role", "root", "--key", r1}), 0) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("signatures 1 of 2"));
+  ASSERT_EQ(Run({"sign", "--repo", repo_, "--role", "root", "--key", r3}), 0) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("root v1: published"));
+  // targets v1 was signed at init by t1 (a private key given as a role key): published now.
+  EXPECT_THAT(out_.str(), HasSubstr("targets v1: published"));
+
+  const std::string file = dir_ + "/trusted_root.json";
+  std::ofstream(file) << "{\"mediaType\":\"x\"}";
+  ASSERT_EQ(
+      Run({"add-target", "--repo", repo_, "--target", "trusted_root.json=" + file, "--key", t1}), 0)
+      << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("targets v2: published"));
+  ASSERT_EQ(Run({"publish", "--repo", repo_, "--snapshot-key", sn, "--timestamp-key", ts}), 0)
+      << err_.str();
+  ASSERT_EQ(Run({"status", "--repo", repo_}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("targets v2"));
+  EXPECT_THAT(out_.str(), HasSubstr("timestamp v1"));
+
+  // Rotation to a new timestamp key, signed by 2 of the 3 root keys.
+  const std::string ts2 = Key("ts2");
+  ASSERT_EQ(Run({"rotate-root", "--repo", repo_, "--timestamp-key", ts2 + ".pub", "--key", r2,
+                 "--key", r3}),
+            0)
+      << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("root v2: published"));
+  auto state = tuf::LoadRepository(repo_);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->root.version, 2);
+  EXPECT_FALSE(state->timestamp.has_value());  // signed by the old key: no longer served
+  ASSERT_EQ(Run({"publish", "--repo", repo_, "--snapshot-key", sn, "--timestamp-key", ts2}), 0)
+      << err_.str();
+  state = tuf::LoadRepository(repo_);
+  ASSERT_TRUE(state->timestamp.has_value());
+  EXPECT_EQ(state->timestamp->version, 2);
+}
+
+TEST_F(VouchTufTest, UsageErrors) {
+  EXPECT_EQ(Run({}), 2);
+  EXPECT_EQ(Run({"frobnicate", "--repo", repo_}), 2);
+  EXPECT_EQ(Run({"init", "--repo", repo_, "--bogus", "1"}), 2);
+  EXPECT_THAT(err_.str(), HasSubstr("unknown flag --bogus"));
+  EXPECT_EQ(Run({"init", "--root-key", "x"}), 2);
+  EXPECT_THAT(err_.str(), HasSubstr("--repo"));
+  EXPECT_EQ(Run({"add-target", "--repo", repo_, "--target", "noequals"}), 2);
+  EXPECT_EQ(Run({"add-target", "--repo", repo_, "--target", "../x=/etc/hostname"}), 2);
+  EXPECT_EQ(Run({"publish", "--repo", repo_, "--timestamp-expires", "soon"}), 2);
+  // Not a repository: a failure, not a usage error.
+  const std::string k = Key("k");
+  EXPECT_EQ(Run({"sign", "--repo", repo_, "--role", "root", "--key", k}), 1);
+}
+
+}  // namespace
+}  // namespace vouch::tools
