@@ -132,12 +132,15 @@ absl::Status CheckCertificate(absl::string_view der, const EntryCheckOptions& o,
     AddUnique(&f->unchecked, "certificate chain: no trusted root given");
     return absl::OkStatus();
   }
-  auto issuer = client::VerifyChainAt(*cert, o.root->certificate_authorities(), t);
+  const bool integrated = o.integrated_time != absl::InfinitePast();
+  const absl::Time at = integrated ? o.integrated_time : t;
+  auto issuer = client::VerifyChainAt(*cert, o.root->certificate_authorities(), at);
   if (!issuer.ok()) {
-    return Fail("chain", absl::StrCat("certificate for [",
-                                      absl::StrJoin(cert->SubjectAlternativeNames(), ", "),
-                                      "] issued ", absl::FormatTime(t, absl::UTCTimeZone()), ": ",
-                                      issuer.status().message()));
+    return Fail(
+        "chain",
+        absl::StrCat("certificate for [", absl::StrJoin(cert->SubjectAlternativeNames(), ", "),
+                     "] ", integrated ? "at the integrated time " : "issued ",
+                     absl::FormatTime(at, absl::UTCTimeZone()), ": ", issuer.status().message()));
   }
   if (cert->IsCa()) return Fail("chain", "the signing certificate is a CA certificate");
   if (!cert->HasCodeSigningUsage()) {

@@ -14,9 +14,11 @@
 //    verified; the shape, the hashes (algorithm, length, lower-case hex), the signature
 //    encodings, the sort order and uniqueness of dsse signatures and every key or certificate
 //    (it parses and is a supported key) are checked instead;
-//  - every signing certificate chains to a CA of the trusted root, valid at the certificate's
-//    own issuance time (notBefore: tiles carry no integrated time), has the codeSigning usage,
-//    and its embedded SCTs verify against the trusted root's CT logs when it has any.
+//  - every signing certificate chains to a CA of the trusted root valid at the entry's
+//    integrated time when it is known (the Rekor v1 API gives it; the certificate must then be
+//    valid too), else at the certificate's own issuance time (notBefore: tiles carry no
+//    integrated time); it has the codeSigning usage, and its embedded SCTs verify against the
+//    trusted root's CT logs when it has any.
 //
 // Thread-safe (stateless; the TrustRoot is only read).
 #ifndef VOUCH_AUDIT_ENTRY_CHECK_H_
@@ -40,6 +42,9 @@ struct EntryCheckOptions {
   bool signatures = true;
   // Verify certificate chains and SCTs (needs |root|).
   bool chains = true;
+  // The entry's integrated time when known (InfinitePast: unknown): chains are verified at it
+  // instead of at the certificate's notBefore.
+  absl::Time integrated_time = absl::InfinitePast();
 };
 
 // What an entry says, for monitors and reports. Filled as far as parsing got.

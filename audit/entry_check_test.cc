@@ -128,6 +128,16 @@ TEST_F(EntryCheckTest, CertificateEntriesChainToTheTrustedRootAtIssuance) {
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        ::testing::AllOf(HasSubstr("chain"), HasSubstr("mallory@example.com"))));
   EXPECT_THAT(c.facts.identities, Contains("mallory@example.com"));  // facts survive failures
+  // With the integrated time known (Rekor v1 API), the chain is checked then: inside the
+  // certificate's ten minutes it holds, an hour later (a certificate used after it expired) not.
+  EntryCheckOptions at = options_;
+  at.integrated_time = issued + absl::Minutes(5);
+  EXPECT_THAT(CheckEntry(HashedRekord("x", pem, *key_), at).status, IsOk());
+  at.integrated_time = issued + absl::Hours(1);
+  c = CheckEntry(HashedRekord("x", pem, *key_), at);
+  EXPECT_THAT(c.status,
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       ::testing::AllOf(HasSubstr("chain"), HasSubstr("at the integrated time"))));
   // Without a trusted root the chain is noted as unchecked.
   EntryCheckOptions no_root;
   c = CheckEntry(HashedRekord("x", foreign_pem, *key_), no_root);

@@ -428,9 +428,10 @@ class Replayer {
     });
   }
 
-  // Checks |bodies| (entry |first| on) on |threads| threads.
+  // Checks |bodies| (entry |first| on) on |threads| threads; |integrated_times|, when not
+  // empty, holds each entry's integrated time (Unix seconds, 0: unknown).
   std::vector<EntryCheck> CheckAll(uint64_t first, const std::vector<const std::string*>& bodies,
-                                   int threads) {
+                                   int threads, const std::vector<int64_t>& integrated_times = {}) {
     std::vector<EntryCheck> out(bodies.size());
     std::atomic<size_t> next{0};
     auto work = [&] {
@@ -438,7 +439,13 @@ class Replayer {
         const size_t start = next.fetch_add(64);
         if (start >= bodies.size()) return;
         for (size_t i = start; i < std::min(bodies.size(), start + 64); ++i) {
-          out[i] = CheckEntry(*bodies[i], check_options_);
+          if (i < integrated_times.size() && integrated_times[i] > 0) {
+            EntryCheckOptions at = check_options_;
+            at.integrated_time = absl::FromUnixSeconds(integrated_times[i]);
+            out[i] = CheckEntry(*bodies[i], at);
+          } else {
+            out[i] = CheckEntry(*bodies[i], check_options_);
+          }
         }
       }
     };
@@ -619,10 +626,14 @@ class Replayer {
       return w.v1_status;
     }
     std::vector<const std::string*> bodies;
-    for (const V1Entry& e : w.v1) bodies.push_back(&e.body);
+    std::vector<int64_t> times;
+    for (const V1Entry& e : w.v1) {
+      bodies.push_back(&e.body);
+      times.push_back(e.integrated_time);
+    }
     const absl::Time check_start = absl::Now();
     std::vector<EntryCheck> checks;
-    std::thread checker([&] { checks = CheckAll(w.first_bundle, bodies, threads); });
+    std::thread checker([&] { checks = CheckAll(w.first_bundle, bodies, threads, times); });
     const absl::Time tree_start = absl::Now();
     tree_pause_ = absl::ZeroDuration();
     std::vector<log::Hash> leaves;

@@ -1,6 +1,7 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -20,7 +21,7 @@ namespace {
 constexpr char kUsage[] =
     "usage: vouch-audit replay URL --trusted-root FILE --state DIR [--gossip FILE]...\n"
     "       [--full] [--start N] [--v1-api] [--no-signatures] [--no-chains]\n"
-    "       [--threads N] [--in-flight N] [--window N] [--output text|json]\n"
+    "       [--threads N] [--in-flight N] [--window N] [--attempts N] [--output text|json]\n"
     "Replays the log at URL from its public read API, rebuilds its tree from the entries and\n"
     "checks every entry; continues from the state in DIR. Exit 0: consistent; 1: findings\n"
     "(evidence in DIR/evidence); 2: usage; 3: could not complete.\n";
@@ -28,10 +29,10 @@ constexpr char kUsage[] =
 }  // namespace
 
 int ReplayCommand(const std::vector<std::string>& args) {
-  auto flags = ParseFlags(
-      args,
-      {"trusted-root", "state", "gossip", "threads", "in-flight", "window", "start", "output"},
-      {"full", "v1-api", "no-signatures", "no-chains", "help"});
+  auto flags = ParseFlags(args,
+                          {"trusted-root", "state", "gossip", "threads", "in-flight", "window",
+                           "start", "attempts", "output"},
+                          {"full", "v1-api", "no-signatures", "no-chains", "help"});
   if (!flags.ok() || flags->Has("help") || flags->positional.size() != 1 ||
       !flags->Has("trusted-root") || !flags->Has("state")) {
     std::fprintf(stderr, "%s%s",
@@ -42,7 +43,8 @@ int ReplayCommand(const std::vector<std::string>& args) {
   auto in_flight = flags->Uint("in-flight", 16);
   auto window = flags->Uint("window", 32);
   auto start = flags->Uint("start", 0);
-  for (const auto* s : {&threads, &in_flight, &window, &start}) {
+  auto attempts = flags->Uint("attempts", HttpClientOptions().max_attempts);
+  for (const auto* s : {&threads, &in_flight, &window, &start, &attempts}) {
     if (!s->ok()) {
       std::fprintf(stderr, "%s\n%s", std::string(s->status().message()).c_str(), kUsage);
       return kExitUsage;
@@ -70,6 +72,7 @@ int ReplayCommand(const std::vector<std::string>& args) {
   o.threads = static_cast<int>(*threads);
   o.http.max_in_flight = static_cast<int>(std::max<uint64_t>(1, *in_flight));
   o.window_bundles = static_cast<int>(std::max<uint64_t>(1, *window));
+  o.http.max_attempts = static_cast<int>(std::clamp<uint64_t>(*attempts, 1, 100));
   o.start = *start;
   o.full = flags->Has("full");
   o.v1_api = flags->Has("v1-api");
