@@ -44,11 +44,19 @@ std::optional<uint64_t> ReadableLogSize(const std::string& db) {
 
 LogFiles LogFiles::In(const std::string& data_dir) {
   return LogFiles{data_dir + "/vouch.db", data_dir + "/log_key.pem",
-                  data_dir + "/published_checkpoint"};
+                  data_dir + "/published_checkpoint", kLogFilesAdvice};
+}
+
+LogFiles LogFiles::Ct(const std::string& data_dir) {
+  return LogFiles{data_dir + "/ct.db", data_dir + "/ct_key.pem",
+                  data_dir + "/ct_published_checkpoint", kCtLogFilesAdvice};
 }
 
 absl::StatusOr<bool> PrepareLogFiles(const std::string& data_dir, bool new_log, absl::Time now) {
-  const LogFiles f = LogFiles::In(data_dir);
+  return PrepareLogFiles(LogFiles::In(data_dir), new_log, now);
+}
+
+absl::StatusOr<bool> PrepareLogFiles(const LogFiles& f, bool new_log, absl::Time now) {
   if (new_log) {
     if (std::optional<uint64_t> size = ReadableLogSize(f.db)) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -78,7 +86,7 @@ absl::StatusOr<bool> PrepareLogFiles(const std::string& data_dir, bool new_log, 
         f.key, " exists but ", f.db, db.has_value() ? " is empty" : " is missing",
         ": the log this key signed is gone, and a new log under the same key would contradict "
         "every checkpoint it signed; ",
-        kLogFilesAdvice));
+        f.advice));
   }
   return false;
 }
@@ -118,7 +126,10 @@ absl::StatusOr<log::LogIdentity> LogIdentityFor(const std::optional<log::LogIden
 
 absl::StatusOr<log::IntegrityReport> VerifyDataDir(const std::string& data_dir,
                                                    size_t max_problems) {
-  const LogFiles f = LogFiles::In(data_dir);
+  return VerifyDataDir(LogFiles::In(data_dir), max_problems);
+}
+
+absl::StatusOr<log::IntegrityReport> VerifyDataDir(const LogFiles& f, size_t max_problems) {
   VOUCH_ASSIGN_OR_RETURN(auto storage, log::SqliteStorage::OpenReadOnly(f.db));
   absl::StatusOr<std::string> pem = ReadSmallFile(f.key);
   if (!pem.ok()) return absl::FailedPreconditionError(pem.status().message());
