@@ -91,6 +91,50 @@ absl::StatusOr<bool> PrepareLogFiles(const LogFiles& f, bool new_log, absl::Time
   return false;
 }
 
+absl::StatusOr<std::string> RetireCtLog(const std::string& data_dir, absl::Time now) {
+  const LogFiles f = LogFiles::Ct(data_dir);
+  absl::StatusOr<std::string> pem = ReadSmallFile(f.key);
+  if (!pem.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--rotate-ct-key: no CT log key to retire (", pem.status().message(), ")"));
+  }
+  auto key = signer::OpenSslSigner::FromPem(*pem);
+  if (!key.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--rotate-ct-key: ", f.key, ": ", key.status().message()));
+  }
+  const std::string retired_dir = data_dir + "/retired";
+  if (::mkdir(retired_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--rotate-ct-key: cannot create ", retired_dir, ": ", std::strerror(errno)));
+  }
+  const std::string retired =
+      absl::StrCat(retired_dir, "/ct_key.", absl::ToUnixSeconds(now), ".pem");
+  VOUCH_ASSIGN_OR_RETURN(std::optional<off_t> existing, FileSize(retired));
+  if (existing.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--rotate-ct-key: ", retired, " already exists; try again in a second"));
+  }
+  // The public half first: should moving the files fail, the old key is still listed.
+  VOUCH_RETURN_IF_ERROR(
+      WriteFileAtomically(retired, signer::PublicKeyDerToPem((*key)->PublicKeyDer()), 0644));
+  const std::string suffix =
+      absl::StrCat(".retired-", absl::FormatTime("%Y%m%dT%H%M%SZ", now, absl::UTCTimeZone()));
+  for (const std::string& path :
+       {f.key, f.published_checkpoint, f.db, f.db + "-wal", f.db + "-shm"}) {
+    VOUCH_ASSIGN_OR_RETURN(std::optional<off_t> size, FileSize(path));
+    if (!size.has_value()) continue;
+    const std::string to = path + suffix;
+    if (::rename(path.c_str(), to.c_str()) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat("--rotate-ct-key: cannot move ", path,
+                                                        " to ", to, ": ", std::strerror(errno)));
+    }
+    VLOG_WARNING << "--rotate-ct-key: moved " << path << " to " << to;
+  }
+  VLOG_WARNING << "--rotate-ct-key: the retired CT log key is listed from " << retired;
+  return retired;
+}
+
 absl::StatusOr<log::LogIdentity> LogIdentityFor(const std::optional<log::LogIdentity>& stored,
                                                 const std::string& log_name,
                                                 const std::string& log_origin,

@@ -52,6 +52,16 @@ absl::StatusOr<bool> PrepareLogFiles(const std::string& data_dir, bool new_log, 
 // The same for any log's files (LogFiles::Ct: the CT log's).
 absl::StatusOr<bool> PrepareLogFiles(const LogFiles& files, bool new_log, absl::Time now);
 
+// Retires the certificate transparency log so that the next start creates a new one under a new
+// key (vouchd --rotate-ct-key): writes the public half of DATA_DIR/ct_key.pem to
+// DATA_DIR/retired/ct_key.<END>.pem, END = |now| in Unix seconds (the CA's trusted root then lists
+// that key with validFor.end = END: SCTs it signed before keep verifying, signer/ca_service.h),
+// and moves ct_key.pem, ct_published_checkpoint, ct.db, ct.db-wal and ct.db-shm aside with the
+// suffix ".retired-<UTC time>" (nothing is deleted: the old log's entries stay readable). Run only
+// while no vouchd serves |data_dir|. Returns the retired public key's path. FailedPrecondition
+// when there is no ct_key.pem, it does not load, or the retired file already exists.
+absl::StatusOr<std::string> RetireCtLog(const std::string& data_dir, absl::Time now);
+
 // The identity the log signs with: |stored| (fixed when the log was created, whatever the
 // addresses now) if the database holds a log, else the flags' values with their defaults (name:
 // |http_host|; origin: "<name> - <first 16 hex of SHA-256(|key_der|)>"). FailedPrecondition naming

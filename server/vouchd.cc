@@ -273,6 +273,9 @@ absl::StatusOr<absl::Time> LogCreated(log::SqliteStorage* storage) {
 
 absl::Status Vouchd::OpenCtLog(const std::string& http_host) {
   const LogFiles files = LogFiles::Ct(options_.data_dir);
+  if (options_.rotate_ct_key) {
+    VOUCH_RETURN_IF_ERROR(RetireCtLog(options_.data_dir, absl::Now()).status());
+  }
   // As for the artifact log: a CT key whose log is gone never starts a second tree.
   VOUCH_ASSIGN_OR_RETURN(const bool new_key, PrepareLogFiles(files, false, absl::Now()));
   auto storage = log::SqliteStorage::Open(files.db);

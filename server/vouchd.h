@@ -89,6 +89,9 @@ struct Options {
   // DATA_DIR/ct.db, ct_key.pem, ct_published_checkpoint): every certificate carries an SCT and
   // the trusted root lists the CT log. Off: certificates without SCTs, no ctlogs.
   bool enable_ct = true;
+  // Before starting: retire the CT log and its key (server/data_dir.h RetireCtLog) and start a new
+  // CT log under a new key; the trusted root lists the old key until the retirement time.
+  bool rotate_ct_key = false;
   // Issuer configuration file (docs/ca.md); empty = only |oidc_issuers|.
   std::string issuers_config;
   // Extra trusted OIDC issuers by URL (discovery; email identities; audience "sigstore"),

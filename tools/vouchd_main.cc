@@ -79,6 +79,10 @@ ABSL_FLAG(bool, ca, true, "Serve the CA, timestamp authority and trust-root endp
 ABSL_FLAG(bool, ct, true,
           "With the CA: run its RFC 6962 certificate transparency log (/ct/v1/, DATA_DIR/ct.db, "
           "ct_key.pem): every certificate carries an SCT and the trusted root lists the log.");
+ABSL_FLAG(bool, rotate_ct_key, false,
+          "Once, at a start: retire the CT log key (its public half to DATA_DIR/retired/"
+          "ct_key.<now>.pem, listed in the trusted root until now; ct.db and ct_key.pem moved "
+          "aside) and start a new CT log under a new key.");
 ABSL_FLAG(std::string, issuers_config, "", "OIDC issuer configuration file (docs/ca.md).");
 ABSL_FLAG(std::vector<std::string>, oidc_issuer, {},
           "Extra trusted OIDC issuer URLs (comma-separated; discovery, email identities).");
@@ -245,6 +249,11 @@ int main(int argc, char** argv) {
 
   options.enable_ca = absl::GetFlag(FLAGS_ca);
   options.enable_ct = absl::GetFlag(FLAGS_ct);
+  options.rotate_ct_key = absl::GetFlag(FLAGS_rotate_ct_key);
+  if (options.rotate_ct_key && !(options.enable_ca && options.enable_ct)) {
+    std::fprintf(stderr, "vouchd: --rotate-ct-key needs the CA and its CT log (--ca --ct)\n");
+    return 2;
+  }
   options.issuers_config = absl::GetFlag(FLAGS_issuers_config);
   options.oidc_issuers = absl::GetFlag(FLAGS_oidc_issuer);
   options.public_url = absl::GetFlag(FLAGS_public_url);
