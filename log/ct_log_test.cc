@@ -6,8 +6,10 @@
 #include <openssl/x509.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -396,6 +398,82 @@ TEST_F(CtLogTest, NoCertificateWithoutTheLogAndEntriesSurviveARestart) {
   EXPECT_EQ(sth->timestamp, t);  // not older than the entry it covers
   ASSERT_THAT(Issue("c@example.com"), IsOk());
   EXPECT_EQ(ct_->log()->Latest().size, 2u);
+}
+
+// The CT step is batched like the artifact log (group commit), and an SCT leaves only once its
+// entry is committed: right after each Issue returns, a second, read-only connection to ct.db (it
+// sees committed transactions only; synchronous=FULL makes them durable) finds the leaf the SCT
+// covers. 32 concurrent certificates with batches of at most 8 and a linger long enough that
+// only full batches commit: 4 commits (fsyncs), not 32.
+TEST_F(CtLogTest, ConcurrentCertificatesShareCommitsAndSctsFollowTheCommit) {
+  constexpr int kThreads = 32;
+  std::atomic<int> commits{0};
+  std::atomic<int> committed{0};
+  auto storage = *SqliteStorage::Open(dir_ + "/batched.db");
+  CtLogOptions o;
+  o.log.origin = "ct.test - batched";
+  o.log.signer_name = "ct.test";
+  o.log.clock = &clock_;
+  o.log.max_batch = 8;
+  o.log.linger = absl::Hours(1);
+  o.log.on_commit = [&](size_t n, absl::Duration) {
+    commits.fetch_add(1);
+    committed.fetch_add(static_cast<int>(n));
+  };
+  auto log = CtLog::Open(storage.get(), ct_key_.get(), o);
+  ASSERT_THAT(log, IsOk());
+  auto ca_key = *signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+  const std::string ca_spki = ca_key->PublicKeyDer();
+  const std::string root = *signer::CreateRootCertificate(
+      *ca_key, {"vouch", "batched CA"}, absl::FromUnixSeconds(1700000000), absl::Hours(24 * 3650));
+  signer::CaOptions co;
+  co.clock = &clock_;
+  co.ct_log = log->get();
+  auto ca = *signer::CertificateAuthority::New(std::move(ca_key), {root}, co);
+  const std::string db = dir_ + "/batched.db";
+  std::vector<std::string> problems(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      signer::Identity id;
+      id.issuer = "https://issuer.example";
+      id.san = absl::StrCat("user", i, "@example.com");
+      auto leaf_key = *signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+      auto issued = ca->Issue(id, leaf_key->PublicKeyDer());
+      if (!issued.ok()) {
+        problems[i] = std::string(issued.status().message());
+        return;
+      }
+      ct::Leaf leaf;
+      leaf.timestamp = EmbeddedSct(issued->certificate_der).timestamp;
+      leaf.entry.type = ct::EntryType::kPrecert;
+      leaf.entry.issuer_key_hash = signer::Sha256(ca_spki);
+      leaf.entry.tbs_certificate =
+          *ct::TbsWithoutExtension(issued->certificate_der, ct::kSctListOid);
+      const Hash hash = HashLeaf(*ct::MerkleTreeLeaf(leaf));
+      auto reader = SqliteStorage::OpenReadOnly(db);
+      if (!reader.ok()) {
+        problems[i] = std::string(reader.status().message());
+        return;
+      }
+      std::optional<uint64_t> index;
+      absl::Status read = (*reader)->ReadTx([&](LogReader& r) -> absl::Status {
+        auto found = r.FindLeaf(hash);
+        if (!found.ok()) return found.status();
+        index = *found;
+        return absl::OkStatus();
+      });
+      if (!read.ok() || !index.has_value()) {
+        problems[i] = absl::StrCat("the SCT's leaf is not committed: ", read.message());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) EXPECT_EQ(problems[i], "") << "certificate " << i;
+  EXPECT_EQ(committed.load(), kThreads);
+  EXPECT_EQ(commits.load(), kThreads / 8);
+  EXPECT_EQ((*log)->log()->Latest().size, static_cast<uint64_t>(kThreads));
+  (*log)->Shutdown();
 }
 
 TEST_F(CtLogTest, TreeHeadsAreSignedAgainWhenTheTreeGrowsOrTheyAge) {
