@@ -27,7 +27,7 @@ inline constexpr char kLogFilesAdvice[] =
     "with --new-log, which moves the old key aside";
 inline constexpr char kCtLogFilesAdvice[] =
     "restore ct.db from a backup (vouchd --verify-storage checks one), or retire the CT log key "
-    "and start a new CT log (docs/ca.md, \"Rotating the CT log key\")";
+    "and start a new CT log (docs/ct.md, \"Rotating the CT log key\")";
 
 struct LogFiles {
   std::string db;                    // DATA_DIR/vouch.db

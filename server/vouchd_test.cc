@@ -291,6 +291,12 @@ TEST(Vouchd, CtLogKeyWithoutItsLogIsRefusedAndRotateCtKeyRetiresIt) {
     ASSERT_EQ(root["ctlogs"].size(), 1u);
     EXPECT_FALSE(root["ctlogs"][0]["publicKey"]["validFor"].contains("end"));
     old_key = root["ctlogs"][0]["publicKey"]["rawBytes"];
+    // The CT log's problems turn vouchd's health, prefixed "ct.".
+    EXPECT_TRUE((*d)->CheckHealth().serving);
+    (*d)->ct_health().SetProblem("log.append", "disk full");
+    const HealthReport h = (*d)->CheckHealth();
+    EXPECT_FALSE(h.serving);
+    EXPECT_THAT(h.reasons, ::testing::ElementsAre("ct.log.append: disk full"));
   }
   // Without the CT log (--ct=false): no SCTs, no ctlogs, no ct.db touched.
   {
