@@ -1054,6 +1054,7 @@ void Log::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     stored[i].index = base + i;
     stored[i].leaf_hash = fresh[i]->leaf;
     stored[i].body = std::move(fresh[i]->entry.body);  // The waiter gets |stored| back.
+    stored[i].extra_data = std::move(fresh[i]->entry.extra_data);
     stored[i].integrated_time = now;
   }
   std::vector<absl::Status> sign_status(fresh.size());

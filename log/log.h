@@ -109,9 +109,11 @@ struct EntryWithProof {
 };
 
 // An entry to append: the canonical body and the search keys; signatures already verified.
+// |extra_data| is stored with the entry (StoredEntry::extra_data) but is not hashed into the tree.
 struct NewEntry {
   std::string body;
   std::vector<std::string> keys;
+  std::string extra_data = std::string();
 };
 
 // The leaf hash (UUID) of the existing entry that an AlreadyExists status from Log::Append or

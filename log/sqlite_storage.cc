@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS entries(
   body BLOB NOT NULL,
   integrated_time INTEGER NOT NULL,
   sets BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS entry_extra_data(
+  idx INTEGER PRIMARY KEY,
+  data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS index_keys(
   key TEXT NOT NULL,
   idx INTEGER NOT NULL,
@@ -117,7 +120,10 @@ std::string BlobString(sqlite3_stmt* st, int col) {
 // transaction at a time).
 class SqliteConnection : public LogWriter {
  public:
-  SqliteConnection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  // |extra_data|: the database has the entry_extra_data table (created when a database from
+  // before it is opened for writing; a read-only one from before it reads none).
+  SqliteConnection(sqlite3* db, std::string path, bool extra_data)
+      : db_(db), path_(std::move(path)), extra_data_(extra_data) {}
   ~SqliteConnection() override {
     for (auto& [sql, st] : stmts_) sqlite3_finalize(st);
     sqlite3_close(db_);
@@ -199,13 +205,18 @@ class SqliteConnection : public LogWriter {
     e.body = BlobString(st, 2);
     e.integrated_time = sqlite3_column_int64(st, 3);
     e.set = BlobString(st, 4);
+    if (extra_data_) e.extra_data = BlobString(st, 5);
     return e;
   }
 
   absl::StatusOr<StoredEntry> ReadEntry(uint64_t index) override {
     VOUCH_ASSIGN_OR_RETURN(
         sqlite3_stmt * st,
-        Stmt("SELECT idx, leaf_hash, body, integrated_time, sets FROM entries WHERE idx = ?"));
+        Stmt(extra_data_ ? "SELECT e.idx, leaf_hash, body, integrated_time, sets, x.data FROM "
+                           "entries e LEFT JOIN entry_extra_data x ON x.idx = e.idx "
+                           "WHERE e.idx = ?"
+                         : "SELECT idx, leaf_hash, body, integrated_time, sets FROM entries "
+                           "WHERE idx = ?"));
     sqlite3_bind_int64(st, 1, static_cast<int64_t>(index));
     const int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) return absl::NotFoundError(absl::StrCat("no entry at index ", index));
@@ -214,9 +225,13 @@ class SqliteConnection : public LogWriter {
   }
 
   absl::StatusOr<std::vector<StoredEntry>> ReadEntries(uint64_t begin, uint64_t end) override {
-    VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
-                           Stmt("SELECT idx, leaf_hash, body, integrated_time, sets FROM entries "
-                                "WHERE idx >= ? AND idx < ? ORDER BY idx"));
+    VOUCH_ASSIGN_OR_RETURN(
+        sqlite3_stmt * st,
+        Stmt(extra_data_ ? "SELECT e.idx, leaf_hash, body, integrated_time, sets, x.data FROM "
+                           "entries e LEFT JOIN entry_extra_data x ON x.idx = e.idx "
+                           "WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx"
+                         : "SELECT idx, leaf_hash, body, integrated_time, sets FROM entries "
+                           "WHERE idx >= ? AND idx < ? ORDER BY idx"));
     sqlite3_bind_int64(st, 1, static_cast<int64_t>(begin));
     sqlite3_bind_int64(st, 2, static_cast<int64_t>(end));
     std::vector<StoredEntry> out;
@@ -378,6 +393,15 @@ class SqliteConnection : public LogWriter {
       if (rc != SQLITE_DONE) {
         return SqliteError(db_, rc, absl::StrCat("insert entry ", e.index));
       }
+      if (!e.extra_data.empty()) {
+        VOUCH_ASSIGN_OR_RETURN(
+            sqlite3_stmt * x,
+            Stmt("INSERT OR REPLACE INTO entry_extra_data(idx, data) VALUES(?, ?)"));
+        sqlite3_bind_int64(x, 1, static_cast<int64_t>(e.index));
+        sqlite3_bind_blob(x, 2, e.extra_data.data(), static_cast<int>(e.extra_data.size()),
+                          SQLITE_STATIC);
+        VOUCH_RETURN_IF_ERROR(Done(sqlite3_step(x), absl::StrCat("insert extra data ", e.index)));
+      }
       ++next;
     }
     return absl::OkStatus();
@@ -441,6 +465,9 @@ class SqliteConnection : public LogWriter {
     return Done(sqlite3_step(st), "write certificate");
   }
 
+  // The entry_extra_data table exists (now).
+  void set_extra_data() { extra_data_ = true; }
+
   // Resets every cached statement so none keeps a read snapshot open past the transaction.
   void ResetAll() {
     for (auto& [sql, st] : stmts_) sqlite3_reset(st);
@@ -451,6 +478,7 @@ class SqliteConnection : public LogWriter {
  private:
   sqlite3* db_;
   std::string path_;
+  bool extra_data_;
   std::map<const char*, sqlite3_stmt*> stmts_;
 };
 
@@ -526,7 +554,7 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteStorage::NewConnection(b
     sqlite3_close(db);
     return s;
   }
-  auto conn = std::make_unique<SqliteConnection>(db, path_);
+  auto conn = std::make_unique<SqliteConnection>(db, path_, extra_data_table_);
   sqlite3_busy_timeout(db, 10000);
   absl::Status s = conn->Exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
@@ -576,6 +604,17 @@ absl::Status PrepareDatabaseFiles(const std::string& path) {
                  << " gave group/others access; changed to " << absl::StrFormat("%o", mode);
   }
   return absl::OkStatus();
+}
+
+// Whether the entry_extra_data table exists.
+absl::StatusOr<bool> HasExtraDataTable(SqliteConnection& c) {
+  VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                         c.Stmt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                                "name = 'entry_extra_data'"));
+  VOUCH_RETURN_IF_ERROR(c.Done(sqlite3_step(st), "read the schema"));
+  const bool has = sqlite3_column_int64(st, 0) == 1;
+  sqlite3_reset(st);
+  return has;
 }
 
 absl::StatusOr<std::optional<std::string>> SchemaVersion(SqliteConnection& c) {
@@ -663,6 +702,10 @@ absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::Open(const std::st
         absl::StrCat(path, ": cannot create the schema: ", schema.message()));
   }
   VOUCH_RETURN_IF_ERROR(EnsureRowCounter(*writer, path, new_database));
+  // entry_extra_data came after schema version 2 without changing it (kSchema creates it in an
+  // older database; older vouchds never read it).
+  s->extra_data_table_ = true;
+  writer->set_extra_data();
   VOUCH_ASSIGN_OR_RETURN(s->checkpointer_, s->NewConnection(false));
   sqlite3_wal_hook(
       writer->db(),
@@ -692,6 +735,11 @@ absl::StatusOr<std::unique_ptr<SqliteStorage>> SqliteStorage::OpenReadOnly(
   std::unique_ptr<SqliteStorage> s(new SqliteStorage(path, 0, true));
   VOUCH_ASSIGN_OR_RETURN(auto conn, s->NewConnection(false));
   absl::StatusOr<std::optional<std::string>> version = SchemaVersion(*conn);
+  absl::StatusOr<bool> has_extra_data = HasExtraDataTable(*conn);
+  if (has_extra_data.ok() && *has_extra_data) {
+    s->extra_data_table_ = true;
+    conn->set_extra_data();
+  }
   if (!version.ok() || !version->has_value()) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, ": not a Vouch database (no schema version): ",

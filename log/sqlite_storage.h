@@ -60,6 +60,8 @@ class SqliteStorage : public LogStorage {
   const std::string path_;
   const int checkpoint_frames_;
   const bool read_only_;
+  // The entry_extra_data table exists (set while opening, before any other connection exists).
+  bool extra_data_table_ = false;
   absl::Mutex write_mu_;
   std::unique_ptr<SqliteConnection> writer_ ABSL_GUARDED_BY(write_mu_);
   absl::Mutex pool_mu_;

@@ -30,6 +30,9 @@ struct StoredEntry {
   std::string body;             // RFC 8785 canonical JSON.
   int64_t integrated_time = 0;  // Unix seconds.
   std::string set;              // SignedEntryTimestamp (signature bytes).
+  // Stored with the entry but not part of its leaf: RFC 6962's extra_data (the chain of a CT log
+  // entry, log/ct_log.h). Empty for artifact log entries.
+  std::string extra_data = std::string();
 };
 
 // A tile: the hashes of one 256-wide slice of tree level 8*level, plus the complete nodes above

@@ -137,6 +137,27 @@ TYPED_TEST(StorageTest, WritesAndReadsEntriesTilesStateAndKeys) {
               IsOk());
 }
 
+// An entry's extra_data (a CT log entry's chain) is stored and read back with it, binary and
+// empty alike.
+TYPED_TEST(StorageTest, ExtraDataRoundTrips) {
+  StoredEntry with = Entry(0, "a");
+  with.extra_data = std::string("\0chain\xff", 7);
+  ASSERT_THAT(this->storage_->WriteTx([&](LogWriter& w) -> absl::Status {
+    return w.WriteEntries({with, Entry(1, "b")});
+  }),
+              IsOk());
+  ASSERT_THAT(this->storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    EXPECT_EQ(r.ReadEntry(0)->extra_data, with.extra_data);
+    EXPECT_EQ(r.ReadEntry(1)->extra_data, "");
+    auto all = r.ReadEntries(0, 2);
+    EXPECT_THAT(all, IsOk());
+    EXPECT_EQ((*all)[0].extra_data, with.extra_data);
+    EXPECT_EQ((*all)[1].extra_data, "");
+    return absl::OkStatus();
+  }),
+              IsOk());
+}
+
 TYPED_TEST(StorageTest, MetaAndCertificatesRoundTrip) {
   ASSERT_THAT(this->storage_->WriteTx([](LogWriter& w) -> absl::Status {
     EXPECT_THAT(w.WriteMeta("log_created", "123"), IsOk());
@@ -371,6 +392,42 @@ TEST(SqliteStorage, MigratesVersionOneDatabase) {
   EXPECT_THAT(SqliteStorage::Open(db),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("schema version 3, this vouchd needs 2")));
+}
+
+// A database from before entry_extra_data: opened read-only it reads its entries (without extra
+// data) and is not changed; opened for writing it gets the table, keeping schema version 2 (older
+// vouchds never read it, so they still open it).
+TEST(SqliteStorage, AddsTheExtraDataTableToAnOlderDatabase) {
+  const std::string dir = NewTempDir();
+  const std::string db = dir + "/vouch.db";
+  {
+    auto s = SqliteStorage::Open(db);
+    ASSERT_THAT(s, IsOk());
+    ASSERT_THAT(WriteEntries(**s, 0, 3), IsOk());
+  }
+  Sql(db, "DROP TABLE entry_extra_data");
+  {
+    auto ro = SqliteStorage::OpenReadOnly(db);
+    ASSERT_THAT(ro, IsOk());
+    ASSERT_THAT((*ro)->ReadTx([](LogReader& r) -> absl::Status {
+      EXPECT_THAT(r.ReadEntry(2), IsOk());
+      EXPECT_EQ(r.ReadEntries(0, 3)->size(), 3u);
+      return absl::OkStatus();
+    }),
+                IsOk());
+  }
+  auto s = SqliteStorage::Open(db);
+  ASSERT_THAT(s, IsOk());
+  StoredEntry e = Entry(3, "3");
+  e.extra_data = "x";
+  ASSERT_THAT((*s)->WriteTx([&](LogWriter& w) { return w.WriteEntries({e}); }), IsOk());
+  ASSERT_THAT((*s)->ReadTx([](LogReader& r) -> absl::Status {
+    EXPECT_EQ(r.ReadEntry(3)->extra_data, "x");
+    EXPECT_EQ(r.ReadEntry(0)->extra_data, "");
+    EXPECT_EQ(**r.ReadMeta("schema_version"), "2");
+    return absl::OkStatus();
+  }),
+              IsOk());
 }
 
 mode_t Mode(const std::string& path) {

@@ -7,8 +7,15 @@
 //   BM_Issue                               building and signing one certificate
 //   BM_CreateSigningCertificate            the whole operation in-process (token, proof, issue)
 //   BM_GrpcCreateSigningCertificate        the same over gRPC with concurrent clients
+// The last two run twice in the same binary: ct:0 without a certificate transparency log, ct:1
+// with vouchd's (log/ct_log.h over SQLite in a temporary directory on disk, synchronous=FULL):
+// each certificate's precertificate is logged and its SCT embedded, precertificates of concurrent
+// requests share a group commit. Counters: per_commit, precertificates per CT commit (fsync);
+// commit_ms, the mean commit time (sequence to durable).
 // Run: bazel run -c opt //server:ca_benchmark -- --benchmark_min_time=2
 // (In server/ because the gRPC benchmark needs the gRPC adapter, server/ca_grpc.h.)
+#include <atomic>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +23,8 @@
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "grpcpp/grpcpp.h"
+#include "log/ct_log.h"
+#include "log/sqlite_storage.h"
 #include "nlohmann/json.hpp"
 #include "proto/fulcio/fulcio.grpc.pb.h"
 #include "server/ca_grpc.h"
@@ -42,12 +51,20 @@ struct Fixture {
   std::string signature;
   std::vector<fulcio::CreateSigningCertificateRequest> requests;
   std::vector<std::string> leaf_spkis;
-  std::unique_ptr<CaService> service;
   std::unique_ptr<OidcVerifier> oidc;
   std::unique_ptr<CertificateAuthority> ca;
-  std::unique_ptr<server::CaGrpcService> grpc_service;
-  std::unique_ptr<grpc::Server> server;
-  int port = 0;
+  // The CT log of services[1].
+  std::unique_ptr<OpenSslSigner> ct_key;
+  std::unique_ptr<log::SqliteStorage> ct_storage;
+  std::unique_ptr<log::CtLog> ct_log;
+  std::atomic<uint64_t> ct_commits{0};
+  std::atomic<uint64_t> ct_entries{0};
+  std::atomic<uint64_t> ct_commit_us{0};
+  // [0]: without a CT log, [1]: with one; each served over gRPC on ports[i].
+  std::unique_ptr<CaService> services[2];
+  std::unique_ptr<server::CaGrpcService> grpc_services[2];
+  std::unique_ptr<grpc::Server> servers[2];
+  int ports[2] = {0, 0};
 
   Fixture() {
     issuer_key = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
@@ -87,17 +104,35 @@ struct Fixture {
       requests.push_back(req);
       leaf_spkis.push_back(leaf->PublicKeyDer());
     }
-    CaServiceOptions options;
-    char dir[] = "/tmp/vouch-ca-bench-XXXXXX";
-    options.data_dir = mkdtemp(dir);
-    options.issuers.push_back(issuer);
-    options.enable_tsa = false;
-    service = *CaService::New(options, nullptr);
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    grpc_service = std::make_unique<server::CaGrpcService>(service.get());
-    builder.RegisterService(grpc_service.get());
-    server = builder.BuildAndStart();
+    char dir[] = "/var/tmp/vouch-ca-bench-XXXXXX";
+    const std::string data_dir = mkdtemp(dir);
+    ct_key = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
+    ct_storage = *log::SqliteStorage::Open(data_dir + "/ct.db");
+    log::CtLogOptions ct_options;
+    ct_options.log.on_commit = [this](size_t n, absl::Duration d) {
+      ct_commits.fetch_add(1);
+      ct_entries.fetch_add(n);
+      ct_commit_us.fetch_add(static_cast<uint64_t>(absl::ToInt64Microseconds(d)));
+    };
+    ct_log = *log::CtLog::Open(ct_storage.get(), ct_key.get(), ct_options);
+    for (int ct = 0; ct < 2; ++ct) {
+      CaServiceOptions options;
+      options.data_dir = data_dir;
+      options.issuers.push_back(issuer);
+      options.enable_tsa = false;
+      if (ct == 1) {
+        options.ct_log = ct_log.get();
+        options.ct_log_public_key_der = ct_key->PublicKeyDer();
+      }
+      services[ct] = *CaService::New(options, nullptr);
+      grpc::ServerBuilder builder;
+      builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &ports[ct]);
+      grpc_services[ct] = std::make_unique<server::CaGrpcService>(services[ct].get());
+      builder.RegisterService(grpc_services[ct].get());
+      servers[ct] = builder.BuildAndStart();
+    }
+    // CaService generated the CA key into data_dir on first use: both share it.
+    if (!ct_log->SetAcceptedChains({services[1]->ca_chain_der()}).ok()) std::abort();
   }
 };
 
@@ -105,6 +140,35 @@ Fixture& F() {
   static Fixture* fixture = new Fixture();
   return *fixture;
 }
+
+// Reports, on thread 0, the precertificates per CT log commit during the benchmark (ct:1).
+class CommitCounter {
+ public:
+  explicit CommitCounter(benchmark::State& state)
+      : state_(state),
+        commits_(F().ct_commits.load()),
+        entries_(F().ct_entries.load()),
+        commit_us_(F().ct_commit_us.load()),
+        on_(state.range(0) == 1 && state.thread_index() == 0) {}
+  ~CommitCounter() {
+    if (!on_) return;
+    const uint64_t commits = F().ct_commits.load() - commits_;
+    const uint64_t entries = F().ct_entries.load() - entries_;
+    const uint64_t commit_us = F().ct_commit_us.load() - commit_us_;
+    if (commits > 0) {
+      state_.counters["per_commit"] = static_cast<double>(entries) / static_cast<double>(commits);
+      state_.counters["commit_ms"] =
+          static_cast<double>(commit_us) / 1000.0 / static_cast<double>(commits);
+    }
+  }
+
+ private:
+  benchmark::State& state_;
+  const uint64_t commits_;
+  const uint64_t entries_;
+  const uint64_t commit_us_;
+  const bool on_;
+};
 
 void BM_EcdsaP256Sign(benchmark::State& state) {
   const OpenSslSigner& key = *F().sign_key;
@@ -156,24 +220,34 @@ BENCHMARK(BM_Issue)->ThreadRange(1, 2)->UseRealTime();
 
 void BM_CreateSigningCertificate(benchmark::State& state) {
   Fixture& f = F();
+  CaService* service = f.services[state.range(0)].get();
   size_t i = static_cast<size_t>(state.thread_index()) * 7;
+  CommitCounter counter(state);
   for (auto _ : state) {
-    auto cert = f.service->CreateSigningCertificate(f.requests[i++ % f.requests.size()], "");
+    auto cert = service->CreateSigningCertificate(f.requests[i++ % f.requests.size()], "");
     if (!cert.ok()) state.SkipWithError(std::string(cert.status().message()).c_str());
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_CreateSigningCertificate)->ThreadRange(1, 2)->UseRealTime();
+BENCHMARK(BM_CreateSigningCertificate)
+    ->ArgName("ct")
+    ->Arg(0)
+    ->Arg(1)
+    ->Threads(1)
+    ->Threads(2)
+    ->Threads(16)
+    ->UseRealTime();
 
 void BM_GrpcCreateSigningCertificate(benchmark::State& state) {
   Fixture& f = F();
   auto stub = fulcio::CA::NewStub(grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", f.port), grpc::InsecureChannelCredentials(), [&] {
+      absl::StrCat("127.0.0.1:", f.ports[state.range(0)]), grpc::InsecureChannelCredentials(), [&] {
         grpc::ChannelArguments args;  // one connection per client thread
         args.SetInt("grpc.channel_id", state.thread_index());
         return args;
       }()));
   size_t i = static_cast<size_t>(state.thread_index()) * 7;
+  CommitCounter counter(state);
   for (auto _ : state) {
     grpc::ClientContext ctx;
     fulcio::SigningCertificate resp;
@@ -183,7 +257,14 @@ void BM_GrpcCreateSigningCertificate(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_GrpcCreateSigningCertificate)->Threads(1)->Threads(4)->Threads(16)->UseRealTime();
+BENCHMARK(BM_GrpcCreateSigningCertificate)
+    ->ArgName("ct")
+    ->Arg(0)
+    ->Arg(1)
+    ->Threads(1)
+    ->Threads(4)
+    ->Threads(16)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace vouch::signer

@@ -44,11 +44,19 @@ std::optional<uint64_t> ReadableLogSize(const std::string& db) {
 
 LogFiles LogFiles::In(const std::string& data_dir) {
   return LogFiles{data_dir + "/vouch.db", data_dir + "/log_key.pem",
-                  data_dir + "/published_checkpoint"};
+                  data_dir + "/published_checkpoint", kLogFilesAdvice};
+}
+
+LogFiles LogFiles::Ct(const std::string& data_dir) {
+  return LogFiles{data_dir + "/ct.db", data_dir + "/ct_key.pem",
+                  data_dir + "/ct_published_checkpoint", kCtLogFilesAdvice};
 }
 
 absl::StatusOr<bool> PrepareLogFiles(const std::string& data_dir, bool new_log, absl::Time now) {
-  const LogFiles f = LogFiles::In(data_dir);
+  return PrepareLogFiles(LogFiles::In(data_dir), new_log, now);
+}
+
+absl::StatusOr<bool> PrepareLogFiles(const LogFiles& f, bool new_log, absl::Time now) {
   if (new_log) {
     if (std::optional<uint64_t> size = ReadableLogSize(f.db)) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -78,9 +86,53 @@ absl::StatusOr<bool> PrepareLogFiles(const std::string& data_dir, bool new_log, 
         f.key, " exists but ", f.db, db.has_value() ? " is empty" : " is missing",
         ": the log this key signed is gone, and a new log under the same key would contradict "
         "every checkpoint it signed; ",
-        kLogFilesAdvice));
+        f.advice));
   }
   return false;
+}
+
+absl::StatusOr<std::string> RetireCtLog(const std::string& data_dir, absl::Time now) {
+  const LogFiles f = LogFiles::Ct(data_dir);
+  absl::StatusOr<std::string> pem = ReadSmallFile(f.key);
+  if (!pem.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--rotate-ct-key: no CT log key to retire (", pem.status().message(), ")"));
+  }
+  auto key = signer::OpenSslSigner::FromPem(*pem);
+  if (!key.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--rotate-ct-key: ", f.key, ": ", key.status().message()));
+  }
+  const std::string retired_dir = data_dir + "/retired";
+  if (::mkdir(retired_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--rotate-ct-key: cannot create ", retired_dir, ": ", std::strerror(errno)));
+  }
+  const std::string retired =
+      absl::StrCat(retired_dir, "/ct_key.", absl::ToUnixSeconds(now), ".pem");
+  VOUCH_ASSIGN_OR_RETURN(std::optional<off_t> existing, FileSize(retired));
+  if (existing.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--rotate-ct-key: ", retired, " already exists; try again in a second"));
+  }
+  // The public half first: should moving the files fail, the old key is still listed.
+  VOUCH_RETURN_IF_ERROR(
+      WriteFileAtomically(retired, signer::PublicKeyDerToPem((*key)->PublicKeyDer()), 0644));
+  const std::string suffix =
+      absl::StrCat(".retired-", absl::FormatTime("%Y%m%dT%H%M%SZ", now, absl::UTCTimeZone()));
+  for (const std::string& path :
+       {f.key, f.published_checkpoint, f.db, f.db + "-wal", f.db + "-shm"}) {
+    VOUCH_ASSIGN_OR_RETURN(std::optional<off_t> size, FileSize(path));
+    if (!size.has_value()) continue;
+    const std::string to = path + suffix;
+    if (::rename(path.c_str(), to.c_str()) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat("--rotate-ct-key: cannot move ", path,
+                                                        " to ", to, ": ", std::strerror(errno)));
+    }
+    VLOG_WARNING << "--rotate-ct-key: moved " << path << " to " << to;
+  }
+  VLOG_WARNING << "--rotate-ct-key: the retired CT log key is listed from " << retired;
+  return retired;
 }
 
 absl::StatusOr<log::LogIdentity> LogIdentityFor(const std::optional<log::LogIdentity>& stored,
@@ -118,7 +170,10 @@ absl::StatusOr<log::LogIdentity> LogIdentityFor(const std::optional<log::LogIden
 
 absl::StatusOr<log::IntegrityReport> VerifyDataDir(const std::string& data_dir,
                                                    size_t max_problems) {
-  const LogFiles f = LogFiles::In(data_dir);
+  return VerifyDataDir(LogFiles::In(data_dir), max_problems);
+}
+
+absl::StatusOr<log::IntegrityReport> VerifyDataDir(const LogFiles& f, size_t max_problems) {
   VOUCH_ASSIGN_OR_RETURN(auto storage, log::SqliteStorage::OpenReadOnly(f.db));
   absl::StatusOr<std::string> pem = ReadSmallFile(f.key);
   if (!pem.ok()) return absl::FailedPreconditionError(pem.status().message());

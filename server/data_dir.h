@@ -2,9 +2,11 @@
 //
 // The log's files in vouchd's data directory and the checks that keep them together:
 // DATA_DIR/vouch.db (with -wal and -shm), the log key DATA_DIR/log_key.pem and the last published
-// checkpoint DATA_DIR/published_checkpoint (log/checkpoint_file.h). A log key whose database is
-// gone must not start a new log (it would sign a tree contradicting the checkpoints it signed
-// before); a deliberate new log moves the old files aside (--new-log). Also vouchd
+// checkpoint DATA_DIR/published_checkpoint (log/checkpoint_file.h); the certificate transparency
+// log's likewise: DATA_DIR/ct.db, DATA_DIR/ct_key.pem, DATA_DIR/ct_published_checkpoint. A log key
+// whose database is gone must not start a new log (it would sign a tree contradicting the
+// checkpoints it signed before); a deliberate new log moves the old files aside (--new-log). Also
+// vouchd
 // --verify-storage. Functions, no state; thread-compatible (one vouchd per data directory).
 #ifndef VOUCH_SERVER_DATA_DIR_H_
 #define VOUCH_SERVER_DATA_DIR_H_
@@ -19,18 +21,25 @@
 
 namespace vouch::server {
 
-struct LogFiles {
-  std::string db;                    // DATA_DIR/vouch.db
-  std::string key;                   // DATA_DIR/log_key.pem
-  std::string published_checkpoint;  // DATA_DIR/published_checkpoint
-
-  static LogFiles In(const std::string& data_dir);
-};
-
 // What to tell an operator whose log files do not fit together.
 inline constexpr char kLogFilesAdvice[] =
     "restore vouch.db from a backup (vouchd --verify-storage checks one), or start a new log "
     "with --new-log, which moves the old key aside";
+inline constexpr char kCtLogFilesAdvice[] =
+    "restore ct.db from a backup (vouchd --verify-storage checks one), or retire the CT log key "
+    "and start a new CT log (docs/ct.md, \"Rotating the CT log key\")";
+
+struct LogFiles {
+  std::string db;                    // DATA_DIR/vouch.db
+  std::string key;                   // DATA_DIR/log_key.pem
+  std::string published_checkpoint;  // DATA_DIR/published_checkpoint
+  const char* advice = kLogFilesAdvice;
+
+  // The artifact log's files.
+  static LogFiles In(const std::string& data_dir);
+  // The certificate transparency log's (ct.db, ct_key.pem, ct_published_checkpoint).
+  static LogFiles Ct(const std::string& data_dir);
+};
 
 // Checks, before anything is created, that the log key and its database belong together, and
 // returns whether the key is still to be generated (no key file). FailedPrecondition, saying which
@@ -40,6 +49,18 @@ inline constexpr char kLogFilesAdvice[] =
 // ".retired-<UTC time>" (nothing is deleted); FailedPrecondition if vouch.db still holds a
 // readable log (it is not set aside: move it yourself if you mean to retire that log).
 absl::StatusOr<bool> PrepareLogFiles(const std::string& data_dir, bool new_log, absl::Time now);
+// The same for any log's files (LogFiles::Ct: the CT log's).
+absl::StatusOr<bool> PrepareLogFiles(const LogFiles& files, bool new_log, absl::Time now);
+
+// Retires the certificate transparency log so that the next start creates a new one under a new
+// key (vouchd --rotate-ct-key): writes the public half of DATA_DIR/ct_key.pem to
+// DATA_DIR/retired/ct_key.<END>.pem, END = |now| in Unix seconds (the CA's trusted root then lists
+// that key with validFor.end = END: SCTs it signed before keep verifying, signer/ca_service.h),
+// and moves ct_key.pem, ct_published_checkpoint, ct.db, ct.db-wal and ct.db-shm aside with the
+// suffix ".retired-<UTC time>" (nothing is deleted: the old log's entries stay readable). Run only
+// while no vouchd serves |data_dir|. Returns the retired public key's path. FailedPrecondition
+// when there is no ct_key.pem, it does not load, or the retired file already exists.
+absl::StatusOr<std::string> RetireCtLog(const std::string& data_dir, absl::Time now);
 
 // The identity the log signs with: |stored| (fixed when the log was created, whatever the
 // addresses now) if the database holds a log, else the flags' values with their defaults (name:
@@ -57,6 +78,8 @@ absl::StatusOr<log::LogIdentity> LogIdentityFor(const std::optional<log::LogIden
 // FailedPrecondition if the database or the key is missing or unreadable.
 absl::StatusOr<log::IntegrityReport> VerifyDataDir(const std::string& data_dir,
                                                    size_t max_problems);
+// The same for one log's files (LogFiles::Ct: the CT log's).
+absl::StatusOr<log::IntegrityReport> VerifyDataDir(const LogFiles& files, size_t max_problems);
 
 }  // namespace vouch::server
 

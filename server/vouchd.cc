@@ -20,6 +20,7 @@
 #include "base/logging.h"
 #include "base/status.h"
 #include "grpcpp/grpcpp.h"
+#include "log/ct_log.h"
 #include "log/integrity.h"
 #include "log/log.h"
 #include "log/log_service.h"
@@ -34,6 +35,7 @@
 #include "server/ca_grpc.h"
 #include "server/ca_http.h"
 #include "server/certificate_recorder.h"
+#include "server/ct_http.h"
 #include "server/data_dir.h"
 #include "server/log_grpc.h"
 #include "server/log_http.h"
@@ -45,22 +47,32 @@ namespace vouch::server {
 
 class Vouchd::HealthService final : public grpc::health::v1::Health::Service {
  public:
-  explicit HealthService(const Health* health) : health_(health) {}
+  explicit HealthService(const Vouchd* vouchd) : vouchd_(vouchd) {}
   grpc::Status Check(grpc::ServerContext*, const grpc::health::v1::HealthCheckRequest* request,
                      grpc::health::v1::HealthCheckResponse* response) override {
     if (!request->service().empty()) {
       return grpc::Status(grpc::StatusCode::NOT_FOUND,
                           absl::StrCat("service: unknown service '", request->service(), "'"));
     }
-    response->set_status(health_->Check().serving
+    response->set_status(vouchd_->CheckHealth().serving
                              ? grpc::health::v1::HealthCheckResponse::SERVING
                              : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
     return grpc::Status::OK;
   }
 
  private:
-  const Health* health_;
+  const Vouchd* vouchd_;
 };
+
+HealthReport Vouchd::CheckHealth() const {
+  HealthReport report = health_.Check();
+  const HealthReport ct = ct_health_.Check();
+  if (!ct.serving) {
+    report.serving = false;
+    for (const std::string& reason : ct.reasons) report.reasons.push_back("ct." + reason);
+  }
+  return report;
+}
 
 absl::Status PrepareDataDir(const std::string& dir) {
   if (dir.empty()) return absl::InvalidArgumentError("--data-dir is required");
@@ -105,6 +117,9 @@ Vouchd::Vouchd(const Options& options) : options_(options) {}
 Vouchd::~Vouchd() {
   Stop();
   ca_.reset();
+  ct_verifier_.reset();
+  ct_log_.reset();
+  ct_storage_.reset();
   recorder_.reset();
   log_service_.reset();
   verifier_.reset();
@@ -137,13 +152,14 @@ absl::Status Vouchd::Init() {
   VOUCH_RETURN_IF_ERROR(OpenLog(http_host));
   // Bound first (the CA's public URL names the actual port); routes are added before Start().
   VOUCH_ASSIGN_OR_RETURN(http_, http::Server::New(http_host, http_port, &router_, options_.http));
+  if (options_.enable_ca && options_.enable_ct) VOUCH_RETURN_IF_ERROR(OpenCtLog(http_host));
   if (options_.enable_ca) VOUCH_RETURN_IF_ERROR(OpenCa());
   AddRoutes();
   VOUCH_ASSIGN_OR_RETURN(witnesses_, NewVouchdWitnessing(options_.witnesses, log_.get(), &router_));
   if (options_.enable_tuf) VOUCH_RETURN_IF_ERROR(OpenTuf());
   VOUCH_RETURN_IF_ERROR(OpenAdmission());
 
-  health_service_ = std::make_unique<HealthService>(&health_);
+  health_service_ = std::make_unique<HealthService>(this);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(
       absl::StrCat(
@@ -236,6 +252,89 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Reads (or on first start records) when the log in |storage| was created: the start of its key's
+// validity window in the trusted root.
+absl::StatusOr<absl::Time> LogCreated(log::SqliteStorage* storage) {
+  std::optional<std::string> created;
+  VOUCH_RETURN_IF_ERROR(storage->ReadTx([&](log::LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(created, r.ReadMeta("log_created"));
+    return absl::OkStatus();
+  }));
+  int64_t created_unix = 0;
+  if (!created.has_value() || !absl::SimpleAtoi(*created, &created_unix)) {
+    created_unix = absl::ToUnixSeconds(absl::Now()) - 60;
+    VOUCH_RETURN_IF_ERROR(storage->WriteTx(
+        [&](log::LogWriter& w) { return w.WriteMeta("log_created", absl::StrCat(created_unix)); }));
+  }
+  return absl::FromUnixSeconds(created_unix);
+}
+
+}  // namespace
+
+absl::Status Vouchd::OpenCtLog(const std::string& http_host) {
+  const LogFiles files = LogFiles::Ct(options_.data_dir);
+  if (options_.rotate_ct_key) {
+    VOUCH_RETURN_IF_ERROR(RetireCtLog(options_.data_dir, absl::Now()).status());
+  }
+  // As for the artifact log: a CT key whose log is gone never starts a second tree.
+  VOUCH_ASSIGN_OR_RETURN(const bool new_key, PrepareLogFiles(files, false, absl::Now()));
+  auto storage = log::SqliteStorage::Open(files.db);
+  if (!storage.ok()) {
+    return new_key ? storage.status()
+                   : absl::FailedPreconditionError(
+                         absl::StrCat(storage.status().message(), "; ", files.advice));
+  }
+  ct_storage_ = std::move(*storage);
+  VOUCH_ASSIGN_OR_RETURN(std::optional<log::LogIdentity> stored,
+                         log::Log::StoredIdentity(ct_storage_.get()));
+  if (new_key && stored.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        files.db, " holds a CT log but its key ", files.key,
+        " is missing: restore the key file from your backup (a new key cannot continue the log)"));
+  }
+  // RFC 6962 allows ECDSA P-256 (or RSA) log keys.
+  VOUCH_ASSIGN_OR_RETURN(
+      ct_key_, signer::OpenSslSigner::LoadOrCreate(files.key, signer::KeyType::kEcdsaP256));
+  VOUCH_ASSIGN_OR_RETURN(
+      log::LogIdentity identity,
+      LogIdentityFor(stored, "", "", http_host, ct_key_->PublicKeyDer(), files.db));
+  log::CtLogOptions co;
+  co.log.origin = identity.origin;
+  co.log.signer_name = identity.signer_name;
+  co.log.create_if_missing = new_key;
+  co.log.published_checkpoint_path = files.published_checkpoint;
+  co.log.health = &ct_health_;
+  co.log.max_batch = options_.log_max_batch;
+  co.log.linger = options_.log_linger;
+  co.log.max_pending = options_.log_max_pending;
+  HistogramCell* batch_sizes =
+      metrics_.Histogram("vouch_ct_batch_size", "Precertificates per CT log group commit.", {},
+                         {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096});
+  HistogramCell* commit_seconds = metrics_.Histogram(
+      "vouch_ct_commit_seconds", "CT log group commit time (sequence to durable).", {});
+  co.log.on_commit = [batch_sizes, commit_seconds](size_t n, absl::Duration d) {
+    batch_sizes->Observe(static_cast<double>(n));
+    commit_seconds->Observe(absl::ToDoubleSeconds(d));
+  };
+  auto ct = log::CtLog::Open(ct_storage_.get(), ct_key_.get(), co);
+  if (!ct.ok()) {
+    const absl::Status& s = ct.status();
+    if (!absl::IsDataLoss(s) && !absl::IsFailedPrecondition(s)) return Annotate(s, files.db);
+    return absl::Status(s.code(), absl::StrCat(files.db, ": ", s.message(), "; ", files.advice));
+  }
+  ct_log_ = std::move(*ct);
+  VOUCH_ASSIGN_OR_RETURN(ct_created_, LogCreated(ct_storage_.get()));
+  if (options_.verify_rate > 0) {
+    log::BackgroundVerifierOptions vo;
+    vo.entries_per_second = options_.verify_rate;
+    VOUCH_ASSIGN_OR_RETURN(ct_verifier_,
+                           log::BackgroundVerifier::Start(ct_log_->log(), ct_storage_.get(), vo));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Vouchd::OpenCa() {
   signer::CaServiceOptions co;
   co.data_dir = options_.data_dir;
@@ -250,18 +349,12 @@ absl::Status Vouchd::OpenCa() {
       options_.public_url.empty() ? absl::StrCat("http://", http_address()) : options_.public_url;
   co.log_public_key_der = log_key_->PublicKeyDer();
   // The log key's window starts when the log was created (recorded on first start).
-  std::optional<std::string> created;
-  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](log::LogReader& r) -> absl::Status {
-    VOUCH_ASSIGN_OR_RETURN(created, r.ReadMeta("log_created"));
-    return absl::OkStatus();
-  }));
-  int64_t created_unix = 0;
-  if (!created.has_value() || !absl::SimpleAtoi(*created, &created_unix)) {
-    created_unix = absl::ToUnixSeconds(absl::Now()) - 60;
-    VOUCH_RETURN_IF_ERROR(storage_->WriteTx(
-        [&](log::LogWriter& w) { return w.WriteMeta("log_created", absl::StrCat(created_unix)); }));
+  VOUCH_ASSIGN_OR_RETURN(co.log_key_valid_from, LogCreated(storage_.get()));
+  if (ct_log_ != nullptr) {
+    co.ct_log = ct_log_.get();
+    co.ct_log_public_key_der = ct_key_->PublicKeyDer();
+    co.ct_log_key_valid_from = ct_created_;
   }
-  co.log_key_valid_from = absl::FromUnixSeconds(created_unix);
   if (!options_.pkcs11_module.empty()) co.pkcs11_module = options_.pkcs11_module;
   co.pkcs11_key_uri = options_.pkcs11_key_uri;
   co.pkcs11_pin = options_.pkcs11_pin;
@@ -269,6 +362,10 @@ absl::Status Vouchd::OpenCa() {
   auto ca = signer::CaService::New(co, recorder_.get());
   if (!ca.ok()) return Annotate(ca.status(), "CA");
   ca_ = std::move(*ca);
+  // The CT log takes chains to this CA's roots (current and retired) only.
+  if (ct_log_ != nullptr) {
+    VOUCH_RETURN_IF_ERROR(ct_log_->SetAcceptedChains(ca_->certificate_authority_chains()));
+  }
   return absl::OkStatus();
 }
 
@@ -292,7 +389,7 @@ void Vouchd::AddRoutes() {
   router_.Handle(
       "GET", "/healthz",
       [this](const http::Request&) {
-        const HealthReport h = health_.Check();
+        const HealthReport h = CheckHealth();
         return http::Response::Json(h.http_status(), h.Json());
       },
       http::Exec::kInline);
@@ -313,6 +410,11 @@ void Vouchd::AddRoutes() {
     CaHttpOptions ca_http;
     ca_http.max_body_bytes = options_.http.max_body_bytes;
     RegisterCaRoutes(ca_.get(), ca_http, &router_);
+  }
+  if (ct_log_ != nullptr) {
+    CtHttpOptions ct_http;
+    ct_http.max_body_bytes = options_.http.max_body_bytes;
+    RegisterCtRoutes(ct_log_.get(), ct_http, &router_);
   }
 }
 
@@ -401,7 +503,9 @@ void Vouchd::Stop() {
   if (tuf_ != nullptr) tuf_->Stop();
   if (grpc_ != nullptr) grpc_->Shutdown();
   if (verifier_ != nullptr) verifier_->Stop();
+  if (ct_verifier_ != nullptr) ct_verifier_->Stop();
   if (log_ != nullptr) log_->Shutdown();
+  if (ct_log_ != nullptr) ct_log_->Shutdown();
 }
 
 }  // namespace vouch::server

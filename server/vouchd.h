@@ -23,6 +23,7 @@ class Server;
 }
 namespace vouch::log {
 class BackgroundVerifier;
+class CtLog;
 class Log;
 class LogService;
 class SqliteStorage;
@@ -85,6 +86,13 @@ struct Options {
 
   // The CA, timestamp authority and trust-root endpoints (signer/ca_service.h).
   bool enable_ca = true;
+  // With the CA: its certificate transparency log (log/ct_log.h, RFC 6962 at /ct/v1/; files
+  // DATA_DIR/ct.db, ct_key.pem, ct_published_checkpoint): every certificate carries an SCT and
+  // the trusted root lists the CT log. Off: certificates without SCTs, no ctlogs.
+  bool enable_ct = true;
+  // Before starting: retire the CT log and its key (server/data_dir.h RetireCtLog) and start a new
+  // CT log under a new key; the trusted root lists the old key until the retirement time.
+  bool rotate_ct_key = false;
   // Issuer configuration file (docs/ca.md); empty = only |oidc_issuers|.
   std::string issuers_config;
   // Extra trusted OIDC issuers by URL (discovery; email identities; audience "sigstore"),
@@ -136,8 +144,13 @@ class Vouchd {
   // "HOST:PORT" of the admission webhook's HTTPS listener; "" when not serving one.
   std::string admission_address() const;
   log::Log* transparency_log() const { return log_.get(); }
-  // What /healthz and the gRPC health service answer from.
+  // The certificate transparency log; null without the CA or with enable_ct off.
+  log::CtLog* ct_log() const { return ct_log_.get(); }
+  // Where the artifact log reports (the CT log reports to ct_health(); /healthz and the gRPC
+  // health service answer from both, the CT log's reasons prefixed "ct.").
   Health& health() { return health_; }
+  Health& ct_health() { return ct_health_; }
+  HealthReport CheckHealth() const;
   signer::CaService* ca() const { return ca_.get(); }
 
  private:
@@ -148,6 +161,7 @@ class Vouchd {
   // Every HTTP route, in one Router: /healthz, /api/v1/version, /metrics, the log's, the CA's.
   void AddRoutes();
   absl::Status OpenLog(const std::string& http_host);
+  absl::Status OpenCtLog(const std::string& http_host);
   absl::Status OpenCa();
   absl::Status OpenAdmission();
   absl::Status OpenTuf();
@@ -163,6 +177,13 @@ class Vouchd {
   std::unique_ptr<log::LogService> log_service_;
   std::unique_ptr<CertificateRecorder> recorder_;
   std::unique_ptr<WitnessCollector> witnesses_;
+  // The certificate transparency log, on its own storage and key.
+  Health ct_health_;
+  std::unique_ptr<log::SqliteStorage> ct_storage_;
+  std::unique_ptr<signer::OpenSslSigner> ct_key_;
+  std::unique_ptr<log::CtLog> ct_log_;
+  std::unique_ptr<log::BackgroundVerifier> ct_verifier_;
+  absl::Time ct_created_;
   std::unique_ptr<signer::CaService> ca_;
   http::Router router_;
   std::unique_ptr<http::Server> http_;  // Serves router_.

@@ -14,10 +14,12 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "log/ct_log.h"
 #include "log/log.h"
 #include "nlohmann/json.hpp"
 #include "proto/health.grpc.pb.h"
 #include "server/data_dir.h"
+#include "signer/ca_service.h"
 #include "tests/status_matchers.h"
 
 namespace vouch::server {
@@ -271,6 +273,90 @@ TEST(Vouchd, NewLogMovesTheOldKeyAside) {
   // Without the flag the new log starts again as any log does.
   o.new_log = false;
   EXPECT_THAT(Vouchd::New(o), IsOk());
+}
+
+// The CA's CT log: its key without its database is refused, as the artifact log's is; and
+// --rotate-ct-key retires it (public half to retired/, files moved aside) so that the trusted
+// root lists the old key with an end and the new one after it.
+TEST(Vouchd, CtLogKeyWithoutItsLogIsRefusedAndRotateCtKeyRetiresIt) {
+  const std::string dir = TempDir();
+  Options o = TestOptions(dir);
+  const std::string data = o.data_dir;
+  std::string old_key;
+  {
+    auto d = Vouchd::New(o);
+    ASSERT_THAT(d, IsOk());
+    ASSERT_NE((*d)->ct_log(), nullptr);
+    const nlohmann::json root = nlohmann::json::parse((*d)->ca()->trusted_root_json());
+    ASSERT_EQ(root["ctlogs"].size(), 1u);
+    EXPECT_FALSE(root["ctlogs"][0]["publicKey"]["validFor"].contains("end"));
+    old_key = root["ctlogs"][0]["publicKey"]["rawBytes"];
+    // The CT log's problems turn vouchd's health, prefixed "ct.".
+    EXPECT_TRUE((*d)->CheckHealth().serving);
+    (*d)->ct_health().SetProblem("log.append", "disk full");
+    const HealthReport h = (*d)->CheckHealth();
+    EXPECT_FALSE(h.serving);
+    EXPECT_THAT(h.reasons, ::testing::ElementsAre("ct.log.append: disk full"));
+  }
+  // Without the CT log (--ct=false): no SCTs, no ctlogs, no ct.db touched.
+  {
+    Options off = o;
+    off.enable_ct = false;
+    auto d = Vouchd::New(off);
+    ASSERT_THAT(d, IsOk());
+    EXPECT_EQ((*d)->ct_log(), nullptr);
+    const nlohmann::json root = nlohmann::json::parse((*d)->ca()->trusted_root_json());
+    EXPECT_TRUE(root.value("ctlogs", nlohmann::json::array()).empty()) << root.dump();
+  }
+  const std::string ct_db = data + "/ct.db";
+  ASSERT_EQ(::rename(ct_db.c_str(), (dir + "/ct.db.away").c_str()), 0);
+  ::unlink((ct_db + "-wal").c_str());
+  ::unlink((ct_db + "-shm").c_str());
+  EXPECT_THAT(Vouchd::New(o),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("ct_key.pem exists but " + ct_db + " is missing"),
+                             HasSubstr("Rotating the CT log key"))));
+  ASSERT_EQ(::rename((dir + "/ct.db.away").c_str(), ct_db.c_str()), 0);
+
+  o.rotate_ct_key = true;
+  const int64_t before = absl::ToUnixSeconds(absl::Now());
+  {
+    auto d = Vouchd::New(o);
+    ASSERT_THAT(d, IsOk());
+    const nlohmann::json root = nlohmann::json::parse((*d)->ca()->trusted_root_json());
+    ASSERT_EQ(root["ctlogs"].size(), 2u) << root.dump();
+    EXPECT_EQ(root["ctlogs"][0]["publicKey"]["rawBytes"], old_key);
+    const std::string end = root["ctlogs"][0]["publicKey"]["validFor"]["end"];
+    absl::Time end_time;
+    std::string err;
+    ASSERT_TRUE(absl::ParseTime(absl::RFC3339_full, end, &end_time, &err)) << err;
+    EXPECT_GE(absl::ToUnixSeconds(end_time), before);
+    EXPECT_LE(absl::ToUnixSeconds(end_time), absl::ToUnixSeconds(absl::Now()));
+    EXPECT_NE(root["ctlogs"][1]["publicKey"]["rawBytes"], old_key);
+    EXPECT_FALSE(root["ctlogs"][1]["publicKey"]["validFor"].contains("end"));
+    EXPECT_EQ((*d)->ct_log()->log()->Latest().size, 0u);  // a new, empty CT log
+  }
+  const std::string ls = "ls " + data + " " + data + "/retired > " + dir + "/ls.txt";
+  ASSERT_EQ(system(ls.c_str()), 0);
+  std::ifstream in(dir + "/ls.txt");
+  std::stringstream listing;
+  listing << in.rdbuf();
+  EXPECT_THAT(listing.str(), ::testing::ContainsRegex("ct_key.pem.retired-[0-9]{8}T[0-9]{6}Z"));
+  EXPECT_THAT(listing.str(), ::testing::ContainsRegex("ct.db.retired-[0-9]{8}T[0-9]{6}Z"));
+  EXPECT_THAT(listing.str(), ::testing::ContainsRegex("ct_key.[0-9]+.pem"));
+  // A restart without the flag keeps both keys listed.
+  o.rotate_ct_key = false;
+  auto d = Vouchd::New(o);
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(nlohmann::json::parse((*d)->ca()->trusted_root_json())["ctlogs"].size(), 2u);
+}
+
+TEST(Vouchd, RotateCtKeyWithoutAKeyIsRefused) {
+  const std::string dir = TempDir();
+  Options o = TestOptions(dir);
+  o.rotate_ct_key = true;
+  EXPECT_THAT(Vouchd::New(o), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                       HasSubstr("--rotate-ct-key: no CT log key to retire")));
 }
 
 TEST(Vouchd, RefusesLogWhoseKeyIsMissing) {

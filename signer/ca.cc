@@ -19,6 +19,7 @@
 #include "absl/time/civil_time.h"
 #include "base/openssl_ptr.h"
 #include "base/status.h"
+#include "formats/ct.h"
 #include "signer/openssl_crypto.h"
 #include "signer/san.h"
 #include "signer/x509.h"
@@ -41,6 +42,10 @@ struct OidTable {
   std::string aki = DerOid("2.5.29.35");
   std::string san = DerOid("2.5.29.17");
   std::string code_signing = DerOid("1.3.6.1.5.5.7.3.3");
+  std::string ct_poison = DerOid(formats::ct::kPoisonOid);
+  std::string ct_poison_value =
+      std::string(formats::ct::kPoisonValue, formats::ct::kPoisonValueSize);
+  std::string ct_sct_list = DerOid(formats::ct::kSctListOid);
   std::string fulcio[25];
   OidTable() {
     for (int i = 1; i <= 24; ++i) fulcio[i] = DerOid(absl::StrCat(kFulcioArc, i));
@@ -237,6 +242,7 @@ absl::StatusOr<std::unique_ptr<CertificateAuthority>> CertificateAuthority::New(
   std::unique_ptr<CertificateAuthority> ca(
       new CertificateAuthority(std::move(signer), std::move(chain_der), options));
   VOUCH_ASSIGN_OR_RETURN(ca->sig_alg_der_, SignatureAlgorithmDer(ca->signer_->key_type()));
+  ca->ca_public_key_hash_ = Sha256(spki);
   ca->ca_public_key_der_ = std::move(spki);
   ca->issuer_name_der_ = std::move(name_der);
   ca->issuer_key_id_ = std::move(key_id);
@@ -308,18 +314,43 @@ absl::StatusOr<IssuedCertificate> CertificateAuthority::Issue(
   for (const auto& [arc, value] : identity.extensions) {
     if (arc >= 9 && arc <= 24) exts += Extension(Oids().fulcio[arc], false, DerTlv(0x0c, value));
   }
-  std::string tbs;
-  tbs += std::string("\xa0\x03\x02\x01\x02", 5);  // version v3
-  tbs += DerTlv(0x02, serial);
-  tbs += sig_alg_der_;
-  tbs += issuer_name_der_;
-  tbs += DerTlv(0x30, absl::StrCat(DerTime(now), DerTime(not_after)));
-  tbs += std::string("\x30\x00", 2);  // empty subject
-  tbs += std::string(leaf_spki_der);
-  tbs += DerTlv(0xa3, DerTlv(0x30, exts));
-  VOUCH_ASSIGN_OR_RETURN(std::string der,
-                         SignTbsCertificate(DerTlv(0x30, tbs), sig_alg_der_, *signer_));
+  std::string tbs_head;
+  tbs_head += std::string("\xa0\x03\x02\x01\x02", 5);  // version v3
+  tbs_head += DerTlv(0x02, serial);
+  tbs_head += sig_alg_der_;
+  tbs_head += issuer_name_der_;
+  tbs_head += DerTlv(0x30, absl::StrCat(DerTime(now), DerTime(not_after)));
+  tbs_head += std::string("\x30\x00", 2);  // empty subject
+  tbs_head += std::string(leaf_spki_der);
+  // The TBSCertificate with |last| appended to the extensions.
+  auto tbs_with = [&](absl::string_view last) {
+    return DerTlv(0x30,
+                  absl::StrCat(tbs_head, DerTlv(0xa3, DerTlv(0x30, absl::StrCat(exts, last)))));
+  };
   IssuedCertificate out;
+  std::string final_extension;
+  if (options_.ct_log != nullptr) {
+    // RFC 6962 section 3.1: log the precertificate, then embed its SCT.
+    Precertificate pre;
+    VOUCH_ASSIGN_OR_RETURN(
+        pre.der,
+        SignTbsCertificate(tbs_with(Extension(Oids().ct_poison, true, Oids().ct_poison_value)),
+                           sig_alg_der_, *signer_));
+    pre.tbs_without_poison = tbs_with("");
+    pre.issuer_key_hash = ca_public_key_hash_;
+    pre.chain = chain_der_;
+    absl::StatusOr<std::string> sct = options_.ct_log->AddPrecertificate(pre);
+    if (!sct.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("certificate transparency log: ", sct.status().message()));
+    }
+    VOUCH_ASSIGN_OR_RETURN(std::string list, formats::ct::SctListExtensionValue({*sct}));
+    final_extension = Extension(Oids().ct_sct_list, false, list);
+    out.precertificate_der = std::move(pre.der);
+    out.sct = *std::move(sct);
+  }
+  VOUCH_ASSIGN_OR_RETURN(std::string der,
+                         SignTbsCertificate(tbs_with(final_extension), sig_alg_der_, *signer_));
   out.serial_hex = HexEncode(serial);
   out.identity = identity.san;
   out.issuer = identity.issuer;

@@ -11,6 +11,13 @@
 // Leaf keys: ECDSA P-256/P-384/P-521, RSA 2048-4096 with e = 65537, Ed25519; anything else is
 // refused. The CA key is any Signer (key file or PKCS#11).
 //
+// With a certificate transparency log (CaOptions::ct_log) every certificate is issued as Fulcio
+// does with its CT log (RFC 6962 section 3.1): first a precertificate, the same TBSCertificate
+// with the critical poison extension 1.3.6.1.4.1.11129.2.4.3 appended, signed and logged; then the
+// certificate, the same TBSCertificate with the SCT list extension 1.3.6.1.4.1.11129.2.4.2 holding
+// the log's SCT appended instead, signed. So both without their last extension are the same bytes,
+// which the SCT covers.
+//
 // CertificateAuthority is thread-safe (immutable after New; the Signer is thread-safe).
 #ifndef VOUCH_SIGNER_CA_H_
 #define VOUCH_SIGNER_CA_H_
@@ -24,6 +31,7 @@
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "signer/crypto.h"
+#include "signer/ct_log.h"
 #include "signer/oidc.h"
 #include "signer/openssl_crypto.h"
 
@@ -33,6 +41,9 @@ struct CaOptions {
   // Certificate lifetime.
   absl::Duration validity = absl::Minutes(10);
   Clock* clock = Clock::Real();
+  // Where precertificates are logged before their certificate is issued (see above); null: no
+  // SCT. Must outlive the CA.
+  CertificateTransparencyLog* ct_log = nullptr;
 };
 
 // What the CA records about each certificate it issues.
@@ -44,6 +55,9 @@ struct IssuedCertificate {
   absl::Time not_before;
   absl::Time not_after;
   std::string certificate_der;
+  // With a CT log: the precertificate that was logged (DER) and the SCT embedded (TLS-encoded).
+  std::string precertificate_der;
+  std::string sct;
 };
 
 class CertificateAuthority {
@@ -55,7 +69,8 @@ class CertificateAuthority {
 
   // Issues a certificate for |leaf_spki_der| (already proven to be held by the caller) and
   // |identity|. InvalidArgument for a leaf key outside the policy or equal to the CA's key;
-  // Internal/Unavailable when the CA key fails.
+  // Internal/Unavailable when the CA key fails; Unavailable ("certificate transparency log: ...")
+  // when the CT log does not log the precertificate (then no certificate is signed).
   absl::StatusOr<IssuedCertificate> Issue(const Identity& identity,
                                           absl::string_view leaf_spki_der) const;
 
@@ -73,6 +88,7 @@ class CertificateAuthority {
   std::string issuer_key_id_;    // its subjectKeyIdentifier
   std::string sig_alg_der_;      // AlgorithmIdentifier of the CA key's signatures
   std::string ca_public_key_der_;
+  std::string ca_public_key_hash_;  // SHA-256 of it: a precertificate entry's issuer_key_hash
 };
 
 // A submitted public key (PEM "PUBLIC KEY" or SubjectPublicKeyInfo DER) as SPKI DER, checked

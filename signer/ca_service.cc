@@ -37,10 +37,10 @@ absl::StatusOr<std::string> ReadChainFile(const std::string& path) {
   return pem;
 }
 
-// Rotated-out CA and TSA chains in |dir| (see the header), oldest first.
+// Rotated-out CA and TSA chains and CT log keys in |dir| (see the header), oldest first.
 absl::Status LoadRetiredChains(const std::string& dir, const std::string& base_url, absl::Time now,
-                               std::vector<AuthorityChain>* cas,
-                               std::vector<AuthorityChain>* tsas) {
+                               std::vector<AuthorityChain>* cas, std::vector<AuthorityChain>* tsas,
+                               std::vector<TlogKey>* ctlogs) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
     if (errno == ENOENT) return absl::OkStatus();
@@ -53,9 +53,12 @@ absl::Status LoadRetiredChains(const std::string& dir, const std::string& base_u
   for (const std::string& name : names) {
     if (name == "." || name == "..") continue;
     absl::string_view rest = name;
-    if (!absl::ConsumePrefix(&rest, "ca_chain.") && !absl::ConsumePrefix(&rest, "tsa_chain.")) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          dir, "/", name, ": unexpected file (want ca_chain.<END>.pem or tsa_chain.<END>.pem)"));
+    if (!absl::ConsumePrefix(&rest, "ca_chain.") && !absl::ConsumePrefix(&rest, "tsa_chain.") &&
+        !absl::ConsumePrefix(&rest, "ct_key.")) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(dir, "/", name,
+                       ": unexpected file (want ca_chain.<END>.pem, tsa_chain.<END>.pem or "
+                       "ct_key.<END>.pem)"));
     }
     int64_t end = 0;
     if (!absl::ConsumeSuffix(&rest, ".pem") || rest.empty() ||
@@ -63,8 +66,8 @@ absl::Status LoadRetiredChains(const std::string& dir, const std::string& base_u
         !absl::SimpleAtoi(rest, &end) || end <= 0) {
       return absl::FailedPreconditionError(
           absl::StrCat(dir, "/", name,
-                       ": the name must be ca_chain.<END>.pem or tsa_chain.<END>.pem with END "
-                       "the Unix time the chain stopped signing"));
+                       ": the name must be ca_chain.<END>.pem, tsa_chain.<END>.pem or "
+                       "ct_key.<END>.pem with END the Unix time it stopped signing"));
     }
     found.emplace_back(end, name);
   }
@@ -85,6 +88,20 @@ absl::Status LoadRetiredChains(const std::string& dir, const std::string& base_u
           absl::StrCat(path, ": not a regular file of at most 1 MiB"));
     }
     VOUCH_ASSIGN_OR_RETURN(std::string pem, ReadChainFile(path));
+    if (absl::StartsWith(name, "ct_key.")) {
+      // A CT log key: the public half only (the private key is destroyed or kept offline).
+      auto key = OpenSslVerifier::FromPem(pem);
+      if (!key.ok()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            path, ": not a PEM public key (", key.status().message(),
+            "); write the old key's public half: openssl pkey -in ct_key.pem -pubout"));
+      }
+      // The window opens at the epoch: its end is what keeps the retired key from vouching for
+      // anything later, and no SCT can predate the key anyway.
+      ctlogs->push_back({base_url, (*key)->PublicKeyDer(), absl::UnixEpoch(),
+                         absl::FromUnixSeconds(end), "vouch"});
+      continue;
+    }
     auto chain = ParsePemCertificates(pem);
     if (!chain.ok() || chain->empty()) {
       return absl::FailedPreconditionError(
@@ -240,6 +257,7 @@ absl::Status CaService::Init() {
   CaOptions ca_options;
   ca_options.validity = options_.cert_validity;
   ca_options.clock = options_.clock;
+  ca_options.ct_log = options_.ct_log;
   auto ca = CertificateAuthority::New(std::move(ca_key), ca_chain, ca_options);
   if (!ca.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(chain_path, ": ", ca.status().message()));
@@ -265,10 +283,16 @@ absl::Status CaService::Init() {
     root.certificate_authorities.push_back(c);
   }
   std::vector<AuthorityChain> retired_tsas;
+  for (const TlogKey& k : options_.previous_ct_log_keys) root.ctlogs.push_back(k);
   VOUCH_RETURN_IF_ERROR(LoadRetiredChains(options_.data_dir + "/retired", base,
                                           options_.clock->Now(), &root.certificate_authorities,
-                                          &retired_tsas));
+                                          &retired_tsas, &root.ctlogs));
+  if (!options_.ct_log_public_key_der.empty()) {
+    root.ctlogs.push_back(
+        {base, options_.ct_log_public_key_der, options_.ct_log_key_valid_from, {}, "vouch"});
+  }
   root.certificate_authorities.push_back({"vouch", "vouch CA", base, ca_->chain_der(), {}, {}, ""});
+  for (const AuthorityChain& c : root.certificate_authorities) ca_chains_.push_back(c.chain_der);
   for (const AuthorityChain& c : options_.previous_timestamp_authorities) {
     root.timestamp_authorities.push_back(c);
   }

@@ -17,10 +17,15 @@
 //   tsa_key.pem, tsa_chain.pem TSA key and chain (TSA cert issued by the CA key, then the CA chain)
 // tools/ca_setup writes the same files for a root + intermediate deployment.
 //
+// Certificate transparency: with a CT log (CaServiceOptions::ct_log) every certificate carries
+// an SCT for its precertificate (signer/ca.h), and the trusted root lists the CT log's key.
+//
 // Rotation: a rotated-out chain moves to data_dir/retired/ as ca_chain.<END>.pem or
 // tsa_chain.<END>.pem (END = Unix seconds when it stopped signing); the trusted root then lists
 // it with validFor.end = END before the current chain, so bundles signed before END still verify
-// and none signed after it do. A malformed retired file refuses the start, naming it.
+// and none signed after it do. A rotated-out CT log key is listed the same way from
+// retired/ct_key.<END>.pem, its PUBLIC key (PEM), with validFor [Unix epoch, END]. A malformed
+// retired file refuses the start, naming it.
 //
 // CaService is thread-safe; the recorder must be too.
 #ifndef VOUCH_SIGNER_CA_SERVICE_H_
@@ -38,6 +43,7 @@
 #include "proto/fulcio/fulcio.pb.h"
 #include "signer/ca.h"
 #include "signer/crypto.h"
+#include "signer/ct_log.h"
 #include "signer/oidc.h"
 #include "signer/trust_root.h"
 
@@ -76,6 +82,14 @@ struct CaServiceOptions {
   absl::Duration token_clock_skew = absl::Minutes(1);
   // Serve the timestamp authority.
   bool enable_tsa = true;
+  // The certificate transparency log every precertificate goes to before its certificate is
+  // issued (null: certificates without SCTs), and its key for trustedRoot's ctlogs (its base URL
+  // is public_url: the log answers RFC 6962's API at public_url/ct/v1/). Must outlive the service.
+  CertificateTransparencyLog* ct_log = nullptr;
+  std::string ct_log_public_key_der;
+  absl::Time ct_log_key_valid_from = absl::UnixEpoch();
+  // Rotated-out CT log keys, listed in trustedRoot with their closed windows.
+  std::vector<TlogKey> previous_ct_log_keys;
   vouch::Clock* clock = vouch::Clock::Real();
 };
 
@@ -117,6 +131,11 @@ class CaService {
   const std::string& signing_config_json() const { return signing_config_json_; }
   // CA chain (issuing cert first, root last) and TSA chain (TSA cert first), DER.
   const std::vector<std::string>& ca_chain_der() const;
+  // Every CA chain the trusted root lists (previous, retired and current; issuing certificate
+  // first, root last): the chains a CT log for this CA accepts.
+  const std::vector<std::vector<std::string>>& certificate_authority_chains() const {
+    return ca_chains_;
+  }
   std::vector<std::string> tsa_chain_der() const;
 
  private:
@@ -130,6 +149,7 @@ class CaService {
   std::unique_ptr<TimestampAuthority> tsa_;
   std::string trusted_root_json_;
   std::string signing_config_json_;
+  std::vector<std::vector<std::string>> ca_chains_;
 };
 
 // The token of an HTTP Authorization header or gRPC "authorization" metadata value

@@ -50,6 +50,22 @@ absl::StatusOr<absl::Time> CertTime(absl::string_view der, bool not_before) {
   return absl::FromTimeT(timegm(&tm));
 }
 
+absl::Status FillLog(const TlogKey& key, trustroot::TransparencyLogInstance* tlog) {
+  tlog->set_base_url(key.base_url);
+  tlog->set_hash_algorithm(common::SHA2_256);
+  VOUCH_ASSIGN_OR_RETURN(std::string details, KeyDetailsFor(key.public_key_der));
+  common::PublicKeyDetails details_enum;
+  if (!common::PublicKeyDetails_Parse(details, &details_enum)) {
+    return absl::InternalError(absl::StrCat("unknown key details ", details));
+  }
+  tlog->mutable_public_key()->set_raw_bytes(key.public_key_der);
+  tlog->mutable_public_key()->set_key_details(details_enum);
+  SetRange(key.start, key.end, tlog->mutable_public_key()->mutable_valid_for());
+  tlog->mutable_log_id()->set_key_id(Sha256(key.public_key_der));
+  if (!key.operator_name.empty()) tlog->set_operator_(key.operator_name);
+  return absl::OkStatus();
+}
+
 absl::Status FillAuthority(const AuthorityChain& in, trustroot::CertificateAuthority* out) {
   if (in.chain_der.empty()) return absl::InvalidArgumentError("authority without certificates");
   out->mutable_subject()->set_organization(in.organization);
@@ -96,21 +112,8 @@ absl::StatusOr<std::string> KeyDetailsFor(absl::string_view spki_der) {
 absl::StatusOr<std::string> TrustedRootJson(const TrustedRootSpec& spec) {
   trustroot::TrustedRoot root;
   root.set_media_type(kTrustedRootMediaType);
-  for (const TlogKey& key : spec.tlogs) {
-    trustroot::TransparencyLogInstance* tlog = root.add_tlogs();
-    tlog->set_base_url(key.base_url);
-    tlog->set_hash_algorithm(common::SHA2_256);
-    VOUCH_ASSIGN_OR_RETURN(std::string details, KeyDetailsFor(key.public_key_der));
-    common::PublicKeyDetails details_enum;
-    if (!common::PublicKeyDetails_Parse(details, &details_enum)) {
-      return absl::InternalError(absl::StrCat("unknown key details ", details));
-    }
-    tlog->mutable_public_key()->set_raw_bytes(key.public_key_der);
-    tlog->mutable_public_key()->set_key_details(details_enum);
-    SetRange(key.start, key.end, tlog->mutable_public_key()->mutable_valid_for());
-    tlog->mutable_log_id()->set_key_id(Sha256(key.public_key_der));
-    if (!key.operator_name.empty()) tlog->set_operator_(key.operator_name);
-  }
+  for (const TlogKey& key : spec.tlogs) VOUCH_RETURN_IF_ERROR(FillLog(key, root.add_tlogs()));
+  for (const TlogKey& key : spec.ctlogs) VOUCH_RETURN_IF_ERROR(FillLog(key, root.add_ctlogs()));
   for (const AuthorityChain& ca : spec.certificate_authorities) {
     VOUCH_RETURN_IF_ERROR(FillAuthority(ca, root.add_certificate_authorities()));
   }

@@ -2,7 +2,7 @@
 //
 // The deployment's trust material as Sigstore JSON documents (proto3 JSON of protobuf-specs):
 // TrustedRoot v0.2 (media type "application/vnd.dev.sigstore.trustedroot.v0.2+json": the
-// log keys with log ids and validity windows, the CA chains, the TSA chains; ctlogs empty) and
+// log keys with log ids and validity windows, the CA chains, the CT log keys, the TSA chains) and
 // SigningConfig v0.2 ("application/vnd.dev.sigstore.signingconfig.v0.2+json": the CA, OIDC, log and
 // TSA URLs). Rotation: list the old key/chain with an `end` and the new one after it; verifiers
 // pick the entry whose window covers the signature's time. Stateless and thread-safe.
@@ -25,7 +25,7 @@ inline constexpr char kTrustedRootMediaType[] =
 inline constexpr char kSigningConfigMediaType[] =
     "application/vnd.dev.sigstore.signingconfig.v0.2+json";
 
-// A transparency log key.
+// A transparency log key (an artifact log's, or a certificate transparency log's).
 struct TlogKey {
   std::string base_url;        // e.g. "http://127.0.0.1:8080"
   std::string public_key_der;  // SubjectPublicKeyInfo; log id = SHA-256 of it
@@ -50,6 +50,8 @@ struct TrustedRootSpec {
   std::vector<TlogKey> tlogs;
   std::vector<AuthorityChain> certificate_authorities;
   std::vector<AuthorityChain> timestamp_authorities;
+  // Certificate transparency logs (RFC 6962): base_url is the URL prefix of their /ct/v1/ API.
+  std::vector<TlogKey> ctlogs;
 };
 
 // The TrustedRoot JSON. InvalidArgument for an unusable key or certificate.

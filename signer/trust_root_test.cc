@@ -59,6 +59,34 @@ TEST(TrustRoot, WritesTrustedRootV02) {
   EXPECT_TRUE(doc["ctlogs"].empty());
 }
 
+// CT logs: the same TransparencyLogInstance as a tlog, under "ctlogs" (a retired one with its
+// closed window first).
+TEST(TrustRoot, ListsCtLogs) {
+  const absl::Time start = absl::FromUnixSeconds(1800000000);
+  auto old_key = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
+  auto ct_key = *OpenSslSigner::Generate(KeyType::kEcdsaP256);
+  TrustedRootSpec spec;
+  spec.ctlogs.push_back(
+      {"http://127.0.0.1:8080", old_key->PublicKeyDer(), absl::UnixEpoch(), start, "vouch"});
+  spec.ctlogs.push_back({"http://127.0.0.1:8080", ct_key->PublicKeyDer(), start, {}, "vouch"});
+  auto text = TrustedRootJson(spec);
+  ASSERT_THAT(text, IsOk());
+  json doc = json::parse(*text);
+  ASSERT_EQ(doc["ctlogs"].size(), 2u);
+  EXPECT_TRUE(doc["tlogs"].empty());
+  const json& old_log = doc["ctlogs"][0];
+  EXPECT_EQ(old_log["publicKey"]["validFor"]["start"], "1970-01-01T00:00:00Z");
+  EXPECT_EQ(old_log["publicKey"]["validFor"]["end"], "2027-01-15T08:00:00Z");
+  const json& ct = doc["ctlogs"][1];
+  EXPECT_EQ(ct["baseUrl"], "http://127.0.0.1:8080");
+  EXPECT_EQ(ct["hashAlgorithm"], "SHA2_256");
+  EXPECT_EQ(ct["publicKey"]["rawBytes"], B64(ct_key->PublicKeyDer()));
+  EXPECT_EQ(ct["publicKey"]["keyDetails"], "PKIX_ECDSA_P256_SHA_256");
+  EXPECT_EQ(ct["publicKey"]["validFor"]["start"], "2027-01-15T08:00:00Z");
+  EXPECT_FALSE(ct["publicKey"]["validFor"].contains("end"));
+  EXPECT_EQ(ct["logId"]["keyId"], B64(Sha256(ct_key->PublicKeyDer())));
+}
+
 TEST(TrustRoot, KeyDetails) {
   EXPECT_EQ(*KeyDetailsFor((*OpenSslSigner::Generate(KeyType::kEd25519))->PublicKeyDer()),
             "PKIX_ED25519");

@@ -3,6 +3,7 @@
 // vouchd: the Vouch server. `vouchd --help` lists the flags; README.md explains them.
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -75,6 +76,13 @@ ABSL_FLAG(int64_t, max_pending_appends, 65536,
 ABSL_FLAG(absl::Duration, batch_linger, absl::ZeroDuration(),
           "How long a group commit waits for more entries (e.g. 2ms).");
 ABSL_FLAG(bool, ca, true, "Serve the CA, timestamp authority and trust-root endpoints.");
+ABSL_FLAG(bool, ct, true,
+          "With the CA: run its RFC 6962 certificate transparency log (/ct/v1/, DATA_DIR/ct.db, "
+          "ct_key.pem): every certificate carries an SCT and the trusted root lists the log.");
+ABSL_FLAG(bool, rotate_ct_key, false,
+          "Once, at a start: retire the CT log key (its public half to DATA_DIR/retired/"
+          "ct_key.<now>.pem, listed in the trusted root until now; ct.db and ct_key.pem moved "
+          "aside) and start a new CT log under a new key.");
 ABSL_FLAG(std::string, issuers_config, "", "OIDC issuer configuration file (docs/ca.md).");
 ABSL_FLAG(std::vector<std::string>, oidc_issuer, {},
           "Extra trusted OIDC issuer URLs (comma-separated; discovery, email identities).");
@@ -132,7 +140,21 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::printf("vouchd --verify-storage %s: %s", dir.c_str(), report->ToString().c_str());
-    return report->ok() ? 0 : 1;
+    bool ok = report->ok();
+    // The certificate transparency log, when there is one.
+    const vouch::server::LogFiles ct = vouch::server::LogFiles::Ct(dir);
+    if (::access(ct.key.c_str(), F_OK) == 0 || ::access(ct.db.c_str(), F_OK) == 0) {
+      auto ct_report = vouch::server::VerifyDataDir(ct, static_cast<size_t>(max_problems));
+      if (!ct_report.ok()) {
+        std::fprintf(stderr, "vouchd: --verify-storage (CT log): %s\n",
+                     std::string(ct_report.status().message()).c_str());
+        return 1;
+      }
+      std::printf("vouchd --verify-storage %s (CT log): %s", dir.c_str(),
+                  ct_report->ToString().c_str());
+      ok = ok && ct_report->ok();
+    }
+    return ok ? 0 : 1;
   }
 
   // Block the stop signals in every thread; main waits for them below.
@@ -230,6 +252,12 @@ int main(int argc, char** argv) {
 
   options.enable_ca = absl::GetFlag(FLAGS_ca);
   options.witnesses = absl::GetFlag(FLAGS_witness);
+  options.enable_ct = absl::GetFlag(FLAGS_ct);
+  options.rotate_ct_key = absl::GetFlag(FLAGS_rotate_ct_key);
+  if (options.rotate_ct_key && !(options.enable_ca && options.enable_ct)) {
+    std::fprintf(stderr, "vouchd: --rotate-ct-key needs the CA and its CT log (--ca --ct)\n");
+    return 2;
+  }
   options.issuers_config = absl::GetFlag(FLAGS_issuers_config);
   options.oidc_issuers = absl::GetFlag(FLAGS_oidc_issuer);
   options.public_url = absl::GetFlag(FLAGS_public_url);

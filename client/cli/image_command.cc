@@ -50,7 +50,8 @@ const char kVerifyUsage[] =
     "  --certificate-identity[-regexp] ID --certificate-oidc-issuer[-regexp] ISSUER | --key PEM\n"
     "  --trusted-root FILE (default $VOUCH_TRUSTED_ROOT, ~/.vouch/trusted_root.json)\n"
     "  --output text|json   --platform OS/ARCH[/VARIANT] (an index: that image; the index's\n"
-    "      signatures count too)\n";
+    "      signatures count too)\n"
+    "  --insecure-ignore-sct: no SCT check even when the trusted root lists CT logs\n";
 
 int UsageError(const char* command, absl::string_view message, const std::string& usage) {
   std::cerr << "vouch " << command << ": " << message << "\n" << usage;
@@ -267,7 +268,7 @@ int RunVerify(bool attest, const std::vector<std::string>& raw) {
   std::set<std::string> values = VerifyPolicyFlags();
   values.insert("platform");
   if (attest) values.insert({"type", "slsa-builder-id", "source-repository"});
-  Parsed p = Parse(command, raw, values, {}, usage);
+  Parsed p = Parse(command, raw, values, VerifyPolicyBoolFlags(), usage);
   if (p.exit_code >= 0) return p.exit_code;
   const ParsedArgs& args = *p.args;
   const std::string output = args.Has("output") ? args.Get("output") : "text";

@@ -48,12 +48,14 @@ void Usage(Mode m, std::ostream& os) {
      << " --bundle FILE (--key PEM | --certificate-identity[-regexp] ID"
         " --certificate-oidc-issuer[-regexp] ISSUER)\n"
         "       [--trusted-root FILE] [--witness-key FILE [--witness-threshold N]]\n"
-        "       [--output text|json]";
+        "       [--output text|json] [--insecure-ignore-sct]";
   if (m == Mode::kAttestation) {
     os << "\n       [--type PREDICATE_TYPE] [--slsa-builder-id ID] [--source-repository URL]";
   }
   os << " FILE_OR_sha256:HEX\n"
         "Verifies offline; exit 0 verified, 1 not verified, 2 usage error.\n"
+        "Certificates must carry an SCT from a CT log of the trusted root when it lists any;\n"
+        "--insecure-ignore-sct skips that check (cosign's flag).\n"
         "The trusted root defaults to $VOUCH_TRUSTED_ROOT, then ~/.vouch/trusted_root.json, then\n"
         "the TUF cache of `vouch trust init` ($VOUCH_TUF_CACHE, else ~/.vouch/tuf).\n"
         "--witness-key: witness vkeys (one per line); the checkpoint of every inclusion proof\n"
@@ -109,7 +111,9 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
   if (mode == Mode::kAttestation) {
     value_flags.insert({"type", "slsa-builder-id", "source-repository"});
   }
-  auto args = ParseArgs(argv, value_flags, {"help"});
+  std::set<std::string> bool_flags = VerifyPolicyBoolFlags();
+  bool_flags.insert("help");
+  auto args = ParseArgs(argv, value_flags, bool_flags);
   if (!args.ok()) {
     std::cerr << "vouch " << Name(mode) << ": " << args.status().message() << "\n";
     Usage(mode, std::cerr);
@@ -219,8 +223,14 @@ const std::set<std::string>& VerifyPolicyFlags() {
   return kFlags;
 }
 
+const std::set<std::string>& VerifyPolicyBoolFlags() {
+  static const std::set<std::string> kFlags = {"insecure-ignore-sct"};
+  return kFlags;
+}
+
 absl::StatusOr<client::VerifyOptions> VerifyOptionsFromFlags(const ParsedArgs& args) {
   client::VerifyOptions options;
+  options.ignore_sct = args.Has("insecure-ignore-sct");
   options.identity.identity = args.Get("certificate-identity");
   options.identity.identity_regexp = args.Get("certificate-identity-regexp");
   options.identity.issuer = args.Get("certificate-oidc-issuer");

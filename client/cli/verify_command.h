@@ -28,6 +28,9 @@ int VerifyAttestationCommand(const std::vector<std::string>& args);
 // --certificate-oidc-issuer[-regexp], --trusted-root, --witness-key, --witness-threshold,
 // --output.
 const std::set<std::string>& VerifyPolicyFlags();
+// The boolean ones: --insecure-ignore-sct (cosign's: no SCT check even when the trusted root
+// lists CT logs).
+const std::set<std::string>& VerifyPolicyBoolFlags();
 
 // The identity policy from the flags, its regular expressions compiled once to check them.
 // InvalidArgument (a usage error) for a bad regular expression, --key together with an

@@ -153,6 +153,43 @@ TEST_F(VerifyCommandTest, JsonOutputNamesFailingStep) {
   EXPECT_TRUE(j2["steps"].empty());
 }
 
+// With a trusted root that lists a CT log, a certificate without an SCT is not verified (step
+// "SCT", exit 1) unless --insecure-ignore-sct is given, as with cosign.
+TEST_F(VerifyCommandTest, SctRequiredWhenTheTrustedRootListsCtLogs) {
+  nlohmann::json root = nlohmann::json::parse(fake_->TrustedRootJson());
+  auto ct_key = signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+  ASSERT_THAT(ct_key, IsOk());
+  const std::string der = (*ct_key)->PublicKeyDer();
+  auto b64 = [](const std::string& s) { return absl::Base64Escape(s); };
+  root["ctlogs"] = nlohmann::json::array({{{"baseUrl", "http://ct.example"},
+                                           {"hashAlgorithm", "SHA2_256"},
+                                           {"publicKey",
+                                            {{"rawBytes", b64(der)},
+                                             {"keyDetails", "PKIX_ECDSA_P256_SHA_256"},
+                                             {"validFor", {{"start", "2000-01-01T00:00:00Z"}}}}},
+                                           {"logId", {{"keyId", b64(signer::Sha256(der))}}}}});
+  const std::string with_ct = Write("trusted_root_ct.json", root.dump());
+  auto args = Keyless(bundle_, artifact_);
+  args[7] = with_ct;
+  args.insert(args.begin(), {"--output", "json"});
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(VerifyBlobCommand(args), kExitFailed);
+  auto j = nlohmann::json::parse(::testing::internal::GetCapturedStdout());
+  EXPECT_EQ(j["step"], "SCT");
+  EXPECT_THAT(j["error"].get<std::string>(), HasSubstr("no embedded SCT"));
+  EXPECT_EQ(VerifyBundleCommand(args), kExitFailed);
+  args.insert(args.begin(), "--insecure-ignore-sct");
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(VerifyBlobCommand(args), kExitOk);
+  EXPECT_EQ(VerifyBundleCommand(args), kExitOk);
+  ::testing::internal::GetCapturedStdout();
+  auto att = Keyless(attestation_, artifact_);
+  att[7] = with_ct;
+  EXPECT_EQ(VerifyAttestationCommand(att), kExitFailed);
+  att.insert(att.begin(), "--insecure-ignore-sct");
+  EXPECT_EQ(VerifyAttestationCommand(att), kExitOk);
+}
+
 TEST_F(VerifyCommandTest, AttestationTypeAndPredicateConditions) {
   auto args = Keyless(attestation_, artifact_);
   args.insert(args.begin(),

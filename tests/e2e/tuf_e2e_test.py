@@ -111,10 +111,10 @@ class TufTest(unittest.TestCase):
         if getattr(self, "oidc", None):
             self.oidc.kill()
 
-    def start(self, port=0):
+    def start(self, port=0, extra=()):
         # A restarted vouchd keeps its port: the mirror URL clients know stays the same.
         s = vt.Server(self.data, ["--oidc-issuer", self.oidc.issuer,
-                                  "--http-addr", "127.0.0.1:%d" % port])
+                                  "--http-addr", "127.0.0.1:%d" % port, *extra])
         self.servers.append(s)
         return s
 
@@ -222,6 +222,7 @@ class TufTest(unittest.TestCase):
         res = self.js_cases([{"case": "initial", "mirror": self.mirror, "cache": js_cache,
                               "bundles": bundles_before, "expect": "ok"}])
         self.assertEqual(res["initial"]["cas"], 1)
+        self.assertEqual(res["initial"]["ctlogs"], 1)  # the CT log is in the TUF target
         # vouch: trust init, then verify-blob without --trusted-root.
         r = self.vouch_trust("init", "--mirror", self.mirror, "--root", self.root_v1)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
@@ -251,8 +252,10 @@ class TufTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("root v2", r.stdout)
 
-        # Targets update: the CA is rotated (docs/ca.md), vouchd restarted, the new trusted root
-        # signed offline; old and new bundles verify with what the clients fetch.
+        # Targets update: the CA is rotated (docs/ca.md) and so is the CT log key
+        # (--rotate-ct-key, docs/ct.md), vouchd restarted, the new trusted root signed offline;
+        # old and new bundles (SCTs from the old and the new CT key) verify with what the
+        # clients fetch, sigstore-js at its default thresholds (one SCT).
         self.assertEqual(self.server.stop(), 0)
         time.sleep(1.1)
         end = int(time.time())
@@ -261,8 +264,12 @@ class TufTest(unittest.TestCase):
                     os.path.join(self.data, "retired", "ca_chain.%d.pem" % end))
         os.remove(os.path.join(self.data, "ca_key.pem"))
         time.sleep(1.1)
-        self.server = self.start(port=int(self.server.http.rsplit(":", 1)[1]))
+        self.server = self.start(port=int(self.server.http.rsplit(":", 1)[1]),
+                                 extra=["--rotate-ct-key"])
         self.assertEqual("http://%s/tuf" % self.server.http, self.mirror)
+        ctlogs = json.loads(self.get("/api/v1/trustedRoot"))["ctlogs"]
+        self.assertEqual(len(ctlogs), 2)
+        self.assertIn("end", ctlogs[0]["publicKey"]["validFor"])
         after = self.sign("after.txt")
         both = bundles_before + [{"bundle": after + ".sigstore.json", "artifact": after}]
         # Before the targets update the clients still get the old trusted root: the new bundle
@@ -273,6 +280,7 @@ class TufTest(unittest.TestCase):
         res = self.js_cases([{"case": "after targets update", "mirror": self.mirror,
                               "cache": js_cache, "bundles": both, "expect": "ok"}])
         self.assertEqual(res["after targets update"]["cas"], 2)
+        self.assertEqual(res["after targets update"]["ctlogs"], 2)
         # vouch's cache still holds an unexpired timestamp: it works offline with the old root
         # until `vouch trust update` (or the timestamp's expiry).
         self.assertEqual(self.vouch_verify(after).returncode, 1)

@@ -162,7 +162,8 @@ if (mode === 'attach') {
         keys[json.verificationMaterial.publicKey.hint] = { rawBytes: der };
         policy = {};
       }
-      const verifier = new Verifier(toTrustMaterial(root, keys), { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 0 });
+      // An SCT from a CT log of the trusted root for keyless bundles (the default ctlogThreshold).
+      const verifier = new Verifier(toTrustMaterial(root, keys), { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 0 });
       const bundle = bundleFromJSON(json);
       let predicateType = '';
       if (json.dsseEnvelope) {

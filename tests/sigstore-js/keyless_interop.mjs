@@ -2,7 +2,8 @@
 //
 // sigstore-js keyless signing against vouchd: @sigstore/sign's FulcioSigner (token from
 // vouch-dev-oidc), RekorWitness and TSAWitness all point at vouchd; @sigstore/verify then verifies
-// the bundles offline with the trusted root from /api/v1/trustedRoot (ctlogThreshold 0), for a
+// the bundles offline with the trusted root from /api/v1/trustedRoot at its default thresholds
+// (one SCT from a CT log of the trusted root, one tlog entry, one timestamp), for a
 // blob (hashedrekord) and an in-toto statement (dsse), each with a Rekor v1 entry and with a
 // Rekor v2 entry plus a TSA timestamp, and rejects a tampered artifact and a wrong identity. The
 // bundles are left in OUT_DIR for `vouch` to verify (sigstore_js_keyless_test.py).
@@ -42,7 +43,8 @@ const witnesses = (entryType, majorApiVersion = 1) => [
 const rootJSON = await (await fetch(`${vouchd}/api/v1/trustedRoot`)).json();
 fs.writeFileSync(path.join(outDir, 'trusted_root.json'), JSON.stringify(rootJSON, null, 2));
 const trust = toTrustMaterial(TrustedRoot.fromJSON(rootJSON));
-const verifier = new Verifier(trust, { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 });
+// Defaults: ctlogThreshold 1, tlogThreshold 1, timestampThreshold 1 (what a team's clients use).
+const verifier = new Verifier(trust);
 const policy = { subjectAlternativeName: email, extensions: { issuer: oidc } };
 
 const results = [];

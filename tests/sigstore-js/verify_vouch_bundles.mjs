@@ -2,7 +2,9 @@
 //
 // Verifies bundles that `vouch sign-blob / attest / provenance / sign-bundle` wrote, with
 // @sigstore/verify (the independent verifier) and the trusted root vouchd serves at
-// /api/v1/trustedRoot. Each case is expected to verify ("ok") or to be rejected ("reject").
+// /api/v1/trustedRoot, at @sigstore/verify's default thresholds (an SCT from a CT log of the
+// trusted root for keyless bundles). Each case is expected to verify ("ok") or to be rejected
+// ("reject").
 //
 //   node verify_vouch_bundles.mjs TRUSTED_ROOT.json CASES.json
 //
@@ -40,7 +42,8 @@ for (const c of cases) {
       keys[json.verificationMaterial.publicKey.hint] = { rawBytes: der };
     }
     const trust = toTrustMaterial(root, keys);
-    const verifier = new Verifier(trust, { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 });
+    // The default thresholds: one SCT (for certificates), one tlog entry, one timestamp.
+    const verifier = new Verifier(trust);
     const artifact = c.artifact ? fs.readFileSync(c.artifact) : undefined;
     const policy = c.key ? {} : { subjectAlternativeName: c.identity, extensions: { issuer: c.issuer } };
     verifier.verify(toSignedEntity(bundleFromJSON(json), artifact), policy);
