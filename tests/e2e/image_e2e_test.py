@@ -354,6 +354,27 @@ class ImageE2eTest(unittest.TestCase):
             self.ok(self.vouch("sign-image", *self.keyless(), *reg.flags(), name + ":v1"))
             out = self.vouch("verify-image", *self.identity(), *reg.flags(), name + ":v1")
             self.ok(out, "verify-image over TLS with tokens")
+            # The regexp identity flags, as verify-blob takes them.
+            out = self.vouch("verify-image", "--trusted-root", self.root,
+                             "--certificate-identity-regexp", r"^builder@example\.com$",
+                             "--certificate-oidc-issuer-regexp", r"http://127\.0\.0\.1:[0-9]+",
+                             *reg.flags(), name + ":v1")
+            self.ok(out, "verify-image with the regexp flags")
+            out = self.vouch("verify-image", "--trusted-root", self.root,
+                             "--certificate-identity-regexp", r"^mallory@",
+                             "--certificate-oidc-issuer-regexp", ".*", *reg.flags(), name + ":v1")
+            self.assertEqual(out.returncode, 1, out.stderr)
+            self.assertIn('at step "identity"', out.stderr)
+            # A key-signed cosign v3 referrer next to the keyless one: with --key, the key's
+            # signature verifies and the keyless one is reported as not matching.
+            self.ok(self.vouch("sign-image", "--key", self.key, "--server",
+                               "http://" + self.server.http, *reg.flags(), "%s@%s" % (name, self.v1)))
+            out = self.vouch("verify-image", "--trusted-root", self.root, "--key", self.pub,
+                             *reg.flags(), name + ":v1")
+            self.ok(out, "verify-image --key of a key-signed referrer")
+            self.assertIn("Verified OK: 1 of 2 signatures", out.stderr)
+            self.assertIn("OK   referrer", out.stderr)
+            self.assertIn("FAIL referrer", out.stderr)
             out = self.vouch("verify-image-attestation", *self.identity(), *reg.flags(), "--type",
                              "slsaprovenance1", "--slsa-builder-id",
                              "https://vouch.dev/local-builder", "--output", "json", name + ":v1")
