@@ -334,6 +334,28 @@ class ImageE2eTest(unittest.TestCase):
         out = self.vouch("tree", "oci:%s:v1" % layout)
         self.ok(out)
         self.assertIn("referrers (1)", out.stdout)
+        # attest-image, verify-image-attestation and download-attestations on the layout too,
+        # with a Grype JSON report wrapped into cosign's vuln predicate.
+        grype = {"matches": [{"vulnerability": {"id": "CVE-2024-0003", "severity": "Critical"}}],
+                 "descriptor": {"name": "grype", "version": "0.74.0",
+                                "timestamp": "2026-12-02T08:00:00Z"}}
+        report = os.path.join(self.dir, "grype.json")
+        with open(report, "w") as f:
+            json.dump(grype, f)
+        self.ok(self.vouch("attest-image", *self.keyless(), "--type", "vuln", "--predicate", report,
+                           "oci:%s@%s" % (layout, digest)), "attest-image oci:")
+        out = self.vouch("verify-image-attestation", *self.identity(), "--type", "vuln",
+                         "--output", "json", "oci:%s:v1" % layout)
+        self.ok(out, "verify-image-attestation oci:")
+        (att,) = json.loads(out.stdout)["attachments"]
+        predicate = att["statement"]["predicate"]
+        self.assertEqual(predicate["scanner"]["uri"], "pkg:github/anchore/grype@0.74.0")
+        self.assertEqual(predicate["scanner"]["result"], grype)
+        self.assertEqual(predicate["metadata"]["scanFinishedOn"], "2026-12-02T08:00:00Z")
+        out = self.vouch("download-attestations", "oci:%s:v1" % layout)
+        self.ok(out, "download-attestations oci:")
+        (line,) = out.stdout.splitlines()
+        self.assertIn("dsseEnvelope", json.loads(line))
         # skopeo still reads the layout (the attachments are extra index entries).
         subprocess.run(["skopeo", "inspect", "oci:%s:v1" % layout], check=True, capture_output=True)
 
