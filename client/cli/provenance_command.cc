@@ -31,6 +31,7 @@
 #include "images/image_ref.h"
 #include "images/sign_image.h"
 #include "oci/digest.h"
+#include "oci/reference.h"
 
 extern char** environ;
 
@@ -256,21 +257,24 @@ int RunProvenance(const std::vector<std::string>& raw_in, client::Transport* tra
     return kExitUsage;
   }
 
-  // The image is opened (and a bad reference refused) before the build runs; it is resolved
-  // after, since the build is what pushes it.
-  std::optional<images::ImageRef> image;
+  // The image reference and the registry flags are checked (and a password read from stdin)
+  // before the build runs; the image is opened and resolved after it, since the build is what
+  // pushes it (or writes the oci: layout).
+  std::optional<oci::RegistryOptions> registry;
   if (args->Has("image")) {
-    auto registry = RegistryOptionsFromFlags(*args);
-    absl::StatusOr<images::ImageRef> ref =
-        registry.ok() ? images::OpenImage(args->Get("image"), *registry)
-                      : absl::StatusOr<images::ImageRef>(registry.status());
-    if (!ref.ok()) {
-      if (ref.status().code() != absl::StatusCode::kInvalidArgument) return Fail(ref.status());
-      std::cerr << "vouch provenance: --image: " << ref.status().message() << "\n";
+    auto options = RegistryOptionsFromFlags(*args);
+    absl::Status syntax = options.status();
+    if (syntax.ok()) {
+      const std::string& text = args->Get("image");
+      syntax = oci::LayoutReference::Matches(text) ? oci::LayoutReference::Parse(text).status()
+                                                   : oci::Reference::Parse(text).status();
+    }
+    if (!syntax.ok()) {
+      std::cerr << "vouch provenance: --image: " << syntax.message() << "\n";
       Usage(std::cerr);
       return kExitUsage;
     }
-    image = *std::move(ref);
+    registry = *std::move(options);
   }
 
   client::BuildDescription build;
@@ -309,8 +313,12 @@ int RunProvenance(const std::vector<std::string>& raw_in, client::Transport* tra
     if (!listed.ok()) return Fail(listed.status());
     files.insert(files.end(), listed->begin(), listed->end());
   }
+  std::optional<images::ImageRef> image;
   std::optional<oci::Descriptor> image_descriptor;
-  if (image.has_value()) {
+  if (registry.has_value()) {
+    auto opened = images::OpenImage(args->Get("image"), *registry);
+    if (!opened.ok()) return Fail(Annotate(opened.status(), "--image"));
+    image = *std::move(opened);
     auto resolved = ResolveBuiltImage(*args, &*image);
     if (!resolved.ok()) return Fail(resolved.status());
     image_descriptor = *resolved;

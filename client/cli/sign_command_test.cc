@@ -347,6 +347,15 @@ TEST_F(SignCommandTest, ProvenanceForAnImageTheBuildPushed) {
   attached = oci::FetchBundles(**layout, image.digest);
   ASSERT_THAT(attached, IsOk());
   EXPECT_EQ(attached->size(), 1u);
+  // The build writes the oci: layout itself: it is opened after the build.
+  const std::string built = Tmp("prov-built-layout");
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(Run(RunProvenance, {"--rekor-url", "https://log.test", "--key", key_pem_, "--image",
+                                "oci:" + built + ":v1", "--", "cp", "-r", dir, built}),
+            0)
+      << stderr_;
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(),
+            absl::StrCat("oci:", built, "@", image.digest.ToString(), "\n"));
   // Usage: a digest file without --image; a malformed reference (refused before the build).
   EXPECT_EQ(Run(RunProvenance, {"--rekor-url", "https://l", "--key", key_pem_, "--subject",
                                 digest_file, "--image-digest-file", digest_file, "--", "true"}),
