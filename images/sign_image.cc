@@ -115,14 +115,43 @@ absl::StatusOr<SignedImage> AttestImage(oci::Target& target, const oci::Descript
   if (!predicate.is_object()) {
     return absl::InvalidArgumentError("predicate: not a JSON object");
   }
+  return AttestStatement(target, image, signer, Statement(image.digest, predicate_type, predicate),
+                         options);
+}
+
+absl::StatusOr<SignedImage> AttestStatement(oci::Target& target, const oci::Descriptor& image,
+                                            const client::BundleSigner& signer,
+                                            absl::string_view statement_json,
+                                            const SignImageOptions& options) {
+  ordered_json st =
+      ordered_json::parse(statement_json.begin(), statement_json.end(), nullptr, false);
+  if (!st.is_object() || !st.contains("predicateType") || !st["predicateType"].is_string() ||
+      st["predicateType"].get<std::string>().empty()) {
+    return absl::InvalidArgumentError("statement: not a JSON object with a predicateType");
+  }
+  bool names_image = false;
+  if (st.contains("subject") && st["subject"].is_array()) {
+    for (const ordered_json& s : st["subject"]) {
+      if (!s.is_object() || !s.contains("digest") || !s["digest"].is_object()) continue;
+      const ordered_json& d = s["digest"];
+      if (d.contains(image.digest.algorithm()) && d[image.digest.algorithm()].is_string() &&
+          d[image.digest.algorithm()].get<std::string>() == image.digest.hex()) {
+        names_image = true;
+      }
+    }
+  }
+  if (!names_image) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("statement: no subject has the image digest ", image.digest.ToString()));
+  }
+  const std::string predicate_type = st["predicateType"].get<std::string>();
   if (options.legacy_format) VOUCH_RETURN_IF_ERROR(LegacyNeedsRekorV1(signer));
-  auto bundle = signer.SignDsse(client::kInTotoPayloadType,
-                                Statement(image.digest, predicate_type, predicate));
+  auto bundle = signer.SignDsse(client::kInTotoPayloadType, std::string(statement_json));
   if (!bundle.ok()) return bundle.status();
   if (!options.legacy_format) return StoreReferrer(target, image, *std::move(bundle), options);
   auto layer = CosignLayerFromBundle(*bundle, EnvelopeJson(*bundle));
   if (!layer.ok()) return layer.status();
-  layer->predicate_type = std::string(predicate_type);
+  layer->predicate_type = predicate_type;
   auto stored = oci::WriteCosignAttestation(target, image.digest, *layer);
   if (!stored.ok()) return stored.status();
   return Signed(image, *std::move(bundle), *stored, oci::CosignAttestationTag(image.digest));

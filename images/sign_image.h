@@ -71,6 +71,15 @@ absl::StatusOr<SignedImage> AttestImage(oci::Target& target, const oci::Descript
                                         absl::string_view predicate_json,
                                         const SignImageOptions& options = {});
 
+// Attests a statement the caller made (|statement_json|: an in-toto Statement v1 whose
+// subjects include |image|'s digest, e.g. SLSA provenance naming the image a build pushed),
+// signed as DSSE and stored as AttestImage stores it. InvalidArgument when the statement is not
+// a JSON object with a predicateType or none of its subjects has the image's digest.
+absl::StatusOr<SignedImage> AttestStatement(oci::Target& target, const oci::Descriptor& image,
+                                            const client::BundleSigner& signer,
+                                            absl::string_view statement_json,
+                                            const SignImageOptions& options = {});
+
 }  // namespace vouch::images
 
 #endif  // VOUCH_IMAGES_SIGN_IMAGE_H_

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -216,6 +217,62 @@ TEST_F(ImagesTest, Distribution28IgnoresIfMatchOnManifestPut) {
   auto r = (*http)->Send(put, 1 << 16);
   ASSERT_THAT(r.status(), IsOk());
   EXPECT_EQ(r->status, 201);  // a registry honouring If-Match answers 412
+}
+
+TEST_F(ImagesTest, TagSchemaIndexIsWrittenConditionallyAndA412IsReadAgain) {
+  // A registry that honours If-Match / If-None-Match (the proxy, in front of distribution 2.8
+  // which does not) and refuses the first conditional write as if another signer got in between.
+  const Descriptor image = Push("cond/app");
+  RegistryProxy::Options options;
+  options.honour_conditions = true;
+  options.reject_conditional = 1;
+  auto proxy = RegistryProxy::Start(registry_->host(), options);
+  ASSERT_THAT(proxy.status(), IsOk());
+  auto client = Client((*proxy)->host());
+  RegistryTarget target(client, "cond/app");
+  ASSERT_THAT(AttachBundle(target, image, MessageBundle("one")).status(), IsOk());
+  auto first = client->GetManifest("cond/app", image.digest.TagName());
+  ASSERT_THAT(first.status(), IsOk());
+  ASSERT_THAT(AttachBundle(target, image, MessageBundle("two")).status(), IsOk());
+  auto fetched = FetchBundles(target, image.digest);
+  ASSERT_THAT(fetched.status(), IsOk());
+  EXPECT_THAT(*fetched, SizeIs(2));
+
+  const std::string index_path = "/v2/cond/app/manifests/" + image.digest.TagName();
+  std::vector<std::string> index_puts;
+  for (const std::string& put : (*proxy)->manifest_puts()) {
+    if (absl::StartsWith(put, "PUT " + index_path + " ")) index_puts.push_back(put);
+  }
+  const std::string first_etag = "\"" + first->descriptor.digest.ToString() + "\"";
+  EXPECT_THAT(index_puts,
+              ::testing::ElementsAre(
+                  "PUT " + index_path + " If-Match= If-None-Match=* -> 412",  // refused: again
+                  "PUT " + index_path + " If-Match= If-None-Match=* -> 201",
+                  "PUT " + index_path + " If-Match=" + first_etag + " If-None-Match= -> 201"));
+
+  // A write made from a stale read is refused, naming the condition.
+  auto stale = client->PutManifest("cond/app", image.digest.TagName(), kOciIndex, first->bytes,
+                                   PutConditions{first_etag, false});
+  EXPECT_THAT(stale.status(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                       ::testing::HasSubstr("412 Precondition Failed")));
+
+  // Concurrent attachers against this registry: 412s are read again, nothing is lost.
+  constexpr int kThreads = 3;
+  std::vector<std::thread> threads;
+  std::vector<absl::Status> results(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      RegistryTarget own(Client((*proxy)->host()), "cond/app");
+      for (int i = 0; i < 2 && results[t].ok(); ++i) {
+        results[t] = AttachBundle(own, image, MessageBundle(absl::StrCat("c", t, i))).status();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const absl::Status& s : results) ASSERT_THAT(s, IsOk());
+  fetched = FetchBundles(target, image.digest);
+  ASSERT_THAT(fetched.status(), IsOk());
+  EXPECT_THAT(*fetched, SizeIs(2 + kThreads * 2));
 }
 
 TEST_F(ImagesTest, ConcurrentAttachersDoNotLoseEntries) {

@@ -621,6 +621,7 @@ absl::StatusOr<FetchedManifest> RegistryClient::GetManifest(absl::string_view re
   out.descriptor.media_type = content_type;
   out.descriptor.digest = actual;
   out.descriptor.size = static_cast<int64_t>(out.bytes.size());
+  out.etag = r->Header("etag");
   return out;
 }
 
@@ -824,7 +825,8 @@ absl::Status RegistryClient::PushBlobFromFile(absl::string_view repository,
 absl::StatusOr<PutManifestResult> RegistryClient::PutManifest(absl::string_view repository,
                                                               absl::string_view reference,
                                                               absl::string_view media_type,
-                                                              absl::string_view bytes) {
+                                                              absl::string_view bytes,
+                                                              const PutConditions& conditions) {
   if (bytes.size() > options_.limits.max_manifest_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat("manifest of ", bytes.size(),
                                                      " bytes is over the limit of ",
@@ -840,9 +842,19 @@ absl::StatusOr<PutManifestResult> RegistryClient::PutManifest(absl::string_view 
   call.request.method = "PUT";
   call.request.url = absl::StrCat("/v2/", repository, "/manifests/", reference);
   call.request.headers = {{"Content-Type", std::string(media_type)}};
+  if (!conditions.if_match.empty())
+    call.request.headers.emplace_back("If-Match", conditions.if_match);
+  if (conditions.if_none_match) call.request.headers.emplace_back("If-None-Match", "*");
   call.request.body = bytes;
   auto r = Do(Scope::Push(repository), call);
   if (!r.ok()) return r.status();
+  if (r->status == 412) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "registry ", registry_, ": PUT ", call.request.url,
+        ": 412 Precondition Failed: the tag changed since it was read (",
+        conditions.if_match.empty() ? "If-None-Match: *" : "If-Match: " + conditions.if_match,
+        ")"));
+  }
   if (r->status != 201 && r->status != 200) return Error(*r, "PUT", call.request.url);
   PutManifestResult out;
   out.digest = digest;

@@ -80,6 +80,19 @@ struct RegistryOptions {
 struct FetchedManifest {
   Descriptor descriptor;  // media type, verified digest and size of |bytes|
   std::string bytes;
+  // The registry's ETag for it (distribution: "\"sha256:...\""), empty when it sent none;
+  // for a conditional PutManifest of the same tag.
+  std::string etag;
+};
+
+// Conditions of a manifest PUT (RFC 9110 section 13.1), for read-modify-write of a tag such as
+// the referrers tag schema index. Registries that honour them refuse a PUT whose condition fails
+// with 412; distribution 2.8 ignores both (docs/images.md).
+struct PutConditions {
+  // If-Match: the ETag of the manifest the new one was made from (the tag must still hold it).
+  std::string if_match;
+  // If-None-Match: * (the tag must not exist yet).
+  bool if_none_match = false;
 };
 
 struct PutManifestResult {
@@ -147,11 +160,14 @@ class RegistryClient {
   absl::StatusOr<bool> MountBlob(absl::string_view repository, const Digest& digest,
                                  absl::string_view from_repository);
 
-  // PUT a manifest at |reference| (a tag, or its digest). |bytes| are sent as they are.
+  // PUT a manifest at |reference| (a tag, or its digest). |bytes| are sent as they are, with
+  // |conditions| as headers. FailedPrecondition when the registry answers 412 (a condition
+  // failed: the tag changed since it was read).
   absl::StatusOr<PutManifestResult> PutManifest(absl::string_view repository,
                                                 absl::string_view reference,
                                                 absl::string_view media_type,
-                                                absl::string_view bytes);
+                                                absl::string_view bytes,
+                                                const PutConditions& conditions = {});
 
   // GET /v2/<repository>/referrers/<digest>[?artifactType=]: the referrer descriptors (filtered
   // by |artifact_type| here when the registry did not), following Link pages. nullopt when the

@@ -272,6 +272,21 @@ TEST_F(PlainRegistryTest, RetriesOn503And429ThenGivesUp) {
   EXPECT_EQ((*proxy2)->requests().size(), 4u);  // ping + 3 attempts
 }
 
+TEST_F(PlainRegistryTest, ForbiddenIsPermissionDeniedNamingTheRegistryAndNotRetried) {
+  RegistryProxy::Options forbidden;
+  forbidden.fail_first = 100;
+  forbidden.fail_status = 403;
+  auto proxy = RegistryProxy::Start(registry_->host(), forbidden);
+  ASSERT_THAT(proxy.status(), IsOk());
+  auto client = RegistryClient::New((*proxy)->host(), Anonymous());
+  ASSERT_THAT(client.status(), IsOk());
+  EXPECT_THAT((*client)->GetManifest("test/app", "v1"),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       AllOf(HasSubstr((*proxy)->host()), HasSubstr("403"),
+                             HasSubstr("injected failure"))));
+  EXPECT_LE((*proxy)->requests().size(), 2u);  // no retries of a refusal
+}
+
 TEST_F(PlainRegistryTest, TotalTimeoutEndsAStalledRequest) {
   RegistryProxy::Options stall;
   stall.stall_path = "/manifests/";

@@ -114,10 +114,18 @@ absl::Status RegistryTarget::UpdateTagSchema(const Digest& subject, const Descri
     }
     markers.insert(ours.digest.hex().substr(0, 32));
     std::string index;
+    // The index is rewritten only if it still is what was read here (If-Match with its ETag, or
+    // If-None-Match: * when there was none), on registries that honour the conditions.
+    PutConditions conditions;
     auto current = client_->GetManifest(repository_, index_tag);
     if (current.ok()) {
       index = current->bytes;
-    } else if (current.status().code() != absl::StatusCode::kNotFound) {
+      conditions.if_match = current->etag.empty()
+                                ? absl::StrCat("\"", current->descriptor.digest.ToString(), "\"")
+                                : current->etag;
+    } else if (current.status().code() == absl::StatusCode::kNotFound) {
+      conditions.if_none_match = true;
+    } else {
       return current.status();
     }
     std::set<std::string> present;
@@ -162,8 +170,11 @@ absl::Status RegistryTarget::UpdateTagSchema(const Digest& subject, const Descri
     }
     if (!changed && !pending) return absl::OkStatus();  // this read showed every referrer
     if (changed) {
-      auto put = client_->PutManifest(repository_, index_tag, kOciIndex, index);
-      if (!put.ok()) return put.status();
+      auto put = client_->PutManifest(repository_, index_tag, kOciIndex, index, conditions);
+      // 412: another attacher wrote the index after our read; read it again next round.
+      if (!put.ok() && put.status().code() != absl::StatusCode::kFailedPrecondition) {
+        return put.status();
+      }
     }
     // Let a concurrent writer's stale write land before we reread.
     std::uniform_int_distribution<int> ms(5, 20 * round);

@@ -4,9 +4,11 @@
 // RegistryClient (which it may share with other targets of the same registry).
 //
 // Attaching where the registry has no referrers API (distribution 2.8 answers 404) updates the
-// referrers tag schema index `sha256-<hex>`. Registries do not honour If-Match on manifest PUT
-// (distribution 2.8 ignores it: docs/images.md), so a plain read-modify-write would lose an entry
-// when two signers attach at once. Instead every referrer manifest is also tagged
+// referrers tag schema index `sha256-<hex>`. The index is written with If-Match (the ETag read)
+// or If-None-Match: * (none yet), so a registry that honours them refuses a write made from a
+// stale read (412: read again). Not every registry honours them (distribution 2.8 ignores both:
+// docs/images.md), so a plain read-modify-write could still lose an entry when two signers
+// attach at once there. Therefore every referrer manifest is also tagged
 // `sha256-<subject hex>.ref-<first 32 hex of its digest>`, and the attacher repeats: list the
 // tags, read the index, add every tagged referrer it lacks, write it back, until one read shows
 // the index holding all of them. Whoever writes last then rereads after its write, so a write

@@ -16,6 +16,7 @@
 #include "base/file.h"
 #include "client/bundle.h"
 #include "client/cli/attest_command.h"
+#include "client/cli/registry_flags.h"
 #include "client/cli/report.h"
 #include "client/cli/sign_command.h"
 #include "client/cli/verify_command.h"
@@ -37,13 +38,6 @@ namespace {
 
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
-
-const char kRegistryUsage[] =
-    "registry flags:\n"
-    "  --registry-username U --registry-password P | --registry-password-stdin\n"
-    "      (default: ~/.docker/config.json or $DOCKER_CONFIG/config.json)\n"
-    "  --registry-cacert PEM: trust these CAs for the registry instead of the system store\n"
-    "  --allow-insecure-registry: plain http to registries that are not on a loopback address\n";
 
 const char kVerifyUsage[] =
     "verification flags (as verify-blob):\n"
@@ -138,7 +132,7 @@ std::string SignUsage(bool attest) {
        "--recursive: for a multi-platform index, also every platform image.\n"
        "Prints each signed NAME@DIGEST on stdout.\n\n";
   s += SigningFlagsUsage();
-  s += kRegistryUsage;
+  s += RegistryFlagsUsage();
   return s;
 }
 
@@ -232,7 +226,7 @@ std::string VerifyUsage(bool attest) {
   s += "The tag is resolved once, then everything goes by digest. Exit 0 when at least one\n"
        "verifies, 1 when none does (each failure names its step), 2 usage error.\n\n";
   s += kVerifyUsage;
-  s += kRegistryUsage;
+  s += RegistryFlagsUsage();
   return s;
 }
 
@@ -407,7 +401,7 @@ int RunTree(const std::vector<std::string>& raw) {
           "usage: vouch tree [--output text|json] [registry flags] REF\n"
           "Lists what is attached to the image: OCI referrers (every artifact type) and\n"
           "cosign's .sig / .att tags.\n\n") +
-      kRegistryUsage;
+      RegistryFlagsUsage();
   Parsed p = Parse("tree", raw, {"output"}, {}, usage);
   if (p.exit_code >= 0) return p.exit_code;
   const ParsedArgs& args = *p.args;
@@ -504,7 +498,7 @@ int RunDownload(const std::vector<std::string>& raw) {
           "Writes the image's attestation bundles (Sigstore bundle referrers, and cosign's .att\n"
           "layers converted to bundles), one JSON bundle per line on stdout, or one file each in\n"
           "DIR (NAME.sigstore.json). Nothing is verified: use verify-image-attestation.\n\n") +
-      kRegistryUsage;
+      RegistryFlagsUsage();
   Parsed p = Parse("download-attestations", raw, {"predicate-type", "output-dir"}, {}, usage);
   if (p.exit_code >= 0) return p.exit_code;
   const ParsedArgs& args = *p.args;
@@ -564,47 +558,6 @@ std::unique_ptr<client::Transport> NewTransport(const char* command) {
 }
 
 }  // namespace
-
-const std::set<std::string>& RegistryValueFlags() {
-  static const std::set<std::string> kFlags = {"registry-username", "registry-password",
-                                               "registry-cacert"};
-  return kFlags;
-}
-
-const std::set<std::string>& RegistryBoolFlags() {
-  static const std::set<std::string> kFlags = {"registry-password-stdin",
-                                               "allow-insecure-registry"};
-  return kFlags;
-}
-
-absl::StatusOr<oci::RegistryOptions> RegistryOptionsFromFlags(const ParsedArgs& args) {
-  oci::RegistryOptions o;
-  o.ca_file = args.Get("registry-cacert");
-  o.allow_insecure = args.Has("allow-insecure-registry");
-  const bool has_password = args.Has("registry-password") || args.Has("registry-password-stdin");
-  if (args.Has("registry-password") && args.Has("registry-password-stdin")) {
-    return absl::InvalidArgumentError(
-        "--registry-password and --registry-password-stdin exclude each other");
-  }
-  if (has_password != args.Has("registry-username")) {
-    return absl::InvalidArgumentError(
-        "--registry-username and a password (--registry-password or --registry-password-stdin) "
-        "go together");
-  }
-  if (args.Has("registry-username")) {
-    oci::Credentials c;
-    c.username = args.Get("registry-username");
-    if (args.Has("registry-password-stdin")) {
-      std::string line;
-      std::getline(std::cin, line);
-      c.password = std::string(absl::StripTrailingAsciiWhitespace(line));
-    } else {
-      c.password = args.Get("registry-password");
-    }
-    o.credentials = c;
-  }
-  return o;
-}
 
 int RunSignImage(const std::vector<std::string>& args, client::Transport* transport) {
   return RunSign(false, args, transport);

@@ -21,8 +21,8 @@
 
 #include "absl/status/statusor.h"
 #include "client/cli/args.h"
+#include "client/cli/registry_flags.h"
 #include "client/sign/transport.h"
-#include "oci/registry_client.h"
 
 namespace vouch::cli {
 
@@ -36,15 +36,6 @@ int DownloadAttestationsCommand(const std::vector<std::string>& args);
 // The signing commands over a given transport to the CA, log and TSA (tests answer in-process).
 int RunSignImage(const std::vector<std::string>& args, client::Transport* transport);
 int RunAttestImage(const std::vector<std::string>& args, client::Transport* transport);
-
-// Registry flags: --registry-username, --registry-password, --registry-cacert (values);
-// --registry-password-stdin, --allow-insecure-registry (booleans).
-const std::set<std::string>& RegistryValueFlags();
-const std::set<std::string>& RegistryBoolFlags();
-// The registry options they describe; the password from stdin (one line) with
-// --registry-password-stdin. Docker's config.json supplies credentials when no username is
-// given. InvalidArgument for a password without a username and vice versa.
-absl::StatusOr<oci::RegistryOptions> RegistryOptionsFromFlags(const ParsedArgs& args);
 
 }  // namespace vouch::cli
 

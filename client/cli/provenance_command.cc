@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -19,11 +21,17 @@
 #include "absl/time/clock.h"
 #include "base/file.h"
 #include "base/status.h"
+#include "client/bundle.h"
 #include "client/cli/args.h"
 #include "client/cli/attest_command.h"
+#include "client/cli/registry_flags.h"
 #include "client/cli/sign_command.h"
 #include "client/sign/http_transport.h"
 #include "client/sign/statement.h"
+#include "images/image_ref.h"
+#include "images/sign_image.h"
+#include "oci/digest.h"
+#include "oci/reference.h"
 
 extern char** environ;
 
@@ -35,12 +43,20 @@ void Usage(std::ostream& os) {
         "         --dependency URI@sha256:HEX]... [--builder-id URI] [--build-type URI]\n"
         "         [--bundle FILE] [--statement-out FILE] [signing flags] -- COMMAND ARGS...\n"
         "       vouch provenance --description FILE [--subject FILE]... [...]\n"
+        "       vouch provenance --image REF [--image-digest-file FILE] [--legacy-format]\n"
+        "         [registry flags] [...] -- COMMAND ARGS...\n"
         "Runs COMMAND (or takes the build described in FILE), then signs SLSA provenance v1 for\n"
         "the subjects (--subject files, and every file under --output-dir after the build) as an\n"
         "in-toto attestation; writes the bundle (default provenance.sigstore.json).\n"
+        "--image REF: the subject is the container image the build pushed (REF is\n"
+        "host[:port]/repo[:tag][@sha256:HEX] or oci:DIR[:tag]); after the build its tag is\n"
+        "resolved once, or its digest read from --image-digest-file (what `docker build\n"
+        "--iidfile` or `skopeo copy --digestfile` write), and the provenance is attached to the\n"
+        "image as a Sigstore bundle referrer (--legacy-format: cosign's .att tag); the bundle is\n"
+        "written to a file only with --bundle. Prints NAME@DIGEST on stdout.\n"
         "Default builder id: "
      << client::kDefaultBuilderId << "\n\n"
-     << SigningFlagsUsage();
+     << SigningFlagsUsage() << RegistryFlagsUsage();
 }
 
 int Fail(const absl::Status& s) {
@@ -136,14 +152,77 @@ static std::vector<std::string> HoistTrailingFlags(std::vector<std::string> raw)
   return out;
 }
 
+// The image a build pushed: REF with the digest from --image-digest-file (one line,
+// "sha256:HEX", as docker's --iidfile and skopeo's --digestfile write it), else REF's tag (or
+// digest) resolved now, once.
+static absl::StatusOr<oci::Descriptor> ResolveBuiltImage(const ParsedArgs& args,
+                                                         images::ImageRef* image) {
+  if (args.Has("image-digest-file")) {
+    const std::string path = args.Get("image-digest-file");
+    auto text = ReadFile(path);
+    if (!text.ok()) return text.status();
+    auto digest = oci::Digest::Parse(absl::StripAsciiWhitespace(*text));
+    if (!digest.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--image-digest-file ", path, ": ", digest.status().message()));
+    }
+    if (image->by_digest && image->reference != digest->ToString()) {
+      return absl::InvalidArgumentError(absl::StrCat("--image names ", image->reference, " but ",
+                                                     path, " holds ", digest->ToString()));
+    }
+    image->reference = digest->ToString();
+    image->by_digest = true;
+  }
+  auto resolved = images::Resolve(*image);
+  if (!resolved.ok()) {
+    return absl::Status(resolved.status().code(),
+                        absl::StrCat("--image: ", resolved.status().message()));
+  }
+  return resolved;
+}
+
+// Signs |statement| and attaches it to the image (referrer, or .att with --legacy-format); the
+// bundle also goes to --bundle when given.
+static int AttestToImage(const ParsedArgs& args, images::ImageRef& image,
+                         const oci::Descriptor& descriptor, const std::string& statement,
+                         client::Transport* transport) {
+  if (args.Has("statement-out")) {
+    std::ofstream out(args.Get("statement-out"), std::ios::binary | std::ios::trunc);
+    out << statement << "\n";
+    if (!out) {
+      return Fail(absl::InternalError(absl::StrCat(args.Get("statement-out"), ": cannot write")));
+    }
+  }
+  auto signer = SignerFromFlags(args, transport);
+  if (!signer.ok()) return Fail(signer.status());
+  images::SignImageOptions options;
+  options.legacy_format = args.Has("legacy-format");
+  options.docker_reference = image.name;
+  auto done = images::AttestStatement(*image.target, descriptor, **signer, statement, options);
+  if (!done.ok()) {
+    return Fail(absl::Status(done.status().code(), absl::StrCat(image.WithDigest(descriptor.digest),
+                                                                ": ", done.status().message())));
+  }
+  if (args.Has("bundle")) {
+    absl::Status s = WriteBundleFile(args.Get("bundle"), done->bundle);
+    if (!s.ok()) return Fail(s);
+  }
+  std::cerr << "attested provenance of " << image.WithDigest(descriptor.digest) << " -> "
+            << done->where << " (" << DescribeBundle(done->bundle) << ")\n";
+  std::cout << image.WithDigest(descriptor.digest) << "\n";
+  return kExitOk;
+}
+
 int RunProvenance(const std::vector<std::string>& raw_in, client::Transport* transport) {
   std::vector<std::string> raw = HoistTrailingFlags(raw_in);
   auto repeated = ExtractRepeatedFlags(&raw, {"subject", "dependency"});
   std::set<std::string> values = SigningValueFlags();
-  values.insert(
-      {"description", "output-dir", "builder-id", "build-type", "bundle", "statement-out"});
+  values.insert({"description", "output-dir", "builder-id", "build-type", "bundle", "statement-out",
+                 "image", "image-digest-file"});
+  values.insert(RegistryValueFlags().begin(), RegistryValueFlags().end());
   std::set<std::string> bools = SigningBoolFlags();
-  bools.insert("help");
+  bools.insert(RegistryBoolFlags().begin(), RegistryBoolFlags().end());
+  bools.insert({"help", "legacy-format"});
   absl::StatusOr<ParsedArgs> args =
       repeated.ok() ? ParseArgs(raw, values, bools) : absl::StatusOr<ParsedArgs>(repeated.status());
   if (!args.ok()) {
@@ -163,8 +242,12 @@ int RunProvenance(const std::vector<std::string>& raw_in, client::Transport* tra
     problem = "give either --description FILE or -- COMMAND, not both";
   } else if (!args->Has("description") && command.empty()) {
     problem = "no build: give -- COMMAND ARGS... or --description FILE";
-  } else if (subject_files.empty() && !args->Has("output-dir") && !args->Has("description")) {
-    problem = "no subjects: give --subject FILE (repeatable) or --output-dir DIR";
+  } else if (subject_files.empty() && !args->Has("output-dir") && !args->Has("description") &&
+             !args->Has("image")) {
+    problem = "no subjects: give --subject FILE (repeatable), --output-dir DIR or --image REF";
+  } else if (!args->Has("image") &&
+             (args->Has("image-digest-file") || args->Has("legacy-format"))) {
+    problem = "--image-digest-file and --legacy-format go with --image REF";
   } else if (absl::Status usage = CheckSigningUsage(*args); !usage.ok()) {
     problem = std::string(usage.message());
   }
@@ -172,6 +255,26 @@ int RunProvenance(const std::vector<std::string>& raw_in, client::Transport* tra
     std::cerr << "vouch provenance: " << problem << "\n";
     Usage(std::cerr);
     return kExitUsage;
+  }
+
+  // The image reference and the registry flags are checked (and a password read from stdin)
+  // before the build runs; the image is opened and resolved after it, since the build is what
+  // pushes it (or writes the oci: layout).
+  std::optional<oci::RegistryOptions> registry;
+  if (args->Has("image")) {
+    auto options = RegistryOptionsFromFlags(*args);
+    absl::Status syntax = options.status();
+    if (syntax.ok()) {
+      const std::string& text = args->Get("image");
+      syntax = oci::LayoutReference::Matches(text) ? oci::LayoutReference::Parse(text).status()
+                                                   : oci::Reference::Parse(text).status();
+    }
+    if (!syntax.ok()) {
+      std::cerr << "vouch provenance: --image: " << syntax.message() << "\n";
+      Usage(std::cerr);
+      return kExitUsage;
+    }
+    registry = *std::move(options);
   }
 
   client::BuildDescription build;
@@ -210,6 +313,20 @@ int RunProvenance(const std::vector<std::string>& raw_in, client::Transport* tra
     if (!listed.ok()) return Fail(listed.status());
     files.insert(files.end(), listed->begin(), listed->end());
   }
+  std::optional<images::ImageRef> image;
+  std::optional<oci::Descriptor> image_descriptor;
+  if (registry.has_value()) {
+    auto opened = images::OpenImage(args->Get("image"), *registry);
+    if (!opened.ok()) return Fail(Annotate(opened.status(), "--image"));
+    image = *std::move(opened);
+    auto resolved = ResolveBuiltImage(*args, &*image);
+    if (!resolved.ok()) return Fail(resolved.status());
+    image_descriptor = *resolved;
+    client::ResourceDescriptor subject;
+    subject.name = image->name;
+    subject.digest[resolved->digest.algorithm()] = resolved->digest.hex();
+    build.subjects.push_back(std::move(subject));
+  }
   for (const std::string& file : files) {
     auto subject = client::SubjectForFile(file);
     if (!subject.ok()) return Fail(Annotate(subject.status(), "subject"));
@@ -223,6 +340,9 @@ int RunProvenance(const std::vector<std::string>& raw_in, client::Transport* tra
   if (!predicate.ok()) return Fail(predicate.status());
   auto statement = client::MakeStatement(build.subjects, client::kSlsaProvenanceV1, *predicate);
   if (!statement.ok()) return Fail(statement.status());
+  if (image.has_value()) {
+    return AttestToImage(*args, *image, *image_descriptor, *statement, transport);
+  }
   const std::string bundle_path =
       args->Has("bundle") ? args->Get("bundle") : "provenance.sigstore.json";
   absl::Status signed_ok = SignStatement(*args, *statement, bundle_path, transport);

@@ -20,6 +20,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "oci/attach.h"
+#include "oci/layout.h"
+#include "oci/manifest.h"
 #include "signer/openssl_crypto.h"
 #include "tests/status_matchers.h"
 
@@ -253,6 +256,113 @@ TEST_F(SignCommandTest, ProvenanceFromDescription) {
   o.attestation.source_repository = "https://github.com/a/b";
   o.attestation.predicate_type = "slsaprovenance1";
   EXPECT_THAT(client::Verify(*bundle_parsed, client::Artifact::FromBytes("x"), *root_, o), IsOk());
+}
+
+// An image in an OCI layout (what a build could have written), its descriptor.
+oci::Descriptor LayoutImage(const std::string& dir, const std::string& tag) {
+  auto layout = oci::LayoutTarget::Open(dir, /*create=*/true);
+  EXPECT_THAT(layout, IsOk());
+  const std::string config =
+      absl::StrCat(R"({"architecture":"amd64","os":"linux","config":{"Labels":{"tag":")", tag,
+                   R"("}},"rootfs":{"type":"layers","diff_ids":[]}})");
+  oci::Descriptor c = oci::DescriptorOf("application/vnd.oci.image.config.v1+json", config);
+  EXPECT_THAT((*layout)->PushBlob(c, config), IsOk());
+  const std::string manifest = absl::StrCat(
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")",
+      c.digest.ToString(), R"(","size":)", c.size, R"(},"layers":[]})");
+  auto pushed =
+      (*layout)->PushManifest(manifest, "application/vnd.oci.image.manifest.v1+json", tag);
+  EXPECT_THAT(pushed, IsOk());
+  return pushed.value_or(oci::Descriptor{});
+}
+
+TEST_F(SignCommandTest, ProvenanceForAnImageTheBuildPushed) {
+  const std::string dir = Tmp("prov-image-layout");
+  const oci::Descriptor image = LayoutImage(dir, "v1");
+  const std::string statement_out = Tmp("prov-image.statement.json");
+  // The build "pushes" the image (here: it is already in the layout); the tag is resolved after
+  // it ran and the provenance is attached to the image as a bundle referrer.
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(Run(RunProvenance, {"--rekor-url", "https://log.test", "--key", key_pem_, "--image",
+                                "oci:" + dir + ":v1", "--statement-out", statement_out,
+                                "--builder-id", "https://ci.test", "--", "true"}),
+            0)
+      << stderr_;
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(),
+            absl::StrCat("oci:", dir, "@", image.digest.ToString(), "\n"));
+  EXPECT_THAT(stderr_, HasSubstr("-> referrer sha256:"));
+  auto layout = oci::LayoutTarget::Open(dir, false);
+  ASSERT_THAT(layout, IsOk());
+  auto attached = oci::FetchBundles(**layout, image.digest);
+  ASSERT_THAT(attached, IsOk());
+  ASSERT_EQ(attached->size(), 1u);
+  EXPECT_EQ((*attached)[0].manifest.annotations.at("dev.sigstore.bundle.predicateType"),
+            "https://slsa.dev/provenance/v1");
+  auto bundle = client::ParseBundle((*attached)[0].bundle);
+  ASSERT_THAT(bundle, IsOk());
+  client::VerifyOptions o;
+  o.key = key_verifier_;
+  o.attestation.predicate_type = "slsaprovenance1";
+  o.attestation.builder_id = "https://ci.test";
+  auto digest = client::Artifact::FromDigest(image.digest.ToString());
+  ASSERT_THAT(digest, IsOk());
+  EXPECT_THAT(client::Verify(*bundle, *digest, *root_, o), IsOk());
+  json st = json::parse(Read(statement_out));
+  EXPECT_EQ(st["subject"][0]["name"], "oci:" + dir);
+  EXPECT_EQ(st["subject"][0]["digest"]["sha256"], image.digest.hex());
+  EXPECT_EQ(st["predicate"]["buildDefinition"]["externalParameters"]["command"][0], "true");
+
+  // --image-digest-file: the digest the build wrote (skopeo --digestfile, docker --iidfile)
+  // names the image; the tag is not resolved (here it moved to another image meanwhile).
+  const oci::Descriptor other = LayoutImage(dir, "v2");
+  const std::string digest_file = Write("digestfile", other.digest.ToString() + "\n");
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(
+      Run(RunProvenance, {"--rekor-url", "https://log.test", "--key", key_pem_, "--image",
+                          "oci:" + dir + ":v1", "--image-digest-file", digest_file, "--", "true"}),
+      0)
+      << stderr_;
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(),
+            absl::StrCat("oci:", dir, "@", other.digest.ToString(), "\n"));
+  auto other_attached = oci::FetchBundles(**layout, other.digest);
+  ASSERT_THAT(other_attached, IsOk());
+  EXPECT_EQ(other_attached->size(), 1u);
+
+  // A digest file that disagrees with a digest in --image, or holds no digest: nothing attached.
+  EXPECT_EQ(Run(RunProvenance, {"--rekor-url", "https://l", "--key", key_pem_, "--image",
+                                absl::StrCat("oci:", dir, "@", image.digest.ToString()),
+                                "--image-digest-file", digest_file, "--", "true"}),
+            kExitFailed);
+  EXPECT_THAT(stderr_, HasSubstr("holds " + other.digest.ToString()));
+  EXPECT_EQ(Run(RunProvenance,
+                {"--rekor-url", "https://l", "--key", key_pem_, "--image", "oci:" + dir + ":v1",
+                 "--image-digest-file", Write("bad-digestfile", "latest\n"), "--", "true"}),
+            kExitFailed);
+  EXPECT_THAT(stderr_, HasSubstr("--image-digest-file"));
+  // The tag the build should have pushed is not there: the build ran, nothing is attested.
+  EXPECT_EQ(Run(RunProvenance, {"--rekor-url", "https://l", "--key", key_pem_, "--image",
+                                "oci:" + dir + ":v9", "--", "true"}),
+            kExitFailed);
+  EXPECT_THAT(stderr_, HasSubstr("--image: "));
+  attached = oci::FetchBundles(**layout, image.digest);
+  ASSERT_THAT(attached, IsOk());
+  EXPECT_EQ(attached->size(), 1u);
+  // The build writes the oci: layout itself: it is opened after the build.
+  const std::string built = Tmp("prov-built-layout");
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(Run(RunProvenance, {"--rekor-url", "https://log.test", "--key", key_pem_, "--image",
+                                "oci:" + built + ":v1", "--", "cp", "-r", dir, built}),
+            0)
+      << stderr_;
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(),
+            absl::StrCat("oci:", built, "@", image.digest.ToString(), "\n"));
+  // Usage: a digest file without --image; a malformed reference (refused before the build).
+  EXPECT_EQ(Run(RunProvenance, {"--rekor-url", "https://l", "--key", key_pem_, "--subject",
+                                digest_file, "--image-digest-file", digest_file, "--", "true"}),
+            kExitUsage);
+  EXPECT_EQ(Run(RunProvenance, {"--rekor-url", "https://l", "--key", key_pem_, "--image",
+                                "Upper/Case:v1", "--", "sh", "-c", "exit 3"}),
+            kExitUsage);
 }
 
 TEST_F(SignCommandTest, SignBundleConformanceProtocol) {

@@ -334,8 +334,124 @@ class ImageE2eTest(unittest.TestCase):
         out = self.vouch("tree", "oci:%s:v1" % layout)
         self.ok(out)
         self.assertIn("referrers (1)", out.stdout)
+        # attest-image, verify-image-attestation and download-attestations on the layout too,
+        # with a Grype JSON report wrapped into cosign's vuln predicate.
+        grype = {"matches": [{"vulnerability": {"id": "CVE-2024-0003", "severity": "Critical"}}],
+                 "descriptor": {"name": "grype", "version": "0.74.0",
+                                "timestamp": "2026-12-02T08:00:00Z"}}
+        report = os.path.join(self.dir, "grype.json")
+        with open(report, "w") as f:
+            json.dump(grype, f)
+        self.ok(self.vouch("attest-image", *self.keyless(), "--type", "vuln", "--predicate", report,
+                           "oci:%s@%s" % (layout, digest)), "attest-image oci:")
+        out = self.vouch("verify-image-attestation", *self.identity(), "--type", "vuln",
+                         "--output", "json", "oci:%s:v1" % layout)
+        self.ok(out, "verify-image-attestation oci:")
+        (att,) = json.loads(out.stdout)["attachments"]
+        predicate = att["statement"]["predicate"]
+        self.assertEqual(predicate["scanner"]["uri"], "pkg:github/anchore/grype@0.74.0")
+        self.assertEqual(predicate["scanner"]["result"], grype)
+        self.assertEqual(predicate["metadata"]["scanFinishedOn"], "2026-12-02T08:00:00Z")
+        out = self.vouch("download-attestations", "oci:%s:v1" % layout)
+        self.ok(out, "download-attestations oci:")
+        (line,) = out.stdout.splitlines()
+        self.assertIn("dsseEnvelope", json.loads(line))
         # skopeo still reads the layout (the attachments are extra index entries).
         subprocess.run(["skopeo", "inspect", "oci:%s:v1" % layout], check=True, capture_output=True)
+
+    def test_tls_registry_with_bearer_tokens_and_provenance_of_the_image_a_build_pushed(self):
+        reg = rt.Registry(auth="token", tls=True)
+        try:
+            name = "%s/e2e/built" % reg.host
+            digest_file = os.path.join(self.dir, "built.digest")
+            # The build pushes the image (skopeo writes its digest, as docker's --iidfile
+            # does); vouch provenance runs it, then attests SLSA provenance to that digest.
+            build = ["skopeo", "--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false",
+                     "--dest-creds", reg.creds(), "--digestfile", digest_file,
+                     "oci:%s:v1" % self.layout, "docker://%s:v1" % name]
+            out = self.vouch("provenance", "--image", name + ":v1", "--image-digest-file",
+                             digest_file, *self.keyless(), *reg.flags(), "--", *build)
+            self.ok(out, "provenance --image over TLS with tokens")
+            self.assertEqual(out.stdout.strip(), "%s@%s" % (name, self.v1))
+            self.ok(self.vouch("sign-image", *self.keyless(), *reg.flags(), name + ":v1"))
+            out = self.vouch("verify-image", *self.identity(), *reg.flags(), name + ":v1")
+            self.ok(out, "verify-image over TLS with tokens")
+            # The regexp identity flags, as verify-blob takes them.
+            out = self.vouch("verify-image", "--trusted-root", self.root,
+                             "--certificate-identity-regexp", r"^builder@example\.com$",
+                             "--certificate-oidc-issuer-regexp", r"http://127\.0\.0\.1:[0-9]+",
+                             *reg.flags(), name + ":v1")
+            self.ok(out, "verify-image with the regexp flags")
+            out = self.vouch("verify-image", "--trusted-root", self.root,
+                             "--certificate-identity-regexp", r"^mallory@",
+                             "--certificate-oidc-issuer-regexp", ".*", *reg.flags(), name + ":v1")
+            self.assertEqual(out.returncode, 1, out.stderr)
+            self.assertIn('at step "identity"', out.stderr)
+            # A key-signed cosign v3 referrer next to the keyless one: with --key, the key's
+            # signature verifies and the keyless one is reported as not matching.
+            self.ok(self.vouch("sign-image", "--key", self.key, "--server",
+                               "http://" + self.server.http, *reg.flags(), "%s@%s" % (name, self.v1)))
+            out = self.vouch("verify-image", "--trusted-root", self.root, "--key", self.pub,
+                             *reg.flags(), name + ":v1")
+            self.ok(out, "verify-image --key of a key-signed referrer")
+            self.assertIn("Verified OK: 1 of 2 signatures", out.stderr)
+            self.assertIn("OK   referrer", out.stderr)
+            self.assertIn("FAIL referrer", out.stderr)
+            out = self.vouch("verify-image-attestation", *self.identity(), *reg.flags(), "--type",
+                             "slsaprovenance1", "--slsa-builder-id",
+                             "https://vouch.dev/local-builder", "--output", "json", name + ":v1")
+            self.ok(out, "the provenance verifies")
+            (att,) = json.loads(out.stdout)["attachments"]
+            self.assertEqual(att["statement"]["subject"],
+                             [{"name": name, "digest": {"sha256": self.v1[7:]}}])
+            self.assertEqual(att["statement"]["predicate"]["buildDefinition"]
+                             ["externalParameters"]["command"], build)
+            # Pull tokens for reading, pull,push for attaching; asked with the credentials.
+            self.assertIn("repository:e2e/built:pull,push", reg.token_server.scopes)
+            self.assertIn("repository:e2e/built:pull", reg.token_server.scopes)
+            # Without the CA the registry's certificate is not trusted (never plain http).
+            creds = ["--registry-username", reg.username, "--registry-password", reg.password]
+            out = self.vouch("verify-image", *self.identity(), *creds, name + ":v1")
+            self.assertEqual(out.returncode, 1, out.stderr)
+            self.assertIn("TLS certificate not trusted", out.stderr)
+            # A wrong password: the token realm's refusal.
+            out = self.vouch("verify-image", *self.identity(), "--registry-cacert", reg.ca_file,
+                             "--registry-username", reg.username, "--registry-password", "wrong",
+                             name + ":v1")
+            self.assertEqual(out.returncode, 1, out.stderr)
+            self.assertIn("answered 401", out.stderr)
+            # A failed build attests nothing.
+            out = self.vouch("provenance", "--image", name + ":v2", *self.keyless(), *reg.flags(),
+                             "--", "false")
+            self.assertEqual(out.returncode, 1, out.stderr)
+            self.assertIn("exited with status 1", out.stderr)
+        finally:
+            reg.kill()
+
+    def test_readme_quickstart_on_a_registry_without_auth(self):
+        """The README's image quickstart, command for command (tools/run's registry: no auth,
+        plain http on loopback)."""
+        reg = rt.Registry(auth=None)
+        try:
+            img = os.path.join(self.dir, "readme-img")
+            rt.run(["umoci", "init", "--layout", img])
+            rt.run(["umoci", "new", "--image", img + ":v1"])
+            rt.run(["skopeo", "--insecure-policy", "copy", "--dest-tls-verify=false",
+                    "oci:%s:v1" % img, "docker://%s/demo/app:v1" % reg.host])
+            ref = "%s/demo/app:v1" % reg.host
+            out = self.vouch("sign-image", "--server", "http://" + self.server.http, "--oidc-url",
+                             self.oidc.issuer, "--oidc-email", EMAIL, ref)
+            self.ok(out, "README sign-image")
+            self.assertTrue(out.stdout.startswith("%s/demo/app@sha256:" % reg.host), out.stdout)
+            out = self.vouch("verify-image", "--trusted-root", self.root, "--certificate-identity",
+                             EMAIL, "--certificate-oidc-issuer", self.oidc.issuer, ref)
+            self.ok(out, "README verify-image")
+            self.assertIn("Verified OK: 1 of 1 signatures", out.stderr)
+            out = self.vouch("tree", ref)
+            self.ok(out, "README tree")
+            self.assertIn("referrers (1)", out.stdout)
+        finally:
+            reg.kill()
 
     def test_usage_errors_exit_2(self):
         for args in (["verify-image", "--trusted-root", self.root, "r.example/app:v1"],

@@ -14,21 +14,116 @@ import tempfile
 import time
 
 
-class Registry:
-    """docker-registry serve with htpasswd auth (bcrypt) on 127.0.0.1:0."""
+class TokenServer:
+    """distribution's token auth, as a test needs it: GET /token?service=...&scope=... with Basic
+    credentials answers an ES256 JWT (x5c = its self-signed certificate, which the registry
+    trusts as rootcertbundle) granting what was asked; 401 for wrong or no credentials. Every
+    scope asked for is kept in self.scopes. Runs in a thread of the test on 127.0.0.1:0."""
 
-    def __init__(self, username="alice", password="s3cret pass"):
-        self.username, self.password = username, password
+    def __init__(self, directory, username, password):
+        import base64 as b64
+        import http.server
+        import threading
+        import urllib.parse
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import utils as asym_utils
+        from cryptography.hazmat.primitives.asymmetric import ec
+        self.cert_file = os.path.join(directory, "token.pem")
+        key_file = os.path.join(directory, "token.key")
+        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+             "-nodes", "-keyout", key_file, "-out", self.cert_file, "-subj",
+             "/CN=vouch test token issuer", "-days", "2"])
+        with open(key_file, "rb") as f:
+            key = serialization.load_pem_private_key(f.read(), None)
+        with open(self.cert_file, "rb") as f:
+            cert_der = x509.load_pem_x509_certificate(f.read()).public_bytes(
+                serialization.Encoding.DER)
+        want = "Basic " + b64.b64encode(("%s:%s" % (username, password)).encode()).decode()
+        self.scopes = []
+        server = self
+
+        def b64url(data):
+            return b64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                scopes = query.get("scope", [])
+                server.scopes.append(" ".join(scopes))
+                if self.headers.get("Authorization") != want:
+                    body = b'{"errors":[{"code":"UNAUTHORIZED","message":"token server: wrong or no credentials"}]}'
+                    self.send_response(401)
+                else:
+                    now = int(time.time())
+                    access = [{"type": t, "name": n, "actions": a.split(",")}
+                              for t, n, a in (sc.split(":") for sc in scopes if sc.count(":") == 2)]
+                    header = {"alg": "ES256", "typ": "JWT",
+                              "x5c": [b64.b64encode(cert_der).decode()]}
+                    claims = {"iss": "vouch-test-issuer", "sub": username,
+                              "aud": "vouch-test-registry", "exp": now + 300, "nbf": now - 10,
+                              "iat": now, "jti": "%d-%d" % (now, len(server.scopes)),
+                              "access": access}
+                    signing_input = (b64url(json.dumps(header).encode()) + "." +
+                                     b64url(json.dumps(claims).encode()))
+                    r, s_ = asym_utils.decode_dss_signature(
+                        key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
+                    token = signing_input + "." + b64url(r.to_bytes(32, "big") + s_.to_bytes(32, "big"))
+                    body = json.dumps({"token": token, "expires_in": 300}).encode()
+                    self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.realm = "http://127.0.0.1:%d/token" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def kill(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Registry:
+    """docker-registry serve on 127.0.0.1:0. auth: "basic" (htpasswd, bcrypt), "token" (a
+    TokenServer; distribution's auth: token:) or None; tls: https with a test CA (self.ca_file)."""
+
+    def __init__(self, username="alice", password="s3cret pass", auth="basic", tls=False):
+        self.username, self.password, self.auth, self.tls = username, password, auth, tls
         self.dir = tempfile.mkdtemp(prefix="vouch-registry-")
-        htpasswd = os.path.join(self.dir, "htpasswd")
-        with open(htpasswd, "w") as f:
-            f.write("%s:%s\n" % (username, crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))))
+        self.token_server, self.ca_file = None, None
         config = os.path.join(self.dir, "config.yml")
+        yml = ("version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\n"
+               "storage:\n  filesystem:\n    rootdirectory: %s/data\n  delete:\n    enabled: true\n"
+               "http:\n  addr: 127.0.0.1:0\n  secret: vouch-test-secret\n" % self.dir)
+        if tls:
+            self.ca_file = os.path.join(self.dir, "ca.crt")
+            ca_key, key, cert = (os.path.join(self.dir, n) for n in ("ca.key", "server.key", "server.crt"))
+            ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"]
+            run(["openssl", "req", "-x509"] + ec + ["-keyout", ca_key, "-out", self.ca_file,
+                                                    "-subj", "/CN=vouch test registry CA"])
+            run(["openssl", "req", "-x509"] + ec + [
+                "-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1", "-CA", self.ca_file,
+                "-CAkey", ca_key, "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-addext", "basicConstraints=critical,CA:FALSE"])
+            yml += "  tls:\n    certificate: %s\n    key: %s\n" % (cert, key)
+        if auth == "basic":
+            htpasswd = os.path.join(self.dir, "htpasswd")
+            with open(htpasswd, "w") as f:
+                f.write("%s:%s\n" % (username, crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))))
+            yml += "auth:\n  htpasswd:\n    realm: vouch-test\n    path: %s\n" % htpasswd
+        elif auth == "token":
+            self.token_server = TokenServer(self.dir, username, password)
+            yml += ("auth:\n  token:\n    realm: %s\n    service: vouch-test-registry\n"
+                    "    issuer: vouch-test-issuer\n    rootcertbundle: %s\n"
+                    % (self.token_server.realm, self.token_server.cert_file))
         with open(config, "w") as f:
-            f.write("version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\n"
-                    "storage:\n  filesystem:\n    rootdirectory: %s/data\n  delete:\n    enabled: true\n"
-                    "auth:\n  htpasswd:\n    realm: vouch-test\n    path: %s\n"
-                    "http:\n  addr: 127.0.0.1:0\n  secret: vouch-test-secret\n" % (self.dir, htpasswd))
+            f.write(yml)
         self.log = os.path.join(self.dir, "registry.log")
         with open(self.log, "w") as out:
             self.proc = subprocess.Popen(["docker-registry", "serve", config], stdout=out,
@@ -57,27 +152,33 @@ class Registry:
         return "%s:%s" % (self.username, self.password)
 
     def flags(self):
-        """vouch's registry flags for this registry."""
-        return ["--registry-username", self.username, "--registry-password", self.password]
+        """vouch's registry flags for this registry (credentials, its CA)."""
+        out = ["--registry-cacert", self.ca_file] if self.tls else []
+        if self.auth:
+            out += ["--registry-username", self.username, "--registry-password", self.password]
+        return out
 
     def blob_path(self, digest):
         hex_ = digest.split(":", 1)[1]
         return os.path.join(self.dir, "data/docker/registry/v2/blobs/sha256", hex_[:2], hex_, "data")
 
-    def copy(self, src, dest, all_=True):
+    def copy(self, src, dest, all_=True, extra=()):
         """skopeo copy SRC DEST where either may be docker://THIS/... (credentials added)."""
         argv = ["skopeo", "--insecure-policy", "copy", "--quiet"]
         if all_:
             argv.append("--all")
-        if src.startswith("docker://"):
-            argv += ["--src-tls-verify=false", "--src-creds", self.creds()]
-        if dest.startswith("docker://"):
-            argv += ["--dest-tls-verify=false", "--dest-creds", self.creds()]
-        out = subprocess.run(argv + [src, dest], capture_output=True, text=True)
+        for side, ref in (("src", src), ("dest", dest)):
+            if ref.startswith("docker://"):
+                argv.append("--%s-tls-verify=false" % side)
+                if self.auth:
+                    argv += ["--%s-creds" % side, self.creds()]
+        out = subprocess.run(argv + list(extra) + [src, dest], capture_output=True, text=True)
         if out.returncode != 0:
             raise RuntimeError("skopeo copy %s %s: %s" % (src, dest, out.stderr))
 
     def kill(self):
+        if self.token_server is not None:
+            self.token_server.kill()
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGTERM)
             try:

@@ -548,11 +548,59 @@ absl::StatusOr<std::unique_ptr<RegistryProxy>> RegistryProxy::Start(
       if (req.method == "DELETE") return cli.Delete(req.target.c_str(), headers);
       return cli.Get(req.target.c_str(), headers);  // GET, and HEAD (httplib drops the body)
     };
+    const bool manifest_put = req.method == "PUT" && absl::StrContains(path, "/manifests/");
+    const std::string if_match = req.get_header_value("If-Match");
+    const std::string if_none_match = req.get_header_value("If-None-Match");
+    const bool conditional = !if_match.empty() || !if_none_match.empty();
+    std::unique_ptr<absl::MutexLock> put_lock;
+    if (manifest_put && self->options_.honour_conditions) {
+      put_lock = std::make_unique<absl::MutexLock>(&self->put_mu_);
+    }
+    const auto record_put = [&](int status) {
+      if (!manifest_put) return;
+      absl::MutexLock lock(&self->mu_);
+      self->manifest_puts_.push_back(absl::StrCat(
+          "PUT ", path, " If-Match=", if_match, " If-None-Match=", if_none_match, " -> ", status));
+    };
+    const auto precondition_failed = [&]() {
+      res.status = 412;
+      res.set_content(R"({"errors":[{"code":"PRECONDITION_FAILED","message":"condition failed"}]})",
+                      "application/json");
+      record_put(412);
+    };
+    if (manifest_put && conditional && self->rejected_.load() < self->options_.reject_conditional) {
+      self->rejected_++;
+      precondition_failed();
+      return;
+    }
+    if (manifest_put && conditional && self->options_.honour_conditions) {
+      httplib::Headers head = headers;
+      head.erase("Content-Type");
+      head.emplace("Accept",
+                   "application/vnd.oci.image.index.v1+json, "
+                   "application/vnd.oci.image.manifest.v1+json, "
+                   "application/vnd.docker.distribution.manifest.v2+json, "
+                   "application/vnd.docker.distribution.manifest.list.v2+json");
+      httplib::Result now = cli.Head(req.target.c_str(), head);
+      if (!now) {
+        res.status = 502;
+        return;
+      }
+      const bool exists = now->status == 200;
+      const std::string etag =
+          absl::StrCat("\"", now->get_header_value("Docker-Content-Digest"), "\"");
+      if ((!if_none_match.empty() && exists) ||
+          (!if_match.empty() && (!exists || (if_match != "*" && if_match != etag)))) {
+        precondition_failed();
+        return;
+      }
+    }
     httplib::Result r = send();
     if (!r) {
       res.status = 502;
       return;
     }
+    record_put(r->status);
     res.status = r->status;
     std::string out_type;
     for (const auto& [k, v] : r->headers) {
@@ -625,6 +673,11 @@ std::vector<std::string> RegistryProxy::requests() const {
 void RegistryProxy::ClearRequests() {
   absl::MutexLock lock(&mu_);
   requests_.clear();
+}
+
+std::vector<std::string> RegistryProxy::manifest_puts() const {
+  absl::MutexLock lock(&mu_);
+  return manifest_puts_;
 }
 
 }  // namespace vouch::testing

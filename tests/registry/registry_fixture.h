@@ -124,6 +124,13 @@ class RegistryProxy {
     std::function<void(const std::string& path, std::string* body)> rewrite;
     // Never answer requests whose path contains this (a stalled registry), when not empty.
     std::string stall_path;
+    // Honour If-Match / If-None-Match: * on manifest PUTs by tag as RFC 9110 says (412 when the
+    // tag's current digest, as its ETag "\"sha256:...\"", does not match), which distribution
+    // 2.8 does not; the check and the PUT are atomic with respect to each other.
+    bool honour_conditions = false;
+    // Answer the first |reject_conditional| conditional manifest PUTs with 412 whatever they
+    // say (a concurrent writer got in between).
+    int reject_conditional = 0;
   };
   static absl::StatusOr<std::unique_ptr<RegistryProxy>> Start(const std::string& upstream_host,
                                                               Options options);
@@ -133,6 +140,8 @@ class RegistryProxy {
   // Requests received, by "METHOD path" (path without query).
   std::vector<std::string> requests() const;
   void ClearRequests();
+  // Every manifest PUT: "PUT path If-Match=<value> If-None-Match=<value> -> status".
+  std::vector<std::string> manifest_puts() const;
 
  private:
   RegistryProxy() = default;
@@ -142,9 +151,12 @@ class RegistryProxy {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<int> failed_{0};
+  std::atomic<int> rejected_{0};
+  absl::Mutex put_mu_;  // makes a conditional check and its PUT one step
   std::atomic<bool> stopping_{false};
   mutable absl::Mutex mu_;
   std::vector<std::string> requests_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> manifest_puts_ ABSL_GUARDED_BY(mu_);
   // repo + "@" + subject digest -> referrer descriptors (JSON text)
   std::map<std::string, std::vector<std::string>> referrers_ ABSL_GUARDED_BY(mu_);
 };
