@@ -20,7 +20,9 @@ CacheStats CachingEngine::stats() const {
 Decision CachingEngine::Evaluate(const Request& request, bool* cached) {
   if (cached != nullptr) *cached = false;
   auto name = ParseImageName(request.image);
-  if (!name.ok()) return engine_->Evaluate(request);  // The engine explains the refusal.
+  // A malformed name, an untrusted registry or no policy: decided without the registry (and
+  // with no request to a registry the policies do not trust).
+  if (!name.ok() || !engine_->NeedsRegistry(request)) return engine_->Evaluate(request);
   const absl::Time now = options_.clock->Now();
   // 1. The digest: given, or the tag resolved at most once per resolve_ttl.
   std::string digest = name->digest;
@@ -34,8 +36,8 @@ Decision CachingEngine::Evaluate(const Request& request, bool* cached) {
     if (digest.empty()) {
       auto d = source_->Resolve(*name);
       if (!d.ok()) {
-        // Let the engine report it (fail closed or open by the policies).
-        return engine_->Evaluate(request);
+        // The engine reports it (fail closed or open by the policies) without asking again.
+        return engine_->EvaluateResolved(request, d.status());
       }
       digest = *d;
       std::lock_guard<std::mutex> lock(mu_);

@@ -2,7 +2,10 @@
 //
 // CachingEngine: an Engine in front of a decision cache, for the admission webhook (where the
 // same images are checked again and again, often by many pods at once).
-//  - A tag is resolved to a digest at most once per resolve_ttl (tags move; digests do not).
+//  - A tag is resolved to a digest at most once per resolve_ttl (tags move; digests do not),
+//    and only for images the engine needs the registry for (Engine::NeedsRegistry): an image
+//    from an untrusted registry, or one no policy applies to, is decided with no registry
+//    request. A failed resolution is decided from that one error (no second attempt).
 //  - Decisions are cached by (repository, digest, policy version, namespace and its labels) for
 //    decision_ttl; a new policy version misses the cache. Decisions that came from an
 //    infrastructure error (registry down) are not cached.

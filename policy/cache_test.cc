@@ -133,5 +133,50 @@ TEST_F(CacheTest, InfrastructureErrorsAreNotCached) {
   EXPECT_FALSE(cached);
 }
 
+TEST_F(CacheTest, ImagesThePoliciesDoNotCoverCauseNoRegistryRequest) {
+  // trustedRegistries and a policy for one repository only; other images allowed by default.
+  PolicySet::LoadOptions lo;
+  lo.default_trusted_root = ::testing::TempDir() + "/cache_root.json";
+  auto set = PolicySet::Parse(
+      "c.yaml",
+      absl::StrCat("apiVersion: policy.vouch.dev/v1\nkind: PolicySettings\nspec:\n"
+                   "  defaultAction: allow\n  trustedRegistries: ['registry.example.com/**']\n"
+                   "---\napiVersion: policy.vouch.dev/v1\nkind: ImagePolicy\nmetadata: {name: p}\n"
+                   "spec:\n  images: [{glob: 'registry.example.com/app'}]\n  authorities:\n"
+                   "    - name: ci\n      keyless: {issuer: '",
+                   client::kFakeIssuer, "', subject: '", client::kFakeIdentity, "'}\n"),
+      lo);
+  ASSERT_THAT(set, IsOk());
+  auto engine = Engine::New(set->get(), &source_);
+  ASSERT_THAT(engine, IsOk());
+  CachingEngine cache(engine->get(), &source_, options_);
+  // An attacker-chosen registry (here a link-local address) is refused by name alone: the
+  // webhook makes no request to it.
+  Decision d = cache.Evaluate({"169.254.169.254/latest/meta-data:1", "default", {}});
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.reasons[0], HasSubstr("not from a trusted registry"));
+  // A trusted registry but no policy: the default action, no request either.
+  d = cache.Evaluate({"registry.example.com/tools:1", "default", {}});
+  EXPECT_TRUE(d.allowed) << ::testing::PrintToString(d.reasons);
+  EXPECT_EQ(source_.resolves, 0);
+  EXPECT_EQ(source_.Fetches(), 0);
+  // The covered repository is resolved and checked.
+  d = cache.Evaluate({"registry.example.com/app:1", "default", {}});
+  EXPECT_TRUE(d.allowed) << ::testing::PrintToString(d.reasons);
+  EXPECT_EQ(source_.resolves, 1);
+}
+
+TEST_F(CacheTest, AFailedTagResolutionIsAskedOnceAndFailsClosed) {
+  CachingEngine cache(engine_.get(), &source_, options_);
+  source_.down = absl::UnavailableError("connection refused");
+  Decision d = cache.Evaluate({"registry.example.com/app:1", "default", {}});
+  EXPECT_FALSE(d.allowed);
+  EXPECT_TRUE(d.infrastructure_error);
+  EXPECT_THAT(d.reasons[0],
+              HasSubstr("cannot check registry.example.com/app:1: connection refused"));
+  // One request to the registry that is down, not one by the cache and another by the engine.
+  EXPECT_EQ(source_.resolves, 1);
+}
+
 }  // namespace
 }  // namespace vouch::policy
