@@ -52,6 +52,8 @@ class CachingEngine {
 
   CacheStats stats() const;
 
+  const PolicySet& policies() const { return engine_->policies(); }
+
  private:
   struct Entry {
     Decision decision;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -229,6 +230,15 @@ std::vector<policy::Decision> AdmissionWebhook::Decide(const Review& r, const ch
   std::vector<policy::Decision> decisions(unique.size());
   std::vector<char> cached(unique.size(), 0);
   auto decide = [&](size_t i) {
+    if (absl::StartsWith(unique[i], "oci:")) {
+      // The CLI's local layouts: not an image a node pulls, and the webhook must not read a
+      // directory of its own file system named by whoever may create pods.
+      policy::Decision& d = decisions[i];
+      d.image = unique[i];
+      d.policy_version = engine_->policies().version();
+      d.reasons.push_back("\"oci:\" names a local OCI layout, not an image a node can pull");
+      return;
+    }
     bool c = false;
     decisions[i] = engine_->Evaluate(policy::Request{unique[i], r.ns, labels}, &c);
     cached[i] = c;
