@@ -13,7 +13,6 @@ import base64
 import concurrent.futures
 import copy
 import datetime
-import hashlib
 import http.client
 import json
 import os
@@ -160,49 +159,6 @@ def apply_patch(doc, patch):
     return doc
 
 
-class Registry(rt.Registry):
-    """rt.Registry, with images pushed over the distribution API (no skopeo process)."""
-
-    def _request(self, method, path, body=b"", headers=None):
-        host, port = self.host.split(":")
-        c = http.client.HTTPConnection(host, int(port), timeout=30)
-        h = {"Authorization": "Basic " + base64.b64encode(self.creds().encode()).decode()}
-        h.update(headers or {})
-        c.request(method, path, body=body, headers=h)
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        return r.status, r, data
-
-    def _blob(self, repo, data):
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        status, r, _ = self._request("POST", "/v2/%s/blobs/uploads/" % repo)
-        assert status == 202, status
-        loc = r.getheader("Location")
-        loc = loc[loc.index("/v2/"):] if "/v2/" in loc else loc
-        status, _, body = self._request("PUT", "%s%sdigest=%s" % (loc, "&" if "?" in loc else "?",
-                                                                   digest), data,
-                                        {"Content-Type": "application/octet-stream"})
-        assert status == 201, (status, body)
-        return {"digest": digest, "size": len(data)}
-
-    def push(self, repo, tag, content):
-        """A one-layer image holding |content| as REPO:TAG; its manifest digest."""
-        layer = dict(self._blob(repo, content.encode()),
-                     mediaType="application/vnd.oci.image.layer.v1.tar")
-        config = dict(self._blob(repo, json.dumps(
-            {"architecture": "amd64", "os": "linux", "config": {},
-             "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}}).encode()),
-            mediaType="application/vnd.oci.image.config.v1+json")
-        manifest = json.dumps({"schemaVersion": 2,
-                               "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                               "config": config, "layers": [layer]}).encode()
-        status, _, body = self._request("PUT", "/v2/%s/manifests/%s" % (repo, tag), manifest,
-                                        {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
-        assert status == 201, (status, body)
-        return "sha256:" + hashlib.sha256(manifest).hexdigest()
-
-
 class AdmissionE2eTest(unittest.TestCase):
 
     @classmethod
@@ -220,9 +176,9 @@ class AdmissionE2eTest(unittest.TestCase):
     def _start(cls):
         cls.oidc = vt.DevOidc()
         cls.procs.append(cls.oidc)
-        cls.registry = Registry()
+        cls.registry = rt.Registry()
         cls.procs.append(cls.registry)
-        cls.registry2 = Registry()  # stopped by the fail-closed case
+        cls.registry2 = rt.Registry()  # stopped by the fail-closed case
         cls.procs.append(cls.registry2)
         host, host2 = cls.registry.host, cls.registry2.host
         # vouchd reads registry credentials from Docker's config.
@@ -286,8 +242,8 @@ class AdmissionE2eTest(unittest.TestCase):
             "open/app": (cls.registry2, [("sign", EMAIL)]),
         }
         for repo, (reg, _) in images.items():
-            cls.digests[repo] = reg.push(repo, "v1", "%s v1\n" % repo)
-        cls.digests["closed/app:v2"] = cls.registry2.push("closed/app", "v2", "closed v2\n")
+            cls.digests[repo] = reg.push_image(repo, "v1", "%s v1\n" % repo)
+        cls.digests["closed/app:v2"] = cls.registry2.push_image("closed/app", "v2", "closed v2\n")
 
         def attach(job):
             repo, reg, (what, arg), n = job
