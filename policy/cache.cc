@@ -18,6 +18,14 @@ CacheStats CachingEngine::stats() const {
 }
 
 Decision CachingEngine::Evaluate(const Request& request, bool* cached) {
+  return *Decide(request, cached, /*may_wait=*/true);
+}
+
+std::optional<Decision> CachingEngine::TryWithoutWaiting(const Request& request, bool* cached) {
+  return Decide(request, cached, /*may_wait=*/false);
+}
+
+std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cached, bool may_wait) {
   if (cached != nullptr) *cached = false;
   auto name = ParseImageName(request.image);
   // A malformed name, an untrusted registry or no policy: decided without the registry (and
@@ -34,6 +42,7 @@ Decision CachingEngine::Evaluate(const Request& request, bool* cached) {
       if (it != resolved_.end() && it->second.second > now) digest = it->second.first;
     }
     if (digest.empty()) {
+      if (!may_wait) return std::nullopt;
       auto d = source_->Resolve(*name);
       if (!d.ok()) {
         // The engine reports it (fail closed or open by the policies) without asking again.
@@ -60,6 +69,7 @@ Decision CachingEngine::Evaluate(const Request& request, bool* cached) {
       d.image = request.image;
       return d;
     }
+    if (!may_wait) return std::nullopt;
     auto f = in_flight_.find(key);
     if (f != in_flight_.end()) {
       flight = f->second;

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -50,11 +51,20 @@ class CachingEngine {
   // came from the cache or another caller's evaluation.
   Decision Evaluate(const Request& request, bool* cached = nullptr);
 
+  // The decision for |request| if it can be had without waiting: from the cache (its tag
+  // resolved within resolve_ttl and its decision fresh), or made by the engine with no registry
+  // request (a malformed name, an untrusted registry, no policy). nullopt when Evaluate would
+  // ask the registry or wait for another caller's evaluation. Lets a caller with several images
+  // answer the cached ones inline and spend threads only on the others.
+  std::optional<Decision> TryWithoutWaiting(const Request& request, bool* cached = nullptr);
+
   CacheStats stats() const;
 
   const PolicySet& policies() const { return engine_->policies(); }
 
  private:
+  std::optional<Decision> Decide(const Request& request, bool* cached, bool may_wait);
+
   struct Entry {
     Decision decision;
     absl::Time expires;

@@ -178,5 +178,36 @@ TEST_F(CacheTest, AFailedTagResolutionIsAskedOnceAndFailsClosed) {
   EXPECT_EQ(source_.resolves, 1);
 }
 
+TEST_F(CacheTest, TryWithoutWaitingAnswersOnlyFromTheCacheOrWithoutTheRegistry) {
+  CachingEngine cache(engine_.get(), &source_, options_);
+  bool cached = true;
+  // Not seen: nothing, and no registry request.
+  EXPECT_FALSE(cache.TryWithoutWaiting({"registry.example.com/app:1", "default", {}}, &cached));
+  EXPECT_FALSE(
+      cache.TryWithoutWaiting({"registry.example.com/app@" + digest_, "default", {}}, &cached));
+  EXPECT_EQ(source_.resolves, 0);
+  EXPECT_EQ(source_.Fetches(), 0);
+  EXPECT_EQ(cache.stats().misses, 0u);
+  // A malformed name needs no registry: decided.
+  auto d = cache.TryWithoutWaiting({"Bad Name", "default", {}}, &cached);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_FALSE(d->allowed);
+  EXPECT_FALSE(cached);
+  // Once evaluated: from the cache, by tag and by digest.
+  EXPECT_TRUE(cache.Evaluate({"registry.example.com/app:1", "default", {}}).allowed);
+  d = cache.TryWithoutWaiting({"registry.example.com/app:1", "default", {}}, &cached);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_TRUE(d->allowed);
+  EXPECT_TRUE(cached);
+  EXPECT_EQ(d->image, "registry.example.com/app:1");
+  EXPECT_TRUE(cache.TryWithoutWaiting({"registry.example.com/app@" + digest_, "default", {}}));
+  EXPECT_EQ(source_.resolves, 1);
+  EXPECT_EQ(source_.Fetches(), 1);
+  // The tag's resolution expires: nothing again (Evaluate would ask the registry).
+  clock_.Advance(absl::Seconds(31));
+  EXPECT_FALSE(cache.TryWithoutWaiting({"registry.example.com/app:1", "default", {}}));
+  EXPECT_EQ(source_.resolves, 1);
+}
+
 }  // namespace
 }  // namespace vouch::policy

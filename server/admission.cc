@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <future>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -243,15 +244,28 @@ std::vector<policy::Decision> AdmissionWebhook::Decide(const Review& r, const ch
     decisions[i] = engine_->Evaluate(policy::Request{unique[i], r.ns, labels}, &c);
     cached[i] = c;
   };
-  if (unique.empty()) return decisions;
-  if (unique.size() == 1) {
-    decide(0);
-  } else {
-    std::vector<std::future<void>> futures;
-    for (size_t i = 1; i < unique.size(); ++i) {
-      futures.push_back(std::async(std::launch::async, decide, i));
+  // Cached decisions (most, once a workload has been seen) are answered inline; threads only
+  // for the images that need the registry, whose reads then overlap.
+  std::vector<size_t> waiting;
+  for (size_t i = 0; i < unique.size(); ++i) {
+    bool c = false;
+    std::optional<policy::Decision> d;
+    if (!absl::StartsWith(unique[i], "oci:")) {
+      d = engine_->TryWithoutWaiting(policy::Request{unique[i], r.ns, labels}, &c);
     }
-    decide(0);
+    if (d.has_value()) {
+      decisions[i] = *std::move(d);
+      cached[i] = c;
+    } else {
+      waiting.push_back(i);
+    }
+  }
+  if (!waiting.empty()) {
+    std::vector<std::future<void>> futures;
+    for (size_t k = 1; k < waiting.size(); ++k) {
+      futures.push_back(std::async(std::launch::async, decide, waiting[k]));
+    }
+    decide(waiting[0]);
     for (auto& f : futures) f.get();
   }
   for (size_t i = 0; i < unique.size(); ++i) Audit(r, decisions[i], cached[i] != 0, webhook);

@@ -16,8 +16,10 @@ policy one keyless authority over every image.
           connection (latency), and wrk -c --concurrency (throughput; wrk's latency too).
   ceiling: in the same run, GET /healthz on the webhook's listener over a kept-alive HTTPS
           connection with the same Python client (what the client and TLS cost alone), a new
-          TLS connection per request, and POST /validate of a review with no images (the
-          Kubernetes docs' Scale example: parsing and answering, no decision).
+          TLS connection per request, POST /validate of a review with no images (the
+          Kubernetes docs' Scale example: parsing and answering, no decision), and one GET of
+          a manifest from the registry (a cold image needs about 8 registry requests, most
+          in sequence).
 
   bazel build -c opt //client/cli:vouch //tools:vouchd //tools/dev_oidc:vouch-dev-oidc
   python3 tools/bench/admission_bench.py [--pods 100] [--warm 3000] [--concurrency 8]
@@ -191,13 +193,37 @@ def main():
             n.close()
         results["healthz_new_tls"] = summary("ceiling: GET /healthz, new TLS connection each", fresh)
 
-        # Cold, sequential: pod 1..pods (pod 0 is kept for warm).
+        # The registry's own round trip (kept-alive, basic auth: each request checks the
+        # bcrypt htpasswd entry): a cold image needs about 8 of them in sequence.
+        app = json.loads(registry.api("GET", "/v2/base/app/tags/list")[2])
+        reg = []
+        for _ in range(300):
+            t = time.perf_counter()
+            status, _, _ = registry.api("GET", "/v2/base/app/manifests/v1",
+                                        headers={"Accept": registry.MANIFEST_TYPES})
+            reg.append((time.perf_counter() - t) * 1000)
+            assert status == 200, (status, app)
+        results["registry_manifest_get"] = summary("ceiling: registry GET manifest, kept-alive", reg)
+
+        def cpu_ms(pid):
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+        # Cold, sequential: pod 1..pods (pod 0 is kept for warm). The CPU time vouchd and the
+        # registry spend per review, next to the wall time, says how much of it is waiting.
         cold = []
+        cpu0 = (cpu_ms(server.proc.pid), cpu_ms(registry.proc.pid))
         for i in range(1, args.pods + 1):
             ms, data = c.call("POST", "/validate", review(i))
             check(data)
             cold.append(ms)
+        cpu1 = (cpu_ms(server.proc.pid), cpu_ms(registry.proc.pid))
         results["cold_sequential"] = summary("cold: Pod with 3 images, sequential", cold)
+        results["cold_sequential"]["vouchd_cpu_ms_per_review"] = (cpu1[0] - cpu0[0]) / args.pods
+        results["cold_sequential"]["registry_cpu_ms_per_review"] = (cpu1[1] - cpu0[1]) / args.pods
+        print("  CPU per cold review: vouchd %.1f ms, docker-registry %.1f ms (wall p50 %.1f ms)"
+              % ((cpu1[0] - cpu0[0]) / args.pods, (cpu1[1] - cpu0[1]) / args.pods, pct(cold, 50)))
 
         # Cold, concurrent.
         start = args.pods + 1
