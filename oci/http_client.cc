@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 
 #include <mutex>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -85,8 +86,51 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
+// Idle curl handles, reused by every HttpClient of the process. A reused handle keeps its
+// connection cache (keep-alive connections to the registries it has talked to; curl reuses one
+// only when host, port and TLS settings match) and its TLS sessions, so a request to a host
+// seen before costs no TCP or TLS handshake; a new handle per request paid both every time.
+// (It does not keep the parsed CA bundle with this libcurl, 7.88: every new TLS connection still
+// reads the system's bundle, measured with strace.) A handle is used by one request at a time;
+// curl_easy_reset clears its options when it comes back (not its connections).
+class HandlePool {
+ public:
+  static HandlePool& Get() {
+    static HandlePool* pool = new HandlePool();  // never destroyed: requests may run at exit
+    return *pool;
+  }
+  CURL* Take() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        CURL* c = idle_.back();
+        idle_.pop_back();
+        return c;
+      }
+    }
+    return curl_easy_init();
+  }
+  void Give(CURL* c) {
+    // Forget the finished request's buffers and callbacks (they pointed into its stack frame).
+    curl_easy_reset(c);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (idle_.size() < kMaxIdle) {
+        idle_.push_back(c);
+        return;
+      }
+    }
+    curl_easy_cleanup(c);
+  }
+
+ private:
+  static constexpr size_t kMaxIdle = 32;
+  std::mutex mu_;
+  std::vector<CURL*> idle_;  // most recently used last
+};
+
 struct CurlDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  void operator()(CURL* c) const { HandlePool::Get().Give(c); }
 };
 struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
@@ -118,7 +162,7 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request, uint64
     return absl::InvalidArgumentError(
         absl::StrCat("URL \"", request.url.substr(0, 200), "\": want http:// or https://"));
   }
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  std::unique_ptr<CURL, CurlDeleter> curl(HandlePool::Get().Take());
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   CURL* c = curl.get();
   HttpResponse response;

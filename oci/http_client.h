@@ -4,7 +4,9 @@
 // headers, response headers, bodies buffered up to a limit or streamed to a consumer that may
 // abort, connect and total timeouts, TLS with the system store or a CA file. Redirects are
 // followed (at most 5, https only unless plain HTTP is allowed; libcurl drops our Authorization
-// header when a redirect leaves the host). Thread-safe: each Send uses its own curl handle.
+// header when a redirect leaves the host). Connections are kept alive and reused, across
+// HttpClients of the process too (idle curl handles are pooled; a handle keeps its connections
+// and TLS sessions). Thread-safe: a Send has a curl handle to itself.
 #ifndef VOUCH_OCI_HTTP_CLIENT_H_
 #define VOUCH_OCI_HTTP_CLIENT_H_
 

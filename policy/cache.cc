@@ -18,9 +18,19 @@ CacheStats CachingEngine::stats() const {
 }
 
 Decision CachingEngine::Evaluate(const Request& request, bool* cached) {
+  return *Decide(request, cached, /*may_wait=*/true);
+}
+
+std::optional<Decision> CachingEngine::TryWithoutWaiting(const Request& request, bool* cached) {
+  return Decide(request, cached, /*may_wait=*/false);
+}
+
+std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cached, bool may_wait) {
   if (cached != nullptr) *cached = false;
   auto name = ParseImageName(request.image);
-  if (!name.ok()) return engine_->Evaluate(request);  // The engine explains the refusal.
+  // A malformed name, an untrusted registry or no policy: decided without the registry (and
+  // with no request to a registry the policies do not trust).
+  if (!name.ok() || !engine_->NeedsRegistry(request)) return engine_->Evaluate(request);
   const absl::Time now = options_.clock->Now();
   // 1. The digest: given, or the tag resolved at most once per resolve_ttl.
   std::string digest = name->digest;
@@ -32,10 +42,11 @@ Decision CachingEngine::Evaluate(const Request& request, bool* cached) {
       if (it != resolved_.end() && it->second.second > now) digest = it->second.first;
     }
     if (digest.empty()) {
+      if (!may_wait) return std::nullopt;
       auto d = source_->Resolve(*name);
       if (!d.ok()) {
-        // Let the engine report it (fail closed or open by the policies).
-        return engine_->Evaluate(request);
+        // The engine reports it (fail closed or open by the policies) without asking again.
+        return engine_->EvaluateResolved(request, d.status());
       }
       digest = *d;
       std::lock_guard<std::mutex> lock(mu_);
@@ -58,6 +69,7 @@ Decision CachingEngine::Evaluate(const Request& request, bool* cached) {
       d.image = request.image;
       return d;
     }
+    if (!may_wait) return std::nullopt;
     auto f = in_flight_.find(key);
     if (f != in_flight_.end()) {
       flight = f->second;

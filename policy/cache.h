@@ -2,7 +2,10 @@
 //
 // CachingEngine: an Engine in front of a decision cache, for the admission webhook (where the
 // same images are checked again and again, often by many pods at once).
-//  - A tag is resolved to a digest at most once per resolve_ttl (tags move; digests do not).
+//  - A tag is resolved to a digest at most once per resolve_ttl (tags move; digests do not),
+//    and only for images the engine needs the registry for (Engine::NeedsRegistry): an image
+//    from an untrusted registry, or one no policy applies to, is decided with no registry
+//    request. A failed resolution is decided from that one error (no second attempt).
 //  - Decisions are cached by (repository, digest, policy version, namespace and its labels) for
 //    decision_ttl; a new policy version misses the cache. Decisions that came from an
 //    infrastructure error (registry down) are not cached.
@@ -16,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -47,9 +51,20 @@ class CachingEngine {
   // came from the cache or another caller's evaluation.
   Decision Evaluate(const Request& request, bool* cached = nullptr);
 
+  // The decision for |request| if it can be had without waiting: from the cache (its tag
+  // resolved within resolve_ttl and its decision fresh), or made by the engine with no registry
+  // request (a malformed name, an untrusted registry, no policy). nullopt when Evaluate would
+  // ask the registry or wait for another caller's evaluation. Lets a caller with several images
+  // answer the cached ones inline and spend threads only on the others.
+  std::optional<Decision> TryWithoutWaiting(const Request& request, bool* cached = nullptr);
+
   CacheStats stats() const;
 
+  const PolicySet& policies() const { return engine_->policies(); }
+
  private:
+  std::optional<Decision> Decide(const Request& request, bool* cached, bool may_wait);
+
   struct Entry {
     Decision decision;
     absl::Time expires;

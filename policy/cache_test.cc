@@ -133,5 +133,81 @@ TEST_F(CacheTest, InfrastructureErrorsAreNotCached) {
   EXPECT_FALSE(cached);
 }
 
+TEST_F(CacheTest, ImagesThePoliciesDoNotCoverCauseNoRegistryRequest) {
+  // trustedRegistries and a policy for one repository only; other images allowed by default.
+  PolicySet::LoadOptions lo;
+  lo.default_trusted_root = ::testing::TempDir() + "/cache_root.json";
+  auto set = PolicySet::Parse(
+      "c.yaml",
+      absl::StrCat("apiVersion: policy.vouch.dev/v1\nkind: PolicySettings\nspec:\n"
+                   "  defaultAction: allow\n  trustedRegistries: ['registry.example.com/**']\n"
+                   "---\napiVersion: policy.vouch.dev/v1\nkind: ImagePolicy\nmetadata: {name: p}\n"
+                   "spec:\n  images: [{glob: 'registry.example.com/app'}]\n  authorities:\n"
+                   "    - name: ci\n      keyless: {issuer: '",
+                   client::kFakeIssuer, "', subject: '", client::kFakeIdentity, "'}\n"),
+      lo);
+  ASSERT_THAT(set, IsOk());
+  auto engine = Engine::New(set->get(), &source_);
+  ASSERT_THAT(engine, IsOk());
+  CachingEngine cache(engine->get(), &source_, options_);
+  // An attacker-chosen registry (here a link-local address) is refused by name alone: the
+  // webhook makes no request to it.
+  Decision d = cache.Evaluate({"169.254.169.254/latest/meta-data:1", "default", {}});
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.reasons[0], HasSubstr("not from a trusted registry"));
+  // A trusted registry but no policy: the default action, no request either.
+  d = cache.Evaluate({"registry.example.com/tools:1", "default", {}});
+  EXPECT_TRUE(d.allowed) << ::testing::PrintToString(d.reasons);
+  EXPECT_EQ(source_.resolves, 0);
+  EXPECT_EQ(source_.Fetches(), 0);
+  // The covered repository is resolved and checked.
+  d = cache.Evaluate({"registry.example.com/app:1", "default", {}});
+  EXPECT_TRUE(d.allowed) << ::testing::PrintToString(d.reasons);
+  EXPECT_EQ(source_.resolves, 1);
+}
+
+TEST_F(CacheTest, AFailedTagResolutionIsAskedOnceAndFailsClosed) {
+  CachingEngine cache(engine_.get(), &source_, options_);
+  source_.down = absl::UnavailableError("connection refused");
+  Decision d = cache.Evaluate({"registry.example.com/app:1", "default", {}});
+  EXPECT_FALSE(d.allowed);
+  EXPECT_TRUE(d.infrastructure_error);
+  EXPECT_THAT(d.reasons[0],
+              HasSubstr("cannot check registry.example.com/app:1: connection refused"));
+  // One request to the registry that is down, not one by the cache and another by the engine.
+  EXPECT_EQ(source_.resolves, 1);
+}
+
+TEST_F(CacheTest, TryWithoutWaitingAnswersOnlyFromTheCacheOrWithoutTheRegistry) {
+  CachingEngine cache(engine_.get(), &source_, options_);
+  bool cached = true;
+  // Not seen: nothing, and no registry request.
+  EXPECT_FALSE(cache.TryWithoutWaiting({"registry.example.com/app:1", "default", {}}, &cached));
+  EXPECT_FALSE(
+      cache.TryWithoutWaiting({"registry.example.com/app@" + digest_, "default", {}}, &cached));
+  EXPECT_EQ(source_.resolves, 0);
+  EXPECT_EQ(source_.Fetches(), 0);
+  EXPECT_EQ(cache.stats().misses, 0u);
+  // A malformed name needs no registry: decided.
+  auto d = cache.TryWithoutWaiting({"Bad Name", "default", {}}, &cached);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_FALSE(d->allowed);
+  EXPECT_FALSE(cached);
+  // Once evaluated: from the cache, by tag and by digest.
+  EXPECT_TRUE(cache.Evaluate({"registry.example.com/app:1", "default", {}}).allowed);
+  d = cache.TryWithoutWaiting({"registry.example.com/app:1", "default", {}}, &cached);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_TRUE(d->allowed);
+  EXPECT_TRUE(cached);
+  EXPECT_EQ(d->image, "registry.example.com/app:1");
+  EXPECT_TRUE(cache.TryWithoutWaiting({"registry.example.com/app@" + digest_, "default", {}}));
+  EXPECT_EQ(source_.resolves, 1);
+  EXPECT_EQ(source_.Fetches(), 1);
+  // The tag's resolution expires: nothing again (Evaluate would ask the registry).
+  clock_.Advance(absl::Seconds(31));
+  EXPECT_FALSE(cache.TryWithoutWaiting({"registry.example.com/app:1", "default", {}}));
+  EXPECT_EQ(source_.resolves, 1);
+}
+
 }  // namespace
 }  // namespace vouch::policy

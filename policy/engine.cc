@@ -251,13 +251,16 @@ class Evaluation {
     now_ = e_.options_.now == absl::InfinitePast() ? absl::Now() : e_.options_.now;
   }
 
-  Decision Run() && {
+  // Steps 1 and 2 (no registry call): the name, trusted registries and the matching policies.
+  // False when that already decides (a malformed name, an untrusted registry, no policy: the
+  // default action); the decision is then d_.
+  bool Select() {
     d_.image = request_.image;
     d_.policy_version = e_.set_->version();
     auto name = ParseImageName(request_.image);
     if (!name.ok()) {
       d_.reasons.push_back(std::string(name.status().message()));
-      return std::move(d_);
+      return false;
     }
     d_.name = *name;
     const PolicySettings& settings = e_.set_->settings();
@@ -268,10 +271,9 @@ class Evaluation {
       if (!trusted) {
         d_.reasons.push_back(absl::StrCat("image ", d_.name.Name(),
                                           " is not from a trusted registry (trustedRegistries)"));
-        return std::move(d_);
+        return false;
       }
     }
-    std::vector<size_t> matching;
     for (size_t i = 0; i < e_.set_->policies().size(); ++i) {
       const ImagePolicy& p = e_.set_->policies()[i];
       bool glob = false;
@@ -281,16 +283,24 @@ class Evaluation {
           !p.namespaces->Matches(request_.ns, request_.ns_labels)) {
         continue;
       }
-      matching.push_back(i);
+      matching_.push_back(i);
     }
-    if (matching.empty()) {
+    if (matching_.empty()) {
       d_.allowed = settings.default_allow;
       if (!d_.allowed) {
         d_.reasons.push_back(absl::StrCat("no policy matches ", d_.name.Reference(),
                                           " and the default action is deny"));
       }
-      return std::move(d_);
+      return false;
     }
+    return true;
+  }
+
+  // |resolved|: the tag already resolved by the caller (its digest or the registry's error), or
+  // null to resolve it here.
+  Decision Run(const absl::StatusOr<std::string>* resolved = nullptr) && {
+    if (!Select()) return std::move(d_);
+    const std::vector<size_t>& matching = matching_;
     bool all_fail_open = true;
     for (size_t i : matching) all_fail_open = all_fail_open && e_.set_->policies()[i].fail_open;
     auto infra = [&](const absl::Status& s) {
@@ -306,6 +316,9 @@ class Evaluation {
     };
     if (!d_.name.digest.empty()) {
       d_.digest = d_.name.digest;  // By digest: nothing to resolve.
+    } else if (resolved != nullptr) {
+      if (!resolved->ok()) return infra(resolved->status());
+      d_.digest = **resolved;
     } else {
       auto digest = e_.source_->Resolve(d_.name);
       if (!digest.ok()) return infra(digest.status());
@@ -655,6 +668,7 @@ class Evaluation {
   const Request& request_;
   absl::Time now_;
   Decision d_;
+  std::vector<size_t> matching_;  // the policies that apply (Select)
   std::vector<Attachment> attachments_;
   std::vector<std::optional<json>> statements_;
   std::map<std::tuple<size_t, size_t, size_t>, absl::StatusOr<client::VerificationResult>>
@@ -662,5 +676,14 @@ class Evaluation {
 };
 
 Decision Engine::Evaluate(const Request& request) const { return Evaluation(*this, request).Run(); }
+
+Decision Engine::EvaluateResolved(const Request& request,
+                                  const absl::StatusOr<std::string>& resolved) const {
+  return Evaluation(*this, request).Run(&resolved);
+}
+
+bool Engine::NeedsRegistry(const Request& request) const {
+  return Evaluation(*this, request).Select();
+}
 
 }  // namespace vouch::policy

@@ -112,6 +112,18 @@ class Engine {
 
   Decision Evaluate(const Request& request) const;
 
+  // As Evaluate, with the tag of |request|'s image already resolved by the caller: |resolved| is
+  // its digest, or the registry's error (decided as Evaluate decides a failed resolution: fail
+  // closed or open by the policies). Ignored when the image is given by digest.
+  Decision EvaluateResolved(const Request& request,
+                            const absl::StatusOr<std::string>& resolved) const;
+
+  // Whether deciding |request| reads the registry: false when its image name is malformed, is
+  // not from a trusted registry, or no policy applies to it (Evaluate then decides without the
+  // AttachmentSource). Callers that resolve tags themselves (CachingEngine) ask this first, so
+  // an image from anywhere else causes no request to its registry.
+  bool NeedsRegistry(const Request& request) const;
+
   const PolicySet& policies() const { return *set_; }
 
  private:

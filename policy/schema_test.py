@@ -136,6 +136,45 @@ class WebhookConfigurationTest(unittest.TestCase):
         kube_system = dict(self.reviews["pod.json"], namespace="kube-system")
         self.assertFalse(self.matches(w, kube_system))
 
+    WORKLOADS = [("", "pods", "Pod"), ("", "replicationcontrollers", "ReplicationController"),
+                 ("apps", "deployments", "Deployment"), ("apps", "replicasets", "ReplicaSet"),
+                 ("apps", "statefulsets", "StatefulSet"), ("apps", "daemonsets", "DaemonSet"),
+                 ("batch", "jobs", "Job"), ("batch", "cronjobs", "CronJob")]
+
+    @staticmethod
+    def request(group, resource, operation, namespace="prod", sub=None):
+        r = {"resource": {"group": group, "version": "v1", "resource": resource},
+             "operation": operation, "namespace": namespace}
+        if sub:
+            r["subResource"] = sub
+        return r
+
+    def test_validating_rules_cover_every_kind_the_webhook_reads_and_nothing_else(self):
+        # The kinds whose pod specs server/admission.cc reads (ImagesOf), CREATE and UPDATE;
+        # DELETE and CONNECT carry nothing to run and are not sent; kube-system is left out.
+        (w,) = self.configs["ValidatingWebhookConfiguration"]["webhooks"]
+        with open(find("server/admission.cc")) as f:
+            source = f.read()
+        for group, resource, kind in self.WORKLOADS:
+            with self.subTest(resource=resource):
+                self.assertIn('"%s"' % kind, source)
+                for op in ("CREATE", "UPDATE"):
+                    self.assertTrue(self.matches(w, self.request(group, resource, op)), op)
+                for op in ("DELETE", "CONNECT"):
+                    self.assertFalse(self.matches(w, self.request(group, resource, op)), op)
+                self.assertFalse(self.matches(w, self.request(group, resource, "CREATE",
+                                                              namespace="kube-system")))
+        # kubectl debug adds ephemeral containers through the subresource: checked too.
+        self.assertTrue(self.matches(w, self.request("", "pods", "UPDATE", sub="ephemeralcontainers")))
+        # Other subresources (status, scale, exec) and other resources are not sent.
+        for req in (self.request("", "pods", "UPDATE", sub="status"),
+                    self.request("apps", "deployments", "UPDATE", sub="scale"),
+                    self.request("", "pods", "CREATE", sub="exec"),
+                    self.request("", "configmaps", "CREATE"),
+                    self.request("apps", "controllerrevisions", "CREATE")):
+            self.assertFalse(self.matches(w, req), req)
+        self.assertEqual(w["failurePolicy"], "Fail")  # fail closed, as the engine does
+
     def test_mutating_rules_send_pods_and_workloads(self):
         (w,) = self.configs["MutatingWebhookConfiguration"]["webhooks"]
         self.assertEqual(w["clientConfig"]["service"]["path"], "/mutate")

@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <future>
+#include <optional>
 #include <set>
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -229,19 +231,41 @@ std::vector<policy::Decision> AdmissionWebhook::Decide(const Review& r, const ch
   std::vector<policy::Decision> decisions(unique.size());
   std::vector<char> cached(unique.size(), 0);
   auto decide = [&](size_t i) {
+    if (absl::StartsWith(unique[i], "oci:")) {
+      // The CLI's local layouts: not an image a node pulls, and the webhook must not read a
+      // directory of its own file system named by whoever may create pods.
+      policy::Decision& d = decisions[i];
+      d.image = unique[i];
+      d.policy_version = engine_->policies().version();
+      d.reasons.push_back("\"oci:\" names a local OCI layout, not an image a node can pull");
+      return;
+    }
     bool c = false;
     decisions[i] = engine_->Evaluate(policy::Request{unique[i], r.ns, labels}, &c);
     cached[i] = c;
   };
-  if (unique.empty()) return decisions;
-  if (unique.size() == 1) {
-    decide(0);
-  } else {
-    std::vector<std::future<void>> futures;
-    for (size_t i = 1; i < unique.size(); ++i) {
-      futures.push_back(std::async(std::launch::async, decide, i));
+  // Cached decisions (most, once a workload has been seen) are answered inline; threads only
+  // for the images that need the registry, whose reads then overlap.
+  std::vector<size_t> waiting;
+  for (size_t i = 0; i < unique.size(); ++i) {
+    bool c = false;
+    std::optional<policy::Decision> d;
+    if (!absl::StartsWith(unique[i], "oci:")) {
+      d = engine_->TryWithoutWaiting(policy::Request{unique[i], r.ns, labels}, &c);
     }
-    decide(0);
+    if (d.has_value()) {
+      decisions[i] = *std::move(d);
+      cached[i] = c;
+    } else {
+      waiting.push_back(i);
+    }
+  }
+  if (!waiting.empty()) {
+    std::vector<std::future<void>> futures;
+    for (size_t k = 1; k < waiting.size(); ++k) {
+      futures.push_back(std::async(std::launch::async, decide, waiting[k]));
+    }
+    decide(waiting[0]);
     for (auto& f : futures) f.get();
   }
   for (size_t i = 0; i < unique.size(); ++i) Audit(r, decisions[i], cached[i] != 0, webhook);

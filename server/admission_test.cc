@@ -168,6 +168,26 @@ TEST_F(AdmissionTest, PodTemplatesOfEveryWorkloadKindAreChecked) {
   }
 }
 
+TEST_F(AdmissionTest, LocalLayoutsAreDeniedWithoutReadingThem) {
+  // No policy matches an oci: name and the default action is allow: without the check the
+  // webhook would allow it (and, with a policy that matched, read that directory).
+  const std::string layout = dir_ + "/layout";
+  source_.tags["oci:" + layout + ":1"] = signed_;
+  Start();
+  auto out = webhook_->Validate(Review("pod.json", "oci:" + layout + ":1"));
+  ASSERT_THAT(out, IsOk());
+  EXPECT_FALSE((*out)["response"]["allowed"].get<bool>());
+  EXPECT_THAT((*out)["response"]["status"]["message"].get<std::string>(),
+              HasSubstr("image oci:" + layout +
+                        ":1 denied: \"oci:\" names a local OCI layout, not an image a node can "
+                        "pull"));
+  EXPECT_EQ(source_.resolves, 1);  // the other image (init and sidecar) only
+  std::vector<json> audit = AuditLines();
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[0]["decision"], "deny");
+  EXPECT_EQ(audit[0]["image"], "oci:" + layout + ":1");
+}
+
 TEST_F(AdmissionTest, WarnModeAllowsWithWarnings) {
   Start("warn");
   auto out = webhook_->Validate(Review("pod.json", "registry.example.com/app/rogue:1"));

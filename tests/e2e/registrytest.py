@@ -176,9 +176,97 @@ class Registry:
         if out.returncode != 0:
             raise RuntimeError("skopeo copy %s %s: %s" % (src, dest, out.stderr))
 
+    # ------------------------------------------------ the distribution API, spoken here (no skopeo)
+
+    MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json,"
+                      "application/vnd.oci.image.index.v1+json,"
+                      "application/vnd.docker.distribution.manifest.v2+json,"
+                      "application/vnd.docker.distribution.manifest.list.v2+json")
+
+    def api(self, method, path, body=b"", headers=None):
+        """One request with basic auth on a kept-alive connection: (status, response, body)."""
+        import base64
+        import http.client
+        h = {"Authorization": "Basic " + base64.b64encode(self.creds().encode()).decode()}
+        h.update(headers or {})
+        for attempt in (0, 1):
+            c = getattr(self, "_conn", None)
+            if c is None:
+                host, port = self.host.split(":")
+                c = self._conn = http.client.HTTPConnection(host, int(port), timeout=30)
+            try:
+                c.request(method, path, body=body, headers=h)
+                r = c.getresponse()
+                return r.status, r, r.read()
+            except (http.client.HTTPException, OSError):
+                c.close()
+                self._conn = None
+                if attempt:
+                    raise
+
+    def push_blob(self, repo, data):
+        """Uploads |data| (POST then PUT with the digest): its {digest, size}."""
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        status, r, _ = self.api("POST", "/v2/%s/blobs/uploads/" % repo)
+        assert status == 202, status
+        loc = r.getheader("Location")
+        loc = loc[loc.index("/v2/"):] if "/v2/" in loc else loc
+        status, _, body = self.api("PUT", "%s%sdigest=%s" % (loc, "&" if "?" in loc else "?", digest),
+                                   data, {"Content-Type": "application/octet-stream"})
+        assert status == 201, (status, body)
+        return {"digest": digest, "size": len(data)}
+
+    def push_image(self, repo, tag, content):
+        """A one-layer OCI image holding |content| as REPO:TAG; its manifest digest."""
+        layer = dict(self.push_blob(repo, content.encode()),
+                     mediaType="application/vnd.oci.image.layer.v1.tar")
+        config = dict(self.push_blob(repo, json.dumps(
+            {"architecture": "amd64", "os": "linux", "config": {},
+             "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}}).encode()),
+            mediaType="application/vnd.oci.image.config.v1+json")
+        manifest = json.dumps({"schemaVersion": 2,
+                               "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                               "config": config, "layers": [layer]}).encode()
+        status, _, body = self.api("PUT", "/v2/%s/manifests/%s" % (repo, tag), manifest,
+                                   {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+        assert status == 201, (status, body)
+        return "sha256:" + hashlib.sha256(manifest).hexdigest()
+
+    def copy_repository(self, src, dst):
+        """Every tag of SRC (with the manifests and blobs under it: images, the referrers tag
+        schema's index and the referrer manifests) into DST, blobs by cross-repository mount."""
+        status, _, body = self.api("GET", "/v2/%s/tags/list" % src)
+        assert status == 200, (status, body)
+        done = set()
+
+        def copy_manifest(ref):
+            status, r, raw = self.api("GET", "/v2/%s/manifests/%s" % (src, ref),
+                                      headers={"Accept": self.MANIFEST_TYPES})
+            assert status == 200, (status, raw)
+            m = json.loads(raw)
+            for child in m.get("manifests", []):
+                if child["digest"] not in done:
+                    copy_manifest(child["digest"])
+            for blob in [m["config"]] + m.get("layers", []) if "config" in m else []:
+                if blob["digest"] in done:
+                    continue
+                status, _, b = self.api("POST", "/v2/%s/blobs/uploads/?mount=%s&from=%s"
+                                        % (dst, blob["digest"], src))
+                assert status == 201, (status, b)
+                done.add(blob["digest"])
+            status, _, b = self.api("PUT", "/v2/%s/manifests/%s" % (dst, ref), raw,
+                                    {"Content-Type": r.getheader("Content-Type")})
+            assert status == 201, (status, b)
+            done.add("sha256:" + hashlib.sha256(raw).hexdigest())
+
+        for tag in json.loads(body)["tags"]:
+            copy_manifest(tag)
+
     def kill(self):
         if self.token_server is not None:
             self.token_server.kill()
+        if getattr(self, "_conn", None) is not None:
+            self._conn.close()
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGTERM)
             try:

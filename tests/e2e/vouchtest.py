@@ -244,14 +244,16 @@ class DevOidc:
 class Server:
     """A vouchd process on 127.0.0.1 with free ports; stopped by pid."""
 
-    def __init__(self, data_dir, extra=()):
+    def __init__(self, data_dir, extra=(), env=None):
+        """|env|: variables added to this process's environment for vouchd."""
         self.data_dir = data_dir
         self.ready = os.path.join(tempfile.mkdtemp(), "ready.json")
         self.log = open(os.path.join(os.path.dirname(self.ready), "vouchd.log"), "w")
         self.proc = subprocess.Popen(
             [runfile("tools/vouchd"), "--data-dir", data_dir, "--http-addr", "127.0.0.1:0",
              "--grpc-addr", "127.0.0.1:0", "--ready-file", self.ready, *extra],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT,
+            env=dict(os.environ, **env) if env else None)
         deadline = time.time() + 30
         while not os.path.exists(self.ready):
             if self.proc.poll() is not None:
@@ -264,6 +266,7 @@ class Server:
             info = json.load(f)
         self.http = info["http"]
         self.grpc = info["grpc"]
+        self.admission = info.get("admission", "")
 
     def output(self):
         with open(self.log.name) as f:
