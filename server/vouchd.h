@@ -42,6 +42,7 @@ class AdmissionWebhook;
 class CaGrpcService;
 class CertificateRecorder;
 class LogGrpcService;
+class StaticPublisher;
 class TufService;
 }  // namespace vouch::server
 
@@ -112,6 +113,10 @@ struct Options {
   // DATA_DIR/tuf_{snapshot,timestamp}_key.pem.
   bool enable_tuf = true;
   std::string tuf_dir;
+
+  // Static reads (server/static_publisher.h, docs/operations.md): when set, the checkpoint, tiles
+  // and entry bundles are published to this directory for a plain web server to serve.
+  std::string publish_dir;
 };
 
 class Vouchd {
@@ -157,6 +162,7 @@ class Vouchd {
   std::unique_ptr<log::Log> log_;
   std::unique_ptr<log::BackgroundVerifier> verifier_;
   std::unique_ptr<log::LogService> log_service_;
+  std::unique_ptr<StaticPublisher> publisher_;  // With --publish-dir.
   std::unique_ptr<CertificateRecorder> recorder_;
   std::unique_ptr<signer::CaService> ca_;
   http::Router router_;
