@@ -1,6 +1,7 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "server/static_publisher.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -177,6 +178,10 @@ absl::Status StaticPublisher::WriteTiles(uint64_t from, uint64_t size, bool chec
         continue;
       }
       const bool newest = i + 1 == tiles.size();
+      if (!check_only && from > 0 && t.width == log::kTileWidth) {
+        const uint32_t before = log::TileWidthForSize(level, t.index, from);
+        if (before > 0 && before < log::kTileWidth) completed_.push_back(t);
+      }
       struct Item {
         std::string rel;
         bool bundle;
@@ -284,6 +289,29 @@ absl::Status StaticPublisher::SyncDirs() {
   return absl::OkStatus();
 }
 
+void StaticPublisher::RemovePartials() {
+  for (const log::TileId& t : completed_) {
+    std::vector<std::string> dirs = {dir_ + log::TilePath(t) + ".p"};
+    if (t.level == 0) dirs.push_back(dir_ + log::EntriesPath(t) + ".p");
+    for (const std::string& d : dirs) {
+      DIR* dp = ::opendir(d.c_str());
+      if (dp == nullptr) continue;
+      while (struct dirent* e = ::readdir(dp)) {
+        const std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        if (::unlink((d + "/" + name).c_str()) != 0) {
+          VLOG_WARNING << d << "/" << name << ": cannot remove: " << Errno(errno);
+        }
+      }
+      ::closedir(dp);
+      if (::rmdir(d.c_str()) != 0) {
+        VLOG_WARNING << d << ": cannot remove: " << Errno(errno);
+      }
+      made_dirs_.erase(d);
+    }
+  }
+}
+
 absl::Status StaticPublisher::PublishOnce() {
   absl::MutexLock io(&io_mu_);
   // Never over a directory that was refused.
@@ -304,6 +332,8 @@ absl::Status StaticPublisher::PublishOnce() {
   if (s.ok()) s = SyncDirs();
   if (s.ok()) s = WriteFile(kCheckpoint, latest.checkpoint);
   if (s.ok()) s = SyncDirs();
+  if (s.ok()) RemovePartials();
+  completed_.clear();
   if (!s.ok()) {
     s = absl::Status(s.code(), absl::StrCat("publishing the checkpoint of size ", latest.size,
                                             " to ", dir_, ": ", s.message()));

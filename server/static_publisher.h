@@ -12,7 +12,9 @@
 // it is renamed into place only after every tile and bundle it commits to is durable (files and
 // their directories fsynced), so the directory never holds a checkpoint ahead of its tiles, even
 // after a crash or a failed write. Tiles are immutable once written (partial tiles keep their
-// own paths, as the spec requires), so only new ones are written.
+// own paths, as the spec requires), so only new ones are written. Once a checkpoint that commits
+// to a full tile is durable, the tile's partial versions (N.p/) are removed, as Tessera's
+// garbage collection does: a client holding an older checkpoint reads the full tile's prefix.
 //
 // Restarts resume from what the directory holds: its checkpoint is verified (the log's signature
 // and origin, no larger than the log, consistent with the log's tree by a consistency proof) and
@@ -37,6 +39,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -119,6 +122,9 @@ class StaticPublisher {
   bool FileMatches(const std::string& rel, const std::string& data, bool compare);
   absl::Status MakeParents(const std::string& path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   absl::Status SyncDirs() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
+  // Removes the partial tiles and bundles (N.p/) of the tiles in completed_, now that a durable
+  // checkpoint commits to their full versions. Failures are logged (the files are harmless).
+  void RemovePartials() ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_);
   void Loop();
   void Failed(const absl::Status& s);
 
@@ -138,6 +144,8 @@ class StaticPublisher {
   std::string published_note_ ABSL_GUARDED_BY(io_mu_);
   std::set<std::string> dirty_dirs_ ABSL_GUARDED_BY(io_mu_);
   std::set<std::string> made_dirs_ ABSL_GUARDED_BY(io_mu_);
+  // Tiles that became full in the publish under way (their partial versions go after it).
+  std::vector<log::TileId> completed_ ABSL_GUARDED_BY(io_mu_);
 
   mutable absl::Mutex mu_;
   Progress progress_ ABSL_GUARDED_BY(mu_);

@@ -180,9 +180,12 @@ TEST_F(StaticPublisherTest, PublishesExactlyWhatTheLogServes) {
     EXPECT_THAT(ProveFromFiles(i), IsOk()) << i;
   }
 
-  // The log grows: the new tiles appear, the old partial tiles stay (clients holding the older
-  // checkpoint still read them), full tiles are not written again.
+  // The log grows: the new tiles appear, the old partial tiles stay while their tile is partial
+  // (clients holding the older checkpoint read them), full tiles are not written again.
   const uint64_t written = p->progress().files_written;
+  const std::string partial88 = want["/tile/0/002.p/88"];
+  const std::string level1 = want["/tile/1/000.p/2"];
+  ASSERT_EQ(partial88.size(), 88u * 32);
   Append(600, 100);
   ASSERT_THAT(p->PublishOnce(), IsOk());
   std::map<std::string, std::string> want2 = Served(700);
@@ -196,6 +199,22 @@ TEST_F(StaticPublisherTest, PublishesExactlyWhatTheLogServes) {
   ASSERT_THAT(p->PublishOnce(), IsOk());
   EXPECT_EQ(p->progress().files_written - written, 3u);
   EXPECT_THAT(metrics_.Render(), HasSubstr("vouch_static_published_tree_size 700"));
+
+  // Tile 2 becomes full: once its checkpoint is published its partial versions go; a client
+  // holding the checkpoint of size 600 reads the full tile's first 88 hashes instead.
+  Append(700, 100);
+  ASSERT_THAT(p->PublishOnce(), IsOk());
+  std::map<std::string, std::string> want3 = Served(800);
+  want3["/checkpoint"] = t_->log->Latest().checkpoint;
+  want3["/tile/1/000.p/2"] = level1;  // Its tile is still partial.
+  EXPECT_EQ(Diff(ReadTree(dir_), want3), "");
+  struct stat st;
+  EXPECT_NE(::stat((dir_ + "/tile/0/002.p").c_str(), &st), 0);
+  EXPECT_NE(::stat((dir_ + "/tile/entries/002.p").c_str(), &st), 0);
+  EXPECT_EQ(want3["/tile/0/002"].substr(0, 88 * 32), partial88);
+  for (uint64_t i : {512, 767, 768, 799}) {
+    EXPECT_THAT(ProveFromFiles(i), IsOk()) << i;
+  }
 }
 
 TEST_F(StaticPublisherTest, FollowsTheLogOnItsThread) {
@@ -333,7 +352,7 @@ TEST_F(StaticPublisherTest, UnwritableTileDirectoryNeverPublishesTheCheckpoint) 
   EXPECT_TRUE(health_.Check().serving);
   EXPECT_EQ(p->progress().last_error, "");
   std::map<std::string, std::string> want = Served(310);
-  want.merge(Served(10));  // The partial tiles of size 10 stay.
+  // The partial tiles of size 10 are gone: tile 0 is full.
   want["/checkpoint"] = t_->log->Latest().checkpoint;
   EXPECT_EQ(Diff(ReadTree(dir_), want), "");
 }
@@ -360,7 +379,6 @@ TEST_F(StaticPublisherTest, FullDiskNeverPublishesTheCheckpoint) {
   ASSERT_THAT(p->PublishOnce(), IsOk());
   EXPECT_TRUE(health_.Check().serving);
   std::map<std::string, std::string> want = Served(610);
-  want.merge(Served(10));
   want["/checkpoint"] = t_->log->Latest().checkpoint;
   EXPECT_EQ(Diff(ReadTree(dir_), want), "");
 }

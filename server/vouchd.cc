@@ -312,9 +312,10 @@ void Vouchd::AddRoutes() {
         return http::Response::Json(200, body.dump());
       },
       http::Exec::kInline);
-  metrics_.Gauge("vouch_health_serving",
-                 "1 while /healthz answers SERVING, 0 while it answers NOT_SERVING (reasons there).",
-                 [this] { return health_.Check().serving ? 1.0 : 0.0; });
+  metrics_.Gauge(
+      "vouch_health_serving",
+      "1 while /healthz answers SERVING, 0 while it answers NOT_SERVING (reasons there).",
+      [this] { return health_.Check().serving ? 1.0 : 0.0; });
   router_.Handle("GET", "/metrics", [this](const http::Request&) {
     return http::Response::Make(200, "text/plain; version=0.0.4", metrics_.Render());
   });

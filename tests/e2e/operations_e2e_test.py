@@ -22,7 +22,7 @@ import vouchtest as vt  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
 RULES = vt.runfile("docs/examples/prometheus-alerts.yml")
-SQLITE3 = "/usr/bin/sqlite3"
+OPERATIONS_MD = vt.runfile("docs/operations.md")
 
 
 def append_many(server, key, first, count, threads=4):
@@ -46,26 +46,28 @@ def append_many(server, key, first, count, threads=4):
         raise AssertionError("append failed: %r" % errors[:3])
 
 
+def backup_script():
+    """The shell block docs/operations.md marks as the backup script."""
+    with open(OPERATIONS_MD) as f:
+        text = f.read()
+    m = re.search(r"<!-- backup-script:[^\n]*-->\n```sh\n(.*?)```", text, re.S)
+    assert m, "no backup-script block in docs/operations.md"
+    return m.group(1)
+
+
 def backup(data_dir, dest_dir):
-    """The documented procedure: the other files of the data directory (keys, the published
-    checkpoint) copied first, then the database through SQLite's online backup (a consistent
-    snapshot while vouchd writes, never older than that published checkpoint)."""
-    os.makedirs(dest_dir)
-    for name in os.listdir(data_dir):
-        if name.startswith("vouch.db") or name == "vouchd.lock":
-            continue
-        src = os.path.join(data_dir, name)
-        if os.path.isfile(src):
-            shutil.copy2(src, os.path.join(dest_dir, name))
-    subprocess.run([SQLITE3, os.path.join(data_dir, "vouch.db"),
-                    ".backup '%s'" % os.path.join(dest_dir, "vouch.db")], check=True)
+    """The documented procedure, run as it is written in docs/operations.md."""
+    subprocess.run(["bash", "-c", backup_script()], check=True,
+                   env=dict(os.environ, DATA=data_dir, DEST=dest_dir))
+    assert os.path.exists(os.path.join(dest_dir, "vouch.db"))
+    assert os.path.exists(os.path.join(dest_dir, "log_key.pem"))
+    assert not os.path.exists(os.path.join(dest_dir, "vouchd.lock"))
 
 
 def restore(backup_dir, data_dir, keep_published_checkpoint_of=None):
     """Restores a backup into a fresh |data_dir|; with |keep_published_checkpoint_of|, that data
     directory's published checkpoint is kept (the machine survived, the database did not)."""
-    shutil.copytree(backup_dir, data_dir)
-    os.chmod(data_dir, 0o700)
+    shutil.copytree(backup_dir, data_dir, symlinks=True)
     if keep_published_checkpoint_of:
         shutil.copy2(os.path.join(keep_published_checkpoint_of, "published_checkpoint"),
                      os.path.join(data_dir, "published_checkpoint"))

@@ -6,9 +6,10 @@ from vouchd and from nginx serving vouchd's --publish-dir, alternating, on this 
   1. vouchd (-c opt) with --publish-dir; tools/loadgen appends over gRPC for a few seconds;
      waits until the static copy holds the log's checkpoint.
   2. nginx (nginx-light, docs/examples/nginx-vouch-static.conf, one worker per core).
-  3. wrk (2 threads, 64 connections) GETs random tiles and entry bundles of the tree: from vouchd
-     and from nginx; and random entries with their inclusion proofs
-     (/api/v1/log/entries?logIndex=N) from vouchd, what a client without tiles asks for.
+  3. wrk (2 threads, 64 connections) GETs random tree tiles (what inclusion and consistency
+     proofs are computed from), then random entry bundles (what auditors replay), from vouchd and
+     from nginx; and random entries with their inclusion proofs (/api/v1/log/entries?logIndex=N)
+     from vouchd, what a client without tiles asks for.
 
   tools/bench/static_reads.py [ROUNDS] [SECONDS]
 """
@@ -43,15 +44,16 @@ def fmt_index(n):
     return "/".join(["x" + g for g in groups[:-1]] + groups[-1:])
 
 
-def tile_paths(size):
+def tile_paths(size, bundles=True, tiles=True):
     out, level = [], 0
     while size >> (8 * level):
         hashes = size >> (8 * level)
         for i in range((hashes + 255) // 256):
             w = min(256, hashes - 256 * i)
             suffix = "" if w == 256 else ".p/%d" % w
-            out.append("/tile/%d/%s%s" % (level, fmt_index(i), suffix))
-            if level == 0:
+            if tiles:
+                out.append("/tile/%d/%s%s" % (level, fmt_index(i), suffix))
+            if level == 0 and bundles:
                 out.append("/tile/entries/%s%s" % (fmt_index(i), suffix))
         level += 1
     return out
@@ -92,7 +94,7 @@ def main():
             time.sleep(0.1)
         info = json.load(open(ready))
         sh(os.path.join(bin_dir, "tools/loadgen"), "--grpc", info["grpc"], "--clients", "64",
-           "--duration", "5s", "--max_entries", "60000", stderr=subprocess.DEVNULL)
+           "--duration", "10s", "--max_entries", "100000", stderr=subprocess.DEVNULL)
         vouchd_url = "http://" + info["http"]
         size = json.load(urllib.request.urlopen(vouchd_url + "/api/v1/log"))["treeSize"]
         deadline = time.time() + 120
@@ -107,15 +109,24 @@ def main():
                                 workers=os.cpu_count(), access_log=False)
         tiles = os.path.join(tmp, "tiles.txt")
         with open(tiles, "w") as f:
-            f.write("\n".join(tile_paths(size)) + "\n")
+            f.write("\n".join(tile_paths(size, bundles=False)) + "\n")
+        bundles = os.path.join(tmp, "bundles.txt")
+        with open(bundles, "w") as f:
+            f.write("\n".join(tile_paths(size, tiles=False)) + "\n")
+        bundle_bytes = sum(os.path.getsize(publish + p) for p in tile_paths(size, tiles=False))
         entries = os.path.join(tmp, "entries.txt")
         with open(entries, "w") as f:
             f.write("".join("/api/v1/log/entries?logIndex=%d\n" % i for i in range(size)))
-        print("tree size %d: %d tiles and bundles; %d cores; %ds per run, wrk -t2 -c64"
-              % (size, len(tile_paths(size)), os.cpu_count(), secs))
+        print("tree size %d: %d tree tiles, %d entry bundles (%.0f KiB each on average); %d cores, "
+              "load average %.1f; %ds per run, wrk -t2 -c64"
+              % (size, len(tile_paths(size, bundles=False)), len(tile_paths(size, tiles=False)),
+                 bundle_bytes / 1024 / len(tile_paths(size, tiles=False)), os.cpu_count(),
+                 os.getloadavg()[0], secs))
         for r in range(1, rounds + 1):
-            for name, url, paths in (("vouchd tiles", vouchd_url, tiles),
-                                     ("nginx tiles ", nginx.url, tiles),
+            for name, url, paths in (("vouchd tree tiles", vouchd_url, tiles),
+                                     ("nginx tree tiles", nginx.url, tiles),
+                                     ("vouchd bundles", vouchd_url, bundles),
+                                     ("nginx bundles", nginx.url, bundles),
                                      ("vouchd entry+proof", vouchd_url, entries)):
                 rate, p99, errors = wrk(url, paths, secs)
                 print("round %d %-18s %9.0f/s  p99 %6.2f ms  non-200 %d"
