@@ -39,6 +39,7 @@
 #include "server/data_dir.h"
 #include "server/log_grpc.h"
 #include "server/log_http.h"
+#include "server/static_publisher.h"
 #include "server/tuf_http.h"
 #include "signer/ca_service.h"
 #include "signer/openssl_crypto.h"
@@ -122,6 +123,7 @@ Vouchd::~Vouchd() {
   ct_storage_.reset();
   recorder_.reset();
   log_service_.reset();
+  publisher_.reset();
   verifier_.reset();
   log_.reset();
   storage_.reset();
@@ -249,6 +251,15 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
   log::LogServiceOptions so;
   so.max_entry_bytes = options_.http.max_body_bytes;
   VOUCH_ASSIGN_OR_RETURN(log_service_, log::LogService::New(log_.get(), &metrics_, so));
+  if (!options_.publish_dir.empty()) {
+    StaticPublisherOptions po;
+    po.dir = options_.publish_dir;
+    po.health = &health_;
+    po.metrics = &metrics_;
+    auto publisher = StaticPublisher::New(log_.get(), po);
+    if (!publisher.ok()) return Annotate(publisher.status(), "--publish-dir");
+    publisher_ = *std::move(publisher);
+  }
   return absl::OkStatus();
 }
 
@@ -400,6 +411,10 @@ void Vouchd::AddRoutes() {
         return http::Response::Json(200, body.dump());
       },
       http::Exec::kInline);
+  metrics_.Gauge(
+      "vouch_health_serving",
+      "1 while /healthz answers SERVING, 0 while it answers NOT_SERVING (reasons there).",
+      [this] { return health_.Check().serving ? 1.0 : 0.0; });
   router_.Handle("GET", "/metrics", [this](const http::Request&) {
     return http::Response::Make(200, "text/plain; version=0.0.4", metrics_.Render());
   });
@@ -499,6 +514,7 @@ absl::Status Vouchd::Start() {
   if (witnesses_ != nullptr) witnesses_->Start();
   if (admission_http_ != nullptr) admission_http_->Start();
   if (tuf_ != nullptr) tuf_->Start();
+  if (publisher_ != nullptr) publisher_->Start();
   VLOG_INFO << "vouchd " << kVersion << " serving HTTP on " << http_address() << ", gRPC on "
             << grpc_address() << ", data in " << options_.data_dir;
   return WriteReadyFile();
@@ -516,6 +532,8 @@ void Vouchd::Stop() {
   if (ct_verifier_ != nullptr) ct_verifier_->Stop();
   if (log_ != nullptr) log_->Shutdown();
   if (ct_log_ != nullptr) ct_log_->Shutdown();
+  // After the log's last checkpoint: the directory ends up with it.
+  if (publisher_ != nullptr) publisher_->Stop();
 }
 
 }  // namespace vouch::server

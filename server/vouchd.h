@@ -44,6 +44,7 @@ class CaGrpcService;
 class CertificateRecorder;
 class WitnessCollector;
 class LogGrpcService;
+class StaticPublisher;
 class TufService;
 }  // namespace vouch::server
 
@@ -124,6 +125,10 @@ struct Options {
   // DATA_DIR/tuf_{snapshot,timestamp}_key.pem.
   bool enable_tuf = true;
   std::string tuf_dir;
+
+  // Static reads (server/static_publisher.h, docs/operations.md): when set, the checkpoint, tiles
+  // and entry bundles are published to this directory for a plain web server to serve.
+  std::string publish_dir;
 };
 
 class Vouchd {
@@ -175,6 +180,7 @@ class Vouchd {
   std::unique_ptr<log::Log> log_;
   std::unique_ptr<log::BackgroundVerifier> verifier_;
   std::unique_ptr<log::LogService> log_service_;
+  std::unique_ptr<StaticPublisher> publisher_;  // With --publish-dir.
   std::unique_ptr<CertificateRecorder> recorder_;
   std::unique_ptr<WitnessCollector> witnesses_;
   // The certificate transparency log, on its own storage and key.

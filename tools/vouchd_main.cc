@@ -98,6 +98,9 @@ ABSL_FLAG(std::vector<std::string>, witness, {},
 ABSL_FLAG(bool, tuf, true, "Serve the TUF mirror at /tuf/ (docs/trust.md).");
 ABSL_FLAG(std::string, tuf_dir, "",
           "TUF repository directory written by vouch-tuf (default DATA_DIR/tuf).");
+ABSL_FLAG(std::string, publish_dir, "",
+          "Publish the checkpoint, tiles and entry bundles to this directory for a plain web "
+          "server (static reads, docs/operations.md).");
 ABSL_FLAG(std::string, log_level, "info", "Log level: debug, info, warning or error.");
 
 int main(int argc, char** argv) {
@@ -263,6 +266,7 @@ int main(int argc, char** argv) {
   options.public_url = absl::GetFlag(FLAGS_public_url);
   options.enable_tuf = absl::GetFlag(FLAGS_tuf);
   options.tuf_dir = absl::GetFlag(FLAGS_tuf_dir);
+  options.publish_dir = absl::GetFlag(FLAGS_publish_dir);
   options.pkcs11_module = absl::GetFlag(FLAGS_pkcs11_module);
   options.pkcs11_key_uri = absl::GetFlag(FLAGS_pkcs11_key_uri);
   if (const char* pin = std::getenv("VOUCH_PKCS11_PIN")) options.pkcs11_pin = pin;
