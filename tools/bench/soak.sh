@@ -7,6 +7,7 @@
 # RSS and p99 and the largest WAL seen.
 #
 #   tools/bench/soak.sh [MINUTES] [INTERVAL] [CLIENTS]      (defaults 10, 60, 32)
+#   VOUCH_BIN=DIR tools/bench/soak.sh ...   use DIR/tools/{vouchd,loadgen} instead of building
 #
 # loadgen signs each interval's entries before the interval starts (a few seconds of gap with no
 # appends: vouchd stays up, only the load pauses). A benchmark, not a test: the machine's other
@@ -16,8 +17,12 @@ cd "$(dirname "$0")/../.."
 minutes=${1:-10}
 interval=${2:-60}
 clients=${3:-32}
-bazel build -c opt //tools:vouchd //tools:loadgen >/dev/null 2>&1
-bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
+if [ -n "${VOUCH_BIN:-}" ]; then  # prebuilt -c opt binaries: $VOUCH_BIN/tools/{vouchd,loadgen}
+  bin=$VOUCH_BIN
+else
+  bazel build -c opt //tools:vouchd //tools:loadgen >/dev/null 2>&1
+  bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
+fi
 tmp=$(mktemp -d)
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
