@@ -56,9 +56,7 @@ int Sync(sqlite3_file* f, int flags) {
   if (rc != SQLITE_OK) return rc;
   return R(f)->pMethods->xSync(R(f), flags);
 }
-int FileSize(sqlite3_file* f, sqlite3_int64* size) {
-  return R(f)->pMethods->xFileSize(R(f), size);
-}
+int FileSize(sqlite3_file* f, sqlite3_int64* size) { return R(f)->pMethods->xFileSize(R(f), size); }
 int Lock(sqlite3_file* f, int level) {
   if (level >= SQLITE_LOCK_RESERVED) {
     int rc = g_faults->Decide(FaultVfs::Op::kLock, P(f), nullptr);
@@ -74,9 +72,7 @@ int FileControl(sqlite3_file* f, int op, void* arg) {
   return R(f)->pMethods->xFileControl(R(f), op, arg);
 }
 int SectorSize(sqlite3_file* f) { return R(f)->pMethods->xSectorSize(R(f)); }
-int DeviceCharacteristics(sqlite3_file* f) {
-  return R(f)->pMethods->xDeviceCharacteristics(R(f));
-}
+int DeviceCharacteristics(sqlite3_file* f) { return R(f)->pMethods->xDeviceCharacteristics(R(f)); }
 int ShmMap(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
   return R(f)->pMethods->xShmMap(R(f), region, size, extend, out);
 }
@@ -98,10 +94,25 @@ int Unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
 }
 
 const sqlite3_io_methods kMethods = {
-    3,        Close,      Read,       Write,    Truncate,       Sync,
-    FileSize, Lock,       Unlock,     CheckReservedLock,        FileControl,
-    SectorSize, DeviceCharacteristics, ShmMap, ShmLock, ShmBarrier, ShmUnmap,
-    Fetch,    Unfetch,
+    3,
+    Close,
+    Read,
+    Write,
+    Truncate,
+    Sync,
+    FileSize,
+    Lock,
+    Unlock,
+    CheckReservedLock,
+    FileControl,
+    SectorSize,
+    DeviceCharacteristics,
+    ShmMap,
+    ShmLock,
+    ShmBarrier,
+    ShmUnmap,
+    Fetch,
+    Unfetch,
 };
 
 int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {

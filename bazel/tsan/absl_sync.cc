@@ -91,8 +91,8 @@ bool _ZN4absl7debian35Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE(Mu
                                                                               Time);
 bool _ZN4absl7debian35Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE(
     Mutex*, const Condition&, Time);
-bool _ZN4absl7debian35Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE(Mutex*,
-                                                                           const Condition&, Time);
+bool _ZN4absl7debian35Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE(Mutex*, const Condition&,
+                                                                           Time);
 bool _ZN4absl7debian37CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE(absl::CondVar*, Mutex*,
                                                                        Time);
 
@@ -120,8 +120,8 @@ bool _ZN4absl7debian35Mutex13ReaderTryLockEv(Mutex* m) {
   REAL(bool, _ZN4absl7debian35Mutex13ReaderTryLockEv, Mutex*);
   PreLock(m, kRead | __tsan_mutex_try_lock);
   const bool ok = real(m);
-  __tsan_mutex_post_lock(
-      m, kRead | __tsan_mutex_try_lock | (ok ? 0 : __tsan_mutex_try_lock_failed), 0);
+  __tsan_mutex_post_lock(m, kRead | __tsan_mutex_try_lock | (ok ? 0 : __tsan_mutex_try_lock_failed),
+                         0);
   return ok;
 }
 void _ZN4absl7debian35Mutex6UnlockEv(Mutex* m) {
@@ -150,13 +150,15 @@ void _ZN4absl7debian35Mutex14ReaderLockWhenERKNS0_9ConditionE(Mutex* m, const Co
   real(m, Condition(&EvalWrapped, &w));
   PostLock(m, kRead);
 }
-bool _ZN4absl7debian35Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE(
-    Mutex* m, const Condition& c, Duration d) {
-  return _ZN4absl7debian35Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE(
-      m, c, absl::Now() + d);
+bool _ZN4absl7debian35Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE(Mutex* m,
+                                                                                 const Condition& c,
+                                                                                 Duration d) {
+  return _ZN4absl7debian35Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE(m, c,
+                                                                                  absl::Now() + d);
 }
-bool _ZN4absl7debian35Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE(
-    Mutex* m, const Condition& c, Time t) {
+bool _ZN4absl7debian35Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE(Mutex* m,
+                                                                              const Condition& c,
+                                                                              Time t) {
   REAL(bool, _ZN4absl7debian35Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE, Mutex*,
        const Condition&, Time);
   Wrapped w{&c, m};
@@ -167,8 +169,8 @@ bool _ZN4absl7debian35Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE(
 }
 bool _ZN4absl7debian35Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE(
     Mutex* m, const Condition& c, Time t) {
-  REAL(bool, _ZN4absl7debian35Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE,
-       Mutex*, const Condition&, Time);
+  REAL(bool, _ZN4absl7debian35Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE, Mutex*,
+       const Condition&, Time);
   Wrapped w{&c, m};
   PreLock(m, kRead);
   const bool ok = real(m, Condition(&EvalWrapped, &w), t);
@@ -192,7 +194,7 @@ bool _ZN4absl7debian35Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE(Mu
                                                                               const Condition& c,
                                                                               Duration d) {
   return _ZN4absl7debian35Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE(m, c,
-                                                                              absl::Now() + d);
+                                                                               absl::Now() + d);
 }
 bool _ZN4absl7debian35Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE(Mutex* m,
                                                                            const Condition& c,
@@ -227,8 +229,7 @@ void _ZN4absl7debian37CondVar4WaitEPNS0_5MutexE(absl::CondVar* cv, Mutex* m) {
 }
 bool _ZN4absl7debian37CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE(absl::CondVar* cv,
                                                                           Mutex* m, Duration d) {
-  return _ZN4absl7debian37CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE(cv, m,
-                                                                          absl::Now() + d);
+  return _ZN4absl7debian37CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE(cv, m, absl::Now() + d);
 }
 bool _ZN4absl7debian37CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE(absl::CondVar* cv, Mutex* m,
                                                                        Time t) {

@@ -41,7 +41,8 @@ TEST(AbslSync, GuardedDataIsNotReported) {
   }
   std::thread waiter([&] {
     absl::MutexLock l(&mu);
-    mu.Await(absl::Condition(+[](int* c) { return *c == 4000; }, &counter));
+    mu.Await(absl::Condition(
+        +[](int* c) { return *c == 4000; }, &counter));
     ready = true;
     cv.Signal();
   });
