@@ -33,4 +33,16 @@ void FakeClock::Set(absl::Time t) {
   now_ = t;
 }
 
+absl::Time MonotonicClock::Now() const {
+  const absl::Time t = inner_->Now();
+  absl::MutexLock l(&mu_);
+  if (t > floor_) floor_ = t;
+  return floor_;
+}
+
+void MonotonicClock::AtLeast(absl::Time t) {
+  absl::MutexLock l(&mu_);
+  if (t > floor_) floor_ = t;
+}
+
 }  // namespace vouch

@@ -24,5 +24,24 @@ TEST(Clock, RealClockFollowsWallTime) {
   EXPECT_LE(now - before, absl::Seconds(5));
 }
 
+TEST(Clock, MonotonicClockHoldsWhenTheClockGoesBackAndFollowsItForwards) {
+  const absl::Time start = absl::FromUnixSeconds(1700000000);
+  FakeClock inner(start);
+  MonotonicClock clock(&inner);
+  EXPECT_EQ(clock.Now(), start);
+  inner.Set(start - absl::Hours(1));
+  EXPECT_EQ(clock.Now(), start);
+  inner.Set(start + absl::Hours(24));
+  EXPECT_EQ(clock.Now(), start + absl::Hours(24));
+  inner.Set(start);
+  EXPECT_EQ(clock.Now(), start + absl::Hours(24));
+  clock.AtLeast(start + absl::Hours(48));
+  EXPECT_EQ(clock.Now(), start + absl::Hours(48));
+  clock.AtLeast(start);
+  EXPECT_EQ(clock.Now(), start + absl::Hours(48));
+  inner.Set(start + absl::Hours(49));
+  EXPECT_EQ(clock.Now(), start + absl::Hours(49));
+}
+
 }  // namespace
 }  // namespace vouch

@@ -235,6 +235,8 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
   };
   lo.linger = options_.log_linger;
   lo.max_pending = options_.log_max_pending;
+  signing_clock_ = std::make_unique<MonotonicClock>(options_.clock);
+  lo.clock = signing_clock_.get();
   auto log = log::Log::Open(storage_.get(), log_key_.get(), lo);
   if (!log.ok()) {
     const absl::Status& s = log.status();
@@ -242,6 +244,7 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
     return absl::Status(s.code(), absl::StrCat(files.db, ": ", s.message(), "; ", kLogFilesAdvice));
   }
   log_ = std::move(*log);
+  signing_clock_->AtLeast(absl::FromUnixSeconds(log_->Latest().timestamp));
   if (options_.verify_rate > 0) {
     log::BackgroundVerifierOptions vo;
     vo.entries_per_second = options_.verify_rate;
@@ -349,6 +352,8 @@ absl::Status Vouchd::OpenCtLog(const std::string& http_host) {
 absl::Status Vouchd::OpenCa() {
   signer::CaServiceOptions co;
   co.data_dir = options_.data_dir;
+  co.clock = options_.clock;
+  co.signing_clock = signing_clock_.get();
   co.issuers_config_path = options_.issuers_config;
   for (const std::string& url : options_.oidc_issuers) {
     signer::IssuerConfig ic;

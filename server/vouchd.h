@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/clock.h"
 #include "base/health.h"
 #include "base/metrics.h"
 #include "http/router.h"
@@ -129,6 +130,12 @@ struct Options {
   // Static reads (server/static_publisher.h, docs/operations.md): when set, the checkpoint, tiles
   // and entry bundles are published to this directory for a plain web server to serve.
   std::string publish_dir;
+
+  // The system clock (tests: a FakeClock); must outlive the Vouchd. What vouchd signs (the log's
+  // integrated times and checkpoints, certificate validity, TSA genTime) takes its time from one
+  // MonotonicClock over it, raised at start to the newest checkpoint's time: the signed times
+  // never run backwards and agree with each other when this clock is set back.
+  Clock* clock = Clock::Real();
 };
 
 class Vouchd {
@@ -175,6 +182,7 @@ class Vouchd {
   int lock_fd_ = -1;
   Metrics metrics_;
   Health health_;
+  std::unique_ptr<MonotonicClock> signing_clock_;
   std::unique_ptr<log::SqliteStorage> storage_;
   std::unique_ptr<signer::OpenSslSigner> log_key_;
   std::unique_ptr<log::Log> log_;

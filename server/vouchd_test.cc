@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "base/clock.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -17,9 +18,12 @@
 #include "log/ct_log.h"
 #include "log/log.h"
 #include "nlohmann/json.hpp"
+#include "openssl/sha.h"
+#include "openssl/ts.h"
 #include "proto/health.grpc.pb.h"
 #include "server/data_dir.h"
 #include "signer/ca_service.h"
+#include "signer/tsa.h"
 #include "tests/status_matchers.h"
 
 namespace vouch::server {
@@ -447,6 +451,57 @@ TEST(Vouchd, VerifyDataDirReportsCleanAndDamagedLogs) {
   EXPECT_THAT(damaged->problems, ::testing::ElementsAre(HasSubstr("entry 1: body hashes to")));
   EXPECT_THAT(VerifyDataDir(dir + "/nothing-here", 20),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// The genTime of a timestamp vouchd's TSA issues now (Unix seconds).
+int64_t TimestampNow(signer::CaService* ca) {
+  unsigned char digest[SHA256_DIGEST_LENGTH] = {};
+  auto req = signer::BuildTimestampRequest(
+      signer::HashAlgorithm::kSha256,
+      std::string(reinterpret_cast<const char*>(digest), sizeof(digest)), "", false);
+  EXPECT_THAT(req, IsOk());
+  if (!req.ok()) return 0;
+  auto resp = ca->Timestamp(*req);
+  EXPECT_THAT(resp, IsOk());
+  if (!resp.ok()) return 0;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(resp->data());
+  TS_RESP* r = d2i_TS_RESP(nullptr, &p, static_cast<long>(resp->size()));
+  EXPECT_NE(r, nullptr);
+  if (r == nullptr) return 0;
+  struct tm tm = {};
+  ASN1_TIME_to_tm(TS_TST_INFO_get_time(TS_RESP_get_tst_info(r)), &tm);
+  TS_RESP_free(r);
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+// The system clock set back an hour after the log integrated an entry: the TSA's genTime (and,
+// from the same clock, certificate validity) holds at the log's newest integrated time instead
+// of going back, also after a restart with the clock still behind; signed times agree with each
+// other so a bundle's timestamp or certificate never predates its own log entry.
+TEST(Vouchd, SignedTimesHoldWhenTheSystemClockIsSetBack) {
+  const std::string dir = TempDir();
+  const absl::Time t0 = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+  FakeClock clock(t0);
+  Options o = TestOptions(dir);
+  o.clock = &clock;
+  {
+    auto d = Vouchd::New(o);
+    ASSERT_THAT(d, IsOk());
+    auto e = (*d)->transparency_log()->Append(log::NewEntry{"entry one", {}});
+    ASSERT_THAT(e, IsOk());
+    EXPECT_EQ(e->entry.integrated_time, absl::ToUnixSeconds(t0));
+    EXPECT_EQ(TimestampNow((*d)->ca()), absl::ToUnixSeconds(t0));
+    clock.Set(t0 - absl::Hours(1));
+    EXPECT_EQ(TimestampNow((*d)->ca()), absl::ToUnixSeconds(t0));
+    auto e2 = (*d)->transparency_log()->Append(log::NewEntry{"entry two", {}});
+    ASSERT_THAT(e2, IsOk());
+    EXPECT_EQ(e2->entry.integrated_time, absl::ToUnixSeconds(t0));
+  }
+  auto d = Vouchd::New(o);
+  ASSERT_THAT(d, IsOk());
+  EXPECT_EQ(TimestampNow((*d)->ca()), absl::ToUnixSeconds(t0));
+  clock.Set(t0 + absl::Seconds(30));
+  EXPECT_EQ(TimestampNow((*d)->ca()), absl::ToUnixSeconds(t0) + 30);
 }
 
 }  // namespace

@@ -176,6 +176,9 @@ absl::StatusOr<std::unique_ptr<CaService>> CaService::New(const CaServiceOptions
                                                           IssuedCertificateRecorder* recorder) {
   std::unique_ptr<CaService> service(new CaService(options, recorder));
   if (service->options_.clock == nullptr) service->options_.clock = Clock::Real();
+  if (service->options_.signing_clock == nullptr) {
+    service->options_.signing_clock = service->options_.clock;
+  }
   VOUCH_RETURN_IF_ERROR(service->Init());
   return service;
 }
@@ -256,7 +259,7 @@ absl::Status CaService::Init() {
   }
   CaOptions ca_options;
   ca_options.validity = options_.cert_validity;
-  ca_options.clock = options_.clock;
+  ca_options.clock = options_.signing_clock;
   ca_options.ct_log = options_.ct_log;
   auto ca = CertificateAuthority::New(std::move(ca_key), ca_chain, ca_options);
   if (!ca.ok()) {
@@ -265,7 +268,7 @@ absl::Status CaService::Init() {
   ca_ = *std::move(ca);
   if (options_.enable_tsa) {
     TsaOptions tsa_options;
-    tsa_options.clock = options_.clock;
+    tsa_options.clock = options_.signing_clock;
     auto tsa = TimestampAuthority::New(std::move(tsa_key), tsa_chain, tsa_options);
     if (!tsa.ok())
       return absl::FailedPreconditionError(absl::StrCat("TSA: ", tsa.status().message()));

@@ -90,7 +90,13 @@ struct CaServiceOptions {
   absl::Time ct_log_key_valid_from = absl::UnixEpoch();
   // Rotated-out CT log keys, listed in trustedRoot with their closed windows.
   std::vector<TlogKey> previous_ct_log_keys;
+  // The time for token checks (exp/nbf/iat) and key-file creation.
   vouch::Clock* clock = vouch::Clock::Real();
+  // The time written into what is signed: certificate validity and TSA genTime. Null: |clock|.
+  // vouchd passes the MonotonicClock its log signs with (base/clock.h), so a certificate never
+  // starts before an integrated time the log already handed out, even after the system clock was
+  // set back.
+  vouch::Clock* signing_clock = nullptr;
 };
 
 // Where issued certificates are recorded; vouchd implements it on its storage. Record must be
