@@ -124,7 +124,8 @@ std::optional<std::pair<Hash, Hash>> RefSub(uint64_t m, uint64_t n, const Hash* 
 bool RefVerifyConsistency(uint64_t m, uint64_t n, const Proof& proof, const Hash& root1,
                           const Hash& root2) {
   if (m > n) return false;
-  if (m == 0) return proof.empty() && root1 == vouch::log::EmptyRoot();
+  // Every tree extends the empty one; two empty trees both have the empty root.
+  if (m == 0) return proof.empty() && root1 == vouch::log::EmptyRoot() && (n != 0 || root2 == root1);
   if (m == n) return proof.empty() && root1 == root2;
   auto r = RefSub(m, n, proof.data(), proof.size(), true, root1);
   return r && r->first == root1 && r->second == root2;
