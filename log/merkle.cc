@@ -191,6 +191,8 @@ absl::Status VerifyConsistency(uint64_t size1, uint64_t size2, absl::Span<const 
   if (size1 == size2) {
     if (!proof.empty()) return WrongProofSize(proof.size(), 0);
     if (root1 != root2) return RootMismatch("equal sizes", root2, root1);
+    // Two empty trees: equal roots are not enough, they must be the empty tree's.
+    if (size1 == 0 && root1 != EmptyRoot()) return RootMismatch("empty tree", EmptyRoot(), root1);
     return absl::OkStatus();
   }
   if (size1 == 0) {

@@ -82,9 +82,10 @@ absl::Status VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf_has
 
 // Verifies that the tree of |size2| with |root2| extends the tree of |size1| with |root1|.
 // Per RFC 9162: size1 == size2 needs an empty proof and root1 == root2; size1 == 0 needs an
-// empty proof and root1 == EmptyRoot() (every tree extends the empty one). InvalidArgument for
-// size1 > size2 or a malformed proof ("wrong proof size %d, want %d"); FailedPrecondition with
-// both roots (hex) when a recomputed root does not match.
+// empty proof and root1 == EmptyRoot() (every tree extends the empty one; so two empty trees
+// both need the empty root). InvalidArgument for size1 > size2 or a malformed proof ("wrong
+// proof size %d, want %d"); FailedPrecondition with both roots (hex) when a recomputed root does
+// not match.
 absl::Status VerifyConsistency(uint64_t size1, uint64_t size2, absl::Span<const Hash> proof,
                                const Hash& root1, const Hash& root2);
 

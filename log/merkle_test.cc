@@ -515,6 +515,10 @@ TEST(Merkle, ConsistencyEdgeCasesPerRfc9162) {
   EXPECT_THAT(VerifyConsistency(0, 5, {r5}, EmptyRoot(), r5),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(VerifyConsistency(0, 5, {}, r5, r5), StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Two empty trees: equal roots that are not the empty root do not pass (found by
+  // fuzz/merkle_fuzzer: the equal-sizes case used to accept any pair of equal roots at size 0).
+  EXPECT_THAT(VerifyConsistency(0, 0, {}, r5, r5),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("empty tree")));
   // Node sets for the trivial cases are empty; size1 > size2 is rejected.
   EXPECT_TRUE(ConsistencyNodes(0, 9)->ids.empty());
   EXPECT_TRUE(ConsistencyNodes(9, 9)->ids.empty());

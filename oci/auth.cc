@@ -168,9 +168,10 @@ absl::StatusOr<std::optional<Credentials>> CredentialsFromDockerConfig(
       const std::string where = absl::StrCat("docker config: auths[\"", key.substr(0, 100), "\"]");
       if (!entry.is_object()) return absl::InvalidArgumentError(where + ": want an object");
       Credentials c;
+      const json& fields = entry;  // clang 14 cannot capture a structured binding
       const auto str = [&](const char* name, std::string* out) -> absl::Status {
-        auto it = entry.find(name);
-        if (it == entry.end() || it->is_null()) return absl::OkStatus();
+        auto it = fields.find(name);
+        if (it == fields.end() || it->is_null()) return absl::OkStatus();
         if (!it->is_string()) {
           return absl::InvalidArgumentError(absl::StrCat(where, ".", name, ": want a string"));
         }
