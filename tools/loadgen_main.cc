@@ -49,6 +49,9 @@ ABSL_FLAG(int, clients, 64, "Concurrent clients.");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "How long to append.");
 ABSL_FLAG(double, rate, 0, "Target appends/s across all clients (0 = as fast as possible).");
 ABSL_FLAG(int, max_entries, 400000, "Entries signed in advance (the run stops when used up).");
+ABSL_FLAG(std::string, write_entries, "",
+          "Only sign --max_entries distinct entries and write them to this file, one proposed "
+          "entry JSON per line (for wrk: tools/bench/wrk_append.lua), then exit.");
 ABSL_FLAG(std::string, acks, "",
           "Write one line \"<logIndex> <uuid>\" per acknowledged append to this file, as each "
           "answer arrives (for durability checks: kill the server mid-run, restart, compare).");
@@ -296,6 +299,24 @@ int main(int argc, char** argv) {
                     "tools/loadgen_main.cc");
   const std::string grpc_addr = absl::GetFlag(FLAGS_grpc);
   const std::string http_addr = absl::GetFlag(FLAGS_http);
+  if (!absl::GetFlag(FLAGS_write_entries).empty()) {
+    const int n = absl::GetFlag(FLAGS_max_entries);
+    const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const std::vector<std::string> entries = MakeEntries(n, threads);
+    std::FILE* f = std::fopen(absl::GetFlag(FLAGS_write_entries).c_str(), "w");
+    if (f == nullptr) {
+      std::fprintf(stderr, "vouch-loadgen: cannot write %s\n",
+                   absl::GetFlag(FLAGS_write_entries).c_str());
+      return 2;
+    }
+    for (const std::string& e : entries) {
+      std::fwrite(e.data(), 1, e.size(), f);
+      std::fputc('\n', f);
+    }
+    std::fclose(f);
+    std::fprintf(stderr, "wrote %d entries to %s\n", n, absl::GetFlag(FLAGS_write_entries).c_str());
+    return 0;
+  }
   if (grpc_addr.empty() == http_addr.empty()) {
     std::fprintf(stderr, "vouch-loadgen: give exactly one of --grpc or --http\n");
     return 2;
