@@ -126,7 +126,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "vouchd: --verify-storage needs --data-dir\n");
       return 2;
     }
-    auto report = vouch::server::VerifyDataDir(dir, static_cast<size_t>(max_problems));
+    auto report = vouch::server::VerifyDataDir(dir, static_cast<size_t>(max_problems),
+                                               absl::GetFlag(FLAGS_storage));
     if (!report.ok()) {
       std::fprintf(stderr, "vouchd: --verify-storage: %s\n",
                    std::string(report.status().message()).c_str());

@@ -118,6 +118,14 @@ class PostgresE2ETest(unittest.TestCase):
             self.assertEqual(got_uuid, uuid)
             self.assertEqual(got["body"], entry["body"])
 
+        # --verify-storage reads the same database (read-only, next to the serving vouchd).
+        out = subprocess.run(
+            [vt.runfile("tools/vouchd"), "--verify-storage", "--data-dir",
+             os.path.join(self.dir, "data"), "--storage", self.url],
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("OK: 30 entries", out.stdout)
+
     def test_refuses_a_key_without_its_log_and_a_log_without_its_key(self):
         s = self.start()
         self.append(s, b"one")
