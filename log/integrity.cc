@@ -4,7 +4,6 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <cstring>
 #include <functional>
 #include <map>
 #include <optional>
@@ -22,6 +21,7 @@
 #include "log/checkpoint.h"
 #include "log/compact_range.h"
 #include "log/merkle.h"
+#include "log/tile_builder.h"
 #include "signer/openssl_crypto.h"
 
 namespace vouch::log {
@@ -93,10 +93,10 @@ void TreeWalker::CheckNode(NodeId node, const Hash& recomputed,
   } else if (skip_leaf_ == node.index) {
     return;  // A missing entry, stood in for by its stored leaf.
   }
-  const uint32_t tile_level = node.level / 8, row = node.level % 8;
-  if (tile_level >= 8) return;
-  const uint64_t tile_index = node.index >> (8 - row);
-  const uint32_t pos = static_cast<uint32_t>(node.index & ((uint64_t{256} >> row) - 1));
+  absl::StatusOr<StoredTileSlot> slot = SlotForNode(node);
+  if (!slot.ok() || slot->tile_level >= kStoredTileLevels) return;
+  const uint32_t tile_level = slot->tile_level;
+  const uint64_t tile_index = slot->tile_index;
   auto it = tiles.find(tile_level);
   if (it == tiles.end() || it->second.index != tile_index) return;  // (Not loaded: cannot be.)
   LoadedTile& loaded = it->second;
@@ -111,15 +111,15 @@ void TreeWalker::CheckNode(NodeId node, const Hash& recomputed,
     return;
   }
   const StoredTile& t = *loaded.tile;
-  if (pos >= (t.width >> row)) {
+  absl::StatusOr<Hash> in_tile = HashInStoredTile(t, node);
+  if (!in_tile.ok()) {
     problem_(absl::StrCat("tree node (level ", node.level, ", index ", node.index, "; ",
                           Entries(node), ") is not in tile ", tile_level, "/", tile_index,
                           " (width ", t.width, ")"));
     tainted_.insert({node.level, node.index});
     return;
   }
-  Hash stored;
-  std::memcpy(stored.data(), t.hashes.data() + TileRowOffset(t.width, row) + size_t{pos} * 32, 32);
+  const Hash& stored = *in_tile;
   if (stored == recomputed) return;
   if (node.level == 0) {
     problem_(absl::StrCat("entry ", node.index, ": the tree's leaf (tile 0/", tile_index, ") is ",
@@ -204,9 +204,11 @@ absl::Status TreeWalker::Step(uint64_t size, uint64_t pause) {
       // checked and its absence is its only problem; without a stored leaf, its ancestors
       // cannot be checked.
       auto t = tiles.find(0);
-      const uint32_t pos = static_cast<uint32_t>(i & 255);
-      if (t != tiles.end() && t->second.tile.has_value() && pos < t->second.tile->width) {
-        std::memcpy(tree_leaf.data(), t->second.tile->hashes.data() + size_t{pos} * 32, 32);
+      absl::StatusOr<Hash> stored_leaf = t != tiles.end() && t->second.tile.has_value()
+                                             ? HashInStoredTile(*t->second.tile, NodeId{0, i})
+                                             : absl::NotFoundError("no tile");
+      if (stored_leaf.ok()) {
+        tree_leaf = *stored_leaf;
         skip_leaf_ = i;
       } else {
         tainted_.insert({0, i});

@@ -1,18 +1,26 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Log: the transparency log over a LogStorage. Appends go through a group-commit sequencer:
-// pending entries are batched, given indices (sequenced), folded into the tree (integrated) and
-// written with a new signed checkpoint (published) in ONE durable transaction; only then is each
-// waiter answered, with its index, integrated time, SignedEntryTimestamp and an inclusion proof
-// against that checkpoint. Reads (entries, proofs, tiles) are served from storage through an
-// in-memory tile cache and never wait for a commit.
+// Log: the transparency log over a LogStorage, a thin front over its stages (Tessera's words:
+// an entry is *sequenced* when it has an index, *integrated* when it is in the tree and
+// *published* when a signed checkpoint covers it):
+//
+//   Append ──> Sequencer ──────────────> DurableWriter ──> (answer)  ──> CompletionPool
+//              log/sequencer.h           log/durable_writer.h             log/completion_pool.h
+//              dedup, indices, SETs,     ONE transaction per group
+//              Integrator (the tree),    commit; only then is any
+//              checkpoint signature      batch resolved
+//   reads ───> Reader (log/reader.h): tile cache, proofs, entries; serves only what is durable
+//
+// Appends go through group commit: pending entries are batched, sequenced, integrated and
+// published with a new signed checkpoint, and written in ONE durable transaction; only then is
+// each waiter answered, with its index, integrated time, SignedEntryTimestamp and an inclusion
+// proof against that checkpoint. Reads never wait for a commit.
 //
 // On Open the stored tree is checked against the last signed checkpoint without a full rebuild
-// (signature, compact range, entry count, the tiles behind the compact range, the newest entries
-// and a random sample) and against the last checkpoint published before (a file next to the keys,
-// log/checkpoint_file.h): a database that was altered, or is older than what clients have seen, is
-// refused with DataLoss naming what differs. The log's identity (checkpoint origin and signer
-// name) is fixed when it is created and stored with it.
+// and against the last checkpoint published before (log/startup_check.h): a database that was
+// altered, or is older than what clients have seen, is refused with DataLoss naming what differs.
+// The log's identity (checkpoint origin and signer name) is fixed when it is created and stored
+// with it.
 //
 // Reads never serve an inclusion proof that does not verify: each answer is checked against its
 // checkpoint from the stored body (O(log n) hashes) and a mismatch is answered with DataLoss
@@ -24,30 +32,27 @@
 #define VOUCH_LOG_LOG_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
-#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "base/health.h"
-#include "log/checkpoint.h"
+#include "log/append.h"
 #include "log/checkpoint_file.h"
-#include "log/compact_range.h"
+#include "log/completion_pool.h"
+#include "log/durable_writer.h"
 #include "log/hash.h"
-#include "log/merkle.h"
+#include "log/reader.h"
+#include "log/sequencer.h"
+#include "log/startup_check.h"
 #include "log/storage.h"
 #include "signer/crypto.h"
 
@@ -87,8 +92,9 @@ struct LogOptions {
   // In-memory tiles kept for proofs (each up to 16 KiB).
   size_t tile_cache_size = 4096;
   Clock* clock = Clock::Real();
-  // Called by the sequencer after each durable commit with the batch size and commit latency
-  // (metrics). Must be cheap and thread-safe.
+  // Called on the writer thread after each durable commit, once per batch, with the batch size
+  // and its latency from sequencing to durable (metrics), before the batch's appends are
+  // answered. Must be cheap and thread-safe.
   std::function<void(size_t batch_size, absl::Duration commit_time)> on_commit;
   // Threads that answer AppendAsync callers (inclusion proof + callback); 0 = one per core.
   size_t completion_threads = 0;
@@ -98,29 +104,9 @@ struct LogOptions {
   size_t max_pending = 65536;
 };
 
-// What the log returns for an entry: the stored entry and an inclusion proof against a signed
-// checkpoint.
-struct EntryWithProof {
-  StoredEntry entry;
-  uint64_t tree_size = 0;
-  Hash root{};
-  std::string checkpoint;
-  std::vector<Hash> proof;
-};
-
-// An entry to append: the canonical body and the search keys; signatures already verified.
-// |extra_data| is stored with the entry (StoredEntry::extra_data) but is not hashed into the tree.
-struct NewEntry {
-  std::string body;
-  std::vector<std::string> keys;
-  std::string extra_data = std::string();
-};
-
-// The leaf hash (UUID) of the existing entry that an AlreadyExists status from Log::Append or
-// Log::AppendAsync carries as a payload; nullopt for any other status.
-std::optional<Hash> ExistingEntryLeaf(const absl::Status& status);
-
-// Observes appends for metrics. Called from the sequencer thread.
+// Counters for metrics, a snapshot returned by Log::stats(): the commit counters and the tree are
+// updated by the writer thread after each durable commit, integrity_failures by whichever thread
+// finds one.
 struct LogStats {
   uint64_t batches = 0;
   // Integrity failures found by reads or reported by a verifier (ReportIntegrityFailure).
@@ -129,12 +115,6 @@ struct LogStats {
   uint64_t last_batch_size = 0;
   uint64_t tree_size = 0;
   int64_t checkpoint_time = 0;
-};
-
-// A log's identity: its checkpoints' origin line and signer name.
-struct LogIdentity {
-  std::string origin;
-  std::string signer_name;
 };
 
 class Log {
@@ -221,106 +201,40 @@ class Log {
   void Shutdown();
 
  private:
-  struct Tile;
-  struct Pending;
-  struct CommitJob;
-  using TileKey = std::pair<uint32_t, uint64_t>;
-
   Log(LogStorage* storage, const signer::Signer* key, const LogOptions& options);
   absl::Status Init();
-  // Queues |p| for the sequencer; an error if the log is stopping or full.
-  absl::Status Enqueue(std::shared_ptr<Pending> p);
-  absl::Status CheckStoredTree(const TreeState& state);
-  // Checks the stored tree (already loaded into state_) against |published|, the checkpoint in
-  // the published checkpoint file.
-  absl::Status CheckPublished(const std::optional<Checkpoint>& published, const TreeState& state);
-  // Reads and verifies the published checkpoint file; std::nullopt if there is none.
-  absl::StatusOr<std::optional<Checkpoint>> ReadPublished();
+  // Writes the empty tree of a new log with its first checkpoint and identity.
+  absl::StatusOr<TreeState> PublishEmpty();
   void StartCheckpointFile(const std::optional<Checkpoint>& published, const TreeState& state);
-  absl::Status PublishEmpty();
-  // DataLoss (reported as an integrity failure) unless |proof| proves |entry|, hashed from its
-  // stored body, is in the tree of |size| with |root|.
-  absl::Status CheckServedProof(const StoredEntry& entry, uint64_t size, const Hash& root,
-                                const std::vector<Hash>& proof);
+  // DurableWriter::OnWritten: publishes what became durable and resolves the batches.
+  void OnWritten(std::vector<std::unique_ptr<SequencedBatch>>& batches,
+                 const DurableWriter::Outcome& outcome);
+  // SequencerOptions::answer: wakes a blocked Append or queues the callback of an AppendAsync.
+  void Answer(const std::shared_ptr<PendingAppend>& p);
+  // What Append returns for an answered |p|.
+  absl::StatusOr<EntryWithProof> Result(PendingAppend& p);
   // Appends fail (storage, signing): reported to health until a commit succeeds.
   void AppendsFailing(const absl::Status& s);
   void AppendsSucceeded();
-  void SequencerLoop();
-  // Stage 1 (sequencer thread): dedup, sequence, sign SETs, integrate, sign the checkpoint, and
-  // hand the batch to the writer.
-  void CommitBatch(std::vector<std::shared_ptr<Pending>>& batch);
-  // Stage 2 (writer thread): write queued batches in one transaction, publish, answer waiters.
-  // Overlaps the fsync of one batch with the preparation of the next.
-  void WriterLoop();
-  void FailJob(CommitJob& job, const absl::Status& s);
-  // After a failed commit: the sequencer's tree restarts from the durable tree state.
-  absl::Status ReloadTreeFromStorage();
-  // A stored tile (flat layout, see StoredTile), from the cache or storage.
-  absl::StatusOr<std::shared_ptr<const StoredTile>> GetTile(uint32_t level, uint64_t index);
-  absl::StatusOr<Hash> NodeHash(uint32_t level, uint64_t index);
-  // The hashes of |ids| (perfect nodes), reading all missing tiles in one transaction.
-  absl::StatusOr<std::vector<Hash>> NodeHashes(const std::vector<NodeId>& ids);
-  absl::StatusOr<EntryWithProof> WithProof(StoredEntry entry);
-  absl::StatusOr<std::string> SignCheckpointFor(uint64_t size, const Hash& root);
-  void CacheTile(std::shared_ptr<const StoredTile> tile);
-  // Answers |p| (its status and result are set): wakes a blocked Append or queues its callback.
-  void Complete(const std::shared_ptr<Pending>& p);
-  // What Append returns for a completed |p|.
-  absl::StatusOr<EntryWithProof> Result(Pending& p);
-  void CompletionLoop();
 
   LogStorage* const storage_;
   const signer::Signer* const key_;
-  std::unique_ptr<CheckpointFile> checkpoint_file_;
-  std::atomic<bool> appends_failing_{false};
-  absl::Mutex health_mu_;  // Orders the appends' health reports.
   const LogOptions options_;
   std::string log_id_;
   std::string log_id_hex_;
 
-  mutable absl::Mutex state_mu_;
-  TreeState state_ ABSL_GUARDED_BY(state_mu_);
-  LogStats stats_ ABSL_GUARDED_BY(state_mu_);
+  std::atomic<bool> appends_failing_{false};
+  absl::Mutex health_mu_;  // Orders the appends' health reports.
 
-  absl::Mutex cache_mu_;
-  absl::flat_hash_map<TileKey, std::shared_ptr<const StoredTile>> cache_ ABSL_GUARDED_BY(cache_mu_);
+  mutable absl::Mutex stats_mu_;
+  LogStats stats_ ABSL_GUARDED_BY(stats_mu_);
 
-  // Sequencer-owned (only the sequencer thread touches these after Init).
-  CompactRange range_;
-  std::map<TileKey, std::shared_ptr<const Tile>> edge_tiles_;
-  int64_t last_signed_time_ = 0;
-
-  // Entries sequenced but not yet durable, for duplicate detection. A duplicate of one of them
-  // follows it: answered when its commit is done (AlreadyExists naming the index) or failed
-  // (the same error), never "already exists" for an entry that then is not stored.
-  struct InFlight {
-    uint64_t index = 0;
-    std::vector<std::shared_ptr<Pending>> followers;
-  };
-  // Removes |entries| from the in-flight set and answers their followers: AlreadyExists if
-  // |failure| is OK (the entries are durable), else |failure|.
-  void EndInFlight(const std::vector<StoredEntry>& entries, const absl::Status& failure);
-  absl::Mutex inflight_mu_;
-  absl::flat_hash_map<Hash, InFlight> inflight_ ABSL_GUARDED_BY(inflight_mu_);
-
-  // Batches between the sequencer and the writer.
-  absl::Mutex commit_mu_;
-  std::deque<std::unique_ptr<CommitJob>> commit_queue_ ABSL_GUARDED_BY(commit_mu_);
-  bool writer_busy_ ABSL_GUARDED_BY(commit_mu_) = false;
-  bool commit_failed_ ABSL_GUARDED_BY(commit_mu_) = false;
-  bool writer_stopping_ ABSL_GUARDED_BY(commit_mu_) = false;
-  std::thread writer_;
-
-  // AppendAsync callbacks waiting for a completion thread.
-  absl::Mutex completion_mu_;
-  std::deque<std::shared_ptr<Pending>> completions_ ABSL_GUARDED_BY(completion_mu_);
-  bool completion_stopping_ ABSL_GUARDED_BY(completion_mu_) = false;
-  std::vector<std::thread> completion_threads_;
-
-  absl::Mutex queue_mu_;
-  std::deque<std::shared_ptr<Pending>> queue_ ABSL_GUARDED_BY(queue_mu_);
-  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
-  std::thread sequencer_;
+  // The stages, in the order they are started (and destroyed in reverse).
+  std::unique_ptr<Reader> reader_;
+  std::unique_ptr<CheckpointFile> checkpoint_file_;
+  std::unique_ptr<CompletionPool> completions_;
+  std::unique_ptr<DurableWriter> writer_;
+  std::unique_ptr<Sequencer> sequencer_;
 };
 
 }  // namespace vouch::log

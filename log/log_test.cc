@@ -108,10 +108,6 @@ class CorruptTileStorage : public LogStorage {
     }
     absl::StatusOr<uint64_t> CountEntries() override { return r_->CountEntries(); }
     absl::StatusOr<uint64_t> CountEntryRows() override { return r_->CountEntryRows(); }
-    absl::StatusOr<std::optional<CertificateRecord>> ReadCertificate(
-        const std::string& s) override {
-      return r_->ReadCertificate(s);
-    }
     absl::StatusOr<std::optional<std::string>> ReadMeta(const std::string& k) override {
       return r_->ReadMeta(k);
     }

@@ -331,8 +331,8 @@ class SqliteConnection : public LogWriter {
     return static_cast<uint64_t>(sqlite3_column_int64(st, 0));
   }
 
-  absl::StatusOr<std::optional<CertificateRecord>> ReadCertificate(
-      const std::string& serial_hex) override {
+  // ---- CertificateStore (through SqliteStorage)
+  absl::StatusOr<std::optional<CertificateRecord>> ReadCertificate(const std::string& serial_hex) {
     VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
                            Stmt("SELECT identity, issuer, key_sha256, not_before FROM "
                                 "certificates WHERE serial = ?"));
@@ -451,7 +451,7 @@ class SqliteConnection : public LogWriter {
     return Done(sqlite3_step(st), "write tree_state");
   }
 
-  absl::Status WriteCertificate(const CertificateRecord& r) override {
+  absl::Status WriteCertificate(const CertificateRecord& r) {
     VOUCH_ASSIGN_OR_RETURN(sqlite3_stmt * st,
                            Stmt("INSERT INTO certificates(serial, identity, issuer, key_sha256, "
                                 "not_before) VALUES(?, ?, ?, ?, ?)"));
@@ -780,6 +780,10 @@ absl::Status SqliteStorage::ReadTx(const std::function<absl::Status(LogReader&)>
 }
 
 absl::Status SqliteStorage::WriteTx(const std::function<absl::Status(LogWriter&)>& f) {
+  return WriteTxOn([&](SqliteConnection& c) { return f(c); });
+}
+
+absl::Status SqliteStorage::WriteTxOn(const std::function<absl::Status(SqliteConnection&)>& f) {
   absl::MutexLock l(&write_mu_);
   if (writer_ == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(path_, ": opened read-only"));
@@ -798,6 +802,23 @@ absl::Status SqliteStorage::WriteTx(const std::function<absl::Status(LogWriter&)
     (void)rb;
   }
   return s;
+}
+
+absl::Status SqliteStorage::WriteCertificates(const std::vector<CertificateRecord>& records) {
+  return WriteTxOn([&](SqliteConnection& c) -> absl::Status {
+    for (const CertificateRecord& r : records) VOUCH_RETURN_IF_ERROR(c.WriteCertificate(r));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<CertificateRecord>> SqliteStorage::ReadCertificate(
+    const std::string& serial_hex) {
+  std::optional<CertificateRecord> out;
+  VOUCH_RETURN_IF_ERROR(ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(out, static_cast<SqliteConnection&>(r).ReadCertificate(serial_hex));
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 }  // namespace vouch::log

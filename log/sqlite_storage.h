@@ -1,9 +1,10 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 //
-// SqliteStorage: LogStorage in one SQLite file, WAL mode with synchronous=FULL, so a WriteTx that
-// returned OK survives kill -9 and power loss. One writer connection (serialized) and a pool of
-// reader connections, so reads never wait for the group commit. Corrupted rows (wrong blob sizes,
-// missing fields) are reported as DataLoss naming the row, never a crash. Thread-safe.
+// SqliteStorage: LogStorage (and the CA's CertificateStore) in one SQLite file, WAL mode with
+// synchronous=FULL, so a WriteTx that returned OK survives kill -9 and power loss. One writer
+// connection (serialized) and a pool of reader connections, so reads never wait for the group
+// commit. Corrupted rows (wrong blob sizes, missing fields) are reported as DataLoss naming the
+// row, never a crash. Thread-safe.
 //
 // WAL checkpoints run on a background thread with their own connection (PASSIVE: they never block
 // the writer or readers), started when the WAL passes |checkpoint_frames| pages, instead of
@@ -28,13 +29,14 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "log/certificate_store.h"
 #include "log/storage.h"
 
 namespace vouch::log {
 
 class SqliteConnection;
 
-class SqliteStorage : public LogStorage {
+class SqliteStorage : public LogStorage, public CertificateStore {
  public:
   // Opens (creating if absent) the database at |path| and its schema. FailedPrecondition if the
   // file is not a Vouch database or cannot be opened.
@@ -53,7 +55,13 @@ class SqliteStorage : public LogStorage {
   absl::Status ReadTx(const std::function<absl::Status(LogReader&)>& f) override;
   absl::Status WriteTx(const std::function<absl::Status(LogWriter&)>& f) override;
 
+  // CertificateStore, in the same file (table certificates).
+  absl::Status WriteCertificates(const std::vector<CertificateRecord>& records) override;
+  absl::StatusOr<std::optional<CertificateRecord>> ReadCertificate(
+      const std::string& serial_hex) override;
+
  private:
+  absl::Status WriteTxOn(const std::function<absl::Status(SqliteConnection&)>& f);
   SqliteStorage(std::string path, int checkpoint_frames, bool read_only);
   absl::StatusOr<std::unique_ptr<SqliteConnection>> NewConnection(bool writer);
 

@@ -1,13 +1,15 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 //
 // LogStorage: where the log keeps entries, tree tiles, the latest signed checkpoint, the search
-// index and the CA's certificate records. Modelled on trillian's storage/log_storage.go: a
-// read-only view, a read-write view, and transactions taken as closures. The closure MUST NOT keep
-// state across calls: a write transaction that fails (or whose closure returns an error) leaves
-// nothing behind, and a committed one is durable (fsynced) when WriteTx returns OK.
+// index and a few named values (the log's identity). Modelled on trillian's storage/log_storage.go:
+// a read-only view, a read-write view, and transactions taken as closures. The closure MUST NOT
+// keep state across calls: a write transaction that fails (or whose closure returns an error)
+// leaves nothing behind, and a committed one is durable (fsynced) when WriteTx returns OK.
 //
-// No database types appear here; sqlite_storage.h implements it (PostgreSQL later). Thread-safe:
-// many ReadTx may run at once with one WriteTx.
+// No database types appear here; sqlite_storage.h and postgres_storage.h implement it, and the
+// typed tests in storage_test.cc hold both to the same contract. Thread-safe: many ReadTx may run
+// at once with one WriteTx. The CA's certificate records are another interface over the same
+// database (certificate_store.h).
 #ifndef VOUCH_LOG_STORAGE_H_
 #define VOUCH_LOG_STORAGE_H_
 
@@ -59,15 +61,6 @@ struct TreeState {
   std::vector<Hash> compact_range;  // Perfect subtree roots of [0, size), leftmost first.
 };
 
-// A certificate the CA issued (recorded for monitoring).
-struct CertificateRecord {
-  std::string serial_hex;
-  std::string identity;
-  std::string issuer;
-  std::string key_sha256_hex;
-  int64_t not_before = 0;
-};
-
 class LogReader {
  public:
   virtual ~LogReader() = default;
@@ -84,15 +77,13 @@ class LogReader {
   virtual absl::StatusOr<std::vector<uint64_t>> FindByKey(const std::string& key, size_t limit) = 0;
   // NotFound if the tile does not exist.
   virtual absl::StatusOr<StoredTile> ReadTile(uint32_t level, uint64_t index) = 0;
-  // Number of stored entries without a scan (O(1); the start-up check): SQLite keeps a row
-  // counter that triggers move on every insert and delete, whoever makes them. DataLoss (naming
+  // Number of stored entries without a scan (O(1); the start-up check): the database keeps a
+  // row counter that triggers move on every insert and delete, whoever makes them. DataLoss (naming
   // the counter and the indices) if the rows visibly disagree with it: the lowest index is not 0
   // or the highest is not count - 1, e.g. a row deleted from the middle.
   virtual absl::StatusOr<uint64_t> CountEntries() = 0;
   // Number of stored entry rows, counted one by one (O(n): vouchd --verify-storage).
   virtual absl::StatusOr<uint64_t> CountEntryRows() = 0;
-  virtual absl::StatusOr<std::optional<CertificateRecord>> ReadCertificate(
-      const std::string& serial_hex) = 0;
   // A small named value (e.g. "log_created"), or std::nullopt.
   virtual absl::StatusOr<std::optional<std::string>> ReadMeta(const std::string& key) = 0;
 };
@@ -106,7 +97,6 @@ class LogWriter : public LogReader {
   // Inserts or replaces the tile (level, index).
   virtual absl::Status WriteTile(const StoredTile& tile) = 0;
   virtual absl::Status WriteTreeState(const TreeState& state) = 0;
-  virtual absl::Status WriteCertificate(const CertificateRecord& record) = 0;
   virtual absl::Status WriteMeta(const std::string& key, const std::string& value) = 0;
 };
 

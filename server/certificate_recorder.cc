@@ -16,8 +16,8 @@ struct CertificateRecorder::Pending {
   absl::Status status;
 };
 
-CertificateRecorder::CertificateRecorder(log::LogStorage* storage)
-    : storage_(storage), thread_([this] { Loop(); }) {}
+CertificateRecorder::CertificateRecorder(log::CertificateStore* store)
+    : store_(store), thread_([this] { Loop(); }) {}
 
 CertificateRecorder::~CertificateRecorder() {
   {
@@ -56,15 +56,14 @@ void CertificateRecorder::Loop() {
       queue_.clear();
       if (batch.empty() && stopping_) return;
     }
-    absl::Status s = storage_->WriteTx([&](log::LogWriter& w) -> absl::Status {
-      for (const auto& p : batch) VOUCH_RETURN_IF_ERROR(w.WriteCertificate(p->record));
-      return absl::OkStatus();
-    });
+    std::vector<log::CertificateRecord> records;
+    records.reserve(batch.size());
+    for (const auto& p : batch) records.push_back(p->record);
+    absl::Status s = store_->WriteCertificates(records);
     if (!s.ok() && batch.size() > 1) {
       // One bad record (e.g. a duplicate serial) must not fail the others: retry one by one.
       for (auto& p : batch) {
-        p->status =
-            storage_->WriteTx([&](log::LogWriter& w) { return w.WriteCertificate(p->record); });
+        p->status = store_->WriteCertificates({p->record});
         if (!p->status.ok()) {
           p->status = absl::UnavailableError(absl::StrCat(
               "recording certificate ", p->record.serial_hex, ": ", p->status.message()));

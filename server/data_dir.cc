@@ -13,6 +13,7 @@
 #include "base/files.h"
 #include "base/logging.h"
 #include "base/status.h"
+#include "log/postgres_storage.h"
 #include "log/sqlite_storage.h"
 #include "signer/openssl_crypto.h"
 
@@ -168,13 +169,22 @@ absl::StatusOr<log::LogIdentity> LogIdentityFor(const std::optional<log::LogIden
   return id;
 }
 
-absl::StatusOr<log::IntegrityReport> VerifyDataDir(const std::string& data_dir,
-                                                   size_t max_problems) {
-  return VerifyDataDir(LogFiles::In(data_dir), max_problems);
+absl::StatusOr<log::IntegrityReport> VerifyDataDir(const std::string& data_dir, size_t max_problems,
+                                                   const std::string& storage_url) {
+  return VerifyDataDir(LogFiles::In(data_dir), max_problems, storage_url);
 }
 
-absl::StatusOr<log::IntegrityReport> VerifyDataDir(const LogFiles& f, size_t max_problems) {
-  VOUCH_ASSIGN_OR_RETURN(auto storage, log::SqliteStorage::OpenReadOnly(f.db));
+absl::StatusOr<log::IntegrityReport> VerifyDataDir(const LogFiles& f, size_t max_problems,
+                                                   const std::string& storage_url) {
+  std::unique_ptr<log::LogStorage> storage;
+  if (storage_url.empty()) {
+    VOUCH_ASSIGN_OR_RETURN(storage, log::SqliteStorage::OpenReadOnly(f.db));
+  } else if (log::IsPostgresUrl(storage_url)) {
+    VOUCH_ASSIGN_OR_RETURN(storage, log::PostgresStorage::OpenReadOnly(storage_url));
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--storage=\"", storage_url, "\": want a postgres:// or postgresql:// URL"));
+  }
   absl::StatusOr<std::string> pem = ReadSmallFile(f.key);
   if (!pem.ok()) return absl::FailedPreconditionError(pem.status().message());
   auto key = signer::OpenSslSigner::FromPem(*pem);

@@ -73,13 +73,16 @@ absl::StatusOr<log::LogIdentity> LogIdentityFor(const std::optional<log::LogIden
                                                 const std::string& http_host,
                                                 const std::string& key_der, const std::string& db);
 
-// vouchd --verify-storage: opens the data directory's database read-only (vouchd may be serving
-// from it meanwhile) and its log key, and checks everything (log/integrity.h) using every core.
-// FailedPrecondition if the database or the key is missing or unreadable.
-absl::StatusOr<log::IntegrityReport> VerifyDataDir(const std::string& data_dir,
-                                                   size_t max_problems);
-// The same for one log's files (LogFiles::Ct: the CT log's).
-absl::StatusOr<log::IntegrityReport> VerifyDataDir(const LogFiles& files, size_t max_problems);
+// vouchd --verify-storage: opens the database read-only (vouchd may be serving from it meanwhile):
+// |storage| (a PostgreSQL URL, as vouchd's --storage) or, when empty, the data directory's
+// vouch.db; and the data directory's log key, and checks everything (log/integrity.h) using every
+// core. FailedPrecondition if the database or the key is missing or unreadable; Unavailable if
+// the PostgreSQL server cannot be reached.
+absl::StatusOr<log::IntegrityReport> VerifyDataDir(const std::string& data_dir, size_t max_problems,
+                                                   const std::string& storage = "");
+// The same for one log's files (LogFiles::Ct: the CT log's, always in SQLite).
+absl::StatusOr<log::IntegrityReport> VerifyDataDir(const LogFiles& files, size_t max_problems,
+                                                   const std::string& storage = "");
 
 }  // namespace vouch::server
 

@@ -6,12 +6,12 @@
 //
 // CreateEntry uses gRPC's callback API and receives the request as raw bytes: the request is
 // parsed and the entry checked on the gRPC thread that read it, handed to the sequencer, and
-// answered from the log's completion threads, so no thread is parked per pending append (with
-// the sync API, 64 concurrent appends held 64 threads and cost ~230 us of CPU per append in
-// thread hand-offs; docs/benchmarks.md). The read methods use the sync API as streamed unary
-// methods (server/grpc_unary.h). Every method decodes its request itself: gRPC's handlers answer
-// a request they cannot decode with UNIMPLEMENTED (callback) or INTERNAL (sync) and no message;
-// here it is INVALID_ARGUMENT naming the request type.
+// answered from the log's completion threads, so no thread is parked per pending append (the
+// sync API held one thread per pending append and spent much of an append's CPU in thread
+// hand-offs; the figures are in docs/benchmarks.md, "Log appends"). The read methods use the sync
+// API as streamed unary methods (server/grpc_unary.h). Every method decodes its request itself:
+// gRPC's handlers answer a request they cannot decode with UNIMPLEMENTED (callback) or INTERNAL
+// (sync) and no message; here it is INVALID_ARGUMENT naming the request type.
 //
 // Thread-safe. Register it with a grpc::ServerBuilder; it must outlive the server.
 #ifndef VOUCH_SERVER_LOG_GRPC_H_

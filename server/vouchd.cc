@@ -24,6 +24,7 @@
 #include "log/integrity.h"
 #include "log/log.h"
 #include "log/log_service.h"
+#include "log/postgres_storage.h"
 #include "log/sqlite_storage.h"
 #include "nlohmann/json.hpp"
 #include "policy/cache.h"
@@ -170,8 +171,8 @@ absl::Status Vouchd::Init() {
       grpc::InsecureServerCredentials(), &grpc_port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options_.http.max_body_bytes));
   // The sync server exits a worker thread after each call once more than MAX_POLLERS (default 2)
-  // are idle, so 64 clients blocked in appends meant a thread created and destroyed per request
-  // (measured: ~3,000 appends/s, much of the CPU in clone/mmap/munmap). Keep them.
+  // are idle, so many concurrent calls meant a thread created and destroyed per request, much of
+  // the CPU in clone/mmap/munmap (docs/benchmarks.md, "Log appends"). Keep them.
   grpc::ResourceQuota quota("vouchd");
   quota.SetMaxThreads(options_.grpc_max_threads);
   builder.SetResourceQuota(quota);
@@ -195,29 +196,64 @@ absl::Status Vouchd::Init() {
 
 absl::Status Vouchd::OpenLog(const std::string& http_host) {
   const LogFiles files = LogFiles::In(options_.data_dir);
-  // A key without its log (vouch.db gone or empty) never starts a new tree under that key.
-  VOUCH_ASSIGN_OR_RETURN(const bool new_key,
-                         PrepareLogFiles(options_.data_dir, options_.new_log, absl::Now()));
-  auto storage = log::SqliteStorage::Open(files.db);
-  if (!storage.ok()) {
-    return new_key ? storage.status()
-                   : absl::FailedPreconditionError(
-                         absl::StrCat(storage.status().message(), "; ", kLogFilesAdvice));
+  bool new_key = false;
+  if (options_.storage.empty()) {
+    // A key without its log (vouch.db gone or empty) never starts a new tree under that key.
+    VOUCH_ASSIGN_OR_RETURN(new_key,
+                           PrepareLogFiles(options_.data_dir, options_.new_log, absl::Now()));
+    auto storage = log::SqliteStorage::Open(files.db);
+    if (!storage.ok()) {
+      return new_key ? storage.status()
+                     : absl::FailedPreconditionError(
+                           absl::StrCat(storage.status().message(), "; ", kLogFilesAdvice));
+    }
+    certificates_ = storage->get();
+    storage_ = std::move(*storage);
+    storage_name_ = files.db;
+  } else if (log::IsPostgresUrl(options_.storage)) {
+    storage_name_ = log::RedactPostgresUrl(options_.storage);
+    if (options_.new_log) {
+      return absl::InvalidArgumentError(
+          "--new-log works on DATA_DIR/vouch.db only; for PostgreSQL start the new log in a new "
+          "database or schema (?options=... or another database in --storage)");
+    }
+    struct stat st;
+    if (::stat(files.key.c_str(), &st) != 0) {
+      if (errno != ENOENT) {
+        return absl::FailedPreconditionError(absl::StrCat(files.key, ": ", std::strerror(errno)));
+      }
+      new_key = true;
+    }
+    auto storage = log::PostgresStorage::Open(options_.storage);
+    if (!storage.ok()) return Annotate(storage.status(), "--storage " + storage_name_);
+    certificates_ = storage->get();
+    storage_ = std::move(*storage);
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--storage=\"", options_.storage,
+                     "\": want a postgres:// or postgresql:// URL (leave it empty for SQLite in "
+                     "DATA_DIR/vouch.db)"));
   }
-  storage_ = std::move(*storage);
   VOUCH_ASSIGN_OR_RETURN(std::optional<log::LogIdentity> stored,
                          log::Log::StoredIdentity(storage_.get()));
   if (new_key && stored.has_value()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        files.db, " holds a log but its key ", files.key,
+        storage_name_, " holds a log but its key ", files.key,
         " is missing: restore the key file from your backup (a new key cannot continue the log)"));
+  }
+  if (!new_key && !stored.has_value() && !options_.storage.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        files.key, " exists but ", storage_name_,
+        " holds no log: the log this key signed is gone, and a new log under the same key would "
+        "contradict every checkpoint it signed; restore the database from a backup, or move the "
+        "key aside to start a new log"));
   }
   VOUCH_ASSIGN_OR_RETURN(log_key_,
                          signer::OpenSslSigner::LoadOrCreate(files.key, options_.log_key_type));
   log::LogOptions lo;
   VOUCH_ASSIGN_OR_RETURN(log::LogIdentity identity,
                          LogIdentityFor(stored, options_.log_name, options_.log_origin, http_host,
-                                        log_key_->PublicKeyDer(), files.db));
+                                        log_key_->PublicKeyDer(), storage_name_));
   lo.origin = identity.origin;
   lo.signer_name = identity.signer_name;
   lo.create_if_missing = new_key;
@@ -240,8 +276,9 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
   auto log = log::Log::Open(storage_.get(), log_key_.get(), lo);
   if (!log.ok()) {
     const absl::Status& s = log.status();
-    if (!absl::IsDataLoss(s) && !absl::IsFailedPrecondition(s)) return Annotate(s, files.db);
-    return absl::Status(s.code(), absl::StrCat(files.db, ": ", s.message(), "; ", kLogFilesAdvice));
+    if (!absl::IsDataLoss(s) && !absl::IsFailedPrecondition(s)) return Annotate(s, storage_name_);
+    return absl::Status(s.code(),
+                        absl::StrCat(storage_name_, ": ", s.message(), "; ", kLogFilesAdvice));
   }
   log_ = std::move(*log);
   signing_clock_->AtLeast(absl::FromUnixSeconds(log_->Latest().timestamp));
@@ -374,7 +411,7 @@ absl::Status Vouchd::OpenCa() {
   if (!options_.pkcs11_module.empty()) co.pkcs11_module = options_.pkcs11_module;
   co.pkcs11_key_uri = options_.pkcs11_key_uri;
   co.pkcs11_pin = options_.pkcs11_pin;
-  recorder_ = std::make_unique<CertificateRecorder>(storage_.get());
+  recorder_ = std::make_unique<CertificateRecorder>(certificates_);
   auto ca = signer::CaService::New(co, recorder_.get());
   if (!ca.ok()) return Annotate(ca.status(), "CA");
   ca_ = std::move(*ca);

@@ -27,7 +27,8 @@ class BackgroundVerifier;
 class CtLog;
 class Log;
 class LogService;
-class SqliteStorage;
+class LogStorage;
+class CertificateStore;
 }  // namespace vouch::log
 namespace vouch::signer {
 class OpenSslSigner;
@@ -54,17 +55,23 @@ namespace vouch::server {
 inline constexpr char kVersion[] = "0.1.0";
 
 struct Options {
-  // Holds the SQLite database and key files; created (mode 0700) if absent.
+  // Holds the key files (and the SQLite database unless |storage| names another); created
+  // (mode 0700) if absent.
   std::string data_dir;
+  // Where the log and the CA's records live: empty, a path or a "file:" URL for SQLite (default
+  // DATA_DIR/vouch.db), or a PostgreSQL URL ("postgres://user@host:port/db?...",
+  // log/postgres_storage.h), whose schema vouchd creates and migrates itself.
+  std::string storage;
   std::string http_addr = "127.0.0.1:8080";
   std::string grpc_addr = "127.0.0.1:8081";
   // When set, written once serving: {"http": "H:P", "grpc": "H:P", "pid": N, "data_dir": ...}.
   std::string ready_file;
   // The event-driven HTTP front (http/server.h): body limit, deadlines, connection cap, threads.
   http::ServerOptions http;
-  // Most threads the gRPC front runs requests on (each append blocks one until durable); more
-  // concurrent calls than this wait or get RESOURCE_EXHAUSTED. Idle threads are kept (up to
-  // this many) instead of being exited and re-created per request.
+  // Most threads the gRPC front runs its synchronous (read) methods on; more concurrent calls
+  // than this wait or get RESOURCE_EXHAUSTED. Appends use gRPC's callback API and hold no thread
+  // while they wait to be durable (server/log_grpc.h). Idle threads are kept (up to this many)
+  // instead of being exited and re-created per request.
   int grpc_max_threads = 512;
 
   // The log: checkpoint origin (default "<log name> - <first 16 hex of the log id>"), the key
@@ -183,7 +190,9 @@ class Vouchd {
   Metrics metrics_;
   Health health_;
   std::unique_ptr<MonotonicClock> signing_clock_;
-  std::unique_ptr<log::SqliteStorage> storage_;
+  std::unique_ptr<log::LogStorage> storage_;
+  log::CertificateStore* certificates_ = nullptr;  // The same object as storage_.
+  std::string storage_name_;  // The database for messages: a path or a redacted URL.
   std::unique_ptr<signer::OpenSslSigner> log_key_;
   std::unique_ptr<log::Log> log_;
   std::unique_ptr<log::BackgroundVerifier> verifier_;

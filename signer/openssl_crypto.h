@@ -6,8 +6,8 @@
 //
 // ECDSA goes through the low-level EC_KEY functions (ECDSA_sign/ECDSA_verify) rather than
 // EVP_DigestSign/Verify: OpenSSL 3.0's EVP path fetches the algorithm and builds a provider
-// context on every call. Measured on the 2-core VM (signer:crypto_benchmark, docs/benchmarks.md):
-// P-256 sign 20-27% and verify 5-20% faster, with or without contention.
+// context on every call; the EC_KEY path is faster for both signing and verification
+// (signer:crypto_benchmark; the figures are in docs/benchmarks.md).
 #ifndef VOUCH_SIGNER_OPENSSL_CRYPTO_H_
 #define VOUCH_SIGNER_OPENSSL_CRYPTO_H_
 

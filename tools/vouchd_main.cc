@@ -19,7 +19,11 @@
 #include "server/vouchd.h"
 
 ABSL_FLAG(std::string, data_dir, "",
-          "Directory for the SQLite database and key files (created if absent).");
+          "Directory for the key files and the SQLite database (created if absent).");
+ABSL_FLAG(std::string, storage, "",
+          "Where the log and the CA's records live: empty for SQLite in DATA_DIR/vouch.db, or a "
+          "PostgreSQL URL postgres://USER[:PASSWORD]@HOST:PORT/DB[?options] (schema created and "
+          "migrated by vouchd; the password may also come from $PGPASSWORD or ~/.pgpass).");
 ABSL_FLAG(std::string, http_addr, "127.0.0.1:8080",
           "HTTP listen address HOST:PORT (port 0 = any free port).");
 ABSL_FLAG(std::string, grpc_addr, "127.0.0.1:8081",
@@ -136,7 +140,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "vouchd: --verify-storage needs --data-dir\n");
       return 2;
     }
-    auto report = vouch::server::VerifyDataDir(dir, static_cast<size_t>(max_problems));
+    auto report = vouch::server::VerifyDataDir(dir, static_cast<size_t>(max_problems),
+                                               absl::GetFlag(FLAGS_storage));
     if (!report.ok()) {
       std::fprintf(stderr, "vouchd: --verify-storage: %s\n",
                    std::string(report.status().message()).c_str());
@@ -173,6 +178,7 @@ int main(int argc, char** argv) {
 
   vouch::server::Options options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.storage = absl::GetFlag(FLAGS_storage);
   options.http_addr = absl::GetFlag(FLAGS_http_addr);
   options.grpc_addr = absl::GetFlag(FLAGS_grpc_addr);
   options.ready_file = absl::GetFlag(FLAGS_ready_file);

@@ -4,8 +4,10 @@
 // intoto 0.0.2. PrepareEntry parses and validates a proposed entry (the body of
 // POST /api/v1/log/entries) and builds the body the log stores: RFC 8785 canonical JSON in the
 // exact shape Rekor stores for that kind, which is the Merkle leaf. Signature checks are
-// returned, not performed, so the sequencer can run the CPU-heavy VerifyEntry for a whole batch
-// in parallel. Formats, decisions and every error message: docs/entries.md.
+// returned, not performed: the caller runs the CPU-heavy VerifyEntry where it likes (LogService
+// runs it on the request's own thread, before the entry reaches the log's sequencer, so the
+// sequencer never verifies anything). Formats, decisions and every error message:
+// docs/entries.md.
 //
 // Every function is thread-safe; a PreparedEntry is immutable once built and may be verified
 // from any thread. Nothing here throws; all errors are InvalidArgument naming the JSON field path

@@ -1,0 +1,108 @@
+// Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
+//
+// PostgresStorage: LogStorage (and the CA's CertificateStore) in a PostgreSQL database, for
+// deployments that outgrow one machine's SQLite file: the database runs elsewhere, is backed up
+// and replicated by PostgreSQL's own tools, and (later) several stateless front ends share it.
+// It keeps SqliteStorage's guarantees, held to them by the same typed tests (storage_test.cc):
+//   - a WriteTx that returned OK is durable: every session runs with synchronous_commit = on, and
+//     Open refuses a server with fsync = off; one transaction per call (the log's group commit);
+//   - a failed or refused transaction leaves nothing behind;
+//   - ReadTx sees one consistent snapshot (REPEATABLE READ, READ ONLY) and never waits for a
+//     commit;
+//   - the entry row counter is kept by triggers on entries (statement triggers with transition
+//     tables, and TRUNCATE), whoever changes the rows, so CountEntries is O(1) and sees a deleted
+//     row;
+//   - corrupted rows (wrong sizes) are DataLoss naming the row, never a crash.
+//
+// The tables live in one PostgreSQL schema (default "vouch"), so another log (a certificate
+// transparency log) or other state can share the database under another schema. The schema is
+// created and migrated by Open itself, under an advisory lock so that two processes starting
+// together do not race; its version is kept in meta.schema_version (the same numbering as
+// SqliteStorage's), and Open refuses a database whose version is newer than this code knows.
+//
+// One writer connection (serialized) and a pool of reader connections, created on demand. A
+// connection that broke (server restart, network) is reset before its next transaction; the
+// transaction it was in fails with Unavailable, nothing half-written.
+//
+// Thread-safe.
+#ifndef VOUCH_LOG_POSTGRES_STORAGE_H_
+#define VOUCH_LOG_POSTGRES_STORAGE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "log/certificate_store.h"
+#include "log/storage.h"
+
+namespace vouch::log {
+
+class PgConnection;
+
+struct PostgresOptions {
+  // The PostgreSQL schema holding the tables (created if absent): lower-case letters, digits and
+  // '_', starting with a letter, at most 63 characters.
+  std::string schema = "vouch";
+  // Most idle reader connections kept for reuse.
+  size_t max_idle_readers = 16;
+};
+
+class PostgresStorage : public LogStorage, public CertificateStore {
+ public:
+  // The schema version this code creates and reads.
+  static constexpr int kSchemaVersion = 2;
+
+  // Connects to |url| (a libpq connection URI, "postgres://user@host:port/db?...", or key=value
+  // string), creates or migrates the schema. InvalidArgument for a bad schema name;
+  // Unavailable if the server cannot be reached; FailedPrecondition for a server with fsync
+  // off, a schema version newer than this code knows, or a schema that cannot be created
+  // (naming the problem; the password is never part of a message).
+  static absl::StatusOr<std::unique_ptr<PostgresStorage>> Open(const std::string& url,
+                                                               const PostgresOptions& options = {});
+  // Connects without changing anything (no schema creation or migration; every transaction is
+  // READ ONLY and WriteTx answers FailedPrecondition), e.g. for vouchd --verify-storage next to a
+  // serving vouchd. FailedPrecondition if the schema holds no Vouch tables or a version this code
+  // does not read.
+  static absl::StatusOr<std::unique_ptr<PostgresStorage>> OpenReadOnly(
+      const std::string& url, const PostgresOptions& options = {});
+  ~PostgresStorage() override;
+
+  absl::Status ReadTx(const std::function<absl::Status(LogReader&)>& f) override;
+  absl::Status WriteTx(const std::function<absl::Status(LogWriter&)>& f) override;
+
+  absl::Status WriteCertificates(const std::vector<CertificateRecord>& records) override;
+  absl::StatusOr<std::optional<CertificateRecord>> ReadCertificate(
+      const std::string& serial_hex) override;
+
+  // The URL with any password replaced by "***" (for messages and logs).
+  const std::string& display_url() const { return display_url_; }
+
+ private:
+  PostgresStorage(std::string url, PostgresOptions options, bool read_only);
+  absl::StatusOr<std::unique_ptr<PgConnection>> Connect();
+  absl::Status WriteTxOn(const std::function<absl::Status(PgConnection&)>& f);
+
+  const std::string url_;
+  const std::string display_url_;
+  const PostgresOptions options_;
+  const bool read_only_;
+  absl::Mutex write_mu_;
+  std::unique_ptr<PgConnection> writer_ ABSL_GUARDED_BY(write_mu_);
+  absl::Mutex pool_mu_;
+  std::vector<std::unique_ptr<PgConnection>> readers_ ABSL_GUARDED_BY(pool_mu_);
+};
+
+// Whether |spec| (a --storage value) names a PostgreSQL database: it starts with "postgres://"
+// or "postgresql://".
+bool IsPostgresUrl(const std::string& spec);
+
+// |url| with the password of its user-info part and any "password=" parameter replaced by "***".
+std::string RedactPostgresUrl(const std::string& url);
+
+}  // namespace vouch::log
+
+#endif  // VOUCH_LOG_POSTGRES_STORAGE_H_
