@@ -307,7 +307,7 @@ namespace {
 
 // Reads (or on first start records) when the log in |storage| was created: the start of its key's
 // validity window in the trusted root.
-absl::StatusOr<absl::Time> LogCreated(log::SqliteStorage* storage) {
+absl::StatusOr<absl::Time> LogCreated(log::LogStorage* storage) {
   std::optional<std::string> created;
   VOUCH_RETURN_IF_ERROR(storage->ReadTx([&](log::LogReader& r) -> absl::Status {
     VOUCH_ASSIGN_OR_RETURN(created, r.ReadMeta("log_created"));
@@ -360,6 +360,8 @@ absl::Status Vouchd::OpenCtLog(const std::string& http_host) {
   co.log.max_batch = options_.log_max_batch;
   co.log.linger = options_.log_linger;
   co.log.max_pending = options_.log_max_pending;
+  // SCT timestamps come from the clock certificates and the log sign with (never backwards).
+  co.log.clock = signing_clock_.get();
   HistogramCell* batch_sizes =
       metrics_.Histogram("vouch_ct_batch_size", "Precertificates per CT log group commit.", {},
                          {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096});
@@ -376,6 +378,7 @@ absl::Status Vouchd::OpenCtLog(const std::string& http_host) {
     return absl::Status(s.code(), absl::StrCat(files.db, ": ", s.message(), "; ", files.advice));
   }
   ct_log_ = std::move(*ct);
+  signing_clock_->AtLeast(absl::FromUnixSeconds(ct_log_->log()->Latest().timestamp));
   VOUCH_ASSIGN_OR_RETURN(ct_created_, LogCreated(ct_storage_.get()));
   if (options_.verify_rate > 0) {
     log::BackgroundVerifierOptions vo;

@@ -29,6 +29,7 @@ class Log;
 class LogService;
 class LogStorage;
 class CertificateStore;
+class SqliteStorage;
 }  // namespace vouch::log
 namespace vouch::signer {
 class OpenSslSigner;
