@@ -125,7 +125,8 @@ bool RefVerifyConsistency(uint64_t m, uint64_t n, const Proof& proof, const Hash
                           const Hash& root2) {
   if (m > n) return false;
   // Every tree extends the empty one; two empty trees both have the empty root.
-  if (m == 0) return proof.empty() && root1 == vouch::log::EmptyRoot() && (n != 0 || root2 == root1);
+  if (m == 0)
+    return proof.empty() && root1 == vouch::log::EmptyRoot() && (n != 0 || root2 == root1);
   if (m == n) return proof.empty() && root1 == root2;
   auto r = RefSub(m, n, proof.data(), proof.size(), true, root1);
   return r && r->first == root1 && r->second == root2;

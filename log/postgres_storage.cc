@@ -349,8 +349,8 @@ class PgConnection : public LogWriter {
     VOUCH_ASSIGN_OR_RETURN(
         Result r,
         Query("SELECT idx, leaf_hash, body, integrated_time, sets, extra_data FROM entries "
-              "WHERE idx = $1", p,
-              "read entry"));
+              "WHERE idx = $1",
+              p, "read entry"));
     if (PQntuples(r.get()) == 0) {
       return absl::NotFoundError(absl::StrCat("no entry at index ", index));
     }
@@ -534,11 +534,11 @@ class PgConnection : public LogWriter {
     // Inserted only if the first index is the next one (one round trip; the gap is rare).
     VOUCH_ASSIGN_OR_RETURN(
         Result r,
-        Query("INSERT INTO entries(idx, leaf_hash, body, integrated_time, sets, extra_data) "
-              "SELECT * FROM unnest($1::int8[], $2::bytea[], $3::bytea[], $4::int8[], "
-              "$5::bytea[], $6::bytea[]) WHERE (SELECT COALESCE(MAX(idx) + 1, 0) FROM entries) = $7",
-              p,
-              absl::StrCat("insert entries ", entries.front().index, "..", entries.back().index)));
+        Query(
+            "INSERT INTO entries(idx, leaf_hash, body, integrated_time, sets, extra_data) "
+            "SELECT * FROM unnest($1::int8[], $2::bytea[], $3::bytea[], $4::int8[], "
+            "$5::bytea[], $6::bytea[]) WHERE (SELECT COALESCE(MAX(idx) + 1, 0) FROM entries) = $7",
+            p, absl::StrCat("insert entries ", entries.front().index, "..", entries.back().index)));
     if (std::string(PQcmdTuples(r.get())) == "0") {
       Params none;
       VOUCH_ASSIGN_OR_RETURN(

@@ -1,7 +1,7 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 //
 // libcurl, loaded on first use. The `vouch` binary links this file instead of libcurl.so:
-// it defines the nine libcurl functions the network code calls (oci/http_client.cc,
+// it defines the ten libcurl functions the network code calls (oci/http_client.cc,
 // client/sign/http_transport.cc) and forwards each to the real one, which is dlopen()ed the
 // first time any of them is called. The offline commands (verify-blob, verify-bundle, ...)
 // never call one, so they start without libcurl and the ~28 libraries behind it (gnutls, krb5,
@@ -26,6 +26,7 @@ struct Curl {
   decltype(&::curl_global_init) global_init = nullptr;
   decltype(&::curl_easy_init) easy_init = nullptr;
   decltype(&::curl_easy_cleanup) easy_cleanup = nullptr;
+  decltype(&::curl_easy_reset) easy_reset = nullptr;
   decltype(&::curl_easy_perform) easy_perform = nullptr;
   decltype(&::curl_easy_setopt) easy_setopt = nullptr;
   decltype(&::curl_easy_getinfo) easy_getinfo = nullptr;
@@ -52,6 +53,7 @@ const Curl& Load() {
     c.ok = Resolve(handle, "curl_global_init", &c.global_init) &&
            Resolve(handle, "curl_easy_init", &c.easy_init) &&
            Resolve(handle, "curl_easy_cleanup", &c.easy_cleanup) &&
+           Resolve(handle, "curl_easy_reset", &c.easy_reset) &&
            Resolve(handle, "curl_easy_perform", &c.easy_perform) &&
            Resolve(handle, "curl_easy_setopt", &c.easy_setopt) &&
            Resolve(handle, "curl_easy_getinfo", &c.easy_getinfo) &&
@@ -80,6 +82,7 @@ CURL* curl_easy_init(void) {
 
 // Only reached with a handle from curl_easy_init, so libcurl is loaded.
 void curl_easy_cleanup(CURL* handle) { Load().easy_cleanup(handle); }
+void curl_easy_reset(CURL* handle) { Load().easy_reset(handle); }
 CURLcode curl_easy_perform(CURL* handle) { return Load().easy_perform(handle); }
 
 CURLcode curl_easy_setopt(CURL* handle, CURLoption option, ...) {
