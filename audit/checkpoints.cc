@@ -1,49 +1,14 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "audit/checkpoints.h"
 
-#include "formats/signed_note.h"
-
 #include <utility>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
+#include "client/tlog.h"
+#include "formats/signed_note.h"
 
 namespace vouch::audit {
 namespace {
-
-constexpr absl::string_view kDash = "\xe2\x80\x94 ";
-
-struct Line {
-  std::string name;
-  std::string hint;
-};
-
-absl::StatusOr<std::vector<Line>> SignatureLines(absl::string_view note) {
-  const size_t split = note.rfind("\n\n");
-  if (split == absl::string_view::npos) {
-    return absl::InvalidArgumentError("checkpoint: no blank line before the signatures");
-  }
-  std::vector<Line> out;
-  for (absl::string_view line : absl::StrSplit(note.substr(split + 2), '\n')) {
-    if (line.empty()) continue;
-    if (!absl::ConsumePrefix(&line, kDash)) {
-      return absl::InvalidArgumentError("checkpoint: signature line does not start with \"— \"");
-    }
-    const size_t space = line.rfind(' ');
-    if (space == absl::string_view::npos) {
-      return absl::InvalidArgumentError("checkpoint: malformed signature line");
-    }
-    std::string raw;
-    if (!absl::Base64Unescape(line.substr(space + 1), &raw) || raw.size() < 5) {
-      return absl::InvalidArgumentError("checkpoint: malformed signature");
-    }
-    out.push_back(Line{std::string(line.substr(0, space)), raw.substr(0, 4)});
-  }
-  return out;
-}
 
 std::string TrimUrl(std::string u) {
   while (!u.empty() && u.back() == '/') u.pop_back();
@@ -53,11 +18,11 @@ std::string TrimUrl(std::string u) {
 }  // namespace
 
 absl::StatusOr<std::string> NoteText(absl::string_view note) {
-  const size_t split = note.rfind("\n\n");
-  if (split == absl::string_view::npos) {
-    return absl::InvalidArgumentError("checkpoint: no blank line before the signatures");
+  absl::StatusOr<formats::SignedNote> parsed = formats::ParseSignedNote(note);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("checkpoint: ", parsed.status().message()));
   }
-  return std::string(note.substr(0, split + 1));
+  return std::move(parsed->text);
 }
 
 absl::StatusOr<log::Checkpoint> ParseUnverified(absl::string_view note) {
@@ -66,36 +31,12 @@ absl::StatusOr<log::Checkpoint> ParseUnverified(absl::string_view note) {
   return log::ParseCheckpointBody(*text);
 }
 
+// The client's checkpoint verification (client/tlog.h): one parser of signed notes
+// (formats/signed_note.h) and one convention for errors, whether vouch or vouch-audit reads the
+// checkpoint.
 absl::StatusOr<log::Checkpoint> VerifyLogCheckpoint(absl::string_view note,
                                                     const client::TransparencyLog& tlog) {
-  if (tlog.verifier == nullptr) {
-    return absl::FailedPreconditionError("checkpoint: the trusted root's log key is not usable");
-  }
-  auto body = ParseUnverified(note);
-  if (!body.ok()) return body.status();
-  auto lines = SignatureLines(note);
-  if (!lines.ok()) return lines.status();
-  absl::Status last = absl::PermissionDeniedError(
-      absl::StrCat("checkpoint: no signature by the log (origin \"", body->origin, "\", key hint ",
-                   absl::BytesToHexString(tlog.log_id.substr(0, 4)), ")"));
-  for (const Line& l : *lines) {
-    const bool name_ok =
-        l.name == body->origin || absl::StartsWith(body->origin, absl::StrCat(l.name, " - "));
-    if (!name_ok) continue;
-    formats::KeyHintKind kind;
-    if (l.hint == tlog.log_id.substr(0, 4)) {
-      kind = formats::KeyHintKind::kLogId;
-    } else if (tlog.checkpoint_key_id.size() >= 4 &&
-               l.hint == tlog.checkpoint_key_id.substr(0, 4)) {
-      kind = formats::KeyHintKind::kC2sp;
-    } else {
-      continue;
-    }
-    auto cp = log::VerifyCheckpoint(note, l.name, *tlog.verifier, kind);
-    if (cp.ok()) return cp;
-    last = cp.status();
-  }
-  return last;
+  return client::VerifyCheckpointNote(note, tlog);
 }
 
 absl::StatusOr<const client::TransparencyLog*> FindTrustedLog(const client::TrustRoot& root,

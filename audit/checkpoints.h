@@ -17,7 +17,7 @@
 
 namespace vouch::audit {
 
-// The note text before its last blank line (the signed body), or InvalidArgument.
+// The signed text of |note| (formats::ParseSignedNote), or InvalidArgument naming the problem.
 absl::StatusOr<std::string> NoteText(absl::string_view note);
 
 // Parses the checkpoint body of |note| WITHOUT verifying any signature.
@@ -26,7 +26,8 @@ absl::StatusOr<log::Checkpoint> ParseUnverified(absl::string_view note);
 // Verifies that |note| is signed by |tlog|'s key: some signature line whose key hint is the
 // first four bytes of the log ID (or of the trusted root's checkpoint key ID) and whose name is
 // the origin or the origin's "<name> - <tree id>" prefix verifies. Returns the checkpoint.
-// InvalidArgument for a malformed note, PermissionDenied when no such line verifies.
+// client::VerifyCheckpointNote: InvalidArgument for a malformed note, PermissionDenied when no
+// such line verifies or the log's key is not usable.
 absl::StatusOr<log::Checkpoint> VerifyLogCheckpoint(absl::string_view note,
                                                     const client::TransparencyLog& tlog);
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "formats/signed_note.h"
 #include "signer/openssl_crypto.h"
 
 namespace vouch::client {
@@ -37,41 +38,6 @@ uint64_t GetUint64(absl::string_view b) {
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(b[i]);
   return v;
-}
-
-struct Line {
-  std::string name;
-  std::string raw;  // key ID || signature bytes
-};
-
-// Splits a note at its last blank line into text and signature lines.
-absl::Status SplitNote(absl::string_view note, std::string* text, std::vector<Line>* lines) {
-  if (!absl::EndsWith(note, "\n")) {
-    return absl::InvalidArgumentError("checkpoint: note does not end in a newline");
-  }
-  const size_t split = note.rfind("\n\n");
-  if (split == absl::string_view::npos) {
-    return absl::InvalidArgumentError("checkpoint: no blank line before the signatures");
-  }
-  *text = std::string(note.substr(0, split + 1));
-  absl::string_view rest = note.substr(split + 2);
-  rest.remove_suffix(1);
-  for (absl::string_view line : absl::StrSplit(rest, '\n')) {
-    if (!absl::ConsumePrefix(&line, kDash)) {
-      return absl::InvalidArgumentError("checkpoint: signature line does not start with \"— \"");
-    }
-    std::vector<absl::string_view> parts = absl::StrSplit(line, ' ');
-    if (parts.size() != 2 || !ValidName(parts[0])) {
-      return absl::InvalidArgumentError("checkpoint: malformed signature line");
-    }
-    Line l;
-    l.name = std::string(parts[0]);
-    if (!absl::Base64Unescape(parts[1], &l.raw) || l.raw.size() < 5) {
-      return absl::InvalidArgumentError("checkpoint: signature is not base64 of hint and bytes");
-    }
-    lines->push_back(std::move(l));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -155,20 +121,24 @@ std::string CosignatureLine(absl::string_view name, absl::string_view key_id, ui
 
 absl::StatusOr<int> CountCosignatures(absl::string_view note,
                                       absl::Span<const WitnessKey> witnesses) {
-  std::string text;
-  std::vector<Line> lines;
-  if (absl::Status s = SplitNote(note, &text, &lines); !s.ok()) return s;
+  // One parser of signed notes for the log's signature and the witnesses' (formats/).
+  absl::StatusOr<formats::SignedNote> parsed = formats::ParseSignedNote(note);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("checkpoint: ", parsed.status().message()));
+  }
   std::set<size_t> counted;
-  for (const Line& l : lines) {
+  for (const formats::NoteSignature& l : parsed->signatures) {
     for (size_t w = 0; w < witnesses.size(); ++w) {
       const WitnessKey& k = witnesses[w];
-      if (l.name != k.name || l.raw.substr(0, 4) != k.key_id) continue;
-      if (l.raw.size() != 4 + 8 + 64) {
+      if (l.name != k.name || l.key_hint != k.key_id) continue;
+      // timestamp (8 bytes) || Ed25519 signature (64 bytes) after the key ID.
+      if (l.signature.size() != 8 + 64) {
         return absl::PermissionDeniedError(
             absl::StrCat("checkpoint: cosignature by ", k.name, " has the wrong length"));
       }
-      const uint64_t t = GetUint64(absl::string_view(l.raw).substr(4, 8));
-      absl::Status s = k.verifier->Verify(CosignatureMessage(text, t), l.raw.substr(12));
+      const uint64_t t = GetUint64(absl::string_view(l.signature).substr(0, 8));
+      absl::Status s =
+          k.verifier->Verify(CosignatureMessage(parsed->text, t), l.signature.substr(8));
       if (!s.ok()) {
         return absl::PermissionDeniedError(
             absl::StrCat("checkpoint: cosignature by ", k.name, " does not verify"));

@@ -492,12 +492,21 @@ TEST_F(ServerTest, SlowHeadIsCutOffAtTheHeadDeadlineNotPerByte) {
   RawConn c(server_->port(), 10000);
   ASSERT_TRUE(c.Send("GET /hello HTTP/1.1\r\n"));
   // A byte every 100 ms would restart a per-byte timeout forever; the head deadline still ends it.
-  std::string got;
+  // The answer must come while the client is still sending: with a per-byte timeout it would
+  // only come after the last byte (the loop would run to its end).
+  bool answered_while_sending = false;
   for (int i = 0; i < 60; ++i) {
-    if (!c.Send("X")) break;
+    if (!c.Send("X")) {
+      answered_while_sending = true;  // Closed by the server after its answer.
+      break;
+    }
     pollfd p{c.fd(), POLLIN, 0};
-    if (::poll(&p, 1, 100) > 0) break;
+    if (::poll(&p, 1, 100) > 0) {
+      answered_while_sending = true;
+      break;
+    }
   }
+  EXPECT_TRUE(answered_while_sending) << "no answer during 6 s of trickled bytes";
   std::string r = c.ReadResponse();
   EXPECT_EQ(StatusOf(r), 408);
   EXPECT_THAT(BodyOf(r), HasSubstr("request head not received in time"));

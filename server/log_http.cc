@@ -289,7 +289,7 @@ void RegisterLogRoutes(log::LogService* service, Metrics* metrics, const LogHttp
     router->HandleAsync(
         "POST", "/api/v2/log/entries",
         [service, limit,
-         m = std::make_shared<const RouteMetrics>(metrics, "POST /api/v2/log/entries")](
+         m = std::make_shared<const RouteMetrics>(metrics, "POST /api/v2/log/entries", "http")](
             const Request& req, Respond respond) {
           AppendV2(service, m, limit, req, std::move(respond));
         },

@@ -269,6 +269,8 @@ TEST_F(LogHttpTest, RekorV2AppendAnswersTransparencyLogEntry) {
   std::string body;
   ASSERT_TRUE(absl::Base64Unescape(tle["canonicalizedBody"].get<std::string>(), &body));
   EXPECT_THAT(body, HasSubstr("hashedRekordV002"));
+  // v2 appends are timed with v1's (vouch_append_seconds{api="http"}).
+  EXPECT_THAT(t_->metrics.Render(), HasSubstr("vouch_append_seconds_count{api=\"http\"} 1"));
   EXPECT_EQ(Post("/api/v2/log/entries", req).status, 409);
   for (const std::string bad : {"{", "{}", "{\"hashedRekordRequestV002\": {\"digest\": \"!!\"}}"}) {
     http::Response r = Post("/api/v2/log/entries", bad);

@@ -1,8 +1,9 @@
 # Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 """vouchd's HTTP front from outside, with raw bytes, and the short form of the load-and-probe
 script (tools/http_probe.py): idle and slowloris connections held open while /healthz is probed
-and appends go on. Functional bounds only (everything answered, deadlines enforced), no timing
-assertions; the full-size measurement is tools/bench/http_front_load.sh."""
+and appends go on (tools/loadgen over HTTP, every counted append in the log). Functional bounds
+only (everything answered, deadlines enforced), no timing assertions; the full-size measurement
+is tools/bench/http_front_load.sh."""
 
 import json
 import os
@@ -93,11 +94,19 @@ class HttpFrontTest(unittest.TestCase):
         self.assertLess(out.index(b'"SERVING"'), out.index(b"treeSize"))
 
     def test_3_idle_and_slowloris_connections_do_not_stop_others(self):
+        status, raw_body, _ = self.server.request("GET", "/api/v1/log")
+        self.assertEqual(status, 200, raw_body)
+        size_before = json.loads(raw_body)["treeSize"]
+        acks = os.path.join(self.dir, "acks")
+        # Appends over HTTP (tools/loadgen, 4 clients, 1 s) run while the connections are held.
+        run = " ".join([vt.runfile("tools/loadgen"), "--ceiling_time", "0.1s", "--http",
+                        self.server.http, "--clients", "4", "--duration", "1s",
+                        "--max_entries", "2000", "--acks", acks])
         probe = subprocess.run(
             [sys.executable, os.path.join(vt.runfile("tools/http_probe.py")),
              "--addr", self.server.http, "--idle", "500", "--slowloris", "100",
              "--trickle", "0.5", "--probes", "100", "--hold", "3",
-             "--pid", str(self.server.proc.pid)],
+             "--pid", str(self.server.proc.pid), "--run", run],
             capture_output=True, text=True, timeout=300)
         self.assertEqual(probe.returncode, 0, probe.stdout + probe.stderr)
         p = json.loads(probe.stdout)
@@ -107,9 +116,17 @@ class HttpFrontTest(unittest.TestCase):
         # The head deadline (2 s, however slowly the bytes trickle) ended every slowloris head.
         self.assertEqual(p["slowloris_result"]["answered_408"], 100, p)
         self.assertLess(p["bytes_per_idle_connection"], 64 * 1024, p)
-        # And the log still appends.
+        # Appends went on meanwhile: every one loadgen counted was acknowledged and is in the log.
+        self.assertEqual(p["run_exit"], 0, p["run_output"])
+        summary = json.loads([line for line in p["run_output"].splitlines()
+                              if line.startswith("{")][-1])
+        self.assertEqual(summary["errors"], 0, p["run_output"])
+        self.assertGreater(summary["appends"], 0, p["run_output"])
+        with open(acks) as f:
+            self.assertEqual(sum(1 for line in f if line.strip()), summary["appends"])
         status, raw_body, _ = self.server.request("GET", "/api/v1/log")
         self.assertEqual(status, 200, raw_body)
+        self.assertEqual(json.loads(raw_body)["treeSize"], size_before + summary["appends"])
 
 
 if __name__ == "__main__":
