@@ -539,6 +539,18 @@ TEST_F(ImagesTest, CopyFromAReferrersApiRegistryWritesTheTagSchemaAndMounts) {
   auto mirrored = FetchBundles(mirror, image.digest);
   ASSERT_THAT(mirrored.status(), IsOk());
   EXPECT_THAT(*mirrored, SizeIs(2));
+
+  // Back to an OCI 1.1 registry: it indexes the referrers itself, so no tag schema index there.
+  RegistryTarget api_dest(Client((*proxy)->host()), "oci11/api-dest");
+  auto back = CopyImage(mirror, "v1", api_dest, "v1");
+  ASSERT_THAT(back.status(), IsOk());
+  EXPECT_THAT(back->copied_attachments, SizeIs(2));
+  auto api_tags = api_dest.ListTags();
+  ASSERT_THAT(api_tags.status(), IsOk());
+  EXPECT_THAT(*api_tags, ::testing::ElementsAre("v1"));
+  auto through_api = FetchBundles(api_dest, image.digest);
+  ASSERT_THAT(through_api.status(), IsOk());
+  EXPECT_THAT(*through_api, SizeIs(2));
 }
 
 TEST(LayoutLimits, NestedIndexesAndFanOutAreRefused) {

@@ -523,6 +523,13 @@ class ImageE2eTest(unittest.TestCase):
         status, _, body = self.registry.api("GET", "/v2/e2e/copied-from-oci11/tags/list")
         self.assertIn("sha256-%s" % index[7:], json.loads(body)["tags"],
                       "the copy wrote the referrers tag schema index docker-registry 2.8 needs")
+        # Within one registry the blobs are mounted, not downloaded and uploaded again.
+        out = self.vouch("copy", "--output", "json", *self.registry.flags(), dst + ":m",
+                         "%s/e2e/copied-mirror:m" % self.registry.host)
+        self.ok(out, "vouch copy within one registry")
+        mirror = json.loads(out.stdout)
+        self.assertEqual((mirror["blobsCopied"], len(mirror["attachments"])), (0, 3), mirror)
+        self.assertGreater(mirror["blobsMounted"], 0)
         at_layout = "oci:%s" % os.path.join(self.dir, "copied-from-oci11")
         for where, flags in ((dst, self.registry.flags()), (at_layout, [])):
             out = self.vouch("verify-image", *self.identity(), *flags, "--output", "json",
