@@ -29,6 +29,7 @@
 #include "oci/cosign.h"
 #include "oci/media_types.h"
 #include "oci/registry_target.h"
+#include "oci/target.h"
 #include "signer/openssl_crypto.h"
 #include "tests/registry/registry_fixture.h"
 #include "tests/status_matchers.h"
@@ -359,6 +360,43 @@ TEST_F(ImageSigningTest, AnAttestationWhoseSubjectIsAnotherDigestFails) {
   EXPECT_FALSE(v->ok());
   EXPECT_EQ(v->attachments[0].failed_step(), "attestation");
   EXPECT_THAT(v->Reason(), HasSubstr("no subject digest matches the artifact"));
+}
+
+TEST_F(ImageSigningTest, AReferrerWhoseManifestSubjectIsAnotherImageIsRefused) {
+  ImageRef a = Push("refsubject/app", "v1");
+  ImageRef b = Push("refsubject/app", "v2");
+  const oci::Descriptor image_a = ResolveOk(a);
+  const oci::Descriptor image_b = ResolveOk(b);
+  // A valid signature of A, but in a referrer manifest whose subject is B ...
+  auto bundle =
+      Keyless()->SignDsse(client::kInTotoPayloadType, CosignSignStatement(image_a.digest));
+  ASSERT_THAT(bundle.status(), IsOk());
+  auto text = client::BundleToJson(*bundle);
+  ASSERT_THAT(text.status(), IsOk());
+  auto stored = oci::AttachBundle(*b.target, image_b, *text);
+  ASSERT_THAT(stored.status(), IsOk());
+  // ... listed (by someone with push access) in A's referrers tag schema index.
+  auto listed = b.target->Referrers(image_b.digest, "");
+  ASSERT_THAT(listed.status(), IsOk());
+  ASSERT_THAT(*listed, SizeIs(1));
+  EXPECT_EQ((*listed)[0].digest, stored->digest);
+  bool changed = false;
+  auto index = oci::AddToReferrersIndex("", (*listed)[0], &changed);
+  ASSERT_THAT(index.status(), IsOk());
+  ASSERT_THAT(a.target->PushManifest(*index, oci::kOciIndex, image_a.digest.TagName()).status(),
+              IsOk());
+  // The bundle alone would verify for A; the manifest's subject says it is B's, so it is refused
+  // before its bundle is looked at.
+  auto v = VerifyImage(*a.target, image_a.digest, *IdentityVerifier());
+  ASSERT_THAT(v.status(), IsOk());
+  EXPECT_FALSE(v->ok());
+  ASSERT_THAT(v->attachments, SizeIs(1));
+  EXPECT_TRUE(v->attachments[0].unusable);
+  EXPECT_EQ(v->attachments[0].failed_step(), "read");
+  EXPECT_THAT(v->attachments[0].status,
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr(absl::StrCat("listed as a referrer of ", image_a.digest.ToString(),
+                                              " but its subject is ", image_b.digest.ToString()))));
 }
 
 TEST_F(ImageSigningTest, ALegacySignatureWhosePayloadNamesAnotherDigestFailsTheClaims) {

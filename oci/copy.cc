@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "oci/cosign.h"
 #include "oci/media_types.h"
+#include "oci/registry_target.h"
 
 namespace vouch::oci {
 namespace {
@@ -16,7 +17,16 @@ namespace {
 class Copier {
  public:
   Copier(Target& source, Target& dest, const CopyOptions& options)
-      : source_(source), dest_(dest), options_(options) {}
+      : source_(source), dest_(dest), options_(options) {
+    // Two repositories of one registry: blobs are mounted, not downloaded and uploaded.
+    auto* from = dynamic_cast<RegistryTarget*>(&source);
+    auto* to = dynamic_cast<RegistryTarget*>(&dest);
+    if (from != nullptr && to != nullptr && from->client().registry() == to->client().registry() &&
+        from->repository() != to->repository()) {
+      mount_to_ = to;
+      mount_from_ = from->repository();
+    }
+  }
 
   absl::Status Blob(const Descriptor& d) {
     auto has = dest_.HasBlob(d.digest);
@@ -24,6 +34,15 @@ class Copier {
     if (*has) {
       result.blobs_skipped++;
       return absl::OkStatus();
+    }
+    if (mount_to_ != nullptr) {
+      auto mounted = mount_to_->client().MountBlob(mount_to_->repository(), d.digest, mount_from_);
+      if (!mounted.ok()) return mounted.status();
+      if (*mounted) {
+        result.blobs_mounted++;
+        return absl::OkStatus();
+      }
+      // The registry would not mount it (e.g. no read access to the source here): copy it.
     }
     result.blobs_copied++;
     if (static_cast<uint64_t>(d.size) <= options_.in_memory_blob_bytes) {
@@ -65,6 +84,7 @@ class Copier {
     if (!m.ok()) return m.status();
     auto kind = DetectManifestKind(m->bytes, m->descriptor.media_type);
     if (!kind.ok()) return kind.status();
+    if (depth > 0 && tag.empty()) below_root.push_back(m->descriptor);
     const ParseLimits limits{source_.limits().max_index_entries};
     if (*kind == ManifestKind::kIndex) {
       auto index = ParseImageIndex(m->bytes, limits);
@@ -99,7 +119,8 @@ class Copier {
       if (!m.ok()) return m.status();
       auto image = ParseImageManifest(m->bytes, ParseLimits{source_.limits().max_index_entries});
       if (!image.ok() || !image->subject.has_value() || image->subject->digest != root.digest) {
-        continue;  // not a referrer of this image after all
+        result.referrers_skipped++;  // not a referrer of this image after all
+        continue;
       }
       absl::Status s = Blob(image->config);
       for (size_t i = 0; s.ok() && i < image->layers.size(); ++i) s = Blob(image->layers[i]);
@@ -107,30 +128,47 @@ class Copier {
       Descriptor d = m->descriptor;
       d.artifact_type = r.artifact_type;
       d.annotations = r.annotations;
+      if (d.artifact_type.empty()) {
+        d.artifact_type =
+            image->artifact_type.empty() ? image->config.media_type : image->artifact_type;
+      }
+      if (d.annotations.empty()) d.annotations = image->annotations;
       s = dest_.AttachReferrer(m->bytes, d, root.digest);
       if (!s.ok()) return s;
-      result.attachments++;
+      result.manifests++;
+      result.copied_attachments.push_back(
+          CopiedAttachment{CopiedAttachment::Kind::kReferrer, root.digest, d, ""});
     }
-    for (const std::string& tag :
-         {CosignSignatureTag(root.digest), CosignAttestationTag(root.digest)}) {
-      auto exists = source_.Resolve(tag);
+    struct Legacy {
+      CopiedAttachment::Kind kind;
+      std::string tag;
+    };
+    for (const Legacy& l :
+         {Legacy{CopiedAttachment::Kind::kCosignSignatures, CosignSignatureTag(root.digest)},
+          Legacy{CopiedAttachment::Kind::kCosignAttestations, CosignAttestationTag(root.digest)}}) {
+      auto exists = source_.Resolve(l.tag);
       if (!exists.ok()) {
         if (exists.status().code() == absl::StatusCode::kNotFound) continue;
         return exists.status();
       }
-      auto copied = Manifest(tag, tag, source_.limits().max_index_depth);
+      // By the digest just resolved, so the tag cannot move in between.
+      auto copied = Manifest(exists->digest.ToString(), l.tag, source_.limits().max_index_depth);
       if (!copied.ok()) return copied.status();
-      result.attachments++;
+      result.copied_attachments.push_back(CopiedAttachment{l.kind, root.digest, *copied, l.tag});
     }
     return absl::OkStatus();
   }
 
   CopyResult result;
+  // The manifests and indexes copied below the root (platform images), in walk order.
+  std::vector<Descriptor> below_root;
 
  private:
   Target& source_;
   Target& dest_;
   const CopyOptions& options_;
+  RegistryTarget* mount_to_ = nullptr;
+  std::string mount_from_;
 };
 
 }  // namespace
@@ -145,10 +183,29 @@ absl::StatusOr<CopyResult> CopyImage(Target& source, absl::string_view reference
   if (!copied.ok()) return copied.status();
   copier.result.root = *copied;
   if (options.attachments) {
-    absl::Status s = copier.Attachments(*copied);
-    if (!s.ok()) return s;
+    std::vector<Descriptor> subjects = {*copied};
+    if (options.recursive) {
+      subjects.insert(subjects.end(), copier.below_root.begin(), copier.below_root.end());
+    }
+    for (const Descriptor& subject : subjects) {
+      absl::Status s = copier.Attachments(subject);
+      if (!s.ok()) return s;
+    }
   }
+  copier.result.attachments = static_cast<int>(copier.result.copied_attachments.size());
   return copier.result;
+}
+
+const char* CopiedAttachmentKindName(CopiedAttachment::Kind kind) {
+  switch (kind) {
+    case CopiedAttachment::Kind::kReferrer:
+      return "referrer";
+    case CopiedAttachment::Kind::kCosignSignatures:
+      return "cosign signatures";
+    case CopiedAttachment::Kind::kCosignAttestations:
+      return "cosign attestations";
+  }
+  return "?";
 }
 
 }  // namespace vouch::oci

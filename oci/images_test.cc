@@ -462,10 +462,95 @@ TEST_F(ImagesTest, MultiArchIndexCopiesEveryPlatform) {
   ASSERT_THAT(dest.status(), IsOk());
   auto copied = CopyImage(registry, "multi", **dest, "multi");
   ASSERT_THAT(copied.status(), IsOk());
-  EXPECT_EQ(copied->manifests, 3);         // the index and two platform images
+  EXPECT_EQ(copied->manifests, 4);         // the index, two platform images, the referrer
   EXPECT_EQ(copied->blobs_copied, 4 + 2);  // 2 configs + 2 layers, empty config + bundle
   EXPECT_EQ(copied->attachments, 1);
   EXPECT_THAT((*dest)->FetchManifest(root->digest.ToString()).status(), IsOk());
+
+  // A platform image's own attachment travels only with |recursive|.
+  const Descriptor platform = platforms->manifests[1];
+  ASSERT_THAT(AttachBundle(registry, platform, MessageBundle("arm64")).status(), IsOk());
+  for (bool recursive : {false, true}) {
+    auto to = LayoutTarget::Open(tmp.path() + (recursive ? "/recursive" : "/flat"), true);
+    ASSERT_THAT(to.status(), IsOk());
+    CopyOptions options;
+    options.recursive = recursive;
+    auto again = CopyImage(registry, "multi", **to, "multi", options);
+    ASSERT_THAT(again.status(), IsOk());
+    ASSERT_THAT(again->copied_attachments, SizeIs(recursive ? 2 : 1));
+    EXPECT_EQ(again->copied_attachments[0].subject, root->digest);
+    auto found = FetchBundles(**to, platform.digest);
+    ASSERT_THAT(found.status(), IsOk());
+    ASSERT_THAT(*found, SizeIs(recursive ? 1 : 0));
+    if (recursive) {
+      EXPECT_EQ(again->copied_attachments[1].subject, platform.digest);
+      EXPECT_EQ((*found)[0].bundle, MessageBundle("arm64"));
+    }
+  }
+}
+
+// An OCI 1.1 registry indexes referrers itself, so nothing writes the referrers tag schema index
+// there and a tag-only copy (skopeo) leaves the attachments behind. CopyImage finds them through
+// the API and writes the tag schema index where the destination has no API; within one registry
+// every blob is mounted, not copied.
+TEST_F(ImagesTest, CopyFromAReferrersApiRegistryWritesTheTagSchemaAndMounts) {
+  const Descriptor image = Push("oci11/app");
+  RegistryProxy::Options api;
+  api.referrers_api = true;
+  auto proxy = RegistryProxy::Start(registry_->host(), api);
+  ASSERT_THAT(proxy.status(), IsOk());
+  RegistryTarget source(Client((*proxy)->host()), "oci11/app");
+  const std::vector<std::string> bundles = {MessageBundle("oci11-a"),
+                                            DsseBundle("https://slsa.dev/provenance/v1", "b")};
+  for (const std::string& b : bundles) {
+    ASSERT_THAT(AttachBundle(source, image, b).status(), IsOk());
+  }
+  RegistryTarget plain_source(Client(registry_->host()), "oci11/app");
+  auto source_tags = plain_source.ListTags();
+  ASSERT_THAT(source_tags.status(), IsOk());
+  EXPECT_THAT(*source_tags, ::testing::ElementsAre("v1"));
+  EXPECT_THAT(FetchBundles(plain_source, image.digest), IsOkAndHoldsEmpty());
+
+  RegistryTarget dest(Client(registry_->host()), "oci11/copy");  // no referrers API
+  auto copied = CopyImage(source, "v1", dest, "v1");
+  ASSERT_THAT(copied.status(), IsOk());
+  EXPECT_EQ(copied->root.digest, image.digest);
+  ASSERT_THAT(copied->copied_attachments, SizeIs(2));
+  EXPECT_EQ(copied->copied_attachments[0].descriptor.artifact_type, kSigstoreBundleV03);
+  EXPECT_EQ(copied->blobs_mounted, 0);  // through the proxy: another registry name
+  auto tags = dest.ListTags();
+  ASSERT_THAT(tags.status(), IsOk());
+  EXPECT_THAT(*tags, ::testing::Contains(image.digest.TagName()));
+  auto fetched = FetchBundles(dest, image.digest);
+  ASSERT_THAT(fetched.status(), IsOk());
+  std::vector<std::string> got;
+  for (const AttachedBundle& a : *fetched) got.push_back(a.bundle);
+  EXPECT_THAT(got, UnorderedElementsAreArray(bundles));
+
+  // Same registry, another repository: every blob mounted.
+  RegistryTarget mirror(Client(registry_->host()), "oci11/mirror");
+  auto mounted = CopyImage(dest, "v1", mirror, "v1");
+  ASSERT_THAT(mounted.status(), IsOk());
+  EXPECT_EQ(mounted->blobs_copied, 0);
+  EXPECT_EQ(mounted->blobs_skipped + mounted->blobs_mounted,
+            copied->blobs_copied + copied->blobs_skipped);
+  // Image config and layer, the empty config once and both bundle layers.
+  EXPECT_EQ(mounted->blobs_mounted, 5);
+  auto mirrored = FetchBundles(mirror, image.digest);
+  ASSERT_THAT(mirrored.status(), IsOk());
+  EXPECT_THAT(*mirrored, SizeIs(2));
+
+  // Back to an OCI 1.1 registry: it indexes the referrers itself, so no tag schema index there.
+  RegistryTarget api_dest(Client((*proxy)->host()), "oci11/api-dest");
+  auto back = CopyImage(mirror, "v1", api_dest, "v1");
+  ASSERT_THAT(back.status(), IsOk());
+  EXPECT_THAT(back->copied_attachments, SizeIs(2));
+  auto api_tags = api_dest.ListTags();
+  ASSERT_THAT(api_tags.status(), IsOk());
+  EXPECT_THAT(*api_tags, ::testing::ElementsAre("v1"));
+  auto through_api = FetchBundles(api_dest, image.digest);
+  ASSERT_THAT(through_api.status(), IsOk());
+  EXPECT_THAT(*through_api, SizeIs(2));
 }
 
 TEST(LayoutLimits, NestedIndexesAndFanOutAreRefused) {

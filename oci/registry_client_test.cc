@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
@@ -120,15 +121,33 @@ TEST_F(PlainRegistryTest, ErrorsSayWhatTheRegistrySaid) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// Counts the requests |proxy| saw that start with |prefix| ("PATCH /v2/test/up/blobs/uploads/").
+int Count(const RegistryProxy& proxy, const std::string& prefix) {
+  int n = 0;
+  for (const std::string& r : proxy.requests()) n += absl::StartsWith(r, prefix) ? 1 : 0;
+  return n;
+}
+
 TEST_F(PlainRegistryTest, UploadsMonolithicAndChunkedAndMounts) {
+  // Through a proxy that records every request, so the test sees how each blob was sent.
+  auto proxy = RegistryProxy::Start(registry_->host(), {});
+  ASSERT_THAT(proxy.status(), IsOk());
   RegistryOptions o = Anonymous();
   o.chunk_size = 1000;
-  auto client = Client(o);
+  auto made = RegistryClient::New((*proxy)->host(), o);
+  ASSERT_THAT(made.status(), IsOk());
+  auto client = *std::move(made);
+  const std::string patch = "PATCH /v2/test/up/blobs/uploads/";
+  const std::string put = "PUT /v2/test/up/blobs/uploads/";
   const std::string small = "a small blob";
   std::string big;
   for (int i = 0; i < 4321; ++i) big.push_back(static_cast<char>('a' + i % 26));
   ASSERT_THAT(client->PushBlob("test/up", Digest::Sha256(small), small), IsOk());
+  EXPECT_EQ(Count(**proxy, patch), 0) << "the small blob goes in one PUT";
+  EXPECT_EQ(Count(**proxy, put), 1);
   ASSERT_THAT(client->PushBlob("test/up", Digest::Sha256(big), big), IsOk());
+  EXPECT_EQ(Count(**proxy, patch), 5) << "4321 bytes in chunks of 1000: 4 whole, 1 of 321";
+  EXPECT_EQ(Count(**proxy, put), 2) << "then one PUT with the digest closes the upload";
   for (const std::string* data : std::vector<const std::string*>{&small, &big}) {
     Descriptor d = DescriptorOf(kOctetStream, *data);
     EXPECT_THAT(client->GetBlob("test/up", d), IsOkAndHolds(*data));
@@ -137,8 +156,11 @@ TEST_F(PlainRegistryTest, UploadsMonolithicAndChunkedAndMounts) {
   const uint64_t before = client->stats().requests;
   ASSERT_THAT(client->PushBlob("test/up", Digest::Sha256(big), big), IsOk());
   EXPECT_EQ(client->stats().requests - before, 1u);
-  // Cross-repository mount.
+  EXPECT_EQ(Count(**proxy, patch), 5);
+  // Cross-repository mount: one POST, no upload.
+  (*proxy)->ClearRequests();
   EXPECT_THAT(client->MountBlob("test/other", Digest::Sha256(big), "test/up"), IsOkAndHolds(true));
+  EXPECT_THAT((*proxy)->requests(), ElementsAre("POST /v2/test/other/blobs/uploads/"));
   EXPECT_THAT(client->BlobExists("test/other", Digest::Sha256(big)), IsOkAndHolds(true));
   // Wrong digest is refused before anything is sent.
   EXPECT_THAT(client->PushBlob("test/up", Digest::Sha256("other"), small),
@@ -311,14 +333,28 @@ TEST_F(PlainRegistryTest, ConnectionRefusedIsUnavailable) {
 }
 
 TEST_F(PlainRegistryTest, NonLoopbackPlainHttpNeedsAllowInsecure) {
-  // A name that is not loopback (but resolves to it) gets https only.
+  // "127.1" is 127.0.0.1 to the resolver (inet_aton's short form), so it reaches the test
+  // registry, but it is not a name IsLoopbackHost accepts (127.a.b.c, localhost, ::1): it stands
+  // for a plain-http registry elsewhere on the network.
+  ASSERT_FALSE(IsLoopbackHost("127.1:5000"));
+  const std::string host = "127.1" + registry_->host().substr(registry_->host().find(':'));
   RegistryOptions o = Anonymous();
   o.max_attempts = 1;
-  const std::string port = registry_->host().substr(registry_->host().find(':'));
-  auto client = RegistryClient::New("vouch-test.invalid" + port, o);
-  ASSERT_THAT(client.status(), IsOk());
-  EXPECT_THAT((*client)->Ping(),
+  auto refused = RegistryClient::New(host, o);
+  ASSERT_THAT(refused.status(), IsOk());
+  // https gets no answer (the registry speaks http) and plain http is not tried.
+  EXPECT_THAT((*refused)->Ping(),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("--allow-insecure-registry")));
+  EXPECT_EQ((*refused)->base_url(), "");
+  // With allow_insecure the same registry is used over plain http.
+  o.allow_insecure = true;
+  auto allowed = RegistryClient::New(host, o);
+  ASSERT_THAT(allowed.status(), IsOk());
+  EXPECT_THAT((*allowed)->Ping(), IsOk());
+  EXPECT_EQ((*allowed)->base_url(), "http://" + host);
+  auto d = (*allowed)->Resolve("test/app", "v1");
+  ASSERT_THAT(d.status(), IsOk());
+  EXPECT_EQ(d->digest.ToString(), *image_digest_);
 }
 
 TEST(BasicAuthRegistry, NeedsCredentialsAndTakesThemFromDockerConfig) {

@@ -30,8 +30,10 @@
 #include "images/sign_image.h"
 #include "images/verify_image.h"
 #include "nlohmann/json.hpp"
+#include "oci/copy.h"
 #include "oci/cosign.h"
 #include "oci/media_types.h"
+#include "oci/reference.h"
 
 namespace vouch::cli {
 namespace {
@@ -64,7 +66,7 @@ struct Parsed {
 };
 
 Parsed Parse(const char* command, const std::vector<std::string>& raw, std::set<std::string> values,
-             std::set<std::string> bools, const std::string& usage) {
+             std::set<std::string> bools, const std::string& usage, size_t positionals = 1) {
   values.insert(RegistryValueFlags().begin(), RegistryValueFlags().end());
   bools.insert(RegistryBoolFlags().begin(), RegistryBoolFlags().end());
   bools.insert("help");
@@ -79,8 +81,11 @@ Parsed Parse(const char* command, const std::vector<std::string>& raw, std::set<
     p.exit_code = kExitOk;
     return p;
   }
-  if (args->positional.size() != 1) {
-    p.exit_code = UsageError(command, "want exactly one image reference", usage);
+  if (args->positional.size() != positionals) {
+    p.exit_code = UsageError(
+        command,
+        positionals == 1 ? "want exactly one image reference" : "want SRC and DST references",
+        usage);
     return p;
   }
   p.args = *std::move(args);
@@ -548,6 +553,131 @@ int RunDownload(const std::vector<std::string>& raw) {
   return kExitOk;
 }
 
+// ---------------------------------------------------------------- copy
+
+const char kCopyUsage[] =
+    "usage: vouch copy [--recursive] [--output text|json] [registry flags] SRC DST\n"
+    "Copies the image at SRC (an index with its platform manifests, or a manifest; configs and\n"
+    "layers) to DST with every attachment: Sigstore bundle referrers (found through the\n"
+    "referrers API or the referrers tag schema) and cosign's .sig/.att tags. At DST they are\n"
+    "written where DST's readers look: through its referrers API when it indexes them itself,\n"
+    "else also in the tag schema index sha256-<hex>; in an oci: layout, in index.json and the\n"
+    "tag schema index. So an image signed on an OCI 1.1 registry can be carried to a registry\n"
+    "without the API or to a directory and verified there without network.\n"
+    "SRC, DST: host[:port]/repo[:tag][@sha256:HEX] or oci:DIR[:tag] (a DST layout is created\n"
+    "when missing). SRC's tag is resolved once. DST is tagged with its own tag, else with SRC's\n"
+    "tag (none when SRC is by digest); a DST digest must be the one copied.\n"
+    "Blobs already at DST are skipped; within one registry they are mounted, not copied.\n"
+    "--recursive: also the attachments of every platform image of an index.\n"
+    "Prints DST@DIGEST, then one line per attachment copied. The registry flags apply to both\n"
+    "ends (Docker's config.json holds credentials per registry).\n\n";
+
+// The tag DST gives ("" when none), and its digest when it gives one.
+absl::Status DestinationTag(absl::string_view text, std::string* tag,
+                            std::optional<oci::Digest>* digest) {
+  if (oci::LayoutReference::Matches(text)) {
+    auto parsed = oci::LayoutReference::Parse(text);
+    if (!parsed.ok()) return parsed.status();
+    *tag = parsed->tag;
+    *digest = parsed->digest;
+    return absl::OkStatus();
+  }
+  auto parsed = oci::Reference::Parse(text);
+  if (!parsed.ok()) return parsed.status();
+  *tag = parsed->tag;
+  *digest = parsed->digest;
+  return absl::OkStatus();
+}
+
+int RunCopy(const std::vector<std::string>& raw) {
+  const std::string usage = std::string(kCopyUsage) + RegistryFlagsUsage();
+  Parsed p = Parse("copy", raw, {"output"}, {"recursive"}, usage, 2);
+  if (p.exit_code >= 0) return p.exit_code;
+  const ParsedArgs& args = *p.args;
+  const std::string output = args.Has("output") ? args.Get("output") : "text";
+  if (output != "text" && output != "json") {
+    return UsageError("copy", "--output must be text or json", usage);
+  }
+  auto options = RegistryOptionsFromFlags(args);
+  if (!options.ok()) return UsageError("copy", options.status().message(), usage);
+  std::string dest_tag;
+  std::optional<oci::Digest> dest_digest;
+  if (absl::Status s = DestinationTag(args.positional[1], &dest_tag, &dest_digest); !s.ok()) {
+    return UsageError("copy", absl::StrCat("DST: ", s.message()), usage);
+  }
+  auto src = images::OpenImage(args.positional[0], *options, /*create_layout=*/false);
+  if (!src.ok()) {
+    if (src.status().code() == absl::StatusCode::kInvalidArgument) {
+      return UsageError("copy", absl::StrCat("SRC: ", src.status().message()), usage);
+    }
+    return Failed("copy", src.status());
+  }
+  auto dst = images::OpenImage(args.positional[1], *options, /*create_layout=*/true);
+  if (!dst.ok()) return Failed("copy", dst.status());
+  // The tag is resolved ONCE; the copy goes by this digest.
+  auto root = images::Resolve(*src);
+  if (!root.ok()) return Failed("copy", root.status());
+  if (dest_digest.has_value() && *dest_digest != root->digest) {
+    return Failed("copy", absl::FailedPreconditionError(
+                              absl::StrCat("DST names ", dest_digest->ToString(), " but ",
+                                           src->WithDigest(root->digest), " is what SRC holds")));
+  }
+  if (dest_tag.empty() && !dest_digest.has_value() && !src->by_digest) dest_tag = src->reference;
+  oci::CopyOptions copy_options;
+  copy_options.recursive = args.Has("recursive");
+  auto copied =
+      oci::CopyImage(*src->target, root->digest.ToString(), *dst->target, dest_tag, copy_options);
+  if (!copied.ok()) {
+    return Failed("copy", absl::Status(copied.status().code(),
+                                       absl::StrCat(src->WithDigest(root->digest), " -> ",
+                                                    dst->name, ": ", copied.status().message())));
+  }
+  if (output == "json") {
+    ordered_json out = {{"source", src->WithDigest(root->digest)},
+                        {"destination", dst->WithDigest(copied->root.digest)},
+                        {"digest", copied->root.digest.ToString()},
+                        {"mediaType", copied->root.media_type}};
+    if (!dest_tag.empty()) out["tag"] = dest_tag;
+    out["manifests"] = copied->manifests;
+    out["blobsCopied"] = copied->blobs_copied;
+    out["blobsSkipped"] = copied->blobs_skipped;
+    out["blobsMounted"] = copied->blobs_mounted;
+    ordered_json attachments = ordered_json::array();
+    for (const oci::CopiedAttachment& a : copied->copied_attachments) {
+      ordered_json j = {{"kind", oci::CopiedAttachmentKindName(a.kind)},
+                        {"subject", a.subject.ToString()},
+                        {"manifest", a.descriptor.ToJson()}};
+      if (!a.tag.empty()) j["tag"] = a.tag;
+      attachments.push_back(std::move(j));
+    }
+    out["attachments"] = std::move(attachments);
+    out["referrersSkipped"] = copied->referrers_skipped;
+    std::cout << out.dump() << "\n";
+  } else {
+    std::cout << dst->WithDigest(copied->root.digest) << "\n";
+    for (const oci::CopiedAttachment& a : copied->copied_attachments) {
+      std::cout << "  " << oci::CopiedAttachmentKindName(a.kind) << " "
+                << (a.tag.empty() ? a.descriptor.digest.ToString() : a.tag) << " of "
+                << a.subject.ToString();
+      if (!a.descriptor.artifact_type.empty()) std::cout << " " << a.descriptor.artifact_type;
+      auto pt = a.descriptor.annotations.find(oci::kAnnotationBundlePredicateType);
+      if (pt != a.descriptor.annotations.end()) std::cout << " " << pt->second;
+      std::cout << "\n";
+    }
+  }
+  std::cerr << "copied " << src->WithDigest(root->digest) << " -> "
+            << dst->WithDigest(copied->root.digest)
+            << (dest_tag.empty() ? "" : absl::StrCat(" (tag ", dest_tag, ")")) << ": "
+            << copied->manifests << " manifests, " << copied->blobs_copied << " blobs copied, "
+            << copied->blobs_mounted << " mounted, " << copied->blobs_skipped << " already there, "
+            << copied->attachments << " attachments\n";
+  if (copied->referrers_skipped > 0) {
+    std::cerr << "skipped " << copied->referrers_skipped
+              << " listed referrer(s) whose manifest names another subject\n";
+  }
+  return kExitOk;
+}
+
 std::unique_ptr<client::Transport> NewTransport(const char* command) {
   auto t = client::HttpTransport::New();
   if (!t.ok()) {
@@ -580,5 +710,6 @@ int VerifyImageAttestationCommand(const std::vector<std::string>& args) {
 }
 int TreeCommand(const std::vector<std::string>& args) { return RunTree(args); }
 int DownloadAttestationsCommand(const std::vector<std::string>& args) { return RunDownload(args); }
+int CopyCommand(const std::vector<std::string>& args) { return RunCopy(args); }
 
 }  // namespace vouch::cli

@@ -10,6 +10,8 @@
 //                                        verify its attestations (of a predicate type)
 //   tree REF                             list what is attached
 //   download-attestations REF            the attestation bundles, to stdout or --output-dir
+//   copy SRC DST                         the image and its attachments, written where DST's
+//                                        readers find them (air-gapped copies)
 // REF is host[:port]/repo[:tag][@sha256:hex] or oci:DIR[:tag] / oci:DIR@sha256:hex. A tag is
 // resolved once; everything after goes by digest. Each returns the exit code: 0 done/verified,
 // 1 failed/not verified (naming the step), 2 usage error.
@@ -32,6 +34,7 @@ int VerifyImageCommand(const std::vector<std::string>& args);
 int VerifyImageAttestationCommand(const std::vector<std::string>& args);
 int TreeCommand(const std::vector<std::string>& args);
 int DownloadAttestationsCommand(const std::vector<std::string>& args);
+int CopyCommand(const std::vector<std::string>& args);
 
 // The signing commands over a given transport to the CA, log and TSA (tests answer in-process).
 int RunSignImage(const std::vector<std::string>& args, client::Transport* transport);

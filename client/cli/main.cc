@@ -50,6 +50,8 @@ const Command kCommands[] = {
     {"tree", "list what is attached to a container image", vouch::cli::TreeCommand},
     {"download-attestations", "write a container image's attestation bundles",
      vouch::cli::DownloadAttestationsCommand},
+    {"copy", "copy a container image with its signatures and attestations (registry or oci:DIR)",
+     vouch::cli::CopyCommand},
     {"policy", "lint image policies, or check images against them (the admission decision)",
      vouch::cli::PolicyCommand},
 };

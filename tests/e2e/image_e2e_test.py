@@ -453,6 +453,117 @@ class ImageE2eTest(unittest.TestCase):
         finally:
             reg.kill()
 
+    def test_copy_from_an_oci_11_registry_to_a_plain_registry_and_a_layout_verifies_offline(self):
+        """`vouch copy` from a registry with the referrers API (which therefore holds no
+        referrers tag schema index, so skopeo cannot carry the attachments) to docker-registry
+        2.8 (no API: the copy writes the tag schema index) and to an oci: layout; the source is
+        stopped before anything is verified at the destinations."""
+        source = rt.Registry(auth=None)
+        proxy = None
+        try:
+            proxy = rt.ReferrersProxy(source.host)
+            layout = os.path.join(self.dir, "copy-multi")
+            rt.multi_arch_layout(layout, "m", ["linux/amd64", "linux/arm64"])
+            source.copy("oci:%s:m" % layout, "docker://%s/e2e/copy:m" % source.host)
+            src = "%s/e2e/copy" % proxy.host
+            # Keyless signatures of the index and both platforms, a vuln attestation of the
+            # index (referrers, indexed by the proxy), a key-signed legacy .sig of the index.
+            out = self.vouch("sign-image", "--recursive", *self.keyless(), src + ":m")
+            self.ok(out, "sign-image --recursive at the OCI 1.1 source")
+            signed = [line.split("@")[1] for line in out.stdout.split()]
+            index, platforms = signed[0], signed[1:]
+            report = os.path.join(self.dir, "copy-trivy.json")
+            with open(report, "w") as f:
+                json.dump(TRIVY_REPORT, f)
+            self.ok(self.vouch("attest-image", *self.keyless(), "--type", "vuln", "--predicate",
+                               report, "%s@%s" % (src, index)))
+            self.ok(self.vouch("sign-image", "--key", self.key, "--legacy-format", "--server",
+                               "http://" + self.server.http, "%s@%s" % (src, index)),
+                    "sign-image --key --legacy-format")
+            status, _, body = source.api("GET", "/v2/e2e/copy/tags/list")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(sorted(json.loads(body)["tags"]),
+                             sorted(["m", "sha256-%s.sig" % index[7:]]),
+                             "the OCI 1.1 source has no referrers tag schema index")
+
+            dst = "%s/e2e/copied-from-oci11" % self.registry.host
+            out = self.vouch("copy", "--recursive", "--output", "json", *self.registry.flags(),
+                             src + ":m", dst)
+            self.ok(out, "vouch copy to docker-registry 2.8")
+            copied = json.loads(out.stdout)
+            self.assertEqual(copied["digest"], index)
+            self.assertEqual(copied["destination"], "%s@%s" % (dst, index))
+            self.assertEqual(copied["tag"], "m")
+            kinds = sorted((a["kind"], a["subject"]) for a in copied["attachments"])
+            self.assertEqual(kinds, sorted([("referrer", index), ("referrer", index),
+                                            ("cosign signatures", index)]
+                                           + [("referrer", p) for p in platforms]))
+            out = self.vouch("copy", "--recursive", src + ":m", "oci:%s:m" % os.path.join(
+                self.dir, "copied-from-oci11"))
+            self.ok(out, "vouch copy to an oci: layout")
+            lines = out.stdout.splitlines()
+            self.assertEqual(lines[0], "oci:%s@%s" % (os.path.join(self.dir, "copied-from-oci11"),
+                                                      index))
+            self.assertEqual(len(lines), 1 + 5, out.stdout)
+            self.assertIn("  cosign signatures sha256-%s.sig of %s" % (index[7:], index), lines)
+            # Without --recursive only the index's own attachments travel.
+            out = self.vouch("copy", "--output", "json", src + "@" + index,
+                             "oci:%s" % os.path.join(self.dir, "copied-not-recursive"))
+            self.ok(out, "vouch copy without --recursive")
+            self.assertEqual(sorted(a["subject"] for a in json.loads(out.stdout)["attachments"]),
+                             [index] * 3)
+        finally:
+            if proxy is not None:
+                proxy.kill()
+            source.kill()
+
+        # The source is gone: everything below reads only the destinations.
+        self.assertIsNotNone(source.proc.poll())
+        self.assertIsNotNone(proxy.proc.poll())
+        status, _, body = self.registry.api("GET", "/v2/e2e/copied-from-oci11/tags/list")
+        self.assertIn("sha256-%s" % index[7:], json.loads(body)["tags"],
+                      "the copy wrote the referrers tag schema index docker-registry 2.8 needs")
+        # Within one registry the blobs are mounted, not downloaded and uploaded again.
+        out = self.vouch("copy", "--output", "json", *self.registry.flags(), dst + ":m",
+                         "%s/e2e/copied-mirror:m" % self.registry.host)
+        self.ok(out, "vouch copy within one registry")
+        mirror = json.loads(out.stdout)
+        self.assertEqual((mirror["blobsCopied"], len(mirror["attachments"])), (0, 3), mirror)
+        self.assertGreater(mirror["blobsMounted"], 0)
+        at_layout = "oci:%s" % os.path.join(self.dir, "copied-from-oci11")
+        for where, flags in ((dst, self.registry.flags()), (at_layout, [])):
+            out = self.vouch("verify-image", *self.identity(), *flags, "--output", "json",
+                             where + ":m")
+            self.ok(out, "verify-image at " + where)
+            self.assertEqual(json.loads(out.stdout)["digest"], index)
+            out = self.vouch("verify-image", "--platform", "linux/arm64", *self.identity(), *flags,
+                             "--output", "json", where + ":m")
+            self.ok(out, "verify-image --platform at " + where)
+            report = json.loads(out.stdout)
+            self.assertEqual(report["digest"], platforms[1])
+            # The platform's own signature (copied by --recursive), the index's keyless one, and
+            # the index's key-signed .sig (another signer for this policy).
+            self.assertEqual(sorted((a["subject"], a["source"], a["verified"])
+                                    for a in report["attachments"]),
+                             sorted([(platforms[1], "referrer", True), (index, "referrer", True),
+                                     (index, "cosign-sig", False)]))
+            self.ok(self.vouch("verify-image-attestation", "--type", "vuln", *self.identity(),
+                               *flags, where + ":m"), "verify-image-attestation at " + where)
+            out = self.vouch("verify-image", "--key", self.pub, "--trusted-root", self.root,
+                             *flags, where + ":m")
+            if where == at_layout:
+                self.ok(out, "the legacy .sig in the layout")
+            else:
+                # cosign's simple-signing payload names the repository it was signed in; in
+                # another repository the claims check refuses it (docs/images.md).
+                self.assertEqual(out.returncode, 1, out.stderr)
+                self.assertIn('FAIL cosign .sig layer 0: at step "claims"', out.stderr)
+                self.assertIn('docker-reference "%s/e2e/copy"' % proxy.host, out.stderr)
+        out = self.vouch("verify-image", *self.identity(), "oci:%s@%s" % (
+            os.path.join(self.dir, "copied-not-recursive"), platforms[0]))
+        self.assertEqual(out.returncode, 1, "without --recursive the platform's signature stayed")
+        self.assertIn('at step "discovery"', out.stderr)
+
     def test_usage_errors_exit_2(self):
         for args in (["verify-image", "--trusted-root", self.root, "r.example/app:v1"],
                      ["verify-image", *self.identity(), "--key", self.pub, "r.example/app:v1"],
@@ -462,7 +573,10 @@ class ImageE2eTest(unittest.TestCase):
                      ["sign-image", "r.example/app:v1"],
                      ["attest-image", *self.keyless(), "--predicate", self.pub, "r.example/a:v1"],
                      ["tree", "--registry-username", "alice", "r.example/app:v1"],
-                     ["download-attestations", "--nope", "r.example/app:v1"]):
+                     ["download-attestations", "--nope", "r.example/app:v1"],
+                     ["copy", "r.example/app:v1"],
+                     ["copy", "r.example/app:v1", "Upper/Case:v1"],
+                     ["copy", "--output", "yaml", "r.example/app:v1", "oci:/tmp/x"]):
             out = self.vouch(*args)
             self.assertEqual(out.returncode, 2, "%s: %s" % (args, out.stderr))
 

@@ -276,6 +276,32 @@ class Registry:
                 self.proc.wait()
 
 
+class ReferrersProxy:
+    """//tests/registry:registry_proxy --referrers-api in front of UPSTREAM (host:port): an OCI
+    1.1 registry (it indexes referrers PUT through it and answers the referrers API, so
+    attachers write no referrers tag schema index). self.host; stop with kill() (by pid)."""
+
+    def __init__(self, upstream):
+        import vouchtest as vt
+        self.proc = subprocess.Popen([vt.runfile("tests/registry/registry_proxy"), "--upstream",
+                                      upstream, "--referrers-api"], stdout=subprocess.PIPE,
+                                     text=True)
+        self.host = self.proc.stdout.readline().strip()
+        if not self.host:
+            self.kill()
+            raise RuntimeError("registry_proxy did not start")
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc.stdout.close()
+
+
 def run(argv, **kw):
     out = subprocess.run(argv, capture_output=True, text=True, **kw)
     if out.returncode != 0:
