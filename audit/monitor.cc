@@ -153,6 +153,12 @@ std::vector<std::string> Matcher::Match(const EntryRecord& rec,
   for (size_t i = 0; i < rules_.size(); ++i) {
     const WatchRule& r = rules_[i];
     bool ok = true;
+    // The identity, issuer and extensions of a certificate the trusted root does not vouch for
+    // are claims anyone can make: identity conditions never hold for them.
+    const bool identity_rule = !r.identity.empty() || c_->identity[i] != nullptr ||
+                               !r.issuer.empty() || c_->issuer[i] != nullptr ||
+                               !r.extensions.empty();
+    if (identity_rule && !f.trusted()) continue;
     if (!r.identity.empty() || c_->identity[i] != nullptr) {
       bool any = false;
       for (const std::string& san : f.identities) {
@@ -204,8 +210,10 @@ json AlertJson(const std::string& log_url, const EntryRecord& rec,
             {"extensions", ext},
             {"key_sha256", f.key_sha256},
             {"digests", f.digests},
-            {"entry_valid", rec.check->status.ok()}};
+            {"entry_valid", rec.check->status.ok()},
+            {"certificate_trusted", f.trusted()}};
   if (!rec.check->status.ok()) a["problem"] = std::string(rec.check->status.message());
+  if (!f.trusted()) a["untrusted"] = f.untrusted;
   return a;
 }
 

@@ -33,7 +33,10 @@ class RE2;
 
 namespace vouch::audit {
 
-// One watch rule; every condition given must hold (an empty rule matches nothing).
+// One watch rule; every condition given must hold (an empty rule matches nothing). Identity
+// conditions (identity, issuer, extensions) never hold for an entry whose certificate the
+// trusted root does not vouch for (EntryFacts::untrusted): anyone can put any SAN in a
+// self-signed certificate the log accepts. Key and digest conditions do not depend on it.
 struct WatchRule {
   std::string name;
   std::string identity;         // exact SAN

@@ -72,6 +72,29 @@ def intoto_entry(key, n):
                                           "value": hashlib.sha256(json.dumps(env).encode()).hexdigest()}}}}
 
 
+def self_signed_hashedrekord(key, email, artifact):
+    """A hashedrekord entry signed by |key| with a self-signed codeSigning certificate claiming
+    |email|: anyone can submit one, and the log accepts it (as public Rekor does)."""
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "self")])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(minutes=10))
+            .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    sig = key.sign(artifact, ec.ECDSA(hashes.SHA256()))
+    return {"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
+        "signature": {"content": b64(sig),
+                      "publicKey": {"content": b64(cert.public_bytes(serialization.Encoding.PEM))}},
+        "data": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(artifact).hexdigest()}}}}
+
+
 class Webhook:
     """A webhook receiver on 127.0.0.1: answers 503 to the next |fail| POSTs, then 200; keeps
     the alerts it accepted."""
@@ -194,8 +217,9 @@ class AuditE2ETest(unittest.TestCase):
             self.assertEqual(r.returncode, expect, r.stdout[-3000:] + r.stderr[-3000:])
         return r
 
-    def replay(self, server, state, *extra, expect=0):
-        r = self.audit("replay", "http://" + server.http, "--trusted-root", self.root, "--state",
+    def replay(self, server, state, *extra, expect=0, root=None):
+        r = self.audit("replay", "http://" + server.http, "--trusted-root", root or self.root,
+                       "--state",
                        state, "--output", "json", *extra, expect=expect)
         self.last_stderr = r.stderr
         return json.loads(r.stdout)
@@ -566,6 +590,58 @@ class AuditE2ETest(unittest.TestCase):
         r = subprocess.run(verify, capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         c.kill()
+
+    def test_8_a_self_signed_entry_stops_neither_replay_nor_monitor(self):
+        # A log of its own (small, so replays from 0 are quick).
+        server = self.start(os.path.join(self.dir, "selfsigned"))
+        root = self.trusted_root(server, "root-selfsigned.json")
+        config = os.path.join(self.dir, "monitor-selfsigned.json")
+        with open(config, "w") as f:
+            json.dump({"rules": [{"name": "release bot", "identity": EMAIL,
+                                  "issuer": self.oidc.issuer}]}, f)
+        state = os.path.join(self.dir, "state-selfsigned-monitor")
+        args = ["monitor", "http://" + server.http, "--config", config, "--trusted-root", root,
+                "--state", state, "--once"]
+        before = self.sign_keyless("ss-before", server=server)
+        self.assertEqual([json.loads(a)["index"] for a in
+                          self.audit(*args, expect=0).stdout.splitlines()], [before])
+        # Anyone submits an entry whose self-signed certificate claims the watched identity.
+        bogus = self.append(self_signed_hashedrekord(ec.generate_private_key(ec.SECP256R1()),
+                                                     EMAIL, b"not the release bot"),
+                            server=server)
+        after = self.sign_keyless("ss-after", server=server)
+        # The monitor goes on: the later genuine entry is alerted (once), the self-signed
+        # claim is not; the state covers both.
+        r = self.audit(*args, expect=0)
+        self.assertEqual([json.loads(a)["index"] for a in r.stdout.splitlines()], [after])
+        with open(os.path.join(state, "state.json")) as f:
+            self.assertEqual(json.load(f)["size"], self.size(server))
+        self.assertEqual(self.audit(*args, expect=0).stdout, "")
+        with open(os.path.join(state, "alerts.jsonl")) as f:
+            self.assertEqual([json.loads(line)["index"] for line in f], [before, after])
+        # Replay: consistent (exit 0), the entry listed as untrusted with its reason, a record
+        # written, the state advanced past it.
+        rstate = os.path.join(self.dir, "state-selfsigned-replay")
+        r = self.replay(server, rstate, root=root)
+        self.assertTrue(r["consistent"], r)
+        self.assertEqual(r["findings"], [])
+        self.assertEqual((r["invalid_entries"], r["untrusted_entries"]), (0, 1))
+        self.assertEqual(r["untrusted"][0]["index"], bogus)
+        self.assertIn("chain", r["untrusted"][0]["reason"])
+        with open(r["untrusted_record"]) as f:
+            record = json.load(f)
+        self.assertEqual(record["kind"], "untrusted-entries")
+        self.assertEqual([e["index"] for e in record["entries"]], [bogus])
+        self.assertEqual(record["entries"][0]["identities"], [EMAIL])
+        self.assertEqual(glob.glob(os.path.join(rstate, "evidence", "*.json")), [])
+        again = self.replay(server, rstate, root=root)
+        self.assertEqual((again["old_size"], again["entries"]), (self.size(server), 0))
+        # The text output names it too.
+        text = self.audit("replay", "http://" + server.http, "--trusted-root", root, "--state",
+                          os.path.join(self.dir, "state-selfsigned-text"), expect=0).stdout
+        self.assertIn("untrusted    1 entries", text)
+        self.assertIn("index %d: chain" % bogus, text)
+        server.kill()
 
 
 if __name__ == "__main__":
