@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -282,8 +283,9 @@ class AuditE2ETest(unittest.TestCase):
         hook.fail = 1  # the first POST is refused and retried
         # Started at the first dsse entry (the tree of the loadgen entries before it is taken
         # from the log's tiles, bound by the checkpoint): the watched entries all come after.
+        # The artifact log only (test_9 follows the CT log too).
         args = ["monitor", "http://" + self.server.http, "--config", config, "--trusted-root",
-                self.root, "--state", state, "--once", "--start", str(self.first_dsse)]
+                self.root, "--state", state, "--once", "--start", str(self.first_dsse), "--no-ct"]
         alerts = [json.loads(line) for line in self.audit(*args, expect=0).stdout.splitlines()]
         by_rule = {}
         for a in alerts:
@@ -601,7 +603,7 @@ class AuditE2ETest(unittest.TestCase):
                                   "issuer": self.oidc.issuer}]}, f)
         state = os.path.join(self.dir, "state-selfsigned-monitor")
         args = ["monitor", "http://" + server.http, "--config", config, "--trusted-root", root,
-                "--state", state, "--once"]
+                "--state", state, "--once", "--no-ct"]
         before = self.sign_keyless("ss-before", server=server)
         self.assertEqual([json.loads(a)["index"] for a in
                           self.audit(*args, expect=0).stdout.splitlines()], [before])
@@ -641,6 +643,83 @@ class AuditE2ETest(unittest.TestCase):
                           os.path.join(self.dir, "state-selfsigned-text"), expect=0).stdout
         self.assertIn("untrusted    1 entries", text)
         self.assertIn("index %d: chain" % bogus, text)
+        server.kill()
+
+    def test_9_monitor_follows_the_ct_log_of_issued_certificates(self):
+        from cryptography import x509
+        server = self.start(os.path.join(self.dir, "ctlog"))
+        root = self.trusted_root(server, "root-ct.json")
+        with open(root) as f:
+            self.assertEqual(len(json.load(f)["ctlogs"]), 1)  # vouchd runs its CT log
+        config = os.path.join(self.dir, "monitor-ct.json")
+        with open(config, "w") as f:
+            json.dump({"rules": [{"name": "release bot", "identity": EMAIL,
+                                  "issuer": self.oidc.issuer}]}, f)
+        state = os.path.join(self.dir, "state-ct")
+        args = ["monitor", "http://" + server.http, "--config", config, "--trusted-root", root,
+                "--state", state, "--once"]
+
+        def run():
+            r = self.audit(*args, expect=0)
+            alerts = [json.loads(line) for line in r.stdout.splitlines()]
+            return ([a for a in alerts if a["kind"] != "ct-certificate"],
+                    [a for a in alerts if a["kind"] == "ct-certificate"], r.stderr)
+
+        first = self.sign_keyless("ct-1", server=server)
+        entries, certs, stderr = run()
+        self.assertIn("CT log http://%s: tree 0 -> 1, 1 entries, 1 alerts" % server.http, stderr)
+        self.assertEqual([a["index"] for a in entries], [first])
+        self.assertEqual(len(certs), 1)
+        self.assertEqual((certs[0]["index"], certs[0]["entry_type"], certs[0]["rules"]),
+                         (0, "precert", ["release bot"]))
+        self.assertEqual((certs[0]["identities"], certs[0]["issuer"]), ([EMAIL], self.oidc.issuer))
+        # The logged precertificate is the one of the certificate the bundle carries.
+        with open(os.path.join(self.dir, "ct-1.sigstore.json")) as f:
+            vm = json.load(f)["verificationMaterial"]
+        raw = (vm.get("certificate") or vm["x509CertificateChain"]["certificates"][0])["rawBytes"]
+        signing = x509.load_der_x509_certificate(base64.b64decode(raw))
+        pre = x509.load_der_x509_certificate(base64.b64decode(certs[0]["certificate"]))
+        self.assertEqual(pre.serial_number, signing.serial_number)
+        self.assertEqual(pre.public_key().public_bytes(serialization.Encoding.DER,
+                                                       serialization.PublicFormat.SubjectPublicKeyInfo),
+                         signing.public_key().public_bytes(serialization.Encoding.DER,
+                                                           serialization.PublicFormat.SubjectPublicKeyInfo))
+        # A restart reports nothing; the next certificate and entry once each.
+        self.assertEqual(run()[:2], ([], []))
+        second = self.sign_keyless("ct-2", server=server)
+        entries, certs, _ = run()
+        self.assertEqual(([a["index"] for a in entries], [c["index"] for c in certs]),
+                         ([second], [1]))
+        self.assertEqual(run()[:2], ([], []))
+        with open(os.path.join(state, "ct_state.json")) as f:
+            self.assertEqual(json.load(f)["size"], 2)
+        with open(os.path.join(state, "alerts.jsonl")) as f:
+            kinds = sorted(json.loads(line)["kind"] for line in f)
+        self.assertEqual(kinds, ["ct-certificate", "ct-certificate", "hashedrekord", "hashedrekord"])
+        # --no-ct: the log only.
+        r = self.audit("monitor", "http://" + server.http, "--config", config, "--trusted-root",
+                       root, "--state", os.path.join(self.dir, "state-no-ct"), "--once", "--no-ct",
+                       expect=0)
+        self.assertEqual(sorted(json.loads(line)["index"] for line in r.stdout.splitlines()),
+                         [first, second])
+        self.assertNotIn("CT log", r.stderr)
+        # A CT log the trusted root names but the monitor cannot reach is skipped for the
+        # cycle (exit 0); one given with --ct-url is an error (exit 3).
+        with open(root) as f:
+            moved = json.load(f)
+        with socket.socket() as sock:  # a port nothing listens on
+            sock.bind(("127.0.0.1", 0))
+            dead = "http://127.0.0.1:%d" % sock.getsockname()[1]
+        moved["ctlogs"][0]["baseUrl"] = dead
+        moved_path = os.path.join(self.dir, "root-ct-moved.json")
+        with open(moved_path, "w") as f:
+            json.dump(moved, f)
+        base = ["monitor", "http://" + server.http, "--config", config, "--once"]
+        r = self.audit(*base, "--trusted-root", moved_path, "--state",
+                       os.path.join(self.dir, "state-ct-moved"), expect=0)
+        self.assertIn("CT log %s (from the trusted root; not followed this cycle)" % dead, r.stderr)
+        self.audit(*base, "--trusted-root", root, "--state", os.path.join(self.dir, "state-ct-dead"),
+                   "--ct-url", dead, expect=3)
         server.kill()
 
 
