@@ -143,13 +143,15 @@ int MonitorCommand(const std::vector<std::string>& args) {
       if (ct_exit == kExitFindings) return kExitFindings;
       if (flags->Has("once")) return kExitError;
     } else {
-      std::fprintf(
-          stderr,
-          "vouch-audit monitor: tree %llu -> %llu, %llu entries, %d alerts, %d delivered%s\n",
-          static_cast<unsigned long long>(cycle->replay.old_size),
-          static_cast<unsigned long long>(cycle->replay.size),
-          static_cast<unsigned long long>(cycle->replay.entries), cycle->alerts, cycle->delivered,
-          cycle->webhook_failed ? " (webhook failed; retried next cycle)" : "");
+      std::fprintf(stderr,
+                   "vouch-audit monitor: tree %llu -> %llu, %llu entries (%llu with an untrusted "
+                   "certificate), %d alerts, %d delivered%s\n",
+                   static_cast<unsigned long long>(cycle->replay.old_size),
+                   static_cast<unsigned long long>(cycle->replay.size),
+                   static_cast<unsigned long long>(cycle->replay.entries),
+                   static_cast<unsigned long long>(cycle->replay.untrusted_entries), cycle->alerts,
+                   cycle->delivered,
+                   cycle->webhook_failed ? " (webhook failed; retried next cycle)" : "");
       for (const Finding& f : cycle->replay.findings) {
         std::fprintf(stderr, "FINDING %s: %s (evidence: %s)\n", f.kind.c_str(), f.summary.c_str(),
                      f.evidence_path.c_str());

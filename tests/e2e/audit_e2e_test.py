@@ -616,6 +616,7 @@ class AuditE2ETest(unittest.TestCase):
         # claim is not; the state covers both.
         r = self.audit(*args, expect=0)
         self.assertEqual([json.loads(a)["index"] for a in r.stdout.splitlines()], [after])
+        self.assertIn("2 entries (1 with an untrusted certificate), 1 alerts", r.stderr)
         with open(os.path.join(state, "state.json")) as f:
             self.assertEqual(json.load(f)["size"], self.size(server))
         self.assertEqual(self.audit(*args, expect=0).stdout, "")
