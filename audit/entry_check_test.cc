@@ -198,6 +198,33 @@ TEST_F(EntryCheckTest, CertificateEntriesChainToTheTrustedRootAtIssuance) {
   EXPECT_TRUE(c.facts.trusted());
 }
 
+TEST_F(EntryCheckTest, AnSctNoTrustedCtLogSignedMakesTheCertificateUntrusted) {
+  // The trusted root lists a CT log; the certificate's SCT was signed by no log.
+  json root = json::parse(fake_->TrustedRootJson());
+  auto ct_key = *signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+  root["ctlogs"] = {{{"baseUrl", "http://ct.test"},
+                     {"hashAlgorithm", "SHA2_256"},
+                     {"publicKey",
+                      {{"rawBytes", B64(ct_key->PublicKeyDer())},
+                       {"keyDetails", "PKIX_ECDSA_P256_SHA_256"},
+                       {"validFor", {{"start", "2020-01-01T00:00:00Z"}}}}},
+                     {"logId", {{"keyId", B64(signer::Sha256(ct_key->PublicKeyDer()))}}}}};
+  auto with_ct = client::TrustRoot::FromJson(root.dump());
+  ASSERT_THAT(with_ct, IsOk());
+  EntryCheckOptions o = options_;
+  o.root = &*with_ct;
+  auto cert = fake_->IssueLeaf(*key_, "alice@example.com", client::kFakeIssuer,
+                               absl::FromUnixSeconds(1700000000), /*with_sct_extension=*/true);
+  ASSERT_THAT(cert, IsOk());
+  const std::string pem =
+      absl::StrCat("-----BEGIN CERTIFICATE-----\n", B64(*cert), "\n-----END CERTIFICATE-----\n");
+  EntryCheck c = CheckEntry(HashedRekord("x", pem, *key_), o);
+  EXPECT_THAT(c.status, IsOk());
+  EXPECT_EQ(c.facts.chains_verified, 1);
+  EXPECT_EQ(c.facts.scts_verified, 0);
+  EXPECT_THAT(c.facts.untrusted, ElementsAre(HasSubstr("SCT: ")));
+}
+
 TEST_F(EntryCheckTest, SelfSignedCertificateIsUntrustedNotInvalid) {
   // What anyone can submit: a self-signed certificate claiming a watched identity.
   const std::string pem = SelfSignedPem(*key_, "alice@example.com");
