@@ -114,10 +114,18 @@ void AddUnique(std::vector<std::string>* v, const std::string& s) {
   if (std::find(v->begin(), v->end(), s) == v->end()) v->push_back(s);
 }
 
-// Identity, chain, codeSigning and SCT checks of a signing certificate.
+// Records why a certificate is not trusted; the entry itself stays valid (the log accepts any
+// certificate, so this is not the log's doing).
+absl::Status Untrusted(EntryFacts* f, absl::string_view check, absl::string_view msg) {
+  AddUnique(&f->untrusted, absl::StrCat(check, ": ", msg));
+  return absl::OkStatus();
+}
+
+// Identity, chain, codeSigning and SCT checks of a signing certificate. Failures of these are
+// recorded in f->untrusted, never returned.
 absl::Status CheckCertificate(absl::string_view der, const EntryCheckOptions& o, EntryFacts* f) {
   auto cert = client::Certificate::FromDer(der);
-  if (!cert.ok()) return Fail("certificate", cert.status().message());
+  if (!cert.ok()) return Untrusted(f, "certificate", cert.status().message());
   f->keyless = true;
   for (const std::string& san : cert->SubjectAlternativeNames()) AddUnique(&f->identities, san);
   if (f->oidc_issuer.empty()) {
@@ -136,15 +144,15 @@ absl::Status CheckCertificate(absl::string_view der, const EntryCheckOptions& o,
   const absl::Time at = integrated ? o.integrated_time : t;
   auto issuer = client::VerifyChainAt(*cert, o.root->certificate_authorities(), at);
   if (!issuer.ok()) {
-    return Fail(
-        "chain",
+    return Untrusted(
+        f, "chain",
         absl::StrCat("certificate for [", absl::StrJoin(cert->SubjectAlternativeNames(), ", "),
                      "] ", integrated ? "at the integrated time " : "issued ",
                      absl::FormatTime(at, absl::UTCTimeZone()), ": ", issuer.status().message()));
   }
-  if (cert->IsCa()) return Fail("chain", "the signing certificate is a CA certificate");
+  if (cert->IsCa()) return Untrusted(f, "chain", "the signing certificate is a CA certificate");
   if (!cert->HasCodeSigningUsage()) {
-    return Fail("chain", "the signing certificate lacks the codeSigning usage");
+    return Untrusted(f, "chain", "the signing certificate lacks the codeSigning usage");
   }
   ++f->chains_verified;
   const bool has_sct = cert->ExtensionValue(kSctOid).ok();
@@ -154,7 +162,7 @@ absl::Status CheckCertificate(absl::string_view der, const EntryCheckOptions& o,
     return absl::OkStatus();
   }
   absl::Status s = client::VerifyEmbeddedScts(*cert, *issuer, o.root->ctlogs());
-  if (!s.ok()) return Fail("SCT", s.message());
+  if (!s.ok()) return Untrusted(f, "SCT", s.message());
   ++f->scts_verified;
   return absl::OkStatus();
 }

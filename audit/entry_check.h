@@ -20,6 +20,13 @@
 //    integrated time); it has the codeSigning usage, and its embedded SCTs verify against the
 //    trusted root's CT logs when it has any.
 //
+// The log accepts certificates from any CA (self-signed ones included, as public Rekor does):
+// a certificate that does not verify against the trusted root (chain, validity, usage, SCT) is
+// a fact about whoever signed, not a misbehaviour of the log. It is recorded in
+// EntryFacts::untrusted and leaves EntryCheck::status OK. status fails only for what the log
+// itself must never serve: a body that is not canonical or breaks the kind rules, a signature
+// that does not verify with the key or certificate the log accepted.
+//
 // Thread-safe (stateless; the TrustRoot is only read).
 #ifndef VOUCH_AUDIT_ENTRY_CHECK_H_
 #define VOUCH_AUDIT_ENTRY_CHECK_H_
@@ -72,12 +79,19 @@ struct EntryFacts {
   int scts_verified = 0;
   // What could not be checked for this entry (e.g. "dsse signatures: payload not logged").
   std::vector<std::string> unchecked;
+  // Why a signing certificate does not verify against the trusted root ("chain: certificate
+  // for [mallory@example.com] issued ...: ...", "SCT: ..."); empty when every certificate
+  // verified or chains were not checked. Not an error of the log (see above); its identities,
+  // issuer and extensions are claims nobody vouches for.
+  std::vector<std::string> untrusted;
+  bool trusted() const { return untrusted.empty(); }
 };
 
 struct EntryCheck {
   EntryFacts facts;
   // OK, or FailedPrecondition naming the check and field ("signature: spec.signature.content:
-  // signature does not verify against the public key", "not canonical: ...").
+  // signature does not verify against the public key", "not canonical: ..."). OK for an entry
+  // whose certificate is untrusted (facts.untrusted says why).
   absl::Status status;
 };
 

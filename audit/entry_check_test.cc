@@ -15,6 +15,10 @@
 #include "gtest/gtest.h"
 #include "log/entry/entry.h"
 #include "nlohmann/json.hpp"
+#include "openssl/evp.h"
+#include "openssl/pem.h"
+#include "openssl/x509.h"
+#include "openssl/x509v3.h"
 #include "signer/openssl_crypto.h"
 #include "tests/status_matchers.h"
 
@@ -30,6 +34,41 @@ using vouch::testing::IsOk;
 using vouch::testing::StatusIs;
 
 std::string B64(const std::string& s) { return absl::Base64Escape(s); }
+
+// A self-signed codeSigning certificate for |key| with an e-mail SAN, as anyone can make one.
+std::string SelfSignedPem(const signer::OpenSslSigner& key, const std::string& email) {
+  EVP_PKEY* pkey = static_cast<EVP_PKEY*>(key.evp_pkey());
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+  X509_gmtime_adj(X509_getm_notBefore(x), -60);
+  X509_gmtime_adj(X509_getm_notAfter(x), 600);
+  X509_set_pubkey(x, pkey);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("self"), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+  const std::string san = "email:" + email;
+  for (const auto& [nid, value] : {std::pair<int, const char*>{NID_subject_alt_name, san.c_str()},
+                                   {NID_ext_key_usage, "codeSigning"},
+                                   {NID_key_usage, "critical,digitalSignature"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(x, pkey, EVP_sha256());
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, x);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  X509_free(x);
+  return pem;
+}
 
 class EntryCheckTest : public ::testing::Test {
  protected:
@@ -117,32 +156,83 @@ TEST_F(EntryCheckTest, CertificateEntriesChainToTheTrustedRootAtIssuance) {
   EXPECT_THAT(c.facts.identities, Contains("alice@example.com"));
   EXPECT_EQ(c.facts.oidc_issuer, client::kFakeIssuer);
   EXPECT_EQ(c.facts.certificate_time, issued);
-  // Another CA's certificate: the chain check fails, naming the identity.
+  EXPECT_TRUE(c.facts.trusted());
+  // Another CA's certificate (the log accepts any CA's): the entry is valid, its certificate
+  // untrusted, naming the identity; nothing of it is counted as verified.
   auto other = client::FakeSigstore::New();
   ASSERT_THAT(other, IsOk());
   auto foreign = (*other)->IssueLeaf(*key_, "mallory@example.com", client::kFakeIssuer, issued);
   const std::string foreign_pem =
       absl::StrCat("-----BEGIN CERTIFICATE-----\n", B64(*foreign), "\n-----END CERTIFICATE-----\n");
   c = CheckEntry(HashedRekord("x", foreign_pem, *key_), options_);
-  EXPECT_THAT(c.status,
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       ::testing::AllOf(HasSubstr("chain"), HasSubstr("mallory@example.com"))));
-  EXPECT_THAT(c.facts.identities, Contains("mallory@example.com"));  // facts survive failures
+  EXPECT_THAT(c.status, IsOk());
+  EXPECT_FALSE(c.facts.trusted());
+  EXPECT_THAT(c.facts.untrusted,
+              ElementsAre(::testing::AllOf(HasSubstr("chain"), HasSubstr("mallory@example.com"))));
+  EXPECT_EQ(c.facts.chains_verified, 0);
+  EXPECT_EQ(c.facts.signatures_verified, 1);
+  EXPECT_THAT(c.facts.identities, Contains("mallory@example.com"));
+  // An untrusted certificate does not hide what the log must never serve: a signature that
+  // does not verify with the certificate it accepted.
+  json wrong = json::parse(HashedRekord("x", foreign_pem, *key_));
+  wrong["spec"]["data"]["hash"]["value"] = absl::BytesToHexString(signer::Sha256("y"));
+  EXPECT_THAT(CheckEntry(wrong.dump(), options_).status,
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("signature: ")));
   // With the integrated time known (Rekor v1 API), the chain is checked then: inside the
   // certificate's ten minutes it holds, an hour later (a certificate used after it expired) not.
   EntryCheckOptions at = options_;
   at.integrated_time = issued + absl::Minutes(5);
-  EXPECT_THAT(CheckEntry(HashedRekord("x", pem, *key_), at).status, IsOk());
+  c = CheckEntry(HashedRekord("x", pem, *key_), at);
+  EXPECT_THAT(c.status, IsOk());
+  EXPECT_TRUE(c.facts.trusted());
   at.integrated_time = issued + absl::Hours(1);
   c = CheckEntry(HashedRekord("x", pem, *key_), at);
-  EXPECT_THAT(c.status,
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       ::testing::AllOf(HasSubstr("chain"), HasSubstr("at the integrated time"))));
+  EXPECT_THAT(c.status, IsOk());
+  EXPECT_THAT(c.facts.untrusted, ElementsAre(::testing::AllOf(
+                                     HasSubstr("chain"), HasSubstr("at the integrated time"))));
   // Without a trusted root the chain is noted as unchecked.
   EntryCheckOptions no_root;
   c = CheckEntry(HashedRekord("x", foreign_pem, *key_), no_root);
   EXPECT_THAT(c.status, IsOk());
   EXPECT_THAT(c.facts.unchecked, Contains(HasSubstr("no trusted root")));
+  EXPECT_TRUE(c.facts.trusted());
+}
+
+TEST_F(EntryCheckTest, AnSctNoTrustedCtLogSignedMakesTheCertificateUntrusted) {
+  // The trusted root lists a CT log; the certificate's SCT was signed by no log.
+  json root = json::parse(fake_->TrustedRootJson());
+  auto ct_key = *signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+  root["ctlogs"] = {{{"baseUrl", "http://ct.test"},
+                     {"hashAlgorithm", "SHA2_256"},
+                     {"publicKey",
+                      {{"rawBytes", B64(ct_key->PublicKeyDer())},
+                       {"keyDetails", "PKIX_ECDSA_P256_SHA_256"},
+                       {"validFor", {{"start", "2020-01-01T00:00:00Z"}}}}},
+                     {"logId", {{"keyId", B64(signer::Sha256(ct_key->PublicKeyDer()))}}}}};
+  auto with_ct = client::TrustRoot::FromJson(root.dump());
+  ASSERT_THAT(with_ct, IsOk());
+  EntryCheckOptions o = options_;
+  o.root = &*with_ct;
+  auto cert = fake_->IssueLeaf(*key_, "alice@example.com", client::kFakeIssuer,
+                               absl::FromUnixSeconds(1700000000), /*with_sct_extension=*/true);
+  ASSERT_THAT(cert, IsOk());
+  const std::string pem =
+      absl::StrCat("-----BEGIN CERTIFICATE-----\n", B64(*cert), "\n-----END CERTIFICATE-----\n");
+  EntryCheck c = CheckEntry(HashedRekord("x", pem, *key_), o);
+  EXPECT_THAT(c.status, IsOk());
+  EXPECT_EQ(c.facts.chains_verified, 1);
+  EXPECT_EQ(c.facts.scts_verified, 0);
+  EXPECT_THAT(c.facts.untrusted, ElementsAre(HasSubstr("SCT: ")));
+}
+
+TEST_F(EntryCheckTest, SelfSignedCertificateIsUntrustedNotInvalid) {
+  // What anyone can submit: a self-signed certificate claiming a watched identity.
+  const std::string pem = SelfSignedPem(*key_, "alice@example.com");
+  EntryCheck c = CheckEntry(HashedRekord("x", pem, *key_), options_);
+  EXPECT_THAT(c.status, IsOk());
+  EXPECT_THAT(c.facts.untrusted, ElementsAre(HasSubstr("chain")));
+  EXPECT_EQ(c.facts.signatures_verified, 1);
+  EXPECT_THAT(c.facts.identities, ElementsAre("alice@example.com"));
 }
 
 TEST_F(EntryCheckTest, WhatALogMustNeverServeIsCaught) {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "audit/http_client.h"
 #include "audit/log_reader.h"
@@ -153,6 +154,12 @@ std::vector<std::string> Matcher::Match(const EntryRecord& rec,
   for (size_t i = 0; i < rules_.size(); ++i) {
     const WatchRule& r = rules_[i];
     bool ok = true;
+    // The identity, issuer and extensions of a certificate the trusted root does not vouch for
+    // are claims anyone can make: identity conditions never hold for them.
+    const bool identity_rule = !r.identity.empty() || c_->identity[i] != nullptr ||
+                               !r.issuer.empty() || c_->issuer[i] != nullptr ||
+                               !r.extensions.empty();
+    if (identity_rule && !f.trusted()) continue;
     if (!r.identity.empty() || c_->identity[i] != nullptr) {
       bool any = false;
       for (const std::string& san : f.identities) {
@@ -204,8 +211,10 @@ json AlertJson(const std::string& log_url, const EntryRecord& rec,
             {"extensions", ext},
             {"key_sha256", f.key_sha256},
             {"digests", f.digests},
-            {"entry_valid", rec.check->status.ok()}};
+            {"entry_valid", rec.check->status.ok()},
+            {"certificate_trusted", f.trusted()}};
   if (!rec.check->status.ok()) a["problem"] = std::string(rec.check->status.message());
+  if (!f.trusted()) a["untrusted"] = f.untrusted;
   return a;
 }
 
@@ -217,34 +226,37 @@ struct Outbox {
   size_t printed = 0;
 };
 
-absl::StatusOr<Outbox> LoadOutbox(const StateDir& dir) {
+constexpr char kOutbox[] = "outbox.json";
+constexpr char kCtOutbox[] = "ct_outbox.json";
+
+absl::StatusOr<Outbox> LoadOutbox(const StateDir& dir, const char* name) {
   Outbox o;
-  auto text = ReadFileContents(dir.path("outbox.json"));
+  auto text = ReadFileContents(dir.path(name));
   if (absl::IsNotFound(text.status())) return o;
   if (!text.ok()) return text.status();
   json j = json::parse(*text, nullptr, false);
   if (!j.is_object() || !j.contains("alerts") || !j["alerts"].is_array()) {
-    return absl::DataLossError("outbox.json: not an outbox");
+    return absl::DataLossError(absl::StrCat(name, ": not an outbox"));
   }
   o.alerts = j["alerts"];
   o.printed = j.value("printed", size_t{0});
   return o;
 }
 
-absl::Status SaveOutbox(const StateDir& dir, const Outbox& o) {
-  return WriteFileAtomically(dir.path("outbox.json"),
+absl::Status SaveOutbox(const StateDir& dir, const char* name, const Outbox& o) {
+  return WriteFileAtomically(dir.path(name),
                              json{{"alerts", o.alerts}, {"printed", o.printed}}.dump() + "\n");
 }
 
 // Prints what was not printed, posts everything to the webhook; clears the outbox when done.
-absl::Status Deliver(const StateDir& dir, const MonitorOptions& options, Outbox* o,
-                     MonitorCycle* cycle) {
+absl::Status Deliver(const StateDir& dir, const char* name, const MonitorOptions& options,
+                     Outbox* o, int* delivered, bool* webhook_failed) {
   if (o->alerts.empty()) return absl::OkStatus();
   for (; o->printed < o->alerts.size(); ++o->printed) {
     std::fprintf(options.out, "%s\n", o->alerts[o->printed].dump().c_str());
   }
   std::fflush(options.out);
-  VOUCH_RETURN_IF_ERROR(SaveOutbox(dir, *o));
+  VOUCH_RETURN_IF_ERROR(SaveOutbox(dir, name, *o));
   json left = json::array();
   if (!options.config.webhook_url.empty()) {
     HttpClientOptions ho;
@@ -255,19 +267,29 @@ absl::Status Deliver(const StateDir& dir, const MonitorOptions& options, Outbox*
       auto r = http->Post(options.config.webhook_url, a.dump(), "application/json");
       if (!r.ok() || r->status / 100 != 2) {
         left.push_back(a);
-        cycle->webhook_failed = true;
+        *webhook_failed = true;
       }
     }
   }
   for (const json& a : o->alerts) {
     if (std::find(left.begin(), left.end(), a) == left.end()) {
       VOUCH_RETURN_IF_ERROR(AppendLine(dir.path("alerts.jsonl"), a.dump()));
-      ++cycle->delivered;
+      ++*delivered;
     }
   }
   o->alerts = left;
   o->printed = left.size();
-  return SaveOutbox(dir, *o);
+  return SaveOutbox(dir, name, *o);
+}
+
+// Drops alerts for entries |covered| does not reach: the cycle's run makes them again.
+void DropUncovered(uint64_t covered, Outbox* o) {
+  json kept = json::array();
+  for (const json& a : o->alerts) {
+    if (a.value("index", uint64_t{0}) < covered) kept.push_back(a);
+  }
+  o->printed = std::min(o->printed, kept.size());
+  o->alerts = kept;
 }
 
 }  // namespace
@@ -275,17 +297,13 @@ absl::Status Deliver(const StateDir& dir, const MonitorOptions& options, Outbox*
 absl::StatusOr<MonitorCycle> RunMonitorCycle(const StateDir& dir, const MonitorOptions& options,
                                              const Matcher& matcher) {
   MonitorCycle cycle;
-  VOUCH_ASSIGN_OR_RETURN(Outbox outbox, LoadOutbox(dir));
+  VOUCH_ASSIGN_OR_RETURN(Outbox outbox, LoadOutbox(dir, kOutbox));
   // Alerts for entries the state does not cover yet (a stop between writing the outbox and
   // advancing the state) are made again by this cycle's replay: drop them here.
   VOUCH_ASSIGN_OR_RETURN(AuditState state, dir.Load());
-  json kept = json::array();
-  for (const json& a : outbox.alerts) {
-    if (a.value("index", uint64_t{0}) < state.size) kept.push_back(a);
-  }
-  outbox.printed = std::min(outbox.printed, kept.size());
-  outbox.alerts = kept;
-  VOUCH_RETURN_IF_ERROR(Deliver(dir, options, &outbox, &cycle));
+  DropUncovered(state.size, &outbox);
+  VOUCH_RETURN_IF_ERROR(
+      Deliver(dir, kOutbox, options, &outbox, &cycle.delivered, &cycle.webhook_failed));
   // Digest rules: the entries the log's search index maps to each digest.
   std::vector<std::set<std::string>> indexed(matcher.rules().size());
   {
@@ -306,12 +324,72 @@ absl::StatusOr<MonitorCycle> RunMonitorCycle(const StateDir& dir, const MonitorO
   };
   ro.before_save = [&]() -> absl::Status {
     for (const json& a : fresh) outbox.alerts.push_back(a);
-    return SaveOutbox(dir, outbox);
+    return SaveOutbox(dir, kOutbox, outbox);
   };
   VOUCH_ASSIGN_OR_RETURN(cycle.replay, Replay(dir, ro));
   if (!cycle.replay.clean()) return cycle;  // nothing advanced, nothing to deliver
   cycle.alerts = static_cast<int>(fresh.size());
-  VOUCH_RETURN_IF_ERROR(Deliver(dir, options, &outbox, &cycle));
+  VOUCH_RETURN_IF_ERROR(
+      Deliver(dir, kOutbox, options, &outbox, &cycle.delivered, &cycle.webhook_failed));
+  return cycle;
+}
+
+json CtAlertJson(const std::string& ct_url, const CtCertificate& c,
+                 const std::vector<std::string>& rules) {
+  const EntryFacts& f = c.facts;
+  json ext = json::object();
+  for (const auto& [k, v] : f.extensions) ext[k] = v;
+  return {{"rules", rules},
+          {"kind", "ct-certificate"},
+          {"ct_log", ct_url},
+          {"index", c.index},
+          {"leaf_hash", c.leaf_hash},
+          {"entry_type", c.entry_type},
+          {"timestamp", absl::FormatTime(absl::RFC3339_full,
+                                         absl::FromUnixMillis(static_cast<int64_t>(c.timestamp)),
+                                         absl::UTCTimeZone())},
+          {"not_before", absl::FormatTime(absl::RFC3339_sec, c.not_before, absl::UTCTimeZone())},
+          {"not_after", absl::FormatTime(absl::RFC3339_sec, c.not_after, absl::UTCTimeZone())},
+          {"identities", f.identities},
+          {"issuer", f.oidc_issuer},
+          {"extensions", ext},
+          {"key_sha256", f.key_sha256},
+          {"certificate", absl::Base64Escape(c.certificate)}};
+}
+
+absl::StatusOr<CtMonitorCycle> RunCtMonitorCycle(const StateDir& dir, const MonitorOptions& options,
+                                                 const Matcher& matcher, CtSource* source) {
+  CtMonitorCycle cycle;
+  VOUCH_ASSIGN_OR_RETURN(Outbox outbox, LoadOutbox(dir, kCtOutbox));
+  VOUCH_ASSIGN_OR_RETURN(uint64_t covered, CtStateSize(dir));
+  DropUncovered(covered, &outbox);
+  VOUCH_RETURN_IF_ERROR(
+      Deliver(dir, kCtOutbox, options, &outbox, &cycle.delivered, &cycle.webhook_failed));
+  json fresh = json::array();
+  const std::vector<std::set<std::string>> none(matcher.rules().size());
+  CtFollowOptions fo;
+  fo.trust_root = options.replay.trust_root;
+  fo.source = source;
+  fo.on_certificate = [&](const CtCertificate& c) -> absl::Status {
+    EntryCheck check;
+    check.facts = c.facts;
+    EntryRecord rec;
+    rec.index = c.index;
+    rec.check = &check;
+    rec.uuid = c.leaf_hash;
+    std::vector<std::string> rules = matcher.Match(rec, none);
+    if (!rules.empty()) fresh.push_back(CtAlertJson(source->url(), c, rules));
+    return absl::OkStatus();
+  };
+  fo.before_save = [&]() -> absl::Status {
+    for (const json& a : fresh) outbox.alerts.push_back(a);
+    return SaveOutbox(dir, kCtOutbox, outbox);
+  };
+  VOUCH_ASSIGN_OR_RETURN(cycle.follow, FollowCtLog(dir, fo));
+  if (!cycle.follow.clean()) return cycle;
+  cycle.alerts = static_cast<int>(fresh.size());
+  VOUCH_RETURN_IF_ERROR(
+      Deliver(dir, kCtOutbox, options, &outbox, &cycle.delivered, &cycle.webhook_failed));
   return cycle;
 }
 

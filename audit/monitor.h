@@ -24,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "audit/ct_follow.h"
 #include "audit/replay.h"
 #include "nlohmann/json.hpp"
 
@@ -33,7 +34,10 @@ class RE2;
 
 namespace vouch::audit {
 
-// One watch rule; every condition given must hold (an empty rule matches nothing).
+// One watch rule; every condition given must hold (an empty rule matches nothing). Identity
+// conditions (identity, issuer, extensions) never hold for an entry whose certificate the
+// trusted root does not vouch for (EntryFacts::untrusted): anyone can put any SAN in a
+// self-signed certificate the log accepts. Key and digest conditions do not depend on it.
 struct WatchRule {
   std::string name;
   std::string identity;         // exact SAN
@@ -98,6 +102,29 @@ struct MonitorCycle {
 // One cycle: deliver what the outbox still holds, replay the new entries, match, deliver.
 absl::StatusOr<MonitorCycle> RunMonitorCycle(const StateDir& dir, const MonitorOptions& options,
                                              const Matcher& matcher);
+
+// The alert line for a certificate of the CT log that matched |rules|: kind "ct-certificate",
+// the CT log's URL, the entry's index and leaf hash, its type (x509, precert), the identities,
+// issuer, extensions and key of the certificate, and the certificate (or precertificate), DER
+// base64.
+nlohmann::json CtAlertJson(const std::string& ct_url, const CtCertificate& c,
+                           const std::vector<std::string>& rules);
+
+struct CtMonitorCycle {
+  CtFollowResult follow;
+  int alerts = 0;
+  int delivered = 0;
+  bool webhook_failed = false;
+};
+
+// One cycle over the CA's CT log (docs/audit.md "The CT log"), with its own state and outbox
+// (DIR/ct_state.json, DIR/ct_outbox.json; delivered alerts go to DIR/alerts.jsonl too): deliver
+// what the CT outbox still holds, follow the CT log from |source| (audit/ct_follow.h), match
+// every new certificate with the rules (identity, issuer, extension and key conditions; digest
+// rules never match a certificate), deliver. Exactly once across restarts, as RunMonitorCycle.
+// Findings of the CT log are in the result's follow.findings (nothing advanced then).
+absl::StatusOr<CtMonitorCycle> RunCtMonitorCycle(const StateDir& dir, const MonitorOptions& options,
+                                                 const Matcher& matcher, CtSource* source);
 
 }  // namespace vouch::audit
 

@@ -79,6 +79,15 @@ TEST(Matcher, EveryConditionOfARuleMustHold) {
   indexed[3].clear();
   check.facts.digests = {"sha256:0123"};
   EXPECT_THAT((*m)->Match(rec, indexed), ElementsAre("ext", "key", "digest"));
+  // A certificate the trusted root does not vouch for (self-signed, another CA): its identity
+  // and extensions are claims, so identity rules do not match it; key and digest rules do.
+  check.facts.identities = {"https://github.com/acme/app/.github/workflows/ci.yml@refs/heads/main"};
+  EXPECT_THAT((*m)->Match(rec, indexed), ElementsAre("regexp", "ext", "key", "digest"));
+  check.facts.untrusted = {"chain: self-signed"};
+  EXPECT_THAT((*m)->Match(rec, indexed), ElementsAre("key", "digest"));
+  const nlohmann::json alert = AlertJson("http://log", rec, {"key"});
+  EXPECT_EQ(alert["certificate_trusted"], false);
+  EXPECT_EQ(alert["untrusted"][0], "chain: self-signed");
 }
 
 }  // namespace

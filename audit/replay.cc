@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "audit/checkpoints.h"
 #include "audit/log_reader.h"
 #include "base/status.h"
@@ -135,6 +136,7 @@ class Replayer {
              j);
     }
     CheckGossip();
+    RecordUntrusted();
     if (r_.findings.empty()) {
       VOUCH_RETURN_IF_ERROR(SaveState());
     }
@@ -687,6 +689,17 @@ class Replayer {
       rec.time = observed_;
       rec.time_source = "observed";
     }
+    if (check.status.ok() && !check.facts.trusted()) {
+      ++r_.untrusted_entries;
+      if (r_.untrusted.size() < kMaxListedEntries) {
+        r_.untrusted.push_back({index, rec.uuid, absl::StrJoin(check.facts.untrusted, "; ")});
+        untrusted_.push_back({{"index", index},
+                              {"uuid", rec.uuid},
+                              {"reason", check.facts.untrusted},
+                              {"identities", check.facts.identities},
+                              {"body", absl::Base64Escape(body)}});
+      }
+    }
     if (!check.status.ok()) {
       ++r_.invalid_entries;
       if (invalid_.size() < kMaxListedEntries) {
@@ -719,6 +732,7 @@ class Replayer {
     if (!f.digests.empty()) line["dig"] = f.digests;
     if (!f.payload_type.empty()) line["pt"] = f.payload_type;
     if (!rec.check->status.ok()) line["err"] = std::string(rec.check->status.message());
+    if (!f.untrusted.empty()) line["untrusted"] = absl::StrJoin(f.untrusted, "; ");
     index_buffer_ += line.dump();
     index_buffer_ += '\n';
     if (index_buffer_.size() > (1 << 20)) return FlushIndex();
@@ -794,6 +808,31 @@ class Replayer {
                         invalid_[0]["problem"].get<std::string>(), ")"),
            {{"checkpoints", json::array({CheckpointJson("served now", "GET /checkpoint", note_)})},
             {"entries", invalid_}});
+  }
+
+  // Valid entries with untrusted certificates: a record next to the evidence, not a finding.
+  void RecordUntrusted() {
+    if (r_.untrusted_entries == 0) return;
+    json e = {
+        {"kind", "untrusted-entries"},
+        {"summary", absl::StrCat(r_.untrusted_entries,
+                                 " entries are signed with a certificate the trusted root "
+                                 "does not vouch for (first: index ",
+                                 r_.untrusted[0].index, ": ", r_.untrusted[0].reason, ")")},
+        {"detected", Rfc3339(absl::Now())},
+        {"log",
+         {{"url", reader_ ? reader_->base_url() : o_.log_url},
+          {"origin", cp_.origin},
+          {"log_id", tlog_ != nullptr ? absl::BytesToHexString(tlog_->log_id) : ""}}},
+        {"checkpoints", json::array({CheckpointJson("served now", "GET /checkpoint", note_)})},
+        {"entries", untrusted_}};
+    auto path = dir_.WriteEvidence(e, "untrusted");
+    if (path.ok()) {
+      r_.untrusted_record = *path;
+    } else {
+      r_.warnings.push_back(
+          absl::StrCat("could not write the untrusted entries: ", path.status().message()));
+    }
   }
 
   void CheckGossip() {
@@ -929,6 +968,7 @@ class Replayer {
   bool stopped_ = false;
   std::vector<MismatchInfo> mismatches_;
   json invalid_ = json::array();
+  json untrusted_ = json::array();
   std::string index_buffer_;
   uint64_t index_bytes_ = 0;
   absl::Time observed_;

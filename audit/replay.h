@@ -13,6 +13,10 @@
 // A failed check of the log is a Finding with an evidence file, not an error: Replay returns an
 // error only when it could not do its work (network, state directory, bad options).
 // State lives in a StateDir and is advanced only after a run without findings.
+//
+// An entry whose signing certificate does not verify against the trusted root (the log accepts
+// any CA's certificates, so anyone can submit one) is not a finding: it is counted and listed
+// in ReplayResult::untrusted, written to DIR/untrusted/, and the state advances over it.
 #ifndef VOUCH_AUDIT_REPLAY_H_
 #define VOUCH_AUDIT_REPLAY_H_
 
@@ -89,6 +93,13 @@ struct Finding {
   std::string evidence_path;
 };
 
+// A valid entry whose signing certificate the trusted root does not vouch for.
+struct UntrustedEntry {
+  uint64_t index = 0;
+  std::string uuid;
+  std::string reason;  // EntryFacts::untrusted, joined with "; "
+};
+
 struct ReplayResult {
   uint64_t old_size = 0;
   uint64_t size = 0;
@@ -96,6 +107,12 @@ struct ReplayResult {
   std::string checkpoint;
   uint64_t entries = 0;          // replayed this run
   uint64_t invalid_entries = 0;  // failed CheckEntry
+  // Valid entries with an untrusted certificate (not findings), the first 100 of them listed,
+  // and the record file listing them (DIR/untrusted/<time>-untrusted-entries.json; empty when
+  // there were none).
+  uint64_t untrusted_entries = 0;
+  std::vector<UntrustedEntry> untrusted;
+  std::string untrusted_record;
   uint64_t signatures = 0, chains = 0, scts = 0;
   uint64_t tiles_compared = 0;
   uint64_t gossip_verified = 0;

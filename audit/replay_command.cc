@@ -92,6 +92,10 @@ int ReplayCommand(const std::vector<std::string>& args) {
     for (const Finding& f : r->findings) {
       findings.push_back({{"kind", f.kind}, {"summary", f.summary}, {"evidence", f.evidence_path}});
     }
+    nlohmann::json untrusted = nlohmann::json::array();
+    for (const UntrustedEntry& u : r->untrusted) {
+      untrusted.push_back({{"index", u.index}, {"uuid", u.uuid}, {"reason", u.reason}});
+    }
     nlohmann::json j = {{"log", o.log_url},
                         {"consistent", r->clean()},
                         {"old_size", r->old_size},
@@ -99,6 +103,9 @@ int ReplayCommand(const std::vector<std::string>& args) {
                         {"root", log::HashToHex(r->root)},
                         {"entries", r->entries},
                         {"invalid_entries", r->invalid_entries},
+                        {"untrusted_entries", r->untrusted_entries},
+                        {"untrusted", untrusted},
+                        {"untrusted_record", r->untrusted_record},
                         {"signatures_verified", r->signatures},
                         {"chains_verified", r->chains},
                         {"scts_verified", r->scts},
@@ -126,6 +133,16 @@ int ReplayCommand(const std::vector<std::string>& args) {
         static_cast<unsigned long long>(r->signatures), static_cast<unsigned long long>(r->chains),
         static_cast<unsigned long long>(r->scts),
         static_cast<unsigned long long>(r->invalid_entries));
+    if (r->untrusted_entries > 0) {
+      std::printf(
+          "untrusted    %llu entries signed with a certificate the trusted root does not "
+          "vouch for (not findings; listed in %s)\n",
+          static_cast<unsigned long long>(r->untrusted_entries), r->untrusted_record.c_str());
+      for (const UntrustedEntry& u : r->untrusted) {
+        std::printf("             index %llu: %s\n", static_cast<unsigned long long>(u.index),
+                    u.reason.c_str());
+      }
+    }
     std::printf(
         "rates        tree %.0f entries/s (one thread), checks %.0f entries/s (all threads)\n",
         tree_rate, check_rate);

@@ -215,11 +215,16 @@ absl::Status StateDir::RecordCheckpoint(const json& line) const {
   return AppendLine(path("checkpoints.jsonl"), line.dump());
 }
 
-absl::StatusOr<std::string> StateDir::WriteEvidence(const json& evidence) const {
+absl::StatusOr<std::string> StateDir::WriteEvidence(const json& evidence,
+                                                    const std::string& subdir) const {
   const absl::Time now = absl::Now();
-  std::string base = absl::StrCat(dir_, "/evidence/",
-                                  absl::FormatTime("%Y%m%dT%H%M%E3SZ", now, absl::UTCTimeZone()),
-                                  "-", evidence.value("kind", std::string("finding")));
+  const std::string d = absl::StrCat(dir_, "/", subdir);
+  if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::InternalError(absl::StrCat("mkdir ", d));
+  }
+  std::string base =
+      absl::StrCat(d, "/", absl::FormatTime("%Y%m%dT%H%M%E3SZ", now, absl::UTCTimeZone()), "-",
+                   evidence.value("kind", std::string("finding")));
   std::string p = base + ".json";
   for (int i = 2; ::access(p.c_str(), F_OK) == 0; ++i) p = absl::StrCat(base, "-", i, ".json");
   VOUCH_RETURN_IF_ERROR(WriteFileAtomically(p, evidence.dump(2) + "\n"));

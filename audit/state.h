@@ -11,6 +11,8 @@
 //                          cut back to state.json's length on start, so a crash never leaves
 //                          lines for entries the state does not cover
 //   DIR/evidence/*.json    one file per finding (EvidenceWriter)
+//   DIR/untrusted/*.json   valid entries whose certificate the trusted root does not vouch
+//                          for, one file per run that saw some (not findings)
 //   DIR/lock               flock'ed while a command works on DIR
 //
 // Memory is O(log n): the compact range (one hash per set bit of the size) and at most 255
@@ -73,8 +75,9 @@ class StateDir {
   std::vector<nlohmann::json> Checkpoints() const;
   absl::Status RecordCheckpoint(const nlohmann::json& line) const;
 
-  // Writes one evidence document to DIR/evidence/<UTC time>-<kind>.json; returns the path.
-  absl::StatusOr<std::string> WriteEvidence(const nlohmann::json& evidence) const;
+  // Writes one evidence document to DIR/<subdir>/<UTC time>-<kind>.json; returns the path.
+  absl::StatusOr<std::string> WriteEvidence(const nlohmann::json& evidence,
+                                            const std::string& subdir = "evidence") const;
 
   std::string path(const std::string& name) const { return dir_ + "/" + name; }
   const std::string& dir() const { return dir_; }

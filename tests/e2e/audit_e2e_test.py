@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -70,6 +71,29 @@ def intoto_entry(key, n):
             "spec": {"content": {"envelope": env,
                                  "hash": {"algorithm": "sha256",
                                           "value": hashlib.sha256(json.dumps(env).encode()).hexdigest()}}}}
+
+
+def self_signed_hashedrekord(key, email, artifact):
+    """A hashedrekord entry signed by |key| with a self-signed codeSigning certificate claiming
+    |email|: anyone can submit one, and the log accepts it (as public Rekor does)."""
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "self")])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=1))
+            .not_valid_after(now + datetime.timedelta(minutes=10))
+            .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    sig = key.sign(artifact, ec.ECDSA(hashes.SHA256()))
+    return {"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
+        "signature": {"content": b64(sig),
+                      "publicKey": {"content": b64(cert.public_bytes(serialization.Encoding.PEM))}},
+        "data": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(artifact).hexdigest()}}}}
 
 
 class Webhook:
@@ -194,8 +218,9 @@ class AuditE2ETest(unittest.TestCase):
             self.assertEqual(r.returncode, expect, r.stdout[-3000:] + r.stderr[-3000:])
         return r
 
-    def replay(self, server, state, *extra, expect=0):
-        r = self.audit("replay", "http://" + server.http, "--trusted-root", self.root, "--state",
+    def replay(self, server, state, *extra, expect=0, root=None):
+        r = self.audit("replay", "http://" + server.http, "--trusted-root", root or self.root,
+                       "--state",
                        state, "--output", "json", *extra, expect=expect)
         self.last_stderr = r.stderr
         return json.loads(r.stdout)
@@ -258,8 +283,9 @@ class AuditE2ETest(unittest.TestCase):
         hook.fail = 1  # the first POST is refused and retried
         # Started at the first dsse entry (the tree of the loadgen entries before it is taken
         # from the log's tiles, bound by the checkpoint): the watched entries all come after.
+        # The artifact log only (test_9 follows the CT log too).
         args = ["monitor", "http://" + self.server.http, "--config", config, "--trusted-root",
-                self.root, "--state", state, "--once", "--start", str(self.first_dsse)]
+                self.root, "--state", state, "--once", "--start", str(self.first_dsse), "--no-ct"]
         alerts = [json.loads(line) for line in self.audit(*args, expect=0).stdout.splitlines()]
         by_rule = {}
         for a in alerts:
@@ -566,6 +592,136 @@ class AuditE2ETest(unittest.TestCase):
         r = subprocess.run(verify, capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         c.kill()
+
+    def test_8_a_self_signed_entry_stops_neither_replay_nor_monitor(self):
+        # A log of its own (small, so replays from 0 are quick).
+        server = self.start(os.path.join(self.dir, "selfsigned"))
+        root = self.trusted_root(server, "root-selfsigned.json")
+        config = os.path.join(self.dir, "monitor-selfsigned.json")
+        with open(config, "w") as f:
+            json.dump({"rules": [{"name": "release bot", "identity": EMAIL,
+                                  "issuer": self.oidc.issuer}]}, f)
+        state = os.path.join(self.dir, "state-selfsigned-monitor")
+        args = ["monitor", "http://" + server.http, "--config", config, "--trusted-root", root,
+                "--state", state, "--once", "--no-ct"]
+        before = self.sign_keyless("ss-before", server=server)
+        self.assertEqual([json.loads(a)["index"] for a in
+                          self.audit(*args, expect=0).stdout.splitlines()], [before])
+        # Anyone submits an entry whose self-signed certificate claims the watched identity.
+        bogus = self.append(self_signed_hashedrekord(ec.generate_private_key(ec.SECP256R1()),
+                                                     EMAIL, b"not the release bot"),
+                            server=server)
+        after = self.sign_keyless("ss-after", server=server)
+        # The monitor goes on: the later genuine entry is alerted (once), the self-signed
+        # claim is not; the state covers both.
+        r = self.audit(*args, expect=0)
+        self.assertEqual([json.loads(a)["index"] for a in r.stdout.splitlines()], [after])
+        self.assertIn("2 entries (1 with an untrusted certificate), 1 alerts", r.stderr)
+        with open(os.path.join(state, "state.json")) as f:
+            self.assertEqual(json.load(f)["size"], self.size(server))
+        self.assertEqual(self.audit(*args, expect=0).stdout, "")
+        with open(os.path.join(state, "alerts.jsonl")) as f:
+            self.assertEqual([json.loads(line)["index"] for line in f], [before, after])
+        # Replay: consistent (exit 0), the entry listed as untrusted with its reason, a record
+        # written, the state advanced past it.
+        rstate = os.path.join(self.dir, "state-selfsigned-replay")
+        r = self.replay(server, rstate, root=root)
+        self.assertTrue(r["consistent"], r)
+        self.assertEqual(r["findings"], [])
+        self.assertEqual((r["invalid_entries"], r["untrusted_entries"]), (0, 1))
+        self.assertEqual(r["untrusted"][0]["index"], bogus)
+        self.assertIn("chain", r["untrusted"][0]["reason"])
+        with open(r["untrusted_record"]) as f:
+            record = json.load(f)
+        self.assertEqual(record["kind"], "untrusted-entries")
+        self.assertEqual([e["index"] for e in record["entries"]], [bogus])
+        self.assertEqual(record["entries"][0]["identities"], [EMAIL])
+        self.assertEqual(glob.glob(os.path.join(rstate, "evidence", "*.json")), [])
+        again = self.replay(server, rstate, root=root)
+        self.assertEqual((again["old_size"], again["entries"]), (self.size(server), 0))
+        # The text output names it too.
+        text = self.audit("replay", "http://" + server.http, "--trusted-root", root, "--state",
+                          os.path.join(self.dir, "state-selfsigned-text"), expect=0).stdout
+        self.assertIn("untrusted    1 entries", text)
+        self.assertIn("index %d: chain" % bogus, text)
+        server.kill()
+
+    def test_9_monitor_follows_the_ct_log_of_issued_certificates(self):
+        from cryptography import x509
+        server = self.start(os.path.join(self.dir, "ctlog"))
+        root = self.trusted_root(server, "root-ct.json")
+        with open(root) as f:
+            self.assertEqual(len(json.load(f)["ctlogs"]), 1)  # vouchd runs its CT log
+        config = os.path.join(self.dir, "monitor-ct.json")
+        with open(config, "w") as f:
+            json.dump({"rules": [{"name": "release bot", "identity": EMAIL,
+                                  "issuer": self.oidc.issuer}]}, f)
+        state = os.path.join(self.dir, "state-ct")
+        args = ["monitor", "http://" + server.http, "--config", config, "--trusted-root", root,
+                "--state", state, "--once"]
+
+        def run():
+            r = self.audit(*args, expect=0)
+            alerts = [json.loads(line) for line in r.stdout.splitlines()]
+            return ([a for a in alerts if a["kind"] != "ct-certificate"],
+                    [a for a in alerts if a["kind"] == "ct-certificate"], r.stderr)
+
+        first = self.sign_keyless("ct-1", server=server)
+        entries, certs, stderr = run()
+        self.assertIn("CT log http://%s: tree 0 -> 1, 1 entries, 1 alerts" % server.http, stderr)
+        self.assertEqual([a["index"] for a in entries], [first])
+        self.assertEqual(len(certs), 1)
+        self.assertEqual((certs[0]["index"], certs[0]["entry_type"], certs[0]["rules"]),
+                         (0, "precert", ["release bot"]))
+        self.assertEqual((certs[0]["identities"], certs[0]["issuer"]), ([EMAIL], self.oidc.issuer))
+        # The logged precertificate is the one of the certificate the bundle carries.
+        with open(os.path.join(self.dir, "ct-1.sigstore.json")) as f:
+            vm = json.load(f)["verificationMaterial"]
+        raw = (vm.get("certificate") or vm["x509CertificateChain"]["certificates"][0])["rawBytes"]
+        signing = x509.load_der_x509_certificate(base64.b64decode(raw))
+        pre = x509.load_der_x509_certificate(base64.b64decode(certs[0]["certificate"]))
+        self.assertEqual(pre.serial_number, signing.serial_number)
+        self.assertEqual(pre.public_key().public_bytes(serialization.Encoding.DER,
+                                                       serialization.PublicFormat.SubjectPublicKeyInfo),
+                         signing.public_key().public_bytes(serialization.Encoding.DER,
+                                                           serialization.PublicFormat.SubjectPublicKeyInfo))
+        # A restart reports nothing; the next certificate and entry once each.
+        self.assertEqual(run()[:2], ([], []))
+        second = self.sign_keyless("ct-2", server=server)
+        entries, certs, _ = run()
+        self.assertEqual(([a["index"] for a in entries], [c["index"] for c in certs]),
+                         ([second], [1]))
+        self.assertEqual(run()[:2], ([], []))
+        with open(os.path.join(state, "ct_state.json")) as f:
+            self.assertEqual(json.load(f)["size"], 2)
+        with open(os.path.join(state, "alerts.jsonl")) as f:
+            kinds = sorted(json.loads(line)["kind"] for line in f)
+        self.assertEqual(kinds, ["ct-certificate", "ct-certificate", "hashedrekord", "hashedrekord"])
+        # --no-ct: the log only.
+        r = self.audit("monitor", "http://" + server.http, "--config", config, "--trusted-root",
+                       root, "--state", os.path.join(self.dir, "state-no-ct"), "--once", "--no-ct",
+                       expect=0)
+        self.assertEqual(sorted(json.loads(line)["index"] for line in r.stdout.splitlines()),
+                         [first, second])
+        self.assertNotIn("CT log", r.stderr)
+        # A CT log the trusted root names but the monitor cannot reach is skipped for the
+        # cycle (exit 0); one given with --ct-url is an error (exit 3).
+        with open(root) as f:
+            moved = json.load(f)
+        with socket.socket() as sock:  # a port nothing listens on
+            sock.bind(("127.0.0.1", 0))
+            dead = "http://127.0.0.1:%d" % sock.getsockname()[1]
+        moved["ctlogs"][0]["baseUrl"] = dead
+        moved_path = os.path.join(self.dir, "root-ct-moved.json")
+        with open(moved_path, "w") as f:
+            json.dump(moved, f)
+        base = ["monitor", "http://" + server.http, "--config", config, "--once"]
+        r = self.audit(*base, "--trusted-root", moved_path, "--state",
+                       os.path.join(self.dir, "state-ct-moved"), expect=0)
+        self.assertIn("CT log %s (from the trusted root; not followed this cycle)" % dead, r.stderr)
+        self.audit(*base, "--trusted-root", root, "--state", os.path.join(self.dir, "state-ct-dead"),
+                   "--ct-url", dead, expect=3)
+        server.kill()
 
 
 if __name__ == "__main__":
