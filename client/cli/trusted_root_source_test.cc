@@ -40,8 +40,8 @@ using ::vouch::testing::StatusIs;
 using Kind = TrustedRootSource::Kind;
 
 std::string TempDir(const std::string& name) {
-  std::string t = absl::StrCat(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp", "/", name,
-                               "XXXXXX");
+  std::string t =
+      absl::StrCat(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp", "/", name, "XXXXXX");
   return mkdtemp(t.data());
 }
 
@@ -106,9 +106,9 @@ class TrustedRootSourceTest : public ::testing::Test {
     const std::string mirror = dir + "/mirror";
     MakeMirror(mirror, fake_->TrustedRootJson());
     ::testing::internal::CaptureStdout();
-    ASSERT_EQ(TrustCommand({"init", "--mirror", "file://" + mirror, "--root",
-                            mirror + "/1.root.json"}),
-              kExitOk);
+    ASSERT_EQ(
+        TrustCommand({"init", "--mirror", "file://" + mirror, "--root", mirror + "/1.root.json"}),
+        kExitOk);
     ::testing::internal::GetCapturedStdout();
     ASSERT_TRUE(TufCacheInitialized(home_ + "/.vouch/tuf"));
     // The mirror goes away: the unexpired cache is all there is.
@@ -120,15 +120,15 @@ class TrustedRootSourceTest : public ::testing::Test {
     key_ = Write(dir + "/key.pem", (*key)->PrivateKeyPem());
     pub_ = Write(dir + "/key.pub", signer::PublicKeyDerToPem((*key)->PublicKeyDer()));
     artifact_ = Write(dir + "/artifact.txt", "hello");
-    ASSERT_EQ(RunSignBlob({"--rekor-url", "https://log.test", "--key", key_, artifact_},
-                          services_.get()),
-              kExitOk);
+    ASSERT_EQ(
+        RunSignBlob({"--rekor-url", "https://log.test", "--key", key_, artifact_}, services_.get()),
+        kExitOk);
     layout_ = dir + "/layout";
     LayoutImage(layout_);
     image_ = "oci:" + layout_ + ":v1";
-    ASSERT_EQ(RunSignImage({"--rekor-url", "https://log.test", "--key", key_, image_},
-                           services_.get()),
-              kExitOk);
+    ASSERT_EQ(
+        RunSignImage({"--rekor-url", "https://log.test", "--key", key_, image_}, services_.get()),
+        kExitOk);
     const std::string predicate = Write(dir + "/predicate.json", R"({"reviewed":true})");
     ASSERT_EQ(RunAttestImage({"--rekor-url", "https://log.test", "--key", key_, "--type",
                               "https://acme.test/review/v1", "--predicate", predicate, image_},
@@ -142,7 +142,7 @@ spec:
   authorities:
     - name: release-key
       key: {publicKeyFiles: [")",
-                                                             pub_, R"("]}
+                                                       pub_, R"("]}
 )"));
   }
 
