@@ -9,6 +9,7 @@ namespace vouch {
 std::string HealthReport::Json() const {
   nlohmann::json j = {{"status", status()}};
   if (!serving) j["reasons"] = reasons;
+  if (!warnings.empty()) j["warnings"] = warnings;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -27,11 +28,22 @@ void Health::ClearProblem(const std::string& key) {
   if (it != problems_.end() && !it->second.sticky) problems_.erase(it);
 }
 
+void Health::SetWarning(const std::string& key, const std::string& reason) {
+  absl::MutexLock l(&mu_);
+  warnings_[key] = reason;
+}
+
+void Health::ClearWarning(const std::string& key) {
+  absl::MutexLock l(&mu_);
+  warnings_.erase(key);
+}
+
 HealthReport Health::Check() const {
   absl::MutexLock l(&mu_);
   HealthReport r;
   r.serving = problems_.empty();
   for (const auto& [key, p] : problems_) r.reasons.push_back(absl::StrCat(key, ": ", p.reason));
+  for (const auto& [key, w] : warnings_) r.warnings.push_back(absl::StrCat(key, ": ", w));
   return r;
 }
 

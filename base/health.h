@@ -12,6 +12,10 @@
 //   HealthReport r = health.Check();   // r.serving == false, r.reasons names the problem
 //   health.ClearProblem("log.append");
 //
+// A warning (SetWarning) is reported next to the status but does not change it: the server
+// works, an operator should still act (e.g. "tuf.targets": the TUF targets no longer list this
+// server's trusted root after a key rotation).
+//
 // Thread-safe. SetProblem/ClearProblem take a short lock; callers on hot paths should call them
 // only when their state changes.
 #ifndef VOUCH_BASE_HEALTH_H_
@@ -32,12 +36,15 @@ struct HealthReport {
   bool serving = true;
   // One line per problem, "<key>: <reason>", in key order; empty when serving.
   std::vector<std::string> reasons;
+  // One line per warning, "<key>: <reason>", in key order (whether serving or not).
+  std::vector<std::string> warnings;
 
   // "SERVING" or "NOT_SERVING".
   const char* status() const { return serving ? "SERVING" : "NOT_SERVING"; }
   // 200 when serving, 503 otherwise.
   int http_status() const { return serving ? 200 : 503; }
-  // {"status":"SERVING"} or {"status":"NOT_SERVING","reasons":["...", ...]}.
+  // {"status":"SERVING"} or {"status":"NOT_SERVING","reasons":["...", ...]}, with
+  // "warnings":["...", ...] added when there are any.
   std::string Json() const;
 };
 
@@ -52,6 +59,10 @@ class Health {
   void SetProblem(const std::string& key, const std::string& reason, bool sticky = false);
   // Removes the problem under |key| unless it is sticky; no-op if there is none.
   void ClearProblem(const std::string& key);
+  // Records (or replaces) the warning under |key|; the status is unchanged.
+  void SetWarning(const std::string& key, const std::string& reason);
+  // Removes the warning under |key|; no-op if there is none.
+  void ClearWarning(const std::string& key);
   HealthReport Check() const;
   // How many times SetProblem was called (problems reported, including repeats).
   uint64_t problems_reported() const;
@@ -63,6 +74,7 @@ class Health {
   };
   mutable absl::Mutex mu_;
   std::map<std::string, Problem> problems_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> warnings_ ABSL_GUARDED_BY(mu_);
   uint64_t reported_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -46,6 +46,30 @@ TEST(Health, StickyProblemsSurviveClearAndKeepTheFirstReason) {
   EXPECT_THAT(r.reasons, ElementsAre("log.integrity: entry 7: body altered"));
 }
 
+TEST(Health, WarningsAreReportedWithoutChangingTheStatus) {
+  Health h;
+  h.SetWarning("tuf.targets", "trusted_root.json differs");
+  HealthReport r = h.Check();
+  EXPECT_TRUE(r.serving);
+  EXPECT_EQ(r.http_status(), 200);
+  EXPECT_THAT(r.warnings, ElementsAre("tuf.targets: trusted_root.json differs"));
+  EXPECT_EQ(r.Json(),
+            R"({"status":"SERVING","warnings":["tuf.targets: trusted_root.json differs"]})");
+  h.SetProblem("log.append", "disk full");
+  r = h.Check();
+  EXPECT_FALSE(r.serving);
+  const nlohmann::json j = nlohmann::json::parse(r.Json());
+  EXPECT_EQ(j["reasons"][0], "log.append: disk full");
+  EXPECT_EQ(j["warnings"][0], "tuf.targets: trusted_root.json differs");
+  h.ClearProblem("log.append");
+  h.SetWarning("tuf.targets", "signing_config.v0.2.json differs");  // Replaces the reason.
+  EXPECT_THAT(h.Check().warnings, ElementsAre("tuf.targets: signing_config.v0.2.json differs"));
+  h.ClearWarning("tuf.targets");
+  h.ClearWarning("tuf.targets");  // No-op.
+  EXPECT_EQ(h.Check().Json(), R"({"status":"SERVING"})");
+  EXPECT_EQ(h.problems_reported(), 1u);
+}
+
 TEST(Health, ReasonsAreEscapedInJson) {
   Health h;
   h.SetProblem("k", "quote \" backslash \\ newline \n bad utf-8 \xff");

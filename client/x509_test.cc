@@ -6,11 +6,16 @@
 
 #include <memory>
 
+#include "base/clock.h"
 #include "client/fake_sigstore.h"
 #include "client/trust_root.h"
+#include "formats/ct.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "signer/ca.h"
+#include "signer/ct_log.h"
 #include "signer/openssl_crypto.h"
+#include "signer/x509.h"
 #include "tests/status_matchers.h"
 
 namespace vouch::client {
@@ -120,6 +125,137 @@ TEST_F(X509Test, PrecertificateTbsMatchesOpenSsl) {
   EXPECT_THAT(PrecertificateTbs(leaf_->der()),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no embedded SCT")));
   EXPECT_THAT(PrecertificateTbs("\x30\x05junk"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// A CT log as RFC 6962 defines its SCT: it signs (formats/ct.h) the precertificate entry the real
+// CA (signer/ca.h) hands it, at |time|, with |signing_key|, under the log id of |id_key| (the two
+// differ only to forge a signature).
+class TestCtLog : public signer::CertificateTransparencyLog {
+ public:
+  TestCtLog(const signer::OpenSslSigner* id_key, const signer::OpenSslSigner* signing_key,
+            absl::Time time)
+      : id_key_(id_key), signing_key_(signing_key), time_(time) {}
+  absl::StatusOr<std::string> AddPrecertificate(const signer::Precertificate& p) override {
+    namespace ct = ::vouch::formats::ct;
+    ct::Leaf leaf;
+    leaf.timestamp = static_cast<uint64_t>(absl::ToUnixMillis(time_));
+    leaf.entry.type = ct::EntryType::kPrecert;
+    leaf.entry.issuer_key_hash = p.issuer_key_hash;
+    leaf.entry.tbs_certificate = p.tbs_without_poison;
+    auto data = ct::CertificateTimestampSignedData(leaf);
+    if (!data.ok()) return data.status();
+    ct::SignedCertificateTimestamp sct;
+    sct.log_id = signer::Sha256(id_key_->PublicKeyDer());
+    sct.timestamp = leaf.timestamp;
+    auto sig = ct::Sign(*signing_key_, *data);
+    if (!sig.ok()) return sig.status();
+    sct.signature = *std::move(sig);
+    return ct::EncodeSct(sct);
+  }
+
+ private:
+  const signer::OpenSslSigner* id_key_;
+  const signer::OpenSslSigner* signing_key_;
+  absl::Time time_;
+};
+
+// Certificates issued by a real CA (self-signed root) with an SCT embedded from TestCtLog, and
+// the CtLogKey a trusted root would list for that log.
+class EmbeddedSctTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log_key_ = *signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+    other_key_ = *signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+    auto ca_key = *signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+    root_der_ = *signer::CreateRootCertificate(*ca_key, {"vouch", "SCT test CA"},
+                                               sct_time_ - absl::Hours(1), absl::Hours(24));
+    ca_key_ = std::move(ca_key);
+    log_.log_id = signer::Sha256(log_key_->PublicKeyDer());
+    log_.public_key_der = log_key_->PublicKeyDer();
+    log_.valid_from = sct_time_ - absl::Hours(1);
+    log_.valid_until = sct_time_ + absl::Hours(1);
+  }
+
+  // A certificate from the CA whose precertificate |ct| logged.
+  Certificate Issue(TestCtLog* ct) {
+    auto ca_key = *signer::OpenSslSigner::FromPem(ca_key_->PrivateKeyPem());
+    signer::CaOptions o;
+    o.ct_log = ct;
+    o.clock = &clock_;
+    auto ca = signer::CertificateAuthority::New(std::move(ca_key), {root_der_}, o);
+    EXPECT_THAT(ca, IsOk());
+    signer::Identity id;
+    id.issuer = "https://issuer.test";
+    id.san = "dev@acme.test";
+    auto leaf_key = *signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+    auto issued = (*ca)->Issue(id, leaf_key->PublicKeyDer());
+    EXPECT_THAT(issued, IsOk());
+    auto cert = Certificate::FromDer(issued->certificate_der);
+    EXPECT_THAT(cert, IsOk());
+    return *std::move(cert);
+  }
+  Certificate Issuer() { return *Certificate::FromDer(root_der_); }
+
+  const absl::Time sct_time_ = absl::FromUnixSeconds(1800000000);
+  FakeClock clock_{sct_time_};
+  std::unique_ptr<signer::OpenSslSigner> log_key_, other_key_, ca_key_;
+  std::string root_der_;
+  CtLogKey log_;
+};
+
+TEST_F(EmbeddedSctTest, ValidSctVerifies) {
+  TestCtLog ct(log_key_.get(), log_key_.get(), sct_time_);
+  const Certificate cert = Issue(&ct);
+  EXPECT_THAT(VerifyEmbeddedScts(cert, Issuer(), {log_}), IsOk());
+  // The same with the verifier loaded once, as TrustRoot does.
+  CtLogKey loaded = log_;
+  loaded.verifier = *signer::OpenSslVerifier::FromDer(log_.public_key_der);
+  EXPECT_THAT(VerifyEmbeddedScts(cert, Issuer(), {loaded}), IsOk());
+  // Over the issuer's key hash: another issuer makes it a signature over other bytes.
+  auto other_issuer = Certificate::FromDer(*signer::CreateRootCertificate(
+      *other_key_, {"vouch", "another CA"}, sct_time_ - absl::Hours(1), absl::Hours(24)));
+  ASSERT_THAT(other_issuer, IsOk());
+  EXPECT_THAT(
+      VerifyEmbeddedScts(cert, *other_issuer, {log_}),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("SCT signature does not verify")));
+}
+
+TEST_F(EmbeddedSctTest, WrongSignatureFails) {
+  // The SCT names the trusted log but another key signed it.
+  TestCtLog forger(log_key_.get(), other_key_.get(), sct_time_);
+  EXPECT_THAT(
+      VerifyEmbeddedScts(Issue(&forger), Issuer(), {log_}),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("SCT signature does not verify")));
+}
+
+TEST_F(EmbeddedSctTest, SctFromALogNotInTheTrustedRootFails) {
+  TestCtLog unknown(other_key_.get(), other_key_.get(), sct_time_);
+  const Certificate cert = Issue(&unknown);
+  EXPECT_THAT(VerifyEmbeddedScts(cert, Issuer(), {log_}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("no SCT is from a CT log in the trusted root")));
+  EXPECT_THAT(VerifyEmbeddedScts(cert, Issuer(), {}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("no SCT is from a CT log in the trusted root")));
+}
+
+TEST_F(EmbeddedSctTest, SctOutsideTheLogsValidityWindowFails) {
+  TestCtLog ct(log_key_.get(), log_key_.get(), sct_time_);
+  const Certificate cert = Issue(&ct);
+  CtLogKey ended = log_;  // the log's key was retired before the SCT's time
+  ended.valid_until = sct_time_ - absl::Milliseconds(1);
+  EXPECT_THAT(VerifyEmbeddedScts(cert, Issuer(), {ended}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("SCT time is outside the CT log's validity window")));
+  CtLogKey not_started = log_;  // the log's key starts after the SCT's time
+  not_started.valid_from = sct_time_ + absl::Milliseconds(1);
+  EXPECT_THAT(VerifyEmbeddedScts(cert, Issuer(), {not_started}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("SCT time is outside the CT log's validity window")));
+  // The window's ends are inside it.
+  CtLogKey exact = log_;
+  exact.valid_from = exact.valid_until = sct_time_;
+  EXPECT_THAT(VerifyEmbeddedScts(cert, Issuer(), {exact}), IsOk());
 }
 
 TEST(Certificate, RejectsGarbageAndTrailingBytes) {

@@ -318,6 +318,14 @@ class Loader {
   }
   absl::StatusOr<std::shared_ptr<const client::TrustRoot>> TrustRootAt(const N& n,
                                                                        const std::string& path) {
+    if (path.empty() && options_.default_trust_root_loader) {
+      if (default_root_ == nullptr) {
+        auto root = options_.default_trust_root_loader();
+        if (!root.ok()) return Err(n, absl::StrCat("trusted root: ", root.status().message()));
+        default_root_ = std::make_shared<const client::TrustRoot>(*std::move(root));
+      }
+      return default_root_;
+    }
     std::string full = path;
     if (!full.empty() && full[0] != '/') full = absl::StrCat(dir_, "/", path);
     auto it = roots_.find(full);
@@ -532,12 +540,12 @@ class Loader {
         }
       }
       VOUCH_ASSIGN_OR_RETURN(root_path, OptionalStr(k, "trustedRoot", root_path));
-      if (root_path.empty()) {
+      if (root_path.empty() && !options_.default_trust_root_loader) {
         return Err(Field(k, "trustedRoot"),
                    "required (no default trusted root was given: --trusted-root)");
       }
       VOUCH_ASSIGN_OR_RETURN(out.trusted_root, TrustRootAt(Field(k, "trustedRoot"), root_path));
-      out.trusted_root_path = root_path;
+      out.trusted_root_path = root_path.empty() ? options_.default_trust_root_name : root_path;
     } else if (Has(a, "key")) {
       out.type = Authority::Type::kKey;
       N k = Field(a, "key");
@@ -569,12 +577,12 @@ class Loader {
         out.keys.push_back(std::shared_ptr<const signer::Verifier>(*std::move(key)));
       }
       VOUCH_ASSIGN_OR_RETURN(root_path, OptionalStr(k, "trustedRoot", root_path));
-      if (root_path.empty()) {
+      if (root_path.empty() && !options_.default_trust_root_loader) {
         return Err(Field(k, "trustedRoot"),
                    "required (the log's keys come from a trusted root; no default was given)");
       }
       VOUCH_ASSIGN_OR_RETURN(out.trusted_root, TrustRootAt(Field(k, "trustedRoot"), root_path));
-      out.trusted_root_path = root_path;
+      out.trusted_root_path = root_path.empty() ? options_.default_trust_root_name : root_path;
     } else {
       out.type = Authority::Type::kStatic;
       N s = Field(a, "static");
@@ -797,6 +805,8 @@ class Loader {
   bool have_settings_ = false;
   std::set<std::string> names_;
   std::map<std::string, std::shared_ptr<const client::TrustRoot>> roots_;
+  // From LoadOptions::default_trust_root_loader, loaded on first use.
+  std::shared_ptr<const client::TrustRoot> default_root_;
 };
 
 absl::StatusOr<std::unique_ptr<PolicySet>> PolicySet::Parse(const std::string& name,

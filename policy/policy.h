@@ -13,6 +13,7 @@
 #ifndef VOUCH_POLICY_POLICY_H_
 #define VOUCH_POLICY_POLICY_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -178,8 +179,14 @@ struct PolicySettings {
 class PolicySet {
  public:
   struct LoadOptions {
-    // Default trusted root for authorities that name none (e.g. the one `vouch trust` saved).
+    // Default trusted root file for authorities that name none.
     std::string default_trusted_root;
+    // When default_trusted_root is empty: the default trusted root, loaded once on first use by
+    // an authority that names none (`vouch policy` passes the TUF cache of `vouch trust init`
+    // here). Its error is reported at that authority's trustedRoot field. Unset: none.
+    std::function<absl::StatusOr<client::TrustRoot>()> default_trust_root_loader;
+    // What the loader's root is called in messages and Authority::trusted_root_path.
+    std::string default_trust_root_name;
   };
   // Loads every *.yaml, *.yml and *.json file of |path| (a file or a directory, not recursive,
   // in name order). InvalidArgument "FILE:LINE:COL: FIELD: what is wrong" for the first problem.

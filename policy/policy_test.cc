@@ -15,6 +15,7 @@
 namespace vouch::policy {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::vouch::testing::IsOk;
 using ::vouch::testing::StatusIs;
@@ -149,6 +150,58 @@ std::string Policy(const std::string& spec) {
 constexpr char kImages[] = "  images: [{glob: \"r.example/**\"}]\n";
 constexpr char kAuth[] =
     "  authorities:\n    - name: a\n      keyless: {issuer: https://i, subject: s}\n";
+
+// The default trusted root from a loader (vouch policy: the TUF cache): loaded once, only when an
+// authority without its own trustedRoot needs it; its error is reported at that authority.
+TEST_F(PolicyLoadTest, DefaultTrustRootLoaderIsCalledOnceAndOnlyWhenNeeded) {
+  options_.default_trusted_root = "";
+  int calls = 0;
+  absl::Status fail = absl::OkStatus();
+  options_.default_trust_root_loader = [&]() -> absl::StatusOr<client::TrustRoot> {
+    ++calls;
+    if (!fail.ok()) return fail;
+    return client::TrustRoot::FromFile(root_);
+  };
+  options_.default_trust_root_name = "TUF cache /c";
+  const std::string two_keyless = R"(apiVersion: policy.vouch.dev/v1
+kind: ImagePolicy
+metadata: {name: p}
+spec:
+  images: [{glob: "**"}]
+  authorities:
+    - name: a
+      keyless: {issuer: https://i, subject: a@example.com}
+    - name: b
+      keyless: {issuer: https://i, subject: b@example.com}
+    - name: own
+      keyless: {issuer: https://i, subject: c@example.com, trustedRoot: trusted_root.json}
+)";
+  auto set = Parse(two_keyless);
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ(calls, 1);
+  const auto& auths = (*set)->policies()[0].authorities;
+  EXPECT_EQ(auths[0].trusted_root, auths[1].trusted_root);
+  EXPECT_EQ(auths[0].trusted_root_path, "TUF cache /c");
+  EXPECT_EQ(auths[2].trusted_root_path, "trusted_root.json");  // as written
+  // Only a static authority: never called.
+  calls = 0;
+  ASSERT_THAT(Parse(R"(apiVersion: policy.vouch.dev/v1
+kind: ImagePolicy
+metadata: {name: p}
+spec:
+  images: [{glob: "**"}]
+  authorities:
+    - name: s
+      static: {action: pass}
+)"),
+              IsOk());
+  EXPECT_EQ(calls, 0);
+  // A failing loader: the authority's trustedRoot field names the error.
+  fail = absl::PermissionDeniedError("TUF cache /c: timestamp.json: expired");
+  EXPECT_THAT(Parse(two_keyless),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("trustedRoot"), HasSubstr("timestamp.json: expired"))));
+}
 
 TEST_F(PolicyLoadTest, RefusesMalformedPoliciesNamingFileLineAndField) {
   const std::vector<Bad> cases = {

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/logging.h"
 #include "base/status.h"
 #include "signer/openssl_crypto.h"
@@ -33,6 +34,13 @@ bool SameTime(const struct timespec& a, const struct timespec& b) {
 
 absl::StatusOr<std::unique_ptr<TufService>> TufService::New(const TufServiceOptions& options) {
   std::unique_ptr<TufService> s(new TufService(options));
+  if (options.metrics != nullptr) {
+    std::shared_ptr<std::atomic<int>> stale = s->stale_gauge_;
+    options.metrics->Gauge("vouch_tuf_targets_stale",
+                           "1 while the published TUF targets do not list this vouchd's current "
+                           "trusted_root.json / signing_config.v0.2.json (sign them offline).",
+                           [stale] { return static_cast<double>(stale->load()); });
+  }
   VOUCH_ASSIGN_OR_RETURN(s->snapshot_key_, OnlineKey(options.snapshot_key_path));
   VOUCH_ASSIGN_OR_RETURN(s->timestamp_key_, OnlineKey(options.timestamp_key_path));
   {
@@ -45,6 +53,11 @@ absl::StatusOr<std::unique_ptr<TufService>> TufService::New(const TufServiceOpti
 }
 
 TufService::~TufService() { Stop(); }
+
+std::vector<std::string> TufService::stale_targets() const {
+  absl::MutexLock l(&mu_);
+  return stale_targets_;
+}
 
 std::shared_ptr<const std::map<std::string, std::string>> TufService::served() const {
   absl::MutexLock l(&mu_);
@@ -80,18 +93,54 @@ absl::Status TufService::Refresh() {
     if (state->timestamp_file.has_value()) (*files)["timestamp.json"] = *state->timestamp_file;
     for (const auto& [name, bytes] : state->target_files) (*files)["targets/" + name] = bytes;
     for (const std::string& w : state->warnings) VLOG_WARNING << "TUF: " << w;
-    if (state->targets.has_value() && state->targets->version != warned_targets_version_) {
-      warned_targets_version_ = state->targets->version;
-      for (const auto& [name, want] : options_.expected_targets) {
-        auto t = state->targets->targets.find(name);
-        if (t == state->targets->targets.end() ||
-            !tuf::CheckLengthAndHashes(want, t->second.length, t->second.hashes, name).ok()) {
-          VLOG_WARNING << "TUF: targets v" << state->targets->version << " does not list this "
-                       << "vouchd's current " << name
-                       << ": sign it with `vouch-tuf add-target` (docs/trust.md)";
-        }
+  }
+  // Which of vouchd's own targets the published targets miss or list with other bytes.
+  std::vector<std::string> stale;
+  std::vector<std::string> problems;
+  if (state.ok() && state->targets.has_value()) {
+    for (const auto& [name, want] : options_.expected_targets) {
+      auto t = state->targets->targets.find(name);
+      if (t == state->targets->targets.end()) {
+        stale.push_back(name);
+        problems.push_back(absl::StrCat(name, " is not listed"));
+      } else if (!tuf::CheckLengthAndHashes(want, t->second.length, t->second.hashes, name).ok()) {
+        stale.push_back(name);
+        problems.push_back(absl::StrCat(name, " differs from this vouchd's"));
       }
     }
+  }
+  if (state.ok() || absl::IsNotFound(state.status())) {
+    std::string warning;
+    if (!stale.empty()) {
+      std::vector<std::string> saves, flags;
+      for (const std::string& name : stale) {
+        const char* source = name == "trusted_root.json"          ? "GET /api/v1/trustedRoot"
+                             : name == "signing_config.v0.2.json" ? "GET /api/v1/signingConfig"
+                                                                  : "vouchd's current bytes";
+        saves.push_back(absl::StrCat(source, " as ", name));
+        flags.push_back(absl::StrCat("--target ", name, "=", name));
+      }
+      warning = absl::StrCat(
+          "targets v", state->targets->version, ": ", absl::StrJoin(problems, ", "),
+          " (after a key rotation?); TUF clients keep the old trust material until the new "
+          "targets are signed offline: save ",
+          absl::StrJoin(saves, ", "), ", then vouch-tuf add-target --repo ", options_.repo_dir, " ",
+          absl::StrJoin(flags, " "), " --key TARGETS_KEY (docs/trust.md#rotation)");
+      if (state->targets->version != warned_targets_version_) {
+        warned_targets_version_ = state->targets->version;
+        VLOG_WARNING << "TUF: " << warning;
+      }
+    }
+    if (options_.health != nullptr) {
+      if (stale.empty()) {
+        options_.health->ClearWarning("tuf.targets");
+      } else {
+        options_.health->SetWarning("tuf.targets", warning);
+      }
+    }
+    stale_gauge_->store(stale.empty() ? 0 : 1);
+    absl::MutexLock l(&mu_);
+    stale_targets_ = std::move(stale);
   }
   {
     absl::MutexLock l(&mu_);

@@ -27,10 +27,12 @@
 #ifndef VOUCH_SERVER_TUF_HTTP_H_
 #define VOUCH_SERVER_TUF_HTTP_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -38,6 +40,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "base/health.h"
+#include "base/metrics.h"
 #include "http/router.h"
 #include "tuf/keys.h"
 #include "tuf/repository.h"
@@ -55,8 +59,16 @@ struct TufServiceOptions {
   absl::Duration refresh_interval = absl::Minutes(1);
   vouch::Clock* clock = vouch::Clock::Real();
   // Targets vouchd can compare with what the repository lists (e.g. "trusted_root.json" -> the
-  // /api/v1/trustedRoot bytes); a difference is logged as a warning on each reload that sees it.
+  // /api/v1/trustedRoot bytes). After a key rotation they differ until the new targets are
+  // signed offline: each reload that sees a difference sets the gauge vouch_tuf_targets_stale
+  // to 1 and the health warning "tuf.targets" naming each target that differs and what to do
+  // (logged once per targets version); both clear when the published targets match again.
   std::map<std::string, std::string> expected_targets;
+  // Where the stale-targets warning goes (a warning: vouchd stays SERVING). Null: logged only.
+  // Must outlive the service.
+  vouch::Health* health = nullptr;
+  // Where the gauge vouch_tuf_targets_stale is registered (may outlive the service). Null: none.
+  vouch::Metrics* metrics = nullptr;
 };
 
 class TufService {
@@ -80,6 +92,10 @@ class TufService {
   const tuf::PrivateKey& snapshot_key() const { return *snapshot_key_; }
   const tuf::PrivateKey& timestamp_key() const { return *timestamp_key_; }
 
+  // The expected_targets that the published targets do not list with the same bytes, in name
+  // order, as of the last reload; empty when all match or no targets are published yet.
+  std::vector<std::string> stale_targets() const;
+
   // The files served now, by path below /tuf/ ("1.root.json", "targets/H.NAME").
   std::shared_ptr<const std::map<std::string, std::string>> served() const;
 
@@ -93,6 +109,9 @@ class TufService {
   mutable absl::Mutex mu_;
   std::shared_ptr<const std::map<std::string, std::string>> files_ ABSL_GUARDED_BY(mu_);
   struct timespec dir_mtime_ ABSL_GUARDED_BY(mu_) = {0, 0};
+  std::vector<std::string> stale_targets_ ABSL_GUARDED_BY(mu_);
+  // 1 while stale_targets_ is not empty; shared with the metrics gauge.
+  std::shared_ptr<std::atomic<int>> stale_gauge_ = std::make_shared<std::atomic<int>>(0);
   absl::Mutex refresh_mu_;  // one Refresh at a time
   // The targets version last warned about (expected_targets), so each is logged once.
   int64_t warned_targets_version_ ABSL_GUARDED_BY(refresh_mu_) = 0;

@@ -56,6 +56,8 @@ class TufServiceTest : public ::testing::Test {
     o.timestamp_key_path = data_ + "/tuf_timestamp_key.pem";
     o.clock = &clock_;
     o.expected_targets["trusted_root.json"] = "{\"current\":true}";
+    o.health = &health_;
+    o.metrics = &metrics_;
     auto s = TufService::New(o);
     ASSERT_THAT(s, IsOk());
     service_ = std::move(*s);
@@ -89,8 +91,19 @@ class TufServiceTest : public ::testing::Test {
                 IsOk());
   }
 
+  // The gauge vouch_tuf_targets_stale as /metrics renders it.
+  std::string StaleGauge() {
+    const std::string text = metrics_.Render();
+    const size_t at = text.find("\nvouch_tuf_targets_stale ");
+    if (at == std::string::npos) return "absent";
+    const size_t start = at + std::string("\nvouch_tuf_targets_stale ").size();
+    return text.substr(start, text.find('\n', start) - start);
+  }
+
   FakeClock clock_{kStart};
   std::string data_;
+  Health health_;
+  Metrics metrics_;
   http::Router router_;
   std::unique_ptr<TufService> service_;
   std::unique_ptr<tuf::PrivateKey> root_key_ =
@@ -113,9 +126,22 @@ TEST_F(TufServiceTest, PicksUpOfflineFilesSignsOnlineAndAClientFollows) {
   http::Response ts = Get("/tuf/timestamp.json");
   ASSERT_EQ(ts.status, 200) << ts.body;
   EXPECT_EQ(*ts.headers.Get("Cache-Control"), "no-cache");
-  EXPECT_EQ(Get("/tuf/1.root.json").status, 200);
-  EXPECT_EQ(Get("/tuf/2.targets.json").status, 200);
-  EXPECT_EQ(Get("/tuf/1.snapshot.json").status, 200);
+  // Versioned metadata and hash-named targets never change: cacheable for good.
+  for (const char* path : {"/tuf/1.root.json", "/tuf/2.targets.json", "/tuf/1.snapshot.json"}) {
+    http::Response r = Get(path);
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.headers.Get("Cache-Control").value_or(""), "public, max-age=31536000, immutable")
+        << path;
+  }
+  const auto served = service_->served();
+  for (const auto& [path, bytes] : *served) {
+    if (!absl::StartsWith(path, "targets/")) continue;
+    http::Response r = Get("/tuf/" + path);
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.body, bytes);
+    EXPECT_EQ(r.headers.Get("Cache-Control").value_or(""), "public, max-age=31536000, immutable")
+        << path;
+  }
   EXPECT_EQ(Get("/tuf/2.root.json").status, 404);
   EXPECT_EQ(Get("/tuf/../vouch.db").status, 404);
 
@@ -145,6 +171,43 @@ TEST_F(TufServiceTest, PicksUpOfflineFilesSignsOnlineAndAClientFollows) {
   clock_.Advance(absl::Hours(12));  // past the first timestamp's expiry
   ASSERT_THAT((*u)->Refresh(), IsOk());
   EXPECT_EQ(*(*u)->timestamp_version(), before + 1);
+}
+
+// After a key rotation vouchd's trusted root is not the one the targets list: the log still works
+// (SERVING), but /healthz warns naming the target and the offline step, and the gauge
+// vouch_tuf_targets_stale is 1, until the new targets are signed.
+TEST_F(TufServiceTest, StaleTargetsAreAHealthWarningAndAGaugeUntilSignedAgain) {
+  // No repository yet: nothing is stale.
+  EXPECT_EQ(StaleGauge(), "0");
+  EXPECT_TRUE(health_.Check().warnings.empty());
+  InitRepository();  // targets v1 lists nothing
+  ASSERT_THAT(service_->Refresh(), IsOk());
+  EXPECT_EQ(service_->stale_targets(), std::vector<std::string>{"trusted_root.json"});
+  EXPECT_EQ(StaleGauge(), "1");
+  ASSERT_EQ(health_.Check().warnings.size(), 1u);
+  EXPECT_THAT(health_.Check().warnings[0],
+              HasSubstr("tuf.targets: targets v1: trusted_root.json is not listed"));
+
+  AddTarget("{\"before-rotation\":true}");  // targets v2: another trusted root
+  ASSERT_THAT(service_->Refresh(), IsOk());
+  EXPECT_EQ(service_->stale_targets(), std::vector<std::string>{"trusted_root.json"});
+  EXPECT_EQ(StaleGauge(), "1");
+  const HealthReport h = health_.Check();
+  EXPECT_TRUE(h.serving);
+  ASSERT_EQ(h.warnings.size(), 1u);
+  EXPECT_THAT(h.warnings[0],
+              HasSubstr("tuf.targets: targets v2: trusted_root.json differs from this vouchd's"));
+  EXPECT_THAT(h.warnings[0], HasSubstr("save GET /api/v1/trustedRoot as trusted_root.json"));
+  EXPECT_THAT(h.warnings[0],
+              HasSubstr("vouch-tuf add-target --repo " + data_ +
+                        "/tuf --target trusted_root.json=trusted_root.json --key TARGETS_KEY"));
+  EXPECT_THAT(h.Json(), HasSubstr("\"warnings\""));
+
+  AddTarget("{\"current\":true}");  // signed offline: targets v3 lists vouchd's trusted root
+  Get("/tuf/timestamp.json");       // picked up at the next request
+  EXPECT_TRUE(service_->stale_targets().empty());
+  EXPECT_EQ(StaleGauge(), "0");
+  EXPECT_TRUE(health_.Check().warnings.empty());
 }
 
 TEST_F(TufServiceTest, TamperedOrUnderSignedFilesAreNotServed) {

@@ -73,6 +73,7 @@ HealthReport Vouchd::CheckHealth() const {
     report.serving = false;
     for (const std::string& reason : ct.reasons) report.reasons.push_back("ct." + reason);
   }
+  for (const std::string& warning : ct.warnings) report.warnings.push_back("ct." + warning);
   return report;
 }
 
@@ -430,6 +431,8 @@ absl::Status Vouchd::OpenTuf() {
   to.repo_dir = options_.tuf_dir.empty() ? options_.data_dir + "/tuf" : options_.tuf_dir;
   to.snapshot_key_path = options_.data_dir + "/tuf_snapshot_key.pem";
   to.timestamp_key_path = options_.data_dir + "/tuf_timestamp_key.pem";
+  to.health = &health_;
+  to.metrics = &metrics_;
   if (ca_ != nullptr) {
     to.expected_targets["trusted_root.json"] = ca_->trusted_root_json();
     to.expected_targets["signing_config.v0.2.json"] = ca_->signing_config_json();

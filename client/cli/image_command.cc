@@ -19,6 +19,7 @@
 #include "client/cli/registry_flags.h"
 #include "client/cli/report.h"
 #include "client/cli/sign_command.h"
+#include "client/cli/trusted_root_source.h"
 #include "client/cli/verify_command.h"
 #include "client/sign/http_transport.h"
 #include "client/trust_root.h"
@@ -44,7 +45,8 @@ using ordered_json = nlohmann::ordered_json;
 const char kVerifyUsage[] =
     "verification flags (as verify-blob):\n"
     "  --certificate-identity[-regexp] ID --certificate-oidc-issuer[-regexp] ISSUER | --key PEM\n"
-    "  --trusted-root FILE (default $VOUCH_TRUSTED_ROOT, ~/.vouch/trusted_root.json)\n"
+    "  --trusted-root FILE (default $VOUCH_TRUSTED_ROOT, ~/.vouch/trusted_root.json, then the\n"
+    "      TUF cache of `vouch trust init`)\n"
     "  --output text|json   --platform OS/ARCH[/VARIANT] (an index: that image; the index's\n"
     "      signatures count too)\n"
     "  --insecure-ignore-sct: no SCT check even when the trusted root lists CT logs\n";
@@ -294,10 +296,9 @@ int RunVerify(bool attest, const std::vector<std::string>& raw) {
     if (!pl.ok()) return UsageError(command, pl.status().message(), usage);
     platform = *pl;
   }
-  const std::string root_path = TrustedRootPath(args);
-  if (root_path.empty()) {
-    return UsageError(command, "no trusted root: give --trusted-root (or set $VOUCH_TRUSTED_ROOT)",
-                      usage);
+  const TrustedRootSource root_source = FindTrustedRoot(args);
+  if (root_source.kind == TrustedRootSource::Kind::kNone) {
+    return UsageError(command, kNoTrustedRoot, usage);
   }
   bool usage_problem = false;
   auto ref = Open(args, false, &usage_problem);
@@ -320,7 +321,7 @@ int RunVerify(bool attest, const std::vector<std::string>& raw) {
   };
   if (!ref.ok()) return not_verified("registry", ref.status());
   if (absl::Status s = LoadVerifyKey(args, &options); !s.ok()) return not_verified("key", s);
-  auto trust_root = client::TrustRoot::FromFile(root_path);
+  auto trust_root = LoadTrustedRoot(root_source);
   if (!trust_root.ok()) return not_verified("trusted root", trust_root.status());
   auto verifier = client::BundleVerifier::New(&*trust_root, options);
   if (!verifier.ok()) return not_verified("policy", verifier.status());

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "client/cli/args.h"
 #include "client/cli/image_command.h"
+#include "client/cli/trusted_root_source.h"
 #include "client/cli/verify_command.h"
 #include "nlohmann/json.hpp"
 #include "policy/engine.h"
@@ -38,7 +39,15 @@ void Usage(std::ostream& os) {
 absl::StatusOr<std::unique_ptr<policy::PolicySet>> Load(const std::string& path,
                                                         const ParsedArgs& args) {
   policy::PolicySet::LoadOptions o;
-  o.default_trusted_root = TrustedRootPath(args);
+  // The same order as every verify command (trusted_root_source.h); the TUF cache is read only if
+  // an authority needs the default.
+  const TrustedRootSource source = FindTrustedRoot(args);
+  if (source.kind == TrustedRootSource::Kind::kFile) {
+    o.default_trusted_root = source.path;
+  } else if (source.kind == TrustedRootSource::Kind::kTufCache) {
+    o.default_trust_root_loader = [source] { return LoadTrustedRoot(source); };
+    o.default_trust_root_name = source.Describe();
+  }
   return policy::PolicySet::Load(path, o);
 }
 

@@ -6,7 +6,8 @@
 //                                                                  out-of-band root and fetch
 //   vouch trust update [--cache DIR]                               refresh now
 // The cache defaults to $VOUCH_TUF_CACHE, then ~/.vouch/tuf. `vouch verify-*` without a trusted
-// root file uses TrustedRootFromTuf.
+// root file uses TrustedRootFromTuf (through trusted_root_source.h, one order for every verify
+// command).
 #ifndef VOUCH_CLIENT_CLI_TRUST_COMMAND_H_
 #define VOUCH_CLIENT_CLI_TRUST_COMMAND_H_
 

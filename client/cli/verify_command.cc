@@ -19,7 +19,7 @@
 #include "client/bundle.h"
 #include "client/cli/args.h"
 #include "client/cli/report.h"
-#include "client/cli/trust_command.h"
+#include "client/cli/trusted_root_source.h"
 #include "client/cosignature.h"
 #include "client/trust_root.h"
 #include "client/verify.h"
@@ -65,17 +65,6 @@ void Usage(Mode m, std::ostream& os) {
 bool IsFile(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::string DefaultTrustedRoot() {
-  const char* env = std::getenv("VOUCH_TRUSTED_ROOT");
-  if (env != nullptr && *env != '\0') return env;
-  const char* home = std::getenv("HOME");
-  if (home != nullptr) {
-    std::string p = absl::StrCat(home, "/.vouch/trusted_root.json");
-    if (IsFile(p)) return p;
-  }
-  return "";
 }
 
 // What a verify command found: a failure before any check ran (reading inputs), or the
@@ -144,14 +133,8 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
     options.attestation.source_repository = args->Get("source-repository");
   }
 
-  const std::string trusted_root_path = TrustedRootPath(*args);
-  const std::string tuf_cache = DefaultTufCache();
-  const bool from_tuf = trusted_root_path.empty() && TufCacheInitialized(tuf_cache);
-  if (trusted_root_path.empty() && !from_tuf) {
-    return usage_error(
-        "no trusted root: give --trusted-root (or set $VOUCH_TRUSTED_ROOT, or run vouch trust "
-        "init)");
-  }
+  const TrustedRootSource root_source = FindTrustedRoot(*args);
+  if (root_source.kind == TrustedRootSource::Kind::kNone) return usage_error(kNoTrustedRoot);
 
   // From here on, every problem means "not verified".
   auto verify = [&]() -> Outcome {
@@ -164,16 +147,7 @@ int Run(Mode mode, const std::vector<std::string>& argv) {
     if (absl::Status key = LoadVerifyKey(*args, &options); !key.ok()) {
       return input_error("key", key);
     }
-    absl::StatusOr<client::TrustRoot> root;
-    if (from_tuf) {
-      auto json = TrustedRootFromTuf(tuf_cache);
-      if (!json.ok()) {
-        return input_error("trusted root", Annotate(json.status(), tuf_cache));
-      }
-      root = client::TrustRoot::FromJson(*json);
-    } else {
-      root = client::TrustRoot::FromFile(trusted_root_path);
-    }
+    absl::StatusOr<client::TrustRoot> root = LoadTrustedRoot(root_source);
     if (!root.ok()) return input_error("trusted root", root.status());
     auto bundle_json = ReadFile(args->Get("bundle"));
     if (!bundle_json.ok()) return input_error("bundle", bundle_json.status());
@@ -305,10 +279,6 @@ absl::Status LoadVerifyKey(const ParsedArgs& args, client::VerifyOptions* option
   }
   options->key = std::shared_ptr<const signer::Verifier>(*std::move(key));
   return absl::OkStatus();
-}
-
-std::string TrustedRootPath(const ParsedArgs& args) {
-  return args.Has("trusted-root") ? args.Get("trusted-root") : DefaultTrustedRoot();
 }
 
 int VerifyBundleCommand(const std::vector<std::string>& args) { return Run(Mode::kBundle, args); }

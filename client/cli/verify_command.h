@@ -42,10 +42,6 @@ absl::StatusOr<client::VerifyOptions> VerifyOptionsFromFlags(const ParsedArgs& a
 // verified, exit 1) names the key file's problem with the prefix "key: ".
 absl::Status LoadVerifyKey(const ParsedArgs& args, client::VerifyOptions* options);
 
-// --trusted-root, else $VOUCH_TRUSTED_ROOT, else ~/.vouch/trusted_root.json if it exists; ""
-// when none (a usage error).
-std::string TrustedRootPath(const ParsedArgs& args);
-
 }  // namespace vouch::cli
 
 #endif  // VOUCH_CLIENT_CLI_VERIFY_COMMAND_H_

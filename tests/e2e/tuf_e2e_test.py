@@ -227,6 +227,8 @@ class TufTest(unittest.TestCase):
         r = self.vouch_trust("init", "--mirror", self.mirror, "--root", self.root_v1)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("root v1, targets v2", r.stdout)
+        self.assertNotIn("warnings", json.loads(self.get("/healthz")))
+        self.assertIn("vouch_tuf_targets_stale 0\n", self.get("/metrics").decode())
         r = self.vouch_verify(before)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
@@ -276,10 +278,21 @@ class TufTest(unittest.TestCase):
         # does not verify.
         self.js_cases([{"case": "stale targets", "mirror": self.mirror, "cache": js_cache,
                         "bundles": both, "expect": "reject"}])
+        # vouchd says so: still SERVING, with a warning naming the target and the offline step,
+        # and the gauge vouch_tuf_targets_stale at 1.
+        health = json.loads(self.get("/healthz"))
+        self.assertEqual(health["status"], "SERVING")
+        self.assertEqual(len(health["warnings"]), 1, health)
+        self.assertIn("tuf.targets: targets v2: trusted_root.json differs from this vouchd's",
+                      health["warnings"][0])
+        self.assertIn("vouch-tuf add-target", health["warnings"][0])
+        self.assertIn("vouch_tuf_targets_stale 1\n", self.get("/metrics").decode())
         self.assertIn("targets v3: published", self.add_targets(self.targets_key).stdout)
         res = self.js_cases([{"case": "after targets update", "mirror": self.mirror,
                               "cache": js_cache, "bundles": both, "expect": "ok"}])
         self.assertEqual(res["after targets update"]["cas"], 2)
+        self.assertNotIn("warnings", json.loads(self.get("/healthz")))
+        self.assertIn("vouch_tuf_targets_stale 0\n", self.get("/metrics").decode())
         self.assertEqual(res["after targets update"]["ctlogs"], 2)
         # vouch's cache still holds an unexpired timestamp: it works offline with the old root
         # until `vouch trust update` (or the timestamp's expiry).

@@ -89,6 +89,51 @@ TEST_F(VouchTufTest, CeremonyOneSignatureAtATime) {
   EXPECT_EQ(state->timestamp->version, 2);
 }
 
+// --custom attaches target metadata (as the public-good instance's custom.sigstore on its
+// per-key targets): signed into targets.json for the targets of that call only, kept when other
+// targets are added later.
+TEST_F(VouchTufTest, AddTargetWithCustomMetadata) {
+  const std::string k = Key("k");
+  ASSERT_EQ(Run({"init", "--repo", repo_, "--root-key", k, "--targets-key", k, "--snapshot-key",
+                 k + ".pub", "--timestamp-key", k + ".pub"}),
+            0)
+      << err_.str();
+  const std::string pub = dir_ + "/rekor.pub", root = dir_ + "/trusted_root.json";
+  std::ofstream(pub) << "-----BEGIN PUBLIC KEY-----\n";
+  std::ofstream(root) << "{}";
+  const std::string custom = R"({"sigstore":{"status":"Active","usage":"Rekor"}})";
+  ASSERT_EQ(Run({"add-target", "--repo", repo_, "--target", "rekor.pub=" + pub, "--custom", custom,
+                 "--key", k}),
+            0)
+      << err_.str();
+  ASSERT_EQ(
+      Run({"add-target", "--repo", repo_, "--target", "trusted_root.json=" + root, "--key", k}), 0)
+      << err_.str();
+  auto state = tuf::LoadRepository(repo_);
+  ASSERT_TRUE(state.ok()) << state.status();
+  ASSERT_TRUE(state->targets.has_value());
+  EXPECT_EQ(state->targets->version, 3);
+  ASSERT_EQ(state->targets->targets.count("rekor.pub"), 1u);
+  EXPECT_EQ(state->targets->targets.at("rekor.pub").custom, nlohmann::json::parse(custom));
+  EXPECT_TRUE(state->targets->targets.at("trusted_root.json").custom.is_null());
+  // In the signed bytes clients fetch, for both versions.
+  for (int64_t v : {2, 3}) {
+    const nlohmann::json signed_targets =
+        nlohmann::json::parse(state->targets_files.at(v))["signed"]["targets"];
+    EXPECT_EQ(signed_targets["rekor.pub"]["custom"], nlohmann::json::parse(custom)) << v;
+  }
+
+  // Not a JSON object: a usage error, nothing signed.
+  for (const char* bad : {"[1]", "\"Active\"", "{not json"}) {
+    EXPECT_EQ(
+        Run({"add-target", "--repo", repo_, "--target", "x=" + pub, "--custom", bad, "--key", k}),
+        2)
+        << bad;
+    EXPECT_THAT(err_.str(), HasSubstr("--custom: want a JSON object"));
+  }
+  EXPECT_EQ(tuf::LoadRepository(repo_)->targets->version, 3);
+}
+
 TEST_F(VouchTufTest, UsageErrors) {
   EXPECT_EQ(Run({}), 2);
   EXPECT_EQ(Run({"frobnicate", "--repo", repo_}), 2);
