@@ -165,11 +165,12 @@ int main(int argc, char** argv) {
     return ok ? 0 : 1;
   }
 
-  // Block the stop signals in every thread; main waits for them below.
+  // Block the stop signals and SIGHUP (reload) in every thread; main waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   // A file size limit (ulimit -f) reached by the database is an I/O error the log reports
@@ -295,7 +296,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  for (;;) {
+    sigwait(&stop_signals, &sig);
+    if (sig != SIGHUP) break;
+    // Reload: the admission policies, namespace labels and TLS certificate (each kept as it was
+    // when its new version is refused; Reload logs and counts why).
+    VLOG_INFO << "received SIGHUP, reloading";
+    absl::Status reloaded = (*server)->Reload();
+    if (reloaded.ok()) VLOG_INFO << "reloaded";
+  }
   VLOG_INFO << "received " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping";
   (*server)->Stop();
   server->reset();
