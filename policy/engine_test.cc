@@ -305,6 +305,52 @@ TEST_F(EngineTest, NamespaceSelectionAndDefaultAction) {
   EXPECT_THAT(d.reasons[0], HasSubstr("no policy matches other.example.com/x:1"));
 }
 
+TEST_F(EngineTest, UnknownNamespaceLabelsApplyLabelSelectedPoliciesFailingSafe) {
+  const std::string selected =
+      PolicyYaml(kCi + "  namespaces:\n    selector:\n      matchLabels: {env: prod}\n");
+  const std::string allow =
+      "---\napiVersion: policy.vouch.dev/v1\nkind: PolicySettings\nspec:\n  defaultAction: allow\n";
+  const std::string deny =
+      "---\napiVersion: policy.vouch.dev/v1\nkind: PolicySettings\nspec:\n  defaultAction: deny\n";
+  Request unknown{kImage, "staging", {}, /*ns_labels_known=*/false};
+  // Unsigned, default allow: with known (no) labels the policy does not apply and the image is
+  // allowed; with unknown labels the policy applies and denies it.
+  EXPECT_TRUE(Check(selected + allow, Request{kImage, "staging", {}}).allowed);
+  Decision d = Check(selected + allow, unknown);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.assumed_label_policies, ElementsAre("p"));
+  EXPECT_THAT(d.reasons[0], HasSubstr("policy p: 0 of 1 authorities passed"));
+  // matchExpressions (NotIn: "every namespace but the exempt ones") are assumed to match too.
+  const std::string not_in =
+      PolicyYaml(kCi +
+                 "  namespaces:\n    selector:\n      matchExpressions:\n"
+                 "        - {key: exempt, operator: NotIn, values: ['true']}\n");
+  EXPECT_FALSE(Check(not_in + allow, unknown).allowed);
+  // Names still select: a policy for other namespaces by name is not applied.
+  const std::string named = PolicyYaml(
+      kCi + "  namespaces:\n    names: [prod]\n    selector:\n      matchLabels: {env: prod}\n");
+  d = Check(named + allow, unknown);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_THAT(d.assumed_label_policies, IsEmpty());
+  // Signed, default deny: the policy would pass, but with the namespace's real labels it might
+  // not apply and the default (deny) would: denied, saying why, without a registry request.
+  Sign();
+  const int resolves = source_.resolves;
+  d = Check(selected + deny, unknown);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.reasons[0], HasSubstr("the labels of namespace staging are unknown"));
+  EXPECT_THAT(d.reasons[0], HasSubstr("default action is deny"));
+  EXPECT_EQ(source_.resolves, resolves);
+  // ... and allowed when a policy that selects the namespace for certain passes too.
+  d = Check(selected + "---\n" + PolicyYaml(kCi, "all") + deny, unknown);
+  EXPECT_TRUE(d.allowed) << ::testing::PrintToString(d.reasons);
+  EXPECT_EQ(d.policies.size(), 2u);
+  // Known labels: as before.
+  EXPECT_TRUE(Check(selected + deny, Request{kImage, "prod", {{"env", "prod"}}}).allowed);
+  // The CLI (no namespace) is unaffected.
+  EXPECT_TRUE(Check(selected + deny, Request{kImage, "", {}, false}).allowed);
+}
+
 TEST_F(EngineTest, RegistryErrorsFailClosedUnlessThePolicySaysOpen) {
   Sign();
   source_.down = absl::UnavailableError("registry.example.com: connection refused");
