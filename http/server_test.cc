@@ -859,7 +859,19 @@ TEST_F(TlsServerTest, ReloadTlsServesTheNewCertificateToNewConnectionsOnly) {
   EXPECT_EQ(StatusOf(answer), 200) << answer;
   SSL_free(old_conn);
   ::close(old_fd);
-  // Unusable new files are refused naming the file; the certificate in use stays.
+  // Unusable new files are refused naming the file; the certificate in use stays: a key that
+  // does not match the certificate (read between the two writes of a rotation), then a file
+  // that is not a certificate.
+  ASSERT_EQ(std::system(absl::StrCat("openssl genpkey -algorithm EC -pkeyopt "
+                                     "ec_paramgen_curve:P-256 -out ",
+                                     dir_, "/key.pem 2>/dev/null")
+                            .c_str()),
+            0);
+  EXPECT_THAT(
+      server_->ReloadTls(),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr(dir_ + "/key.pem: cannot use as a PEM private key: key values mismatch")));
+  EXPECT_EQ(PeerCertificate(server_->port()), second);
   std::ofstream(dir_ + "/cert.pem") << "not a certificate";
   EXPECT_THAT(server_->ReloadTls(),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(dir_ + "/cert.pem")));
