@@ -309,6 +309,42 @@ TEST_F(AdmissionTest, FiftyContainersAndDocsExamplesAreAnswered) {
   EXPECT_TRUE((*out)["response"]["allowed"].get<bool>());
 }
 
+TEST_F(AdmissionTest, FiftyContainersWithTheDeniedImageLastAreDenied) {
+  Start();
+  json review = json::parse(Review("pod.json", "registry.example.com/app/web:1.0"));
+  json& containers = review["request"]["object"]["spec"]["containers"];
+  for (int i = 2; i < 50; ++i) {
+    containers.push_back({{"name", absl::StrCat("c", i)},
+                          {"image", i == 49 ? "registry.example.com/app/rogue:1"
+                                    : i % 2 ? "registry.example.com/app/web:1.0"
+                                            : "registry.example.com/app/sidecar:2"}});
+  }
+  ASSERT_EQ(containers.size(), 50u);
+  auto out = webhook_->Validate(review.dump());
+  ASSERT_THAT(out, IsOk());
+  const json& r = (*out)["response"];
+  EXPECT_FALSE(r["allowed"].get<bool>());
+  const std::string msg = r["status"]["message"];
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  EXPECT_THAT(msg, HasSubstr("image registry.example.com/app/rogue:1 denied: policy prod"));
+  // One decision (and audit line) per distinct image, not per container.
+  std::vector<json> audit = AuditLines();
+  ASSERT_EQ(audit.size(), 3u);
+  int denied = 0;
+  for (const json& a : audit) denied += a["decision"] == "deny";
+  EXPECT_EQ(denied, 1);
+  // /mutate pins the 49 allowed containers and the init container, not the denied one.
+  out = webhook_->Mutate(review.dump());
+  ASSERT_THAT(out, IsOk());
+  std::string decoded;
+  ASSERT_TRUE(absl::Base64Unescape((*out)["response"]["patch"].get<std::string>(), &decoded));
+  json patch = json::parse(decoded);
+  EXPECT_EQ(patch.size(), 50u);
+  for (const json& op : patch) EXPECT_NE(op["path"], "/spec/containers/49/image");
+  EXPECT_EQ(review["request"]["object"].patch(patch)["spec"]["containers"][48]["image"],
+            "registry.example.com/app/sidecar:2@" + signed_);
+}
+
 TEST_F(AdmissionTest, MalformedReviewsAre400NamingTheField) {
   AdmissionOptions o;
   o.max_images = 10;
