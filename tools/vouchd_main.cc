@@ -43,7 +43,8 @@ ABSL_FLAG(int, http_worker_threads, 32,
           "Threads for HTTP handlers that may block (CA, reads, admission).");
 ABSL_FLAG(std::string, admission_policy, "",
           "Serve the Kubernetes admission webhook with the image policies in this file or "
-          "directory (docs/policy.md).");
+          "directory (docs/policy.md). SIGHUP reloads the policies, the namespace labels and the "
+          "TLS certificate and key.");
 ABSL_FLAG(std::string, admission_addr, "127.0.0.1:8443",
           "HTTPS listen address of the admission webhook.");
 ABSL_FLAG(std::string, admission_tls_cert, "", "Admission webhook TLS certificate chain (PEM).");
@@ -53,7 +54,8 @@ ABSL_FLAG(std::string, admission_trusted_root, "",
 ABSL_FLAG(std::string, admission_audit_log, "",
           "Append one JSON line per admission decision to this file.");
 ABSL_FLAG(std::string, admission_namespace_labels, "",
-          "YAML/JSON map namespace -> {label: value} for policies' namespace selectors.");
+          "YAML/JSON map namespace -> {label: value} for policies' namespace selectors; a "
+          "namespace it does not list has unknown labels (label-selected policies apply).");
 ABSL_FLAG(int, grpc_max_threads, 512,
           "Most gRPC request threads (idle ones are kept for reuse); beyond: RESOURCE_EXHAUSTED.");
 ABSL_FLAG(std::string, log_origin, "",
