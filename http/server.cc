@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -408,8 +409,17 @@ struct Server::Core : std::enable_shared_from_this<Server::Core> {
   std::vector<std::unique_ptr<Loop>> loops;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<asio::steady_timer> accept_retry;
-  std::unique_ptr<asio::ssl::context> ssl;
+  // TLS: the context new connections use (replaced by ReloadTls; each connection keeps the one
+  // it started with). tls is fixed at New.
+  bool tls = false;
+  std::mutex ssl_mu;
+  std::shared_ptr<asio::ssl::context> ssl ABSL_GUARDED_BY(ssl_mu);
   std::unique_ptr<WorkerPool> workers;
+
+  std::shared_ptr<asio::ssl::context> TlsContext() {
+    std::lock_guard<std::mutex> lock(ssl_mu);
+    return ssl;
+  }
   size_t next_loop = 0;
 
   std::atomic<uint64_t> connections_open{0};
@@ -448,7 +458,10 @@ class Connection : public ConnBase, public std::enable_shared_from_this<Connecti
   using Stream = std::conditional_t<kTls, asio::ssl::stream<tcp::socket>, tcp::socket>;
 
   Connection(std::shared_ptr<Core> core, Loop* loop, tcp::socket socket)
-      : core_(std::move(core)), loop_(loop), stream_(MakeStream(std::move(socket), core_.get())) {
+      : core_(std::move(core)),
+        loop_(loop),
+        ssl_(kTls ? core_->TlsContext() : nullptr),
+        stream_(MakeStream(std::move(socket), ssl_.get())) {
     error_code ec;
     const tcp::endpoint ep = Socket().remote_endpoint(ec);
     if (!ec) peer_ = absl::StrCat(ep.address().to_string(), ":", ep.port());
@@ -502,7 +515,7 @@ class Connection : public ConnBase, public std::enable_shared_from_this<Connecti
  private:
   enum class State { kHandshake, kIdle, kHead, kBody, kHandling, kWriting, kLingering, kClosed };
 
-  static Stream MakeStream(tcp::socket socket, Core* core);
+  static Stream MakeStream(tcp::socket socket, asio::ssl::context* ssl);
 
   tcp::socket& Socket() {
     if constexpr (kTls) {
@@ -987,6 +1000,7 @@ class Connection : public ConnBase, public std::enable_shared_from_this<Connecti
 
   std::shared_ptr<Core> core_;
   Loop* loop_;
+  std::shared_ptr<asio::ssl::context> ssl_;  // outlives stream_
   Stream stream_;
   std::string peer_;
   State state_ = State::kIdle;
@@ -1011,12 +1025,12 @@ class Connection : public ConnBase, public std::enable_shared_from_this<Connecti
 };
 
 template <>
-Connection<false>::Stream Connection<false>::MakeStream(tcp::socket socket, Core*) {
+Connection<false>::Stream Connection<false>::MakeStream(tcp::socket socket, asio::ssl::context*) {
   return socket;
 }
 template <>
-Connection<true>::Stream Connection<true>::MakeStream(tcp::socket socket, Core* core) {
-  return Stream(std::move(socket), *core->ssl);
+Connection<true>::Stream Connection<true>::MakeStream(tcp::socket socket, asio::ssl::context* ssl) {
+  return Stream(std::move(socket), *ssl);
 }
 
 void RefuseOverCap(tcp::socket& socket) {
@@ -1031,6 +1045,36 @@ void RefuseOverCap(tcp::socket& socket) {
   error_code ec;
   socket.shutdown(tcp::socket::shutdown_both, ec);
   socket.close(ec);
+}
+
+}  // namespace
+
+namespace {
+
+// A TLS 1.2+ server context with |options|' certificate chain and key. FailedPrecondition naming
+// the file that cannot be used.
+absl::StatusOr<std::shared_ptr<asio::ssl::context>> MakeTlsContext(const ServerOptions& options) {
+  error_code ec;
+  auto ssl = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  SSL_CTX* raw = ssl->native_handle();
+  SSL_CTX_set_min_proto_version(raw, TLS1_2_VERSION);
+  SSL_CTX_set_options(
+      raw, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  ssl->use_certificate_chain_file(options.tls_cert_file, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        options.tls_cert_file, ": cannot use as a PEM certificate chain: ", ec.message()));
+  }
+  ssl->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(options.tls_key_file, ": cannot use as a PEM private key: ", ec.message()));
+  }
+  if (SSL_CTX_check_private_key(raw) != 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        options.tls_key_file, ": does not match the certificate in ", options.tls_cert_file));
+  }
+  return ssl;
 }
 
 }  // namespace
@@ -1060,7 +1104,7 @@ void Server::Core::OnAccept(const error_code& ec, tcp::socket socket, Loop* loop
   } else {
     std::shared_ptr<ConnBase> conn;
     std::function<void()> begin;
-    if (ssl != nullptr) {
+    if (tls) {
       auto c = std::make_shared<Connection<true>>(shared_from_this(), loop, std::move(socket));
       conn = c;
       begin = [c] { c->Begin(); };
@@ -1130,25 +1174,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::New(const std::string& host, int
     if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
       return absl::InvalidArgumentError("TLS needs both a certificate file and a key file");
     }
-    core->ssl = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-    SSL_CTX* raw = core->ssl->native_handle();
-    SSL_CTX_set_min_proto_version(raw, TLS1_2_VERSION);
-    SSL_CTX_set_options(
-        raw, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-    core->ssl->use_certificate_chain_file(options.tls_cert_file, ec);
-    if (ec) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          options.tls_cert_file, ": cannot use as a PEM certificate chain: ", ec.message()));
-    }
-    core->ssl->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
-    if (ec) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(options.tls_key_file, ": cannot use as a PEM private key: ", ec.message()));
-    }
-    if (SSL_CTX_check_private_key(raw) != 1) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          options.tls_key_file, ": does not match the certificate in ", options.tls_cert_file));
-    }
+    auto ssl = MakeTlsContext(options);
+    if (!ssl.ok()) return ssl.status();
+    core->tls = true;
+    std::lock_guard<std::mutex> lock(core->ssl_mu);
+    core->ssl = *std::move(ssl);
   }
   core->workers = std::make_unique<WorkerPool>(options.worker_threads, options.max_worker_queue);
   return std::unique_ptr<Server>(new Server(std::move(core)));
@@ -1214,7 +1244,16 @@ void Server::Stop() {
 
 int Server::port() const { return core_->port; }
 const std::string& Server::host() const { return core_->host; }
-bool Server::tls() const { return core_->ssl != nullptr; }
+bool Server::tls() const { return core_->tls; }
+
+absl::Status Server::ReloadTls() {
+  if (!core_->tls) return absl::FailedPreconditionError("http server: not serving TLS");
+  auto ssl = MakeTlsContext(core_->options);
+  if (!ssl.ok()) return ssl.status();
+  std::lock_guard<std::mutex> lock(core_->ssl_mu);
+  core_->ssl = *std::move(ssl);
+  return absl::OkStatus();
+}
 
 ServerStats Server::stats() const {
   ServerStats s;

@@ -107,6 +107,12 @@ class Server {
   // running may answer later; their answers are dropped.
   void Stop();
 
+  // Re-reads the TLS certificate chain and key files (ServerOptions::tls_cert_file,
+  // tls_key_file; e.g. after cert-manager rotated them) and serves them to connections accepted
+  // from now on; connections already open keep theirs. FailedPrecondition naming the file when
+  // the new files cannot be used (the old certificate stays), or when the server is not TLS.
+  absl::Status ReloadTls();
+
   int port() const;
   const std::string& host() const;
   bool tls() const;

@@ -799,5 +799,98 @@ TEST_F(TlsServerTest, KeyThatDoesNotMatchTheCertificateIsRefused) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+// The DER of the certificate the server presents to a new TLS connection ("" if none).
+std::string PeerCertificate(int port, SSL** keep = nullptr, int* keep_fd = nullptr) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  SSL* ssl = SSL_new(ctx);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+    SSL_set_fd(ssl, fd);
+    if (SSL_connect(ssl) == 1) {
+      X509* cert = SSL_get_peer_certificate(ssl);
+      if (cert != nullptr) {
+        unsigned char* der = nullptr;
+        int n = i2d_X509(cert, &der);
+        if (n > 0) out.assign(reinterpret_cast<char*>(der), static_cast<size_t>(n));
+        OPENSSL_free(der);
+        X509_free(cert);
+      }
+    }
+  }
+  SSL_CTX_free(ctx);  // |ssl| holds its own reference.
+  if (keep != nullptr) {
+    *keep = ssl;
+    *keep_fd = fd;
+  } else {
+    SSL_free(ssl);
+    ::close(fd);
+  }
+  return out;
+}
+
+TEST_F(TlsServerTest, ReloadTlsServesTheNewCertificateToNewConnectionsOnly) {
+  ServerOptions o;
+  o.tls_cert_file = dir_ + "/cert.pem";
+  o.tls_key_file = dir_ + "/key.pem";
+  Start(o);
+  const std::string first = PeerCertificate(server_->port());
+  ASSERT_FALSE(first.empty());
+  // A connection opened before the rotation keeps being served.
+  SSL* old_conn = nullptr;
+  int old_fd = -1;
+  ASSERT_EQ(PeerCertificate(server_->port(), &old_conn, &old_fd), first);
+  // Rotate: a new key and certificate in the same files (as cert-manager does).
+  ASSERT_EQ(std::system(absl::StrCat("openssl req -x509 -newkey ec -pkeyopt "
+                                     "ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=rotated "
+                                     "-keyout ",
+                                     dir_, "/key.pem -out ", dir_, "/cert.pem 2>/dev/null")
+                            .c_str()),
+            0);
+  EXPECT_EQ(PeerCertificate(server_->port()), first) << "nothing changes before the reload";
+  ASSERT_THAT(server_->ReloadTls(), IsOk());
+  const std::string second = PeerCertificate(server_->port());
+  ASSERT_FALSE(second.empty());
+  EXPECT_NE(second, first);
+  const std::string request = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(SSL_write(old_conn, request.data(), static_cast<int>(request.size())),
+            static_cast<int>(request.size()));
+  std::string answer;
+  char buf[4096];
+  int n;
+  while (!absl::EndsWith(answer, "hi") && (n = SSL_read(old_conn, buf, sizeof(buf))) > 0) {
+    answer.append(buf, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(StatusOf(answer), 200) << answer;
+  SSL_free(old_conn);
+  ::close(old_fd);
+  // Unusable new files are refused naming the file; the certificate in use stays: a key that
+  // does not match the certificate (read between the two writes of a rotation), then a file
+  // that is not a certificate.
+  ASSERT_EQ(std::system(absl::StrCat("openssl genpkey -algorithm EC -pkeyopt "
+                                     "ec_paramgen_curve:P-256 -out ",
+                                     dir_, "/key.pem 2>/dev/null")
+                            .c_str()),
+            0);
+  EXPECT_THAT(
+      server_->ReloadTls(),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr(dir_ + "/key.pem: cannot use as a PEM private key: key values mismatch")));
+  EXPECT_EQ(PeerCertificate(server_->port()), second);
+  std::ofstream(dir_ + "/cert.pem") << "not a certificate";
+  EXPECT_THAT(server_->ReloadTls(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(dir_ + "/cert.pem")));
+  EXPECT_EQ(PeerCertificate(server_->port()), second);
+}
+
+TEST_F(ServerTest, ReloadTlsOfAPlainServerIsRefused) {
+  Start(ServerOptions{});
+  EXPECT_THAT(server_->ReloadTls(), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 }  // namespace
 }  // namespace vouch::http

@@ -10,7 +10,31 @@ namespace vouch::policy {
 
 CachingEngine::CachingEngine(const Engine* engine, AttachmentSource* source,
                              const CacheOptions& options)
-    : engine_(engine), source_(source), options_(options) {}
+    : CachingEngine(std::shared_ptr<const Engine>(engine, [](const Engine*) {}), source, options) {}
+
+CachingEngine::CachingEngine(std::shared_ptr<const Engine> engine, AttachmentSource* source,
+                             const CacheOptions& options)
+    : source_(source), options_(options), engine_(std::move(engine)) {}
+
+void CachingEngine::Replace(std::shared_ptr<const Engine> engine) {
+  std::shared_ptr<const Engine> old;
+  std::map<std::string, Entry> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old = std::move(engine_);
+    engine_ = std::move(engine);
+    ++generation_;
+    dropped.swap(decisions_);
+  }
+  // |old| and |dropped| are released here, outside the lock.
+}
+
+std::shared_ptr<const Engine> CachingEngine::engine() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return engine_;
+}
+
+std::string CachingEngine::policy_version() const { return engine()->policies().version(); }
 
 CacheStats CachingEngine::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -27,10 +51,17 @@ std::optional<Decision> CachingEngine::TryWithoutWaiting(const Request& request,
 
 std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cached, bool may_wait) {
   if (cached != nullptr) *cached = false;
+  std::shared_ptr<const Engine> engine;
+  uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    engine = engine_;
+    generation = generation_;
+  }
   auto name = ParseImageName(request.image);
   // A malformed name, an untrusted registry or no policy: decided without the registry (and
   // with no request to a registry the policies do not trust).
-  if (!name.ok() || !engine_->NeedsRegistry(request)) return engine_->Evaluate(request);
+  if (!name.ok() || !engine->NeedsRegistry(request)) return engine->Evaluate(request);
   const absl::Time now = options_.clock->Now();
   // 1. The digest: given, or the tag resolved at most once per resolve_ttl.
   std::string digest = name->digest;
@@ -46,7 +77,7 @@ std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cach
       auto d = source_->Resolve(*name);
       if (!d.ok()) {
         // The engine reports it (fail closed or open by the policies) without asking again.
-        return engine_->EvaluateResolved(request, d.status());
+        return engine->EvaluateResolved(request, d.status());
       }
       digest = *d;
       std::lock_guard<std::mutex> lock(mu_);
@@ -54,8 +85,9 @@ std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cach
     }
   }
   // 2. The decision for this digest, policy version and namespace.
-  std::string key = absl::StrCat(name->Name(), "@", digest, "\n", engine_->policies().version(),
-                                 "\n", request.ns);
+  std::string key =
+      absl::StrCat(name->Name(), "@", digest, "\n", generation, "\n", engine->policies().version(),
+                   "\n", request.ns, request.ns_labels_known ? "" : "\n?");
   for (const auto& [k, v] : request.ns_labels) absl::StrAppend(&key, "\n", k, "=", v);
   std::shared_ptr<InFlight> flight;
   bool owner = false;
@@ -89,11 +121,11 @@ std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cach
   Request by_digest = request;
   by_digest.image =
       absl::StrCat(name->Name(), name->tag.empty() ? "" : ":" + name->tag, "@", digest);
-  Decision d = engine_->Evaluate(by_digest);
+  Decision d = engine->Evaluate(by_digest);
   d.image = request.image;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!d.infrastructure_error) {
+    if (!d.infrastructure_error && generation == generation_) {
       if (decisions_.size() >= options_.max_entries) {
         // Drop the entries that expire first (a simple bound, not an LRU).
         std::vector<std::pair<absl::Time, std::string>> order;

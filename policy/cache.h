@@ -10,6 +10,10 @@
 //    decision_ttl; a new policy version misses the cache. Decisions that came from an
 //    infrastructure error (registry down) are not cached.
 //  - Concurrent checks of one key are coalesced: one evaluation, every caller gets its decision.
+//  - The engine (and so the policies) can be replaced while serving (Replace): evaluations in
+//    progress finish with the engine they started with, later ones use the new one, and no
+//    decision made by an earlier engine is served after the swap (the cache is emptied and
+//    decisions that finish afterwards under an older engine are not stored).
 // Thread-safe.
 #ifndef VOUCH_POLICY_CACHE_H_
 #define VOUCH_POLICY_CACHE_H_
@@ -22,6 +26,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "policy/engine.h"
@@ -46,6 +51,17 @@ class CachingEngine {
  public:
   // |engine| and |source| (the engine's source) must outlive this.
   CachingEngine(const Engine* engine, AttachmentSource* source, const CacheOptions& options = {});
+  // As above, sharing ownership of |engine| (which must not be null).
+  CachingEngine(std::shared_ptr<const Engine> engine, AttachmentSource* source,
+                const CacheOptions& options = {});
+
+  // Makes |engine| (same AttachmentSource; not null) decide from now on, atomically: a request
+  // that starts after Replace returns is decided by |engine|, never from a decision the
+  // previous engine made. The previous engine is released once its evaluations in progress end.
+  void Replace(std::shared_ptr<const Engine> engine);
+
+  // The engine deciding now (kept alive while the caller holds it).
+  std::shared_ptr<const Engine> engine() const;
 
   // The decision for |request|, from the cache when fresh. |cached| (optional) says whether it
   // came from the cache or another caller's evaluation.
@@ -60,7 +76,8 @@ class CachingEngine {
 
   CacheStats stats() const;
 
-  const PolicySet& policies() const { return engine_->policies(); }
+  // The version of the policies deciding now (PolicySet::version).
+  std::string policy_version() const;
 
  private:
   std::optional<Decision> Decide(const Request& request, bool* cached, bool may_wait);
@@ -74,14 +91,18 @@ class CachingEngine {
     Decision decision;
     std::condition_variable cv;
   };
-  const Engine* engine_;
   AttachmentSource* source_;
   const CacheOptions options_;
   mutable std::mutex mu_;
-  std::map<std::string, std::pair<std::string, absl::Time>> resolved_;  // reference -> digest
-  std::map<std::string, Entry> decisions_;
-  std::map<std::string, std::shared_ptr<InFlight>> in_flight_;
-  CacheStats stats_;
+  std::shared_ptr<const Engine> engine_ ABSL_GUARDED_BY(mu_);
+  // Counts Replace calls; part of every decision key, so an evaluation that started under an
+  // earlier engine neither coalesces with nor is stored for later requests.
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // reference -> digest
+  std::map<std::string, std::pair<std::string, absl::Time>> resolved_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Entry> decisions_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<InFlight>> in_flight_ ABSL_GUARDED_BY(mu_);
+  CacheStats stats_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace vouch::policy

@@ -209,5 +209,76 @@ TEST_F(CacheTest, TryWithoutWaitingAnswersOnlyFromTheCacheOrWithoutTheRegistry) 
   EXPECT_EQ(source_.resolves, 1);
 }
 
+TEST_F(CacheTest, ReplacedPoliciesDecideTheNextCheckAndOldDecisionsAreNotServed) {
+  CachingEngine cache(engine_.get(), &source_, options_);
+  const std::string old_version = cache.policy_version();
+  bool cached = false;
+  EXPECT_TRUE(cache.Evaluate({"registry.example.com/app@" + digest_, "default", {}}).allowed);
+  EXPECT_TRUE(
+      cache.Evaluate({"registry.example.com/app@" + digest_, "default", {}}, &cached).allowed);
+  EXPECT_TRUE(cached);
+  // New policies: the image must now be signed by another identity, which it is not.
+  PolicySet::LoadOptions lo;
+  lo.default_trusted_root = ::testing::TempDir() + "/cache_root.json";
+  auto set = PolicySet::Parse(
+      "c2.yaml",
+      absl::StrCat("apiVersion: policy.vouch.dev/v1\nkind: ImagePolicy\nmetadata: {name: p2}\n"
+                   "spec:\n  images: [{glob: 'registry.example.com/**'}]\n  authorities:\n"
+                   "    - name: release\n      keyless: {issuer: '",
+                   client::kFakeIssuer, "', subject: 'release@example.com'}\n"),
+      lo);
+  ASSERT_THAT(set, IsOk());
+  EngineOptions eo;
+  eo.now = absl::FromUnixSeconds(1700000000) + absl::Hours(1);
+  auto engine = Engine::New(std::shared_ptr<const PolicySet>(*std::move(set)), &source_, eo);
+  ASSERT_THAT(engine, IsOk());
+  cache.Replace(std::shared_ptr<const Engine>(*std::move(engine)));
+  EXPECT_NE(cache.policy_version(), old_version);
+  Decision d = cache.Evaluate({"registry.example.com/app@" + digest_, "default", {}}, &cached);
+  EXPECT_FALSE(cached) << "the old policy's decision is not served";
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.policy_version, cache.policy_version());
+  EXPECT_THAT(::testing::PrintToString(d.reasons), HasSubstr("policy p2"));
+  // Back to the first policies (same version string as before the first swap): still no
+  // decision made before a swap is served.
+  cache.Replace(std::shared_ptr<const Engine>(engine_.get(), [](const Engine*) {}));
+  EXPECT_EQ(cache.policy_version(), old_version);
+  d = cache.Evaluate({"registry.example.com/app@" + digest_, "default", {}}, &cached);
+  EXPECT_FALSE(cached);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(cache.stats().evaluations, 3u);
+}
+
+TEST_F(CacheTest, AnEvaluationThatEndsAfterAReplaceIsNotStored) {
+  CachingEngine cache(engine_.get(), &source_, options_);
+  source_.Block();
+  Decision first;
+  std::thread t([&] {
+    first = cache.Evaluate({"registry.example.com/app@" + digest_, "default", {}});
+  });
+  for (int i = 0; i < 500 && source_.Fetches() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // The same policies again (a reload of unchanged files): the evaluation under way belongs to
+  // the previous generation.
+  cache.Replace(std::shared_ptr<const Engine>(engine_.get(), [](const Engine*) {}));
+  source_.Unblock();
+  t.join();
+  EXPECT_TRUE(first.allowed);
+  bool cached = true;
+  cache.Evaluate({"registry.example.com/app@" + digest_, "default", {}}, &cached);
+  EXPECT_FALSE(cached);
+  EXPECT_EQ(cache.stats().evaluations, 2u);
+}
+
+TEST_F(CacheTest, UnknownNamespaceLabelsAreAnotherKey) {
+  CachingEngine cache(engine_.get(), &source_, options_);
+  bool cached = true;
+  cache.Evaluate({"registry.example.com/app@" + digest_, "ns", {}, /*ns_labels_known=*/true});
+  cache.Evaluate({"registry.example.com/app@" + digest_, "ns", {}, /*ns_labels_known=*/false},
+                 &cached);
+  EXPECT_FALSE(cached);
+}
+
 }  // namespace
 }  // namespace vouch::policy

@@ -244,6 +244,15 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::New(const PolicySet* set, Attach
   return e;
 }
 
+absl::StatusOr<std::unique_ptr<Engine>> Engine::New(std::shared_ptr<const PolicySet> set,
+                                                    AttachmentSource* source,
+                                                    const EngineOptions& options) {
+  if (set == nullptr) return absl::InvalidArgumentError("policy engine: no policy set");
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<Engine> e, New(set.get(), source, options));
+  e->owned_set_ = std::move(set);
+  return e;
+}
+
 // One Evaluate call: the attachments and the verification results it has computed so far.
 class Evaluation {
  public:
@@ -279,11 +288,26 @@ class Evaluation {
       bool glob = false;
       for (const Glob& g : p.images) glob = glob || GlobMatchesImage(g, d_.name);
       if (!glob) continue;
-      if (p.namespaces.has_value() && !request_.ns.empty() &&
-          !p.namespaces->Matches(request_.ns, request_.ns_labels)) {
-        continue;
+      if (p.namespaces.has_value() && !request_.ns.empty()) {
+        if (!request_.ns_labels_known && p.namespaces->SelectsByLabels()) {
+          // Unknown labels: applied (stricter), if its names (if any) select the namespace.
+          if (!p.namespaces->MatchesName(request_.ns)) continue;
+          d_.assumed_label_policies.push_back(p.name);
+        } else if (!p.namespaces->Matches(request_.ns, request_.ns_labels)) {
+          continue;
+        }
       }
       matching_.push_back(i);
+    }
+    if (!matching_.empty() && matching_.size() == d_.assumed_label_policies.size() &&
+        !settings.default_allow) {
+      // Only label-selected policies match, and with the namespace's real labels none might:
+      // the default action (deny) is the stricter of the two possible decisions.
+      d_.reasons.push_back(absl::StrCat(
+          "the labels of namespace ", request_.ns, " are unknown, so policies ",
+          absl::StrJoin(d_.assumed_label_policies, ", "), " may or may not apply to ",
+          d_.name.Reference(), "; no other policy matches and the default action is deny"));
+      return false;
     }
     if (matching_.empty()) {
       d_.allowed = settings.default_allow;

@@ -64,6 +64,12 @@ struct Request {
   // selector is taken to match (the CLI checks an image for all namespaces).
   std::string ns;
   std::map<std::string, std::string> ns_labels;
+  // False when the caller does not know |ns|'s labels (the admission webhook's labels file does
+  // not list it). Failing safe, a policy whose namespace selector has label conditions is then
+  // applied as if they matched (its names, if any, must still match), and an image that only
+  // such policies match is denied when the default action is deny (the namespace may well have
+  // no matching labels): the decision is never weaker than with the real labels.
+  bool ns_labels_known = true;
 };
 
 struct CheckResult {
@@ -94,6 +100,9 @@ struct Decision {
   // Log indexes of the bundles the decision rests on.
   std::vector<int64_t> log_indexes;
   std::string policy_version;
+  // The policies applied only because the namespace's labels were unknown
+  // (Request::ns_labels_known false), in policy order.
+  std::vector<std::string> assumed_label_policies;
   // True when the decision came from an infrastructure error (registry down, bad answer).
   bool infrastructure_error = false;
 };
@@ -107,6 +116,10 @@ class Engine {
  public:
   // |set| and |source| must outlive the engine. Builds the verifiers of every authority once.
   static absl::StatusOr<std::unique_ptr<Engine>> New(const PolicySet* set, AttachmentSource* source,
+                                                     const EngineOptions& options = {});
+  // As above, the engine owning |set| (for engines swapped at run time: CachingEngine::Replace).
+  static absl::StatusOr<std::unique_ptr<Engine>> New(std::shared_ptr<const PolicySet> set,
+                                                     AttachmentSource* source,
                                                      const EngineOptions& options = {});
   ~Engine();
 
@@ -129,6 +142,7 @@ class Engine {
  private:
   Engine(const PolicySet* set, AttachmentSource* source, const EngineOptions& options);
   const PolicySet* set_;
+  std::shared_ptr<const PolicySet> owned_set_;  // null when the caller owns set_
   AttachmentSource* source_;
   EngineOptions options_;
   // Per policy, per authority: one verifier per key (keyless: one).

@@ -9,6 +9,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "client/bundle.h"
 #include "client/fake_sigstore.h"
 #include "gmock/gmock.h"
@@ -19,6 +20,7 @@
 namespace vouch::policy {
 namespace {
 
+using nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -67,8 +69,9 @@ class EngineTest : public ::testing::Test {
   }
 
   // Attaches a bundle over the image manifest made with |o|.
-  void Attach(const client::FakeBundleOptions& o, const std::string& what) {
-    auto proto = fake_->MakeBundle(kManifest, o);
+  void Attach(const client::FakeBundleOptions& o, const std::string& what,
+              const client::FakeSigstore* by = nullptr) {
+    auto proto = (by != nullptr ? by : fake_.get())->MakeBundle(kManifest, o);
     ASSERT_THAT(proto, IsOk());
     auto json = client::BundleToJson(*proto);
     ASSERT_THAT(json, IsOk());
@@ -305,6 +308,52 @@ TEST_F(EngineTest, NamespaceSelectionAndDefaultAction) {
   EXPECT_THAT(d.reasons[0], HasSubstr("no policy matches other.example.com/x:1"));
 }
 
+TEST_F(EngineTest, UnknownNamespaceLabelsApplyLabelSelectedPoliciesFailingSafe) {
+  const std::string selected =
+      PolicyYaml(kCi + "  namespaces:\n    selector:\n      matchLabels: {env: prod}\n");
+  const std::string allow =
+      "---\napiVersion: policy.vouch.dev/v1\nkind: PolicySettings\nspec:\n  defaultAction: allow\n";
+  const std::string deny =
+      "---\napiVersion: policy.vouch.dev/v1\nkind: PolicySettings\nspec:\n  defaultAction: deny\n";
+  Request unknown{kImage, "staging", {}, /*ns_labels_known=*/false};
+  // Unsigned, default allow: with known (no) labels the policy does not apply and the image is
+  // allowed; with unknown labels the policy applies and denies it.
+  EXPECT_TRUE(Check(selected + allow, Request{kImage, "staging", {}}).allowed);
+  Decision d = Check(selected + allow, unknown);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.assumed_label_policies, ElementsAre("p"));
+  EXPECT_THAT(d.reasons[0], HasSubstr("policy p: 0 of 1 authorities passed"));
+  // matchExpressions (NotIn: "every namespace but the exempt ones") are assumed to match too.
+  const std::string not_in =
+      PolicyYaml(kCi +
+                 "  namespaces:\n    selector:\n      matchExpressions:\n"
+                 "        - {key: exempt, operator: NotIn, values: ['true']}\n");
+  EXPECT_FALSE(Check(not_in + allow, unknown).allowed);
+  // Names still select: a policy for other namespaces by name is not applied.
+  const std::string named = PolicyYaml(
+      kCi + "  namespaces:\n    names: [prod]\n    selector:\n      matchLabels: {env: prod}\n");
+  d = Check(named + allow, unknown);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_THAT(d.assumed_label_policies, IsEmpty());
+  // Signed, default deny: the policy would pass, but with the namespace's real labels it might
+  // not apply and the default (deny) would: denied, saying why, without a registry request.
+  Sign();
+  const int resolves = source_.resolves;
+  d = Check(selected + deny, unknown);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.reasons[0], HasSubstr("the labels of namespace staging are unknown"));
+  EXPECT_THAT(d.reasons[0], HasSubstr("default action is deny"));
+  EXPECT_EQ(source_.resolves, resolves);
+  // ... and allowed when a policy that selects the namespace for certain passes too.
+  d = Check(selected + "---\n" + PolicyYaml(kCi, "all") + deny, unknown);
+  EXPECT_TRUE(d.allowed) << ::testing::PrintToString(d.reasons);
+  EXPECT_EQ(d.policies.size(), 2u);
+  // Known labels: as before.
+  EXPECT_TRUE(Check(selected + deny, Request{kImage, "prod", {{"env", "prod"}}}).allowed);
+  // The CLI (no namespace) is unaffected.
+  EXPECT_TRUE(Check(selected + deny, Request{kImage, "", {}, false}).allowed);
+}
+
 TEST_F(EngineTest, RegistryErrorsFailClosedUnlessThePolicySaysOpen) {
   Sign();
   source_.down = absl::UnavailableError("registry.example.com: connection refused");
@@ -376,6 +425,119 @@ TEST_F(EngineTest, ExtensionConditions) {
 TEST_F(EngineTest, CosignSignDsseCountsAsASignature) {
   Attest(kCosignSignPredicate, "{}");
   EXPECT_TRUE(Check(PolicyYaml(kCi)).allowed);
+}
+
+TEST_F(EngineTest, TlogAndTimestampThresholds) {
+  const std::string auth =
+      absl::StrCat("  authorities:\n    - name: ci\n      keyless: {issuer: ", client::kFakeIssuer,
+                   ", subject: ", client::kFakeIdentity, "}\n");
+  auto with = [&](const std::string& thresholds) {
+    return PolicyYaml(auth + "      thresholds: " + thresholds + "\n");
+  };
+  // A Rekor v1 bundle: a log entry (inclusion proof and SET), no RFC 3161 timestamp.
+  Sign(client::kFakeIdentity);
+  EXPECT_TRUE(Check(with("{tlog: 1}")).allowed);
+  Decision d = Check(with("{tlog: 1, timestamps: 1}"));
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.reasons[0],
+              HasSubstr("timestamp: 0 verified RFC 3161 timestamps, the policy wants 1"));
+  d = Check(with("{tlog: 2}"));
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.reasons[0], HasSubstr("tlog: 1 verified log entries, the policy wants 2"));
+  // A Rekor v2 bundle: the signing time from a timestamp by the trusted TSA.
+  source_.attached.clear();
+  client::FakeBundleOptions v2;
+  v2.rekor_v2 = true;
+  Attach(v2, "rekor v2 signature");
+  d = Check(with("{tlog: 1, timestamps: 1}"));
+  EXPECT_TRUE(d.allowed) << ::testing::PrintToString(d.reasons);
+  d = Check(with("{tlog: 0, timestamps: 2}"));
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.reasons[0],
+              HasSubstr("timestamp: 1 verified RFC 3161 timestamps, the policy wants 2"));
+}
+
+TEST_F(EngineTest, SctThresholdWhenTheTrustedRootListsCtLogs) {
+  // The same trusted root plus a CT log: a certificate without an SCT then fails unless the
+  // authority says sct: false.
+  json root = json::parse(fake_->TrustedRootJson());
+  root["ctlogs"] = root["tlogs"];
+  const std::string ct_root = ::testing::TempDir() + "/engine_ct_root.json";
+  std::ofstream(ct_root) << root.dump();
+  Sign();
+  auto with = [&](const std::string& extra) {
+    return PolicyYaml(absl::StrCat(
+        "  authorities:\n    - name: ci\n      keyless: {issuer: ", client::kFakeIssuer,
+        ", subject: ", client::kFakeIdentity, ", trustedRoot: ", ct_root, "}\n", extra));
+  };
+  Decision d = Check(with(""));
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.reasons[0], HasSubstr("SCT"));
+  d = Check(with("      thresholds: {sct: false}\n"));
+  EXPECT_TRUE(d.allowed) << ::testing::PrintToString(d.reasons);
+}
+
+TEST_F(EngineTest, AuthoritiesWithDifferentTrustedRoots) {
+  // A private instance and another (say the public-good one), each authority trusting its own.
+  auto other = client::FakeSigstore::New();
+  ASSERT_THAT(other, IsOk());
+  const std::string other_root = ::testing::TempDir() + "/engine_other_root.json";
+  std::ofstream(other_root) << (*other)->TrustedRootJson();
+  const std::string two = PolicyYaml(absl::StrCat(
+      "  authorities:\n    - name: private\n      keyless: {issuer: ", client::kFakeIssuer,
+      ", subject: ", client::kFakeIdentity, ", trustedRoot: ", root_,
+      "}\n    - name: public\n      keyless: {issuer: ", client::kFakeIssuer,
+      ", subject: ", client::kFakeIdentity, ", trustedRoot: ", other_root, "}\n"));
+  // Signed by the private instance only: the public authority does not accept it (its root
+  // does not chain the certificate), so 1 of 2.
+  Sign();
+  Decision d = Check(two);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.reasons[0], HasSubstr("1 of 2 authorities passed, 2 required"));
+  ASSERT_EQ(d.policies[0].authorities.size(), 2u);
+  EXPECT_TRUE(d.policies[0].authorities[0].passed);
+  EXPECT_FALSE(d.policies[0].authorities[1].passed);
+  EXPECT_THAT(d.policies[0].authorities[1].reason, HasSubstr("none of 1 signatures verifies"));
+  EXPECT_TRUE(Check(two + "  count: 1\n").allowed);
+  // Signed by the other instance too: both pass, each with its own bundle.
+  client::FakeBundleOptions o;
+  o.log_index = 7;
+  Attach(o, "signature by the other instance", other->get());
+  d = Check(two);
+  EXPECT_TRUE(d.allowed) << ::testing::PrintToString(d.reasons);
+  EXPECT_THAT(d.log_indexes, ElementsAre(1005, 1007));
+}
+
+TEST_F(EngineTest, SeveralPemKeysAnyOfWhichMaySign) {
+  client::FakeBundleOptions o;
+  o.with_key = true;
+  Attach(o, "key signature");
+  const std::string signer_pem = signer::PublicKeyDerToPem(fake_->artifact_key().PublicKeyDer());
+  const std::string other_pem = signer::PublicKeyDerToPem(fake_->log_key().PublicKeyDer());
+  const std::string dir = ::testing::TempDir();
+  std::ofstream(dir + "/several-signer.pub") << signer_pem;
+  std::ofstream(dir + "/several-other.pub") << other_pem;
+  // Files: the signer's key second.
+  Decision d = Check(PolicyYaml(
+      absl::StrCat("  authorities:\n    - name: k\n      key:\n", "        publicKeyFiles: [", dir,
+                   "/several-other.pub, ", dir, "/several-signer.pub]\n")));
+  EXPECT_TRUE(d.allowed) << ::testing::PrintToString(d.reasons);
+  // Inline PEMs (YAML block scalars), the signer's key first, then only the other key.
+  auto inline_keys = [](const std::vector<std::string>& pems) {
+    std::string y = "  authorities:\n    - name: k\n      key:\n        publicKeys:\n";
+    for (const std::string& pem : pems) {
+      y += "          - |\n";
+      for (absl::string_view line : absl::StrSplit(pem, '\n', absl::SkipEmpty())) {
+        absl::StrAppend(&y, "            ", line, "\n");
+      }
+    }
+    return y;
+  };
+  d = Check(PolicyYaml(inline_keys({signer_pem, other_pem})));
+  EXPECT_TRUE(d.allowed) << ::testing::PrintToString(d.reasons);
+  d = Check(PolicyYaml(inline_keys({other_pem})));
+  EXPECT_FALSE(d.allowed);
+  EXPECT_THAT(d.reasons[0], HasSubstr("0 of 1 authorities passed"));
 }
 
 TEST(CheckCondition, Operators) {

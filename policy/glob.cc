@@ -74,11 +74,29 @@ absl::StatusOr<ImageName> ParseImageName(absl::string_view ref) {
   if (ref.size() > 4096) return bad("longer than 4096 characters");
   ImageName out;
   if (absl::StartsWith(ref, "oci:")) {
+    // oci:DIR[:tag][@sha256:hex]: the digest first (its "sha256:" is not a tag), then a tag
+    // after the directory's last '/'.
     absl::string_view rest = ref.substr(4);
-    const size_t colon = rest.rfind(':');
     out.registry = "oci";
-    out.repository = std::string(rest.substr(0, colon));
-    if (colon != absl::string_view::npos) out.tag = std::string(rest.substr(colon + 1));
+    const size_t at = rest.rfind('@');
+    if (at != absl::string_view::npos) {
+      absl::string_view d = rest.substr(at + 1);
+      if (!absl::StartsWith(d, "sha256:") || d.size() != 71)
+        return bad("digest must be sha256:<64 hex>");
+      for (char c : d.substr(7)) {
+        if (!absl::ascii_isxdigit(c) || absl::ascii_isupper(c))
+          return bad("digest must be lower-case hex");
+      }
+      out.digest = std::string(d);
+      rest = rest.substr(0, at);
+    }
+    const size_t slash = rest.rfind('/');
+    const size_t colon = rest.rfind(':');
+    if (colon != absl::string_view::npos && (slash == absl::string_view::npos || colon > slash)) {
+      out.tag = std::string(rest.substr(colon + 1));
+      rest = rest.substr(0, colon);
+    }
+    out.repository = std::string(rest);
     if (out.repository.empty()) return bad("no directory");
     return out;
   }

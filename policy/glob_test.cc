@@ -61,6 +61,23 @@ TEST(ImageName, NormalizesDockerHubAndSplitsTagAndDigest) {
   EXPECT_EQ(n->registry, "oci");
   EXPECT_EQ(n->repository, "/tmp/layout");
   EXPECT_EQ(n->tag, "v1");
+  // A layout by digest: "sha256:" is not a tag (it was: repository "/tmp/layout@sha256").
+  n = ParseImageName("oci:/tmp/layout@" + d);
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(n->repository, "/tmp/layout");
+  EXPECT_EQ(n->tag, "");
+  EXPECT_EQ(n->digest, d);
+  n = ParseImageName("oci:/tmp/lay:out/dir:v2@" + d);
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(n->repository, "/tmp/lay:out/dir");
+  EXPECT_EQ(n->tag, "v2");
+  EXPECT_EQ(n->digest, d);
+  n = ParseImageName("oci:rel");
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(n->repository, "rel");
+  EXPECT_EQ(n->tag, "");
+  EXPECT_THAT(ParseImageName("oci:/tmp/layout@sha256:abc"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ImageName, RefusesMalformedReferences) {

@@ -68,9 +68,13 @@ std::string Condition::ToString() const {
   return path;
 }
 
+bool NamespaceSelector::MatchesName(const std::string& ns) const {
+  return names.empty() || std::find(names.begin(), names.end(), ns) != names.end();
+}
+
 bool NamespaceSelector::Matches(const std::string& ns,
                                 const std::map<std::string, std::string>& labels) const {
-  if (!names.empty() && std::find(names.begin(), names.end(), ns) == names.end()) return false;
+  if (!MatchesName(ns)) return false;
   for (const auto& [k, v] : match_labels) {
     auto it = labels.find(k);
     if (it == labels.end() || it->second != v) return false;

@@ -151,6 +151,10 @@ struct NamespaceSelector {
   std::map<std::string, std::string> match_labels;
   std::vector<LabelRequirement> match_expressions;
   bool Matches(const std::string& ns, const std::map<std::string, std::string>& labels) const;
+  // Whether |ns| is one of |names| (or names is empty).
+  bool MatchesName(const std::string& ns) const;
+  // Whether the selector has label conditions (matchLabels or matchExpressions).
+  bool SelectsByLabels() const { return !match_labels.empty() || !match_expressions.empty(); }
   bool empty() const { return names.empty() && match_labels.empty() && match_expressions.empty(); }
 };
 

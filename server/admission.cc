@@ -112,26 +112,46 @@ absl::StatusOr<std::unique_ptr<AdmissionWebhook>> AdmissionWebhook::New(
     }
   }
   if (!options.namespace_labels.empty()) {
-    try {
-      YAML::Node root = YAML::LoadFile(options.namespace_labels);
-      if (!root.IsMap()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(options.namespace_labels, ": want a map of namespace -> {label: value}"));
-      }
-      for (const auto& ns : root) {
-        if (!ns.second.IsMap()) {
-          return absl::InvalidArgumentError(absl::StrCat(options.namespace_labels, ": ",
-                                                         ns.first.Scalar(), ": want a label map"));
-        }
-        auto& labels = w->namespace_labels_[ns.first.Scalar()];
-        for (const auto& l : ns.second) labels[l.first.Scalar()] = l.second.Scalar();
-      }
-    } catch (const YAML::Exception& e) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(options.namespace_labels, ":", e.mark.line + 1, ": ", e.msg));
-    }
+    VOUCH_ASSIGN_OR_RETURN(w->namespace_labels_, ReadNamespaceLabels(options.namespace_labels));
   }
   return w;
+}
+
+absl::StatusOr<std::shared_ptr<const AdmissionWebhook::NamespaceLabels>>
+AdmissionWebhook::ReadNamespaceLabels(const std::string& path) {
+  auto out = std::make_shared<NamespaceLabels>();
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    if (!root.IsMap()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": want a map of namespace -> {label: value}"));
+    }
+    for (const auto& ns : root) {
+      if (!ns.second.IsMap()) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ":", ns.first.Mark().line + 1, ": ",
+                                                       ns.first.Scalar(), ": want a label map"));
+      }
+      auto& labels = (*out)[ns.first.Scalar()];
+      for (const auto& l : ns.second) labels[l.first.Scalar()] = l.second.Scalar();
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));
+  }
+  return std::shared_ptr<const NamespaceLabels>(std::move(out));
+}
+
+absl::Status AdmissionWebhook::ReloadNamespaceLabels() {
+  if (options_.namespace_labels.empty()) return absl::OkStatus();
+  VOUCH_ASSIGN_OR_RETURN(auto labels, ReadNamespaceLabels(options_.namespace_labels));
+  std::lock_guard<std::mutex> lock(labels_mu_);
+  namespace_labels_ = std::move(labels);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const AdmissionWebhook::NamespaceLabels> AdmissionWebhook::namespace_labels()
+    const {
+  std::lock_guard<std::mutex> lock(labels_mu_);
+  return namespace_labels_;
 }
 
 absl::StatusOr<AdmissionWebhook::Review> AdmissionWebhook::Parse(
@@ -212,6 +232,7 @@ void AdmissionWebhook::Audit(const Review& r, const policy::Decision& d, bool ca
                {"policies", policies},
                {"reasons", d.reasons},
                {"warnings", d.warnings},
+               {"assumedLabelPolicies", d.assumed_label_policies},
                {"logIndexes", d.log_indexes}};
   const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   std::lock_guard<std::mutex> lock(audit_mu_);
@@ -226,8 +247,16 @@ std::vector<policy::Decision> AdmissionWebhook::Decide(const Review& r, const ch
     if (std::find(unique.begin(), unique.end(), c.image) == unique.end()) unique.push_back(c.image);
   }
   std::map<std::string, std::string> labels;
-  auto it = namespace_labels_.find(r.ns);
-  if (it != namespace_labels_.end()) labels = it->second;
+  bool labels_known = false;
+  std::shared_ptr<const NamespaceLabels> all_labels = namespace_labels();
+  if (all_labels != nullptr) {
+    auto it = all_labels->find(r.ns);
+    if (it != all_labels->end()) {
+      labels = it->second;
+      labels_known = true;
+    }
+  }
+  const policy::Request request_template{"", r.ns, labels, labels_known};
   std::vector<policy::Decision> decisions(unique.size());
   std::vector<char> cached(unique.size(), 0);
   auto decide = [&](size_t i) {
@@ -236,12 +265,14 @@ std::vector<policy::Decision> AdmissionWebhook::Decide(const Review& r, const ch
       // directory of its own file system named by whoever may create pods.
       policy::Decision& d = decisions[i];
       d.image = unique[i];
-      d.policy_version = engine_->policies().version();
+      d.policy_version = engine_->policy_version();
       d.reasons.push_back("\"oci:\" names a local OCI layout, not an image a node can pull");
       return;
     }
     bool c = false;
-    decisions[i] = engine_->Evaluate(policy::Request{unique[i], r.ns, labels}, &c);
+    policy::Request request = request_template;
+    request.image = unique[i];
+    decisions[i] = engine_->Evaluate(request, &c);
     cached[i] = c;
   };
   // Cached decisions (most, once a workload has been seen) are answered inline; threads only
@@ -251,7 +282,9 @@ std::vector<policy::Decision> AdmissionWebhook::Decide(const Review& r, const ch
     bool c = false;
     std::optional<policy::Decision> d;
     if (!absl::StartsWith(unique[i], "oci:")) {
-      d = engine_->TryWithoutWaiting(policy::Request{unique[i], r.ns, labels}, &c);
+      policy::Request request = request_template;
+      request.image = unique[i];
+      d = engine_->TryWithoutWaiting(request, &c);
     }
     if (d.has_value()) {
       decisions[i] = *std::move(d);
@@ -270,6 +303,23 @@ std::vector<policy::Decision> AdmissionWebhook::Decide(const Review& r, const ch
   }
   for (size_t i = 0; i < unique.size(); ++i) Audit(r, decisions[i], cached[i] != 0, webhook);
   return decisions;
+}
+
+std::string AdmissionWebhook::UnknownLabelsWarning(
+    const Review& r, const std::vector<policy::Decision>& decisions) const {
+  std::vector<std::string> assumed;
+  for (const policy::Decision& d : decisions) {
+    for (const std::string& p : d.assumed_label_policies) {
+      if (std::find(assumed.begin(), assumed.end(), p) == assumed.end()) assumed.push_back(p);
+    }
+  }
+  if (assumed.empty()) return "";
+  return absl::StrCat("namespace ", r.ns, " has no labels in ",
+                      options_.namespace_labels.empty()
+                          ? "the namespace labels file (none is configured)"
+                          : options_.namespace_labels,
+                      ": policies selected by namespace labels (", absl::StrJoin(assumed, ", "),
+                      ") were applied as if they matched");
 }
 
 absl::StatusOr<json> AdmissionWebhook::Validate(absl::string_view review_json) {
@@ -293,6 +343,8 @@ absl::StatusOr<json> AdmissionWebhook::Validate(absl::string_view review_json) {
     response["status"] = {
         {"code", 403}, {"reason", "Forbidden"}, {"message", absl::StrJoin(denials, "\n")}};
   }
+  const std::string unknown_labels = UnknownLabelsWarning(r, decisions);
+  if (!unknown_labels.empty()) warnings.insert(warnings.begin(), unknown_labels);
   if (!warnings.empty()) {
     // Kubernetes shows each warning (max 120 characters recommended; they are not cut here).
     response["warnings"] = warnings;
@@ -320,6 +372,8 @@ absl::StatusOr<json> AdmissionWebhook::Mutate(absl::string_view review_json) {
     }
   }
   json response = {{"uid", r.uid}, {"allowed", true}};
+  const std::string unknown_labels = UnknownLabelsWarning(r, decisions);
+  if (!unknown_labels.empty()) response["warnings"] = json::array({unknown_labels});
   if (!patch.empty()) {
     response["patchType"] = "JSONPatch";
     response["patch"] = absl::Base64Escape(patch.dump());

@@ -20,8 +20,12 @@
 // metrics (vouch_admission_decisions_total{decision, cached}, vouch_admission_review_seconds).
 //
 // Namespace label selectors need the namespace's labels, which an AdmissionReview does not
-// carry: they come from a labels file (namespace -> labels), and a namespace it does not list has
-// no labels. Thread-safe.
+// carry: they come from a labels file (namespace -> labels). A namespace the file does not list
+// (or any namespace, with no file) has UNKNOWN labels, and the webhook fails safe
+// (policy::Request::ns_labels_known): policies selected by namespace labels are applied as if
+// they matched, an image only they match is denied under defaultAction deny, and the answer
+// carries a warning naming the namespace and the file. ReloadNamespaceLabels re-reads the file.
+// Thread-safe.
 #ifndef VOUCH_SERVER_ADMISSION_H_
 #define VOUCH_SERVER_ADMISSION_H_
 
@@ -32,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "base/metrics.h"
 #include "http/router.h"
@@ -73,6 +78,11 @@ class AdmissionWebhook {
   // POST /validate and POST /mutate (run on the worker pool: registry reads may block).
   void Register(http::Router& router);
 
+  // Re-reads the namespace labels file (AdmissionOptions::namespace_labels) and, if it is valid,
+  // makes it the one reviews use from now on (atomically). InvalidArgument "FILE:LINE: what"
+  // when it is not, and the labels in use stay. OK and nothing done when there is no file.
+  absl::Status ReloadNamespaceLabels();
+
   // The operations behind the routes: an AdmissionReview JSON text in, the answering
   // AdmissionReview out. InvalidArgument (HTTP 400) naming the field for a malformed review.
   absl::StatusOr<nlohmann::json> Validate(absl::string_view review_json);
@@ -86,11 +96,21 @@ class AdmissionWebhook {
   // Decides every image of |review| (concurrently), auditing and counting each decision.
   std::vector<policy::Decision> Decide(const Review& review, const char* webhook);
   void Audit(const Review& review, const policy::Decision& d, bool cached, const char* webhook);
+  // The warning for decisions that applied policies because |review|'s namespace has no labels
+  // in the labels file; "" when none did.
+  std::string UnknownLabelsWarning(const Review& review,
+                                   const std::vector<policy::Decision>& decisions) const;
 
   policy::CachingEngine* engine_;
   Metrics* metrics_;
   const AdmissionOptions options_;
-  std::map<std::string, std::map<std::string, std::string>> namespace_labels_;
+  using NamespaceLabels = std::map<std::string, std::map<std::string, std::string>>;
+  static absl::StatusOr<std::shared_ptr<const NamespaceLabels>> ReadNamespaceLabels(
+      const std::string& path);
+  std::shared_ptr<const NamespaceLabels> namespace_labels() const;
+
+  mutable std::mutex labels_mu_;
+  std::shared_ptr<const NamespaceLabels> namespace_labels_ ABSL_GUARDED_BY(labels_mu_);
   std::mutex audit_mu_;
   std::FILE* audit_ = nullptr;
 };

@@ -208,6 +208,45 @@ TEST_F(AdmissionTest, NamespaceLabelsSelectPolicies) {
   EXPECT_TRUE((*out)["response"]["allowed"].get<bool>()) << "dev is not env=prod: default allow";
 }
 
+TEST_F(AdmissionTest, NamespaceMissingFromTheLabelsFileFailsSafeWithAWarning) {
+  Start();
+  const std::string labels_file = dir_ + "/ns_labels.yaml";
+  std::string review = Review("pod.json", "registry.example.com/app/rogue:1");
+  review = absl::StrReplaceAll(review, {{"\"namespace\": \"prod\"", "\"namespace\": \"staging\""}});
+  // staging is not in the file: the env=prod policy is applied (before: silently skipped, and
+  // the default action allowed the unsigned image).
+  auto out = webhook_->Validate(review);
+  ASSERT_THAT(out, IsOk());
+  const json& r = (*out)["response"];
+  EXPECT_FALSE(r["allowed"].get<bool>()) << out->dump();
+  EXPECT_THAT(r["status"]["message"].get<std::string>(), HasSubstr("policy prod"));
+  ASSERT_TRUE(r.contains("warnings")) << out->dump();
+  EXPECT_THAT(r["warnings"][0].get<std::string>(),
+              HasSubstr("namespace staging has no labels in " + labels_file +
+                        ": policies selected by namespace labels (prod) were applied"));
+  EXPECT_EQ(AuditLines()[0]["assumedLabelPolicies"], json::array({"prod"}));
+  // /mutate says so too.
+  out = webhook_->Mutate(review);
+  ASSERT_THAT(out, IsOk());
+  EXPECT_THAT((*out)["response"]["warnings"][0].get<std::string>(),
+              HasSubstr("namespace staging has no labels"));
+  // The file lists staging now (not env=prod): after a reload the policy does not apply.
+  std::ofstream(labels_file) << "prod: {env: prod}\nstaging: {env: staging}\n";
+  ASSERT_THAT(webhook_->ReloadNamespaceLabels(), IsOk());
+  out = webhook_->Validate(review);
+  ASSERT_THAT(out, IsOk());
+  EXPECT_TRUE((*out)["response"]["allowed"].get<bool>()) << out->dump();
+  EXPECT_FALSE((*out)["response"].contains("warnings"));
+  // A broken file is refused naming it; the labels in use stay.
+  std::ofstream(labels_file) << "prod: {env: prod}\nstaging: [not, a, map]\n";
+  EXPECT_THAT(webhook_->ReloadNamespaceLabels(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(labels_file + ":2: staging: want a label map")));
+  out = webhook_->Validate(review);
+  ASSERT_THAT(out, IsOk());
+  EXPECT_TRUE((*out)["response"]["allowed"].get<bool>()) << out->dump();
+}
+
 TEST_F(AdmissionTest, MutateReplacesTagsWithTheVerifiedDigest) {
   Start();
   auto out = webhook_->Mutate(Review("pod.json", "registry.example.com/app/web:1.0",
@@ -268,6 +307,42 @@ TEST_F(AdmissionTest, FiftyContainersAndDocsExamplesAreAnswered) {
   ASSERT_THAT(out, IsOk());
   EXPECT_EQ((*out)["response"]["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
   EXPECT_TRUE((*out)["response"]["allowed"].get<bool>());
+}
+
+TEST_F(AdmissionTest, FiftyContainersWithTheDeniedImageLastAreDenied) {
+  Start();
+  json review = json::parse(Review("pod.json", "registry.example.com/app/web:1.0"));
+  json& containers = review["request"]["object"]["spec"]["containers"];
+  for (int i = 2; i < 50; ++i) {
+    containers.push_back({{"name", absl::StrCat("c", i)},
+                          {"image", i == 49 ? "registry.example.com/app/rogue:1"
+                                    : i % 2 ? "registry.example.com/app/web:1.0"
+                                            : "registry.example.com/app/sidecar:2"}});
+  }
+  ASSERT_EQ(containers.size(), 50u);
+  auto out = webhook_->Validate(review.dump());
+  ASSERT_THAT(out, IsOk());
+  const json& r = (*out)["response"];
+  EXPECT_FALSE(r["allowed"].get<bool>());
+  const std::string msg = r["status"]["message"];
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  EXPECT_THAT(msg, HasSubstr("image registry.example.com/app/rogue:1 denied: policy prod"));
+  // One decision (and audit line) per distinct image, not per container.
+  std::vector<json> audit = AuditLines();
+  ASSERT_EQ(audit.size(), 3u);
+  int denied = 0;
+  for (const json& a : audit) denied += a["decision"] == "deny";
+  EXPECT_EQ(denied, 1);
+  // /mutate pins the 49 allowed containers and the init container, not the denied one.
+  out = webhook_->Mutate(review.dump());
+  ASSERT_THAT(out, IsOk());
+  std::string decoded;
+  ASSERT_TRUE(absl::Base64Unescape((*out)["response"]["patch"].get<std::string>(), &decoded));
+  json patch = json::parse(decoded);
+  EXPECT_EQ(patch.size(), 50u);
+  for (const json& op : patch) EXPECT_NE(op["path"], "/spec/containers/49/image");
+  EXPECT_EQ(review["request"]["object"].patch(patch)["spec"]["containers"][48]["image"],
+            "registry.example.com/app/sidecar:2@" + signed_);
 }
 
 TEST_F(AdmissionTest, MalformedReviewsAre400NamingTheField) {

@@ -505,9 +505,10 @@ absl::Status Vouchd::OpenAdmission() {
     VOUCH_RETURN_IF_ERROR(
         WriteFileAtomically(lo.default_trusted_root, ca_->trusted_root_json(), 0644));
   }
+  admission_default_trusted_root_ = lo.default_trusted_root;
   auto set = policy::PolicySet::Load(options_.admission_policy, lo);
   if (!set.ok()) return Annotate(set.status(), "--admission-policy");
-  admission_policies_ = *std::move(set);
+  std::shared_ptr<const policy::PolicySet> policies = *std::move(set);
   // The API server waits timeoutSeconds (10 s by default) for an answer; a registry that does
   // not answer is given up on well before that, so the review is denied with the registry's
   // error rather than timing out (the defaults, for the CLI, allow 4 attempts of 5 minutes).
@@ -519,10 +520,10 @@ absl::Status Vouchd::OpenAdmission() {
   ro.initial_backoff = absl::Milliseconds(100);
   ro.user_agent = "vouchd-admission";
   admission_source_ = std::make_unique<policy::ImageSource>(ro);
-  VOUCH_ASSIGN_OR_RETURN(admission_engine_,
-                         policy::Engine::New(admission_policies_.get(), admission_source_.get()));
-  admission_cache_ =
-      std::make_unique<policy::CachingEngine>(admission_engine_.get(), admission_source_.get());
+  VOUCH_ASSIGN_OR_RETURN(std::unique_ptr<policy::Engine> engine,
+                         policy::Engine::New(policies, admission_source_.get()));
+  admission_cache_ = std::make_unique<policy::CachingEngine>(
+      std::shared_ptr<const policy::Engine>(std::move(engine)), admission_source_.get());
   AdmissionOptions ao;
   ao.audit_log = options_.admission_audit_log;
   ao.namespace_labels = options_.admission_namespace_labels;
@@ -543,10 +544,57 @@ absl::Status Vouchd::OpenAdmission() {
   auto server = http::Server::New(host, port, &admission_router_, so);
   if (!server.ok()) return Annotate(server.status(), "admission webhook");
   admission_http_ = *std::move(server);
-  VLOG_INFO << "admission webhook: " << admission_policies_->policies().size()
-            << " policies (version " << admission_policies_->version() << ") from "
-            << options_.admission_policy;
+  VLOG_INFO << "admission webhook: " << policies->policies().size() << " policies (version "
+            << policies->version() << ") from " << options_.admission_policy;
   return absl::OkStatus();
+}
+
+absl::Status Vouchd::Reload() {
+  if (admission_ == nullptr) return absl::OkStatus();
+  absl::Status first;
+  auto count = [&](const char* what, const absl::Status& s) {
+    metrics_
+        .Counter("vouch_admission_reloads_total",
+                 "Admission webhook reloads (SIGHUP) of policies, namespace labels and TLS.",
+                 {{"what", what}, {"result", s.ok() ? "ok" : "error"}})
+        ->Add(1);
+    if (!s.ok()) {
+      VLOG_ERROR << "reload refused, still serving the previous " << what << ": " << s.message();
+      if (first.ok()) first = s;
+    }
+  };
+  // 1. Policies: loaded and compiled in full before anything is swapped.
+  policy::PolicySet::LoadOptions lo;
+  lo.default_trusted_root = admission_default_trusted_root_;
+  absl::Status policy_status;
+  auto set = policy::PolicySet::Load(options_.admission_policy, lo);
+  if (!set.ok()) {
+    policy_status = Annotate(set.status(), "--admission-policy");
+  } else {
+    std::shared_ptr<const policy::PolicySet> policies = *std::move(set);
+    auto engine = policy::Engine::New(policies, admission_source_.get());
+    if (!engine.ok()) {
+      policy_status = Annotate(engine.status(), "--admission-policy");
+    } else {
+      const std::string old_version = admission_cache_->policy_version();
+      admission_cache_->Replace(std::shared_ptr<const policy::Engine>(*std::move(engine)));
+      VLOG_INFO << "admission webhook: reloaded " << policies->policies().size()
+                << " policies (version " << old_version << " -> " << policies->version()
+                << ") from " << options_.admission_policy;
+    }
+  }
+  count("policy", policy_status);
+  // 2. Namespace labels.
+  if (!options_.admission_namespace_labels.empty()) {
+    absl::Status labels = admission_->ReloadNamespaceLabels();
+    count("namespace_labels", Annotate(labels, "--admission-namespace-labels"));
+  }
+  // 3. The TLS certificate and key, for new connections.
+  if (admission_http_ != nullptr) {
+    count("tls",
+          Annotate(admission_http_->ReloadTls(), "--admission-tls-cert/--admission-tls-key"));
+  }
+  return first;
 }
 
 absl::Status Vouchd::WriteReadyFile() const {

@@ -159,6 +159,16 @@ class Vouchd {
   // Stops serving; idempotent.
   void Stop();
 
+  // Re-reads what the admission webhook was started with (tools/vouchd_main.cc calls it on
+  // SIGHUP): the policies (--admission-policy, with their trusted roots and keys), the namespace
+  // labels file and the TLS certificate and key. Each is validated first and swapped atomically
+  // on success; on failure the one in use stays, the error is logged and counted in
+  // vouch_admission_reloads_total{what, result="error"}. New policies take effect for the next
+  // review (no decision of the old policies is served from the cache); the new certificate for
+  // new TLS connections. The first error, naming the flag; OK when all reloaded (or there is no
+  // webhook).
+  absl::Status Reload();
+
   std::string http_address() const;
   std::string grpc_address() const;
   // "HOST:PORT" of the admission webhook's HTTPS listener; "" when not serving one.
@@ -212,9 +222,8 @@ class Vouchd {
   http::Router router_;
   std::unique_ptr<http::Server> http_;  // Serves router_.
   // The admission webhook (docs/policy.md), on its own HTTPS listener.
-  std::unique_ptr<policy::PolicySet> admission_policies_;
+  std::string admission_default_trusted_root_;  // for policies that name none
   std::unique_ptr<policy::ImageSource> admission_source_;
-  std::unique_ptr<policy::Engine> admission_engine_;
   std::unique_ptr<policy::CachingEngine> admission_cache_;
   std::unique_ptr<AdmissionWebhook> admission_;
   http::Router admission_router_;

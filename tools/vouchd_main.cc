@@ -43,7 +43,8 @@ ABSL_FLAG(int, http_worker_threads, 32,
           "Threads for HTTP handlers that may block (CA, reads, admission).");
 ABSL_FLAG(std::string, admission_policy, "",
           "Serve the Kubernetes admission webhook with the image policies in this file or "
-          "directory (docs/policy.md).");
+          "directory (docs/policy.md). SIGHUP reloads the policies, the namespace labels and the "
+          "TLS certificate and key.");
 ABSL_FLAG(std::string, admission_addr, "127.0.0.1:8443",
           "HTTPS listen address of the admission webhook.");
 ABSL_FLAG(std::string, admission_tls_cert, "", "Admission webhook TLS certificate chain (PEM).");
@@ -53,7 +54,8 @@ ABSL_FLAG(std::string, admission_trusted_root, "",
 ABSL_FLAG(std::string, admission_audit_log, "",
           "Append one JSON line per admission decision to this file.");
 ABSL_FLAG(std::string, admission_namespace_labels, "",
-          "YAML/JSON map namespace -> {label: value} for policies' namespace selectors.");
+          "YAML/JSON map namespace -> {label: value} for policies' namespace selectors; a "
+          "namespace it does not list has unknown labels (label-selected policies apply).");
 ABSL_FLAG(int, grpc_max_threads, 512,
           "Most gRPC request threads (idle ones are kept for reuse); beyond: RESOURCE_EXHAUSTED.");
 ABSL_FLAG(std::string, log_origin, "",
@@ -165,11 +167,12 @@ int main(int argc, char** argv) {
     return ok ? 0 : 1;
   }
 
-  // Block the stop signals in every thread; main waits for them below.
+  // Block the stop signals and SIGHUP (reload) in every thread; main waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   // A file size limit (ulimit -f) reached by the database is an I/O error the log reports
@@ -295,7 +298,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  for (;;) {
+    sigwait(&stop_signals, &sig);
+    if (sig != SIGHUP) break;
+    // Reload: the admission policies, namespace labels and TLS certificate (each kept as it was
+    // when its new version is refused; Reload logs and counts why).
+    VLOG_INFO << "received SIGHUP, reloading";
+    absl::Status reloaded = (*server)->Reload();
+    if (reloaded.ok()) VLOG_INFO << "reloaded";
+  }
   VLOG_INFO << "received " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping";
   (*server)->Stop();
   server->reset();

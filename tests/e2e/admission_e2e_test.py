@@ -16,10 +16,13 @@ import datetime
 import http.client
 import json
 import os
+import signal
+import socket
 import ssl
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import uuid
 
@@ -124,6 +127,27 @@ spec:
 """
 
 
+# A second policy file, rewritten by the reload test.
+RELOAD_POLICY = """\
+apiVersion: policy.vouch.dev/v1
+kind: ImagePolicy
+metadata: {{name: reloadable}}
+spec:
+  images: [{{glob: "{host}/reload/**"}}]
+  authorities:
+    - {{name: builder, keyless: {{issuer: "{issuer}", subject: "{email}"}}}}
+"""
+
+
+def make_certificate(cert, key, cn="vouch-admission.vouch-system.svc"):
+    """A self-signed P-256 certificate for the webhook's Service (here: 127.0.0.1)."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+                    "/CN=" + cn, "-addext",
+                    "subjectAltName=IP:127.0.0.1,DNS:vouch-admission.vouch-system.svc",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+
+
 def trivy(severities, created):
     return {"SchemaVersion": 2, "CreatedAt": created, "ArtifactName": "app",
             "Trivy": {"Version": "0.50.1"},
@@ -189,18 +213,18 @@ class AdmissionE2eTest(unittest.TestCase):
                                  for r in (cls.registry, cls.registry2)}}, f)
         # The webhook's certificate, as one would issue it for the Service (here: 127.0.0.1).
         cls.cert, tls_key = os.path.join(cls.dir, "tls.crt"), os.path.join(cls.dir, "tls.key")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
-                        "/CN=vouch-admission.vouch-system.svc", "-addext",
-                        "subjectAltName=IP:127.0.0.1,DNS:vouch-admission.vouch-system.svc",
-                        "-keyout", tls_key, "-out", cls.cert], check=True, capture_output=True)
+        cls.tls_key = tls_key
+        make_certificate(cls.cert, tls_key)
         cls.key, cls.pub = rt.key_pair(cls.dir, "release")
         policies = os.path.join(cls.dir, "policies")
         os.makedirs(policies)
         with open(os.path.join(policies, "policies.yaml"), "w") as f:
             f.write(POLICIES.format(host=host, host2=host2, issuer=cls.oidc.issuer, email=EMAIL,
                                     builder=BUILDER, source=SOURCE, pub=cls.pub))
-        labels = os.path.join(cls.dir, "namespaces.yaml")
+        cls.reload_policy = os.path.join(policies, "reload.yaml")
+        with open(cls.reload_policy, "w") as f:
+            f.write(RELOAD_POLICY.format(host=host, issuer=cls.oidc.issuer, email=EMAIL))
+        cls.labels = labels = os.path.join(cls.dir, "namespaces.yaml")
         with open(labels, "w") as f:
             f.write("shop-prod: {env: prod, team: shop}\nshop-dev: {env: dev}\n")
         cls.audit = os.path.join(cls.dir, "audit.jsonl")
@@ -240,6 +264,7 @@ class AdmissionE2eTest(unittest.TestCase):
             "ns/name/app": (cls.registry, []),
             "closed/app": (cls.registry2, [("sign", EMAIL)]),
             "open/app": (cls.registry2, [("sign", EMAIL)]),
+            "reload/app": (cls.registry, [("sign", EMAIL)]),
         }
         for repo, (reg, _) in images.items():
             cls.digests[repo] = reg.push_image(repo, "v1", "%s v1\n" % repo)
@@ -490,7 +515,9 @@ class AdmissionE2eTest(unittest.TestCase):
         cases = [  # namespace, image, denied by
             ("shop-prod", by_label, "prod-by-label"),  # labels env=prod (--admission-namespace-labels)
             ("shop-dev", by_label, None),              # env=dev: the policy does not apply
-            ("unlisted", by_label, None),              # no labels
+            # Not in the labels file: its labels are unknown, so the label-selected policy is
+            # applied (failing safe), with a warning naming the namespace and the file.
+            ("unlisted", by_label, "prod-by-label"),
             ("payments", by_name, "payments-by-name"),
             ("shop-prod", by_name, None),
         ]
@@ -502,6 +529,12 @@ class AdmissionE2eTest(unittest.TestCase):
                 else:
                     self.assertFalse(resp["allowed"])
                     self.assertIn("denied: policy %s: 0 of 1" % policy, resp["status"]["message"])
+                if ns == "unlisted":
+                    self.assertEqual(resp["warnings"], [
+                        "namespace unlisted has no labels in %s: policies selected by namespace "
+                        "labels (prod-by-label) were applied as if they matched" % self.labels])
+                else:
+                    self.assertNotIn("warnings", resp)
         # An image from a registry not in trustedRegistries: denied by name (no registry call).
         resp = self.validate(self.review("deployment", main="nginx:1.25"))
         self.assertEqual(resp["status"]["message"], "image nginx:1.25 denied: image "
@@ -594,6 +627,91 @@ class AdmissionE2eTest(unittest.TestCase):
         (w,) = resp["warnings"]
         self.assertIn("cannot check %s" % opened, w)
         self.assertIn("(allowed: failurePolicy open)", w)
+
+    def sighup_and_wait(self, what, result):
+        """SIGHUPs vouchd (by pid) and waits until it has counted a reload of |what| with
+        |result| (the reload runs on vouchd's main thread after the signal)."""
+        name = "vouch_admission_reloads_total"
+        before = self.metric(name, what=what, result=result)
+        os.kill(self.server.proc.pid, signal.SIGHUP)
+        deadline = time.time() + 20
+        while self.metric(name, what=what, result=result) <= before:
+            self.assertLess(time.time(), deadline, "no %s reload counted" % what)
+            time.sleep(0.02)
+
+    def test_sighup_reloads_policies_and_refuses_a_bad_one(self):
+        image = self.image("reload/app")
+        first = self.review("deployment", main=image)
+        self.assertTrue(self.validate(first)["allowed"])
+        again = self.review("deployment", main=image)
+        self.assertTrue(self.validate(again)["allowed"])
+        (a,) = self.audit_lines(again["request"]["uid"])
+        self.assertTrue(a["cached"])
+        old_version = a["policyVersion"]
+        # The policy now wants another signer: the next review follows it, not the cache.
+        with open(self.reload_policy, "w") as f:
+            f.write(RELOAD_POLICY.format(host=self.registry.host, issuer=self.oidc.issuer,
+                                         email="release@example.com"))
+        self.sighup_and_wait("policy", "ok")
+        r = self.review("deployment", main=image)
+        resp = self.validate(r)
+        self.assertFalse(resp["allowed"], resp)
+        self.assertIn("denied: policy reloadable: 0 of 1 authorities passed", resp["status"]["message"])
+        (a,) = self.audit_lines(r["request"]["uid"])
+        self.assertFalse(a["cached"])
+        self.assertNotEqual(a["policyVersion"], old_version)
+        new_version = a["policyVersion"]
+        # A malformed policy is refused (logged, counted); the policies in use stay.
+        with open(self.reload_policy, "w") as f:
+            f.write("apiVersion: policy.vouch.dev/v1\nkind: ImagePolicy\nmetadata: {name: x}\n"
+                    "spec:\n  images: [{glob: 'a/**'}]\n  mode: sometimes\n")
+        self.sighup_and_wait("policy", "error")
+        self.assertIn("reload refused, still serving the previous policy: --admission-policy: ",
+                      self.server.output())
+        self.assertIn("reload.yaml:6", self.server.output())
+        r = self.review("deployment", main=image)
+        self.assertFalse(self.validate(r)["allowed"])
+        self.assertEqual(self.audit_lines(r["request"]["uid"])[0]["policyVersion"], new_version)
+        # Back to the first policy (for the other tests).
+        with open(self.reload_policy, "w") as f:
+            f.write(RELOAD_POLICY.format(host=self.registry.host, issuer=self.oidc.issuer,
+                                         email=EMAIL))
+        self.sighup_and_wait("policy", "ok")
+        self.assertTrue(self.validate(self.review("deployment", main=image))["allowed"])
+
+    def test_sighup_rotates_the_webhook_certificate_for_new_connections(self):
+        host, port = self.server.admission.rsplit(":", 1)
+
+        def served_certificate(context):
+            with socket.create_connection((host, int(port)), timeout=10) as sock:
+                with context.wrap_socket(sock, server_hostname=host) as tls:
+                    return tls.getpeercert(binary_form=True)
+
+        old = served_certificate(self.tls)
+        # A connection opened before the rotation.
+        c = http.client.HTTPSConnection(host, int(port), context=self.tls, timeout=30)
+        c.request("GET", "/healthz")
+        self.assertEqual(c.getresponse().read(), b'{"status":"SERVING"}')
+        # cert-manager writes a new key and certificate into the same files.
+        new_cert, new_key = self.cert + ".new", self.tls_key + ".new"
+        make_certificate(new_cert, new_key, cn="rotated.vouch-system.svc")
+        os.replace(new_key, self.tls_key)
+        os.replace(new_cert, self.cert)
+        self.sighup_and_wait("tls", "ok")
+        rotated = ssl.create_default_context(cafile=self.cert)
+        new = served_certificate(rotated)
+        self.assertNotEqual(new, old)
+        with open(self.cert) as f:
+            self.assertEqual(new, ssl.PEM_cert_to_DER_cert(f.read()))
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            served_certificate(self.tls)  # the old trust no longer fits
+        # The connection opened before goes on with the certificate it started with.
+        c.request("GET", "/healthz")
+        self.assertEqual(c.getresponse().read(), b'{"status":"SERVING"}')
+        c.close()
+        type(self).tls = rotated  # for the tests after this one
+        self.assertTrue(self.validate(self.review("deployment", main=self.image("keyless/signed")))
+                        ["allowed"])
 
     def test_kubernetes_docs_example_and_malformed_reviews(self):
         with open(vt.runfile("server/testdata/admission/scale_from_k8s_docs.json")) as f:
