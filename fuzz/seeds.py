@@ -267,4 +267,19 @@ for b in [b"\x00\x07\x01\x02\x03\x04\x05\x06\x07\x05\x03\x00\x06\x04\x01",
           b"\x00\x40" + bytes(range(64)) + b"\x20\x11\x02\x03\x21\x09\x02\x01",
           b"\x01" + (2**40).to_bytes(8, "big") + (2**41 + 3).to_bytes(8, "big") + bytes(97) + b"\x05" + bytes(160)]:
     put("merkle_fuzzer", b)
+# Witness add-checkpoint requests: raw (mode 0) with a real-looking checkpoint note, signed
+# checkpoint bodies from the input (mode 1) and real trees with one changed byte (mode 2).
+h = base64.b64encode(bytes(range(32))).decode()
+note = ("fuzz.log - 0011223344556677\n5\n" + h + "\n\n"
+        "\u2014 fuzz.log " + base64.b64encode(bytes(4) + bytes(64)).decode() + "\n")
+for b in [b"\x00old 0\n\n" + note.encode(),
+          b"\x00old 3\n" + (h + "\n").encode() * 2 + b"\n" + note.encode(),
+          b"\x00old -1\n\n" + note.encode(), b"\x00old 99999999999999999999\n\n",
+          b"\x01old 0\n\n\x01" + bytes(7) + b"\x05" + bytes(range(32)) + b"\x00",
+          b"\x01old 2\n" + (h + "\n").encode() + b"\n\x01" + bytes(7) + b"\x07" + bytes(33),
+          b"\x01old 0\n\n\x00other.log\n" + bytes(8) + bytes(33),
+          b"\x02\x07\x03\x02" + bytes(7) + b"\x09\x41",
+          b"\x02\x3f\x10\x20" + bytes(7) + b"\x30\x30",
+          b"\x02\x00\x00\x00" + bytes(8) + b"\x00"]:
+    put("witness_fuzzer", b)
 print("seeds written to", out_dir)
