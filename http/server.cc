@@ -38,6 +38,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/post.hpp"
@@ -412,12 +413,12 @@ struct Server::Core : std::enable_shared_from_this<Server::Core> {
   // TLS: the context new connections use (replaced by ReloadTls; each connection keeps the one
   // it started with). tls is fixed at New.
   bool tls = false;
-  std::mutex ssl_mu;
+  absl::Mutex ssl_mu;
   std::shared_ptr<asio::ssl::context> ssl ABSL_GUARDED_BY(ssl_mu);
   std::unique_ptr<WorkerPool> workers;
 
   std::shared_ptr<asio::ssl::context> TlsContext() {
-    std::lock_guard<std::mutex> lock(ssl_mu);
+    absl::MutexLock lock(&ssl_mu);
     return ssl;
   }
   size_t next_loop = 0;
@@ -1177,7 +1178,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::New(const std::string& host, int
     auto ssl = MakeTlsContext(options);
     if (!ssl.ok()) return ssl.status();
     core->tls = true;
-    std::lock_guard<std::mutex> lock(core->ssl_mu);
+    absl::MutexLock lock(&core->ssl_mu);
     core->ssl = *std::move(ssl);
   }
   core->workers = std::make_unique<WorkerPool>(options.worker_threads, options.max_worker_queue);
@@ -1250,7 +1251,7 @@ absl::Status Server::ReloadTls() {
   if (!core_->tls) return absl::FailedPreconditionError("http server: not serving TLS");
   auto ssl = MakeTlsContext(core_->options);
   if (!ssl.ok()) return ssl.status();
-  std::lock_guard<std::mutex> lock(core_->ssl_mu);
+  absl::MutexLock lock(&core_->ssl_mu);
   core_->ssl = *std::move(ssl);
   return absl::OkStatus();
 }

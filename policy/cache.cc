@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace vouch::policy {
 
@@ -20,7 +21,7 @@ void CachingEngine::Replace(std::shared_ptr<const Engine> engine) {
   std::shared_ptr<const Engine> old;
   std::map<std::string, Entry> dropped;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     old = std::move(engine_);
     engine_ = std::move(engine);
     ++generation_;
@@ -30,14 +31,14 @@ void CachingEngine::Replace(std::shared_ptr<const Engine> engine) {
 }
 
 std::shared_ptr<const Engine> CachingEngine::engine() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return engine_;
 }
 
 std::string CachingEngine::policy_version() const { return engine()->policies().version(); }
 
 CacheStats CachingEngine::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return stats_;
 }
 
@@ -54,7 +55,7 @@ std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cach
   std::shared_ptr<const Engine> engine;
   uint64_t generation = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     engine = engine_;
     generation = generation_;
   }
@@ -68,7 +69,7 @@ std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cach
   if (digest.empty()) {
     const std::string ref = name->Reference();
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       auto it = resolved_.find(ref);
       if (it != resolved_.end() && it->second.second > now) digest = it->second.first;
     }
@@ -80,7 +81,7 @@ std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cach
         return engine->EvaluateResolved(request, d.status());
       }
       digest = *d;
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       resolved_[ref] = {digest, now + options_.resolve_ttl};
     }
   }
@@ -92,7 +93,7 @@ std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cach
   std::shared_ptr<InFlight> flight;
   bool owner = false;
   {
-    std::unique_lock<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = decisions_.find(key);
     if (it != decisions_.end() && it->second.expires > now) {
       ++stats_.hits;
@@ -106,7 +107,8 @@ std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cach
     if (f != in_flight_.end()) {
       flight = f->second;
       ++stats_.coalesced;
-      flight->cv.wait(lock, [&] { return flight->done; });
+      // Whoever finishes it sets done under mu_, which wakes this Await.
+      mu_.Await(absl::Condition(&flight->done));
       if (cached != nullptr) *cached = true;
       Decision d = flight->decision;
       d.image = request.image;
@@ -124,7 +126,7 @@ std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cach
   Decision d = engine->Evaluate(by_digest);
   d.image = request.image;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (!d.infrastructure_error && generation == generation_) {
       if (decisions_.size() >= options_.max_entries) {
         // Drop the entries that expire first (a simple bound, not an LRU).
@@ -141,7 +143,6 @@ std::optional<Decision> CachingEngine::Decide(const Request& request, bool* cach
       in_flight_.erase(key);
     }
   }
-  flight->cv.notify_all();
   return d;
 }
 

@@ -18,15 +18,14 @@
 #ifndef VOUCH_POLICY_CACHE_H_
 #define VOUCH_POLICY_CACHE_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "policy/engine.h"
@@ -89,11 +88,10 @@ class CachingEngine {
   struct InFlight {
     bool done = false;
     Decision decision;
-    std::condition_variable cv;
   };
   AttachmentSource* source_;
   const CacheOptions options_;
-  mutable std::mutex mu_;
+  mutable absl::Mutex mu_;
   std::shared_ptr<const Engine> engine_ ABSL_GUARDED_BY(mu_);
   // Counts Replace calls; part of every decision key, so an evaluation that started under an
   // earlier engine neither coalesces with nor is stored for later requests.

@@ -143,14 +143,14 @@ AdmissionWebhook::ReadNamespaceLabels(const std::string& path) {
 absl::Status AdmissionWebhook::ReloadNamespaceLabels() {
   if (options_.namespace_labels.empty()) return absl::OkStatus();
   VOUCH_ASSIGN_OR_RETURN(auto labels, ReadNamespaceLabels(options_.namespace_labels));
-  std::lock_guard<std::mutex> lock(labels_mu_);
+  absl::MutexLock lock(&labels_mu_);
   namespace_labels_ = std::move(labels);
   return absl::OkStatus();
 }
 
 std::shared_ptr<const AdmissionWebhook::NamespaceLabels> AdmissionWebhook::namespace_labels()
     const {
-  std::lock_guard<std::mutex> lock(labels_mu_);
+  absl::MutexLock lock(&labels_mu_);
   return namespace_labels_;
 }
 

@@ -38,6 +38,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "base/metrics.h"
 #include "http/router.h"
 #include "nlohmann/json.hpp"
@@ -109,7 +110,7 @@ class AdmissionWebhook {
       const std::string& path);
   std::shared_ptr<const NamespaceLabels> namespace_labels() const;
 
-  mutable std::mutex labels_mu_;
+  mutable absl::Mutex labels_mu_;
   std::shared_ptr<const NamespaceLabels> namespace_labels_ ABSL_GUARDED_BY(labels_mu_);
   std::mutex audit_mu_;
   std::FILE* audit_ = nullptr;
