@@ -112,7 +112,9 @@ absl::StatusOr<std::unique_ptr<AdmissionWebhook>> AdmissionWebhook::New(
     }
   }
   if (!options.namespace_labels.empty()) {
-    VOUCH_ASSIGN_OR_RETURN(w->namespace_labels_, ReadNamespaceLabels(options.namespace_labels));
+    VOUCH_ASSIGN_OR_RETURN(auto labels, ReadNamespaceLabels(options.namespace_labels));
+    absl::MutexLock lock(&w->labels_mu_);
+    w->namespace_labels_ = std::move(labels);
   }
   return w;
 }
