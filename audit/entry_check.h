@@ -27,7 +27,8 @@
 // itself must never serve: a body that is not canonical or breaks the kind rules, a signature
 // that does not verify with the key or certificate the log accepted.
 //
-// Thread-safe (stateless; the TrustRoot is only read).
+// Thread-safe (stateless but for a per-thread scratch EC key in signer/; the TrustRoot is only
+// read).
 #ifndef VOUCH_AUDIT_ENTRY_CHECK_H_
 #define VOUCH_AUDIT_ENTRY_CHECK_H_
 
@@ -52,6 +53,10 @@ struct EntryCheckOptions {
   // The entry's integrated time when known (InfinitePast: unknown): chains are verified at it
   // instead of at the certificate's notBefore.
   absl::Time integrated_time = absl::InfinitePast();
+  // Let the commonest form (a canonical key-signed hashedrekord 0.0.1 body with a P-256 key) be
+  // recognised without the JSON parser and key objects; any other body, and any failure, takes
+  // the full path. The answer is the same either way; false (tests) always takes the full path.
+  bool quick_paths = true;
 };
 
 // What an entry says, for monitors and reports. Filled as far as parsing got.

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -270,6 +271,88 @@ TEST_F(EntryCheckTest, WhatALogMustNeverServeIsCaught) {
   EntryCheckOptions fast = options_;
   fast.signatures = false;
   EXPECT_THAT(CheckEntry(wrong_digest.dump(), fast).status, IsOk());
+}
+
+// The quick path for canonical P-256 hashedrekord bodies answers exactly as the full path: for
+// good bodies, every single-byte change of one, and the near misses of the form it recognises.
+TEST_F(EntryCheckTest, QuickPathAnswersAsTheFullPath) {
+  EntryCheckOptions full = options_;
+  full.quick_paths = false;
+  const auto same = [&](const std::string& body) {
+    for (bool signatures : {true, false}) {
+      EntryCheckOptions q = options_, f = full;
+      q.signatures = f.signatures = signatures;
+      const EntryCheck a = CheckEntry(body, q);
+      const EntryCheck b = CheckEntry(body, f);
+      EXPECT_EQ(a.status, b.status) << body;
+      EXPECT_EQ(a.facts.kind, b.facts.kind) << body;
+      EXPECT_EQ(a.facts.api_version, b.facts.api_version) << body;
+      EXPECT_EQ(a.facts.key_sha256, b.facts.key_sha256) << body;
+      EXPECT_EQ(a.facts.digests, b.facts.digests) << body;
+      EXPECT_EQ(a.facts.signatures_verified, b.facts.signatures_verified) << body;
+      EXPECT_EQ(a.facts.identities, b.facts.identities) << body;
+      EXPECT_EQ(a.facts.keyless, b.facts.keyless) << body;
+      EXPECT_EQ(a.facts.unchecked, b.facts.unchecked) << body;
+      EXPECT_EQ(a.facts.untrusted, b.facts.untrusted) << body;
+    }
+  };
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 4; ++i) {
+    auto k = *signer::OpenSslSigner::Generate(signer::KeyType::kEcdsaP256);
+    bodies.push_back(HashedRekord(absl::StrCat("artifact ", i),
+                                  signer::PublicKeyDerToPem(k->PublicKeyDer()), *k));
+  }
+  const std::string good = bodies[0];
+  ASSERT_THAT(CheckEntry(good, options_).status, IsOk());
+  // Every single-byte change of a good body (three replacement bytes at each position).
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (char c : {'A', '0', '"'}) {
+      if (good[i] == c) continue;
+      std::string b = good;
+      b[i] = c;
+      bodies.push_back(b);
+    }
+  }
+  // Near misses: another signature, another digest, upper-case hex, a certificate, other keys.
+  json j = json::parse(good);
+  json other_sig = j;
+  other_sig["spec"]["signature"]["content"] =
+      json::parse(bodies[1])["spec"]["signature"]["content"];
+  json other_digest = j;
+  other_digest["spec"]["data"]["hash"]["value"] = absl::BytesToHexString(signer::Sha256("bye"));
+  json upper = j;
+  std::string v = upper["spec"]["data"]["hash"]["value"];
+  for (char& ch : v) ch = static_cast<char>(std::toupper(ch));
+  upper["spec"]["data"]["hash"]["value"] = v;
+  json unpadded = j;
+  std::string sig_b64 = unpadded["spec"]["signature"]["content"];
+  while (!sig_b64.empty() && sig_b64.back() == '=') sig_b64.pop_back();
+  unpadded["spec"]["signature"]["content"] = sig_b64;
+  for (const json& b : {other_sig, other_digest, upper, unpadded}) bodies.push_back(b.dump());
+  bodies.push_back(HashedRekord("x", SelfSignedPem(*key_, "alice@example.com"), *key_));
+  for (signer::KeyType t : {signer::KeyType::kEcdsaP384, signer::KeyType::kEd25519}) {
+    auto k = *signer::OpenSslSigner::Generate(t);
+    json proposed = j;
+    proposed["spec"]["signature"]["publicKey"]["content"] =
+        B64(signer::PublicKeyDerToPem(k->PublicKeyDer()));
+    bodies.push_back(proposed.dump());  // the key does not match the signature
+  }
+  // A point off the curve under the canonical P-256 header.
+  {
+    std::string der = key_->PublicKeyDer();
+    der[der.size() - 1] ^= 1;
+    json off = j;
+    off["spec"]["signature"]["publicKey"]["content"] =
+        B64(absl::StrCat("-----BEGIN PUBLIC KEY-----\n", B64(der).substr(0, 64), "\n",
+                         B64(der).substr(64), "\n-----END PUBLIC KEY-----\n"));
+    bodies.push_back(off.dump());
+  }
+  int ok = 0;
+  for (const std::string& b : bodies) {
+    same(b);
+    ok += CheckEntry(b, options_).status.ok();
+  }
+  EXPECT_GE(ok, 5);  // the good ones and the certificate
 }
 
 TEST_F(EntryCheckTest, DsseBodiesAreCheckedForWhatTheyHold) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <memory>
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -168,6 +169,44 @@ absl::Status WriteNewFile(const std::string& path, const std::string& contents) 
   }
   ::unlink(tmp.c_str());
   return absl::OkStatus();
+}
+
+// The index of an ECDSA key type's curve (0: P-256, 1: P-384, 2: P-521), or -1.
+int CurveIndex(KeyType type) {
+  switch (type) {
+    case KeyType::kEcdsaP256:
+      return 0;
+    case KeyType::kEcdsaP384:
+      return 1;
+    case KeyType::kEcdsaP521:
+      return 2;
+    default:
+      return -1;
+  }
+}
+
+// An EC_KEY on the curve of |type| without a public key yet (owned by the caller).
+absl::StatusOr<EC_KEY*> NewEcKey(KeyType type) {
+  // EC_KEY_new_by_curve_name builds the curve from its parameters each time, including a
+  // modular inverse for the Montgomery constants (~40% of parsing a hashedrekord entry); the
+  // group is built once per curve and copied instead (EC_KEY_set_group duplicates it).
+  static constexpr int kNids[3] = {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1};
+  static const EC_GROUP* const kGroups[3] = {EC_GROUP_new_by_curve_name(kNids[0]),
+                                             EC_GROUP_new_by_curve_name(kNids[1]),
+                                             EC_GROUP_new_by_curve_name(kNids[2])};
+  const int curve = CurveIndex(type);
+  if (curve < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported key: ", KeyTypeName(type), " is not an ECDSA key type"));
+  }
+  const EC_GROUP* group = kGroups[curve];
+  // (Should building a group have failed once, build it per key.)
+  EC_KEY* ec = group != nullptr ? EC_KEY_new() : EC_KEY_new_by_curve_name(kNids[curve]);
+  if (ec == nullptr || (group != nullptr && EC_KEY_set_group(ec, group) != 1)) {
+    EC_KEY_free(ec);
+    return absl::InternalError(absl::StrCat("EC key: ", OpenSslErrors()));
+  }
+  return ec;
 }
 
 }  // namespace
@@ -471,35 +510,7 @@ absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromEvpPkey(vo
 
 absl::StatusOr<std::unique_ptr<OpenSslVerifier>> OpenSslVerifier::FromEcPoint(
     KeyType type, absl::string_view point) {
-  // EC_KEY_new_by_curve_name builds the curve from its parameters each time, including a
-  // modular inverse for the Montgomery constants (~40% of parsing a hashedrekord entry); the
-  // group is built once per curve and copied instead (EC_KEY_set_group duplicates it).
-  static constexpr int kNids[3] = {NID_X9_62_prime256v1, NID_secp384r1, NID_secp521r1};
-  static const EC_GROUP* const kGroups[3] = {EC_GROUP_new_by_curve_name(kNids[0]),
-                                             EC_GROUP_new_by_curve_name(kNids[1]),
-                                             EC_GROUP_new_by_curve_name(kNids[2])};
-  int curve;
-  switch (type) {
-    case KeyType::kEcdsaP256:
-      curve = 0;
-      break;
-    case KeyType::kEcdsaP384:
-      curve = 1;
-      break;
-    case KeyType::kEcdsaP521:
-      curve = 2;
-      break;
-    default:
-      return absl::InvalidArgumentError(
-          absl::StrCat("unsupported key: ", KeyTypeName(type), " is not an ECDSA key type"));
-  }
-  const EC_GROUP* group = kGroups[curve];
-  // (Should building a group have failed once, build it per key.)
-  EC_KEY* ec = group != nullptr ? EC_KEY_new() : EC_KEY_new_by_curve_name(kNids[curve]);
-  if (ec == nullptr || (group != nullptr && EC_KEY_set_group(ec, group) != 1)) {
-    EC_KEY_free(ec);
-    return absl::InternalError(absl::StrCat("EC key: ", OpenSslErrors()));
-  }
+  VOUCH_ASSIGN_OR_RETURN(EC_KEY * ec, NewEcKey(type));
   // o2i_ECPublicKey decodes the point and checks that it is on the curve.
   const unsigned char* p = reinterpret_cast<const unsigned char*>(point.data());
   EVP_PKEY* pkey = nullptr;
@@ -618,6 +629,53 @@ absl::Status OpenSslVerifier::VerifyDigest(HashAlgorithm hash, absl::string_view
   ERR_clear_error();
   if (rc == 0) return absl::PermissionDeniedError("signature does not verify");
   return absl::InvalidArgumentError(absl::StrCat("malformed ", KeyTypeName(type_), " signature"));
+}
+
+namespace {
+
+// The key kept for this thread and the curve of |type|, its public point set to |point| (SEC 1)
+// after checking that it is on the curve, as o2i_ECPublicKey in FromEcPoint does. Building an
+// EC_KEY and an EVP_PKEY per key (allocations, the group copied, OpenSSL 3's locks) costs a
+// sizeable part of a verification when every entry has its own key.
+absl::StatusOr<EC_KEY*> ThreadEcKey(KeyType type, absl::string_view point) {
+  const int curve = CurveIndex(type);
+  if (curve < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported key: ", KeyTypeName(type), " is not an ECDSA key type"));
+  }
+  struct EcKeyFree {
+    void operator()(EC_KEY* k) const { EC_KEY_free(k); }
+  };
+  thread_local std::unique_ptr<EC_KEY, EcKeyFree> keys[3];
+  if (keys[curve] == nullptr) {
+    VOUCH_ASSIGN_OR_RETURN(EC_KEY * ec, NewEcKey(type));
+    keys[curve].reset(ec);
+  }
+  EC_KEY* ec = keys[curve].get();
+  // A failed decode may leave the point half set: every call sets its own before use.
+  if (EC_KEY_oct2key(ec, reinterpret_cast<const unsigned char*>(point.data()), point.size(),
+                     nullptr) != 1) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError(
+        absl::StrCat("malformed public key: not a point on ", KeyTypeName(type)));
+  }
+  return ec;
+}
+
+}  // namespace
+
+absl::Status CheckEcPoint(KeyType type, absl::string_view point) {
+  return ThreadEcKey(type, point).status();
+}
+
+absl::Status VerifyEcdsaDigestWithPoint(KeyType type, absl::string_view point, HashAlgorithm hash,
+                                        absl::string_view digest, absl::string_view signature) {
+  VOUCH_ASSIGN_OR_RETURN(EC_KEY * ec, ThreadEcKey(type, point));
+  if (digest.size() != DigestSize(hash)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("digest length ", digest.size(), ", want ", DigestSize(hash)));
+  }
+  return EcdsaVerifyDigest(ec, type, digest, signature);
 }
 
 }  // namespace vouch::signer

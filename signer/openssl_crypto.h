@@ -100,6 +100,19 @@ class OpenSslVerifier : public Verifier {
   mutable std::string spki_;
 };
 
+// Verifies the ECDSA |signature| (DER) over |digest| with the public key |point| (SEC 1, as
+// FromEcPoint takes it) on the curve of |type|, without building a Verifier: the point is decoded
+// into a key kept per thread and curve, and checked to be on the curve as FromEcPoint does. For
+// keys used once (an auditor checking entries that each carry their own key). OK,
+// PermissionDenied (does not verify), or InvalidArgument (a point not on the curve, a malformed
+// signature, a digest of the wrong size, a key type that is not ECDSA), as
+// FromEcPoint(type, point)->VerifyDigest(hash, digest, signature) would answer.
+absl::Status VerifyEcdsaDigestWithPoint(KeyType type, absl::string_view point, HashAlgorithm hash,
+                                        absl::string_view digest, absl::string_view signature);
+// OK if |point| is a public key on the curve of |type| (as FromEcPoint checks it), else
+// InvalidArgument; nothing is built (the per-thread key above is used).
+absl::Status CheckEcPoint(KeyType type, absl::string_view point);
+
 // Digests (one-shot).
 std::string Sha256(absl::string_view data);
 std::string Sha384(absl::string_view data);

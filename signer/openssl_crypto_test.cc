@@ -133,6 +133,81 @@ TEST(Crypto, SharedEcdsaKeysAreThreadSafe) {
   for (int f : failures) EXPECT_EQ(f, 0);
 }
 
+// VerifyEcdsaDigestWithPoint (a per-thread key, its point replaced per call) answers as a
+// Verifier built from the point, keys alternating on one thread and across threads.
+TEST(Crypto, VerifyWithPointAgreesWithVerifier) {
+  const struct {
+    KeyType type;
+    size_t point_len;
+    HashAlgorithm hash;
+  } curves[] = {{KeyType::kEcdsaP256, 65, HashAlgorithm::kSha256},
+                {KeyType::kEcdsaP384, 97, HashAlgorithm::kSha384},
+                {KeyType::kEcdsaP521, 133, HashAlgorithm::kSha512}};
+  for (const auto& c : curves) {
+    std::vector<std::string> points, sigs;
+    const std::string digest = Digest(c.hash, "artifact");
+    for (int i = 0; i < 3; ++i) {
+      auto signer = OpenSslSigner::Generate(c.type);
+      ASSERT_THAT(signer, IsOk());
+      const std::string der = (*signer)->PublicKeyDer();
+      points.push_back(der.substr(der.size() - c.point_len));
+      sigs.push_back(*(*signer)->SignDigest(c.hash, digest));
+    }
+    std::string off_curve = points[0];
+    off_curve.back() ^= 1;
+    for (int round = 0; round < 2; ++round) {
+      for (size_t k = 0; k < points.size(); ++k) {
+        auto v = OpenSslVerifier::FromEcPoint(c.type, points[k]);
+        ASSERT_THAT(v, IsOk());
+        for (size_t s = 0; s < sigs.size(); ++s) {
+          const absl::Status want = (*v)->VerifyDigest(c.hash, digest, sigs[s]);
+          EXPECT_EQ(VerifyEcdsaDigestWithPoint(c.type, points[k], c.hash, digest, sigs[s]), want);
+          EXPECT_EQ(want.ok(), k == s);
+        }
+        EXPECT_THAT(CheckEcPoint(c.type, points[k]), IsOk());
+        // A point off the curve, then the good key again: no trace of the failed decode.
+        EXPECT_THAT(VerifyEcdsaDigestWithPoint(c.type, off_curve, c.hash, digest, sigs[0]),
+                    StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a point")));
+        EXPECT_FALSE(OpenSslVerifier::FromEcPoint(c.type, off_curve).ok());
+        EXPECT_THAT(CheckEcPoint(c.type, off_curve), StatusIs(absl::StatusCode::kInvalidArgument));
+        EXPECT_THAT(VerifyEcdsaDigestWithPoint(c.type, points[k], c.hash, digest, sigs[k]), IsOk());
+        EXPECT_THAT(VerifyEcdsaDigestWithPoint(c.type, points[k], c.hash, digest, sigs[k] + "x"),
+                    StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed")));
+        EXPECT_THAT(
+            VerifyEcdsaDigestWithPoint(c.type, points[k], c.hash, digest.substr(1), sigs[k]),
+            StatusIs(absl::StatusCode::kInvalidArgument));
+      }
+    }
+  }
+  EXPECT_THAT(CheckEcPoint(KeyType::kEd25519, std::string(32, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unsupported key")));
+  // Threads with keys of their own, each its own scratch key.
+  std::vector<int> failures(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto signer = OpenSslSigner::Generate(KeyType::kEcdsaP256);
+        const std::string der = (*signer)->PublicKeyDer();
+        const std::string point = der.substr(der.size() - 65);
+        const std::string digest = Sha256(std::to_string(t * 1000 + i));
+        auto sig = (*signer)->SignDigest(HashAlgorithm::kSha256, digest);
+        if (!sig.ok() ||
+            !VerifyEcdsaDigestWithPoint(KeyType::kEcdsaP256, point, HashAlgorithm::kSha256, digest,
+                                        *sig)
+                 .ok() ||
+            VerifyEcdsaDigestWithPoint(KeyType::kEcdsaP256, point, HashAlgorithm::kSha256,
+                                       Sha256("other"), *sig)
+                .ok()) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int f : failures) EXPECT_EQ(f, 0);
+}
+
 TEST(Crypto, PublicKeyDetailsNamesFollowProtobufSpecs) {
   EXPECT_EQ(*PublicKeyDetailsName(KeyType::kEcdsaP256, 256), "PKIX_ECDSA_P256_SHA_256");
   EXPECT_EQ(*PublicKeyDetailsName(KeyType::kEcdsaP384, 384), "PKIX_ECDSA_P384_SHA_384");
