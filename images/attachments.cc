@@ -2,7 +2,11 @@
 #include "images/attachments.h"
 
 #include <algorithm>
+#include <functional>
+#include <future>
+#include <system_error>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -265,74 +269,6 @@ absl::StatusOr<Discovery> Discover(oci::Target& target, const oci::Digest& image
                                    const DiscoverOptions& options) {
   Discovery out;
   const client::Artifact image_artifact = *client::Artifact::FromDigest(image.ToString());
-  if (options.referrers) {
-    // All referrers, filtered here: skopeo 1.9 rewrites the tag schema index without the
-    // entries' artifactType, so an entry without one is looked at (its manifest says).
-    auto referrers = target.Referrers(image, "");
-    if (!referrers.ok()) return referrers.status();
-    if (referrers->size() > target.limits().max_index_entries) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(target.Name(), ": ", referrers->size(), " referrers of ", image.ToString()));
-    }
-    for (const oci::Descriptor& r : *referrers) {
-      if (!r.artifact_type.empty() && !IsBundleType(r.artifact_type)) continue;
-      const std::string description =
-          absl::StrCat("referrer ", ShortDigest(r.digest), " (sigstore bundle)");
-      auto unusable = [&](const absl::Status& s) {
-        out.unusable.push_back({description, kSourceReferrer, r.digest, s});
-      };
-      auto m = target.FetchManifest(r.digest.ToString());
-      if (!m.ok()) {
-        unusable(m.status());
-        continue;
-      }
-      auto parsed =
-          oci::ParseImageManifest(m->bytes, oci::ParseLimits{target.limits().max_index_entries});
-      if (!parsed.ok()) {
-        unusable(parsed.status());
-        continue;
-      }
-      if (!parsed->subject.has_value() || parsed->subject->digest != image) {
-        unusable(absl::FailedPreconditionError(absl::StrCat(
-            "listed as a referrer of ", image.ToString(), " but its subject is ",
-            parsed->subject.has_value() ? parsed->subject->digest.ToString() : "missing")));
-        continue;
-      }
-      if (!IsBundleType(parsed->artifact_type)) {
-        if (r.artifact_type.empty()) continue;  // another kind of referrer
-        unusable(absl::FailedPreconditionError(
-            absl::StrCat("listed as a Sigstore bundle but the manifest's artifactType is \"",
-                         parsed->artifact_type, "\"")));
-        continue;
-      }
-      if (parsed->layers.size() != 1 || !IsBundleType(parsed->layers[0].media_type)) {
-        unusable(absl::FailedPreconditionError(
-            absl::StrCat("want exactly one layer of ", oci::kSigstoreBundleV03)));
-        continue;
-      }
-      auto blob = target.FetchBlob(parsed->layers[0]);
-      if (!blob.ok()) {
-        unusable(blob.status());
-        continue;
-      }
-      auto bundle = client::ParseBundle(*blob);
-      if (!bundle.ok()) {
-        unusable(bundle.status());
-        continue;
-      }
-      Attachment a;
-      a.bundle = *std::move(bundle);
-      a.artifact = image_artifact;
-      a.description = description;
-      a.source = kSourceReferrer;
-      a.subject = image;
-      a.manifest = r.digest;
-      if (a.bundle.is_dsse()) {
-        a.predicate_type = StatementPredicateType(a.bundle.proto.dsse_envelope().payload());
-      }
-      out.attachments.push_back(std::move(a));
-    }
-  }
   // cosign's legacy tags: one manifest each, every layer read on its own so one bad layer does
   // not hide the others.
   struct Legacy {
@@ -348,19 +284,19 @@ absl::StatusOr<Discovery> Discover(oci::Target& target, const oci::Digest& image
       {options.legacy_attestations, oci::CosignAttestationTag(image), oci::kDsseEnvelope,
        kSourceCosignAttestation, ".att"},
   };
-  for (const Legacy& l : kLegacy) {
-    if (!l.wanted) continue;
+  const auto read_legacy = [&](const Legacy& l) -> absl::StatusOr<Discovery> {
+    Discovery part;
     auto m = target.FetchManifest(l.tag);
     if (!m.ok()) {
-      if (m.status().code() == absl::StatusCode::kNotFound) continue;
+      if (m.status().code() == absl::StatusCode::kNotFound) return part;
       return m.status();
     }
     auto parsed =
         oci::ParseImageManifest(m->bytes, oci::ParseLimits{target.limits().max_index_entries});
     if (!parsed.ok()) {
-      out.unusable.push_back({absl::StrCat("cosign ", l.name, " manifest"), l.source,
-                              m->descriptor.digest, parsed.status()});
-      continue;
+      part.unusable.push_back({absl::StrCat("cosign ", l.name, " manifest"), l.source,
+                               m->descriptor.digest, parsed.status()});
+      return part;
     }
     for (size_t i = 0; i < parsed->layers.size(); ++i) {
       const oci::Descriptor& layer = parsed->layers[i];
@@ -368,7 +304,7 @@ absl::StatusOr<Discovery> Discover(oci::Target& target, const oci::Digest& image
       const std::string description = absl::StrCat("cosign ", l.name, " layer ", i);
       auto blob = target.FetchBlob(layer);
       if (!blob.ok()) {
-        out.unusable.push_back({description, l.source, m->descriptor.digest, blob.status()});
+        part.unusable.push_back({description, l.source, m->descriptor.digest, blob.status()});
         continue;
       }
       oci::CosignLayer c;
@@ -387,7 +323,7 @@ absl::StatusOr<Discovery> Discover(oci::Target& target, const oci::Digest& image
       const bool is_sig = l.source == std::string(kSourceCosignSignature);
       auto bundle = is_sig ? BundleFromCosignSignature(c) : BundleFromCosignAttestation(c);
       if (!bundle.ok()) {
-        out.unusable.push_back({description, l.source, m->descriptor.digest, bundle.status()});
+        part.unusable.push_back({description, l.source, m->descriptor.digest, bundle.status()});
         continue;
       }
       Attachment a;
@@ -407,8 +343,100 @@ absl::StatusOr<Discovery> Discover(oci::Target& target, const oci::Digest& image
         a.artifact = image_artifact;
         a.predicate_type = StatementPredicateType(a.bundle.proto.dsse_envelope().payload());
       }
-      out.attachments.push_back(std::move(a));
+      part.attachments.push_back(std::move(a));
     }
+    return part;
+  };
+  // The legacy tags are looked up on threads of their own while the referrers are (independent
+  // round trips to the registry; the referrers take several in sequence). The results are merged
+  // in the sequential order (referrers, .sig, .att) and the first error in that order is returned.
+  std::vector<std::future<absl::StatusOr<Discovery>>> legacy;
+  for (const Legacy& l : kLegacy) {
+    if (!l.wanted) continue;
+    try {
+      legacy.push_back(std::async(std::launch::async, read_legacy, std::cref(l)));
+    } catch (const std::system_error&) {  // no thread to be had: in sequence, after the referrers
+      legacy.push_back(std::async(std::launch::deferred, read_legacy, std::cref(l)));
+    }
+  }
+  const absl::Status referrers_status = [&]() -> absl::Status {
+    if (options.referrers) {
+      // All referrers, filtered here: skopeo 1.9 rewrites the tag schema index without the
+      // entries' artifactType, so an entry without one is looked at (its manifest says).
+      auto referrers = target.Referrers(image, "");
+      if (!referrers.ok()) return referrers.status();
+      if (referrers->size() > target.limits().max_index_entries) {
+        return absl::ResourceExhaustedError(absl::StrCat(target.Name(), ": ", referrers->size(),
+                                                         " referrers of ", image.ToString()));
+      }
+      for (const oci::Descriptor& r : *referrers) {
+        if (!r.artifact_type.empty() && !IsBundleType(r.artifact_type)) continue;
+        const std::string description =
+            absl::StrCat("referrer ", ShortDigest(r.digest), " (sigstore bundle)");
+        auto unusable = [&](const absl::Status& s) {
+          out.unusable.push_back({description, kSourceReferrer, r.digest, s});
+        };
+        auto m = target.FetchManifest(r.digest.ToString());
+        if (!m.ok()) {
+          unusable(m.status());
+          continue;
+        }
+        auto parsed =
+            oci::ParseImageManifest(m->bytes, oci::ParseLimits{target.limits().max_index_entries});
+        if (!parsed.ok()) {
+          unusable(parsed.status());
+          continue;
+        }
+        if (!parsed->subject.has_value() || parsed->subject->digest != image) {
+          unusable(absl::FailedPreconditionError(absl::StrCat(
+              "listed as a referrer of ", image.ToString(), " but its subject is ",
+              parsed->subject.has_value() ? parsed->subject->digest.ToString() : "missing")));
+          continue;
+        }
+        if (!IsBundleType(parsed->artifact_type)) {
+          if (r.artifact_type.empty()) continue;  // another kind of referrer
+          unusable(absl::FailedPreconditionError(
+              absl::StrCat("listed as a Sigstore bundle but the manifest's artifactType is \"",
+                           parsed->artifact_type, "\"")));
+          continue;
+        }
+        if (parsed->layers.size() != 1 || !IsBundleType(parsed->layers[0].media_type)) {
+          unusable(absl::FailedPreconditionError(
+              absl::StrCat("want exactly one layer of ", oci::kSigstoreBundleV03)));
+          continue;
+        }
+        auto blob = target.FetchBlob(parsed->layers[0]);
+        if (!blob.ok()) {
+          unusable(blob.status());
+          continue;
+        }
+        auto bundle = client::ParseBundle(*blob);
+        if (!bundle.ok()) {
+          unusable(bundle.status());
+          continue;
+        }
+        Attachment a;
+        a.bundle = *std::move(bundle);
+        a.artifact = image_artifact;
+        a.description = description;
+        a.source = kSourceReferrer;
+        a.subject = image;
+        a.manifest = r.digest;
+        if (a.bundle.is_dsse()) {
+          a.predicate_type = StatementPredicateType(a.bundle.proto.dsse_envelope().payload());
+        }
+        out.attachments.push_back(std::move(a));
+      }
+    }
+    return absl::OkStatus();
+  }();
+  std::vector<absl::StatusOr<Discovery>> parts;
+  for (auto& f : legacy) parts.push_back(f.get());
+  if (!referrers_status.ok()) return referrers_status;
+  for (absl::StatusOr<Discovery>& part : parts) {
+    if (!part.ok()) return part.status();
+    for (Attachment& a : part->attachments) out.attachments.push_back(std::move(a));
+    for (UnusableAttachment& u : part->unusable) out.unusable.push_back(std::move(u));
   }
   return out;
 }

@@ -105,7 +105,10 @@ struct Discovery {
 
 // Everything attached to |image| in |target|. Fails only when the listing itself fails (the
 // referrers index or a legacy tag's manifest cannot be read); a single attachment that cannot
-// be read or parsed goes to |unusable| with its reason.
+// be read or parsed goes to |unusable| with its reason. The legacy `.sig` and `.att` tags are
+// read on threads of their own while the referrers are (|target| must be thread-safe, as every
+// oci::Target is); the result is in the same order as a sequential walk (referrers, .sig, .att),
+// and so is the error returned when several lookups fail.
 absl::StatusOr<Discovery> Discover(oci::Target& target, const oci::Digest& image,
                                    const DiscoverOptions& options = {});
 

@@ -18,6 +18,7 @@
 #include "nlohmann/json.hpp"
 #include "oci/media_types.h"
 #include "oci/reference.h"
+#include "oci/registry_hosts.h"
 
 namespace vouch::oci {
 
@@ -265,6 +266,17 @@ absl::StatusOr<std::string> RegistryClient::Base() {
     absl::MutexLock lock(&mu_);
     if (!base_.empty()) return base_;
   }
+  // What an earlier client of this process learned at this host:port. A plain-http choice is
+  // taken only by a client that may use plain http itself; otherwise it probes as below.
+  if (std::optional<RegistryHostState> known = RegistryHosts::Global().Get(host_);
+      known.has_value() &&
+      (absl::StartsWith(known->base, "https://") ||
+       (absl::StartsWith(known->base, "http://") && PlainHttpAllowed(host_)))) {
+    absl::MutexLock lock(&mu_);
+    if (base_.empty()) base_ = known->base;
+    if (!challenge_.has_value()) challenge_ = known->challenge;
+    return base_;
+  }
   // https first; plain http only when https got no answer at all and it is allowed.
   std::string chosen;
   HttpRequest ping{"GET", absl::StrCat("https://", host_, "/v2/"), {}, {}};
@@ -289,19 +301,22 @@ absl::StatusOr<std::string> RegistryClient::Base() {
                                      " (plain http is used only for loopback registries or with "
                                      "--allow-insecure-registry)"));
   }
-  absl::MutexLock lock(&mu_);
-  if (base_.empty()) base_ = chosen;
-  if (response->status == 401 && !challenge_.has_value()) {
+  std::optional<Challenge> seen;
+  if (response->status == 401) {
     auto challenges = ParseWwwAuthenticate(response->Header("www-authenticate"));
     if (challenges.ok()) {
       for (const Challenge& c : *challenges) {
         if (c.scheme == "bearer" || c.scheme == "basic") {
-          challenge_ = c;
+          seen = c;
           break;
         }
       }
     }
   }
+  RegistryHosts::Global().Put(host_, RegistryHostState{chosen, seen});
+  absl::MutexLock lock(&mu_);
+  if (base_.empty()) base_ = chosen;
+  if (seen.has_value() && !challenge_.has_value()) challenge_ = seen;
   return base_;
 }
 
@@ -421,6 +436,7 @@ absl::Status RegistryClient::Authorize(const Scope& scope, const HttpResponse& r
   {
     absl::MutexLock lock(&mu_);
     challenge_ = *chosen;
+    if (!base_.empty()) RegistryHosts::Global().SetChallenge(host_, base_, *chosen);
   }
   const bool anonymous = !credentials_.has_value() || credentials_->empty();
   if (chosen->scheme == "basic") {
@@ -488,6 +504,10 @@ absl::StatusOr<HttpResponse> RegistryClient::Do(const Scope& scope, Call& call) 
     }
     auto response = http_->Send(sent, call.max_body, consumer);
     absl::Duration wait = backoff;
+    if (!response.ok() && own_host && TransportError(response.status())) {
+      // No answer where the process thought the registry was: the next client probes again.
+      RegistryHosts::Global().Forget(host_, *base);
+    }
     if (!response.ok()) {
       if (!call.retry || !TransportError(response.status()) || delivered ||
           attempt >= options_.max_attempts) {

@@ -12,6 +12,11 @@
 // Transport: https with the system store or RegistryOptions::ca_file. Plain http is used only
 // when https gets no answer at all and the registry is on a loopback address (127.0.0.0/8,
 // ::1, localhost) or RegistryOptions::allow_insecure is set. Token realms follow the same rule.
+// The scheme chosen and the registry's challenge are remembered per host[:port] for the process
+// (RegistryHosts, oci/registry_hosts.h), so a later client of a known host (another repository)
+// makes neither the https attempt nor GET /v2/; a remembered plain-http choice is used only by a
+// client that is allowed plain http to that host by the rule above, any other client probes
+// (https first) itself. Credentials and tokens stay in each client, never shared.
 //
 // Integrity: everything read is checked against the digest it was asked for while it streams
 // in (a mismatch is DataLoss naming both digests), and bounded (RegistryLimits) before the bytes
@@ -116,11 +121,13 @@ class RegistryClient {
                                                              const RegistryOptions& options = {});
 
   const std::string& registry() const { return registry_; }
-  // "https://host" or "http://host" once the first request chose it, else "".
+  // "https://host" or "http://host" once the first request chose it (or took it from
+  // RegistryHosts), else "".
   std::string base_url() const;
   const RegistryOptions& options() const { return options_; }
 
-  // GET /v2/: OK when the registry answers 200, or 401 (the challenge is remembered).
+  // GET /v2/: OK when the registry answers 200, or 401 (the challenge is remembered). Probes
+  // the scheme first unless RegistryHosts knows this host.
   absl::Status Ping();
 
   // HEAD the manifest at |reference| (a tag or "sha256:..."): its descriptor (media type,

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "oci/media_types.h"
+#include "oci/registry_hosts.h"
 #include "tests/registry/registry_fixture.h"
 #include "tests/status_matchers.h"
 
@@ -61,6 +62,8 @@ class PlainRegistryTest : public ::testing::Test {
     image_digest_ = new std::string(*digest);
     ASSERT_THAT(registry_->PushLayout(dir_->path() + "/layout", "v1", "test/app", "v1"), IsOk());
   }
+  // Each test starts with a process that has contacted no registry yet (request counts).
+  void SetUp() override { RegistryHosts::Global().Clear(); }
   static void TearDownTestSuite() {
     delete registry_;
     delete dir_;
@@ -355,6 +358,112 @@ TEST_F(PlainRegistryTest, NonLoopbackPlainHttpNeedsAllowInsecure) {
   auto d = (*allowed)->Resolve("test/app", "v1");
   ASSERT_THAT(d.status(), IsOk());
   EXPECT_EQ(d->digest.ToString(), *image_digest_);
+  // The process now remembers plain http for this host; a client without allow_insecure does not
+  // take it: it tries https itself (no answer) and refuses, as before.
+  o.allow_insecure = false;
+  auto again = RegistryClient::New(host, o);
+  ASSERT_THAT(again.status(), IsOk());
+  EXPECT_THAT((*again)->Resolve("test/app", "v1"),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("--allow-insecure-registry")));
+  EXPECT_EQ((*again)->base_url(), "");
+  EXPECT_EQ((*again)->stats().requests, 1u);  // the https attempt only
+}
+
+// Requests to |proxy| that are exactly |request| ("GET /v2/").
+int CountExactly(const RegistryProxy& proxy, const std::string& request) {
+  int n = 0;
+  for (const std::string& r : proxy.requests()) n += r == request ? 1 : 0;
+  return n;
+}
+
+TEST_F(PlainRegistryTest, ClientsOfAKnownHostSkipTheHttpsAttemptAndThePing) {
+  auto proxy = RegistryProxy::Start(registry_->host(), {});
+  ASSERT_THAT(proxy.status(), IsOk());
+  const std::string host = (*proxy)->host();
+  // First contact: the https attempt (no TLS on this loopback proxy: no answer), GET /v2/ over
+  // http, then the HEAD.
+  auto first = RegistryClient::New(host, Anonymous());
+  ASSERT_THAT(first.status(), IsOk());
+  ASSERT_THAT((*first)->Resolve("test/app", "v1").status(), IsOk());
+  EXPECT_EQ((*first)->stats().requests, 3u);
+  EXPECT_EQ(CountExactly(**proxy, "GET /v2/"), 1);
+  // A new client of the same host (as for another repository: one client per repository): the
+  // HEAD only, over the scheme the first one chose. 2 requests fewer.
+  auto second = RegistryClient::New(host, Anonymous());
+  ASSERT_THAT(second.status(), IsOk());
+  ASSERT_THAT((*second)->Resolve("test/app", "v1").status(), IsOk());
+  EXPECT_EQ((*second)->stats().requests, 1u);
+  EXPECT_EQ((*second)->base_url(), "http://" + host);
+  EXPECT_THAT((*second)->Resolve("test/nosuchrepo", "v1"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ((*second)->stats().requests, 2u);
+  EXPECT_EQ(CountExactly(**proxy, "GET /v2/"), 1);
+  // Ping still asks (GET /v2/), but without probing the scheme.
+  auto pinging = RegistryClient::New(host, Anonymous());
+  ASSERT_THAT(pinging.status(), IsOk());
+  EXPECT_THAT((*pinging)->Ping(), IsOk());
+  EXPECT_EQ((*pinging)->stats().requests, 1u);
+
+  // Another host:port (a second proxy in front of the same registry) is probed on its own.
+  auto proxy2 = RegistryProxy::Start(registry_->host(), {});
+  ASSERT_THAT(proxy2.status(), IsOk());
+  auto other = RegistryClient::New((*proxy2)->host(), Anonymous());
+  ASSERT_THAT(other.status(), IsOk());
+  ASSERT_THAT((*other)->Resolve("test/app", "v1").status(), IsOk());
+  EXPECT_EQ((*other)->stats().requests, 3u);
+  EXPECT_EQ(CountExactly(**proxy2, "GET /v2/"), 1);
+  // So is the same port under another name: the key is the host as the client reaches it.
+  const std::string port = host.substr(host.find(':'));
+  auto renamed = RegistryClient::New("localhost" + port, Anonymous());
+  ASSERT_THAT(renamed.status(), IsOk());
+  ASSERT_THAT((*renamed)->Resolve("test/app", "v1").status(), IsOk());
+  EXPECT_EQ((*renamed)->stats().requests, 3u);
+  EXPECT_EQ(CountExactly(**proxy, "GET /v2/"), 3);  // first, pinging, renamed
+}
+
+TEST(RegistryHostsTest, BoundedLeastRecentlyUsedAndExpiring) {
+  RegistryHosts hosts(2, absl::Hours(1));
+  hosts.Put("a:1", {"http://a:1", std::nullopt});
+  hosts.Put("b:1", {"https://b:1", Challenge{"basic", {{"realm", "r"}}}});
+  ASSERT_TRUE(hosts.Get("a:1").has_value());  // a is now the more recently used
+  hosts.Put("c:1", {"https://c:1", std::nullopt});
+  EXPECT_EQ(hosts.size(), 2u);
+  EXPECT_FALSE(hosts.Get("b:1").has_value());
+  EXPECT_EQ(hosts.Get("a:1")->base, "http://a:1");
+  EXPECT_FALSE(hosts.Get("a:2").has_value());  // another port is another host
+  // A challenge update applies only to the entry with the same base.
+  hosts.SetChallenge("c:1", "http://c:1", Challenge{"bearer", {}});
+  EXPECT_FALSE(hosts.Get("c:1")->challenge.has_value());
+  hosts.SetChallenge("c:1", "https://c:1", Challenge{"bearer", {}});
+  EXPECT_EQ(hosts.Get("c:1")->challenge->scheme, "bearer");
+  hosts.Forget("c:1", "http://c:1");
+  EXPECT_TRUE(hosts.Get("c:1").has_value());
+  hosts.Forget("c:1", "https://c:1");
+  EXPECT_FALSE(hosts.Get("c:1").has_value());
+
+  RegistryHosts expiring(2, absl::ZeroDuration());
+  expiring.Put("a:1", {"http://a:1", std::nullopt});
+  EXPECT_FALSE(expiring.Get("a:1").has_value());
+}
+
+TEST(RegistryHostsTest, AHostThatStopsAnsweringIsForgotten) {
+  RegistryHosts::Global().Clear();
+  std::string host;
+  {
+    auto registry = TestRegistry::Start();
+    ASSERT_THAT(registry.status(), IsOk());
+    host = (*registry)->host();
+    auto client = RegistryClient::New(host, Anonymous());
+    ASSERT_THAT(client.status(), IsOk());
+    ASSERT_THAT((*client)->Ping(), IsOk());
+    ASSERT_TRUE(RegistryHosts::Global().Get(host).has_value());
+  }
+  // The registry is gone: no answer at the remembered address, and the process forgets it.
+  RegistryOptions o = Anonymous();
+  o.max_attempts = 1;
+  auto client = RegistryClient::New(host, o);
+  ASSERT_THAT(client.status(), IsOk());
+  EXPECT_THAT((*client)->Ping(), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_FALSE(RegistryHosts::Global().Get(host).has_value());
 }
 
 TEST(BasicAuthRegistry, NeedsCredentialsAndTakesThemFromDockerConfig) {
@@ -372,9 +481,19 @@ TEST(BasicAuthRegistry, NeedsCredentialsAndTakesThemFromDockerConfig) {
               StatusIs(absl::StatusCode::kUnauthenticated,
                        AllOf(HasSubstr("Basic realm=\"vouch-test-realm\""),
                              HasSubstr("requires authentication"))));
+  // The anonymous client's first contact taught the process the scheme and the Basic challenge:
+  // this client sends its credentials with its first request (no https attempt, no GET /v2/).
   auto good = RegistryClient::New((*registry)->host(), WithCredentials(config));
   ASSERT_THAT(good.status(), IsOk());
   EXPECT_THAT((*good)->Resolve("sec/app", "v1").status(), IsOk());
+  EXPECT_EQ((*good)->stats().requests, 1u);
+  // Credentials are not shared: another anonymous client is still refused (one request: no
+  // probe, the 401 names the challenge).
+  auto anonymous2 = RegistryClient::New((*registry)->host(), Anonymous());
+  ASSERT_THAT(anonymous2.status(), IsOk());
+  EXPECT_THAT((*anonymous2)->Resolve("sec/app", "v1"),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("requires authentication")));
+  EXPECT_EQ((*anonymous2)->stats().requests, 1u);
   RegistryConfig wrong = config;
   wrong.password = "wrong";
   auto bad = RegistryClient::New((*registry)->host(), WithCredentials(wrong));
@@ -438,6 +557,10 @@ TEST(TlsRegistry, TrustsTheGivenCaOnly) {
   ASSERT_THAT(client.status(), IsOk());
   EXPECT_THAT((*client)->Resolve("tls/app", "v1").status(), IsOk());
   EXPECT_EQ((*client)->base_url(), "https://" + (*registry)->host());
+  auto second = RegistryClient::New((*registry)->host(), o);
+  ASSERT_THAT(second.status(), IsOk());
+  EXPECT_THAT((*second)->Resolve("tls/app", "v1").status(), IsOk());
+  EXPECT_EQ((*second)->stats().requests, 1u);  // https known: no GET /v2/
 
   // The system store does not know the test CA; no fallback to plain http either.
   RegistryOptions system = Anonymous();
