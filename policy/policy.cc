@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -20,6 +21,8 @@
 #include "base/status.h"
 #include "formats/predicate_types.h"
 #include "signer/openssl_crypto.h"
+#include "yaml-cpp/eventhandler.h"
+#include "yaml-cpp/parser.h"
 #include "yaml-cpp/yaml.h"
 
 namespace vouch::policy {
@@ -151,6 +154,40 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   return s;
 }
 
+// yaml-cpp 0.7's YAML::LoadAll never returns on a stream with a ',' where a document's node
+// should start (",x", "\"a\",", "# c\n,"): the parser yields an empty document without consuming
+// the token, again and again, each one kept (a fuzzing finding: fuzz/regressions/policy_fuzzer).
+// This walks the documents with a handler that builds nothing and returns the position of a
+// document that starts where the previous one did, or nullopt when the stream moves on.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  YAML::Mark start;
+};
+
+std::optional<YAML::Mark> FirstStuckDocument(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  int previous = -1;
+  while (parser.HandleNextDocument(starts)) {  // throws YAML::Exception as LoadAll does
+    if (starts.start.pos == previous) return starts.start;
+    previous = starts.start.pos;
+  }
+  return std::nullopt;
+}
+
 std::string DirOf(const std::string& path) {
   const size_t slash = path.rfind('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
@@ -169,6 +206,11 @@ class Loader {
     dir_ = DirOf(file);
     std::vector<YAML::Node> docs;
     try {
+      if (auto stuck = FirstStuckDocument(text)) {
+        return absl::InvalidArgumentError(absl::StrCat(file_, ":", stuck->line + 1, ":",
+                                                       stuck->column + 1,
+                                                       ": not valid YAML/JSON: unexpected ','"));
+      }
       docs = YAML::LoadAll(text);
     } catch (const YAML::Exception& e) {
       return absl::InvalidArgumentError(absl::StrCat(

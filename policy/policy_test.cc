@@ -206,6 +206,10 @@ spec:
 TEST_F(PolicyLoadTest, RefusesMalformedPoliciesNamingFileLineAndField) {
   const std::vector<Bad> cases = {
       {"not yaml", "a: [", "p.yaml:", "not valid YAML"},
+      // yaml-cpp alone never returns on these (fuzzing finding): refused with the position.
+      {"stray comma", ",\xa2", "p.yaml:1:1:", "not valid YAML/JSON: unexpected ','"},
+      {"comma after a scalar", "\"a\",", "p.yaml:1:4:", "unexpected ','"},
+      {"comma on line 3", "# policy\n\n  ,x\n", "p.yaml:3:3:", "unexpected ','"},
       {"wrong api", "apiVersion: v2\nkind: ImagePolicy\nspec: {}\n",
        "p.yaml:1:", "apiVersion: must be"},
       {"wrong kind", "apiVersion: policy.vouch.dev/v1\nkind: Pod\nspec: {}\n",
