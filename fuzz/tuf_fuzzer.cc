@@ -5,9 +5,11 @@
 // (ParseRoot, ParseTimestamp, ParseSnapshot, ParseTargets), and for a root the self-signature
 // check Bootstrap makes (VerifyRole, which parses every listed key). Also the strict JSON
 // parser and canonical form the signatures cover. Invariants: canonical JSON is a fixed point
-// (parsing and re-encoding canonical bytes gives them back) and a root parsed from the input
-// verifies only if it is signed by its own keys (the fuzzer cannot forge that: it never does
-// unless a seed carried a real signed root).
+// (parsing and re-encoding canonical bytes gives them back; canonical bytes that do not parse
+// again must hold a raw control character, which the OLPC form leaves unescaped) and a root parsed
+// from the input verifies only if it is signed by its own keys (the fuzzer cannot forge that: it
+// never does unless a seed carried a real signed root).
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -21,9 +23,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto c = vouch::tuf::CanonicalJson(*j);
     if (c.ok()) {
       auto j2 = vouch::tuf::ParseJson(*c);
-      if (!j2.ok()) __builtin_trap();  // canonical bytes that do not parse
-      auto c2 = vouch::tuf::CanonicalJson(*j2);
-      if (!c2.ok() || *c2 != *c) __builtin_trap();  // canonical form not a fixed point
+      if (j2.ok()) {
+        auto c2 = vouch::tuf::CanonicalJson(*j2);
+        if (!c2.ok() || *c2 != *c) __builtin_trap();  // canonical form not a fixed point
+      } else if (std::none_of(c->begin(), c->end(),
+                              [](char ch) { return static_cast<unsigned char>(ch) < 0x20; })) {
+        // OLPC canonical JSON (securesystemslib, go-securesystemslib) escapes only '"' and '\',
+        // so a string with a control character stays raw and is not strict JSON any more (the
+        // 10-minute run's finding, fuzz/regressions/tuf_fuzzer). Anything else must parse.
+        __builtin_trap();
+      }
     }
   }
   if (auto e = vouch::tuf::ParseEnvelope(in, vouch::tuf::kRoot); e.ok()) {
