@@ -227,8 +227,20 @@ absl::Status Append(const json& v, int depth, std::string* out) {
       const int64_t i = v.get<int64_t>();
       const uint64_t mag = i < 0 ? 0 - static_cast<uint64_t>(i) : static_cast<uint64_t>(i);
       if (mag > kMaxSafe) {
-        return absl::InvalidArgumentError(
-            absl::StrFormat("integer %d is outside the IEEE 754 exact range (+/-2^53)", i));
+        // Beyond 2^53 only the integers that are exactly a double are numbers RFC 8785 can
+        // keep (the canonical form of 8.6231e18 is "8623100000000000000", which must read back
+        // as itself); the others would silently change value.
+        // Kept when it is exactly a double, or when it already is its double's canonical
+        // digits (the canonical form of a double near 2^63 rounds the last digits to zeros).
+        const double d = static_cast<double>(i);
+        const bool exact = d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
+                           static_cast<int64_t>(d) == i;
+        if (!exact && FormatEs6Number(d) != absl::StrCat(i)) {
+          return absl::InvalidArgumentError(
+              absl::StrFormat("integer %d is not exactly an IEEE 754 double (beyond +/-2^53)", i));
+        }
+        out->append(FormatEs6Number(d));
+        return absl::OkStatus();
       }
       absl::StrAppend(out, i);
       return absl::OkStatus();
@@ -236,8 +248,14 @@ absl::Status Append(const json& v, int depth, std::string* out) {
     case json::value_t::number_unsigned: {
       const uint64_t u = v.get<uint64_t>();
       if (u > kMaxSafe) {
-        return absl::InvalidArgumentError(
-            absl::StrFormat("integer %d is outside the IEEE 754 exact range (+/-2^53)", u));
+        const double d = static_cast<double>(u);
+        const bool exact = d < 18446744073709551616.0 && static_cast<uint64_t>(d) == u;
+        if (!exact && FormatEs6Number(d) != absl::StrCat(u)) {
+          return absl::InvalidArgumentError(
+              absl::StrFormat("integer %d is not exactly an IEEE 754 double (beyond +/-2^53)", u));
+        }
+        out->append(FormatEs6Number(d));
+        return absl::OkStatus();
       }
       absl::StrAppend(out, u);
       return absl::OkStatus();

@@ -115,6 +115,18 @@ TEST(CanonicalJson, Integers) {
             "[0,0,1,-1,9007199254740992,-9007199254740992,1,100,0]");
 }
 
+// The canonical form of a large double is its integer digits, which must read back as the same
+// number (a fixed point; found by fuzz/canonical_json_fuzzer, input in fuzz/regressions).
+TEST(CanonicalJson, LargeIntegersThatAreDoublesAreKeptAndAFixedPoint) {
+  EXPECT_EQ(Canon("[0.0086231e21]"), "[8623100000000000000]");
+  EXPECT_EQ(Canon("[8623100000000000000]"), "[8623100000000000000]");
+  // ES6 Number.prototype.toString, as RFC 8785 prescribes: shortest digits, then zeros.
+  const std::string big = "[-9223372036854775808,9007199254740994,18446744073709549568]";
+  EXPECT_EQ(Canon(big), "[-9223372036854776000,9007199254740994,18446744073709550000]");
+  EXPECT_EQ(Canon(Canon(big)), Canon(big));
+  EXPECT_EQ(Canon("[1e21]"), "[1e+21]");
+}
+
 TEST(CanonicalJson, RefusesIntegersBeyondDoublePrecision) {
   EXPECT_THAT(CanonicalizeText("[9007199254740993]"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("2^53")));

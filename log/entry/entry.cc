@@ -967,6 +967,14 @@ absl::StatusOr<DerKey> ParseDerKey(absl::string_view der, bool certificate, bool
   if ((*v)->key_type() == KeyType::kRsaPss) {
     return Bad(path, "unsupported key: RSA-PSS (want RSA PKCS#1 v1.5, ECDSA or Ed25519)");
   }
+  // A bare key must be DER, as Go's x509.ParsePKIXPublicKey requires: OpenSSL also reads BER
+  // variants (an RSA key whose NULL parameters carry another tag; found by fuzz/der_fuzzer,
+  // input in fuzz/regressions), which would give one key two encodings.
+  if (!certificate && canonical != spki) {
+    return Bad(path,
+               "malformed public key: not DER (the SubjectPublicKeyInfo re-encodes "
+               "differently)");
+  }
   if ((*v)->key_type() == KeyType::kEd25519 && ed25519ph) {
     absl::StatusOr<std::unique_ptr<Ed25519Verifier>> ph = Ed25519Verifier::FromDer(canonical);
     if (!ph.ok()) return Bad(path, absl::StrCat("malformed public key: ", ph.status().message()));

@@ -987,3 +987,34 @@ TEST(Entry, UuidIsTheRfc6962LeafHash) {
 
 }  // namespace
 }  // namespace vouch::log
+
+namespace vouch::log {
+namespace {
+
+// OpenSSL reads an RSA SubjectPublicKeyInfo whose NULL parameters carry another tag and
+// re-encodes it with 05 00; a bare key must be DER (one encoding per key, as Go requires).
+// Found by fuzz/der_fuzzer (input in fuzz/regressions/der_fuzzer).
+TEST(ParseDerKey, RefusesBerVariantsOfAKeyOpenSslWouldRead) {
+  EVP_PKEY* raw = EVP_RSA_gen(2048);
+  ASSERT_NE(raw, nullptr);
+  unsigned char* buf = nullptr;
+  const int len = i2d_PUBKEY(raw, &buf);
+  EVP_PKEY_free(raw);
+  ASSERT_GT(len, 0);
+  const std::string der(reinterpret_cast<char*>(buf), static_cast<size_t>(len));
+  OPENSSL_free(buf);
+  EXPECT_THAT(ParseDerKey(der, /*certificate=*/false, /*ed25519ph=*/false, "k"), IsOk());
+  // rsaEncryption's parameters "05 00" (NULL) become "2e 00".
+  std::string ber = der;
+  const size_t at = ber.find(std::string("\x01\x01\x01\x05\x00", 5));
+  ASSERT_NE(at, std::string::npos);
+  ber[at + 3] = '\x2e';
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(ber.data());
+  EVP_PKEY* lenient = d2i_PUBKEY(nullptr, &p, static_cast<long>(ber.size()));
+  if (lenient != nullptr) EVP_PKEY_free(lenient);  // OpenSSL 3.0 reads it
+  EXPECT_THAT(ParseDerKey(ber, false, false, "k"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("k: malformed public key")));
+}
+
+}  // namespace
+}  // namespace vouch::log
