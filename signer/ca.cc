@@ -393,6 +393,11 @@ absl::StatusOr<std::unique_ptr<OpenSslVerifier>> ParseLeafKey(absl::string_view 
     if (!v.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("unsupported key: ", v.status().message()));
     }
+    // OpenSSL also reads BER variants (NULL parameters with another tag: fuzz/der_fuzzer,
+    // fuzz/regressions); the certificate would carry them and Go's x509 refuses such a key.
+    if ((*v)->PublicKeyDer() != der) {
+      return absl::InvalidArgumentError("malformed public key: not DER");
+    }
     *spki_der = std::move(der);
     return v;
   }

@@ -299,6 +299,28 @@ TEST_F(CaTest, AcceptsThePolicyKeyTypesAndRefusesOthers) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("CA's own key")));
 }
 
+// OpenSSL reads an RSA key whose NULL parameters carry another tag; the CA would have put
+// those bytes into the certificate (found by fuzz/der_fuzzer, input in fuzz/regressions).
+TEST(ParseLeafKey, RefusesBerVariantsOfAnRsaKey) {
+  EVP_PKEY* raw = EVP_RSA_gen(2048);
+  ASSERT_NE(raw, nullptr);
+  unsigned char* buf = nullptr;
+  const int len = i2d_PUBKEY(raw, &buf);
+  EVP_PKEY_free(raw);
+  ASSERT_GT(len, 0);
+  const std::string der(reinterpret_cast<char*>(buf), static_cast<size_t>(len));
+  OPENSSL_free(buf);
+  std::string spki;
+  ASSERT_THAT(ParseLeafKey(der, &spki), vouch::testing::IsOk());
+  EXPECT_EQ(spki, der);
+  std::string ber = der;
+  const size_t at = ber.find(std::string("\x01\x01\x01\x05\x00", 5));
+  ASSERT_NE(at, std::string::npos);
+  ber[at + 3] = '\x45';
+  EXPECT_THAT(ParseLeafKey(ber, &spki), vouch::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                                                 ::testing::HasSubstr("not DER")));
+}
+
 TEST(ProofOfPossession, VerifiesSignaturesOverTheChallenge) {
   for (KeyType t : {KeyType::kEcdsaP256, KeyType::kEcdsaP384, KeyType::kEcdsaP521,
                     KeyType::kEd25519, KeyType::kRsaPkcs1}) {

@@ -450,6 +450,7 @@ int main(int argc, char** argv) {
                   {"clients", clients},
                   {"appends", all.size()},
                   {"errors", errors},
+                  {"first_error", first_error},
                   {"seconds", elapsed},
                   {"appends_per_second", rate_done},
                   {"p50_ms", pct(0.5)},

@@ -59,6 +59,8 @@ import json, sys
 s = json.loads(sys.argv[1]); i, rss, hwm, db, wal, load = sys.argv[2:]
 print(f"{i:>8} {s['appends_per_second']:9.0f} {s['p50_ms']:6.2f} {s['p99_ms']:6.2f} {s['max_ms']:6.1f} "
       f"{s['errors']:6d} {int(rss)/1024:6.1f} {int(hwm)/1024:6.1f} {int(db)/2**20:5.0f} {int(wal)/2**20:6.1f} {load}")
+if s.get("first_error"):
+    print(f"  # interval {i}: first error: {s['first_error'][:200]}")
 PY
 done | tee "$tmp/soak.txt"
 python3 - "$tmp/soak.txt" <<'PY'
