@@ -160,6 +160,9 @@ absl::StatusOr<SpkiParts> ParseSpki(absl::string_view der) {
     return parts;
   }
   if (oid == kRsaOid) {
+    // RFC 3279 2.3.1: the parameters MUST be NULL (05 00). OpenSSL also reads other tags here
+    // (found by fuzz/der_fuzzer; inputs in fuzz/regressions), Go's x509 does not.
+    if (!has_params || params_tag != 0x05 || !params.empty()) return Malformed();
     parts.kind = SpkiParts::kRsa;
     return parts;
   }

@@ -317,8 +317,14 @@ TEST(ParseLeafKey, RefusesBerVariantsOfAnRsaKey) {
   const size_t at = ber.find(std::string("\x01\x01\x01\x05\x00", 5));
   ASSERT_NE(at, std::string::npos);
   ber[at + 3] = '\x45';
-  EXPECT_THAT(ParseLeafKey(ber, &spki), vouch::testing::StatusIs(absl::StatusCode::kInvalidArgument,
-                                                                 ::testing::HasSubstr("not DER")));
+  using vouch::testing::StatusIs;
+  EXPECT_THAT(ParseLeafKey(ber, &spki),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("malformed")));
+  EXPECT_THAT(CheckLeafKeyEncoding(ber),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("malformed")));
+  ber[at + 3] = '\x02';  // an empty INTEGER, which OpenSSL refuses
+  EXPECT_THAT(CheckLeafKeyEncoding(ber),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("malformed")));
 }
 
 TEST(ProofOfPossession, VerifiesSignaturesOverTheChallenge) {
