@@ -328,19 +328,8 @@ class Follower {
   }
 
   void Report(const std::string& kind, const std::string& summary, json extra) {
-    json e = std::move(extra);
-    e["kind"] = kind;
-    e["summary"] = summary;
-    e["detected"] = Rfc3339Now();
-    e["log"] = {{"url", o_.source->url()}, {"log_id", r_.log_id_hex}, {"type", "ct"}};
-    Finding f{kind, summary, ""};
-    auto path = dir_.WriteEvidence(e);
-    if (path.ok()) {
-      f.evidence_path = *path;
-    } else {
-      r_.warnings.push_back(absl::StrCat("could not write evidence: ", path.status().message()));
-    }
-    r_.findings.push_back(std::move(f));
+    extra["log"] = {{"url", o_.source->url()}, {"log_id", r_.log_id_hex}, {"type", "ct"}};
+    RecordFinding(dir_, kind, summary, std::move(extra), &r_.findings, &r_.warnings);
   }
 
   // The certificate an entry logs; an error for what the log must never serve.

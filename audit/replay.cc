@@ -153,21 +153,10 @@ class Replayer {
   }
 
   void Report(const std::string& kind, const std::string& summary, json extra) {
-    json e = std::move(extra);
-    e["kind"] = kind;
-    e["summary"] = summary;
-    e["detected"] = Rfc3339(absl::Now());
-    e["log"] = {{"url", reader_ ? reader_->base_url() : o_.log_url},
-                {"origin", cp_.origin.empty() ? state_.origin : cp_.origin},
-                {"log_id", tlog_ != nullptr ? absl::BytesToHexString(tlog_->log_id) : ""}};
-    Finding f{kind, summary, ""};
-    auto path = dir_.WriteEvidence(e);
-    if (path.ok()) {
-      f.evidence_path = *path;
-    } else {
-      r_.warnings.push_back(absl::StrCat("could not write evidence: ", path.status().message()));
-    }
-    r_.findings.push_back(std::move(f));
+    extra["log"] = {{"url", reader_ ? reader_->base_url() : o_.log_url},
+                    {"origin", cp_.origin.empty() ? state_.origin : cp_.origin},
+                    {"log_id", tlog_ != nullptr ? absl::BytesToHexString(tlog_->log_id) : ""}};
+    RecordFinding(dir_, kind, summary, std::move(extra), &r_.findings, &r_.warnings);
   }
 
   absl::Status TruncateIndex() {
@@ -982,6 +971,22 @@ class Replayer {
 absl::StatusOr<ReplayResult> Replay(const StateDir& dir, const ReplayOptions& options) {
   Replayer r(dir, options);
   return r.Run();
+}
+
+void RecordFinding(const StateDir& dir, const std::string& kind, const std::string& summary,
+                   json evidence, std::vector<Finding>* findings,
+                   std::vector<std::string>* warnings) {
+  evidence["kind"] = kind;
+  evidence["summary"] = summary;
+  evidence["detected"] = Rfc3339(absl::Now());
+  Finding f{kind, summary, ""};
+  auto path = dir.WriteEvidence(evidence);
+  if (path.ok()) {
+    f.evidence_path = *path;
+  } else {
+    warnings->push_back(absl::StrCat("could not write evidence: ", path.status().message()));
+  }
+  findings->push_back(std::move(f));
 }
 
 }  // namespace vouch::audit

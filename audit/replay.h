@@ -93,6 +93,13 @@ struct Finding {
   std::string evidence_path;
 };
 
+// Records one finding: adds "kind", "summary" and "detected" (now) to |evidence|, writes it to
+// |dir|'s evidence directory and appends the finding (with the file's path) to |findings|. A file
+// that cannot be written becomes a warning; the finding is recorded all the same.
+void RecordFinding(const StateDir& dir, const std::string& kind, const std::string& summary,
+                   nlohmann::json evidence, std::vector<Finding>* findings,
+                   std::vector<std::string>* warnings);
+
 // A valid entry whose signing certificate the trusted root does not vouch for.
 struct UntrustedEntry {
   uint64_t index = 0;
