@@ -55,6 +55,10 @@ absl::Status WithExistingEntryLeaf(absl::Status status, const Hash& leaf);
 struct PendingAppend {
   NewEntry entry;
   Hash leaf{};
+  // Non-zero: the row of the cluster's pending queue this append came from (another front end
+  // waits for it; log/cluster_store.h). The writer marks the row in the commit that makes the
+  // entry durable.
+  int64_t remote_id = 0;
   // For Log::AppendAsync: called once with the answer on a completion thread. Empty: the caller
   // waits on |done| (Log::Append, Log::AppendBulk).
   std::function<void(absl::StatusOr<EntryWithProof>)> callback;

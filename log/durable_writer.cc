@@ -96,6 +96,17 @@ void DurableWriter::Loop() {
           for (const auto& tile : batch->tiles) tiles[{tile->level, tile->index}] = tile.get();
         }
         for (const auto& [key, tile] : tiles) VOUCH_RETURN_IF_ERROR(w.WriteTile(*tile));
+        // Rows of the cluster's pending queue become resolved exactly when their entries are
+        // durable (log/cluster_store.h).
+        std::vector<std::pair<int64_t, uint64_t>> remote;
+        for (const auto& batch : batches) {
+          for (size_t i = 0; i < batch->waiters.size(); ++i) {
+            if (batch->waiters[i]->remote_id != 0) {
+              remote.emplace_back(batch->waiters[i]->remote_id, batch->entries[i].index);
+            }
+          }
+        }
+        if (!remote.empty()) VOUCH_RETURN_IF_ERROR(w.ResolvePending(remote));
         return w.WriteTreeState(batches.back()->state);
       });
     }

@@ -4,10 +4,12 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "base/status.h"
 #include "log/checkpoint.h"
+#include "log/follower.h"
 #include "log/integrator.h"
 #include "log/merkle.h"
 #include "signer/openssl_crypto.h"
@@ -24,22 +26,303 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(LogStorage* storage, const signer
                                                const LogOptions& options) {
   if (options.max_batch == 0) return absl::InvalidArgumentError("max_batch must be positive");
   if (options.max_pending == 0) return absl::InvalidArgumentError("max_pending must be positive");
+  if (options.cluster != nullptr && options.cluster_options.holder.empty()) {
+    return absl::InvalidArgumentError("cluster_options.holder must name this process");
+  }
   std::unique_ptr<Log> log(new Log(storage, key, options));
-  VOUCH_RETURN_IF_ERROR(log->Init());
+  if (options.cluster == nullptr) {
+    VOUCH_RETURN_IF_ERROR(log->Init(options.create_if_missing));
+    absl::MutexLock l(&log->role_mu_);
+    VOUCH_RETURN_IF_ERROR(log->StartSequencing());
+    log->sequencing_ = true;
+    return log;
+  }
+  // Only the lease holder may create the log (two front ends starting on an empty database
+  // would sign two first checkpoints).
+  const ClusterOptions& co = options.cluster_options;
+  VOUCH_ASSIGN_OR_RETURN(std::optional<LeaseGrant> grant,
+                         options.cluster->AcquireLease(co.holder, co.lease_ttl));
+  if (grant.has_value()) options.cluster->SetFence(grant->token);
+  absl::Status init = log->Init(options.create_if_missing && grant.has_value());
+  if (!init.ok()) {
+    if (grant.has_value()) {
+      options.cluster->SetFence(std::nullopt);
+      (void)options.cluster->ReleaseLease(co.holder);
+    }
+    return init;
+  }
+  FollowerOptions fo;
+  fo.poll = co.poll;
+  fo.idle_refresh = co.idle_refresh;
+  fo.wait_timeout = co.wait_timeout;
+  fo.max_pending = options.max_pending;
+  Log* raw = log.get();
+  fo.refresh = [raw] { return raw->Refresh(); };
+  fo.answer = [raw](const std::shared_ptr<PendingAppend>& p) { raw->Answer(p); };
+  fo.on_failure = [raw](const absl::Status& s) { raw->AppendsFailing(s); };
+  fo.on_success = [raw] { raw->AppendsSucceeded(); };
+  log->follower_ = Follower::Start(options.cluster, storage, std::move(fo));
+  if (grant.has_value()) {
+    absl::Status s;
+    {
+      absl::MutexLock l(&log->role_mu_);
+      s = log->StartSequencing();
+      if (s.ok()) log->sequencing_ = true;
+    }
+    if (!s.ok()) {
+      log->StopSequencing();
+      options.cluster->SetFence(std::nullopt);
+      (void)options.cluster->ReleaseLease(co.holder);
+      return s;
+    }
+    absl::MutexLock sl(&log->stats_mu_);
+    log->stats_.sequencing = true;
+    log->stats_.lease_token = grant->token;
+    log->stats_.takeovers++;
+  }
+  VLOG_INFO << "cluster member " << co.holder
+            << (grant.has_value() ? absl::StrCat(": sequencing (lease token ", grant->token, ")")
+                                  : std::string(": another front end sequences"));
+  if (co.on_role) co.on_role(grant.has_value());
+  log->lease_thread_ = std::thread([raw] { raw->LeaseLoop(); });
   return log;
 }
 
 Log::~Log() { Shutdown(); }
 
 void Log::Shutdown() {
+  {
+    absl::MutexLock l(&lease_mu_);
+    stopping_ = true;
+  }
+  if (lease_thread_.joinable()) lease_thread_.join();
+  bool was_sequencing;
+  {
+    absl::MutexLock l(&role_mu_);
+    was_sequencing = sequencing_;
+  }
   // The sequencer hands over its last batch and fails what is still queued; the writer then
   // finishes its queue.
-  if (sequencer_ != nullptr) sequencer_->Stop();
-  if (writer_ != nullptr) writer_->Stop();
+  StopSequencing();
+  if (follower_ != nullptr) follower_->Stop();
+  if (options_.cluster != nullptr && was_sequencing) {
+    options_.cluster->SetFence(std::nullopt);
+    absl::Status s = options_.cluster->ReleaseLease(options_.cluster_options.holder);
+    if (!s.ok()) VLOG_WARNING << "handing back the sequencer lease: " << s;
+  }
   // Nothing is committed any more: leave the newest checkpoint in the file (no lag after a stop).
   if (checkpoint_file_ != nullptr) checkpoint_file_->Stop();
   // Everything is answered or queued for an answer; run the queued callbacks, then stop.
   if (completions_ != nullptr) completions_->Stop();
+}
+
+void Log::StopSequencing() {
+  PendingPump* pump;
+  Sequencer* sequencer;
+  DurableWriter* writer;
+  {
+    // From now on appends go to the follower (or are refused by the stopping sequencer); the
+    // stages are stopped without the lock, so that appends never wait for a stalled commit.
+    absl::MutexLock l(&role_mu_);
+    retiring_ = true;
+    sequencing_ = false;
+    pump = pump_.get();
+    sequencer = sequencer_.get();
+    writer = writer_.get();
+  }
+  if (pump != nullptr) pump->Stop();  // No more queue rows; Done() still works.
+  if (sequencer != nullptr) sequencer->Stop();
+  if (writer != nullptr) writer->Stop();
+  // Both threads are gone: nothing answers through the pump any more.
+  absl::MutexLock l(&role_mu_);
+  pump_.reset();
+  sequencer_.reset();
+  writer_.reset();
+  retiring_ = false;
+}
+
+absl::Status Log::StartSequencing() {
+  // The durable tree, as the sequencer continues it. With a cluster it may have grown since this
+  // Log last looked (another front end sequenced): verified and published first.
+  std::optional<TreeState> stored;
+  absl::StatusOr<Integrator> integrator = absl::UnavailableError("not read");
+  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(stored, r.ReadTreeState());
+    if (!stored.has_value()) return absl::DataLossError("the database holds no tree state");
+    integrator = Integrator::Resume(*stored, r);
+    return integrator.status();
+  }));
+  if (options_.cluster != nullptr) {
+    absl::MutexLock l(&refresh_mu_);
+    VOUCH_RETURN_IF_ERROR(RefreshLocked().status());
+    if (reader_->Latest().size != stored->size) {
+      return absl::AbortedError("the tree grew while this front end took the lease");
+    }
+  }
+  if (completions_ == nullptr) {
+    completions_ = CompletionPool::Start(options_.completion_threads, "vouch-complete");
+  }
+  writer_ = DurableWriter::Start(
+      storage_, [this](std::vector<std::unique_ptr<SequencedBatch>>& batches,
+                       const DurableWriter::Outcome& outcome) { OnWritten(batches, outcome); });
+  SequencerOptions so;
+  so.origin = options_.origin;
+  so.signer_name = options_.signer_name;
+  so.max_batch = options_.max_batch;
+  so.linger = options_.linger;
+  so.max_pending = options_.max_pending;
+  so.clock = options_.clock;
+  so.answer = [this](const std::shared_ptr<PendingAppend>& p) { Answer(p); };
+  so.on_failure = [this](const absl::Status& s) { AppendsFailing(s); };
+  sequencer_ = Sequencer::Start(storage_, key_, log_id_, std::move(*integrator), stored->timestamp,
+                                writer_.get(), std::move(so));
+  if (options_.cluster != nullptr) {
+    PendingPumpOptions po;
+    po.poll = options_.cluster_options.poll;
+    pump_ = PendingPump::Start(options_.cluster, sequencer_.get(), po);
+  }
+  return absl::OkStatus();
+}
+
+void Log::LeaseLoop() {
+  const ClusterOptions& co = options_.cluster_options;
+  absl::Time renewed = absl::Now();
+  while (true) {
+    bool sequencing;
+    {
+      absl::MutexLock l(&role_mu_);
+      sequencing = sequencing_;
+    }
+    {
+      absl::MutexLock l(&lease_mu_);
+      lease_mu_.AwaitWithTimeout(
+          absl::Condition(
+              +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->lease_mu_) {
+                return log->stopping_ || log->recheck_lease_;
+              },
+              this),
+          sequencing ? co.lease_ttl / 3 : co.lease_retry);
+      if (stopping_) return;
+      recheck_lease_ = false;
+    }
+    absl::StatusOr<std::optional<LeaseGrant>> grant =
+        options_.cluster->AcquireLease(co.holder, co.lease_ttl);
+    if (sequencing) {
+      uint64_t token;
+      {
+        absl::MutexLock l(&stats_mu_);
+        token = stats_.lease_token;
+      }
+      if (grant.ok() && grant->has_value() && (*grant)->token == token) {
+        renewed = absl::Now();
+      } else if (grant.ok()) {
+        Demote("another front end holds the sequencer lease");
+      } else if (absl::Now() - renewed > co.lease_ttl * 2 / 3) {
+        Demote(absl::StrCat("cannot renew the sequencer lease: ", grant.status().message()));
+      } else {
+        VLOG_WARNING << "renewing the sequencer lease: " << grant.status();
+      }
+    } else if (grant.ok() && grant->has_value()) {
+      if (Promote((*grant)->token)) {
+        renewed = absl::Now();
+      } else {
+        (void)options_.cluster->ReleaseLease(co.holder);
+      }
+    } else if (!grant.ok()) {
+      VLOG_WARNING << "trying the sequencer lease: " << grant.status();
+    }
+  }
+}
+
+bool Log::Promote(uint64_t token) {
+  options_.cluster->SetFence(token);
+  absl::Status s;
+  {
+    absl::MutexLock l(&role_mu_);
+    s = StartSequencing();
+    if (s.ok()) sequencing_ = true;
+  }
+  if (!s.ok()) {
+    StopSequencing();
+    options_.cluster->SetFence(std::nullopt);
+    VLOG_WARNING << "took the sequencer lease but cannot sequence: " << s;
+    return false;
+  }
+  {
+    absl::MutexLock l(&stats_mu_);
+    stats_.sequencing = true;
+    stats_.lease_token = token;
+    stats_.takeovers++;
+  }
+  VLOG_WARNING << "cluster member " << options_.cluster_options.holder
+               << " took the sequencer lease (token " << token << ") at tree size "
+               << reader_->Latest().size;
+  if (options_.cluster_options.on_role) options_.cluster_options.on_role(true);
+  return true;
+}
+
+void Log::Demote(const std::string& why) {
+  StopSequencing();
+  options_.cluster->SetFence(std::nullopt);
+  {
+    absl::MutexLock l(&stats_mu_);
+    stats_.sequencing = false;
+    stats_.lease_token = 0;
+  }
+  // Appends go through the queue now; failures of the old role are not this one's.
+  AppendsSucceeded();
+  VLOG_WARNING << "cluster member " << options_.cluster_options.holder
+               << " stopped sequencing: " << why;
+  if (options_.cluster_options.on_role) options_.cluster_options.on_role(false);
+}
+
+absl::StatusOr<TreeState> Log::Refresh() {
+  {
+    absl::MutexLock l(&role_mu_);
+    // The sequencer publishes what it commits itself (a read from storage could be older).
+    if (sequencing_ || options_.cluster == nullptr) return reader_->Latest();
+  }
+  absl::MutexLock l(&refresh_mu_);
+  return RefreshLocked();
+}
+
+absl::StatusOr<TreeState> Log::RefreshLocked() {
+  std::optional<TreeState> stored;
+  VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(stored, r.ReadTreeState());
+    return absl::OkStatus();
+  }));
+  const TreeState old = reader_->Latest();
+  if (!stored.has_value()) {
+    return ReportIntegrityFailure(absl::DataLossError("the database's tree state is gone"));
+  }
+  if (stored->checkpoint == old.checkpoint) return old;
+  // Served only once verified: signed by this log's key for this log, and extending what this
+  // front end served before.
+  absl::StatusOr<Checkpoint> cp = VerifyCheckpoint(stored->checkpoint, options_.signer_name,
+                                                   *verifier_);
+  if (!cp.ok() || cp->origin != options_.origin || cp->size != stored->size ||
+      cp->root != stored->root) {
+    return ReportIntegrityFailure(absl::DataLossError(absl::StrCat(
+        "the database's checkpoint of size ", stored->size, " is not this log's signed tree: ",
+        cp.ok() ? "origin, size or root differ from the tree state" : cp.status().message())));
+  }
+  if (stored->size < old.size || (stored->size == old.size && stored->root != old.root)) {
+    return ReportIntegrityFailure(absl::DataLossError(
+        absl::StrCat("the database's tree (size ", stored->size,
+                     ") contradicts the tree this front end published (size ", old.size, ")")));
+  }
+  absl::Status grew = reader_->CheckGrowth(old, *stored);
+  if (!grew.ok()) return ReportIntegrityFailure(grew);
+  reader_->Publish(*stored, {});
+  if (checkpoint_file_ != nullptr) checkpoint_file_->Publish(stored->size, stored->checkpoint);
+  {
+    absl::MutexLock l(&stats_mu_);
+    stats_.tree_size = stored->size;
+    stats_.checkpoint_time = stored->timestamp;
+  }
+  stored->compact_range.clear();
+  return *stored;
 }
 
 absl::StatusOr<std::optional<LogIdentity>> Log::StoredIdentity(LogStorage* storage) {
@@ -79,12 +362,13 @@ void Log::StartCheckpointFile(const std::optional<Checkpoint>& published, const 
   checkpoint_file_->Publish(state.size, state.checkpoint);
 }
 
-absl::Status Log::Init() {
+absl::Status Log::Init(bool may_create) {
   ReaderOptions ro;
   ro.tile_cache_size = options_.tile_cache_size;
   ro.health = options_.health;
   reader_ = std::make_unique<Reader>(storage_, ro);
-  VOUCH_ASSIGN_OR_RETURN(auto verifier, signer::OpenSslVerifier::FromDer(key_->PublicKeyDer()));
+  VOUCH_ASSIGN_OR_RETURN(verifier_, signer::OpenSslVerifier::FromDer(key_->PublicKeyDer()));
+  const signer::Verifier* verifier = verifier_.get();
   const LogIdentity identity{options_.origin, options_.signer_name};
 
   std::optional<TreeState> stored;
@@ -107,7 +391,6 @@ absl::Status Log::Init() {
   VOUCH_ASSIGN_OR_RETURN(
       std::optional<Checkpoint> published,
       ReadPublishedCheckpoint(options_.published_checkpoint_path, *verifier, identity));
-  Integrator integrator;
   if (!stored.has_value()) {
     if (published.has_value() && published->size > 0) {
       return absl::DataLossError(absl::StrCat(
@@ -115,7 +398,12 @@ absl::Status Log::Init() {
           published->size, " (", options_.published_checkpoint_path,
           "): the database was emptied or replaced; restore vouch.db from a backup"));
     }
-    if (!options_.create_if_missing) {
+    if (options_.cluster != nullptr && options_.create_if_missing && !may_create) {
+      return absl::UnavailableError(
+          "the database holds no log yet and another front end holds the sequencer lease: wait "
+          "until it has created the log, then start this one");
+    }
+    if (!may_create) {
       return absl::FailedPreconditionError(
           "the database holds no log (no signed tree state) and this log key has signed one "
           "before: a new log under it would contradict the checkpoints it signed");
@@ -142,10 +430,6 @@ absl::Status Log::Init() {
     }
     VOUCH_RETURN_IF_ERROR(
         CheckStoredTree(storage_, *reader_, *stored, *verifier, identity, options_.startup_sample));
-    VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
-      VOUCH_ASSIGN_OR_RETURN(integrator, Integrator::Resume(*stored, r));
-      return absl::OkStatus();
-    }));
     reader_->Publish(*stored, {});
     VOUCH_RETURN_IF_ERROR(
         CheckPublished(published, *stored, *reader_, options_.published_checkpoint_path));
@@ -174,23 +458,7 @@ absl::Status Log::Init() {
     stats_.tree_size = stored->size;
     stats_.checkpoint_time = stored->timestamp;
   }
-
-  // The stages, started last to first.
   completions_ = CompletionPool::Start(options_.completion_threads, "vouch-complete");
-  writer_ = DurableWriter::Start(
-      storage_, [this](std::vector<std::unique_ptr<SequencedBatch>>& batches,
-                       const DurableWriter::Outcome& outcome) { OnWritten(batches, outcome); });
-  SequencerOptions so;
-  so.origin = options_.origin;
-  so.signer_name = options_.signer_name;
-  so.max_batch = options_.max_batch;
-  so.linger = options_.linger;
-  so.max_pending = options_.max_pending;
-  so.clock = options_.clock;
-  so.answer = [this](const std::shared_ptr<PendingAppend>& p) { Answer(p); };
-  so.on_failure = [this](const absl::Status& s) { AppendsFailing(s); };
-  sequencer_ = Sequencer::Start(storage_, key_, log_id_, std::move(integrator), stored->timestamp,
-                                writer_.get(), std::move(so));
   return absl::OkStatus();
 }
 
@@ -230,6 +498,11 @@ void Log::OnWritten(std::vector<std::unique_ptr<SequencedBatch>>& batches,
 }
 
 void Log::Answer(const std::shared_ptr<PendingAppend>& p) {
+  if (p->remote_id != 0) {
+    // Another front end's append (the pump's): that front end answers it.
+    pump_->Done(p);
+    return;
+  }
   if (!p->callback) {
     p->done.Notify();
     return;
@@ -246,9 +519,18 @@ absl::StatusOr<EntryWithProof> Log::Append(NewEntry entry) {
   auto p = std::make_shared<PendingAppend>();
   p->leaf = HashLeaf(entry.body);
   p->entry = std::move(entry);
-  VOUCH_RETURN_IF_ERROR(sequencer_->Enqueue(p));
+  VOUCH_RETURN_IF_ERROR(Enqueue(p));
   p->done.WaitForNotification();
   return Result(*p);
+}
+
+absl::Status Log::Enqueue(std::shared_ptr<PendingAppend> p) {
+  absl::ReaderMutexLock l(&role_mu_);
+  if (sequencer_ != nullptr && (!retiring_ || follower_ == nullptr)) {
+    return sequencer_->Enqueue(std::move(p));
+  }
+  if (follower_ != nullptr) return follower_->Enqueue(std::move(p));
+  return absl::UnavailableError("log is shutting down");
 }
 
 void Log::AppendAsync(NewEntry entry, AppendCallback done) {
@@ -256,7 +538,7 @@ void Log::AppendAsync(NewEntry entry, AppendCallback done) {
   p->leaf = HashLeaf(entry.body);
   p->entry = std::move(entry);
   p->callback = std::move(done);
-  absl::Status queued = sequencer_->Enqueue(p);
+  absl::Status queued = Enqueue(p);
   if (!queued.ok()) p->callback(queued);
 }
 
@@ -269,7 +551,16 @@ absl::Status Log::AppendBulk(std::vector<NewEntry> entries) {
     p->entry = std::move(e);
     pending.push_back(std::move(p));
   }
-  VOUCH_RETURN_IF_ERROR(sequencer_->EnqueueAll(pending));
+  {
+    absl::ReaderMutexLock l(&role_mu_);
+    if (sequencer_ != nullptr && (!retiring_ || follower_ == nullptr)) {
+      VOUCH_RETURN_IF_ERROR(sequencer_->EnqueueAll(pending));
+    } else if (follower_ != nullptr) {
+      VOUCH_RETURN_IF_ERROR(follower_->EnqueueAll(pending));
+    } else {
+      return absl::UnavailableError("log is shutting down");
+    }
+  }
   absl::Status first;
   for (auto& p : pending) {
     p->done.WaitForNotification();
@@ -323,6 +614,11 @@ absl::Status Log::ReportIntegrityFailure(const absl::Status& failure) {
 }
 
 void Log::AppendsFailing(const absl::Status& s) {
+  if (options_.cluster != nullptr && absl::StrContains(s.message(), "sequencer lease lost")) {
+    // Fenced: another front end sequences now. Step down at once instead of at the next renewal.
+    absl::MutexLock l(&lease_mu_);
+    recheck_lease_ = true;
+  }
   absl::MutexLock l(&health_mu_);
   appends_failing_.store(true, std::memory_order_relaxed);
   if (options_.health != nullptr) {

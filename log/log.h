@@ -27,6 +27,18 @@
 // naming the entry, counted (stats().integrity_failures) and reported to the Health object as a
 // lasting integrity failure. Failing commits are reported there too, until one succeeds.
 //
+// Several front ends on one database (LogOptions::cluster, log/cluster_store.h): every Log
+// accepts appends and serves reads, and exactly one sequences at a time, the one holding the
+// sequencer lease (a thread "vouch-lease" renews it, or tries to take it). The others hand their
+// appends to it through the database's pending queue (log/follower.h); the sequencer reads that
+// queue beside its local appends (log/pending_pump.h). Every write of the sequencer checks the
+// lease's fencing token, so one that lost its lease never writes again; every front end verifies
+// each checkpoint it serves (signature, and a consistency proof from the one it served before),
+// so not even a database with a fork in it makes one front end serve two views. When the
+// sequencer dies, another takes the lease once it expires (lease_ttl) and continues from the
+// durable tree; appends its predecessor had not made durable were never answered, and are read
+// again from the queue or retried by their clients.
+//
 // Thread-safe.
 #ifndef VOUCH_LOG_LOG_H_
 #define VOUCH_LOG_LOG_H_
@@ -37,6 +49,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -47,9 +60,12 @@
 #include "base/health.h"
 #include "log/append.h"
 #include "log/checkpoint_file.h"
+#include "log/cluster_store.h"
 #include "log/completion_pool.h"
 #include "log/durable_writer.h"
+#include "log/follower.h"
 #include "log/hash.h"
+#include "log/pending_pump.h"
 #include "log/reader.h"
 #include "log/sequencer.h"
 #include "log/startup_check.h"
@@ -57,6 +73,25 @@
 #include "signer/crypto.h"
 
 namespace vouch::log {
+
+// How a Log shares its database with other front ends (see the file comment).
+struct ClusterOptions {
+  // Names this process run in the lease row: unique per run (vouchd: host, pid and random bytes).
+  std::string holder;
+  // How long a lease lasts without renewal: the takeover time after a sequencer dies. The holder
+  // renews it every lease_ttl / 3 and stops sequencing if it could not renew for 2/3 of it.
+  absl::Duration lease_ttl = absl::Seconds(3);
+  // How often a front end that does not sequence tries to take the lease.
+  absl::Duration lease_retry = absl::Milliseconds(500);
+  // Polls of the pending queue (the sequencer) and of outcomes (the others) while busy.
+  absl::Duration poll = absl::Milliseconds(2);
+  // How far reads of a front end that does not sequence may trail the sequencer.
+  absl::Duration idle_refresh = absl::Milliseconds(50);
+  // Longest wait of a queued append for its entry to be logged (then Unavailable).
+  absl::Duration wait_timeout = absl::Seconds(30);
+  // Called (on the lease thread, or in Open) when this Log starts or stops sequencing.
+  std::function<void(bool sequencing)> on_role;
+};
 
 struct LogOptions {
   // The log's identity, fixed when it is created and stored with it (meta log_origin, log_name):
@@ -102,6 +137,10 @@ struct LogOptions {
   // at once (the callback API holds no thread per append, so this is what bounds the memory an
   // overload or a flood of calls can take).
   size_t max_pending = 65536;
+  // The database's cluster side (the same object as |storage|, e.g. PostgresStorage), or null
+  // for a log that is its storage's only writer. Must outlive the Log.
+  ClusterStore* cluster = nullptr;
+  ClusterOptions cluster_options;
 };
 
 // Counters for metrics, a snapshot returned by Log::stats(): the commit counters and the tree are
@@ -115,6 +154,11 @@ struct LogStats {
   uint64_t last_batch_size = 0;
   uint64_t tree_size = 0;
   int64_t checkpoint_time = 0;
+  // With LogOptions::cluster: whether this Log sequences (holds the lease), the lease's fencing
+  // token while it does, and how many times it took the lease.
+  bool sequencing = false;
+  uint64_t lease_token = 0;
+  uint64_t takeovers = 0;
 };
 
 class Log {
@@ -197,18 +241,38 @@ class Log {
   absl::Status ReportIntegrityFailure(const absl::Status& failure);
 
   // Stops the sequencer; pending appends fail with Unavailable. Writes the published checkpoint
-  // file up to date.
+  // file up to date. With a cluster, hands the lease back (another front end takes over at its
+  // next attempt).
   void Shutdown();
+
+  // With a cluster: reads the tree state another front end published, verifies it (signature,
+  // consistency with the published tree) and publishes it here. Returns the published tree.
+  // Followers call it on their own every ClusterOptions::idle_refresh.
+  absl::StatusOr<TreeState> Refresh();
 
  private:
   Log(LogStorage* storage, const signer::Signer* key, const LogOptions& options);
-  absl::Status Init();
+  // Checks the stored log (or creates it, if |may_create|) and publishes it to the reader.
+  absl::Status Init(bool may_create);
+  // Starts the sequencer, writer and (with a cluster) the pump on the durable tree.
+  absl::Status StartSequencing() ABSL_EXCLUSIVE_LOCKS_REQUIRED(role_mu_);
+  // Stops them (takes role_mu_ itself: appends do not wait for the stop).
+  void StopSequencing() ABSL_LOCKS_EXCLUDED(role_mu_);
+  void LeaseLoop();
+  // |token|: the lease just taken. False if sequencing could not start (the lease is handed
+  // back).
+  bool Promote(uint64_t token);
+  void Demote(const std::string& why);
+  absl::StatusOr<TreeState> RefreshLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
   // Writes the empty tree of a new log with its first checkpoint and identity.
   absl::StatusOr<TreeState> PublishEmpty();
   void StartCheckpointFile(const std::optional<Checkpoint>& published, const TreeState& state);
   // DurableWriter::OnWritten: publishes what became durable and resolves the batches.
   void OnWritten(std::vector<std::unique_ptr<SequencedBatch>>& batches,
                  const DurableWriter::Outcome& outcome);
+  // Hands |p| to the sequencer, or with a cluster to the follower while another front end
+  // sequences.
+  absl::Status Enqueue(std::shared_ptr<PendingAppend> p);
   // SequencerOptions::answer: wakes a blocked Append or queues the callback of an AppendAsync.
   void Answer(const std::shared_ptr<PendingAppend>& p);
   // What Append returns for an answered |p|.
@@ -229,12 +293,30 @@ class Log {
   mutable absl::Mutex stats_mu_;
   LogStats stats_ ABSL_GUARDED_BY(stats_mu_);
 
+  std::unique_ptr<signer::Verifier> verifier_;  // The log key's public half.
+
   // The stages, in the order they are started (and destroyed in reverse).
   std::unique_ptr<Reader> reader_;
   std::unique_ptr<CheckpointFile> checkpoint_file_;
   std::unique_ptr<CompletionPool> completions_;
+  std::unique_ptr<Follower> follower_;  // With a cluster.
+
+  // Whether this Log sequences, and its sequencing stages. Appends read them under a reader
+  // lock; the lease thread switches them under the writer lock. The writer's and sequencer's
+  // own threads use the pointers without it: they are replaced only after both stopped.
+  absl::Mutex role_mu_;
+  bool sequencing_ ABSL_GUARDED_BY(role_mu_) = false;
+  bool retiring_ ABSL_GUARDED_BY(role_mu_) = false;  // The stages are being stopped.
   std::unique_ptr<DurableWriter> writer_;
   std::unique_ptr<Sequencer> sequencer_;
+  std::unique_ptr<PendingPump> pump_;  // With a cluster, while sequencing.
+
+  absl::Mutex refresh_mu_;  // One Refresh at a time.
+
+  absl::Mutex lease_mu_;
+  bool stopping_ ABSL_GUARDED_BY(lease_mu_) = false;
+  bool recheck_lease_ ABSL_GUARDED_BY(lease_mu_) = false;  // A commit was fenced.
+  std::thread lease_thread_;
 };
 
 }  // namespace vouch::log

@@ -5,12 +5,15 @@
 #include <map>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "base/status.h"
+#include "log/hash.h"
 #include "postgresql/libpq-fe.h"
 
 namespace vouch::log {
@@ -167,7 +170,31 @@ bool ValidSchemaName(const std::string& s) {
   return true;
 }
 
-// The tables, as SqliteStorage has them (schema version 2), in PostgreSQL types.
+// A search key list as one bytea: each key as a 4-byte big-endian length and its bytes.
+std::string EncodeKeys(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const std::string& k : keys) {
+    PutBe32(&out, static_cast<uint32_t>(k.size()));
+    out += k;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> DecodeKeys(absl::string_view b, int64_t row) {
+  std::vector<std::string> out;
+  while (!b.empty()) {
+    if (b.size() < 4 || GetBe32(b.data()) > b.size() - 4) {
+      return absl::DataLossError(absl::StrCat("pending[", row, "].keys: truncated"));
+    }
+    const uint32_t n = GetBe32(b.data());
+    out.emplace_back(b.substr(4, n));
+    b.remove_prefix(4 + n);
+  }
+  return out;
+}
+
+// The tables, as SqliteStorage has them (schema version 2), in PostgreSQL types, and the
+// cluster's (version 3, PostgreSQL only).
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS meta(
   key TEXT PRIMARY KEY,
@@ -204,6 +231,24 @@ CREATE TABLE IF NOT EXISTS certificates(
   key_sha256 TEXT NOT NULL,
   not_before BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS certificates_identity ON certificates(identity);
+-- Version 3: several front ends (log/cluster_store.h). The sequencer lease with its fencing
+-- token, and the queue of entries front ends hand to the sequencer.
+CREATE TABLE IF NOT EXISTS sequencer_lease(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  holder TEXT NOT NULL,
+  token BIGINT NOT NULL,
+  expires TIMESTAMPTZ NOT NULL);
+CREATE TABLE IF NOT EXISTS pending(
+  id BIGSERIAL PRIMARY KEY,
+  leaf_hash BYTEA NOT NULL UNIQUE,
+  body BYTEA NOT NULL,
+  keys BYTEA NOT NULL,
+  extra_data BYTEA NOT NULL,
+  submitted TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+  outcome SMALLINT,
+  idx BIGINT,
+  resolved TIMESTAMPTZ);
+CREATE INDEX IF NOT EXISTS pending_unresolved ON pending(id) WHERE outcome IS NULL;
 CREATE TABLE IF NOT EXISTS entry_count(
   id INTEGER PRIMARY KEY CHECK (id = 0),
   n BIGINT NOT NULL);
@@ -606,6 +651,271 @@ class PgConnection : public LogWriter {
         .status();
   }
 
+  absl::Status ResolvePending(
+      const std::vector<std::pair<int64_t, uint64_t>>& integrated) override {
+    if (integrated.empty()) return absl::OkStatus();
+    VOUCH_RETURN_IF_ERROR(Flush());
+    std::vector<int64_t> ids, idx;
+    for (const auto& [id, index] : integrated) {
+      ids.push_back(id);
+      idx.push_back(static_cast<int64_t>(index));
+    }
+    Params p;
+    p.Int8Array(ids);
+    p.Int8Array(idx);
+    return Query(
+               "UPDATE pending SET outcome = 1, idx = u.idx, resolved = clock_timestamp() "
+               "FROM unnest($1::int8[], $2::int8[]) AS u(id, idx) "
+               "WHERE pending.id = u.id AND pending.outcome IS NULL",
+               p, "resolve pending rows")
+        .status();
+  }
+
+  // ---- The cluster (ClusterStore, through PostgresStorage).
+
+  // FailedPrecondition unless the lease row still carries |token| (and locks it against a
+  // takeover until this transaction ends).
+  absl::Status CheckFence(uint64_t token) {
+    Params p;
+    VOUCH_ASSIGN_OR_RETURN(
+        Result r, Query("SELECT holder, token FROM sequencer_lease WHERE id = 1 FOR SHARE", p,
+                        "read the sequencer lease"));
+    if (PQntuples(r.get()) == 0) {
+      return absl::FailedPreconditionError("sequencer lease lost: the lease row is gone");
+    }
+    VOUCH_ASSIGN_OR_RETURN(int64_t now, Int8(r.get(), 0, 1, "sequencer_lease.token"));
+    if (static_cast<uint64_t>(now) != token) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("sequencer lease lost: ", Bytes(r.get(), 0, 0), " holds it with token ",
+                       now, ", this front end's token is ", token));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<LeaseGrant>> AcquireLease(const std::string& holder,
+                                                         absl::Duration ttl) {
+    Params p;
+    p.Text(holder);
+    p.Int8(absl::ToInt64Milliseconds(ttl));
+    VOUCH_ASSIGN_OR_RETURN(
+        Result r,
+        Query("INSERT INTO sequencer_lease(id, holder, token, expires) "
+              "VALUES(1, $1, 1, clock_timestamp() + $2::int8 * interval '1 millisecond') "
+              "ON CONFLICT (id) DO UPDATE SET token = CASE WHEN sequencer_lease.holder = "
+              "EXCLUDED.holder THEN sequencer_lease.token ELSE sequencer_lease.token + 1 END, "
+              "holder = EXCLUDED.holder, expires = EXCLUDED.expires "
+              "WHERE sequencer_lease.holder = EXCLUDED.holder OR "
+              "sequencer_lease.expires <= clock_timestamp() "
+              "RETURNING token, "
+              "(EXTRACT(EPOCH FROM (expires - clock_timestamp())) * 1000)::int8",
+              p, "take the sequencer lease"));
+    if (PQntuples(r.get()) == 0) return std::optional<LeaseGrant>();
+    LeaseGrant g;
+    VOUCH_ASSIGN_OR_RETURN(int64_t token, Int8(r.get(), 0, 0, "sequencer_lease.token"));
+    VOUCH_ASSIGN_OR_RETURN(int64_t ms, Int8(r.get(), 0, 1, "sequencer_lease.expires"));
+    g.token = static_cast<uint64_t>(token);
+    g.remaining = absl::Milliseconds(ms);
+    return std::optional<LeaseGrant>(g);
+  }
+
+  absl::Status ReleaseLease(const std::string& holder) {
+    Params p;
+    p.Text(holder);
+    return Query(
+               "UPDATE sequencer_lease SET expires = clock_timestamp() "
+               "WHERE id = 1 AND holder = $1",
+               p, "release the sequencer lease")
+        .status();
+  }
+
+  absl::StatusOr<std::vector<PendingTicket>> SubmitPending(
+      const std::vector<std::pair<Hash, const NewEntry*>>& entries) {
+    std::vector<PendingTicket> out(entries.size());
+    std::vector<absl::string_view> leaves;
+    for (const auto& [leaf, entry] : entries) {
+      leaves.emplace_back(reinterpret_cast<const char*>(leaf.data()), 32);
+    }
+    auto leaf_key = [](const char* p) { return std::string(p, 32); };
+    // Entries already in the log are not queued.
+    absl::flat_hash_map<std::string, int64_t> existing;
+    {
+      Params p;
+      p.BytesArray(leaves, false);
+      VOUCH_ASSIGN_OR_RETURN(Result r, Query("SELECT leaf_hash, idx FROM entries "
+                                             "WHERE leaf_hash = ANY($1::bytea[])",
+                                             p, "find submitted entries"));
+      for (int i = 0; i < PQntuples(r.get()); ++i) {
+        if (PQgetlength(r.get(), i, 0) != 32) continue;
+        VOUCH_ASSIGN_OR_RETURN(int64_t idx, Int8(r.get(), i, 1, "entries.idx"));
+        existing[leaf_key(PQgetvalue(r.get(), i, 0))] = idx;
+      }
+    }
+    std::vector<absl::string_view> q_leaves, q_bodies, q_keys, q_extras;
+    std::vector<std::string> keys(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      auto it = existing.find(std::string(leaves[i]));
+      if (it != existing.end()) {
+        out[i].existing = static_cast<uint64_t>(it->second);
+        continue;
+      }
+      keys[i] = EncodeKeys(entries[i].second->keys);
+      q_leaves.push_back(leaves[i]);
+      q_bodies.emplace_back(entries[i].second->body);
+      q_keys.emplace_back(keys[i]);
+      q_extras.emplace_back(entries[i].second->extra_data);
+    }
+    if (q_leaves.empty()) return out;
+    absl::flat_hash_map<std::string, int64_t> owned, queued;
+    {
+      Params p;
+      p.BytesArray(q_leaves, false);
+      p.BytesArray(q_bodies, false);
+      p.BytesArray(q_keys, false);
+      p.BytesArray(q_extras, false);
+      VOUCH_ASSIGN_OR_RETURN(
+          Result r, Query("INSERT INTO pending(leaf_hash, body, keys, extra_data) SELECT * FROM "
+                          "unnest($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) "
+                          "ON CONFLICT (leaf_hash) DO NOTHING RETURNING id, leaf_hash",
+                          p, "queue entries"));
+      for (int i = 0; i < PQntuples(r.get()); ++i) {
+        VOUCH_ASSIGN_OR_RETURN(int64_t id, Int8(r.get(), i, 0, "pending.id"));
+        if (PQgetlength(r.get(), i, 1) == 32) owned[leaf_key(PQgetvalue(r.get(), i, 1))] = id;
+      }
+    }
+    if (owned.size() < q_leaves.size()) {
+      // Queued by another front end (or twice in this call): wait for that row.
+      Params p;
+      p.BytesArray(q_leaves, false);
+      VOUCH_ASSIGN_OR_RETURN(Result r, Query("SELECT leaf_hash, id FROM pending "
+                                             "WHERE leaf_hash = ANY($1::bytea[])",
+                                             p, "find queued entries"));
+      for (int i = 0; i < PQntuples(r.get()); ++i) {
+        if (PQgetlength(r.get(), i, 0) != 32) continue;
+        VOUCH_ASSIGN_OR_RETURN(int64_t id, Int8(r.get(), i, 1, "pending.id"));
+        queued[leaf_key(PQgetvalue(r.get(), i, 0))] = id;
+      }
+    }
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (out[i].existing.has_value()) continue;
+      const std::string key(leaves[i]);
+      auto it = owned.find(key);
+      if (it != owned.end()) {
+        out[i].id = it->second;
+        out[i].owner = true;
+        owned.erase(it);  // A second copy in this call waits for the first.
+        queued[key] = out[i].id;
+        continue;
+      }
+      auto q = queued.find(key);
+      if (q == queued.end()) {
+        // The other front end's row was resolved and deleted meanwhile: retry sees the entry.
+        return absl::AbortedError("the pending queue changed while entries were queued; retry");
+      }
+      out[i].id = q->second;
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<int64_t>> ListUnresolved(size_t limit) {
+    Params p;
+    p.Int8(static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+    VOUCH_ASSIGN_OR_RETURN(
+        Result r, Query("SELECT id FROM pending WHERE outcome IS NULL ORDER BY id LIMIT $1", p,
+                        "list pending rows"));
+    std::vector<int64_t> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+      VOUCH_ASSIGN_OR_RETURN(int64_t id, Int8(r.get(), i, 0, "pending.id"));
+      out.push_back(id);
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<PendingRow>> ReadPending(const std::vector<int64_t>& ids) {
+    Params p;
+    p.Int8Array(ids);
+    VOUCH_ASSIGN_OR_RETURN(
+        Result r, Query("SELECT id, body, keys, extra_data FROM pending "
+                        "WHERE id = ANY($1::int8[]) AND outcome IS NULL ORDER BY id",
+                        p, "read pending rows"));
+    std::vector<PendingRow> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+      PendingRow row;
+      VOUCH_ASSIGN_OR_RETURN(row.id, Int8(r.get(), i, 0, "pending.id"));
+      row.entry.body = Bytes(r.get(), i, 1);
+      VOUCH_ASSIGN_OR_RETURN(row.entry.keys, DecodeKeys(Bytes(r.get(), i, 2), row.id));
+      row.entry.extra_data = Bytes(r.get(), i, 3);
+      // The leaf is the body's hash, whatever the row's leaf_hash column says.
+      row.leaf = HashLeaf(row.entry.body);
+      out.push_back(std::move(row));
+    }
+    return out;
+  }
+
+  absl::Status MarkDuplicates(const std::vector<int64_t>& ids) {
+    Params p;
+    p.Int8Array(ids);
+    return Query(
+               "UPDATE pending SET outcome = 2, idx = e.idx, resolved = clock_timestamp() "
+               "FROM entries e WHERE pending.id = ANY($1::int8[]) AND pending.outcome IS NULL "
+               "AND e.leaf_hash = pending.leaf_hash",
+               p, "mark duplicate pending rows")
+        .status();
+  }
+
+  absl::StatusOr<std::vector<PendingOutcome>> ReadOutcomes(const std::vector<int64_t>& ids,
+                                                           std::vector<int64_t>* gone) {
+    Params p;
+    p.Int8Array(ids);
+    VOUCH_ASSIGN_OR_RETURN(Result r, Query("SELECT id, outcome, idx FROM pending "
+                                           "WHERE id = ANY($1::int8[])",
+                                           p, "read pending outcomes"));
+    std::vector<PendingOutcome> out;
+    absl::flat_hash_set<int64_t> present;
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+      VOUCH_ASSIGN_OR_RETURN(int64_t id, Int8(r.get(), i, 0, "pending.id"));
+      present.insert(id);
+      if (PQgetisnull(r.get(), i, 1)) continue;
+      if (PQgetlength(r.get(), i, 1) != 2) {
+        return absl::DataLossError(absl::StrCat("pending[", id, "].outcome: not a smallint"));
+      }
+      const int outcome = static_cast<int16_t>(
+          (static_cast<uint16_t>(static_cast<uint8_t>(PQgetvalue(r.get(), i, 1)[0])) << 8) |
+          static_cast<uint8_t>(PQgetvalue(r.get(), i, 1)[1]));
+      VOUCH_ASSIGN_OR_RETURN(int64_t idx,
+                             Int8(r.get(), i, 2, absl::StrCat("pending[", id, "].idx")));
+      if ((outcome != 1 && outcome != 2) || idx < 0) {
+        return absl::DataLossError(
+            absl::StrCat("pending[", id, "]: outcome ", outcome, " at index ", idx));
+      }
+      out.push_back(PendingOutcome{id, outcome == 2, static_cast<uint64_t>(idx)});
+    }
+    if (gone != nullptr) {
+      for (int64_t id : ids) {
+        if (!present.contains(id)) gone->push_back(id);
+      }
+    }
+    return out;
+  }
+
+  absl::Status DeletePending(const std::vector<int64_t>& ids) {
+    Params p;
+    p.Int8Array(ids);
+    return Query("DELETE FROM pending WHERE id = ANY($1::int8[])", p, "delete pending rows")
+        .status();
+  }
+
+  absl::StatusOr<uint64_t> DeleteStaleResolved(absl::Duration age) {
+    Params p;
+    p.Int8(absl::ToInt64Milliseconds(age));
+    VOUCH_ASSIGN_OR_RETURN(
+        Result r, Query("DELETE FROM pending WHERE outcome IS NOT NULL AND "
+                        "resolved < clock_timestamp() - $1::int8 * interval '1 millisecond'",
+                        p, "delete stale pending rows"));
+    uint64_t n = 0;
+    (void)absl::SimpleAtoi(PQcmdTuples(r.get()), &n);
+    return n;
+  }
+
   PGconn* conn() { return conn_; }
 
  private:
@@ -929,7 +1239,124 @@ absl::Status PostgresStorage::ReadTx(const std::function<absl::Status(LogReader&
 }
 
 absl::Status PostgresStorage::WriteTx(const std::function<absl::Status(LogWriter&)>& f) {
-  return WriteTxOn([&](PgConnection& c) { return f(c); });
+  return WriteTxOn([&](PgConnection& c) -> absl::Status {
+    // The caller holds write_mu_ (WriteTxOn); fence_ changes only under it.
+    if (fence_.has_value()) VOUCH_RETURN_IF_ERROR(c.CheckFence(*fence_));
+    return f(c);
+  });
+}
+
+void PostgresStorage::SetFence(std::optional<uint64_t> token) {
+  absl::MutexLock l(&write_mu_);
+  fence_ = token;
+}
+
+absl::Status PostgresStorage::SideTx(bool synchronous,
+                                     const std::function<absl::Status(PgConnection&)>& f) {
+  if (read_only_) {
+    return absl::FailedPreconditionError(absl::StrCat(display_url_, ": opened read-only"));
+  }
+  std::unique_ptr<PgConnection> conn;
+  {
+    absl::MutexLock l(&pool_mu_);
+    if (!side_.empty()) {
+      conn = std::move(side_.back());
+      side_.pop_back();
+    }
+  }
+  if (conn == nullptr) {
+    VOUCH_ASSIGN_OR_RETURN(conn, Connect());
+  }
+  absl::Status s = conn->EnsureConnected();
+  if (s.ok()) s = conn->Begin(/*write=*/true);
+  if (s.ok() && !synchronous) s = conn->Exec("SET LOCAL synchronous_commit = off");
+  if (s.ok()) s = f(*conn);
+  if (s.ok()) s = conn->Commit();
+  if (!s.ok()) conn->Rollback();
+  absl::MutexLock l(&pool_mu_);
+  if (side_.size() < 4 && PQstatus(conn->conn()) == CONNECTION_OK) side_.push_back(std::move(conn));
+  return s;
+}
+
+absl::StatusOr<std::optional<LeaseGrant>> PostgresStorage::AcquireLease(const std::string& holder,
+                                                                        absl::Duration ttl) {
+  std::optional<LeaseGrant> out;
+  VOUCH_RETURN_IF_ERROR(SideTx(true, [&](PgConnection& c) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(out, c.AcquireLease(holder, ttl));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status PostgresStorage::ReleaseLease(const std::string& holder) {
+  return SideTx(true, [&](PgConnection& c) { return c.ReleaseLease(holder); });
+}
+
+absl::StatusOr<std::vector<PendingTicket>> PostgresStorage::SubmitPending(
+    const std::vector<std::pair<Hash, const NewEntry*>>& entries) {
+  std::vector<PendingTicket> out;
+  // Not synchronous: a queued entry is not acknowledged to anyone until the sequencer's commit
+  // (which is) resolves it; a row lost in a crash is an append the client retries.
+  VOUCH_RETURN_IF_ERROR(SideTx(false, [&](PgConnection& c) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(out, c.SubmitPending(entries));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<int64_t>> PostgresStorage::ListUnresolved(size_t limit) {
+  std::vector<int64_t> out;
+  VOUCH_RETURN_IF_ERROR(SideTx(false, [&](PgConnection& c) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(out, c.ListUnresolved(limit));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<PendingRow>> PostgresStorage::ReadPending(
+    const std::vector<int64_t>& ids) {
+  std::vector<PendingRow> out;
+  VOUCH_RETURN_IF_ERROR(SideTx(false, [&](PgConnection& c) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(out, c.ReadPending(ids));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status PostgresStorage::MarkDuplicates(const std::vector<int64_t>& ids) {
+  return SideTx(false, [&](PgConnection& c) { return c.MarkDuplicates(ids); });
+}
+
+absl::StatusOr<std::vector<PendingOutcome>> PostgresStorage::ReadOutcomes(
+    const std::vector<int64_t>& ids, std::vector<int64_t>* gone) {
+  std::vector<PendingOutcome> out;
+  VOUCH_RETURN_IF_ERROR(SideTx(false, [&](PgConnection& c) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(out, c.ReadOutcomes(ids, gone));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status PostgresStorage::DeletePending(const std::vector<int64_t>& ids) {
+  return SideTx(false, [&](PgConnection& c) { return c.DeletePending(ids); });
+}
+
+absl::StatusOr<uint64_t> PostgresStorage::DeleteStaleResolved(absl::Duration age) {
+  uint64_t n = 0;
+  VOUCH_RETURN_IF_ERROR(SideTx(false, [&](PgConnection& c) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(n, c.DeleteStaleResolved(age));
+    return absl::OkStatus();
+  }));
+  return n;
+}
+
+absl::StatusOr<std::optional<uint64_t>> PostgresStorage::FindLeaf(const Hash& leaf) {
+  std::optional<uint64_t> out;
+  VOUCH_RETURN_IF_ERROR(ReadTx([&](LogReader& r) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(out, r.FindLeaf(leaf));
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 absl::Status PostgresStorage::WriteTxOn(const std::function<absl::Status(PgConnection&)>& f) {

@@ -2,7 +2,8 @@
 //
 // PostgresStorage: LogStorage (and the CA's CertificateStore) in a PostgreSQL database, for
 // deployments that outgrow one machine's SQLite file: the database runs elsewhere, is backed up
-// and replicated by PostgreSQL's own tools, and (later) several stateless front ends share it.
+// and replicated by PostgreSQL's own tools, and several front ends share it (ClusterStore: one sequences at a time, under a lease
+// with a fencing token every log write checks; log/cluster_store.h).
 // It keeps SqliteStorage's guarantees, held to them by the same typed tests (storage_test.cc):
 //   - a WriteTx that returned OK is durable: every session runs with synchronous_commit = on, and
 //     Open refuses a server with fsync = off; one transaction per call (the log's group commit);
@@ -37,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "log/certificate_store.h"
+#include "log/cluster_store.h"
 #include "log/storage.h"
 
 namespace vouch::log {
@@ -51,10 +53,11 @@ struct PostgresOptions {
   size_t max_idle_readers = 16;
 };
 
-class PostgresStorage : public LogStorage, public CertificateStore {
+class PostgresStorage : public LogStorage, public CertificateStore, public ClusterStore {
  public:
   // The schema version this code creates and reads.
-  static constexpr int kSchemaVersion = 2;
+  // 3: the cluster's lease and pending queue (PostgreSQL only; SQLite stays at 2).
+  static constexpr int kSchemaVersion = 3;
 
   // Connects to |url| (a libpq connection URI, "postgres://user@host:port/db?...", or key=value
   // string), creates or migrates the schema. InvalidArgument for a bad schema name;
@@ -78,6 +81,23 @@ class PostgresStorage : public LogStorage, public CertificateStore {
   absl::StatusOr<std::optional<CertificateRecord>> ReadCertificate(
       const std::string& serial_hex) override;
 
+  // ClusterStore (log/cluster_store.h). The lease and queue statements run on connections of
+  // their own, never behind a group commit; queue writes commit without waiting for fsync.
+  absl::StatusOr<std::optional<LeaseGrant>> AcquireLease(const std::string& holder,
+                                                         absl::Duration ttl) override;
+  absl::Status ReleaseLease(const std::string& holder) override;
+  void SetFence(std::optional<uint64_t> token) override;
+  absl::StatusOr<std::vector<PendingTicket>> SubmitPending(
+      const std::vector<std::pair<Hash, const NewEntry*>>& entries) override;
+  absl::StatusOr<std::vector<int64_t>> ListUnresolved(size_t limit) override;
+  absl::StatusOr<std::vector<PendingRow>> ReadPending(const std::vector<int64_t>& ids) override;
+  absl::Status MarkDuplicates(const std::vector<int64_t>& ids) override;
+  absl::StatusOr<std::vector<PendingOutcome>> ReadOutcomes(const std::vector<int64_t>& ids,
+                                                           std::vector<int64_t>* gone) override;
+  absl::Status DeletePending(const std::vector<int64_t>& ids) override;
+  absl::StatusOr<uint64_t> DeleteStaleResolved(absl::Duration age) override;
+  absl::StatusOr<std::optional<uint64_t>> FindLeaf(const Hash& leaf) override;
+
   // The URL with any password replaced by "***" (for messages and logs).
   const std::string& display_url() const { return display_url_; }
 
@@ -85,6 +105,9 @@ class PostgresStorage : public LogStorage, public CertificateStore {
   PostgresStorage(std::string url, PostgresOptions options, bool read_only);
   absl::StatusOr<std::unique_ptr<PgConnection>> Connect();
   absl::Status WriteTxOn(const std::function<absl::Status(PgConnection&)>& f);
+  // A read-write transaction on a pooled connection (not the writer's); |synchronous| false
+  // commits without waiting for the WAL flush.
+  absl::Status SideTx(bool synchronous, const std::function<absl::Status(PgConnection&)>& f);
 
   const std::string url_;
   const std::string display_url_;
@@ -92,8 +115,10 @@ class PostgresStorage : public LogStorage, public CertificateStore {
   const bool read_only_;
   absl::Mutex write_mu_;
   std::unique_ptr<PgConnection> writer_ ABSL_GUARDED_BY(write_mu_);
+  std::optional<uint64_t> fence_ ABSL_GUARDED_BY(write_mu_);
   absl::Mutex pool_mu_;
   std::vector<std::unique_ptr<PgConnection>> readers_ ABSL_GUARDED_BY(pool_mu_);
+  std::vector<std::unique_ptr<PgConnection>> side_ ABSL_GUARDED_BY(pool_mu_);
 };
 
 // Whether |spec| (a --storage value) names a PostgreSQL database: it starts with "postgres://"

@@ -1,6 +1,7 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "log/reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -47,11 +48,14 @@ void Reader::CacheTile(std::shared_ptr<const StoredTile> tile) {
   cache_.emplace(key, std::move(tile));
 }
 
-absl::StatusOr<std::shared_ptr<const StoredTile>> Reader::GetTile(uint32_t level, uint64_t index) {
+absl::StatusOr<std::shared_ptr<const StoredTile>> Reader::GetTile(uint32_t level, uint64_t index,
+                                                                  uint32_t min_width) {
   {
     absl::MutexLock l(&cache_mu_);
     auto it = cache_.find(TileKey{level, index});
-    if (it != cache_.end()) return it->second;
+    // A cached edge tile narrower than needed is from before the tree grew (another front end
+    // sequenced the growth): read the stored one.
+    if (it != cache_.end() && it->second->width >= min_width) return it->second;
   }
   auto stored = std::make_shared<StoredTile>();
   VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
@@ -66,24 +70,29 @@ absl::StatusOr<std::shared_ptr<const StoredTile>> Reader::GetTile(uint32_t level
 absl::StatusOr<Hash> Reader::NodeHash(uint32_t level, uint64_t index) {
   const NodeId node{level, index};
   VOUCH_ASSIGN_OR_RETURN(StoredTileSlot slot, SlotForNode(node));
-  VOUCH_ASSIGN_OR_RETURN(auto tile, GetTile(slot.tile_level, slot.tile_index));
+  VOUCH_ASSIGN_OR_RETURN(auto tile,
+                         GetTile(slot.tile_level, slot.tile_index, WidthHolding(slot)));
   return HashInStoredTile(*tile, node);
 }
 
 absl::StatusOr<std::vector<Hash>> Reader::NodeHashes(const std::vector<NodeId>& ids) {
   std::vector<TileKey> keys(ids.size());
   absl::flat_hash_map<TileKey, std::shared_ptr<const StoredTile>> tiles;
+  absl::flat_hash_map<TileKey, uint32_t> min_width;  // Width each tile must have.
   std::vector<TileKey> missing;
   for (size_t i = 0; i < ids.size(); ++i) {
     VOUCH_ASSIGN_OR_RETURN(StoredTileSlot slot, SlotForNode(ids[i]));
     keys[i] = TileKey{slot.tile_level, slot.tile_index};
+    uint32_t& w = min_width[keys[i]];
+    w = std::max(w, WidthHolding(slot));
   }
   {
     absl::MutexLock l(&cache_mu_);
     for (const TileKey& key : keys) {
       if (tiles.contains(key)) continue;
       auto it = cache_.find(key);
-      if (it != cache_.end()) {
+      // A cached edge tile narrower than needed predates growth another front end sequenced.
+      if (it != cache_.end() && it->second->width >= min_width[key]) {
         tiles[key] = it->second;
       } else {
         tiles[key] = nullptr;
@@ -110,6 +119,26 @@ absl::StatusOr<std::vector<Hash>> Reader::NodeHashes(const std::vector<NodeId>& 
     out.push_back(h);
   }
   return out;
+}
+
+absl::Status Reader::CheckGrowth(const TreeState& from, const TreeState& to) {
+  if (to.size < from.size) {
+    return absl::DataLossError(absl::StrCat("the stored tree shrank from ", from.size, " to ",
+                                            to.size, " entries"));
+  }
+  std::vector<Hash> proof;
+  if (from.size > 0 && to.size > from.size) {
+    VOUCH_ASSIGN_OR_RETURN(ProofNodes nodes, ConsistencyNodes(from.size, to.size));
+    VOUCH_ASSIGN_OR_RETURN(std::vector<Hash> fetched, NodeHashes(nodes.ids));
+    VOUCH_ASSIGN_OR_RETURN(proof, Rehash(nodes, std::move(fetched)));
+  }
+  absl::Status s = VerifyConsistency(from.size, to.size, proof, from.root, to.root);
+  if (!s.ok()) {
+    return absl::DataLossError(absl::StrCat("the stored tree of ", to.size,
+                                            " entries does not extend the published tree of ",
+                                            from.size, ": ", s.message()));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Hash>> Reader::InclusionProof(uint64_t index, uint64_t size) {
@@ -190,7 +219,7 @@ absl::StatusOr<std::string> Reader::TileData(uint32_t level, uint64_t index, uin
     return absl::NotFoundError(
         absl::StrCat("tile ", level, "/", index, ".p/", width, " is past the published tree"));
   }
-  VOUCH_ASSIGN_OR_RETURN(auto tile, GetTile(level, index));
+  VOUCH_ASSIGN_OR_RETURN(auto tile, GetTile(level, index, width));
   if (tile->width < width) {
     return absl::NotFoundError(
         absl::StrCat("tile ", level, "/", index, " has only ", tile->width, " hashes"));

@@ -29,6 +29,7 @@
 #include "log/hash.h"
 #include "log/merkle.h"
 #include "log/storage.h"
+#include "log/tile_builder.h"
 
 namespace vouch::log {
 
@@ -74,6 +75,11 @@ class Reader {
   // hash to its UUID, its integratedTime is not positive or the proof does not verify.
   absl::StatusOr<EntryWithProof> WithProofAt(StoredEntry entry, const TreeState& state);
 
+  // OK if the tree of |to| extends the tree of |from| (a consistency proof from the stored tiles,
+  // which must hold |to|'s, verified against both roots); DataLoss naming both sizes otherwise.
+  // For a tree another process grew (several front ends), before Publish(to).
+  absl::Status CheckGrowth(const TreeState& from, const TreeState& to);
+
   // The entry at |index| with a proof against the latest checkpoint. NotFound past the end;
   // DataLoss as WithProofAt, and if storage lacks an entry inside the tree.
   absl::StatusOr<EntryWithProof> GetByIndex(uint64_t index);
@@ -96,7 +102,11 @@ class Reader {
  private:
   using TileKey = std::pair<uint32_t, uint64_t>;
 
-  absl::StatusOr<std::shared_ptr<const StoredTile>> GetTile(uint32_t level, uint64_t index);
+  // The tile, from the cache if it is there at least |min_width| wide, else from storage.
+  absl::StatusOr<std::shared_ptr<const StoredTile>> GetTile(uint32_t level, uint64_t index,
+                                                            uint32_t min_width);
+  // The least width of a tile that holds the node at |slot|.
+  static uint32_t WidthHolding(const StoredTileSlot& slot) { return (slot.pos + 1) << slot.row; }
   // The hashes of |ids| (perfect nodes), reading all missing tiles in one transaction.
   absl::StatusOr<std::vector<Hash>> NodeHashes(const std::vector<NodeId>& ids);
   void CacheTile(std::shared_ptr<const StoredTile> tile) ABSL_EXCLUSIVE_LOCKS_REQUIRED(cache_mu_);

@@ -17,6 +17,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -98,6 +99,13 @@ class LogWriter : public LogReader {
   virtual absl::Status WriteTile(const StoredTile& tile) = 0;
   virtual absl::Status WriteTreeState(const TreeState& state) = 0;
   virtual absl::Status WriteMeta(const std::string& key, const std::string& value) = 0;
+  // Marks rows of the cluster's pending queue (log/cluster_store.h) as integrated: (row id,
+  // index of its entry). Only storage that implements ClusterStore has the queue; the others
+  // answer Unimplemented (the log never calls it for them).
+  virtual absl::Status ResolvePending(const std::vector<std::pair<int64_t, uint64_t>>& integrated) {
+    (void)integrated;
+    return absl::UnimplementedError("this storage has no pending queue");
+  }
 };
 
 class LogStorage {

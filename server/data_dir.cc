@@ -175,12 +175,15 @@ absl::StatusOr<log::IntegrityReport> VerifyDataDir(const std::string& data_dir, 
 }
 
 absl::StatusOr<log::IntegrityReport> VerifyDataDir(const LogFiles& f, size_t max_problems,
-                                                   const std::string& storage_url) {
+                                                   const std::string& storage_url,
+                                                   const std::string& postgres_schema) {
   std::unique_ptr<log::LogStorage> storage;
   if (storage_url.empty()) {
     VOUCH_ASSIGN_OR_RETURN(storage, log::SqliteStorage::OpenReadOnly(f.db));
   } else if (log::IsPostgresUrl(storage_url)) {
-    VOUCH_ASSIGN_OR_RETURN(storage, log::PostgresStorage::OpenReadOnly(storage_url));
+    log::PostgresOptions po;
+    po.schema = postgres_schema;
+    VOUCH_ASSIGN_OR_RETURN(storage, log::PostgresStorage::OpenReadOnly(storage_url, po));
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("--storage=\"", storage_url, "\": want a postgres:// or postgresql:// URL"));

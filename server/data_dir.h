@@ -80,9 +80,11 @@ absl::StatusOr<log::LogIdentity> LogIdentityFor(const std::optional<log::LogIden
 // the PostgreSQL server cannot be reached.
 absl::StatusOr<log::IntegrityReport> VerifyDataDir(const std::string& data_dir, size_t max_problems,
                                                    const std::string& storage = "");
-// The same for one log's files (LogFiles::Ct: the CT log's, always in SQLite).
+// The same for one log's files (LogFiles::Ct: the CT log's; in PostgreSQL its schema is
+// vouch_ct).
 absl::StatusOr<log::IntegrityReport> VerifyDataDir(const LogFiles& files, size_t max_problems,
-                                                   const std::string& storage = "");
+                                                   const std::string& storage = "",
+                                                   const std::string& postgres_schema = "vouch");
 
 }  // namespace vouch::server
 

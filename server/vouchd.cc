@@ -8,10 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/escaping.h"
+#include "openssl/rand.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -195,6 +199,44 @@ absl::Status Vouchd::Init() {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The lease holder name of this process run: host, pid and random bytes (a restarted process is
+// another holder, so its lease token is a new one).
+std::string ClusterHolder() {
+  char host[256] = {0};
+  if (::gethostname(host, sizeof(host) - 1) != 0) std::strcpy(host, "unknown");
+  std::string random(6, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(random.data()), random.size()) != 1) {
+    random = absl::StrCat(absl::ToUnixNanos(absl::Now()));
+  }
+  return absl::StrCat(host, ":", ::getpid(), ":", absl::BytesToHexString(random));
+}
+
+}  // namespace
+
+log::ClusterOptions Vouchd::ClusterOptionsFor(const std::string& metric_prefix) {
+  log::ClusterOptions co;
+  if (cluster_holder_.empty()) cluster_holder_ = ClusterHolder();
+  co.holder = cluster_holder_;
+  co.lease_ttl = options_.sequencer_lease;
+  co.lease_retry = std::min(absl::Milliseconds(500), options_.sequencer_lease / 4);
+  // Shared with the gauge, which may be rendered after the log is gone.
+  auto sequencing = std::make_shared<std::atomic<int>>(0);
+  auto takeovers = std::make_shared<std::atomic<uint64_t>>(0);
+  metrics_.Gauge(metric_prefix + "_sequencing",
+                 "1 while this front end holds the sequencer lease (PostgreSQL storage).",
+                 [sequencing] { return static_cast<double>(sequencing->load()); });
+  metrics_.Gauge(metric_prefix + "_sequencer_takeovers",
+                 "Times this front end took the sequencer lease.",
+                 [takeovers] { return static_cast<double>(takeovers->load()); });
+  co.on_role = [sequencing, takeovers](bool now) {
+    sequencing->store(now ? 1 : 0);
+    if (now) takeovers->fetch_add(1);
+  };
+  return co;
+}
+
 absl::Status Vouchd::OpenLog(const std::string& http_host) {
   const LogFiles files = LogFiles::In(options_.data_dir);
   bool new_key = false;
@@ -228,6 +270,7 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
     auto storage = log::PostgresStorage::Open(options_.storage);
     if (!storage.ok()) return Annotate(storage.status(), "--storage " + storage_name_);
     certificates_ = storage->get();
+    cluster_ = storage->get();
     storage_ = std::move(*storage);
   } else {
     return absl::InvalidArgumentError(
@@ -274,6 +317,10 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
   lo.max_pending = options_.log_max_pending;
   signing_clock_ = std::make_unique<MonotonicClock>(options_.clock);
   lo.clock = signing_clock_.get();
+  if (cluster_ != nullptr) {
+    lo.cluster = cluster_;
+    lo.cluster_options = ClusterOptionsFor("vouch_log");
+  }
   auto log = log::Log::Open(storage_.get(), log_key_.get(), lo);
   if (!log.ok()) {
     const absl::Status& s = log.status();
@@ -331,27 +378,55 @@ absl::Status Vouchd::OpenCtLog(const std::string& http_host) {
     VOUCH_RETURN_IF_ERROR(RetireCtLog(options_.data_dir, absl::Now()).status());
   }
   // As for the artifact log: a CT key whose log is gone never starts a second tree.
-  VOUCH_ASSIGN_OR_RETURN(const bool new_key, PrepareLogFiles(files, false, absl::Now()));
-  auto storage = log::SqliteStorage::Open(files.db);
-  if (!storage.ok()) {
-    return new_key ? storage.status()
-                   : absl::FailedPreconditionError(
-                         absl::StrCat(storage.status().message(), "; ", files.advice));
+  bool new_key = false;
+  std::string ct_name = files.db;
+  log::PostgresStorage* ct_cluster = nullptr;
+  if (cluster_ == nullptr) {
+    VOUCH_ASSIGN_OR_RETURN(new_key, PrepareLogFiles(files, false, absl::Now()));
+    auto storage = log::SqliteStorage::Open(files.db);
+    if (!storage.ok()) {
+      return new_key ? storage.status()
+                     : absl::FailedPreconditionError(
+                           absl::StrCat(storage.status().message(), "; ", files.advice));
+    }
+    ct_storage_ = std::move(*storage);
+  } else {
+    // With PostgreSQL the CT log lives in the same database (schema vouch_ct), so one backup is
+    // the whole state, and its front ends share it as they share the artifact log.
+    ct_name = absl::StrCat(storage_name_, " schema ", kCtSchema);
+    struct stat st;
+    if (::stat(files.key.c_str(), &st) != 0) {
+      if (errno != ENOENT) {
+        return absl::FailedPreconditionError(absl::StrCat(files.key, ": ", std::strerror(errno)));
+      }
+      new_key = true;
+    }
+    log::PostgresOptions po;
+    po.schema = kCtSchema;
+    auto storage = log::PostgresStorage::Open(options_.storage, po);
+    if (!storage.ok()) return Annotate(storage.status(), "--storage " + ct_name);
+    ct_cluster = storage->get();
+    ct_storage_ = std::move(*storage);
   }
-  ct_storage_ = std::move(*storage);
   VOUCH_ASSIGN_OR_RETURN(std::optional<log::LogIdentity> stored,
                          log::Log::StoredIdentity(ct_storage_.get()));
   if (new_key && stored.has_value()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        files.db, " holds a CT log but its key ", files.key,
+        ct_name, " holds a CT log but its key ", files.key,
         " is missing: restore the key file from your backup (a new key cannot continue the log)"));
+  }
+  if (ct_cluster != nullptr && !new_key && !stored.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        files.key, " exists but ", ct_name,
+        " holds no CT log: the log this key signed is gone; restore the database from a backup, "
+        "or move the key aside to start a new CT log"));
   }
   // RFC 6962 allows ECDSA P-256 (or RSA) log keys.
   VOUCH_ASSIGN_OR_RETURN(
       ct_key_, signer::OpenSslSigner::LoadOrCreate(files.key, signer::KeyType::kEcdsaP256));
   VOUCH_ASSIGN_OR_RETURN(
       log::LogIdentity identity,
-      LogIdentityFor(stored, "", "", http_host, ct_key_->PublicKeyDer(), files.db));
+      LogIdentityFor(stored, "", "", http_host, ct_key_->PublicKeyDer(), ct_name));
   log::CtLogOptions co;
   co.log.origin = identity.origin;
   co.log.signer_name = identity.signer_name;
@@ -363,6 +438,10 @@ absl::Status Vouchd::OpenCtLog(const std::string& http_host) {
   co.log.max_pending = options_.log_max_pending;
   // SCT timestamps come from the clock certificates and the log sign with (never backwards).
   co.log.clock = signing_clock_.get();
+  if (ct_cluster != nullptr) {
+    co.log.cluster = ct_cluster;
+    co.log.cluster_options = ClusterOptionsFor("vouch_ct");
+  }
   HistogramCell* batch_sizes =
       metrics_.Histogram("vouch_ct_batch_size", "Precertificates per CT log group commit.", {},
                          {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096});
@@ -375,8 +454,8 @@ absl::Status Vouchd::OpenCtLog(const std::string& http_host) {
   auto ct = log::CtLog::Open(ct_storage_.get(), ct_key_.get(), co);
   if (!ct.ok()) {
     const absl::Status& s = ct.status();
-    if (!absl::IsDataLoss(s) && !absl::IsFailedPrecondition(s)) return Annotate(s, files.db);
-    return absl::Status(s.code(), absl::StrCat(files.db, ": ", s.message(), "; ", files.advice));
+    if (!absl::IsDataLoss(s) && !absl::IsFailedPrecondition(s)) return Annotate(s, ct_name);
+    return absl::Status(s.code(), absl::StrCat(ct_name, ": ", s.message(), "; ", files.advice));
   }
   ct_log_ = std::move(*ct);
   signing_clock_->AtLeast(absl::FromUnixSeconds(ct_log_->log()->Latest().timestamp));

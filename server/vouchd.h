@@ -30,6 +30,8 @@ class LogService;
 class LogStorage;
 class CertificateStore;
 class SqliteStorage;
+class PostgresStorage;
+struct ClusterOptions;
 }  // namespace vouch::log
 namespace vouch::signer {
 class OpenSslSigner;
@@ -93,6 +95,10 @@ struct Options {
   size_t log_max_batch = 1024;
   absl::Duration log_linger = absl::ZeroDuration();
   size_t log_max_pending = 65536;  // LogOptions::max_pending
+  // With PostgreSQL storage, front ends share the database and one sequences at a time under a
+  // lease of this length (log/log.h ClusterOptions::lease_ttl: the takeover time after a
+  // sequencer dies).
+  absl::Duration sequencer_lease = absl::Seconds(3);
 
   // The CA, timestamp authority and trust-root endpoints (signer/ca_service.h).
   bool enable_ca = true;
@@ -191,6 +197,9 @@ class Vouchd {
   // Every HTTP route, in one Router: /healthz, /api/v1/version, /metrics, the log's, the CA's.
   void AddRoutes();
   absl::Status OpenLog(const std::string& http_host);
+  // The cluster options of a log on PostgreSQL, with gauges <metric_prefix>_sequencing and
+  // <metric_prefix>_sequencer_takeovers.
+  log::ClusterOptions ClusterOptionsFor(const std::string& metric_prefix);
   absl::Status OpenCtLog(const std::string& http_host);
   absl::Status OpenCa();
   absl::Status OpenAdmission();
@@ -203,6 +212,11 @@ class Vouchd {
   std::unique_ptr<MonotonicClock> signing_clock_;
   std::unique_ptr<log::LogStorage> storage_;
   log::CertificateStore* certificates_ = nullptr;  // The same object as storage_.
+  // With PostgreSQL storage: the same object as storage_, shared with other front ends.
+  log::PostgresStorage* cluster_ = nullptr;
+  std::string cluster_holder_;  // This process run's lease holder name.
+  // The PostgreSQL schema of the CT log (the artifact log's is "vouch").
+  static constexpr char kCtSchema[] = "vouch_ct";
   std::string storage_name_;  // The database for messages: a path or a redacted URL.
   std::unique_ptr<signer::OpenSslSigner> log_key_;
   std::unique_ptr<log::Log> log_;
@@ -213,7 +227,7 @@ class Vouchd {
   std::unique_ptr<WitnessCollector> witnesses_;
   // The certificate transparency log, on its own storage and key.
   Health ct_health_;
-  std::unique_ptr<log::SqliteStorage> ct_storage_;
+  std::unique_ptr<log::LogStorage> ct_storage_;
   std::unique_ptr<signer::OpenSslSigner> ct_key_;
   std::unique_ptr<log::CtLog> ct_log_;
   std::unique_ptr<log::BackgroundVerifier> ct_verifier_;

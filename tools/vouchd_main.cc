@@ -79,6 +79,10 @@ ABSL_FLAG(int64_t, batch_size, 1024, "Most entries committed in one group commit
 ABSL_FLAG(int64_t, max_pending_appends, 65536,
           "Most appends waiting to be sequenced; more are refused at once (gRPC "
           "RESOURCE_EXHAUSTED, HTTP 429).");
+ABSL_FLAG(absl::Duration, sequencer_lease, absl::Seconds(3),
+          "With --storage postgres://...: front ends sharing the database take turns to sequence "
+          "under a lease of this length, renewed every third of it; after a sequencer dies another "
+          "front end takes over once it expires (docs/operations.md). 1s to 60s.");
 ABSL_FLAG(absl::Duration, batch_linger, absl::ZeroDuration(),
           "How long a group commit waits for more entries (e.g. 2ms).");
 ABSL_FLAG(bool, ca, true, "Serve the CA, timestamp authority and trust-root endpoints.");
@@ -153,8 +157,12 @@ int main(int argc, char** argv) {
     bool ok = report->ok();
     // The certificate transparency log, when there is one.
     const vouch::server::LogFiles ct = vouch::server::LogFiles::Ct(dir);
-    if (::access(ct.key.c_str(), F_OK) == 0 || ::access(ct.db.c_str(), F_OK) == 0) {
-      auto ct_report = vouch::server::VerifyDataDir(ct, static_cast<size_t>(max_problems));
+    const std::string storage = absl::GetFlag(FLAGS_storage);
+    if (::access(ct.key.c_str(), F_OK) == 0 ||
+        (storage.empty() && ::access(ct.db.c_str(), F_OK) == 0)) {
+      // With PostgreSQL the CT log is in the same database, schema vouch_ct.
+      auto ct_report = vouch::server::VerifyDataDir(ct, static_cast<size_t>(max_problems), storage,
+                                                    "vouch_ct");
       if (!ct_report.ok()) {
         std::fprintf(stderr, "vouchd: --verify-storage (CT log): %s\n",
                      std::string(ct_report.status().message()).c_str());
@@ -257,6 +265,11 @@ int main(int argc, char** argv) {
   }
   options.log_max_pending = static_cast<size_t>(pending);
   options.log_linger = absl::GetFlag(FLAGS_batch_linger);
+  options.sequencer_lease = absl::GetFlag(FLAGS_sequencer_lease);
+  if (options.sequencer_lease < absl::Seconds(1) || options.sequencer_lease > absl::Seconds(60)) {
+    std::fprintf(stderr, "vouchd: --sequencer-lease must be 1s to 60s\n");
+    return 2;
+  }
   if (options.log_linger < absl::ZeroDuration() || options.log_linger > absl::Seconds(1)) {
     std::fprintf(stderr, "vouchd: --batch-linger must be 0..1s\n");
     return 2;
