@@ -97,7 +97,7 @@ class PostgresE2ETest(unittest.TestCase):
         # The rows are in the database, in the "vouch" schema, one per entry.
         self.assertEqual(psql(self.url, "SELECT count(*) FROM vouch.entries"), "20")
         self.assertEqual(
-            psql(self.url, "SELECT value FROM vouch.meta WHERE key = 'schema_version'"), "2")
+            psql(self.url, "SELECT value FROM vouch.meta WHERE key = 'schema_version'"), "3")
         s.stop()
 
         # Restarted on the same database: the log continues, consistent with the old checkpoint.
