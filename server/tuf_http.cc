@@ -1,8 +1,6 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 #include "server/tuf_http.h"
 
-#include <sys/stat.h>
-
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -11,6 +9,7 @@
 #include "base/logging.h"
 #include "base/status.h"
 #include "signer/openssl_crypto.h"
+#include "tuf/directory_metadata_store.h"
 
 namespace vouch::server {
 namespace {
@@ -26,14 +25,14 @@ absl::StatusOr<std::unique_ptr<tuf::PrivateKey>> OnlineKey(const std::string& pa
   return key;
 }
 
-bool SameTime(const struct timespec& a, const struct timespec& b) {
-  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TufService>> TufService::New(const TufServiceOptions& options) {
   std::unique_ptr<TufService> s(new TufService(options));
+  s->store_ =
+      options.store != nullptr
+          ? options.store
+          : std::shared_ptr<tuf::MetadataStore>(tuf::DirectoryMetadataStore::New(options.repo_dir));
   if (options.metrics != nullptr) {
     std::shared_ptr<std::atomic<int>> stale = s->stale_gauge_;
     options.metrics->Gauge("vouch_tuf_targets_stale",
@@ -66,19 +65,22 @@ std::shared_ptr<const std::map<std::string, std::string>> TufService::served() c
 
 absl::Status TufService::Refresh() {
   absl::MutexLock refresh(&refresh_mu_);
-  struct stat st;
-  struct timespec mtime = {0, 0};
-  if (::stat(options_.repo_dir.c_str(), &st) == 0) mtime = st.st_mtim;
   absl::Status publish = absl::OkStatus();
-  auto wrote = tuf::PublishOnline(options_.repo_dir, *snapshot_key_, *timestamp_key_,
-                                  options_.expiries, options_.clock->Now());
-  if (!wrote.ok()) {
+  auto wrote = tuf::PublishOnline(*store_, *snapshot_key_, *timestamp_key_, options_.expiries,
+                                  options_.clock->Now());
+  if (absl::IsAlreadyExists(wrote.status())) {
+    // Another front end signed this version first: serve theirs (loaded below).
+    VLOG_INFO << "TUF: " << wrote.status().message();
+  } else if (!wrote.ok()) {
     publish = wrote.status();
   } else if (*wrote) {
-    VLOG_INFO << "TUF: signed a new snapshot/timestamp in " << options_.repo_dir;
-    if (::stat(options_.repo_dir.c_str(), &st) == 0) mtime = st.st_mtim;
+    VLOG_INFO << "TUF: signed a new snapshot/timestamp in " << store_->name();
   }
-  auto state = tuf::LoadRepository(options_.repo_dir);
+  auto loaded = store_->Load();
+  if (absl::IsUnavailable(loaded.status())) return loaded.status();  // keep serving what we have
+  absl::StatusOr<tuf::RepositoryState> state =
+      loaded.ok() ? tuf::VerifyRepository(*loaded, store_->name())
+                  : absl::StatusOr<tuf::RepositoryState>(loaded.status());
   auto files = std::make_shared<std::map<std::string, std::string>>();
   if (state.ok()) {
     for (size_t i = 0; i < state->root_files.size(); ++i) {
@@ -124,8 +126,14 @@ absl::Status TufService::Refresh() {
           "targets v", state->targets->version, ": ", absl::StrJoin(problems, ", "),
           " (after a key rotation?); TUF clients keep the old trust material until the new "
           "targets are signed offline: save ",
-          absl::StrJoin(saves, ", "), ", then vouch-tuf add-target --repo ", options_.repo_dir, " ",
-          absl::StrJoin(flags, " "), " --key TARGETS_KEY (docs/trust.md#rotation)");
+          absl::StrJoin(saves, ", "), ", then vouch-tuf add-target --repo ",
+          options_.store == nullptr ? options_.repo_dir : "OFFLINE_DIR", " ",
+          absl::StrJoin(flags, " "), " --key TARGETS_KEY",
+          options_.store == nullptr
+              ? ""
+              : absl::StrCat(" and vouch-tuf publish --repo OFFLINE_DIR --storage URL (into ",
+                             store_->name(), ")"),
+          " (docs/trust.md#rotation)");
       if (state->targets->version != warned_targets_version_) {
         warned_targets_version_ = state->targets->version;
         VLOG_WARNING << "TUF: " << warning;
@@ -145,7 +153,7 @@ absl::Status TufService::Refresh() {
   {
     absl::MutexLock l(&mu_);
     files_ = std::move(files);
-    dir_mtime_ = mtime;
+    generation_ = loaded.ok() ? loaded->generation : std::string();
   }
   if (!state.ok()) return state.status();
   if (!publish.ok() && absl::IsFailedPrecondition(publish) &&
@@ -156,14 +164,14 @@ absl::Status TufService::Refresh() {
 }
 
 void TufService::RefreshIfChanged() {
-  struct stat st;
-  if (::stat(options_.repo_dir.c_str(), &st) != 0) return;
+  auto generation = store_->Generation();
+  if (!generation.ok()) {
+    VLOG_WARNING << "TUF: " << generation.status();  // serve what was loaded before
+    return;
+  }
   {
     absl::MutexLock l(&mu_);
-    // A change within the same clock tick as the last load would keep the same mtime: treat a
-    // directory modified in the last two seconds as changed.
-    const bool recent = absl::Now() - absl::TimeFromTimespec(st.st_mtim) < absl::Seconds(2);
-    if (SameTime(st.st_mtim, dir_mtime_) && !recent) return;
+    if (*generation == generation_) return;
   }
   absl::Status s = Refresh();
   if (!s.ok() && !absl::IsNotFound(s)) VLOG_WARNING << "TUF: " << s;

@@ -1,10 +1,13 @@
 // Copyright 2026 The Vouch Authors. SPDX-License-Identifier: Apache-2.0
 //
-// TufService: vouchd's TUF mirror (docs/trust.md). It serves a repository directory written by
-// `vouch-tuf` (tuf/repository.h) under /tuf/ and holds the two ONLINE keys, snapshot and
-// timestamp, with which it signs a new snapshot when a newly signed targets file appears and
-// re-signs timestamp.json before it expires. Root and targets are signed offline; vouchd only
-// picks up what verifies (an under-signed or tampered file in the directory is not served).
+// TufService: vouchd's TUF mirror (docs/trust.md). It serves the TUF metadata of a store
+// (tuf/metadata_store.h) under /tuf/: a repository directory written by `vouch-tuf`
+// (tuf/repository.h), or, with PostgreSQL storage, tables in the database the vouchd front ends
+// share (tuf/postgres_metadata_store.h). It holds the two ONLINE keys, snapshot and timestamp,
+// with which it signs a new snapshot when a newly signed targets file appears and re-signs
+// timestamp.json before it expires; in a shared database one front end signs each new version
+// (compare-and-set) and every front end serves the newest. Root and targets are signed offline;
+// vouchd only serves what verifies (an under-signed or tampered file or row is not served).
 //
 // HTTP routes (RegisterHttp), what Sigstore clients fetch from a mirror URL `<public>/tuf`:
 //   GET /tuf/N.root.json            every root of the verified chain
@@ -15,13 +18,16 @@
 // 404 ({"code":404,"message":...}) for anything else, and for every path while the directory
 // holds no repository yet.
 //
-// Freshness: each request first checks the directory's modification time (one stat) and reloads
-// when it changed, so a file the offline tool just published is served at once; a background
-// thread (Start) re-signs the timestamp/snapshot when half their lifetime has passed.
+// Freshness: each request first checks the store's generation (a directory: one stat of its
+// modification time; PostgreSQL: one query of a counter every write increments) and reloads when
+// it changed, so a file the offline tool just published, or a timestamp another front end just
+// signed, is served at once; a background thread (Start) re-signs the timestamp/snapshot when
+// half their lifetime has passed.
 //
 // Key files (generated on first start, PKCS#8 PEM, 0600; the public halves as .pub, 0644, to give
 // `vouch-tuf init --snapshot-key/--timestamp-key`): DATA_DIR/tuf_snapshot_key.pem,
-// DATA_DIR/tuf_timestamp_key.pem.
+// DATA_DIR/tuf_timestamp_key.pem. Front ends sharing a database need the same two key files (the
+// root lists one key per online role).
 //
 // Thread-safe.
 #ifndef VOUCH_SERVER_TUF_HTTP_H_
@@ -44,13 +50,18 @@
 #include "base/metrics.h"
 #include "http/router.h"
 #include "tuf/keys.h"
+#include "tuf/metadata_store.h"
 #include "tuf/repository.h"
 
 namespace vouch::server {
 
 struct TufServiceOptions {
-  // The repository directory (default in vouchd: DATA_DIR/tuf). Need not exist yet.
+  // The repository directory (default in vouchd: DATA_DIR/tuf). Need not exist yet. Used when
+  // |store| is null.
   std::string repo_dir;
+  // Where the metadata is (e.g. a tuf::PostgresMetadataStore); null: a DirectoryMetadataStore
+  // over |repo_dir|.
+  std::shared_ptr<tuf::MetadataStore> store;
   // Online key files; generated (ECDSA P-256) when absent.
   std::string snapshot_key_path;
   std::string timestamp_key_path;
@@ -80,9 +91,11 @@ class TufService {
 
   void RegisterHttp(http::Router& router);
 
-  // Reloads the directory, signs snapshot/timestamp when needed (PublishOnline) and swaps in
-  // what is served. NotFound when there is no repository yet; FailedPrecondition when the online
-  // keys are not the ones the root lists (then the verified files are still served).
+  // Signs snapshot/timestamp when needed (tuf::PublishOnline; when another front end signed
+  // that version first, nothing is signed here), reloads the store and swaps in what is served.
+  // NotFound when there is no repository yet; FailedPrecondition when the online keys are not
+  // the ones the root lists (then the verified files are still served); Unavailable when the
+  // store cannot be reached (then the files loaded before are still served).
   absl::Status Refresh();
 
   // Starts / stops the background refresh thread. Stop is idempotent.
@@ -108,7 +121,9 @@ class TufService {
   std::unique_ptr<tuf::PrivateKey> snapshot_key_, timestamp_key_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const std::map<std::string, std::string>> files_ ABSL_GUARDED_BY(mu_);
-  struct timespec dir_mtime_ ABSL_GUARDED_BY(mu_) = {0, 0};
+  std::shared_ptr<tuf::MetadataStore> store_;
+  // The store's generation when files_ was loaded.
+  std::string generation_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> stale_targets_ ABSL_GUARDED_BY(mu_);
   // 1 while stale_targets_ is not empty; shared with the metrics gauge.
   std::shared_ptr<std::atomic<int>> stale_gauge_ = std::make_shared<std::atomic<int>>(0);

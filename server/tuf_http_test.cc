@@ -3,12 +3,16 @@
 
 #include <stdlib.h>
 
+#include <thread>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/tuf/updater.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "log/postgres_testing.h"
 #include "tests/status_matchers.h"
+#include "tuf/postgres_metadata_store.h"
 
 namespace vouch::server {
 namespace {
@@ -244,6 +248,207 @@ TEST_F(TufServiceTest, OnlineKeysAreStableAcrossRestarts) {
   auto again = TufService::New(o);
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ((*again)->timestamp_key().keyid(), keyid);
+}
+
+// ---- Front ends sharing one PostgreSQL database (tuf/postgres_metadata_store.h)
+
+// A router per front end, and a TUF client whose every fetch goes to the next front end (a load
+// balancer spreading one client's requests).
+class RoundRobinFetcher : public client::Fetcher {
+ public:
+  explicit RoundRobinFetcher(std::vector<const http::Router*> routers) : routers_(routers) {}
+  absl::StatusOr<std::string> Fetch(const std::string& url, size_t max_bytes) override {
+    RouterFetcher f(routers_[next_++ % routers_.size()]);
+    return f.Fetch(url, max_bytes);
+  }
+
+ private:
+  std::vector<const http::Router*> routers_;
+  size_t next_ = 0;
+};
+
+class TufServicePostgresTest : public ::testing::Test {
+ protected:
+  struct FrontEnd {
+    std::unique_ptr<TufService> service;
+    http::Router router;
+    Health health;
+    http::Response Get(const std::string& path) {
+      http::Request req;
+      req.method = "GET";
+      req.path = path;
+      req.target = path;
+      http::Response res;
+      router.Dispatch(req, [&](http::Response r) { res = std::move(r); });
+      return res;
+    }
+  };
+
+  void SetUp() override {
+    VOUCH_REQUIRE_TEST_POSTGRES();
+    data_ = TempDir();
+    schema_ = log::NewTestSchema();
+  }
+  // A vouchd front end on the shared database, with the online key files every front end has.
+  std::unique_ptr<FrontEnd> NewFrontEnd() {
+    auto f = std::make_unique<FrontEnd>();
+    tuf::PostgresMetadataOptions po;
+    po.schema = schema_;
+    auto store = tuf::PostgresMetadataStore::Open(log::TestPostgresUrl(), po);
+    EXPECT_THAT(store, IsOk());
+    if (!store.ok()) return nullptr;
+    TufServiceOptions o;
+    o.store = std::move(*store);
+    o.snapshot_key_path = data_ + "/tuf_snapshot_key.pem";
+    o.timestamp_key_path = data_ + "/tuf_timestamp_key.pem";
+    o.clock = &clock_;
+    o.expected_targets["trusted_root.json"] = "{\"current\":true}";
+    o.health = &f->health;
+    auto s = TufService::New(o);
+    EXPECT_THAT(s, IsOk());
+    if (!s.ok()) return nullptr;
+    f->service = std::move(*s);
+    f->service->RegisterHttp(f->router);
+    return f;
+  }
+  // The operator: signs root and targets offline in a directory, then imports them.
+  void PublishOffline(const std::string& target) {
+    const std::string dir = data_ + "/offline";
+    if (!tuf::LoadRepository(dir).ok()) {
+      tuf::InitOptions o;
+      o.root_keys = {root_key_->public_key()};
+      o.targets_keys = {targets_key_->public_key()};
+      o.snapshot_key =
+          *tuf::PublicKey::FromPem(*tuf::ReadWholeFile(data_ + "/tuf_snapshot_key.pem.pub"));
+      o.timestamp_key =
+          *tuf::PublicKey::FromPem(*tuf::ReadWholeFile(data_ + "/tuf_timestamp_key.pem.pub"));
+      const tuf::PrivateKey* signers[] = {root_key_.get(), targets_key_.get()};
+      ASSERT_THAT(tuf::Init(dir, o, signers, clock_.Now()), IsOk());
+    }
+    const tuf::PrivateKey* signers[] = {targets_key_.get()};
+    ASSERT_THAT(tuf::UpdateTargets(dir, {{"trusted_root.json", target}}, {}, nullptr, signers,
+                                   absl::Hours(24 * 180), clock_.Now()),
+                IsOk());
+    tuf::PostgresMetadataOptions po;
+    po.schema = schema_;
+    auto store = tuf::PostgresMetadataStore::Open(log::TestPostgresUrl(), po);
+    ASSERT_THAT(store, IsOk());
+    ASSERT_THAT((*store)->PublishOffline(*tuf::LoadRepository(dir)), IsOk());
+  }
+  static int64_t VersionOf(const std::string& timestamp) {
+    auto e = tuf::ParseEnvelope(timestamp, tuf::kTimestamp);
+    return e.ok() ? e->version : -1;
+  }
+
+  FakeClock clock_{kStart};
+  std::string data_, schema_;
+  std::unique_ptr<tuf::PrivateKey> root_key_ =
+      *tuf::PrivateKey::Generate(signer::KeyType::kEd25519);
+  std::unique_ptr<tuf::PrivateKey> targets_key_ =
+      *tuf::PrivateKey::Generate(signer::KeyType::kEcdsaP256);
+};
+
+TEST_F(TufServicePostgresTest, FrontEndsServeTheSameTimestampAndAClientMovesBetweenThem) {
+  auto a = NewFrontEnd(), b = NewFrontEnd();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->Get("/tuf/1.root.json").status, 404);
+  PublishOffline("{\"old\":true}");
+  // Both see the import at their next request; one signs timestamp v1, the other serves it.
+  http::Response ta = a->Get("/tuf/timestamp.json"), tb = b->Get("/tuf/timestamp.json");
+  ASSERT_EQ(ta.status, 200) << ta.body;
+  ASSERT_EQ(tb.status, 200) << tb.body;
+  EXPECT_EQ(ta.body, tb.body);
+  EXPECT_EQ(VersionOf(ta.body), 1);
+  EXPECT_EQ(*a->service->served(), *b->service->served());
+
+  const std::string cache = TempDir();
+  ASSERT_THAT(client::Updater::Bootstrap(cache, a->Get("/tuf/1.root.json").body), IsOk());
+  RoundRobinFetcher fetcher({&a->router, &b->router});
+  client::UpdaterOptions uo;
+  uo.metadata_url = "http://vouchd/tuf";
+  uo.cache_dir = cache;
+  uo.fetcher = &fetcher;
+  uo.clock = &clock_;
+  auto u = client::Updater::New(uo);
+  ASSERT_THAT(u, IsOk());
+  ASSERT_THAT((*u)->Refresh(), IsOk());
+  EXPECT_EQ(*(*u)->GetTarget("trusted_root.json"), "{\"old\":true}");
+
+  // Front end a re-signs the timestamp; b serves a's new version at its next request (no
+  // rollback for a client that saw it from a).
+  clock_.Advance(absl::Hours(13));
+  ASSERT_THAT(a->service->Refresh(), IsOk());
+  ta = a->Get("/tuf/timestamp.json");
+  tb = b->Get("/tuf/timestamp.json");
+  EXPECT_EQ(VersionOf(ta.body), 2);
+  EXPECT_EQ(ta.body, tb.body);
+  // New targets signed offline and imported: both serve them, with one new snapshot.
+  PublishOffline("{\"current\":true}");
+  ASSERT_THAT((*u)->Refresh(), IsOk());
+  EXPECT_EQ(*(*u)->GetTarget("trusted_root.json"), "{\"current\":true}");
+  EXPECT_EQ(a->Get("/tuf/timestamp.json").body, b->Get("/tuf/timestamp.json").body);
+  EXPECT_EQ(VersionOf(b->Get("/tuf/timestamp.json").body), 3);
+  EXPECT_EQ(a->Get("/tuf/3.snapshot.json").status, 404);
+  EXPECT_EQ(b->Get("/tuf/2.snapshot.json").status, 200);
+}
+
+TEST_F(TufServicePostgresTest, StaleTargetsWarningSaysHowToPublishIntoTheDatabase) {
+  auto a = NewFrontEnd();
+  ASSERT_TRUE(a);
+  PublishOffline("{\"before-rotation\":true}");
+  EXPECT_EQ(a->Get("/tuf/timestamp.json").status, 200);
+  ASSERT_EQ(a->health.Check().warnings.size(), 1u);
+  EXPECT_THAT(a->health.Check().warnings[0],
+              HasSubstr("vouch-tuf add-target --repo OFFLINE_DIR --target "
+                        "trusted_root.json=trusted_root.json --key TARGETS_KEY and vouch-tuf "
+                        "publish --repo OFFLINE_DIR --storage URL (into "));
+  EXPECT_THAT(a->health.Check().warnings[0], HasSubstr("schema " + schema_));
+}
+
+// Four front ends re-signing at the same moment, six times: each time exactly one of them signs
+// (one new version), and afterwards all four serve the same bytes.
+TEST_F(TufServicePostgresTest, ConcurrentRefreshesSignOneVersionPerRound) {
+  std::vector<std::unique_ptr<FrontEnd>> fronts;
+  for (int i = 0; i < 4; ++i) {
+    fronts.push_back(NewFrontEnd());
+    ASSERT_TRUE(fronts.back());
+  }
+  PublishOffline("{\"current\":true}");
+  int64_t version = VersionOf(fronts[0]->Get("/tuf/timestamp.json").body);
+  EXPECT_EQ(version, 1);
+  for (int round = 0; round < 6; ++round) {
+    clock_.Advance(absl::Hours(13));
+    std::vector<std::thread> threads;
+    std::vector<absl::Status> results(fronts.size());
+    for (size_t i = 0; i < fronts.size(); ++i) {
+      threads.emplace_back([&, i] { results[i] = fronts[i]->service->Refresh(); });
+    }
+    for (auto& t : threads) t.join();
+    for (const absl::Status& s : results) EXPECT_THAT(s, IsOk());
+    const std::string first = fronts[0]->Get("/tuf/timestamp.json").body;
+    EXPECT_EQ(VersionOf(first), ++version) << "round " << round;
+    for (auto& f : fronts) EXPECT_EQ(f->Get("/tuf/timestamp.json").body, first);
+  }
+}
+
+TEST_F(TufServicePostgresTest, TamperedRowIsNotServed) {
+  auto a = NewFrontEnd();
+  ASSERT_TRUE(a);
+  PublishOffline("{\"a\":1}");
+  ASSERT_THAT(a->service->Refresh(), IsOk());
+  std::string target;
+  for (const auto& [path, bytes] : *a->service->served()) {
+    if (absl::StartsWith(path, "targets/")) target = path;
+  }
+  ASSERT_FALSE(target.empty());
+  EXPECT_EQ(a->Get("/tuf/" + target).status, 200);
+  ASSERT_THAT(log::ExecTestPostgres(schema_, "UPDATE target_files SET bytes = '\\x00'"), IsOk());
+  ASSERT_THAT(a->service->Refresh(), IsOk());
+  EXPECT_EQ(a->Get("/tuf/" + target).status, 404);
+  auto b = NewFrontEnd();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->Get("/tuf/" + target).status, 404);
+  EXPECT_EQ(b->Get("/tuf/timestamp.json").status, 200);
 }
 
 }  // namespace

@@ -48,6 +48,7 @@
 #include "server/tuf_http.h"
 #include "signer/ca_service.h"
 #include "signer/openssl_crypto.h"
+#include "tuf/postgres_metadata_store.h"
 
 namespace vouch::server {
 
@@ -508,6 +509,18 @@ absl::Status Vouchd::OpenCa() {
 absl::Status Vouchd::OpenTuf() {
   TufServiceOptions to;
   to.repo_dir = options_.tuf_dir.empty() ? options_.data_dir + "/tuf" : options_.tuf_dir;
+  if (log::IsPostgresUrl(options_.storage)) {
+    // Front ends sharing the database serve (and sign) the same metadata (docs/trust.md).
+    if (!options_.tuf_dir.empty()) {
+      return absl::InvalidArgumentError(
+          "--tuf_dir: with --storage postgres://... the TUF metadata lives in the database "
+          "(schema vouch_tuf); publish into it with vouch-tuf publish --repo DIR --storage URL "
+          "(docs/trust.md)");
+    }
+    auto store = tuf::PostgresMetadataStore::Open(options_.storage);
+    if (!store.ok()) return Annotate(store.status(), "TUF");
+    to.store = std::move(*store);
+  }
   to.snapshot_key_path = options_.data_dir + "/tuf_snapshot_key.pem";
   to.timestamp_key_path = options_.data_dir + "/tuf_timestamp_key.pem";
   to.health = &health_;

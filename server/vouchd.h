@@ -136,7 +136,8 @@ struct Options {
   std::vector<std::string> witnesses;
 
   // The TUF mirror at /tuf/ (server/tuf_http.h, docs/trust.md): the repository directory
-  // (default DATA_DIR/tuf) written by vouch-tuf; online keys
+  // (default DATA_DIR/tuf) written by vouch-tuf, or with PostgreSQL |storage| the schema
+  // "vouch_tuf" of that database (|tuf_dir| must then be empty); online keys
   // DATA_DIR/tuf_{snapshot,timestamp}_key.pem.
   bool enable_tuf = true;
   std::string tuf_dir;

@@ -107,7 +107,9 @@ ABSL_FLAG(std::vector<std::string>, witness, {},
           "sent to them and the cosigned one is served at /checkpoint/witnessed.");
 ABSL_FLAG(bool, tuf, true, "Serve the TUF mirror at /tuf/ (docs/trust.md).");
 ABSL_FLAG(std::string, tuf_dir, "",
-          "TUF repository directory written by vouch-tuf (default DATA_DIR/tuf).");
+          "TUF repository directory written by vouch-tuf (default DATA_DIR/tuf). Not with "
+          "--storage postgres://...: then the TUF metadata is in the database (schema "
+          "vouch_tuf), published with vouch-tuf publish --storage.");
 ABSL_FLAG(std::string, publish_dir, "",
           "Publish the checkpoint, tiles and entry bundles to this directory for a plain web "
           "server (static reads, docs/operations.md).");

@@ -237,14 +237,57 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   return ss.str();
 }
 
-absl::StatusOr<RepositoryState> LoadRepository(const std::string& dir) {
-  RepositoryState s;
-  // Roots: 1..N, each verified by its predecessor and itself.
+absl::StatusOr<RepositoryFiles> ReadRepositoryDirectory(const std::string& dir) {
+  RepositoryFiles f;
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) {
+    f.generation = absl::StrCat(st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec);
+  }
   for (int64_t v = 1;; ++v) {
     const std::string name = Name(v, kRoot);
     auto bytes = ReadWholeFile(Join(dir, name));
     if (absl::IsNotFound(bytes.status())) break;
     if (!bytes.ok()) return bytes.status();
+    f.files[name] = std::move(*bytes);
+  }
+  for (const std::string& name : ListDir(dir)) {
+    const int64_t snapshot = VersionOf(name, kSnapshot);
+    if (VersionOf(name, kTargets) == 0 && snapshot == 0) continue;
+    VOUCH_ASSIGN_OR_RETURN(f.files[name], ReadWholeFile(Join(dir, name)));
+    f.max_snapshot_version = std::max(f.max_snapshot_version, snapshot);
+  }
+  auto ts = ReadWholeFile(Join(dir, "timestamp.json"));
+  if (ts.ok()) {
+    f.files["timestamp.json"] = std::move(*ts);
+  } else if (!absl::IsNotFound(ts.status())) {
+    return ts.status();
+  }
+  for (const std::string& name : ListDir(Join(dir, kTargetsDir))) {
+    auto data = ReadWholeFile(Join(Join(dir, kTargetsDir), name));
+    if (absl::IsNotFound(data.status())) continue;  // removed meanwhile
+    if (!data.ok()) return data.status();
+    f.files[absl::StrCat(kTargetsDir, "/", name)] = std::move(*data);
+  }
+  return f;
+}
+
+absl::StatusOr<RepositoryState> LoadRepository(const std::string& dir) {
+  VOUCH_ASSIGN_OR_RETURN(RepositoryFiles files, ReadRepositoryDirectory(dir));
+  return VerifyRepository(files, dir);
+}
+
+absl::StatusOr<RepositoryState> VerifyRepository(const RepositoryFiles& files,
+                                                 const std::string& where) {
+  RepositoryState s;
+  auto find = [&](const std::string& name) -> const std::string* {
+    auto it = files.files.find(name);
+    return it == files.files.end() ? nullptr : &it->second;
+  };
+  // Roots: 1..N, each verified by its predecessor and itself.
+  for (int64_t v = 1;; ++v) {
+    const std::string name = Name(v, kRoot);
+    const std::string* bytes = find(name);
+    if (bytes == nullptr) break;
     absl::Status st;
     auto e = ParseEnvelope(*bytes, kRoot);
     absl::StatusOr<Root> root = e.ok() ? ParseRoot(*e) : absl::StatusOr<Root>(e.status());
@@ -261,18 +304,19 @@ absl::StatusOr<RepositoryState> LoadRepository(const std::string& dir) {
       break;
     }
     s.root = std::move(*root);
-    s.root_files.push_back(std::move(*bytes));
+    s.root_files.push_back(*bytes);
   }
   if (s.root_files.empty()) {
-    return absl::NotFoundError(absl::StrCat(dir, ": no TUF repository (no valid 1.root.json)"));
+    return absl::NotFoundError(absl::StrCat(where, ": no TUF repository (no valid 1.root.json)"));
   }
-  for (const std::string& name : ListDir(dir)) {
+  s.max_snapshot_version = files.max_snapshot_version;
+  for (const auto& [name, file] : files.files) {
     int64_t v = VersionOf(name, kTargets);
     const bool is_targets = v != 0;
     if (!is_targets) v = VersionOf(name, kSnapshot);
     if (v == 0) continue;
     const char* role = is_targets ? kTargets : kSnapshot;
-    VOUCH_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(Join(dir, name)));
+    std::string bytes = file;
     auto e = ParseEnvelope(bytes, role);
     absl::Status st = e.ok() ? absl::OkStatus() : e.status();
     if (st.ok() && e->version != v) {
@@ -299,23 +343,25 @@ absl::StatusOr<RepositoryState> LoadRepository(const std::string& dir) {
     }
     if (!st.ok()) s.warnings.push_back(absl::StrCat(name, ": not served: ", st.message()));
   }
-  auto ts = ReadWholeFile(Join(dir, "timestamp.json"));
-  if (ts.ok()) {
+  s.max_timestamp_version = files.max_timestamp_version;
+  if (const std::string* ts = find("timestamp.json")) {
     auto e = ParseEnvelope(*ts, kTimestamp);
     absl::Status st = e.ok() ? absl::OkStatus() : e.status();
     if (st.ok()) {
-      s.max_timestamp_version = e->version;
-      st = VerifyRole(*e, s.root, kTimestamp);
+      s.max_timestamp_version = std::max(s.max_timestamp_version, e->version);
+      if (files.timestamp_version.has_value() && e->version != *files.timestamp_version) {
+        st = absl::InvalidArgumentError(
+            absl::StrCat("version is ", e->version, ", filed as ", *files.timestamp_version));
+      }
     }
+    if (st.ok()) st = VerifyRole(*e, s.root, kTimestamp);
     absl::StatusOr<Timestamp> t = st.ok() ? ParseTimestamp(*e) : absl::StatusOr<Timestamp>(st);
     if (t.ok()) {
       s.timestamp = *t;
-      s.timestamp_file = std::move(*ts);
+      s.timestamp_file = *ts;
     } else {
       s.warnings.push_back(absl::StrCat("timestamp.json: not served: ", t.status().message()));
     }
-  } else if (!absl::IsNotFound(ts.status())) {
-    return ts.status();
   }
   // Target files of every served targets version, checked against their hashes.
   for (const auto& [v, bytes] : s.targets_files) {
@@ -328,14 +374,16 @@ absl::StatusOr<RepositoryState> LoadRepository(const std::string& dir) {
       if (h == info.hashes.end()) continue;
       const std::string file = absl::StrCat(h->second, ".", name);
       if (s.target_files.count(file)) continue;
-      auto data = ReadWholeFile(Join(Join(dir, kTargetsDir), file));
-      absl::Status st =
-          data.ok() ? CheckLengthAndHashes(*data, info.length, info.hashes, file) : data.status();
+      const std::string* data = find(absl::StrCat(kTargetsDir, "/", file));
+      absl::Status st = data != nullptr
+                            ? CheckLengthAndHashes(*data, info.length, info.hashes, file)
+                            : absl::NotFoundError(absl::StrCat(where, "/", kTargetsDir, "/", file,
+                                                               ": no such file"));
       if (!st.ok()) {
         s.warnings.push_back(absl::StrCat("targets/", file, ": not served: ", st.message()));
         continue;
       }
-      s.target_files[file] = std::move(*data);
+      s.target_files[file] = *data;
     }
   }
   return s;
@@ -549,35 +597,37 @@ absl::StatusOr<Outcome> Sign(const std::string& dir, const std::string& role,
   return out;
 }
 
-absl::StatusOr<bool> PublishOnline(const std::string& dir, const PrivateKey& snapshot_key,
-                                   const PrivateKey& timestamp_key, const Expiries& expiries,
-                                   absl::Time now) {
-  auto state = LoadRepository(dir);
-  if (!state.ok()) return absl::FailedPreconditionError(state.status().message());
-  if (!state->targets.has_value()) {
-    return absl::FailedPreconditionError(absl::StrCat(dir, ": no published targets metadata"));
+absl::StatusOr<std::optional<OnlineWrite>> PlanOnline(const RepositoryState& state,
+                                                      const PrivateKey& snapshot_key,
+                                                      const PrivateKey& timestamp_key,
+                                                      const Expiries& expiries, absl::Time now) {
+  if (!state.targets.has_value()) {
+    return absl::FailedPreconditionError("no published targets metadata");
   }
-  if (!KeyidsOf(state->root, kSnapshot).count(snapshot_key.keyid())) {
+  if (!KeyidsOf(state.root, kSnapshot).count(snapshot_key.keyid())) {
     return absl::FailedPreconditionError(absl::StrCat("snapshot key ", Short(snapshot_key.keyid()),
                                                       " is not a snapshot key of root v",
-                                                      state->root.version));
+                                                      state.root.version));
   }
-  if (!KeyidsOf(state->root, kTimestamp).count(timestamp_key.keyid())) {
+  if (!KeyidsOf(state.root, kTimestamp).count(timestamp_key.keyid())) {
     return absl::FailedPreconditionError(
         absl::StrCat("timestamp key ", Short(timestamp_key.keyid()),
-                     " is not a timestamp key of root v", state->root.version));
+                     " is not a timestamp key of root v", state.root.version));
   }
-  const int64_t targets_version = state->targets->version;
-  const std::string& targets_bytes = state->targets_files.at(targets_version);
-  bool new_snapshot = !state->snapshot.has_value() ||
-                      state->snapshot->meta["targets.json"].version != targets_version ||
-                      state->snapshot->expires - now < expiries.snapshot / 2;
-  int64_t snapshot_version = state->snapshot.has_value() ? state->snapshot->version : 0;
+  const int64_t targets_version = state.targets->version;
+  const std::string& targets_bytes = state.targets_files.at(targets_version);
+  auto listed = state.snapshot.has_value() ? state.snapshot->meta.find("targets.json")
+                                           : std::map<std::string, MetaInfo>::const_iterator();
+  const bool new_snapshot = !state.snapshot.has_value() || listed == state.snapshot->meta.end() ||
+                            listed->second.version != targets_version ||
+                            state.snapshot->expires - now < expiries.snapshot / 2;
+  int64_t snapshot_version = state.snapshot.has_value() ? state.snapshot->version : 0;
   std::string snapshot_bytes =
-      state->snapshot.has_value() ? state->snapshot_files.at(snapshot_version) : "";
+      state.snapshot.has_value() ? state.snapshot_files.at(snapshot_version) : "";
+  OnlineWrite w;
   if (new_snapshot) {
     Snapshot sn;
-    sn.version = std::max(state->max_snapshot_version, snapshot_version) + 1;
+    sn.version = std::max(state.max_snapshot_version, snapshot_version) + 1;
     sn.expires = now + expiries.snapshot;
     MetaInfo m;
     m.version = targets_version;
@@ -588,24 +638,59 @@ absl::StatusOr<bool> PublishOnline(const std::string& dir, const PrivateKey& sna
     VOUCH_RETURN_IF_ERROR(AddSignature(&e, snapshot_key));
     snapshot_bytes = SerializeEnvelope(e);
     snapshot_version = sn.version;
+    w.snapshot_version = snapshot_version;
+    w.snapshot = snapshot_bytes;
+  }
+  const bool new_timestamp = new_snapshot || !state.timestamp.has_value() ||
+                             state.timestamp->snapshot.version != snapshot_version ||
+                             state.timestamp->expires - now < expiries.timestamp / 2;
+  if (!new_timestamp) return std::optional<OnlineWrite>();
+  Timestamp ts;
+  ts.version = state.max_timestamp_version + 1;
+  ts.expires = now + expiries.timestamp;
+  ts.snapshot.version = snapshot_version;
+  ts.snapshot.length = static_cast<int64_t>(snapshot_bytes.size());
+  ts.snapshot.hashes = HashesOf(snapshot_bytes);
+  VOUCH_ASSIGN_OR_RETURN(Envelope e, NewEnvelope(TimestampJson(ts)));
+  VOUCH_RETURN_IF_ERROR(AddSignature(&e, timestamp_key));
+  w.timestamp_version = ts.version;
+  w.timestamp = SerializeEnvelope(e);
+  return std::optional<OnlineWrite>(std::move(w));
+}
+
+absl::StatusOr<bool> PublishOnline(const std::string& dir, const PrivateKey& snapshot_key,
+                                   const PrivateKey& timestamp_key, const Expiries& expiries,
+                                   absl::Time now) {
+  auto state = LoadRepository(dir);
+  if (!state.ok()) return absl::FailedPreconditionError(state.status().message());
+  auto plan = PlanOnline(*state, snapshot_key, timestamp_key, expiries, now);
+  if (!plan.ok()) {
+    return absl::Status(plan.status().code(), absl::StrCat(dir, ": ", plan.status().message()));
+  }
+  if (!plan->has_value()) return false;
+  const OnlineWrite& w = **plan;
+  if (w.snapshot_version.has_value()) {
     VOUCH_RETURN_IF_ERROR(
-        WriteFileAtomic(Join(dir, Name(snapshot_version, kSnapshot)), snapshot_bytes, 0644));
+        WriteFileAtomic(Join(dir, Name(*w.snapshot_version, kSnapshot)), w.snapshot, 0644));
   }
-  const bool new_timestamp = new_snapshot || !state->timestamp.has_value() ||
-                             state->timestamp->snapshot.version != snapshot_version ||
-                             state->timestamp->expires - now < expiries.timestamp / 2;
-  if (new_timestamp) {
-    Timestamp ts;
-    ts.version = state->max_timestamp_version + 1;
-    ts.expires = now + expiries.timestamp;
-    ts.snapshot.version = snapshot_version;
-    ts.snapshot.length = static_cast<int64_t>(snapshot_bytes.size());
-    ts.snapshot.hashes = HashesOf(snapshot_bytes);
-    VOUCH_ASSIGN_OR_RETURN(Envelope e, NewEnvelope(TimestampJson(ts)));
-    VOUCH_RETURN_IF_ERROR(AddSignature(&e, timestamp_key));
-    VOUCH_RETURN_IF_ERROR(WriteFileAtomic(Join(dir, "timestamp.json"), SerializeEnvelope(e), 0644));
+  VOUCH_RETURN_IF_ERROR(WriteFileAtomic(Join(dir, "timestamp.json"), w.timestamp, 0644));
+  return true;
+}
+
+absl::StatusOr<bool> PublishOnline(MetadataStore& store, const PrivateKey& snapshot_key,
+                                   const PrivateKey& timestamp_key, const Expiries& expiries,
+                                   absl::Time now) {
+  VOUCH_ASSIGN_OR_RETURN(RepositoryFiles files, store.Load());
+  auto state = VerifyRepository(files, store.name());
+  if (!state.ok()) return absl::FailedPreconditionError(state.status().message());
+  auto plan = PlanOnline(*state, snapshot_key, timestamp_key, expiries, now);
+  if (!plan.ok()) {
+    return absl::Status(plan.status().code(),
+                        absl::StrCat(store.name(), ": ", plan.status().message()));
   }
-  return new_snapshot || new_timestamp;
+  if (!plan->has_value()) return false;
+  VOUCH_RETURN_IF_ERROR(store.PublishOnline(**plan));
+  return true;
 }
 
 absl::StatusOr<std::string> Describe(const std::string& dir, absl::Time now) {

@@ -34,6 +34,7 @@
 #include "absl/types/span.h"
 #include "tuf/keys.h"
 #include "tuf/metadata.h"
+#include "tuf/metadata_store.h"
 
 namespace vouch::tuf {
 
@@ -68,6 +69,17 @@ struct RepositoryState {
 // Reads |dir|. NotFound when it holds no 1.root.json; a broken chain stops at the last root
 // that verifies (a warning names the first that does not). Unreadable files: Internal.
 absl::StatusOr<RepositoryState> LoadRepository(const std::string& dir);
+
+// The files of |dir| that LoadRepository reads (roots 1..N while they exist, N.targets.json,
+// N.snapshot.json, timestamp.json, targets/*), unverified; generation = the directory's
+// modification time, taken before reading. Unreadable files: Internal.
+absl::StatusOr<RepositoryFiles> ReadRepositoryDirectory(const std::string& dir);
+
+// Verifies |files| as LoadRepository does (it is LoadRepository over the files of a store):
+// only what verifies is in the result, everything else is a warning. |where| names the store in
+// messages. NotFound when there is no valid 1.root.json.
+absl::StatusOr<RepositoryState> VerifyRepository(const RepositoryFiles& files,
+                                                 const std::string& where);
 
 struct InitOptions {
   std::vector<PublicKey> root_keys;
@@ -134,6 +146,20 @@ absl::StatusOr<Outcome> Sign(const std::string& dir, const std::string& role,
 // FailedPrecondition when there is no published root or targets, or a key is not the one the
 // newest root lists for its role.
 absl::StatusOr<bool> PublishOnline(const std::string& dir, const PrivateKey& snapshot_key,
+                                   const PrivateKey& timestamp_key, const Expiries& expiries,
+                                   absl::Time now);
+
+// What PublishOnline would sign for |state| (nullopt: snapshot and timestamp are current), with
+// versions above every version |state| has seen. Errors as PublishOnline.
+absl::StatusOr<std::optional<OnlineWrite>> PlanOnline(const RepositoryState& state,
+                                                      const PrivateKey& snapshot_key,
+                                                      const PrivateKey& timestamp_key,
+                                                      const Expiries& expiries, absl::Time now);
+
+// PublishOnline over a store: loads and verifies |store|, and publishes what PlanOnline says.
+// AlreadyExists when another writer published those versions first (nothing written; load the
+// store again to serve theirs). Other errors as PublishOnline, or the store's.
+absl::StatusOr<bool> PublishOnline(MetadataStore& store, const PrivateKey& snapshot_key,
                                    const PrivateKey& timestamp_key, const Expiries& expiries,
                                    absl::Time now);
 

@@ -174,6 +174,67 @@ class PostgresE2ETest(unittest.TestCase):
         self.assertEqual(code, 1, out)
         self.assertIn("--storage", out)
 
+    def test_tuf_metadata_lives_in_postgres_and_front_ends_serve_the_same(self):
+        """Two vouchd front ends on one database, with the same key files: root and targets
+        signed offline and published into the database with vouch-tuf, one timestamp version
+        signed once and served byte for byte the same by both."""
+        tool = vt.runfile("tools/tuf/vouch-tuf")
+        data_a = os.path.join(self.dir, "a")
+        flags = ["--storage", self.url, "--ca=false"]
+        a = vt.Server(data_a, flags)
+        self.servers.append(a)
+        self.assertEqual(a.request("GET", "/tuf/1.root.json")[0], 404)
+        # The second front end: the same keys (log, TUF online keys), its own data directory.
+        data_b = os.path.join(self.dir, "b")
+        shutil.copytree(data_a, data_b, ignore=shutil.ignore_patterns("vouchd.lock"))
+        b = vt.Server(data_b, flags)
+        self.servers.append(b)
+
+        def run(*args):
+            out = subprocess.run([tool, *args], capture_output=True, text=True, timeout=60)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+            return out.stdout
+
+        offline = os.path.join(self.dir, "offline")
+        root, targets = os.path.join(self.dir, "root.pem"), os.path.join(self.dir, "t.pem")
+        run("keygen", "--out", root)
+        run("keygen", "--out", targets)
+        run("init", "--repo", offline, "--root-key", root, "--targets-key", targets,
+            "--snapshot-key", os.path.join(data_a, "tuf_snapshot_key.pem.pub"),
+            "--timestamp-key", os.path.join(data_a, "tuf_timestamp_key.pem.pub"))
+        trusted = os.path.join(self.dir, "trusted_root.json")
+        with open(trusted, "w") as f:
+            f.write('{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}')
+        run("add-target", "--repo", offline, "--target", "trusted_root.json=" + trusted,
+            "--key", targets)
+        out = run("publish", "--repo", offline, "--storage", self.url)
+        self.assertIn("published 2.targets.json", out)
+
+        sa, ta, _ = a.request("GET", "/tuf/timestamp.json")
+        sb, tb, _ = b.request("GET", "/tuf/timestamp.json")
+        self.assertEqual((sa, sb), (200, 200), ta + tb)
+        self.assertEqual(ta, tb)
+        self.assertEqual(json.loads(ta)["signed"]["version"], 1)
+        self.assertEqual(
+            psql(self.url, "SELECT count(*) FROM vouch_tuf.metadata WHERE role = 'timestamp'"), "1")
+        with open(os.path.join(offline, "2.targets.json"), "rb") as f:
+            want = f.read()
+        for s in (a, b):
+            status, raw, _ = s.request("GET", "/tuf/2.targets.json")
+            self.assertEqual((status, raw), (200, want))
+        # Nothing of it in the data directories: the database is the whole TUF state.
+        self.assertFalse(os.path.exists(os.path.join(data_a, "tuf", "1.root.json")))
+
+        # --tuf-dir is refused with PostgreSQL storage: the metadata is in the database.
+        shutil.copytree(data_a, os.path.join(self.dir, "c"),
+                        ignore=shutil.ignore_patterns("vouchd.lock"))
+        out = subprocess.run(
+            [vt.runfile("tools/vouchd"), "--data-dir", os.path.join(self.dir, "c"), "--storage",
+             self.url, "--http-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--ca=false",
+             "--tuf-dir", offline], capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        self.assertIn("TUF metadata lives in the database", out.stdout + out.stderr)
+
 
 if __name__ == "__main__":
     vt.main()

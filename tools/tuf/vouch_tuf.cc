@@ -12,8 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "base/status.h"
+#include "log/postgres_storage.h"
 #include "tuf/canonical_json.h"
 #include "tuf/keys.h"
+#include "tuf/postgres_metadata_store.h"
 #include "tuf/repository.h"
 
 namespace vouch::tools {
@@ -183,7 +185,9 @@ int RunVouchTuf(const std::vector<std::string>& args, absl::Time now, std::ostre
                                        "root-expires",
                                        "targets-expires",
                                        "snapshot-expires",
-                                       "timestamp-expires"};
+                                       "timestamp-expires",
+                                       "storage",
+                                       "schema"};
   auto flags = ParseArgs(args, 1, known);
   if (!flags.ok()) {
     err << "vouch-tuf " << cmd << ": " << flags.status().message() << "\n";
@@ -338,6 +342,32 @@ int RunVouchTuf(const std::vector<std::string>& args, absl::Time now, std::ostre
       usage = false;
       VOUCH_ASSIGN_OR_RETURN(tuf::Outcome r, tuf::Sign(repo, *role, Ptrs(signers)));
       Print(r, out);
+      return absl::OkStatus();
+    }
+    if (cmd == "publish" && f.One("storage").has_value()) {
+      // Into the database vouchd front ends serve from: root, targets and target files (signed
+      // offline here); the front ends sign snapshot and timestamp with their online keys.
+      const std::string url = *f.One("storage");
+      if (!log::IsPostgresUrl(url)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--storage ", log::RedactPostgresUrl(url),
+                         ": want a postgres:// URL, vouchd's "
+                         "--storage (a directory is served as it is: no publish needed)"));
+      }
+      if (f.One("snapshot-key") || f.One("timestamp-key")) {
+        return absl::InvalidArgumentError(
+            "--storage: the vouchd front ends sign snapshot and timestamp; no online keys here");
+      }
+      tuf::PostgresMetadataOptions po;
+      po.schema = f.One("schema").value_or(po.schema);
+      usage = false;
+      auto state = tuf::LoadRepository(repo);
+      if (!state.ok()) return absl::FailedPreconditionError(state.status().message());
+      for (const std::string& w : state->warnings) out << "not published: " << w << "\n";
+      VOUCH_ASSIGN_OR_RETURN(auto store, tuf::PostgresMetadataStore::Open(url, po));
+      VOUCH_ASSIGN_OR_RETURN(tuf::ImportOutcome r, store->PublishOffline(*state));
+      for (const std::string& w : r.written) out << "published " << w << "\n";
+      for (const std::string& n : r.notes) out << n << "\n";
       return absl::OkStatus();
     }
     if (cmd == "publish") {

@@ -12,6 +12,9 @@
 //                  --targets-threshold N --snapshot-key F --timestamp-key F] --key F...
 //   vouch-tuf sign --repo DIR --role root|targets --key F...
 //   vouch-tuf publish --repo DIR --snapshot-key F --timestamp-key F   (online roles, static repos)
+//   vouch-tuf publish --repo DIR --storage postgres://... [--schema vouch_tuf]
+//                  (root, targets and target files into the database vouchd front ends share;
+//                  they sign snapshot and timestamp)
 //   vouch-tuf status --repo DIR
 //
 // A key file (F) is a PEM public key or private key; a private key given for a role also signs,

@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "log/postgres_testing.h"
+#include "tuf/postgres_metadata_store.h"
 #include "tuf/repository.h"
 
 namespace vouch::tools {
@@ -147,6 +149,52 @@ TEST_F(VouchTufTest, UsageErrors) {
   // Not a repository: a failure, not a usage error.
   const std::string k = Key("k");
   EXPECT_EQ(Run({"sign", "--repo", repo_, "--role", "root", "--key", k}), 1);
+}
+
+// The ceremony in a directory, then root, targets and target files published into the database
+// vouchd front ends serve from (docs/trust.md).
+TEST_F(VouchTufTest, PublishesIntoPostgres) {
+  VOUCH_REQUIRE_TEST_POSTGRES();
+  const std::string schema = log::NewTestSchema();
+  const std::string root = Key("root"), t1 = Key("t1"), sn = Key("sn"), ts = Key("ts");
+  ASSERT_EQ(Run({"init", "--repo", repo_, "--root-key", root, "--targets-key", t1, "--snapshot-key",
+                 sn + ".pub", "--timestamp-key", ts + ".pub"}),
+            0)
+      << err_.str();
+  std::ofstream(dir_ + "/tr.json") << "{\"trusted\":1}";
+  ASSERT_EQ(Run({"add-target", "--repo", repo_, "--target",
+                 "trusted_root.json=" + dir_ + "/tr.json", "--key", t1}),
+            0)
+      << err_.str();
+  const std::string url = log::TestPostgresUrl();
+  ASSERT_EQ(Run({"publish", "--repo", repo_, "--storage", url, "--schema", schema}), 0)
+      << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("published 1.root.json\npublished 1.targets.json\npublished "
+                                    "2.targets.json\npublished targets/"));
+  EXPECT_THAT(out_.str(), HasSubstr("root v1, targets v2 published; vouchd signs"));
+  ASSERT_EQ(Run({"publish", "--repo", repo_, "--storage", url, "--schema", schema}), 0)
+      << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("(nothing new)"));
+  tuf::PostgresMetadataOptions po;
+  po.schema = schema;
+  auto store = tuf::PostgresMetadataStore::Open(url, po);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto files = (*store)->Load();
+  ASSERT_TRUE(files.ok()) << files.status();
+  auto state = tuf::VerifyRepository(*files, "db");
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->targets->version, 2);
+  EXPECT_EQ(state->target_files.size(), 1u);
+
+  // Usage errors: not a database URL; online keys (vouchd's) with --storage; a bad schema.
+  EXPECT_EQ(Run({"publish", "--repo", repo_, "--storage", "/var/lib/vouch/tuf"}), 2);
+  EXPECT_THAT(err_.str(), HasSubstr("want a postgres:// URL"));
+  EXPECT_EQ(Run({"publish", "--repo", repo_, "--storage", url, "--snapshot-key", sn}), 2);
+  EXPECT_EQ(Run({"publish", "--repo", repo_, "--storage", url, "--schema", "Bad"}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("postgres schema \"Bad\""));
+  // An empty directory: nothing to publish.
+  EXPECT_EQ(Run({"publish", "--repo", dir_ + "/none", "--storage", url, "--schema", schema}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("no TUF repository"));
 }
 
 }  // namespace
