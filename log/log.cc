@@ -590,11 +590,24 @@ LogStats Log::stats() const {
 }
 
 absl::StatusOr<EntryWithProof> Log::GetByIndex(uint64_t index) {
-  return reader_->GetByIndex(index);
+  absl::StatusOr<EntryWithProof> r = reader_->GetByIndex(index);
+  // With several front ends an entry another one just logged may be past the tree this one
+  // published last (it refreshes every idle_refresh): look again before answering 404.
+  if (options_.cluster != nullptr && absl::IsNotFound(r.status()) &&
+      index >= reader_->Latest().size && Refresh().ok()) {
+    r = reader_->GetByIndex(index);
+  }
+  return r;
 }
 
 absl::StatusOr<EntryWithProof> Log::GetByLeafHash(const Hash& leaf_hash) {
-  return reader_->GetByLeafHash(leaf_hash);
+  absl::StatusOr<EntryWithProof> r = reader_->GetByLeafHash(leaf_hash);
+  // Stored but past the published tree (see GetByIndex).
+  if (options_.cluster != nullptr && absl::IsNotFound(r.status()) &&
+      absl::StrContains(r.status().message(), "past the end") && Refresh().ok()) {
+    r = reader_->GetByLeafHash(leaf_hash);
+  }
+  return r;
 }
 
 absl::StatusOr<std::vector<uint64_t>> Log::Search(const std::string& key, size_t limit) {

@@ -1231,11 +1231,20 @@ absl::Status PostgresStorage::ReadTx(const std::function<absl::Status(LogReader&
     }
   }
   if (!s.ok()) conn->Rollback();
+  s = NameLostConnection(std::move(s), *conn);
   absl::MutexLock l(&pool_mu_);
   if (readers_.size() < options_.max_idle_readers && PQstatus(conn->conn()) == CONNECTION_OK) {
     readers_.push_back(std::move(conn));
   }
   return s;
+}
+
+absl::Status PostgresStorage::NameLostConnection(absl::Status s, PgConnection& c) const {
+  if (s.ok() || PQstatus(c.conn()) == CONNECTION_OK) return s;
+  // The connection broke (server restart, network): say which database, so that an operator
+  // reading the 503 knows what to look at. It is reset before its next transaction.
+  return absl::UnavailableError(absl::StrCat(display_url_, ": connection lost (", s.message(),
+                                             "); reconnecting on the next request"));
 }
 
 absl::Status PostgresStorage::WriteTx(const std::function<absl::Status(LogWriter&)>& f) {
@@ -1273,6 +1282,7 @@ absl::Status PostgresStorage::SideTx(bool synchronous,
   if (s.ok()) s = f(*conn);
   if (s.ok()) s = conn->Commit();
   if (!s.ok()) conn->Rollback();
+  s = NameLostConnection(std::move(s), *conn);
   absl::MutexLock l(&pool_mu_);
   if (side_.size() < 4 && PQstatus(conn->conn()) == CONNECTION_OK) side_.push_back(std::move(conn));
   return s;
@@ -1369,7 +1379,7 @@ absl::Status PostgresStorage::WriteTxOn(const std::function<absl::Status(PgConne
   absl::Status s = f(*writer_);
   if (s.ok()) s = writer_->Commit();
   if (!s.ok()) writer_->Rollback();
-  return s;
+  return NameLostConnection(std::move(s), *writer_);
 }
 
 absl::Status PostgresStorage::WriteCertificates(const std::vector<CertificateRecord>& records) {

@@ -105,6 +105,8 @@ class PostgresStorage : public LogStorage, public CertificateStore, public Clust
   PostgresStorage(std::string url, PostgresOptions options, bool read_only);
   absl::StatusOr<std::unique_ptr<PgConnection>> Connect();
   absl::Status WriteTxOn(const std::function<absl::Status(PgConnection&)>& f);
+  // |s| naming this database if |c| lost its connection (Unavailable), else |s|.
+  absl::Status NameLostConnection(absl::Status s, PgConnection& c) const;
   // A read-write transaction on a pooled connection (not the writer's); |synchronous| false
   // commits without waiting for the WAL flush.
   absl::Status SideTx(bool synchronous, const std::function<absl::Status(PgConnection&)>& f);
