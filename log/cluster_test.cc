@@ -80,9 +80,9 @@ class ClusterTest : public ::testing::Test {
 
   // |e| verifies against its own checkpoint, signed by the log key.
   void ExpectProved(const EntryWithProof& e) {
-    EXPECT_THAT(VerifyInclusion(e.entry.index, e.tree_size, HashLeaf(e.entry.body), e.proof,
-                                e.root),
-                IsOk());
+    EXPECT_THAT(
+        VerifyInclusion(e.entry.index, e.tree_size, HashLeaf(e.entry.body), e.proof, e.root),
+        IsOk());
     auto verifier = signer::OpenSslVerifier::FromDer(key_->PublicKeyDer());
     ASSERT_THAT(verifier.status(), IsOk());
     auto cp = VerifyCheckpoint(e.checkpoint, "cluster.test", **verifier);
@@ -257,8 +257,9 @@ TEST_F(ClusterTest, FollowerAnswersOnceTheNextSequencerLogsItsEntry) {
   absl::Notification done;
   // |a| dies: its lease is still valid for another second and nobody sequences until then.
   logs_[0]->Shutdown();
-  ASSERT_THAT(ExecTestPostgres(schema_, "UPDATE sequencer_lease SET holder = 'dead', "
-                                        "expires = clock_timestamp() + interval '1 second'"),
+  ASSERT_THAT(ExecTestPostgres(schema_,
+                               "UPDATE sequencer_lease SET holder = 'dead', "
+                               "expires = clock_timestamp() + interval '1 second'"),
               IsOk());
   b->AppendAsync(Entry("waits"), [&](absl::StatusOr<EntryWithProof> r) {
     result = std::move(r);

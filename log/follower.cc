@@ -79,13 +79,12 @@ void Follower::Loop() {
     {
       absl::MutexLock l(&mu_);
       const absl::Duration wait = waiting_.empty() ? options_.idle_refresh : options_.poll;
-      mu_.AwaitWithTimeout(
-          absl::Condition(
-              +[](Follower* f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(f->mu_) {
-                return !f->queue_.empty() || f->stopping_;
-              },
-              this),
-          wait);
+      mu_.AwaitWithTimeout(absl::Condition(
+                               +[](Follower* f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(f->mu_) {
+                                 return !f->queue_.empty() || f->stopping_;
+                               },
+                               this),
+                           wait);
       stopping = stopping_;
       while (!queue_.empty() && batch.size() < kMaxSubmit) {
         batch.push_back(std::move(queue_.front()));
@@ -159,8 +158,8 @@ void Follower::Collect() {
   std::vector<int64_t> gone;
   absl::StatusOr<std::vector<PendingOutcome>> outcomes = cluster_->ReadOutcomes(ids, &gone);
   if (!outcomes.ok()) {
-    VLOG_WARNING << "reading the outcomes of " << ids.size() << " queued entries: "
-                 << outcomes.status();
+    VLOG_WARNING << "reading the outcomes of " << ids.size()
+                 << " queued entries: " << outcomes.status();
     outcomes = std::vector<PendingOutcome>();
     gone.clear();
   }
@@ -197,9 +196,9 @@ void Follower::Collect() {
           if (w.owner && !o->duplicate) {
             StoredEntry e = entries[o->index];
             if (e.leaf_hash != w.p->leaf) {
-              Fail(w.p, absl::DataLossError(absl::StrCat(
-                            "pending row ", o->id, " resolved to index ", o->index,
-                            " whose entry is another one")));
+              Fail(w.p,
+                   absl::DataLossError(absl::StrCat("pending row ", o->id, " resolved to index ",
+                                                    o->index, " whose entry is another one")));
             } else {
               w.p->stored = std::move(e);
               w.p->state = *state;
@@ -226,8 +225,8 @@ void Follower::Collect() {
       if (index.ok() && index->has_value()) {
         Fail(w.p, Exists(**index, w.p->leaf));
       } else {
-        Fail(w.p, absl::UnavailableError(
-                      "the queued entry was dropped before it was logged; retry"));
+        Fail(w.p,
+             absl::UnavailableError("the queued entry was dropped before it was logged; retry"));
       }
       ++answered;
     }

@@ -195,13 +195,12 @@ void Log::LeaseLoop() {
     }
     {
       absl::MutexLock l(&lease_mu_);
-      lease_mu_.AwaitWithTimeout(
-          absl::Condition(
-              +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->lease_mu_) {
-                return log->stopping_ || log->recheck_lease_;
-              },
-              this),
-          sequencing ? co.lease_ttl / 3 : co.lease_retry);
+      lease_mu_.AwaitWithTimeout(absl::Condition(
+                                     +[](Log* log) ABSL_EXCLUSIVE_LOCKS_REQUIRED(log->lease_mu_) {
+                                       return log->stopping_ || log->recheck_lease_;
+                                     },
+                                     this),
+                                 sequencing ? co.lease_ttl / 3 : co.lease_retry);
       if (stopping_) return;
       recheck_lease_ = false;
     }
@@ -299,8 +298,8 @@ absl::StatusOr<TreeState> Log::RefreshLocked() {
   if (stored->checkpoint == old.checkpoint) return old;
   // Served only once verified: signed by this log's key for this log, and extending what this
   // front end served before.
-  absl::StatusOr<Checkpoint> cp = VerifyCheckpoint(stored->checkpoint, options_.signer_name,
-                                                   *verifier_);
+  absl::StatusOr<Checkpoint> cp =
+      VerifyCheckpoint(stored->checkpoint, options_.signer_name, *verifier_);
   if (!cp.ok() || cp->origin != options_.origin || cp->size != stored->size ||
       cp->root != stored->root) {
     return ReportIntegrityFailure(absl::DataLossError(absl::StrCat(

@@ -686,8 +686,8 @@ class PgConnection : public LogWriter {
     VOUCH_ASSIGN_OR_RETURN(int64_t now, Int8(r.get(), 0, 1, "sequencer_lease.token"));
     if (static_cast<uint64_t>(now) != token) {
       return absl::FailedPreconditionError(
-          absl::StrCat("sequencer lease lost: ", Bytes(r.get(), 0, 0), " holds it with token ",
-                       now, ", this front end's token is ", token));
+          absl::StrCat("sequencer lease lost: ", Bytes(r.get(), 0, 0), " holds it with token ", now,
+                       ", this front end's token is ", token));
     }
     return absl::OkStatus();
   }
@@ -833,10 +833,10 @@ class PgConnection : public LogWriter {
   absl::StatusOr<std::vector<PendingRow>> ReadPending(const std::vector<int64_t>& ids) {
     Params p;
     p.Int8Array(ids);
-    VOUCH_ASSIGN_OR_RETURN(
-        Result r, Query("SELECT id, body, keys, extra_data FROM pending "
-                        "WHERE id = ANY($1::int8[]) AND outcome IS NULL ORDER BY id",
-                        p, "read pending rows"));
+    VOUCH_ASSIGN_OR_RETURN(Result r,
+                           Query("SELECT id, body, keys, extra_data FROM pending "
+                                 "WHERE id = ANY($1::int8[]) AND outcome IS NULL ORDER BY id",
+                                 p, "read pending rows"));
     std::vector<PendingRow> out;
     for (int i = 0; i < PQntuples(r.get()); ++i) {
       PendingRow row;

@@ -2,9 +2,10 @@
 //
 // PostgresStorage: LogStorage (and the CA's CertificateStore) in a PostgreSQL database, for
 // deployments that outgrow one machine's SQLite file: the database runs elsewhere, is backed up
-// and replicated by PostgreSQL's own tools, and several front ends share it (ClusterStore: one sequences at a time, under a lease
-// with a fencing token every log write checks; log/cluster_store.h).
-// It keeps SqliteStorage's guarantees, held to them by the same typed tests (storage_test.cc):
+// and replicated by PostgreSQL's own tools, and several front ends share it (ClusterStore: one
+// sequences at a time, under a lease with a fencing token every log write checks;
+// log/cluster_store.h). It keeps SqliteStorage's guarantees, held to them by the same typed tests
+// (storage_test.cc):
 //   - a WriteTx that returned OK is durable: every session runs with synchronous_commit = on, and
 //     Open refuses a server with fsync = off; one transaction per call (the log's group commit);
 //   - a failed or refused transaction leaves nothing behind;

@@ -70,8 +70,7 @@ absl::StatusOr<std::shared_ptr<const StoredTile>> Reader::GetTile(uint32_t level
 absl::StatusOr<Hash> Reader::NodeHash(uint32_t level, uint64_t index) {
   const NodeId node{level, index};
   VOUCH_ASSIGN_OR_RETURN(StoredTileSlot slot, SlotForNode(node));
-  VOUCH_ASSIGN_OR_RETURN(auto tile,
-                         GetTile(slot.tile_level, slot.tile_index, WidthHolding(slot)));
+  VOUCH_ASSIGN_OR_RETURN(auto tile, GetTile(slot.tile_level, slot.tile_index, WidthHolding(slot)));
   return HashInStoredTile(*tile, node);
 }
 
@@ -123,8 +122,8 @@ absl::StatusOr<std::vector<Hash>> Reader::NodeHashes(const std::vector<NodeId>& 
 
 absl::Status Reader::CheckGrowth(const TreeState& from, const TreeState& to) {
   if (to.size < from.size) {
-    return absl::DataLossError(absl::StrCat("the stored tree shrank from ", from.size, " to ",
-                                            to.size, " entries"));
+    return absl::DataLossError(
+        absl::StrCat("the stored tree shrank from ", from.size, " to ", to.size, " entries"));
   }
   std::vector<Hash> proof;
   if (from.size > 0 && to.size > from.size) {

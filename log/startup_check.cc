@@ -109,8 +109,8 @@ absl::Status CheckStoredTree(LogStorage* storage, Reader& reader, const TreeStat
     return absl::OkStatus();
   }));
   if (count != covered) {
-    return absl::DataLossError(absl::StrCat(
-        "database holds ", count, " entries but the signed checkpoint covers ", covered));
+    return absl::DataLossError(absl::StrCat("database holds ", count,
+                                            " entries but the signed checkpoint covers ", covered));
   }
   // The tiles must hold the signed compact range.
   const std::vector<NodeId> nodes = CompactRangeNodes(state.size);

@@ -15,7 +15,6 @@
 #include <utility>
 
 #include "absl/strings/escaping.h"
-#include "openssl/rand.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -31,6 +30,7 @@
 #include "log/postgres_storage.h"
 #include "log/sqlite_storage.h"
 #include "nlohmann/json.hpp"
+#include "openssl/rand.h"
 #include "policy/cache.h"
 #include "policy/engine.h"
 #include "policy/image_source.h"

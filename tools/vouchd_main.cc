@@ -163,8 +163,8 @@ int main(int argc, char** argv) {
     if (::access(ct.key.c_str(), F_OK) == 0 ||
         (storage.empty() && ::access(ct.db.c_str(), F_OK) == 0)) {
       // With PostgreSQL the CT log is in the same database, schema vouch_ct.
-      auto ct_report = vouch::server::VerifyDataDir(ct, static_cast<size_t>(max_problems), storage,
-                                                    "vouch_ct");
+      auto ct_report =
+          vouch::server::VerifyDataDir(ct, static_cast<size_t>(max_problems), storage, "vouch_ct");
       if (!ct_report.ok()) {
         std::fprintf(stderr, "vouchd: --verify-storage (CT log): %s\n",
                      std::string(ct_report.status().message()).c_str());
