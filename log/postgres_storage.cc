@@ -280,20 +280,21 @@ CREATE TRIGGER entries_counted_truncate AFTER TRUNCATE ON entries
 // Not thread-safe (used by one transaction at a time).
 class PgConnection : public LogWriter {
  public:
-  PgConnection(PGconn* conn, std::string display_url, std::string schema, bool read_only)
+  PgConnection(PGconn* conn, std::string display_url, std::string schema, bool read_only,
+               bool async_commit = false)
       : conn_(conn),
         display_url_(std::move(display_url)),
         schema_(std::move(schema)),
-        read_only_(read_only) {}
+        read_only_(read_only),
+        async_commit_(async_commit) {}
   ~PgConnection() override { PQfinish(conn_); }
 
   // Session settings, run after every (re)connect.
   absl::Status SetUpSession() {
     prepared_.clear();
-    std::string sql = absl::StrCat(
-        "SET synchronous_commit = on; SET client_min_messages = warning; "
-        "SET search_path TO \"",
-        schema_, "\";");
+    std::string sql =
+        absl::StrCat("SET synchronous_commit = ", async_commit_ ? "off" : "on",
+                     "; SET client_min_messages = warning; SET search_path TO \"", schema_, "\";");
     if (read_only_) absl::StrAppend(&sql, " SET default_transaction_read_only = on;");
     return Exec(sql.c_str());
   }
@@ -1011,6 +1012,9 @@ class PgConnection : public LogWriter {
   const std::string display_url_;
   const std::string schema_;
   const bool read_only_;
+  // The pending queue's connections: commits do not wait for the WAL flush (nothing on them is
+  // acknowledged to anyone; see PostgresStorage::SubmitPending).
+  const bool async_commit_;
   std::map<const char*, std::string> prepared_;  // SQL text (a literal) -> statement name
   std::vector<std::pair<std::string, int64_t>> pending_keys_;
   std::map<std::pair<uint32_t, uint64_t>, StoredTile> pending_tiles_;
@@ -1051,7 +1055,7 @@ PostgresStorage::PostgresStorage(std::string url, PostgresOptions options, bool 
 
 PostgresStorage::~PostgresStorage() = default;
 
-absl::StatusOr<std::unique_ptr<PgConnection>> PostgresStorage::Connect() {
+absl::StatusOr<std::unique_ptr<PgConnection>> PostgresStorage::Connect(bool async_commit) {
   PGconn* conn = PQconnectdb(url_.c_str());
   if (conn == nullptr) return absl::UnavailableError(absl::StrCat(display_url_, ": out of memory"));
   if (PQstatus(conn) != CONNECTION_OK) {
@@ -1060,7 +1064,8 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PostgresStorage::Connect() {
     PQfinish(conn);
     return s;
   }
-  auto c = std::make_unique<PgConnection>(conn, display_url_, options_.schema, read_only_);
+  auto c =
+      std::make_unique<PgConnection>(conn, display_url_, options_.schema, read_only_, async_commit);
   absl::Status s = c->SetUpSession();
   if (!s.ok()) return Annotate(s, display_url_);
   return c;
@@ -1260,7 +1265,7 @@ void PostgresStorage::SetFence(std::optional<uint64_t> token) {
   fence_ = token;
 }
 
-absl::Status PostgresStorage::SideTx(bool synchronous,
+absl::Status PostgresStorage::SideTx(bool synchronous, bool one_statement,
                                      const std::function<absl::Status(PgConnection&)>& f) {
   if (read_only_) {
     return absl::FailedPreconditionError(absl::StrCat(display_url_, ": opened read-only"));
@@ -1274,14 +1279,19 @@ absl::Status PostgresStorage::SideTx(bool synchronous,
     }
   }
   if (conn == nullptr) {
-    VOUCH_ASSIGN_OR_RETURN(conn, Connect());
+    VOUCH_ASSIGN_OR_RETURN(conn, Connect(/*async_commit=*/true));
   }
   absl::Status s = conn->EnsureConnected();
-  if (s.ok()) s = conn->Begin(/*write=*/true);
-  if (s.ok() && !synchronous) s = conn->Exec("SET LOCAL synchronous_commit = off");
-  if (s.ok()) s = f(*conn);
-  if (s.ok()) s = conn->Commit();
-  if (!s.ok()) conn->Rollback();
+  if (one_statement && !synchronous) {
+    // Autocommit: one round trip (the queue's polls run every few milliseconds).
+    if (s.ok()) s = f(*conn);
+  } else {
+    if (s.ok()) s = conn->Begin(/*write=*/true);
+    if (s.ok() && synchronous) s = conn->Exec("SET LOCAL synchronous_commit = on");
+    if (s.ok()) s = f(*conn);
+    if (s.ok()) s = conn->Commit();
+    if (!s.ok()) conn->Rollback();
+  }
   s = NameLostConnection(std::move(s), *conn);
   absl::MutexLock l(&pool_mu_);
   if (side_.size() < 4 && PQstatus(conn->conn()) == CONNECTION_OK) side_.push_back(std::move(conn));
@@ -1291,15 +1301,17 @@ absl::Status PostgresStorage::SideTx(bool synchronous,
 absl::StatusOr<std::optional<LeaseGrant>> PostgresStorage::AcquireLease(const std::string& holder,
                                                                         absl::Duration ttl) {
   std::optional<LeaseGrant> out;
-  VOUCH_RETURN_IF_ERROR(SideTx(true, [&](PgConnection& c) -> absl::Status {
-    VOUCH_ASSIGN_OR_RETURN(out, c.AcquireLease(holder, ttl));
-    return absl::OkStatus();
-  }));
+  VOUCH_RETURN_IF_ERROR(
+      SideTx(/*synchronous=*/true, /*one_statement=*/false, [&](PgConnection& c) -> absl::Status {
+        VOUCH_ASSIGN_OR_RETURN(out, c.AcquireLease(holder, ttl));
+        return absl::OkStatus();
+      }));
   return out;
 }
 
 absl::Status PostgresStorage::ReleaseLease(const std::string& holder) {
-  return SideTx(true, [&](PgConnection& c) { return c.ReleaseLease(holder); });
+  return SideTx(/*synchronous=*/true, /*one_statement=*/false,
+                [&](PgConnection& c) { return c.ReleaseLease(holder); });
 }
 
 absl::StatusOr<std::vector<PendingTicket>> PostgresStorage::SubmitPending(
@@ -1307,7 +1319,7 @@ absl::StatusOr<std::vector<PendingTicket>> PostgresStorage::SubmitPending(
   std::vector<PendingTicket> out;
   // Not synchronous: a queued entry is not acknowledged to anyone until the sequencer's commit
   // (which is) resolves it; a row lost in a crash is an append the client retries.
-  VOUCH_RETURN_IF_ERROR(SideTx(false, [&](PgConnection& c) -> absl::Status {
+  VOUCH_RETURN_IF_ERROR(SideTx(false, false, [&](PgConnection& c) -> absl::Status {
     VOUCH_ASSIGN_OR_RETURN(out, c.SubmitPending(entries));
     return absl::OkStatus();
   }));
@@ -1316,7 +1328,7 @@ absl::StatusOr<std::vector<PendingTicket>> PostgresStorage::SubmitPending(
 
 absl::StatusOr<std::vector<int64_t>> PostgresStorage::ListUnresolved(size_t limit) {
   std::vector<int64_t> out;
-  VOUCH_RETURN_IF_ERROR(SideTx(false, [&](PgConnection& c) -> absl::Status {
+  VOUCH_RETURN_IF_ERROR(SideTx(false, true, [&](PgConnection& c) -> absl::Status {
     VOUCH_ASSIGN_OR_RETURN(out, c.ListUnresolved(limit));
     return absl::OkStatus();
   }));
@@ -1326,7 +1338,7 @@ absl::StatusOr<std::vector<int64_t>> PostgresStorage::ListUnresolved(size_t limi
 absl::StatusOr<std::vector<PendingRow>> PostgresStorage::ReadPending(
     const std::vector<int64_t>& ids) {
   std::vector<PendingRow> out;
-  VOUCH_RETURN_IF_ERROR(SideTx(false, [&](PgConnection& c) -> absl::Status {
+  VOUCH_RETURN_IF_ERROR(SideTx(false, true, [&](PgConnection& c) -> absl::Status {
     VOUCH_ASSIGN_OR_RETURN(out, c.ReadPending(ids));
     return absl::OkStatus();
   }));
@@ -1334,13 +1346,13 @@ absl::StatusOr<std::vector<PendingRow>> PostgresStorage::ReadPending(
 }
 
 absl::Status PostgresStorage::MarkDuplicates(const std::vector<int64_t>& ids) {
-  return SideTx(false, [&](PgConnection& c) { return c.MarkDuplicates(ids); });
+  return SideTx(false, true, [&](PgConnection& c) { return c.MarkDuplicates(ids); });
 }
 
 absl::StatusOr<std::vector<PendingOutcome>> PostgresStorage::ReadOutcomes(
     const std::vector<int64_t>& ids, std::vector<int64_t>* gone) {
   std::vector<PendingOutcome> out;
-  VOUCH_RETURN_IF_ERROR(SideTx(false, [&](PgConnection& c) -> absl::Status {
+  VOUCH_RETURN_IF_ERROR(SideTx(false, true, [&](PgConnection& c) -> absl::Status {
     VOUCH_ASSIGN_OR_RETURN(out, c.ReadOutcomes(ids, gone));
     return absl::OkStatus();
   }));
@@ -1348,12 +1360,12 @@ absl::StatusOr<std::vector<PendingOutcome>> PostgresStorage::ReadOutcomes(
 }
 
 absl::Status PostgresStorage::DeletePending(const std::vector<int64_t>& ids) {
-  return SideTx(false, [&](PgConnection& c) { return c.DeletePending(ids); });
+  return SideTx(false, true, [&](PgConnection& c) { return c.DeletePending(ids); });
 }
 
 absl::StatusOr<uint64_t> PostgresStorage::DeleteStaleResolved(absl::Duration age) {
   uint64_t n = 0;
-  VOUCH_RETURN_IF_ERROR(SideTx(false, [&](PgConnection& c) -> absl::Status {
+  VOUCH_RETURN_IF_ERROR(SideTx(false, true, [&](PgConnection& c) -> absl::Status {
     VOUCH_ASSIGN_OR_RETURN(n, c.DeleteStaleResolved(age));
     return absl::OkStatus();
   }));

@@ -104,13 +104,15 @@ class PostgresStorage : public LogStorage, public CertificateStore, public Clust
 
  private:
   PostgresStorage(std::string url, PostgresOptions options, bool read_only);
-  absl::StatusOr<std::unique_ptr<PgConnection>> Connect();
+  absl::StatusOr<std::unique_ptr<PgConnection>> Connect(bool async_commit = false);
   absl::Status WriteTxOn(const std::function<absl::Status(PgConnection&)>& f);
   // |s| naming this database if |c| lost its connection (Unavailable), else |s|.
   absl::Status NameLostConnection(absl::Status s, PgConnection& c) const;
-  // A read-write transaction on a pooled connection (not the writer's); |synchronous| false
-  // commits without waiting for the WAL flush.
-  absl::Status SideTx(bool synchronous, const std::function<absl::Status(PgConnection&)>& f);
+  // |f| on a connection of the queue's pool (not the writer's): in a transaction whose commit
+  // waits for the WAL flush if |synchronous|; else, if |one_statement|, as one autocommitted
+  // statement (one round trip), else in a transaction committed without waiting for the flush.
+  absl::Status SideTx(bool synchronous, bool one_statement,
+                      const std::function<absl::Status(PgConnection&)>& f);
 
   const std::string url_;
   const std::string display_url_;

@@ -226,7 +226,7 @@ log::ClusterOptions Vouchd::ClusterOptionsFor(const std::string& metric_prefix) 
   auto sequencing = std::make_shared<std::atomic<int>>(0);
   auto takeovers = std::make_shared<std::atomic<uint64_t>>(0);
   metrics_.Gauge(metric_prefix + "_sequencing",
-                 "1 while this front end holds the sequencer lease (PostgreSQL storage).",
+                 "1 while this front end sequences the log (holds the sequencer lease).",
                  [sequencing] { return static_cast<double>(sequencing->load()); });
   metrics_.Gauge(metric_prefix + "_sequencer_takeovers",
                  "Times this front end took the sequencer lease.",
@@ -321,6 +321,13 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
   if (cluster_ != nullptr) {
     lo.cluster = cluster_;
     lo.cluster_options = ClusterOptionsFor("vouch_log");
+  } else {
+    // With SQLite this one vouchd always sequences (the same gauges, so alerts work for both).
+    metrics_.Gauge("vouch_log_sequencing",
+                   "1 while this front end sequences the log (holds the sequencer lease).",
+                   [] { return 1.0; });
+    metrics_.Gauge("vouch_log_sequencer_takeovers",
+                   "Times this front end took the sequencer lease.", [] { return 0.0; });
   }
   auto log = log::Log::Open(storage_.get(), log_key_.get(), lo);
   if (!log.ok()) {
@@ -375,6 +382,12 @@ absl::StatusOr<absl::Time> LogCreated(log::LogStorage* storage) {
 
 absl::Status Vouchd::OpenCtLog(const std::string& http_host) {
   const LogFiles files = LogFiles::Ct(options_.data_dir);
+  if (options_.rotate_ct_key && cluster_ != nullptr) {
+    return absl::InvalidArgumentError(
+        "--rotate-ct-key works on DATA_DIR/ct.db only: with PostgreSQL the CT log is the "
+        "database's vouch_ct schema; to start a new CT log, move ct_key.pem aside and drop or "
+        "rename that schema on every front end's database first (docs/ct.md)");
+  }
   if (options_.rotate_ct_key) {
     VOUCH_RETURN_IF_ERROR(RetireCtLog(options_.data_dir, absl::Now()).status());
   }

@@ -126,6 +126,70 @@ class PostgresE2ETest(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertIn("OK: 30 entries", out.stdout)
 
+    def test_backup_while_serving_restores_and_a_stale_one_is_refused(self):
+        import re
+        import threading
+        with open(vt.runfile("docs/operations.md")) as f:
+            m = re.search(r"<!-- pg-backup-script:[^\n]*-->\n```sh\n(.*?)```", f.read(), re.S)
+        self.assertTrue(m, "no pg-backup-script block in docs/operations.md")
+        data = os.path.join(self.dir, "data")
+        s = self.start()
+        key = s.public_key()
+        for i in range(40):
+            self.append(s, b"before the backup %d" % i)
+        # The documented backup while appends run.
+        stop = threading.Event()
+
+        def appender():
+            i = 0
+            while not stop.is_set():
+                self.append(s, b"during the backup %d" % i)
+                i += 1
+        t = threading.Thread(target=appender)
+        t.start()
+        dest = os.path.join(self.dir, "backup")
+        try:
+            subprocess.run(["bash", "-c", m.group(1)], check=True, timeout=120,
+                           env=dict(os.environ, DATA=data, DEST=dest, VOUCH_PG_URL=self.url))
+        finally:
+            stop.set()
+            t.join()
+        for i in range(10):
+            self.append(s, b"after the backup %d" % i)
+        _, live_size, _ = self.checkpoint(s, key)
+        s.stop()
+        self.assertTrue(os.path.exists(os.path.join(dest, "vouch.pgdump")))
+        self.assertFalse(os.path.exists(os.path.join(dest, "vouchd.lock")))
+
+        # Restored into a new database with the backup's data directory: verifies and serves.
+        restored_db = self.db + "_restored"
+        psql(BASE_URL, "CREATE DATABASE %s" % restored_db)
+        self.addCleanup(psql, BASE_URL, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % restored_db)
+        restored = with_database(BASE_URL, restored_db)
+        out = subprocess.run(["pg_restore", "--dbname", restored,
+                              os.path.join(dest, "vouch.pgdump")],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        os.remove(os.path.join(dest, "vouch.pgdump"))
+        out = subprocess.run(
+            [vt.runfile("tools/vouchd"), "--verify-storage", "--data-dir", dest, "--storage",
+             restored], capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertRegex(out.stdout, r"OK: \d+ entries")
+        r = vt.Server(dest, ["--storage", restored, "--tuf=false"])
+        self.servers.append(r)
+        _, size, _ = self.checkpoint(r, key)
+        self.assertGreaterEqual(size, 40)
+        self.assertLess(size, live_size)
+        uuid, entry = self.append(r, b"after the restore")
+        self.assertEqual(entry["logIndex"], size)
+        r.stop()
+
+        # The live data directory has published the larger tree: it refuses the stale dump.
+        code, text = run_vouchd(data, restored)
+        self.assertEqual(code, 1, text)
+        self.assertIn("already published a checkpoint of size %d" % live_size, text)
+
     def test_refuses_a_key_without_its_log_and_a_log_without_its_key(self):
         s = self.start()
         self.append(s, b"one")

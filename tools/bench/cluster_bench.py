@@ -6,6 +6,7 @@ takeover time after the sequencer is killed with SIGKILL.
 
   tools/bench/cluster_bench.py [ROUNDS] [SECONDS] [CLIENTS]      (defaults 3, 10, 48)
   VOUCH_BIN=DIR tools/bench/cluster_bench.py ...   DIR/tools/{vouchd,loadgen} instead of building
+  SETUPS=pg1,pg3 TAKEOVERS=0 tools/bench/cluster_bench.py ...   only these set-ups, no takeovers
 
 Each round runs the four set-ups in a rotated order, each on fresh storage (a new data directory;
 a new database in a PostgreSQL 15 server this script starts with tools/test_postgres). CLIENTS
@@ -218,12 +219,14 @@ def main():
                          check=True, capture_output=True, text=True).stdout.strip()
     pg = {"url": url, "pid": int(open(os.path.join(pg_dir, "pid")).read())}
     setups = [("sqlite", 1), ("pg1", 1), ("pg2", 2), ("pg3", 3)]
+    if os.environ.get("SETUPS"):  # e.g. SETUPS=pg1,pg3
+        setups = [x for x in setups if x[0] in os.environ["SETUPS"].split(",")]
     counter = [0]
     try:
         print("setup   fronts appends/s p99_ms errors vouchd_cpu_ms/append pg_cpu_ms/append "
               "load1 (verify ceiling)", flush=True)
         for r in range(rounds):
-            order = setups[r % 4:] + setups[:r % 4]
+            order = setups[r % len(setups):] + setups[:r % len(setups)]
             for name, n in order:
                 o = run(bin_dir, pg, name, n, clients, seconds, counter)
                 print("%-7s %6d %9.0f %6.1f %6d %21.2f %16.2f %5.2f %s" % (
@@ -231,8 +234,9 @@ def main():
                     o["vouchd_cpu_ms_per_append"], o["postgres_cpu_ms_per_append"], o["load1"],
                     "(%.0f/s)" % o["verify_ceiling"] if "verify_ceiling" in o else ""),
                     flush=True)
-        print("takeover: 3 front ends, the sequencer killed %d times" % TAKEOVERS, flush=True)
-        takeovers(bin_dir, pg, TAKEOVERS)
+        if TAKEOVERS > 0:
+            print("takeover: 3 front ends, the sequencer killed %d times" % TAKEOVERS, flush=True)
+            takeovers(bin_dir, pg, TAKEOVERS)
     finally:
         subprocess.run([os.path.join(ROOT, "tools/test_postgres"), "stop", pg_dir],
                        capture_output=True)
