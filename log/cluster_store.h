@@ -58,6 +58,9 @@ struct PendingTicket {
 // The outcome of a resolved row.
 struct PendingOutcome {
   int64_t id = 0;
+  // The row's leaf hash (a waiter matches on id and leaf: ids of rows lost in a database crash
+  // before their commit was flushed may be handed out again).
+  Hash leaf{};
   // False: the row's entry was integrated at |index| by this row. True: it was already in the
   // log at |index| (a duplicate).
   bool duplicate = false;
@@ -102,8 +105,9 @@ class ClusterStore {
   // The outcomes of the resolved rows among |ids|, and the ids that no longer exist.
   virtual absl::StatusOr<std::vector<PendingOutcome>> ReadOutcomes(const std::vector<int64_t>& ids,
                                                                    std::vector<int64_t>* gone) = 0;
-  // Deletes rows |ids| (their outcome was read).
-  virtual absl::Status DeletePending(const std::vector<int64_t>& ids) = 0;
+  // Deletes the rows (id, leaf hash) whose outcome was read (a row with that id but another leaf
+  // is left alone).
+  virtual absl::Status DeletePending(const std::vector<std::pair<int64_t, Hash>>& rows) = 0;
   // Deletes rows resolved more than |age| ago (their front end did not collect them: it died).
   virtual absl::StatusOr<uint64_t> DeleteStaleResolved(absl::Duration age) = 0;
   // The index of the entry with |leaf|, or std::nullopt (outside any transaction).

@@ -20,6 +20,7 @@
 #include "log/merkle.h"
 #include "log/postgres_storage.h"
 #include "log/postgres_testing.h"
+#include "postgresql/libpq-fe.h"
 #include "signer/openssl_crypto.h"
 #include "tests/status_matchers.h"
 
@@ -51,6 +52,7 @@ class ClusterTest : public ::testing::Test {
   Log* Start(const std::string& name, absl::Duration ttl = absl::Milliseconds(900)) {
     PostgresOptions po;
     po.schema = schema_;
+    po.idle_in_transaction_timeout = ttl / 2;  // As vouchd sets it.
     auto storage = PostgresStorage::Open(TestPostgresUrl(), po);
     EXPECT_THAT(storage.status(), IsOk());
     if (!storage.ok()) return nullptr;
@@ -305,6 +307,49 @@ TEST_F(ClusterTest, FollowerRefusesAStoredTreeThatDoesNotExtendItsOwn) {
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("contradicts the tree")));
   EXPECT_EQ(b->Latest().root, served->root);  // Still serves the view it had.
   EXPECT_GE(b->stats().integrity_failures, 1u);
+}
+
+TEST_F(ClusterTest, AStalledTransactionOnTheLeaseRowDoesNotBlockATakeover) {
+  Log* a = Start("a", absl::Milliseconds(900));
+  ASSERT_NE(a, nullptr);
+  a->Shutdown();  // Hands the lease back: it is free from now on.
+  // A sequencer that stopped inside its fenced commit (paused, cut off): its session holds the
+  // lease row, and sits idle in the transaction with vouchd's session timeout (half the lease).
+  PGconn* stalled = PQconnectdb(TestPostgresUrl().c_str());
+  ASSERT_EQ(PQstatus(stalled), CONNECTION_OK);
+  PGresult* r = PQexec(stalled, absl::StrCat("SET search_path TO \"", schema_,
+                                             "\"; SET idle_in_transaction_session_timeout = 450; "
+                                             "BEGIN; SELECT token FROM sequencer_lease FOR SHARE")
+                                    .c_str());
+  ASSERT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQerrorMessage(stalled);
+  PQclear(r);
+  PostgresOptions po;
+  po.schema = schema_;
+  auto b = PostgresStorage::Open(TestPostgresUrl(), po);
+  ASSERT_THAT(b.status(), IsOk());
+  // A takeover attempt waits at most a third of the lease for the row, never for ever...
+  const absl::Time t0 = absl::Now();
+  auto first = (*b)->AcquireLease("b", absl::Milliseconds(900));
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(2));
+  if (first.ok()) {
+    EXPECT_FALSE(first->has_value());
+  }
+  // ...and once the server has ended the stalled session, the lease is taken.
+  absl::StatusOr<std::optional<LeaseGrant>> grant = absl::UnknownError("unset");
+  const absl::Time end = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < end) {
+    grant = (*b)->AcquireLease("b", absl::Milliseconds(900));
+    if (grant.ok() && grant->has_value()) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_THAT(grant.status(), IsOk());
+  ASSERT_TRUE(grant->has_value());
+  EXPECT_EQ((*grant)->token, 2u);
+  // The stalled session is gone: whatever it would commit now fails.
+  r = PQexec(stalled, "COMMIT");
+  EXPECT_NE(PQresultStatus(r), PGRES_COMMAND_OK);
+  PQclear(r);
+  PQfinish(stalled);
 }
 
 TEST_F(ClusterTest, SecondFrontEndDoesNotCreateALog) {

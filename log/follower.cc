@@ -110,9 +110,9 @@ void Follower::Loop() {
       return;
     }
     if (!batch.empty()) Submit(batch);
-    if (!waiting_.empty()) {
-      Collect();
-    } else if (absl::Now() >= next_refresh) {
+    if (!waiting_.empty()) Collect();
+    // Also while appends wait without outcomes (no sequencer yet): reads stay fresh.
+    if (absl::Now() >= next_refresh) {
       absl::StatusOr<TreeState> s = options_.refresh();
       if (!s.ok()) VLOG_WARNING << "refreshing the published tree: " << s.status();
       next_refresh = absl::Now() + options_.idle_refresh;
@@ -164,7 +164,7 @@ void Follower::Collect() {
     gone.clear();
   }
   size_t answered = 0;
-  std::vector<int64_t> collected;  // Rows this front end inserted and has answered.
+  std::vector<std::pair<int64_t, Hash>> collected;  // Rows inserted here and answered.
   if (!outcomes->empty()) {
     absl::StatusOr<TreeState> state = options_.refresh();
     if (!state.ok()) {
@@ -190,6 +190,12 @@ void Follower::Collect() {
       for (const PendingOutcome* o : ready) {
         auto it = waiting_.find(o->id);
         if (it == waiting_.end()) continue;
+        if (it->second.front().p->leaf != o->leaf) {
+          // The id now names another entry's row (ours was lost in a database crash): ours is
+          // gone.
+          gone.push_back(o->id);
+          continue;
+        }
         bool owned = false;
         for (Waiter& w : it->second) {
           owned = owned || w.owner;
@@ -211,7 +217,7 @@ void Follower::Collect() {
           }
           ++answered;
         }
-        if (owned) collected.push_back(o->id);
+        if (owned) collected.emplace_back(o->id, o->leaf);
         waiting_.erase(it);
       }
     }

@@ -13,6 +13,11 @@ absl::StatusOr<Integrator> Integrator::Resume(const TreeState& state, LogReader&
     return absl::DataLossError(
         absl::StrCat("tree_state compact range: ", range.status().message()));
   }
+  if (range->Root() != state.root) {
+    return absl::DataLossError(absl::StrCat("tree_state compact range hashes to ",
+                                            HashToHex(range->Root()), ", not to the tree's root ",
+                                            HashToHex(state.root)));
+  }
   out.range_ = *std::move(range);
   // The right-edge (partial) tile of every level.
   for (uint32_t level = 0; level < kStoredTileLevels; ++level) {

@@ -32,9 +32,7 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(LogStorage* storage, const signer
   std::unique_ptr<Log> log(new Log(storage, key, options));
   if (options.cluster == nullptr) {
     VOUCH_RETURN_IF_ERROR(log->Init(options.create_if_missing));
-    absl::MutexLock l(&log->role_mu_);
     VOUCH_RETURN_IF_ERROR(log->StartSequencing());
-    log->sequencing_ = true;
     return log;
   }
   // Only the lease holder may create the log (two front ends starting on an empty database
@@ -63,12 +61,7 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(LogStorage* storage, const signer
   fo.on_success = [raw] { raw->AppendsSucceeded(); };
   log->follower_ = Follower::Start(options.cluster, storage, std::move(fo));
   if (grant.has_value()) {
-    absl::Status s;
-    {
-      absl::MutexLock l(&log->role_mu_);
-      s = log->StartSequencing();
-      if (s.ok()) log->sequencing_ = true;
-    }
+    absl::Status s = log->StartSequencing();
     if (!s.ok()) {
       log->StopSequencing();
       options.cluster->SetFence(std::nullopt);
@@ -141,9 +134,12 @@ void Log::StopSequencing() {
   retiring_ = false;
 }
 
-absl::Status Log::StartSequencing() {
+absl::StatusOr<Log::Prepared> Log::PrepareSequencing() {
   // The durable tree, as the sequencer continues it. With a cluster it may have grown since this
-  // Log last looked (another front end sequenced): verified and published first.
+  // Log last looked (another front end sequenced): verified and published first, and the state
+  // the sequencer resumes from must be exactly the verified one (a compact range that does not
+  // hash to the signed root would make this key sign a fork).
+  Prepared out;
   std::optional<TreeState> stored;
   absl::StatusOr<Integrator> integrator = absl::UnavailableError("not read");
   VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
@@ -154,17 +150,39 @@ absl::Status Log::StartSequencing() {
   }));
   if (options_.cluster != nullptr) {
     absl::MutexLock l(&refresh_mu_);
-    VOUCH_RETURN_IF_ERROR(RefreshLocked().status());
-    if (reader_->Latest().size != stored->size) {
-      return absl::AbortedError("the tree grew while this front end took the lease");
+    VOUCH_ASSIGN_OR_RETURN(TreeState verified, RefreshLocked());
+    if (verified.size != stored->size || verified.root != stored->root ||
+        verified.checkpoint != stored->checkpoint) {
+      return absl::AbortedError(
+          absl::StrCat("the stored tree changed while this front end took the lease (size ",
+                       stored->size, " then ", verified.size, ")"));
     }
   }
+  out.integrator = std::make_unique<Integrator>(std::move(*integrator));
+  out.last_signed_time = stored->timestamp;
+  return out;
+}
+
+absl::Status Log::StartSequencing() {
+  VOUCH_ASSIGN_OR_RETURN(Prepared prepared, PrepareSequencing());
+  absl::MutexLock l(&role_mu_);
+  InstallSequencing(std::move(prepared));
+  return absl::OkStatus();
+}
+
+void Log::InstallSequencing(Prepared prepared) {
   if (completions_ == nullptr) {
     completions_ = CompletionPool::Start(options_.completion_threads, "vouch-complete");
   }
   writer_ = DurableWriter::Start(
       storage_, [this](std::vector<std::unique_ptr<SequencedBatch>>& batches,
                        const DurableWriter::Outcome& outcome) { OnWritten(batches, outcome); });
+  if (options_.cluster != nullptr) {
+    // Created before the sequencer can answer anything through it, started after.
+    PendingPumpOptions po;
+    po.poll = options_.cluster_options.poll;
+    pump_ = PendingPump::New(options_.cluster, po);
+  }
   SequencerOptions so;
   so.origin = options_.origin;
   so.signer_name = options_.signer_name;
@@ -174,14 +192,10 @@ absl::Status Log::StartSequencing() {
   so.clock = options_.clock;
   so.answer = [this](const std::shared_ptr<PendingAppend>& p) { Answer(p); };
   so.on_failure = [this](const absl::Status& s) { AppendsFailing(s); };
-  sequencer_ = Sequencer::Start(storage_, key_, log_id_, std::move(*integrator), stored->timestamp,
-                                writer_.get(), std::move(so));
-  if (options_.cluster != nullptr) {
-    PendingPumpOptions po;
-    po.poll = options_.cluster_options.poll;
-    pump_ = PendingPump::Start(options_.cluster, sequencer_.get(), po);
-  }
-  return absl::OkStatus();
+  sequencer_ = Sequencer::Start(storage_, key_, log_id_, std::move(*prepared.integrator),
+                                prepared.last_signed_time, writer_.get(), std::move(so));
+  if (pump_ != nullptr) pump_->Start(sequencer_.get());
+  sequencing_ = true;
 }
 
 void Log::LeaseLoop() {
@@ -235,12 +249,7 @@ void Log::LeaseLoop() {
 
 bool Log::Promote(uint64_t token) {
   options_.cluster->SetFence(token);
-  absl::Status s;
-  {
-    absl::MutexLock l(&role_mu_);
-    s = StartSequencing();
-    if (s.ok()) sequencing_ = true;
-  }
+  absl::Status s = StartSequencing();  // Reads storage without role_mu_; installs under it.
   if (!s.ok()) {
     StopSequencing();
     options_.cluster->SetFence(std::nullopt);
@@ -278,20 +287,24 @@ void Log::Demote(const std::string& why) {
 absl::StatusOr<TreeState> Log::Refresh() {
   {
     absl::MutexLock l(&role_mu_);
-    // The sequencer publishes what it commits itself (a read from storage could be older).
-    if (sequencing_ || options_.cluster == nullptr) return reader_->Latest();
+    // The sequencer publishes what it commits itself (a read from storage could be older), also
+    // while its stages are being stopped.
+    if (sequencing_ || retiring_ || options_.cluster == nullptr) return reader_->Latest();
   }
   absl::MutexLock l(&refresh_mu_);
   return RefreshLocked();
 }
 
 absl::StatusOr<TreeState> Log::RefreshLocked() {
+  // What this front end published, read BEFORE the database: an honest stored tree is then
+  // never smaller (a commit of this process's own writer that lands meanwhile only makes the
+  // database's larger), and the publish below is a compare-and-set against it.
+  const TreeState old = reader_->Latest();
   std::optional<TreeState> stored;
   VOUCH_RETURN_IF_ERROR(storage_->ReadTx([&](LogReader& r) -> absl::Status {
     VOUCH_ASSIGN_OR_RETURN(stored, r.ReadTreeState());
     return absl::OkStatus();
   }));
-  const TreeState old = reader_->Latest();
   if (!stored.has_value()) {
     return ReportIntegrityFailure(absl::DataLossError("the database's tree state is gone"));
   }
@@ -313,7 +326,8 @@ absl::StatusOr<TreeState> Log::RefreshLocked() {
   }
   absl::Status grew = reader_->CheckGrowth(old, *stored);
   if (!grew.ok()) return ReportIntegrityFailure(grew);
-  reader_->Publish(*stored, {});
+  // Not over a newer tree this process's writer published meanwhile (a role change).
+  if (!reader_->PublishIfLatest(old, *stored)) return reader_->Latest();
   if (checkpoint_file_ != nullptr) checkpoint_file_->Publish(stored->size, stored->checkpoint);
   {
     absl::MutexLock l(&stats_mu_);

@@ -65,6 +65,7 @@
 #include "log/durable_writer.h"
 #include "log/follower.h"
 #include "log/hash.h"
+#include "log/integrator.h"
 #include "log/pending_pump.h"
 #include "log/reader.h"
 #include "log/sequencer.h"
@@ -254,8 +255,17 @@ class Log {
   Log(LogStorage* storage, const signer::Signer* key, const LogOptions& options);
   // Checks the stored log (or creates it, if |may_create|) and publishes it to the reader.
   absl::Status Init(bool may_create);
-  // Starts the sequencer, writer and (with a cluster) the pump on the durable tree.
-  absl::Status StartSequencing() ABSL_EXCLUSIVE_LOCKS_REQUIRED(role_mu_);
+  // What the sequencer resumes from: the durable tree (verified, with a cluster).
+  struct Prepared {
+    std::unique_ptr<Integrator> integrator;
+    int64_t last_signed_time = 0;
+  };
+  // Reads and checks the durable tree (storage I/O; no role_mu_ held).
+  absl::StatusOr<Prepared> PrepareSequencing() ABSL_LOCKS_EXCLUDED(role_mu_);
+  // Starts the sequencer, writer and (with a cluster) the pump on the durable tree: prepares it,
+  // then installs the stages under role_mu_ (appends wait only for that).
+  absl::Status StartSequencing() ABSL_LOCKS_EXCLUDED(role_mu_);
+  void InstallSequencing(Prepared prepared) ABSL_EXCLUSIVE_LOCKS_REQUIRED(role_mu_);
   // Stops them (takes role_mu_ itself: appends do not wait for the stop).
   void StopSequencing() ABSL_LOCKS_EXCLUDED(role_mu_);
   void LeaseLoop();

@@ -7,14 +7,16 @@
 
 namespace vouch::log {
 
-PendingPump::PendingPump(ClusterStore* cluster, Sequencer* sequencer, PendingPumpOptions options)
-    : cluster_(cluster), sequencer_(sequencer), options_(options) {}
+PendingPump::PendingPump(ClusterStore* cluster, PendingPumpOptions options)
+    : cluster_(cluster), options_(options) {}
 
-std::unique_ptr<PendingPump> PendingPump::Start(ClusterStore* cluster, Sequencer* sequencer,
-                                                PendingPumpOptions options) {
-  std::unique_ptr<PendingPump> p(new PendingPump(cluster, sequencer, options));
-  p->thread_ = std::thread([pump = p.get()] { pump->Loop(); });
-  return p;
+std::unique_ptr<PendingPump> PendingPump::New(ClusterStore* cluster, PendingPumpOptions options) {
+  return std::unique_ptr<PendingPump>(new PendingPump(cluster, options));
+}
+
+void PendingPump::Start(Sequencer* sequencer) {
+  sequencer_ = sequencer;
+  thread_ = std::thread([this] { Loop(); });
 }
 
 PendingPump::~PendingPump() { Stop(); }

@@ -42,9 +42,10 @@ struct PendingPumpOptions {
 
 class PendingPump {
  public:
-  // Starts the thread. |cluster| and |sequencer| must outlive the pump.
-  static std::unique_ptr<PendingPump> Start(ClusterStore* cluster, Sequencer* sequencer,
-                                            PendingPumpOptions options);
+  // A pump that does nothing until Start. |cluster| must outlive it.
+  static std::unique_ptr<PendingPump> New(ClusterStore* cluster, PendingPumpOptions options);
+  // Starts the thread, handing rows to |sequencer| (which must outlive the pump). Once.
+  void Start(Sequencer* sequencer);
   ~PendingPump();  // Stop().
   PendingPump(const PendingPump&) = delete;
   PendingPump& operator=(const PendingPump&) = delete;
@@ -57,13 +58,13 @@ class PendingPump {
   void Stop();
 
  private:
-  PendingPump(ClusterStore* cluster, Sequencer* sequencer, PendingPumpOptions options);
+  PendingPump(ClusterStore* cluster, PendingPumpOptions options);
   void Loop();
   // Reads new rows and hands them to the sequencer; the number handed on.
   size_t PumpOnce();
 
   ClusterStore* const cluster_;
-  Sequencer* const sequencer_;
+  Sequencer* sequencer_ = nullptr;  // Set by Start, before the thread.
   const PendingPumpOptions options_;
 
   absl::Mutex mu_;

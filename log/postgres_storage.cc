@@ -281,12 +281,13 @@ CREATE TRIGGER entries_counted_truncate AFTER TRUNCATE ON entries
 class PgConnection : public LogWriter {
  public:
   PgConnection(PGconn* conn, std::string display_url, std::string schema, bool read_only,
-               bool async_commit = false)
+               bool async_commit = false, int64_t idle_tx_timeout_ms = 0)
       : conn_(conn),
         display_url_(std::move(display_url)),
         schema_(std::move(schema)),
         read_only_(read_only),
-        async_commit_(async_commit) {}
+        async_commit_(async_commit),
+        idle_tx_timeout_ms_(idle_tx_timeout_ms) {}
   ~PgConnection() override { PQfinish(conn_); }
 
   // Session settings, run after every (re)connect.
@@ -296,6 +297,10 @@ class PgConnection : public LogWriter {
         absl::StrCat("SET synchronous_commit = ", async_commit_ ? "off" : "on",
                      "; SET client_min_messages = warning; SET search_path TO \"", schema_, "\";");
     if (read_only_) absl::StrAppend(&sql, " SET default_transaction_read_only = on;");
+    if (idle_tx_timeout_ms_ > 0) {
+      absl::StrAppend(&sql, " SET idle_in_transaction_session_timeout = ", idle_tx_timeout_ms_,
+                      ";");
+    }
     return Exec(sql.c_str());
   }
 
@@ -693,8 +698,24 @@ class PgConnection : public LogWriter {
     return absl::OkStatus();
   }
 
+  // Whether another holder's lease is still valid (one autocommitted read, no row lock: the
+  // front ends that only try the lease never hold up the sequencer's fenced commits).
+  absl::StatusOr<bool> LeaseHeldByOther(const std::string& holder) {
+    Params p;
+    p.Text(holder);
+    VOUCH_ASSIGN_OR_RETURN(Result r, Query("SELECT holder <> $1 AND expires > clock_timestamp() "
+                                           "FROM sequencer_lease WHERE id = 1",
+                                           p, "read the sequencer lease"));
+    return PQntuples(r.get()) > 0 && PQgetvalue(r.get(), 0, 0)[0] != 0;
+  }
+
   absl::StatusOr<std::optional<LeaseGrant>> AcquireLease(const std::string& holder,
                                                          absl::Duration ttl) {
+    // A lease row locked by a stalled transaction is not waited for beyond a third of the lease.
+    VOUCH_RETURN_IF_ERROR(
+        Exec(absl::StrCat("SET LOCAL lock_timeout = ",
+                          std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl / 3)))
+                 .c_str()));
     Params p;
     p.Text(holder);
     p.Int8(absl::ToInt64Milliseconds(ttl));
@@ -867,7 +888,7 @@ class PgConnection : public LogWriter {
                                                            std::vector<int64_t>* gone) {
     Params p;
     p.Int8Array(ids);
-    VOUCH_ASSIGN_OR_RETURN(Result r, Query("SELECT id, outcome, idx FROM pending "
+    VOUCH_ASSIGN_OR_RETURN(Result r, Query("SELECT id, outcome, idx, leaf_hash FROM pending "
                                            "WHERE id = ANY($1::int8[])",
                                            p, "read pending outcomes"));
     std::vector<PendingOutcome> out;
@@ -888,7 +909,9 @@ class PgConnection : public LogWriter {
         return absl::DataLossError(
             absl::StrCat("pending[", id, "]: outcome ", outcome, " at index ", idx));
       }
-      out.push_back(PendingOutcome{id, outcome == 2, static_cast<uint64_t>(idx)});
+      VOUCH_ASSIGN_OR_RETURN(Hash leaf,
+                             HashAt(r.get(), i, 3, absl::StrCat("pending[", id, "].leaf_hash")));
+      out.push_back(PendingOutcome{id, leaf, outcome == 2, static_cast<uint64_t>(idx)});
     }
     if (gone != nullptr) {
       for (int64_t id : ids) {
@@ -898,10 +921,20 @@ class PgConnection : public LogWriter {
     return out;
   }
 
-  absl::Status DeletePending(const std::vector<int64_t>& ids) {
+  absl::Status DeletePending(const std::vector<std::pair<int64_t, Hash>>& rows) {
+    std::vector<int64_t> ids;
+    std::vector<absl::string_view> leaves;
+    for (const auto& [id, leaf] : rows) {
+      ids.push_back(id);
+      leaves.emplace_back(reinterpret_cast<const char*>(leaf.data()), 32);
+    }
     Params p;
     p.Int8Array(ids);
-    return Query("DELETE FROM pending WHERE id = ANY($1::int8[])", p, "delete pending rows")
+    p.BytesArray(leaves, false);
+    return Query(
+               "DELETE FROM pending USING unnest($1::int8[], $2::bytea[]) AS u(id, leaf) "
+               "WHERE pending.id = u.id AND pending.leaf_hash = u.leaf",
+               p, "delete pending rows")
         .status();
   }
 
@@ -1015,6 +1048,7 @@ class PgConnection : public LogWriter {
   // The pending queue's connections: commits do not wait for the WAL flush (nothing on them is
   // acknowledged to anyone; see PostgresStorage::SubmitPending).
   const bool async_commit_;
+  const int64_t idle_tx_timeout_ms_;
   std::map<const char*, std::string> prepared_;  // SQL text (a literal) -> statement name
   std::vector<std::pair<std::string, int64_t>> pending_keys_;
   std::map<std::pair<uint32_t, uint64_t>, StoredTile> pending_tiles_;
@@ -1055,7 +1089,8 @@ PostgresStorage::PostgresStorage(std::string url, PostgresOptions options, bool 
 
 PostgresStorage::~PostgresStorage() = default;
 
-absl::StatusOr<std::unique_ptr<PgConnection>> PostgresStorage::Connect(bool async_commit) {
+absl::StatusOr<std::unique_ptr<PgConnection>> PostgresStorage::Connect(bool async_commit,
+                                                                       bool reader) {
   PGconn* conn = PQconnectdb(url_.c_str());
   if (conn == nullptr) return absl::UnavailableError(absl::StrCat(display_url_, ": out of memory"));
   if (PQstatus(conn) != CONNECTION_OK) {
@@ -1064,8 +1099,9 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PostgresStorage::Connect(bool asyn
     PQfinish(conn);
     return s;
   }
-  auto c =
-      std::make_unique<PgConnection>(conn, display_url_, options_.schema, read_only_, async_commit);
+  auto c = std::make_unique<PgConnection>(
+      conn, display_url_, options_.schema, read_only_, async_commit,
+      reader ? 0 : absl::ToInt64Milliseconds(options_.idle_in_transaction_timeout));
   absl::Status s = c->SetUpSession();
   if (!s.ok()) return Annotate(s, display_url_);
   return c;
@@ -1188,7 +1224,7 @@ absl::StatusOr<std::unique_ptr<PostgresStorage>> PostgresStorage::OpenReadOnly(
         absl::StrCat("postgres schema \"", options.schema, "\": not a valid name"));
   }
   std::unique_ptr<PostgresStorage> s(new PostgresStorage(url, options, true));
-  VOUCH_ASSIGN_OR_RETURN(auto conn, s->Connect());
+  VOUCH_ASSIGN_OR_RETURN(auto conn, s->Connect(false, /*reader=*/true));
   Params none;
   VOUCH_ASSIGN_OR_RETURN(Result has_meta, conn->Query("SELECT to_regclass('meta') IS NOT NULL",
                                                       none, "read the schema"));
@@ -1223,7 +1259,7 @@ absl::Status PostgresStorage::ReadTx(const std::function<absl::Status(LogReader&
     }
   }
   if (conn == nullptr) {
-    VOUCH_ASSIGN_OR_RETURN(conn, Connect());
+    VOUCH_ASSIGN_OR_RETURN(conn, Connect(/*async_commit=*/false, /*reader=*/true));
   }
   absl::Status s = conn->EnsureConnected();
   if (s.ok()) s = conn->Begin(/*write=*/false);
@@ -1300,6 +1336,12 @@ absl::Status PostgresStorage::SideTx(bool synchronous, bool one_statement,
 
 absl::StatusOr<std::optional<LeaseGrant>> PostgresStorage::AcquireLease(const std::string& holder,
                                                                         absl::Duration ttl) {
+  bool held = false;
+  VOUCH_RETURN_IF_ERROR(SideTx(false, true, [&](PgConnection& c) -> absl::Status {
+    VOUCH_ASSIGN_OR_RETURN(held, c.LeaseHeldByOther(holder));
+    return absl::OkStatus();
+  }));
+  if (held) return std::optional<LeaseGrant>();
   std::optional<LeaseGrant> out;
   VOUCH_RETURN_IF_ERROR(
       SideTx(/*synchronous=*/true, /*one_statement=*/false, [&](PgConnection& c) -> absl::Status {
@@ -1359,8 +1401,8 @@ absl::StatusOr<std::vector<PendingOutcome>> PostgresStorage::ReadOutcomes(
   return out;
 }
 
-absl::Status PostgresStorage::DeletePending(const std::vector<int64_t>& ids) {
-  return SideTx(false, true, [&](PgConnection& c) { return c.DeletePending(ids); });
+absl::Status PostgresStorage::DeletePending(const std::vector<std::pair<int64_t, Hash>>& rows) {
+  return SideTx(false, true, [&](PgConnection& c) { return c.DeletePending(rows); });
 }
 
 absl::StatusOr<uint64_t> PostgresStorage::DeleteStaleResolved(absl::Duration age) {

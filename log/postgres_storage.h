@@ -38,6 +38,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "log/certificate_store.h"
 #include "log/cluster_store.h"
 #include "log/storage.h"
@@ -52,6 +53,11 @@ struct PostgresOptions {
   std::string schema = "vouch";
   // Most idle reader connections kept for reuse.
   size_t max_idle_readers = 16;
+  // The server ends a session of this storage that sits idle inside a transaction longer than
+  // this (idle_in_transaction_session_timeout), releasing its locks: a paused or cut-off
+  // sequencer cannot hold the lease row against a takeover. Zero: the server's setting. vouchd
+  // sets half the sequencer lease.
+  absl::Duration idle_in_transaction_timeout = absl::ZeroDuration();
 };
 
 class PostgresStorage : public LogStorage, public CertificateStore, public ClusterStore {
@@ -95,7 +101,7 @@ class PostgresStorage : public LogStorage, public CertificateStore, public Clust
   absl::Status MarkDuplicates(const std::vector<int64_t>& ids) override;
   absl::StatusOr<std::vector<PendingOutcome>> ReadOutcomes(const std::vector<int64_t>& ids,
                                                            std::vector<int64_t>* gone) override;
-  absl::Status DeletePending(const std::vector<int64_t>& ids) override;
+  absl::Status DeletePending(const std::vector<std::pair<int64_t, Hash>>& rows) override;
   absl::StatusOr<uint64_t> DeleteStaleResolved(absl::Duration age) override;
   absl::StatusOr<std::optional<uint64_t>> FindLeaf(const Hash& leaf) override;
 
@@ -104,7 +110,10 @@ class PostgresStorage : public LogStorage, public CertificateStore, public Clust
 
  private:
   PostgresStorage(std::string url, PostgresOptions options, bool read_only);
-  absl::StatusOr<std::unique_ptr<PgConnection>> Connect(bool async_commit = false);
+  // |reader|: a ReadTx connection (no idle-in-transaction timeout: reads hold no locks, and the
+  // background verifier's may be slow).
+  absl::StatusOr<std::unique_ptr<PgConnection>> Connect(bool async_commit = false,
+                                                        bool reader = false);
   absl::Status WriteTxOn(const std::function<absl::Status(PgConnection&)>& f);
   // |s| naming this database if |c| lost its connection (Unavailable), else |s|.
   absl::Status NameLostConnection(absl::Status s, PgConnection& c) const;

@@ -25,6 +25,17 @@ void Reader::Publish(const TreeState& state,
   state_.compact_range.clear();
 }
 
+bool Reader::PublishIfLatest(const TreeState& expected, const TreeState& state) {
+  absl::MutexLock l(&state_mu_);
+  if (state_.size != expected.size || state_.root != expected.root ||
+      state_.checkpoint != expected.checkpoint) {
+    return false;
+  }
+  state_ = state;
+  state_.compact_range.clear();
+  return true;
+}
+
 TreeState Reader::Latest() const {
   absl::MutexLock l(&state_mu_);
   return state_;

@@ -56,6 +56,10 @@ class Reader {
   // |state|'s compact range is not kept.
   void Publish(const TreeState& state, const std::vector<std::shared_ptr<const StoredTile>>& tiles);
 
+  // Publish(state, {}) if the latest published tree is still |expected| (same size, root and
+  // checkpoint); false, publishing nothing, if another Publish came first.
+  bool PublishIfLatest(const TreeState& expected, const TreeState& state);
+
   // The latest published tree state (without compact range).
   TreeState Latest() const;
 

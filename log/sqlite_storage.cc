@@ -523,8 +523,14 @@ void SqliteStorage::CheckpointLoop() {
     const absl::Time t0 = absl::Now();
     int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                        &log_frames, &done);
-    VLOG_DEBUG << "WAL checkpoint (passive): " << done << " of " << log_frames << " frames in "
-               << absl::ToDoubleMilliseconds(absl::Now() - t0) << " ms";
+    const double passive_ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
+    if (passive_ms >= 500) {
+      VLOG_WARNING << path_ << ": WAL checkpoint (passive, appends go on) took " << passive_ms
+                   << " ms (" << done << " of " << log_frames << " frames)";
+    } else {
+      VLOG_DEBUG << "WAL checkpoint (passive): " << done << " of " << log_frames << " frames in "
+                 << passive_ms << " ms";
+    }
     if (rc == SQLITE_OK && log_frames > 4 * checkpoint_frames_) {
       // Commits keep coming and the WAL cannot restart: hold our writer off (SQLite's own busy
       // wait would lose every race against back-to-back commits), copy what PASSIVE left, reset
@@ -533,8 +539,16 @@ void SqliteStorage::CheckpointLoop() {
       const absl::Time t1 = absl::Now();
       rc = sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
                                      &log_frames, &done);
-      VLOG_DEBUG << "WAL checkpoint (truncate, writer held off): " << done << " of " << log_frames
-                 << " frames in " << absl::ToDoubleMilliseconds(absl::Now() - t1) << " ms";
+      const double ms = absl::ToDoubleMilliseconds(absl::Now() - t1);
+      // Appends wait for this one: say so when it is long enough to show in their latency
+      // (tools/bench/soak.sh counts these lines).
+      if (ms >= 100) {
+        VLOG_WARNING << path_ << ": WAL checkpoint (truncate) held appends off for " << ms
+                     << " ms (" << done << " of " << log_frames << " frames)";
+      } else {
+        VLOG_DEBUG << "WAL checkpoint (truncate, writer held off): " << done << " of " << log_frames
+                   << " frames in " << ms << " ms";
+      }
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       // Not fatal: the WAL keeps every commit durable; the next attempt retries.

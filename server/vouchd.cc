@@ -268,7 +268,11 @@ absl::Status Vouchd::OpenLog(const std::string& http_host) {
       }
       new_key = true;
     }
-    auto storage = log::PostgresStorage::Open(options_.storage);
+    log::PostgresOptions po;
+    // A paused or cut-off sequencer's open transaction (holding the lease row) is ended by the
+    // server well within the lease, so another front end can take over.
+    po.idle_in_transaction_timeout = options_.sequencer_lease / 2;
+    auto storage = log::PostgresStorage::Open(options_.storage, po);
     if (!storage.ok()) return Annotate(storage.status(), "--storage " + storage_name_);
     certificates_ = storage->get();
     cluster_ = storage->get();
@@ -417,6 +421,7 @@ absl::Status Vouchd::OpenCtLog(const std::string& http_host) {
     }
     log::PostgresOptions po;
     po.schema = kCtSchema;
+    po.idle_in_transaction_timeout = options_.sequencer_lease / 2;
     auto storage = log::PostgresStorage::Open(options_.storage, po);
     if (!storage.ok()) return Annotate(storage.status(), "--storage " + ct_name);
     ct_cluster = storage->get();

@@ -3,8 +3,9 @@
 # takes gRPC appends from tools/loadgen at 80% of the rate it just managed flat out, for MINUTES
 # minutes, in intervals of INTERVAL seconds. After each interval it prints one line: appends/s,
 # p50/p99/max latency of that interval, errors, vouchd's RSS (VmRSS) and its high-water mark
-# (VmHWM), the size of vouch.db and vouch.db-wal, and the load average. Ends with the first/last
-# RSS and p99 and the largest WAL seen.
+# (VmHWM), the size of vouch.db and vouch.db-wal, and the load average, and below it the first
+# error of the round and the WAL checkpoints that held appends off for 100 ms or more (vouchd logs
+# each). Ends with the first/last RSS and p99 and the largest WAL seen.
 #
 #   tools/bench/soak.sh [MINUTES] [INTERVAL] [CLIENTS]      (defaults 10, 60, 32)
 #   VOUCH_BIN=DIR tools/bench/soak.sh ...   use DIR/tools/{vouchd,loadgen} instead of building
@@ -30,7 +31,7 @@ trap cleanup EXIT
 
 data="$tmp/data"
 "$bin/tools/vouchd" --data-dir "$data" --http-addr 127.0.0.1:0 --grpc-addr 127.0.0.1:0 \
-    --ca=false --ready-file "$tmp/ready" --log-level warning &
+    --ca=false --ready-file "$tmp/ready" --log-level warning >"$tmp/vouchd.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do [ -s "$tmp/ready" ] && break; sleep 0.1; done
 grpc=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["grpc"])' "$tmp/ready")
@@ -54,13 +55,21 @@ for ((i = 1; i <= rounds; i++)); do
   db=$(size_of "$data/vouch.db")
   wal=$(size_of "$data/vouch.db-wal")
   load=$(cut -d' ' -f1 /proc/loadavg)
-  python3 - "$summary" "$i" "$rss" "$hwm" "$db" "$wal" "$load" <<'PY'
+  # WAL checkpoints that held appends off for 100 ms or more during the round (vouchd logs each).
+  ckpt=$({ grep -h "held appends off for" "$tmp/vouchd.log" 2>/dev/null || true; } |
+         sed -n "$(( ${seen_ckpt:-0} + 1 )),\$p" |
+         sed 's/.*held appends off for \([0-9.]*\) ms.*/\1/' | sort -n | awk '{n++; m=$1} END {printf "%d %.0f", n, m}')
+  seen_ckpt=$(grep -c "held appends off for" "$tmp/vouchd.log" 2>/dev/null || true)
+  python3 - "$summary" "$i" "$rss" "$hwm" "$db" "$wal" "$load" "$ckpt" <<'PY'
 import json, sys
-s = json.loads(sys.argv[1]); i, rss, hwm, db, wal, load = sys.argv[2:]
+s = json.loads(sys.argv[1]); i, rss, hwm, db, wal, load, ckpt = sys.argv[2:]
 print(f"{i:>8} {s['appends_per_second']:9.0f} {s['p50_ms']:6.2f} {s['p99_ms']:6.2f} {s['max_ms']:6.1f} "
       f"{s['errors']:6d} {int(rss)/1024:6.1f} {int(hwm)/1024:6.1f} {int(db)/2**20:5.0f} {int(wal)/2**20:6.1f} {load}")
 if s.get("first_error"):
     print(f"  # interval {i}: first error: {s['first_error'][:200]}")
+n, worst = ckpt.split()
+if int(n) > 0:
+    print(f"  # interval {i}: {n} WAL checkpoints held appends off >= 100 ms, longest {worst} ms")
 PY
 done | tee "$tmp/soak.txt"
 python3 - "$tmp/soak.txt" <<'PY'
