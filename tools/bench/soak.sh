@@ -5,7 +5,8 @@
 # p50/p99/max latency of that interval, errors, vouchd's RSS (VmRSS) and its high-water mark
 # (VmHWM), the size of vouch.db and vouch.db-wal, and the load average, and below it the first
 # error of the round and the WAL checkpoints that held appends off for 100 ms or more (vouchd logs
-# each). Ends with the first/last RSS and p99 and the largest WAL seen.
+# each). Then measures the maximum again on the grown database, and ends with the first/last RSS
+# and p99 and the largest WAL seen.
 #
 #   tools/bench/soak.sh [MINUTES] [INTERVAL] [CLIENTS]      (defaults 10, 60, 32)
 #   VOUCH_BIN=DIR tools/bench/soak.sh ...   use DIR/tools/{vouchd,loadgen} instead of building
@@ -72,6 +73,11 @@ if int(n) > 0:
     print(f"  # interval {i}: {n} WAL checkpoints held appends off >= 100 ms, longest {worst} ms")
 PY
 done | tee "$tmp/soak.txt"
+echo "== maximum at the end: loadgen, $clients clients, 20 s, as fast as possible (the database"
+echo "   as the soak left it)"
+"$bin/tools/loadgen" --grpc "$grpc" --clients "$clients" --duration 20s --max_entries 200000 \
+    --ceiling_time 0.1s 2>/dev/null | tail -1 |
+  python3 -c 'import json,sys; s=json.load(sys.stdin); print("maximum %d appends/s, p99 %.0f ms" % (s["appends_per_second"], s["p99_ms"]))'
 python3 - "$tmp/soak.txt" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip() and l.split()[0].isdigit()]
