@@ -10,6 +10,7 @@
 #
 #   tools/bench/soak.sh [MINUTES] [INTERVAL] [CLIENTS]      (defaults 10, 60, 32)
 #   VOUCH_BIN=DIR tools/bench/soak.sh ...   use DIR/tools/{vouchd,loadgen} instead of building
+#   RATE=N tools/bench/soak.sh ...            soak at N appends/s instead of 80% of the maximum
 #
 # loadgen signs each interval's entries before the interval starts (a few seconds of gap with no
 # appends: vouchd stays up, only the load pauses). A benchmark, not a test: the machine's other
@@ -43,7 +44,7 @@ size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
 echo "== maximum: loadgen, $clients clients, 20 s, as fast as possible"
 max=$("$bin/tools/loadgen" --grpc "$grpc" --clients "$clients" --duration 20s --max_entries 200000 \
       2>/dev/null | tail -1 | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["appends_per_second"]))')
-rate=$(( max * 8 / 10 ))
+rate=${RATE:-$(( max * 8 / 10 ))}  # RATE=N: soak at N appends/s instead of 80% of the maximum
 echo "maximum $max appends/s; soak at $rate appends/s for $minutes min in ${interval}s intervals"
 echo "interval appends/s p50_ms p99_ms max_ms errors rss_mb hwm_mb db_mb wal_mb load1"
 rounds=$(( minutes * 60 / interval ))
