@@ -4,8 +4,9 @@ three real vouchd processes share the database tools/test starts ($VOUCH_TEST_PO
 appends, one sequences. Under load, the sequencer is killed with SIGKILL again and again: another
 front end takes over within the lease time, no acknowledged entry is lost, no index is given
 twice, and every checkpoint any front end served stays consistent with the log (vouch-audit
-replays it with all of them as gossip: no finding). A front end whose database connection is cut
-answers 503 naming the database, and recovers by itself when it comes back."""
+replays it with all of them as gossip: no finding). Keyless signing through each front end (CA,
+the shared CT log, the log) verifies offline with SCTs required. A front end whose database
+connection is cut answers 503 naming the database, and recovers by itself when it comes back."""
 
 import json
 import os
@@ -137,7 +138,7 @@ class ClusterE2ETest(unittest.TestCase):
     def start(self, name, url=None):
         s = vt.Server(os.path.join(self.dir, name),
                       ["--storage", url or self.url, "--sequencer-lease", "%ds" % LEASE,
-                       "--verify-rate", "0"])
+                       "--verify-rate", "0", *getattr(self, "extra", [])])
         self.servers.append(s)
         return s
 
@@ -258,6 +259,45 @@ class ClusterE2ETest(unittest.TestCase):
         result = json.loads(r.stdout)
         self.assertEqual(result["findings"], [])
         self.assertGreaterEqual(result["size"], size)
+
+    def test_keyless_signing_through_every_front_end_verifies(self):
+        # What a CI job behind the load balancer does: sign-blob through whichever front end it
+        # reaches (CA certificate, its precertificate in the shared CT log, the log entry), then
+        # verify offline with the trusted root of another front end, SCT required (the default).
+        oidc = vt.DevOidc()
+        self.addCleanup(oidc.kill)
+        self.extra = ["--oidc-issuer", oidc.issuer]
+        fronts = self.start_three()
+        root = os.path.join(self.dir, "root.json")
+        status, raw, _ = fronts[2].request("GET", "/api/v1/trustedRoot")
+        self.assertEqual(status, 200, raw)
+        with open(root, "wb") as f:
+            f.write(raw)
+        vouch = vt.runfile("client/cli/vouch")
+        indices = set()
+        for round_ in range(2):
+            for i, front in enumerate(fronts):
+                path = os.path.join(self.dir, "artifact-%d-%d.txt" % (round_, i))
+                with open(path, "w") as f:
+                    f.write("signed through front end %d, round %d\n" % (i, round_))
+                r = subprocess.run([vouch, "sign-blob", "--server", "http://" + front.http,
+                                    "--oidc-url", oidc.issuer, "--oidc-email", "ci@example.com",
+                                    path], capture_output=True, text=True, timeout=60)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                with open(path + ".sigstore.json") as f:
+                    bundle = json.load(f)
+                # logIndex 0 is omitted (proto3 JSON).
+                entry = bundle["verificationMaterial"]["tlogEntries"][0]
+                indices.add(int(entry.get("logIndex", 0)))
+                r = subprocess.run([vouch, "verify-blob", "--bundle", path + ".sigstore.json",
+                                    "--trusted-root", root, "--certificate-identity",
+                                    "ci@example.com", "--certificate-oidc-issuer", oidc.issuer,
+                                    path], capture_output=True, text=True, timeout=60)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(len(indices), 6)
+        # One CT log for all of them, in the database: six precertificates.
+        self.assertEqual(psql(self.url, "SELECT count(*) FROM vouch_ct.entries"), "6")
+        self.assertEqual(psql(self.url, "SELECT count(*) FROM vouch.certificates"), "6")
 
     def test_front_end_that_loses_the_database_answers_503_and_recovers(self):
         a = self.start("a")
