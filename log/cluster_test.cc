@@ -126,6 +126,22 @@ TEST_F(ClusterTest, OneSequencesOthersHandOverThroughTheQueue) {
   ExpectProved(*on_a);
   EXPECT_NE(on_a->entry.index, on_b->entry.index);
 
+  // The creation time was recorded once, by the front end that created the log, and both read
+  // the same.
+  std::string created_a, created_b;
+  for (auto [storage, out] :
+       {std::pair{storages_[0].get(), &created_a}, std::pair{storages_[1].get(), &created_b}}) {
+    ASSERT_THAT(storage->ReadTx([&, out = out](LogReader& r) -> absl::Status {
+      auto v = r.ReadMeta("log_created");
+      if (!v.ok()) return v.status();
+      *out = v->value_or("");
+      return absl::OkStatus();
+    }),
+                IsOk());
+  }
+  EXPECT_FALSE(created_a.empty());
+  EXPECT_EQ(created_a, created_b);
+
   // A duplicate is a duplicate wherever it arrives.
   EXPECT_THAT(a->Append(Entry("from-b")).status(),
               StatusIs(absl::StatusCode::kAlreadyExists,

@@ -357,10 +357,14 @@ absl::StatusOr<TreeState> Log::PublishEmpty() {
   cp.size = 0;
   cp.root = state.root;
   VOUCH_ASSIGN_OR_RETURN(state.checkpoint, SignCheckpoint(cp, options_.signer_name, *key_));
-  // The identity is fixed here, with the log's first checkpoint.
+  // The identity is fixed here, with the log's first checkpoint, and so is its creation time
+  // (meta log_created: a minute before the first checkpoint, for clients' clock skew; vouchd's
+  // trusted root starts the log key's validity there). In the creation transaction, so that
+  // with several front ends only the one that created the log (under the lease) sets it.
   VOUCH_RETURN_IF_ERROR(storage_->WriteTx([&](LogWriter& w) -> absl::Status {
     VOUCH_RETURN_IF_ERROR(w.WriteMeta("log_origin", options_.origin));
     VOUCH_RETURN_IF_ERROR(w.WriteMeta("log_name", options_.signer_name));
+    VOUCH_RETURN_IF_ERROR(w.WriteMeta("log_created", absl::StrCat(state.timestamp - 60)));
     return w.WriteTreeState(state);
   }));
   return state;

@@ -208,6 +208,16 @@ TEST_F(LogTest, NewLogPublishesSignedEmptyCheckpoint) {
   EXPECT_EQ(s.size, 0u);
   EXPECT_EQ(s.root, EmptyRoot());
   EXPECT_THAT(VerifyCheckpoint(s.checkpoint, options_.signer_name, *verifier_), IsOk());
+  // The creation time is recorded with the first checkpoint (a minute before it).
+  ASSERT_THAT(storage_->ReadTx([&](LogReader& r) -> absl::Status {
+    auto created = r.ReadMeta("log_created");
+    EXPECT_THAT(created.status(), IsOk());
+    if (created.ok()) {
+      EXPECT_EQ(created->value_or(""), absl::StrCat(s.timestamp - 60));
+    }
+    return absl::OkStatus();
+  }),
+              IsOk());
 }
 
 TEST_F(LogTest, ConcurrentAppendsAreDurableWithValidProofsAndSets) {

@@ -374,6 +374,7 @@ absl::StatusOr<absl::Time> LogCreated(log::LogStorage* storage) {
     return absl::OkStatus();
   }));
   int64_t created_unix = 0;
+  // Log::Open records it when it creates a log; only a log created before that lacks it.
   if (!created.has_value() || !absl::SimpleAtoi(*created, &created_unix)) {
     created_unix = absl::ToUnixSeconds(absl::Now()) - 60;
     VOUCH_RETURN_IF_ERROR(storage->WriteTx(
