@@ -162,7 +162,8 @@ absl::StatusOr<CtState> LoadState(const StateDir& dir) {
   return s;
 }
 
-absl::Status SaveState(const StateDir& dir, const CtState& s) {
+absl::Status SaveState(const StateDir& dir, const CtState& s,
+                       const std::string& file = kStateFile) {
   json j = {{"url", s.url},
             {"log_id", s.log_id_hex},
             {"size", s.size},
@@ -170,7 +171,7 @@ absl::Status SaveState(const StateDir& dir, const CtState& s) {
             {"sth", s.sth},
             {"compact_range", HashesToJson(s.compact_range)},
             {"updated", Rfc3339Now()}};
-  return WriteFileAtomically(dir.path(kStateFile), j.dump(2) + "\n");
+  return WriteFileAtomically(dir.path(file), j.dump(2) + "\n");
 }
 
 class Follower {
@@ -311,12 +312,52 @@ class Follower {
         }
         why = std::string(s.message());
       }
+      if (FollowRotation(t, *data, *ds)) return true;
     }
     Report("ct-bad-sth-signature",
            absl::StrCat("the CT log's tree head of size ", sth_.tree_size,
                         " does not verify with a CT log key of the trusted root",
                         state_.log_id_hex.empty() ? "" : " (the one followed so far)", ": ", why),
            {{"tree_heads", Both()}});
+    return false;
+  }
+
+  // The CT log's key was rotated (vouchd --rotate-ct-key: a new key is a new log at the same
+  // URL): the trusted root ends the followed log's key validity no later than this tree head
+  // and another CT log key of it, valid now, signs the tree head. The new log is followed from
+  // its start; the old log's state is kept as ct_state.<old log id>.json, and the change is a
+  // warning, not a finding. A different key while the followed one is still valid stays a
+  // finding (ct-bad-sth-signature).
+  bool FollowRotation(absl::Time t, absl::string_view data, const ct::DigitallySigned& ds) {
+    if (state_.log_id_hex.empty()) return false;
+    const client::CtLogKey* followed = nullptr;
+    for (const client::CtLogKey& k : o_.trust_root->ctlogs()) {
+      if (absl::BytesToHexString(k.log_id) == state_.log_id_hex) followed = &k;
+    }
+    if (followed == nullptr || followed->valid_until > t) return false;
+    for (const client::CtLogKey& k : o_.trust_root->ctlogs()) {
+      const std::string id = absl::BytesToHexString(k.log_id);
+      if (id == state_.log_id_hex || k.verifier == nullptr || t < k.valid_from ||
+          t >= k.valid_until) {
+        continue;
+      }
+      if (!ct::Verify(*k.verifier, data, ds).ok()) continue;
+      const std::string archived = absl::StrCat("ct_state.", state_.log_id_hex, ".json");
+      absl::Status saved = SaveState(dir_, state_, archived);
+      if (!saved.ok()) {
+        r_.warnings.push_back(absl::StrCat("could not keep the retired CT log's state as ",
+                                           dir_.path(archived), ": ", saved.message()));
+      }
+      r_.warnings.push_back(absl::StrCat(
+          "CT log key rotated: the trusted root retired log ", state_.log_id_hex, " at ",
+          absl::FormatTime(absl::RFC3339_sec, followed->valid_until, absl::UTCTimeZone()),
+          " (its state, size ", state_.size, ", kept as ", archived, "); following log ", id,
+          " from its start"));
+      state_ = CtState();
+      r_.old_size = 0;
+      r_.log_id_hex = id;
+      return true;
+    }
     return false;
   }
 

@@ -13,6 +13,10 @@
 //     leaf's; the leaves are hashed into the tree, rebuilt from the verified compact range, and
 //     its root must be the tree head's.
 //
+// A CT key rotation (the trusted root ended the followed log's key validity, and another of its
+// CT keys signs the tree head) is followed: the new log from its start, the old state kept as
+// DIR/ct_state.<old log id>.json, a warning.
+//
 // A failed check is a Finding with an evidence file (DIR/evidence/), and the state
 // (DIR/ct_state.json: size, root, tree head, compact range: O(log n)) does not advance; an error
 // is returned only when the work could not be done (network, state, options).

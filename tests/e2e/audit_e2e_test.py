@@ -723,6 +723,60 @@ class AuditE2ETest(unittest.TestCase):
                    "--ct-url", dead, expect=3)
         server.kill()
 
+    def test_10_monitor_follows_a_ct_key_rotation(self):
+        data = os.path.join(self.dir, "ctrot")
+        server = self.start(data)
+        config = os.path.join(self.dir, "monitor-ctrot.json")
+        with open(config, "w") as f:
+            json.dump({"rules": [{"name": "release bot", "identity": EMAIL,
+                                  "issuer": self.oidc.issuer}]}, f)
+        state = os.path.join(self.dir, "state-ctrot")
+
+        def run(root, expect=0, state_dir=state):
+            r = self.audit("monitor", "http://" + server.http, "--config", config,
+                           "--trusted-root", root, "--state", state_dir, "--once", expect=expect)
+            alerts = [json.loads(line) for line in r.stdout.splitlines()]
+            return [a for a in alerts if a["kind"] == "ct-certificate"], r.stderr
+
+        self.sign_keyless("ctrot-1", server=server)
+        certs, _ = run(self.trusted_root(server, "root-ctrot-1.json"))
+        self.assertEqual([c["index"] for c in certs], [0])
+        with open(os.path.join(state, "ct_state.json")) as f:
+            old_id = json.load(f)["log_id"]
+        # The CT key is rotated (a new key is a new CT log at the same URL, docs/ct.md).
+        server.stop()
+        server = vt.Server(data, ["--oidc-issuer", self.oidc.issuer, "--rotate-ct-key"])
+        self.servers.append(server)
+        self.sign_keyless("ctrot-2", server=server)
+        root2 = self.trusted_root(server, "root-ctrot-2.json")
+        with open(root2) as f:
+            self.assertEqual(len(json.load(f)["ctlogs"]), 2)
+        certs, stderr = run(root2)
+        self.assertIn("CT log key rotated: the trusted root retired log %s" % old_id, stderr)
+        self.assertEqual([(c["index"], c["identities"]) for c in certs], [(0, [EMAIL])])
+        with open(os.path.join(state, "ct_state.json")) as f:
+            new = json.load(f)
+        self.assertNotEqual(new["log_id"], old_id)
+        self.assertEqual(new["size"], 1)
+        with open(os.path.join(state, "ct_state.%s.json" % old_id)) as f:
+            self.assertEqual(json.load(f)["size"], 1)
+        self.assertEqual(run(root2)[0], [])  # nothing new
+        # A different key while the followed one is still valid is not a rotation: a finding.
+        with open(root2) as f:
+            unended = json.load(f)
+        for log in unended["ctlogs"]:
+            log["publicKey"].get("validFor", {}).pop("end", None)
+        unended_path = os.path.join(self.dir, "root-ctrot-unended.json")
+        with open(unended_path, "w") as f:
+            json.dump(unended, f)
+        old_state = os.path.join(self.dir, "state-ctrot-old")
+        os.makedirs(old_state)
+        shutil.copy(os.path.join(state, "ct_state.%s.json" % old_id),
+                    os.path.join(old_state, "ct_state.json"))
+        _, stderr = run(unended_path, expect=1, state_dir=old_state)
+        self.assertIn("ct-bad-sth-signature", stderr)
+        server.kill()
+
 
 if __name__ == "__main__":
     vt.main()
