@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
+#include "base/postgres.h"
 #include "base/status.h"
 #include "log/hash.h"
 #include "postgresql/libpq-fe.h"
@@ -129,46 +130,7 @@ class Params {
   std::vector<Oid> types_;
 };
 
-struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
-
-// A status for a failed result (or connection), mapped by SQLSTATE with abseil's litmus test.
-absl::Status PgError(PGconn* conn, const PGresult* r, absl::string_view what) {
-  const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-  std::string message = r != nullptr ? PQresultErrorMessage(r) : "";
-  if (message.empty() && conn != nullptr) message = PQerrorMessage(conn);
-  message = std::string(absl::StripAsciiWhitespace(message));
-  const std::string sqlstate = state != nullptr ? state : "";
-  const std::string msg = absl::StrCat("postgres ", what, ": ", message,
-                                       sqlstate.empty() ? "" : absl::StrCat(" (", sqlstate, ")"));
-  if (conn != nullptr && PQstatus(conn) == CONNECTION_BAD) return absl::UnavailableError(msg);
-  if (sqlstate == "23505") return absl::AlreadyExistsError(msg);  // unique_violation
-  if (sqlstate == "40001" || sqlstate == "40P01") return absl::AbortedError(msg);
-  if (sqlstate == "25006") return absl::FailedPreconditionError(msg);  // read-only transaction
-  if (sqlstate == "XX001" || sqlstate == "XX002") return absl::DataLossError(msg);  // corrupted
-  if (absl::StartsWith(sqlstate, "08") ||  // connection exception
-      absl::StartsWith(sqlstate, "53") ||  // insufficient resources (disk full, memory)
-      absl::StartsWith(sqlstate, "57") ||  // operator intervention (shutdown)
-      absl::StartsWith(sqlstate, "58") || sqlstate.empty()) {  // system error (I/O); no answer
-    return absl::UnavailableError(msg);
-  }
-  return absl::InternalError(msg);
-}
-
-bool ValidSchemaName(const std::string& s) {
-  if (s.empty() || s.size() > 63 || !absl::ascii_islower(static_cast<unsigned char>(s[0]))) {
-    return false;
-  }
-  for (char c : s) {
-    if (!absl::ascii_islower(static_cast<unsigned char>(c)) &&
-        !absl::ascii_isdigit(static_cast<unsigned char>(c)) && c != '_') {
-      return false;
-    }
-  }
-  return true;
-}
+using Result = PgResult;
 
 // A search key list as one bytea: each key as a 4-byte big-endian length and its bytes.
 std::string EncodeKeys(const std::vector<std::string>& keys) {
@@ -1186,7 +1148,7 @@ absl::Status PrepareSchema(PgConnection& c, const std::string& schema, const std
 
 absl::StatusOr<std::unique_ptr<PostgresStorage>> PostgresStorage::Open(
     const std::string& url, const PostgresOptions& options) {
-  if (!ValidSchemaName(options.schema)) {
+  if (!ValidPostgresSchemaName(options.schema)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "postgres schema \"", options.schema,
         "\": want lower-case letters, digits and '_', starting with a letter, at most 63"));
@@ -1219,7 +1181,7 @@ absl::StatusOr<std::unique_ptr<PostgresStorage>> PostgresStorage::Open(
 
 absl::StatusOr<std::unique_ptr<PostgresStorage>> PostgresStorage::OpenReadOnly(
     const std::string& url, const PostgresOptions& options) {
-  if (!ValidSchemaName(options.schema)) {
+  if (!ValidPostgresSchemaName(options.schema)) {
     return absl::InvalidArgumentError(
         absl::StrCat("postgres schema \"", options.schema, "\": not a valid name"));
   }

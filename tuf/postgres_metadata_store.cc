@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
+#include "base/postgres.h"
 #include "base/status.h"
 #include "log/postgres_storage.h"
 #include "postgresql/libpq-fe.h"
@@ -17,10 +18,7 @@
 namespace vouch::tuf {
 namespace {
 
-struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
-};
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
+using Result = PgResult;
 
 // A query parameter: text (integers, names) or binary (bytea).
 struct Param {
@@ -30,19 +28,6 @@ struct Param {
 Param Text(absl::string_view v) { return Param{std::string(v), false}; }
 Param Int(int64_t v) { return Param{absl::StrCat(v), false}; }
 Param Bytes(absl::string_view v) { return Param{std::string(v), true}; }
-
-bool ValidSchemaName(const std::string& s) {
-  if (s.empty() || s.size() > 63 || !absl::ascii_islower(static_cast<unsigned char>(s[0]))) {
-    return false;
-  }
-  for (char c : s) {
-    if (!absl::ascii_islower(static_cast<unsigned char>(c)) &&
-        !absl::ascii_isdigit(static_cast<unsigned char>(c)) && c != '_') {
-      return false;
-    }
-  }
-  return true;
-}
 
 constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS meta(
@@ -123,22 +108,8 @@ class TufPgConnection {
   PGconn* conn() { return conn_; }
 
  private:
-  // Mapped by SQLSTATE: a broken connection is Unavailable, a unique violation AlreadyExists.
   absl::Status Error(const PGresult* r, absl::string_view sql) {
-    const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-    std::string message = r != nullptr ? PQresultErrorMessage(r) : "";
-    if (message.empty()) message = PQerrorMessage(conn_);
-    const std::string sqlstate = state != nullptr ? state : "";
-    const std::string msg = absl::StrCat(display_url_, ": \"", sql.substr(0, 60),
-                                         "\": ", absl::StripAsciiWhitespace(message),
-                                         sqlstate.empty() ? "" : absl::StrCat(" (", sqlstate, ")"));
-    if (PQstatus(conn_) == CONNECTION_BAD || sqlstate.empty() || absl::StartsWith(sqlstate, "08") ||
-        absl::StartsWith(sqlstate, "57")) {
-      return absl::UnavailableError(msg);
-    }
-    if (sqlstate == "23505") return absl::AlreadyExistsError(msg);
-    if (sqlstate == "40001" || sqlstate == "40P01") return absl::AbortedError(msg);
-    return absl::InternalError(msg);
+    return PgError(conn_, r, absl::StrCat(display_url_, " \"", sql.substr(0, 60), "\""));
   }
 
   PGconn* conn_;
@@ -183,7 +154,7 @@ std::string PostgresMetadataStore::name() const {
 
 absl::StatusOr<std::unique_ptr<PostgresMetadataStore>> PostgresMetadataStore::Open(
     const std::string& url, const PostgresMetadataOptions& options) {
-  if (!ValidSchemaName(options.schema)) {
+  if (!ValidPostgresSchemaName(options.schema)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "postgres schema \"", options.schema,
         "\": want lower-case letters, digits and '_', starting with a letter, at most 63"));
