@@ -15,15 +15,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vouchtest as vt  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from postgres_e2e_test import BASE_URL, psql, with_database  # noqa: E402
+from postgres_e2e_test import BASE_URL, DatabaseTestCase, psql  # noqa: E402
 
 AUDIT = vt.runfile("audit/vouch-audit")
 LEASE = 2.0  # --sequencer-lease, seconds
@@ -113,27 +111,8 @@ class Proxy:
         self.listener.close()
 
 
-class ClusterE2ETest(unittest.TestCase):
-
-    def setUp(self):
-        if not BASE_URL:
-            if os.environ.get("CI") == "true":
-                self.fail("CI=true but VOUCH_TEST_POSTGRES is not set (tools/test sets it)")
-            self.skipTest("VOUCH_TEST_POSTGRES is not set (tools/test starts PostgreSQL)")
-        self.db = "cluster_%d_%d" % (os.getpid(), random.randrange(1 << 30))
-        psql(BASE_URL, "CREATE DATABASE %s" % self.db)
-        self.url = with_database(BASE_URL, self.db)
-        self.dir = tempfile.mkdtemp(prefix="vouch-cluster-e2e-")
-        self.servers = []
-        self.key = ec.generate_private_key(ec.SECP256R1())
-
-    def tearDown(self):
-        for s in self.servers:
-            if s.proc.poll() is None:
-                s.kill()
-        if BASE_URL:
-            psql(BASE_URL, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db)
-        shutil.rmtree(self.dir, ignore_errors=True)
+class ClusterE2ETest(DatabaseTestCase):
+    PREFIX = "cluster"
 
     def start(self, name, url=None):
         s = vt.Server(os.path.join(self.dir, name),

@@ -45,17 +45,20 @@ def run_vouchd(data_dir, storage):
     return out.returncode, out.stdout + out.stderr
 
 
-class PostgresE2ETest(unittest.TestCase):
+class DatabaseTestCase(unittest.TestCase):
+    """Each test in a database of its own on the test server, a temporary directory, vouchd
+    processes (self.servers) killed by pid afterwards, and a P-256 key for entries."""
+    PREFIX = "e2e"
 
     def setUp(self):
         if not BASE_URL:
             if os.environ.get("CI") == "true":
                 self.fail("CI=true but VOUCH_TEST_POSTGRES is not set (tools/test sets it)")
             self.skipTest("VOUCH_TEST_POSTGRES is not set (tools/test starts PostgreSQL)")
-        self.db = "e2e_%d_%d" % (os.getpid(), random.randrange(1 << 30))
+        self.db = "%s_%d_%d" % (self.PREFIX, os.getpid(), random.randrange(1 << 30))
         psql(BASE_URL, "CREATE DATABASE %s" % self.db)
         self.url = with_database(BASE_URL, self.db)
-        self.dir = tempfile.mkdtemp(prefix="vouch-pg-e2e-")
+        self.dir = tempfile.mkdtemp(prefix="vouch-%s-" % self.PREFIX)
         self.servers = []
         self.key = ec.generate_private_key(ec.SECP256R1())
 
@@ -66,6 +69,9 @@ class PostgresE2ETest(unittest.TestCase):
         if BASE_URL:
             psql(BASE_URL, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PostgresE2ETest(DatabaseTestCase):
 
     def start(self, data_dir=None, extra=()):
         s = vt.Server(data_dir or os.path.join(self.dir, "data"),
