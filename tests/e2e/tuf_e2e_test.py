@@ -211,6 +211,54 @@ class TufTest(unittest.TestCase):
         self.root_v1 = self.save("1.root.json", self.get("/tuf/1.root.json"))
         self.mirror = "http://%s/tuf" % self.server.http
 
+    def test_tuf_js_bounces_between_two_front_ends_on_postgres(self):
+        # With --storage postgres:// the repository is the database's (vouch-tuf publish); tuf-js,
+        # given one front end's mirror and 1.root.json, then updating through the other front end
+        # with the same cache, must get one consistent repository (no rollback, same versions)
+        # and verify a bundle signed through the second front end.
+        from postgres_e2e_test import BASE_URL, psql, with_database
+        if not BASE_URL:
+            if os.environ.get("CI") == "true":
+                self.fail("CI=true but VOUCH_TEST_POSTGRES is not set (tools/test sets it)")
+            self.skipTest("VOUCH_TEST_POSTGRES is not set (tools/test starts PostgreSQL)")
+        db = "tufjs_%d_%d" % (os.getpid(), int(time.time() * 1000) % 1000000)
+        psql(BASE_URL, "CREATE DATABASE %s" % db)
+        self.addCleanup(psql, BASE_URL, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % db)
+        url = with_database(BASE_URL, db)
+        self.server.stop()
+        data_a, data_b = os.path.join(self.dir, "pg-a"), os.path.join(self.dir, "pg-b")
+        a = vt.Server(data_a, ["--oidc-issuer", self.oidc.issuer, "--storage", url])
+        self.servers.append(a)
+        # The offline ceremony in its own directory, published into the database.
+        self.server, self.repo = a, os.path.join(self.dir, "offline-repo")
+        roots = [self.key("pgroot%d" % i) for i in (1, 2)]
+        targets_key = self.key("pgtargets")
+        self.tuf("init", "--repo", self.repo, *sum([["--root-key", k + ".pub"] for k in roots], []),
+                 "--root-threshold", "2", "--targets-key", targets_key,
+                 "--snapshot-key", os.path.join(data_a, "tuf_snapshot_key.pem.pub"),
+                 "--timestamp-key", os.path.join(data_a, "tuf_timestamp_key.pem.pub"))
+        for k in roots:
+            self.tuf("sign", "--repo", self.repo, "--role", "root", "--key", k)
+        self.add_targets(targets_key)
+        r = self.tuf("publish", "--repo", self.repo, "--storage", url)
+        self.assertIn("published", r.stdout)
+        # The second front end: the same key files, the same database.
+        shutil.copytree(data_a, data_b,
+                        ignore=shutil.ignore_patterns("*published_checkpoint*", "*.lock"))
+        b = vt.Server(data_b, ["--oidc-issuer", self.oidc.issuer, "--storage", url])
+        self.servers.append(b)
+        self.assertEqual(a.request("GET", "/tuf/timestamp.json")[1],
+                         b.request("GET", "/tuf/timestamp.json")[1])
+        self.root_v1 = self.save("pg-1.root.json", self.get("/tuf/1.root.json"))
+        self.server = b
+        signed = self.sign("through-b.txt")
+        cache = os.path.join(self.dir, "js-cache-pg")
+        bundles = [{"bundle": signed + ".sigstore.json", "artifact": signed}]
+        self.js_cases([{"case": "front end a", "mirror": "http://%s/tuf" % a.http,
+                        "cache": cache, "bundles": bundles, "expect": "ok"}])
+        self.js_cases([{"case": "then front end b", "mirror": "http://%s/tuf" % b.http,
+                        "cache": cache, "bundles": bundles, "expect": "ok"}])
+
     def test_clients_follow_root_rotation_and_targets_update_and_refuse_attacks(self):
         self.ceremony()
         first_timestamp = self.get("/tuf/timestamp.json")
